@@ -1,0 +1,110 @@
+"""The command line. Each command parses its arguments and calls one library function."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from datetime import date, datetime
+from pathlib import Path
+
+from . import config as config_module
+from . import jobs
+from .errors import ConfigError, PracticeOpsError
+from .reports.console import summary
+from .rules.reference import rule_reference
+
+EXIT_OK, EXIT_INTERNAL, EXIT_UNUSABLE = 0, 1, 2
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def _datetime(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date and time (2026-11-26T07:00-05:00)") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="run.py", description="practice-ops: keep a therapy practice's back office honest.")
+    parser.add_argument("--config", type=Path, default=config_module.DEFAULT_CONFIG,
+                        help="the practice's config (default: config/practice.toml)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def dated(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--today", type=_date, help="run as if today were YYYY-MM-DD")
+        sub.add_argument("--now", type=_datetime, help="run as if it were this ISO date and time")
+        sub.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+        sub.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+
+    dated(commands.add_parser("check", help="validate the config and every tracker; list each data problem"))
+    run = commands.add_parser("run", help="run one job once: reconcile, reminders, digests, weekly-summary, all")
+    run.add_argument("job")
+    dated(run)
+    rules = commands.add_parser("rules", help="print the rule reference")
+    rules.add_argument("--markdown", action="store_true", help="as Markdown (docs/rules.md)")
+    audit = commands.add_parser("audit", help="the audit log")
+    audit.add_argument("action", choices=["verify"])
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return _dispatch(args)
+    except ConfigError as exc:
+        print("The config cannot be used:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except PracticeOpsError as exc:
+        print(f"practice-ops: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except KeyboardInterrupt:
+        print("practice-ops: stopped.", file=sys.stderr)
+        return 130
+    except Exception:  # the last line of defence: no user ever sees a traceback
+        crash = Path.cwd() / "practice-ops-crash.log"
+        try:
+            crash.write_text(traceback.format_exc(), encoding="utf-8")
+            where = f"; details for the developers are in {crash}"
+        except OSError:
+            where = ""
+        print(f"practice-ops hit an internal error and stopped{where}. Nothing was half-written.", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "rules":
+        print(rule_reference(markdown=args.markdown))
+        return EXIT_OK
+    config = config_module.load(args.config)
+    if args.command == "audit":
+        checked, problems = jobs.verify_audit(config)
+        for problem in problems:
+            print(problem)
+        print(f"audit log: {checked} entries, {'intact' if not problems else f'{len(problems)} problem(s)'}")
+        return EXIT_OK if not problems else EXIT_UNUSABLE
+    today, now = jobs.resolve_clock(config, args.today, args.now)
+    progress = (lambda _: None) if args.quiet else (lambda line: print(line + "…", file=sys.stderr))
+    if args.command == "check":
+        result = jobs.check(config, today, progress)
+    else:
+        result = jobs.run(config, args.job, today, now, progress)
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2, default=str))
+    else:
+        if args.command == "check":
+            for issue in result.data_issues:
+                print(issue)
+        print(summary(result.findings, [m.to_dict() for m in result.messages], len(result.data_issues),
+                      str(result.work_queue) if result.work_queue else None, result.unavailable))
+    return EXIT_OK if result.usable else EXIT_UNUSABLE

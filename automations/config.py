@@ -1,0 +1,281 @@
+"""The practice's TOML config: loaded, validated, paths resolved against the file's folder.
+
+Every mistake is reported at once, one per line, as ``file: key: what is wrong`` (with a
+did-you-mean for misspelt keys), so a VA fixes the file in one pass.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+import typing
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigError
+from .rules.thresholds import Thresholds, threshold_names
+from .trackers.records import TRACKERS, columns_of
+from .trackers.values import fold
+
+DEFAULT_CONFIG = Path("config/practice.toml")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PracticeSection(Strict):
+    name: str
+    timezone: str = "America/New_York"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone name (e.g. America/New_York)") from None
+        return value
+
+
+class People(Strict):
+    owner: str | None = None
+    billing: str | None = None
+    va: list[str] = Field(default_factory=list)
+
+    @field_validator("va", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class TrackerSource(Strict):
+    source: Literal["excel", "gsheets"] = "excel"
+    path: Path | None = None
+    spreadsheet_id: str | None = None
+    sheet: str
+    header_row: int | None = Field(default=None, ge=1, le=1000)
+    columns: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def location(self) -> str:
+        return str(self.path) if self.source == "excel" else str(self.spreadsheet_id)
+
+
+class SmtpSettings(Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(default=25, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str = ""
+    password_env: str = "PRACTICE_OPS_SMTP_PASSWORD"
+    timeout_seconds: float = 30
+
+
+class EmailSettings(Strict):
+    transport: Literal["outbox", "smtp", "gmail", "exchange", "graph"] = "outbox"
+    from_: str = Field(default="practice-ops <practice-ops@localhost>", alias="from")
+    outbox_dir: Path = Path("outbox")
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+
+
+class WorkQueueSettings(Strict):
+    source: Literal["excel", "gsheets"] = "excel"
+    path: Path = Path("work-queue.xlsx")
+    spreadsheet_id: str | None = None
+
+
+class StateSettings(Strict):
+    dir: Path = Path("var")
+
+
+class ReminderSettings(Strict):
+    hours_before: list[int] = Field(default_factory=lambda: [48, 24])
+    sending_hours: str = Field(default="08:00-20:00", pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
+
+
+class SecuritySettings(Strict):
+    certificates: Path = Path("certs")
+    gateway_subject_tag: str = ""
+
+
+class PayerRules(Strict):
+    """Per-payer overrides of any rule threshold (see ``Thresholds``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    timely_filing_days: int | None = Field(default=None, ge=1)
+    telehealth_pos: str | None = None
+    telehealth_modifier: str | None = None
+    auth_required: bool | None = None
+    unbilled_after_days: int | None = Field(default=None, ge=0)
+    near_limit_sessions: int | None = Field(default=None, ge=0)
+
+
+class RuleSettings(Strict):
+    """Practice-wide thresholds; anything not set keeps the default of DOMAIN.md."""
+
+    unbilled_after_days: int | None = Field(default=None, ge=0)
+    near_limit_sessions: int | None = Field(default=None, ge=0)
+    psychotherapy_min_minutes: int | None = Field(default=None, ge=1)
+    code_90834_min_minutes: int | None = Field(default=None, ge=1)
+    code_90837_min_minutes: int | None = Field(default=None, ge=1)
+    crisis_min_minutes: int | None = Field(default=None, ge=1)
+    crisis_addon_minutes: int | None = Field(default=None, ge=1)
+    family_min_minutes: int | None = Field(default=None, ge=1)
+    timely_filing_days: int | None = Field(default=None, ge=1)
+    telehealth_pos: str | None = None
+    telehealth_modifier: str | None = None
+    auth_required: bool | None = None
+
+
+class Config(Strict):
+    practice: PracticeSection
+    people: People = Field(default_factory=People)
+    trackers: dict[str, TrackerSource] = Field(default_factory=dict)
+    payers: dict[str, PayerRules] = Field(default_factory=dict)
+    rules: RuleSettings = Field(default_factory=RuleSettings)
+    email: EmailSettings = Field(default_factory=EmailSettings)
+    work_queue: WorkQueueSettings = Field(default_factory=WorkQueueSettings)
+    state: StateSettings = Field(default_factory=StateSettings)
+    reminders: ReminderSettings = Field(default_factory=ReminderSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
+    schedule: dict[str, str] = Field(default_factory=dict)
+
+    path: Path = Path("practice.toml")  # set by ``load``; not a key of the file
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.practice.timezone)
+
+    def thresholds(self) -> Thresholds:
+        base = Thresholds(**self.rules.model_dump(exclude_none=True))
+        overrides = {fold(name): rules.model_dump(exclude_none=True) for name, rules in self.payers.items()}
+        return Thresholds(**{**base.__dict__, "payer_overrides": overrides})
+
+
+assert set(RuleSettings.model_fields) == set(threshold_names()), "RuleSettings must list every threshold"
+
+SCHEDULED_JOBS = ("reconcile", "reminders", "digests", "weekly-summary")
+
+
+def load(path: Path | str = DEFAULT_CONFIG, *, check_sources: bool = True) -> Config:
+    """Read and validate the config; raise ``ConfigError`` listing every problem."""
+    path = Path(path)
+    label = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError([f"{label}: no such config file (pass --config PATH)"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{label}: not valid TOML: {exc}"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{label}: cannot be read: {exc}"]) from None
+    if "path" in data:
+        raise ConfigError([f"{label}: path: unknown key"])
+    try:
+        config = Config.model_validate({**data, "path": path})
+    except ValidationError as exc:
+        raise ConfigError([f"{label}: {_describe(error)}" for error in exc.errors()]) from None
+    config = _resolve_paths(config, path.resolve().parent)
+    problems = [f"{label}: {problem}" for problem in _check_contents(config, check_sources)]
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def _describe(error: dict) -> str:
+    loc = tuple(error["loc"])
+    key = ".".join(str(part) for part in loc)
+    if error["type"] == "extra_forbidden":
+        known = _known_keys(loc[:-1])
+        guess = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        hint = f" (did you mean {'.'.join(map(str, (*loc[:-1], guess[0])))}?)" if guess else ""
+        return f"{key}: unknown key{hint}"
+    if error["type"] == "missing":
+        return f"{key}: is required but missing"
+    value = error.get("input")
+    shown = f" (got {value!r})" if not isinstance(value, (dict, list)) else ""
+    return f"{key}: {error['msg'].removeprefix('Value error, ')}{shown}"
+
+
+def _known_keys(loc: tuple) -> list[str]:
+    """The keys allowed at ``loc``, walking the models (and dict values) from the top."""
+    node: Any = Config
+    for part in loc:
+        if isinstance(node, type) and issubclass(node, BaseModel):
+            field_info = node.model_fields.get(str(part)) or next(
+                (f for f in node.model_fields.values() if f.alias == part), None)
+            if field_info is None:
+                return []
+            node = field_info.annotation
+        elif typing.get_origin(node) is dict:
+            node = typing.get_args(node)[1]
+        else:
+            return []
+    if isinstance(node, type) and issubclass(node, BaseModel):
+        return [f.alias or name for name, f in node.model_fields.items() if name != "path"]
+    return []
+
+
+def _resolve_paths(config: Config, base: Path) -> Config:
+    def resolve(p: Path | None) -> Path | None:
+        return None if p is None else (p if p.is_absolute() else (base / p).resolve())
+
+    trackers = {name: t.model_copy(update={"path": resolve(t.path)}) for name, t in config.trackers.items()}
+    return config.model_copy(update={
+        "trackers": trackers,
+        "email": config.email.model_copy(update={"outbox_dir": resolve(config.email.outbox_dir)}),
+        "work_queue": config.work_queue.model_copy(update={"path": resolve(config.work_queue.path)}),
+        "state": config.state.model_copy(update={"dir": resolve(config.state.dir)}),
+        "security": config.security.model_copy(update={"certificates": resolve(config.security.certificates)}),
+    })
+
+
+def _check_contents(config: Config, check_sources: bool) -> list[str]:
+    problems: list[str] = []
+    for name, tracker in config.trackers.items():
+        if name not in TRACKERS:
+            guess = difflib.get_close_matches(name, list(TRACKERS), n=1)
+            hint = f" (did you mean trackers.{guess[0]}?)" if guess else f" (known: {', '.join(TRACKERS)})"
+            problems.append(f"trackers.{name}: unknown tracker{hint}")
+            continue
+        canonical = [spec.name for spec in columns_of(name)]
+        for column in tracker.columns:
+            if column not in canonical:
+                guess = difflib.get_close_matches(column, canonical, n=1)
+                hint = f" (did you mean {guess[0]}?)" if guess else ""
+                problems.append(f"trackers.{name}.columns.{column}: not a column of the {name} tracker{hint}")
+        if tracker.source == "excel" and tracker.path is None:
+            problems.append(f"trackers.{name}.path: is required for an excel tracker")
+        elif tracker.source == "gsheets" and not tracker.spreadsheet_id:
+            problems.append(f"trackers.{name}.spreadsheet_id: is required for a gsheets tracker")
+        elif check_sources and tracker.source == "excel":
+            problems.extend(_check_excel_sheet(name, tracker))
+    for job in config.schedule:
+        if job not in SCHEDULED_JOBS:
+            guess = difflib.get_close_matches(job, SCHEDULED_JOBS, n=1)
+            hint = f" (did you mean schedule.{guess[0]}?)" if guess else ""
+            problems.append(f"schedule.{job}: not a job{hint}")
+    return problems
+
+
+def _check_excel_sheet(name: str, tracker: TrackerSource) -> list[str]:
+    from .errors import TrackerUnavailable
+    from .trackers.sources import open_workbook
+
+    try:
+        workbook = open_workbook("excel", str(tracker.path))
+    except TrackerUnavailable as exc:
+        return [f"trackers.{name}.path: {tracker.path}: {exc.why}"]
+    try:
+        sheets = workbook.sheet_names()
+    finally:
+        workbook.close()
+    if tracker.sheet in sheets:
+        return []
+    guess = difflib.get_close_matches(tracker.sheet, sheets, n=1)
+    hint = f" (did you mean {guess[0]!r}?)" if guess else ""
+    return [f"trackers.{name}.sheet: {tracker.path.name} has no sheet {tracker.sheet!r}{hint}; "
+            f"it has: {', '.join(sheets)}"]

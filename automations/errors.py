@@ -1,0 +1,42 @@
+"""One small family of errors, each carrying the context a user needs to fix the problem.
+
+Nothing below ever reaches the user as a traceback: the CLI prints ``str(error)``.
+"""
+
+from __future__ import annotations
+
+
+class PracticeOpsError(Exception):
+    """Base of every error practice-ops reports to a person."""
+
+
+class ConfigError(PracticeOpsError):
+    """The config cannot be used. Carries every problem found, one per line."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class TrackerUnavailable(PracticeOpsError):
+    """A whole tracker cannot be read (missing file, missing sheet, no header row)."""
+
+    def __init__(self, location: str, why: str):
+        self.location = location
+        self.why = why
+        super().__init__(f"{location}: {why}")
+
+
+class CellError(PracticeOpsError):
+    """One cell cannot be read. The rest of its row and sheet are still used."""
+
+    def __init__(self, file: str, sheet: str, row: int, column: str, value: object, why: str,
+                 rule: str = "data.bad_value"):
+        self.file, self.sheet, self.row, self.column = file, sheet, row, column
+        self.value, self.why, self.rule = value, why, rule
+        shown = "" if value is None else repr(value) if isinstance(value, str) else str(value)
+        super().__init__(f"{file}:{sheet}: row {row}: {column}: {shown + ' ' if shown else ''}{why}")
+
+
+class TransportError(PracticeOpsError):
+    """A message could not be handed to the mail system; it stays pending in the ledger."""

@@ -1,0 +1,141 @@
+"""The ledger: one SQLite file that remembers what practice-ops did.
+
+It records each run, each message before and after it is handed to the transport (so a rerun
+sends nothing twice and loses nothing), and an append-only audit log whose entries are chained
+by SHA-256 so that ``audit verify`` can tell whether anyone edited history. The file and its
+folder are readable by the owner only: message rows name recipients.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import sqlite3
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Iterator
+
+from .errors import PracticeOpsError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY, job TEXT NOT NULL, today TEXT NOT NULL, started_at TEXT NOT NULL,
+    finished_at TEXT, status TEXT NOT NULL DEFAULT 'running', summary TEXT
+);
+CREATE TABLE IF NOT EXISTS messages (
+    message_id TEXT PRIMARY KEY, kind TEXT NOT NULL, recipient TEXT NOT NULL, security TEXT NOT NULL,
+    status TEXT NOT NULL, run_id INTEGER, queued_at TEXT NOT NULL, sent_at TEXT, error TEXT
+);
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY, at TEXT NOT NULL, event TEXT NOT NULL, data TEXT NOT NULL,
+    prev TEXT NOT NULL, hash TEXT NOT NULL
+);
+"""
+GENESIS = "0" * 64
+
+
+class LedgerBusy(PracticeOpsError):
+    """Another practice-ops run holds the state folder."""
+
+
+class Ledger:
+    def __init__(self, state_dir: Path):
+        self.dir = Path(state_dir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.dir, 0o700)
+        self.path = self.dir / "ledger.sqlite3"
+        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        os.chmod(self.path, 0o600)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """One job at a time per practice: a second run waits for nothing and says so."""
+        with open(self.dir / "run.lock", "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise LedgerBusy(f"{self.dir}: another practice-ops run is in progress; try again when it ends") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    # runs -----------------------------------------------------------------------------------
+    def start_run(self, job: str, today: str, now: datetime) -> int:
+        cur = self.db.execute("INSERT INTO runs (job, today, started_at) VALUES (?, ?, ?)",
+                              (job, today, now.isoformat()))
+        self.append_audit("run.started", {"run": cur.lastrowid, "job": job, "today": today}, now)
+        return int(cur.lastrowid)
+
+    def finish_run(self, run_id: int, now: datetime, status: str, summary: dict) -> None:
+        self.db.execute("UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?",
+                        (now.isoformat(), status, json.dumps(summary, sort_keys=True), run_id))
+        self.append_audit("run.finished", {"run": run_id, "status": status, **summary}, now)
+
+    def runs(self) -> list[sqlite3.Row]:
+        self.db.row_factory = sqlite3.Row
+        try:
+            return list(self.db.execute("SELECT * FROM runs ORDER BY id"))
+        finally:
+            self.db.row_factory = None
+
+    # messages -------------------------------------------------------------------------------
+    def message_status(self, message_id: str) -> str | None:
+        row = self.db.execute("SELECT status FROM messages WHERE message_id = ?", (message_id,)).fetchone()
+        return row[0] if row else None
+
+    def queue_message(self, message_id: str, kind: str, recipient: str, security: str, run_id: int | None,
+                      now: datetime, status: str = "pending") -> None:
+        """Recorded before the transport sees it: a crash after this line resends, never forgets."""
+        self.db.execute(
+            "INSERT INTO messages (message_id, kind, recipient, security, status, run_id, queued_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(message_id) DO UPDATE SET run_id = excluded.run_id",
+            (message_id, kind, recipient, security, status, run_id, now.isoformat()))
+
+    def mark_sent(self, message_id: str, now: datetime) -> None:
+        self.db.execute("UPDATE messages SET status = 'sent', sent_at = ?, error = NULL WHERE message_id = ?",
+                        (now.isoformat(), message_id))
+        self.append_audit("message.sent", {"message_id": message_id}, now)
+
+    def mark_failed(self, message_id: str, error: str) -> None:
+        self.db.execute("UPDATE messages SET status = 'failed', error = ? WHERE message_id = ?", (error, message_id))
+
+    def messages(self) -> list[tuple]:
+        return list(self.db.execute("SELECT message_id, kind, recipient, security, status FROM messages ORDER BY queued_at"))
+
+    # audit ----------------------------------------------------------------------------------
+    def append_audit(self, event: str, data: dict, now: datetime) -> None:
+        row = self.db.execute("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+        prev = row[0] if row else GENESIS
+        payload = json.dumps(data, sort_keys=True, default=str)
+        digest = _chain(prev, now.isoformat(), event, payload)
+        self.db.execute("INSERT INTO audit (at, event, data, prev, hash) VALUES (?, ?, ?, ?, ?)",
+                        (now.isoformat(), event, payload, prev, digest))
+
+    def verify_audit(self) -> tuple[int, list[str]]:
+        """(entries checked, problems): each entry must chain to the one before it."""
+        problems: list[str] = []
+        prev = GENESIS
+        count = 0
+        for seq, at, event, data, stored_prev, stored_hash in self.db.execute(
+                "SELECT seq, at, event, data, prev, hash FROM audit ORDER BY seq"):
+            count += 1
+            if stored_prev != prev:
+                problems.append(f"audit entry {seq}: does not follow entry {seq - 1} (an entry was removed or reordered)")
+            if _chain(stored_prev, at, event, data) != stored_hash:
+                problems.append(f"audit entry {seq} ({event} at {at}): its contents were changed after it was written")
+            prev = stored_hash
+        return count, problems
+
+
+def _chain(prev: str, at: str, event: str, payload: str) -> str:
+    return hashlib.sha256("\x1f".join((prev, at, event, payload)).encode()).hexdigest()

@@ -1,0 +1,41 @@
+"""Rendered text -> one RFC 5322 message with a deterministic Message-ID."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+
+from .render import Rendered
+
+
+def message_id(kind: str, recipient: str, key: str, sender: str) -> str:
+    """The same message (kind, recipient, occasion) always gets the same id, so a rerun knows it."""
+    digest = hashlib.sha256("\x1f".join((kind, recipient.lower(), key)).encode()).hexdigest()[:32]
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "practice-ops.invalid"
+    return f"<{kind}.{digest}@{domain}>"
+
+
+def compose(rendered: Rendered, *, sender: str, to: str, msg_id: str, now: datetime,
+            subject_tag: str = "") -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = f"{subject_tag} {rendered.subject}".strip()
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = msg_id
+    message["X-Practice-Ops-Kind"] = rendered.kind
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(rendered.text)
+    message.add_alternative(rendered.html, subtype="html")
+    return message
+
+
+def is_address(text: str) -> bool:
+    try:
+        Address(addr_spec=parseaddr(text)[1])
+    except (ValueError, IndexError):
+        return False
+    return "@" in parseaddr(text)[1]

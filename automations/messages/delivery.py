@@ -1,0 +1,56 @@
+"""Handing messages to a transport so that nothing is sent twice and nothing is lost.
+
+Each message is written to the ledger as ``pending`` before the transport sees it and marked
+``sent`` after. A rerun skips what is ``sent`` and sends again what is still ``pending`` (a run
+killed between the two writes): the same Message-ID goes out, and the outbox rewrites the same
+file, so the retry is harmless.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+
+from ..errors import TransportError
+from ..ledger import Ledger
+
+
+@dataclass
+class Outcome:
+    kind: str
+    to: str
+    security: str
+    status: str  # sent | already_sent | blocked | failed
+    message_id: str
+    subject: str
+    error: str = ""
+
+    def to_dict(self) -> dict:
+        data = {"kind": self.kind, "to": self.to, "security": self.security, "status": self.status,
+                "message_id": self.message_id, "subject": self.subject}
+        if self.error:
+            data["error"] = self.error
+        return data
+
+
+def deliver(ledger: Ledger, transport, message: EmailMessage, *, kind: str, security: str, run_id: int,
+            now: datetime) -> Outcome:
+    msg_id = str(message["Message-ID"])
+    outcome = Outcome(kind, str(message["To"]), security, "sent", msg_id, str(message["Subject"]))
+    if ledger.message_status(msg_id) == "sent":
+        outcome.status = "already_sent"
+        return outcome
+    if security == "blocked":
+        ledger.queue_message(msg_id, kind, outcome.to, security, run_id, now, status="blocked")
+        outcome.status = "blocked"
+        return outcome
+    ledger.queue_message(msg_id, kind, outcome.to, security, run_id, now)
+    try:
+        transport.send(message)
+    except TransportError as exc:
+        ledger.mark_failed(msg_id, str(exc))
+        outcome.status, outcome.error = "failed", str(exc)
+        return outcome
+    ledger.mark_sent(msg_id, now)
+    return outcome

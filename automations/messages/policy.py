@@ -1,0 +1,31 @@
+"""The privacy policy of DESIGN.md, in one place: how each message may travel to each recipient.
+
+- ``smime``: the recipient's certificate is on file, so the body is encrypted to it;
+- ``gateway``: the practice's encryption gateway is configured, so the message carries its tag;
+- ``plain``: only for messages with no PHI, or with limited PHI to a client who chose plain email;
+- ``blocked``: anything else. Not sent; it becomes a finding so the VA phones instead.
+
+A client whose ``email_consent`` is ``none`` gets no email at all, whatever it carries.
+"""
+
+from __future__ import annotations
+
+PHI_LEVELS = ("none", "limited", "full")
+SECURITIES = ("smime", "gateway", "plain", "blocked")
+
+
+def choose_security(phi: str, *, has_certificate: bool, gateway: bool, consent: str | None = None,
+                    to_client: bool = False) -> str:
+    if phi not in PHI_LEVELS:
+        raise ValueError(f"unknown PHI level {phi!r}")
+    if to_client and consent == "none":
+        return "blocked"
+    if phi == "none":
+        return "plain"
+    if has_certificate:
+        return "smime"
+    if gateway:
+        return "gateway"
+    if phi == "limited" and to_client and consent == "plain_ok":
+        return "plain"
+    return "blocked"

@@ -1,0 +1,54 @@
+"""Messages from Jinja2 templates: every email has a text part and an HTML part.
+
+A message kind ``K`` is two templates, ``K.txt.j2`` and ``K.html.j2``. The text template
+declares, at its top, the PHI level and the subject::
+
+    {% set phi = "none" %}{% set subject = "Your work queue" %}
+
+A practice overrides any template by placing one of the same name in its own templates folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from .policy import PHI_LEVELS
+
+BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    kind: str
+    phi: str
+    subject: str
+    text: str
+    html: str
+
+
+class TemplateError(Exception):
+    pass
+
+
+class Templates:
+    def __init__(self, practice_dir: Path | None = None):
+        folders = [str(p) for p in (practice_dir, BUILTIN_TEMPLATES) if p is not None and Path(p).is_dir()]
+        loader = jinja2.FileSystemLoader(folders)
+        self.text_env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined, autoescape=False,
+                                           keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+        self.html_env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined, autoescape=True,
+                                           trim_blocks=True, lstrip_blocks=True)
+
+    def render(self, kind: str, **context) -> Rendered:
+        text_module = self.text_env.get_template(f"{kind}.txt.j2").make_module(context)
+        html = self.html_env.get_template(f"{kind}.html.j2").render(**context)
+        phi = getattr(text_module, "phi", None)
+        subject = getattr(text_module, "subject", None)
+        if phi not in PHI_LEVELS:
+            raise TemplateError(f"{kind}.txt.j2 must declare its PHI level: {{% set phi = \"none\" %}}")
+        if not subject:
+            raise TemplateError(f"{kind}.txt.j2 must declare a subject: {{% set subject = \"...\" %}}")
+        return Rendered(kind, phi, " ".join(str(subject).split()), str(text_module).strip() + "\n", html)

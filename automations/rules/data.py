@@ -1,0 +1,122 @@
+"""data.* rules: the trackers themselves. Owner: the VA, who keeps them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Iterable, Iterator
+
+from ..errors import CellError
+from ..trackers.values import fold
+from . import codes
+from .catalogue import declare, rule
+from .context import RuleContext
+from .findings import Finding
+
+declare("data.missing_required", owner="va", severity="warning", when="a required cell is empty")
+declare("data.bad_value", owner="va", severity="warning",
+        when="a date, time, number, money or enum cell cannot be read")
+declare("data.formula_error", owner="va", severity="warning",
+        when="a cell holds an error value (#REF!, #N/A, #VALUE!, ...)")
+
+
+def cell_findings(issues: Iterable[CellError], today: date) -> list[Finding]:
+    """The reader's cell problems as findings, so they reach the VA's work queue too. Due today:
+    a row that cannot be read hides whatever else is wrong with it."""
+    return [Finding(rule=issue.rule, severity="warning", owner="va",
+                    message=f"{issue}. Correct the cell in the tracker.",
+                    refs={"sheet_row": f"{issue.file}:{issue.sheet}:{issue.row}"}, key=issue.column, due=today)
+            for issue in issues]
+
+
+_ID_KINDS = {"clients": ("client", "client_id"), "providers": ("provider", "provider"),
+             "appointments": ("appointment", "appointment_id"), "claims": ("claim", "claim_id"),
+             "authorizations": ("authorization", "authorization_id"), "waitlist": ("prospect", "prospect_id")}
+
+
+@rule("data.duplicate_id", owner="va", severity="warning", when="an id appears on two rows")
+def duplicate_id(ctx: RuleContext) -> Iterator[Finding]:
+    for tracker, (kind, column) in _ID_KINDS.items():
+        rows: dict[str, list] = defaultdict(list)
+        for record in getattr(ctx.practice, tracker):
+            key = fold(getattr(record, column)) if tracker == "providers" else getattr(record, column)
+            rows[key].append(record)
+        for records in rows.values():
+            if len(records) < 2:
+                continue
+            where = ", ".join(str(r.source.row) for r in records if r.source)
+            first = records[0].source
+            place = f"{first.file}:{first.sheet}" if first else tracker
+            yield Finding("data.duplicate_id", "warning", "va",
+                          f"{kind.capitalize()} id {getattr(records[0], column)} appears on {len(records)} rows of "
+                          f"{place} (rows {where}). Give each row its own id; until then the last row is used.",
+                          refs={kind: getattr(records[0], column)})
+
+
+@rule("data.unknown_reference", owner="va", severity="warning",
+      when="a client, provider, appointment or authorization id that no tracker has")
+def unknown_reference(ctx: RuleContext) -> Iterator[Finding]:
+    present = ctx.practice.present
+    clients = set(ctx.clients)
+    providers = {fold(p.provider) for p in ctx.practice.providers}
+    authorizations = {a.authorization_id for a in ctx.practice.authorizations}
+
+    def check(kind: str, record_id: str, record, column: str, value: str | None, known: set, tracker: str,
+              folded: bool = False) -> Iterator[Finding]:
+        if value is None or tracker not in present or (fold(value) if folded else value) in known:
+            return
+        where = f" ({record.source})" if record.source else ""
+        yield Finding("data.unknown_reference", "warning", "va",
+                      f"{kind.capitalize()} {record_id}{where}: {column} {value!r} is not in the {tracker} tracker. "
+                      f"Fix the id, or add the missing row to {tracker}.",
+                      refs={kind: record_id}, key=column)
+
+    for a in ctx.practice.appointments:
+        yield from check("appointment", a.appointment_id, a, "client_id", a.client_id, clients, "clients")
+        yield from check("appointment", a.appointment_id, a, "provider", a.provider, providers, "providers", True)
+        yield from check("appointment", a.appointment_id, a, "authorization_id", a.authorization_id,
+                         authorizations, "authorizations")
+    for c in ctx.practice.claims:
+        yield from check("claim", c.claim_id, c, "client_id", c.client_id, clients, "clients")
+        yield from check("claim", c.claim_id, c, "provider", c.provider, providers, "providers", True)
+        yield from check("claim", c.claim_id, c, "appointment_id", c.appointment_id, set(ctx.appointments),
+                         "appointments")
+    for auth in ctx.practice.authorizations:
+        yield from check("authorization", auth.authorization_id, auth, "client_id", auth.client_id, clients, "clients")
+        yield from check("authorization", auth.authorization_id, auth, "provider", auth.provider, providers,
+                         "providers", True)
+    for cred in ctx.practice.credentialing:
+        yield from check("provider", cred.provider, cred, "provider", cred.provider, providers, "providers", True)
+    for item in ctx.practice.compliance:
+        if item.client_id:
+            yield from check("client", item.client_id, item, "client_id", item.client_id, clients, "clients")
+
+
+@rule("data.unknown_code", owner="va", severity="warning",
+      when="a CPT, POS, modifier or CARC code that is not a real code")
+def unknown_code(ctx: RuleContext) -> Iterator[Finding]:
+    def finding(kind: str, record_id: str, record, what: str, code: str) -> Finding:
+        where = f" ({record.source})" if record.source else ""
+        return Finding("data.unknown_code", "warning", "va",
+                       f"{kind.capitalize()} {record_id}{where}: {code!r} is not a real {what} code. "
+                       f"Correct it before the claim goes out: the payer will reject it.",
+                       refs={kind: record_id}, key=f"{what}:{code}")
+
+    for claim in ctx.practice.claims:
+        for code in claim.cpt:
+            if not codes.is_real_cpt(code):
+                yield finding("claim", claim.claim_id, claim, "CPT", code)
+        for modifier in claim.modifiers:
+            if not codes.is_real_modifier(modifier):
+                yield finding("claim", claim.claim_id, claim, "modifier", modifier)
+        pos = codes.normalise_pos(claim.pos)
+        if pos and not codes.is_real_pos(pos):
+            yield finding("claim", claim.claim_id, claim, "place-of-service", pos)
+        if claim.denial_code:
+            for part in claim.denial_code.replace(",", ";").split(";"):
+                if part.strip() and codes.split_carc(part) is None:
+                    yield finding("claim", claim.claim_id, claim, "CARC denial", part.strip())
+    for appt in ctx.practice.appointments:
+        for code in appt.cpt:
+            if not codes.is_real_cpt(code):
+                yield finding("appointment", appt.appointment_id, appt, "CPT", code)

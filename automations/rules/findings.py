@@ -1,0 +1,49 @@
+"""The finding: what a rule reports, in the shape of the --json contract of DESIGN.md."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date
+
+SEVERITIES = ("info", "warning", "urgent")
+OWNERS = ("va", "clinician", "billing", "owner")
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str
+    owner: str
+    message: str
+    refs: dict[str, str]
+    due: date | None = None
+    key: str = ""
+    """Extra identity for rules that can fire twice on the same records (e.g. which cell)."""
+    details: dict = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"unknown severity {self.severity!r}")
+        if self.owner not in OWNERS:
+            raise ValueError(f"unknown owner {self.owner!r}")
+
+    @property
+    def id(self) -> str:
+        """Stable across runs: the rule and the records it rests on, never the wording or the date."""
+        identity = json.dumps([self.rule, sorted(self.refs.items()), self.key], separators=(",", ":"))
+        return "f-" + hashlib.sha256(identity.encode()).hexdigest()[:10]
+
+    def to_dict(self) -> dict:
+        data = {"id": self.id, "rule": self.rule, "severity": self.severity, "owner": self.owner,
+                "message": self.message, "due": self.due.isoformat() if self.due else None,
+                "refs": dict(self.refs)}
+        if self.details:
+            data["details"] = self.details
+        return data
+
+
+def sort_key(finding: Finding) -> tuple:
+    """Soonest due first, then the most severe; undated findings last."""
+    return (finding.due or date.max, -SEVERITIES.index(finding.severity), finding.rule, finding.id)

@@ -1,0 +1,394 @@
+"""The sample practice: a deterministic, seeded generator of a small group practice's trackers.
+
+Riverbend Counseling: four clinicians, sixty clients, eight weeks of history and three weeks
+ahead of 2026-11-26, claims in their own workbook, credentialing with four insurers, prior
+authorizations and EAP cases, BAAs, ROIs and a waitlist. The records are clean by construction
+except for the problems listed in ``PLANTED``, which the rules must find.
+
+    python -m automations.sample_practice workbooks/sample
+
+The output is committed under workbooks/sample/; tests/test_sample_practice.py proves the
+committed files match this generator.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import openpyxl
+from openpyxl.styles import Font
+
+ANCHOR = date(2026, 11, 26)
+SEED = 20261126
+HISTORY_WEEKS, AHEAD_WEEKS = 8, 3
+
+PROVIDERS = [
+    # name, email, npi, specialties, accepting, capacity, license, malpractice
+    ("Maya Chen", "maya.chen@riverbend.example", "1528374650", "anxiety; trauma; EMDR", True, 22,
+     date(2027, 8, 31), date(2027, 6, 30)),
+    ("David Okafor", "david.okafor@riverbend.example", "1639485761", "depression; men's issues; substance use",
+     False, 20, date(2027, 3, 31), date(2027, 2, 28)),
+    ("Sofia Alvarez", "sofia.alvarez@riverbend.example", "1740596872", "adolescents; family; eating disorders",
+     True, 18, date(2026, 12, 31), date(2027, 9, 30)),
+    ("James Whitfield", "james.whitfield@riverbend.example", "1851607983", "couples; grief; anxiety",
+     True, 20, date(2028, 1, 31), date(2026, 12, 15)),
+]
+INSURERS = ["Aetna", "BlueCross BlueShield", "UnitedHealthcare", "Medicare"]
+EAP_VENDORS = ["ComPsych", "Magellan"]
+TELEHEALTH = {"Aetna": ("10", "95"), "BlueCross BlueShield": ("10", "95"), "UnitedHealthcare": ("10", "GT"),
+              "Medicare": ("10", "95"), "ComPsych": ("10", "95"), "Magellan": ("10", "95")}
+FEES = {"90791": 200, "90832": 90, "90834": 130, "90837": 170, "90847": 150}
+FIRST = ["Avery", "Jordan", "Taylor", "Morgan", "Riley", "Casey", "Jamie", "Quinn", "Drew", "Rowan", "Emerson",
+         "Harper", "Elena", "Marcus", "Priya", "Samuel", "Grace", "Noah", "Lena", "Omar", "Hannah", "Lucas",
+         "Mei", "Isaac", "Zoe", "Caleb", "Nadia", "Ethan", "Aisha", "Leo"]
+LAST = ["Brooks", "Patel", "Nguyen", "Garcia", "Kim", "Johnson", "Rivera", "Foster", "Sato", "Mbeki", "Larsen",
+        "Haddad", "Novak", "Reyes", "Osei", "Bauer", "Costa", "Ibrahim", "Walsh", "Lindqvist", "Moreau", "Tanaka"]
+
+PLANTED = {
+    "billing.unbilled_session": "A completed Aetna session 8-14 days ago has no claim",
+    "billing.claim_without_session": "Claim CL-5901 bills a date on which the client had no session",
+    "billing.cpt_time_mismatch": "Claim for a 45-minute session bills 90837",
+    "authorizations.near_limit": "A UnitedHealthcare authorization with 2 sessions left; an EAP case at its last session",
+    "data.bad_value": "Claims: submitted on '11/31/2026' (November has 30 days)",
+    "data.formula_error": "Clients: a balance cell reading #REF!",
+    "data.duplicate_id": "Two appointment rows share one id",
+    "data.unknown_reference": "A claim for client C-199, who is not in the clients tracker",
+    "data.unknown_code": "A claim with CPT 90835, which does not exist",
+    "credentialing.not_in_network_for_session": "James Whitfield's Aetna panel lapsed on 2026-11-01; he still sees Aetna clients",
+    "credentialing.caqh_attestation_due": "David Okafor's CAQH attestation falls due within 15 days",
+    "credentialing.license_expiring": "Sofia Alvarez's license expires 2026-12-31",
+    "credentialing.malpractice_expiring": "James Whitfield's malpractice cover expires 2026-12-15",
+    "scheduling.missing_telehealth_link": "A video session tomorrow has no link",
+    "scheduling.waitlist_stale": "A waitlisted prospect last contacted 20 days ago",
+    "compliance.baa_renewal_due": "The e-fax vendor's BAA expires within 60 days",
+    "billing.denial_open": "A claim denied with CO-197 (authorization absent) is still open",
+}
+
+
+@dataclass
+class Client:
+    id: str
+    first: str
+    last: str
+    payer: str
+    provider: str
+    consent: str
+    weekday: int
+    hour: int
+    biweekly: bool
+    start: date
+    service: str
+    minutes: int
+    video: bool
+
+
+def _clients(rng: random.Random) -> list[Client]:
+    payer_pool = ["Aetna"] * 14 + ["BlueCross BlueShield"] * 14 + ["UnitedHealthcare"] * 10 + ["Medicare"] * 6 \
+                 + ["Self-pay"] * 8 + ["ComPsych"] * 5 + ["Magellan"] * 3
+    rng.shuffle(payer_pool)
+    slots = {p[0]: [(d, h) for d in range(5) for h in (9, 10, 11, 13, 14, 15, 16, 17)] for p in PROVIDERS}
+    for pool in slots.values():
+        rng.shuffle(pool)
+    clients = []
+    for n in range(60):
+        provider = PROVIDERS[n % 4][0]
+        weekday, hour = slots[provider].pop()
+        payer = payer_pool[n]
+        if payer in EAP_VENDORS:
+            start = ANCHOR - timedelta(days=rng.randint(14, 40))
+        else:
+            start = ANCHOR - timedelta(days=rng.choice([56, 56, 56, 49, 42, 35, 21, 7, -7]))
+        service = "family" if provider == "James Whitfield" and n % 3 == 0 else "individual"
+        minutes = 50 if service == "family" else rng.choice([53, 53, 45, 45, 30])
+        clients.append(Client(
+            id=f"C-{101 + n}", first=rng.choice(FIRST), last=rng.choice(LAST), payer=payer, provider=provider,
+            consent=rng.choice(["encrypted", "encrypted", "plain_ok", "plain_ok", "none"]),
+            weekday=weekday, hour=hour, biweekly=rng.random() < 0.3, start=start, service=service,
+            minutes=minutes, video=rng.random() < 0.5))
+    return clients
+
+
+def _code_for(service: str, minutes: int, intake: bool) -> str:
+    if intake:
+        return "90791"
+    if service == "family":
+        return "90847"
+    return "90832" if minutes < 38 else "90834" if minutes < 53 else "90837"
+
+
+def build(seed: int = SEED) -> dict[str, list[list]]:
+    """The sample practice as {sheet: rows}; rows hold Python values ready for openpyxl."""
+    rng = random.Random(seed)
+    clients = _clients(rng)
+    first_day = ANCHOR - timedelta(weeks=HISTORY_WEEKS)
+    last_day = ANCHOR + timedelta(weeks=AHEAD_WEEKS)
+    appointments, claims, auths = [], [], []
+    auth_for: dict[str, str] = {}
+    appt_n, claim_n = 3001, 5001
+
+    for client in clients:
+        if client.payer == "UnitedHealthcare":
+            auth_for[client.id] = f"UHC-{client.id[2:]}"
+        elif client.payer in EAP_VENDORS:
+            auth_for[client.id] = f"EAP-{client.id[2:]}"
+
+    per_auth: dict[str, list] = {}
+    for client in clients:
+        day = client.start + timedelta(days=(client.weekday - client.start.weekday()) % 7)
+        day = max(day, first_day + timedelta(days=(client.weekday - first_day.weekday()) % 7))
+        is_eap = client.payer in EAP_VENDORS
+        count = 0
+        while day <= last_day:
+            intake = count == 0 and day >= client.start
+            if is_eap and count >= 4:
+                break
+            past = day < ANCHOR
+            roll = rng.random()
+            if past:
+                status = "completed" if roll < 0.9 or intake or is_eap else "no_show" if roll < 0.94 else \
+                    "late_cancel" if roll < 0.97 else "cancelled"
+            else:
+                status = "confirmed" if (day - ANCHOR).days <= 2 else "scheduled"
+            minutes = 60 if intake else client.minutes
+            actual = None
+            if status == "completed":
+                actual = minutes - rng.choice([0, 0, 1, 2, 3]) if not intake else 60
+                if not intake and client.service == "individual":
+                    actual = {53: max(actual, 53), 45: min(max(actual, 40), 52), 30: min(max(actual, 16), 37)}[minutes]
+            code = _code_for(client.service, actual or minutes, intake)
+            appt_id = f"A-{appt_n}"
+            appt_n += 1
+            video = client.video
+            auth_id = auth_for.get(client.id)
+            appointments.append({
+                "appointment_id": appt_id, "client_id": client.id, "provider": client.provider, "date": day,
+                "time": time(client.hour, 0), "duration_min": minutes, "actual_min": actual,
+                "service": "intake" if intake else client.service, "cpt": code,
+                "modality": "video" if video else "in_person",
+                "telehealth_link": f"https://riverbend.example/v/{appt_id.lower()}" if video else None,
+                "status": status, "payer": client.payer, "authorization_id": auth_id})
+            if auth_id:
+                per_auth.setdefault(auth_id, []).append(appointments[-1])
+            if status == "completed" and client.payer != "Self-pay" and (ANCHOR - day).days >= 3:
+                pos, modifier = TELEHEALTH[client.payer] if video else ("11", None)
+                age = (ANCHOR - day).days
+                submitted = day + timedelta(days=rng.randint(1, 2))
+                if age > 25:
+                    paid_on = submitted + timedelta(days=rng.randint(12, 20))
+                    paid_state = ("paid", FEES[code] * 0.8, paid_on)
+                else:
+                    paid_state = ("submitted", None, None)
+                claims.append({
+                    "claim_id": f"CL-{claim_n}", "appointment_id": appt_id, "client_id": client.id,
+                    "provider": client.provider, "date_of_service": day, "cpt": code, "modifiers": modifier,
+                    "pos": pos, "units": 1, "billed_amount": FEES[code], "payer": client.payer,
+                    "submitted_on": submitted, "status": paid_state[0],
+                    "paid_amount": round(paid_state[1], 2) if paid_state[1] else None,
+                    "paid_on": paid_state[2], "denial_code": None})
+                claim_n += 1
+            count += 1 if day >= client.start else 0
+            day += timedelta(weeks=2 if client.biweekly and not is_eap else 1)
+
+    for client in clients:
+        auth_id = auth_for.get(client.id)
+        if not auth_id:
+            continue
+        sessions = per_auth.get(auth_id, [])
+        live = [a for a in sessions if a["status"] in ("completed", "scheduled", "confirmed")]
+        used = sum(1 for a in sessions if a["status"] == "completed")
+        is_eap = client.payer in EAP_VENDORS
+        authorized = 8 if is_eap else len(live) + 8
+        auths.append({
+            "authorization_id": auth_id, "client_id": client.id, "payer": client.payer,
+            "kind": "eap" if is_eap else "prior_auth", "sessions_authorized": authorized,
+            "start_date": min(a["date"] for a in sessions) if sessions else client.start,
+            "end_date": (min(a["date"] for a in sessions) if sessions else client.start) + timedelta(days=180 if not is_eap else 90),
+            "sessions_used": used, "provider": client.provider,
+            "utilization_report_due": None})
+
+    _plant(rng, clients, appointments, claims, auths)
+    return _sheets(clients, appointments, claims, auths, rng)
+
+
+def _plant(rng, clients, appointments, claims, auths) -> None:
+    by_id = {a["appointment_id"]: a for a in appointments}
+    claim_of = {c["appointment_id"]: c for c in claims}
+    # unbilled: an Aetna session 10 days ago loses its claim
+    target = next(a for a in appointments if a["payer"] == "Aetna" and a["status"] == "completed"
+                  and 8 <= (ANCHOR - a["date"]).days <= 14 and a["provider"] != "James Whitfield")
+    claims.remove(claim_of[target["appointment_id"]])
+    # cpt/time mismatch: a 45-minute session billed as 90837
+    target = next(c for c in claims if c["cpt"] == "90834" and c["status"] == "submitted")
+    target["cpt"], target["billed_amount"] = "90837", FEES["90837"]
+    by_id[target["appointment_id"]]["actual_min"] = 45
+    # a claim for a day with no session
+    source = next(c for c in claims if c["payer"] == "BlueCross BlueShield" and c["status"] == "submitted")
+    claims.append({**source, "claim_id": "CL-5901", "appointment_id": None,
+                   "date_of_service": source["date_of_service"] + timedelta(days=2),
+                   "submitted_on": source["submitted_on"] + timedelta(days=2)})
+    # a claim for a client no tracker has
+    claims.append({**source, "claim_id": "CL-5902", "client_id": "C-199", "appointment_id": None})
+    # a CPT code that does not exist
+    typo = next(c for c in claims if c["cpt"] == "90834" and c["status"] == "paid")
+    typo["cpt"] = "90835"
+    # a date that does not exist, typed as text
+    bad = next(c for c in claims if c["status"] == "submitted" and c["claim_id"] not in ("CL-5901", "CL-5902"))
+    bad["submitted_on"] = "11/31/2026"
+    # a denial left open
+    denied = next(c for c in claims if c["payer"] == "UnitedHealthcare" and c["status"] == "paid")
+    denied.update(status="denied", paid_amount=0, paid_on=None, denial_code="CO-197")
+    # near limit: one prior authorization with 2 left, one EAP case at its last session
+    uhc = next(a for a in auths if a["kind"] == "prior_auth")
+    live = [x for x in appointments if x["authorization_id"] == uhc["authorization_id"]
+            and x["status"] in ("completed", "scheduled", "confirmed")]
+    uhc["sessions_authorized"] = len(live) + 2
+    eap = next(a for a in auths if a["kind"] == "eap" and any(
+        x["authorization_id"] == a["authorization_id"] and x["status"] in ("scheduled", "confirmed")
+        for x in appointments))
+    eap_live = [x for x in appointments if x["authorization_id"] == eap["authorization_id"]
+                and x["status"] in ("completed", "scheduled", "confirmed")]
+    eap["sessions_authorized"] = len(eap_live)
+    # a duplicate appointment id
+    dup = next(a for a in appointments if a["status"] == "cancelled")
+    dup["appointment_id"] = next(a for a in appointments if a["date"] > dup["date"])["appointment_id"]
+    # a video session tomorrow without its link
+    tomorrow = next(a for a in appointments if a["date"] == ANCHOR + timedelta(days=1) and a["modality"] == "video")
+    tomorrow["telehealth_link"] = None
+
+
+def _sheets(clients, appointments, claims, auths, rng) -> dict[str, list[list]]:
+    sheets: dict[str, list[list]] = {}
+    balances = {c.id: (None, None) for c in clients}
+    self_pay = [c for c in clients if c.payer == "Self-pay"]
+    for c in self_pay[:3]:
+        balances[c.id] = (rng.choice([85, 120, 170]), ANCHOR - timedelta(days=rng.randint(3, 20)))
+    sheets["Clients"] = [["Client ID", "First Name", "Last Name", "Email", "Phone", "Insurance", "Member ID",
+                          "Primary Provider", "Email Consent", "Intake Forms Received", "Privacy Notice Ack",
+                          "Insurance Verified", "GFE Date", "Balance", "Balance Since", "Status"]]
+    for c in clients:
+        insured = c.payer != "Self-pay"
+        balance, since = balances[c.id]
+        sheets["Clients"].append([
+            c.id, c.first, c.last, f"{c.first.lower()}.{c.last.lower()}{c.id[2:]}@mail.example", f"555-01{c.id[2:]}",
+            c.payer, f"{c.payer[:3].upper()}{rng.randint(10000000, 99999999)}" if insured else None, c.provider,
+            c.consent.replace("_", " ").title() if c.consent != "plain_ok" else "Plain OK", "Y", "Y",
+            "Y" if insured else "N/A",
+            None if insured else c.start - timedelta(days=7),
+            f"${balance:,.2f}" if balance else None, since, "Active"])
+    sheets["Clients"][1 + 17][13] = "#REF!"
+    sheets["Clients"] = [[v if v != "N/A" else None for v in row] for row in sheets["Clients"]]
+
+    sheets["Providers"] = [["Provider", "Email", "NPI", "Specialties", "Accepting New", "Weekly Capacity",
+                            "License Expires", "Malpractice Expires"]]
+    for p in PROVIDERS:
+        sheets["Providers"].append(["Yes" if v is True else "No" if v is False else v for v in p])
+
+    title = "Riverbend Counseling: appointments (kept by the front desk)"
+    header = ["Appt #", "Client #", "Clinician", "Date", "Start", "Sched. Min", "Actual Min", "Service", "CPT",
+              "Format", "Video Link", "Status", "Insurance", "Auth #"]
+    rows = [[title], [], header]
+    for a in sorted(appointments, key=lambda a: (a["date"], a["time"], a["provider"])):
+        rows.append([a["appointment_id"], a["client_id"], a["provider"], a["date"], a["time"], a["duration_min"],
+                     f"{a['actual_min']} min" if a["actual_min"] is not None else None,
+                     a["service"].replace("_", " ").title(), a["cpt"],
+                     "Video" if a["modality"] == "video" else "In Person", a["telehealth_link"],
+                     a["status"].replace("_", " ").title(), a["payer"], a["authorization_id"]])
+    rows += [[], ["Note: late cancels are billed to the client, never to the insurer."]]
+    sheets["Appointments"] = rows
+
+    sheets["Claims"] = [["Claim #", "Appt ID", "Client", "Rendering Provider", "DOS", "CPT", "Modifiers", "POS",
+                         "Units", "Billed", "Payer", "Submitted", "Status", "Paid", "Paid On", "Denial Code"]]
+    for n, c in enumerate(sorted(claims, key=lambda c: (c["date_of_service"], c["claim_id"]))):
+        dos = c["date_of_service"]
+        sheets["Claims"].append([
+            c["claim_id"], c["appointment_id"], c["client_id"], c["provider"],
+            dos.strftime("%m/%d/%Y") if n % 5 == 0 else dos, c["cpt"], c["modifiers"], c["pos"], c["units"],
+            c["billed_amount"], c["payer"], c["submitted_on"], c["status"].title(), c["paid_amount"], c["paid_on"],
+            c["denial_code"]])
+
+    sheets["Credentialing"] = [["Provider", "Payer", "Status", "Effective Date", "CAQH Attested On",
+                                "Recredential Due", "Application Submitted On", "Last Follow Up On"]]
+    for i, p in enumerate(PROVIDERS):
+        for j, payer in enumerate(INSURERS + EAP_VENDORS):
+            status, effective = "in_network", date(2023 + (i + j) % 3, 1 + (i * 3 + j) % 12, 1)
+            if p[0] == "James Whitfield" and payer == "Aetna":
+                status, effective = "lapsed", date(2026, 11, 1)
+            attested = ANCHOR - timedelta(days=110 if p[0] == "David Okafor" else 20 + 15 * i)
+            sheets["Credentialing"].append([p[0], payer, status.replace("_", " ").title(), effective, attested,
+                                            effective + timedelta(days=3 * 365), None, None])
+    sheets["Credentialing"].append(["Sofia Alvarez", "Cigna", "Pending", None, ANCHOR - timedelta(days=50), None,
+                                    ANCHOR - timedelta(days=40), ANCHOR - timedelta(days=6)])
+
+    sheets["Authorizations"] = [["Authorization ID", "Client ID", "Payer", "Kind", "Sessions Authorized",
+                                 "Start Date", "End Date", "Sessions Used", "Provider", "Utilization Report Due"]]
+    for a in auths:
+        sheets["Authorizations"].append([a["authorization_id"], a["client_id"], a["payer"],
+                                         "EAP" if a["kind"] == "eap" else "Prior Auth", a["sessions_authorized"],
+                                         a["start_date"], a["end_date"], a["sessions_used"], a["provider"],
+                                         a["utilization_report_due"]])
+
+    sheets["Compliance"] = [["Item", "Party", "Client ID", "Signed On", "Expires On", "Status"]]
+    for vendor, signed in (("Google Workspace", date(2025, 3, 1)), ("SimplePractice", date(2025, 6, 15)),
+                           ("Zoom for Healthcare", date(2025, 9, 1)), ("Availity", date(2026, 2, 1))):
+        sheets["Compliance"].append(["BAA", vendor, None, signed, signed.replace(year=signed.year + 2), "Active"])
+    sheets["Compliance"].append(["BAA", "eFax Secure", None, date(2025, 1, 10), date(2027, 1, 10), "Active"])
+    for c in clients[:4]:
+        sheets["Compliance"].append(["ROI", f"Dr. {rng.choice(LAST)} (PCP)", c.id, ANCHOR - timedelta(days=90),
+                                     ANCHOR + timedelta(days=275), "Active"])
+
+    sheets["Waitlist"] = [["Prospect ID", "Name", "Email", "Requested Specialty", "Payer", "Added On",
+                           "Last Contacted On", "Preferred Provider", "Status"]]
+    for n in range(6):
+        added = ANCHOR - timedelta(days=10 + 6 * n)
+        contacted = ANCHOR - timedelta(days=20 if n == 3 else 2 + n)
+        sheets["Waitlist"].append([f"W-{201 + n}", f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                                   f"prospect{201 + n}@mail.example",
+                                   rng.choice(["anxiety", "grief", "adolescents", "couples", "trauma"]),
+                                   rng.choice(["Aetna", "BlueCross BlueShield", "Self-pay"]), added, contacted, None,
+                                   "Waiting"])
+    return sheets
+
+
+WORKBOOKS = {"tracker.xlsx": ["Clients", "Providers", "Appointments", "Credentialing", "Authorizations",
+                              "Compliance", "Waitlist"],
+             "billing.xlsx": ["Claims"]}
+
+
+def write(out_dir: Path, seed: int = SEED) -> list[Path]:
+    sheets = build(seed)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for filename, names in WORKBOOKS.items():
+        book = openpyxl.Workbook()
+        book.remove(book.active)
+        for name in names:
+            sheet = book.create_sheet(name)
+            for row in sheets[name]:
+                sheet.append(row)
+            header_row = 3 if name == "Appointments" else 1
+            for cell in sheet[header_row]:
+                cell.font = Font(bold=True)
+            if name == "Appointments":
+                sheet["A1"].font = Font(bold=True, size=14)
+            for column in sheet.iter_cols(min_row=header_row + 1):
+                for cell in column:
+                    if isinstance(cell.value, datetime | date) and not isinstance(cell.value, time):
+                        cell.number_format = "mm/dd/yyyy"
+                    elif isinstance(cell.value, time):
+                        cell.number_format = "h:mm AM/PM"
+        book.properties.creator = "practice-ops sample generator"
+        book.properties.created = book.properties.modified = datetime(2026, 11, 26, 6, 0)
+        path = out_dir / filename
+        book.save(path)
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "workbooks/sample")
+    for path in write(target):
+        print(path)

@@ -1,0 +1,52 @@
+"""Read every tracker the config names into one ``Practice``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..config import Config
+from ..errors import CellError, TrackerUnavailable
+from .reader import read_sheet
+from .records import TRACKERS, Practice
+from .sources import Workbooks
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Loaded:
+    practice: Practice
+    issues: list[CellError] = field(default_factory=list)
+    unavailable: list[TrackerUnavailable] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def load_practice(config: Config, progress: Progress = lambda _: None) -> Loaded:
+    """Read each configured tracker; a tracker that cannot be read at all is listed in
+    ``unavailable`` and the others are still read."""
+    practice_lists: dict[str, list] = {name: [] for name in TRACKERS}
+    loaded = Loaded(Practice())
+    present: set[str] = set()
+    workbooks = Workbooks()
+    try:
+        for name in TRACKERS:
+            tracker = config.trackers.get(name)
+            if tracker is None:
+                continue
+            try:
+                workbook = workbooks.get(tracker.source, tracker.location)
+                progress(f"Reading {name} ({workbook.label}:{tracker.sheet})")
+                sheet = read_sheet(name, workbook.rows(tracker.sheet), file=workbook.label, sheet=tracker.sheet,
+                                   overrides=dict(tracker.columns), header_row=tracker.header_row)
+            except TrackerUnavailable as exc:
+                loaded.unavailable.append(exc)
+                continue
+            practice_lists[name] = sheet.records
+            loaded.issues.extend(sheet.issues)
+            loaded.rows[name] = len(sheet.records)
+            present.add(name)
+    finally:
+        workbooks.close()
+    loaded.practice = Practice(**practice_lists, present=frozenset(present))
+    return loaded

@@ -1,0 +1,163 @@
+"""One sheet's rows -> typed records, plus one data issue for every cell that cannot be read.
+
+The header row is found in the first rows (VAs put titles above tables); headers are matched
+to canonical columns by the config's ``columns`` table first, then by the built-in aliases.
+Blank rows and note rows under the table are passed over; every other row becomes a record,
+and a bad cell costs only that cell (or the row, where the cell is one the row cannot do
+without).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+from ..errors import CellError, TrackerUnavailable
+from . import values
+from .records import TRACKERS, ColumnSpec, RowRef, columns_of
+
+HEADER_SEARCH_ROWS = 10
+_NOTE_WORDS = {"total", "totals", "subtotal", "note", "notes", "nb", "key", "legend", "updated"}
+
+PARSERS: dict[str, Callable] = {
+    "text": values.parse_text,
+    "date": values.parse_date,
+    "time": values.parse_time,
+    "minutes": values.parse_minutes,
+    "money": values.parse_money,
+    "count": values.parse_count,
+    "yes_no": values.parse_yes_no,
+    "codes": values.parse_codes,
+}
+
+
+@dataclass
+class SheetRead:
+    tracker: str
+    records: list = field(default_factory=list)
+    issues: list[CellError] = field(default_factory=list)
+    header_row: int = 0
+    columns: dict[str, str] = field(default_factory=dict)  # canonical -> the sheet's header
+
+
+def match_headers(tracker: str, headers: tuple, overrides: dict[str, str]) -> dict[int, ColumnSpec]:
+    """Column index -> canonical column, for one candidate header row."""
+    specs = {spec.name: spec for spec in columns_of(tracker)}
+    wanted: dict[str, str] = {}
+    for canonical, header in overrides.items():
+        wanted.setdefault(values.fold(header), canonical)
+    for spec in specs.values():
+        wanted.setdefault(values.fold(spec.name), spec.name)
+    for spec in specs.values():
+        for alias in spec.aliases:
+            wanted.setdefault(values.fold(alias), spec.name)
+    mapping: dict[int, ColumnSpec] = {}
+    taken: set[str] = set()
+    for index, header in enumerate(headers):
+        if values.is_blank(header):
+            continue
+        canonical = wanted.get(values.fold(str(header)))
+        if canonical and canonical not in taken:
+            mapping[index] = specs[canonical]
+            taken.add(canonical)
+    return mapping
+
+
+def _find_header(tracker: str, rows: list[tuple[int, tuple]], overrides: dict[str, str],
+                 header_row: int | None, where: str) -> tuple[int, dict[int, ColumnSpec], tuple]:
+    required = {spec.name for spec in columns_of(tracker) if spec.required}
+    candidates = [r for r in rows if r[0] == header_row] if header_row else rows[:HEADER_SEARCH_ROWS]
+    best: tuple[float, int, dict, tuple] | None = None
+    for number, cells in candidates:
+        mapping = match_headers(tracker, cells, overrides)
+        names = {spec.name for spec in mapping.values()}
+        score = len(names & required) + 0.01 * len(names)
+        if best is None or score > best[0]:
+            best = (score, number, mapping, cells)
+    if best is None:
+        raise TrackerUnavailable(where, f"row {header_row} (header_row in the config) is empty"
+                                 if header_row else "the sheet is empty")
+    _, number, mapping, cells = best
+    missing = sorted(required - {spec.name for spec in mapping.values()})
+    if missing:
+        seen = ", ".join(repr(str(c)) for c in cells if not values.is_blank(c)) or "nothing"
+        place = f"row {header_row}" if header_row else f"the first {HEADER_SEARCH_ROWS} rows"
+        raise TrackerUnavailable(
+            where, f"no header row in {place} has the required column(s) {', '.join(missing)}; "
+                   f"the closest (row {number}) reads {seen}. Rename the header, or map it in the config's "
+                   f"[trackers.{tracker}.columns] table (e.g. {missing[0]} = \"Your header\")")
+    return number, mapping, cells
+
+
+def _is_note_row(cells: dict[str, object], required: list[str], row_cells: tuple) -> bool:
+    """A line of prose or a totals line under the table, not a record with cells missing."""
+    filled = [cells[name] for name in required if not values.is_blank(cells.get(name))]
+    if len(filled) > 1:
+        return False
+    everything = [c for c in row_cells if not values.is_blank(c)]
+    if not everything:
+        return True
+    text = str((filled or everything)[0]).strip()
+    first_word = re.split(r"[\s:]+", text.lower())[0].strip("*().")
+    if first_word in _NOTE_WORDS or not text[:1].isalnum():
+        return True
+    return len(everything) == 1 and len(text.split()) >= 4
+
+
+def read_sheet(tracker: str, rows: Iterator[tuple[int, tuple]], *, file: str, sheet: str,
+               overrides: dict[str, str] | None = None, header_row: int | None = None) -> SheetRead:
+    where = f"{file}:{sheet}"
+    all_rows = list(rows)
+    number, mapping, header_cells = _find_header(tracker, all_rows, overrides or {}, header_row, where)
+    record_type = TRACKERS[tracker]
+    required = [spec.name for spec in columns_of(tracker) if spec.required]
+    result = SheetRead(tracker, header_row=number,
+                       columns={spec.name: str(header_cells[i]) for i, spec in mapping.items()})
+    for row_number, row_cells in all_rows:
+        if row_number <= number:
+            continue
+        raw = {spec.name: (row_cells[i] if i < len(row_cells) else None) for i, spec in mapping.items()}
+        if _is_note_row(raw, required, row_cells):
+            continue
+        parsed, issues, usable = _parse_row(raw, mapping, result.columns, file=file, sheet=sheet,
+                                            row=row_number)
+        result.issues.extend(issues)
+        if usable:
+            result.records.append(record_type(**parsed, source=RowRef(file, sheet, row_number)))
+    return result
+
+
+def _parse_row(raw: dict[str, object], mapping: dict[int, ColumnSpec], headers: dict[str, str], *,
+               file: str, sheet: str, row: int):
+    parsed: dict[str, object] = {}
+    issues: list[CellError] = []
+    usable = True
+    for index, spec in mapping.items():
+        value = raw[spec.name]
+        header = headers[spec.name].strip()
+        if values.is_excel_error(value):
+            issues.append(CellError(file, sheet, row, header, value,
+                                    "is a formula error: fix the formula or type the value",
+                                    rule="data.formula_error"))
+            usable = usable and not spec.required
+            continue
+        if values.is_blank(value):
+            if spec.required:
+                issues.append(CellError(file, sheet, row, header, None, "is empty but required",
+                                        rule="data.missing_required"))
+                usable = False
+            continue
+        try:
+            if spec.kind == "enum":
+                parsed[spec.name] = values.parse_enum(value, spec.choices, spec.synonyms)
+            else:
+                parsed[spec.name] = PARSERS[spec.kind](value)
+        except ValueError as why:
+            issues.append(CellError(file, sheet, row, header, _shown(value), str(why)))
+            usable = usable and not spec.required
+    return parsed, issues, usable
+
+
+def _shown(value: object) -> object:
+    return value.isoformat() if hasattr(value, "isoformat") else value

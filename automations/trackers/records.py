@@ -1,0 +1,267 @@
+"""The records practice-ops reasons about, one dataclass per tracker.
+
+Each field's metadata is the column contract of DESIGN.md: its kind (how the cell is parsed),
+whether it is required, and the headers VAs commonly use for it (matched with case, spacing
+and punctuation folded away). The reader, the config validator, the blank-tracker templates
+and the docs all read this one table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import date, time
+from decimal import Decimal
+
+Kind = str  # text | date | time | minutes | money | count | yes_no | enum | codes
+
+
+@dataclass(frozen=True)
+class RowRef:
+    """Where a record came from, so that every finding can point back to a row."""
+
+    file: str
+    sheet: str
+    row: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.sheet}: row {self.row}"
+
+
+def column(kind: Kind = "text", *, required: bool = False, aliases: tuple[str, ...] = (),
+           choices: tuple[str, ...] = (), synonyms: dict[str, str] | None = None, default=None):
+    meta = {"kind": kind, "required": required, "aliases": aliases, "choices": choices,
+            "synonyms": synonyms or {}}
+    return field(default=default, metadata=meta)
+
+
+APPOINTMENT_STATUSES = ("scheduled", "confirmed", "completed", "no_show", "late_cancel", "cancelled")
+LIVE_STATUSES = frozenset({"scheduled", "confirmed", "completed"})
+UPCOMING_STATUSES = frozenset({"scheduled", "confirmed"})
+CLAIM_STATUSES = ("draft", "submitted", "paid", "partial", "denied", "appealed", "written_off", "void")
+SERVICES = ("intake", "individual", "family", "family_without_client", "group", "crisis")
+MODALITIES = ("in_person", "video", "phone")
+CONSENTS = ("encrypted", "plain_ok", "none")
+PANEL_STATUSES = ("in_network", "pending", "lapsed", "not_enrolled")
+AUTH_KINDS = ("prior_auth", "eap")
+COMPLIANCE_ITEMS = ("baa", "roi")
+
+_STATUS_SYNONYMS = {"canceled": "cancelled", "cancel": "cancelled", "noshow": "no_show",
+                    "ns": "no_show", "lcx": "late_cancel", "latecancellation": "late_cancel",
+                    "latecanceled": "late_cancel", "latecancelled": "late_cancel",
+                    "complete": "completed", "done": "completed", "attended": "completed",
+                    "booked": "scheduled", "confirmed": "confirmed"}
+
+
+@dataclass(frozen=True)
+class Client:
+    client_id: str = column(required=True, aliases=("client", "client#", "client no", "client number",
+                                                    "patient id", "patient", "id"))
+    first_name: str | None = column(aliases=("first", "first name", "given name"))
+    last_name: str | None = column(aliases=("last", "last name", "surname", "family name"))
+    email: str | None = column(aliases=("email address", "e-mail"))
+    phone: str | None = column(aliases=("phone number", "mobile", "cell"))
+    payer: str | None = column(aliases=("insurance", "insurer", "plan", "payor"))
+    member_id: str | None = column(aliases=("member #", "member number", "subscriber id", "policy #"))
+    primary_provider: str | None = column(aliases=("provider", "clinician", "therapist"))
+    email_consent: str | None = column("enum", aliases=("email ok", "email preference", "consent"),
+                                       choices=CONSENTS,
+                                       synonyms={"encrypt": "encrypted", "secure": "encrypted",
+                                                 "plain": "plain_ok", "unencrypted": "plain_ok",
+                                                 "yes": "plain_ok", "no": "none", "refused": "none"})
+    intake_forms_received: bool | None = column("yes_no", aliases=("intake forms", "forms received", "forms"))
+    privacy_notice_ack: bool | None = column("yes_no", aliases=("npp", "privacy notice", "npp signed",
+                                                                "privacy ack"))
+    insurance_verified: bool | None = column("yes_no", aliases=("verified", "ins verified", "vob",
+                                                                "benefits verified"))
+    good_faith_estimate: date | None = column("date", aliases=("gfe", "gfe date", "gfe sent", "good faith estimate sent"))
+    balance: Decimal | None = column("money", aliases=("balance due", "amount due", "owes"))
+    balance_since: date | None = column("date", aliases=("balance date", "oldest balance"))
+    status: str | None = column(aliases=("client status", "active"))
+    source: RowRef | None = None
+
+
+@dataclass(frozen=True)
+class Provider:
+    provider: str = column(required=True, aliases=("clinician", "therapist", "name", "provider name"))
+    email: str | None = column(aliases=("email address", "e-mail"))
+    npi: str | None = column(aliases=("npi #", "npi number"))
+    specialties: str | None = column(aliases=("specialty", "focus", "specialisms"))
+    accepting_new: bool | None = column("yes_no", aliases=("accepting", "accepting new clients", "open to new"))
+    weekly_capacity: int | None = column("count", aliases=("capacity", "weekly slots", "max per week"))
+    license_expires: date | None = column("date", aliases=("license expiration", "license exp", "licence expires"))
+    malpractice_expires: date | None = column("date", aliases=("malpractice expiration", "malpractice exp",
+                                                               "liability expires", "coi expires"))
+    source: RowRef | None = None
+
+
+@dataclass(frozen=True)
+class Appointment:
+    appointment_id: str = column(required=True, aliases=("appt id", "appointment", "appt", "appt #",
+                                                         "session id", "id"))
+    client_id: str = column(required=True, aliases=("client", "client #", "client no", "patient id", "patient"))
+    provider: str = column(required=True, aliases=("clinician", "therapist", "rendering provider"))
+    date: date = column("date", required=True, aliases=("appt date", "session date", "day", "dos"))
+    time: time = column("time", required=True, aliases=("start", "start time", "appt time", "session time"))
+    duration_min: int | None = column("minutes", aliases=("duration", "length", "scheduled min",
+                                                          "scheduled minutes", "mins"))
+    actual_min: int | None = column("minutes", aliases=("actual", "actual minutes", "minutes seen",
+                                                        "face to face min", "actual duration"))
+    service: str | None = column("enum", aliases=("service type", "type", "session type", "visit type"),
+                                 choices=SERVICES,
+                                 synonyms={"individualtherapy": "individual", "therapy": "individual",
+                                           "psychotherapy": "individual", "assessment": "intake",
+                                           "familytherapy": "family", "couples": "family",
+                                           "familywithoutclient": "family_without_client",
+                                           "grouptherapy": "group"})
+    cpt: tuple[str, ...] = column("codes", aliases=("cpt code", "code", "planned cpt", "cpt codes"), default=())
+    modality: str | None = column("enum", aliases=("location", "visit mode", "mode", "format"),
+                                  choices=MODALITIES,
+                                  synonyms={"office": "in_person", "inperson": "in_person", "telehealth": "video",
+                                            "virtual": "video", "zoom": "video", "telephone": "phone",
+                                            "audio": "phone", "audioonly": "phone"})
+    telehealth_link: str | None = column(aliases=("link", "video link", "zoom link", "meeting link"))
+    status: str | None = column("enum", aliases=("appt status", "session status"), choices=APPOINTMENT_STATUSES,
+                                synonyms=_STATUS_SYNONYMS)
+    payer: str | None = column(aliases=("insurance", "payor", "plan"))
+    authorization_id: str | None = column(aliases=("auth", "auth #", "auth id", "authorization", "auth number",
+                                                   "eap case", "case #"))
+    source: RowRef | None = None
+
+
+@dataclass(frozen=True)
+class Claim:
+    claim_id: str = column(required=True, aliases=("claim", "claim #", "claim no", "claim number", "id"))
+    appointment_id: str | None = column(aliases=("appt id", "appointment", "appt", "appt #", "session id"))
+    client_id: str = column(required=True, aliases=("client", "client #", "patient id", "patient"))
+    provider: str = column(required=True, aliases=("clinician", "rendering provider", "therapist"))
+    date_of_service: date = column("date", required=True, aliases=("dos", "service date", "date"))
+    cpt: tuple[str, ...] = column("codes", required=True, aliases=("cpt code", "code", "codes", "procedure"),
+                                  default=())
+    modifiers: tuple[str, ...] = column("codes", aliases=("modifier", "mod", "mods"), default=())
+    pos: str | None = column(aliases=("place of service", "pos code"))
+    units: int | None = column("count", aliases=("unit", "qty"))
+    billed_amount: Decimal | None = column("money", aliases=("billed", "charge", "charges", "amount billed"))
+    payer: str = column(required=True, aliases=("insurance", "payor", "plan"))
+    submitted_on: date | None = column("date", aliases=("submitted", "date submitted", "sent on"))
+    status: str | None = column("enum", aliases=("claim status",), choices=CLAIM_STATUSES,
+                                synonyms={"pending": "submitted", "sent": "submitted", "rejected": "denied",
+                                          "writeoff": "written_off", "writtenoff": "written_off",
+                                          "partiallypaid": "partial", "voided": "void"})
+    paid_amount: Decimal | None = column("money", aliases=("paid", "amount paid", "payment"))
+    paid_on: date | None = column("date", aliases=("date paid", "payment date"))
+    denial_code: str | None = column(aliases=("denial", "carc", "denial reason", "reason code"))
+    source: RowRef | None = None
+
+
+@dataclass(frozen=True)
+class Credential:
+    provider: str = column(required=True, aliases=("clinician", "therapist"))
+    payer: str = column(required=True, aliases=("insurance", "payor", "plan", "panel"))
+    status: str = column("enum", required=True, aliases=("panel status", "network status", "credentialing status"),
+                         choices=PANEL_STATUSES,
+                         synonyms={"innetwork": "in_network", "inn": "in_network", "active": "in_network",
+                                   "credentialed": "in_network", "par": "in_network", "participating": "in_network",
+                                   "applied": "pending", "inprocess": "pending", "expired": "lapsed",
+                                   "termed": "lapsed", "terminated": "lapsed", "oon": "not_enrolled",
+                                   "outofnetwork": "not_enrolled", "notenrolled": "not_enrolled"})
+    effective_date: date | None = column("date", aliases=("effective", "effective on", "start date"))
+    caqh_attested_on: date | None = column("date", aliases=("caqh attested", "caqh attestation", "caqh"))
+    recredential_due: date | None = column("date", aliases=("recredentialing due", "recred due"))
+    application_submitted_on: date | None = column("date", aliases=("application submitted", "applied on"))
+    last_follow_up_on: date | None = column("date", aliases=("last follow up", "last followup", "followed up on"))
+    source: RowRef | None = None
+
+
+@dataclass(frozen=True)
+class Authorization:
+    authorization_id: str = column(required=True, aliases=("auth", "auth #", "auth id", "authorization",
+                                                           "auth number", "case #", "eap case"))
+    client_id: str = column(required=True, aliases=("client", "client #", "patient id", "patient"))
+    payer: str = column(required=True, aliases=("insurance", "payor", "plan", "vendor", "eap vendor"))
+    kind: str | None = column("enum", aliases=("type", "auth type"), choices=AUTH_KINDS,
+                              synonyms={"pa": "prior_auth", "priorauthorization": "prior_auth",
+                                        "auth": "prior_auth", "insurance": "prior_auth"})
+    sessions_authorized: int = column("count", required=True, aliases=("authorized", "sessions", "visits authorized",
+                                                                       "units authorized", "approved sessions"))
+    start_date: date | None = column("date", aliases=("start", "from", "valid from"))
+    end_date: date | None = column("date", aliases=("end", "to", "through", "valid to", "expires"))
+    sessions_used: int | None = column("count", aliases=("used", "visits used", "sessions to date"))
+    provider: str | None = column(aliases=("clinician", "therapist"))
+    utilization_report_due: date | None = column("date", aliases=("report due", "ur due", "closing report due"))
+    source: RowRef | None = None
+
+
+@dataclass(frozen=True)
+class ComplianceItem:
+    item: str = column("enum", required=True, aliases=("document", "type", "doc type"), choices=COMPLIANCE_ITEMS,
+                       synonyms={"businessassociateagreement": "baa", "release": "roi",
+                                 "releaseofinformation": "roi"})
+    party: str = column(required=True, aliases=("vendor", "with", "counterparty", "recipient"))
+    client_id: str | None = column(aliases=("client", "client #"))
+    signed_on: date | None = column("date", aliases=("signed", "date signed"))
+    expires_on: date | None = column("date", aliases=("expires", "expiration", "renewal"))
+    status: str | None = column(aliases=("state",))
+    source: RowRef | None = None
+
+
+@dataclass(frozen=True)
+class WaitlistEntry:
+    prospect_id: str = column(required=True, aliases=("prospect", "id", "waitlist id"))
+    name: str | None = column(aliases=("prospect name", "full name"))
+    email: str | None = column(aliases=("email address", "e-mail"))
+    requested_specialty: str | None = column(aliases=("specialty", "need", "presenting concern", "looking for"))
+    payer: str | None = column(aliases=("insurance", "payor", "plan"))
+    added_on: date | None = column("date", aliases=("added", "date added", "joined"))
+    last_contacted_on: date | None = column("date", aliases=("last contacted", "last contact", "contacted"))
+    preferred_provider: str | None = column(aliases=("preferred clinician", "preferred therapist"))
+    status: str | None = column(aliases=("waitlist status",))
+    source: RowRef | None = None
+
+
+TRACKERS: dict[str, type] = {
+    "clients": Client,
+    "providers": Provider,
+    "appointments": Appointment,
+    "claims": Claim,
+    "credentialing": Credential,
+    "authorizations": Authorization,
+    "compliance": ComplianceItem,
+    "waitlist": WaitlistEntry,
+}
+"""Tracker name (as in the config) -> record type."""
+
+ID_COLUMN = {"clients": "client_id", "providers": "provider", "appointments": "appointment_id",
+             "claims": "claim_id", "authorizations": "authorization_id", "waitlist": "prospect_id"}
+"""Trackers whose rows carry an id that must be unique."""
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    kind: Kind
+    required: bool
+    aliases: tuple[str, ...]
+    choices: tuple[str, ...]
+    synonyms: dict[str, str]
+
+
+def columns_of(tracker: str) -> list[ColumnSpec]:
+    return [ColumnSpec(f.name, f.metadata["kind"], f.metadata["required"], f.metadata["aliases"],
+                       f.metadata["choices"], f.metadata["synonyms"])
+            for f in fields(TRACKERS[tracker]) if f.metadata]
+
+
+@dataclass
+class Practice:
+    """Everything read from the trackers in one run: the input of every rule."""
+
+    clients: list[Client] = field(default_factory=list)
+    providers: list[Provider] = field(default_factory=list)
+    appointments: list[Appointment] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+    credentialing: list[Credential] = field(default_factory=list)
+    authorizations: list[Authorization] = field(default_factory=list)
+    compliance: list[ComplianceItem] = field(default_factory=list)
+    waitlist: list[WaitlistEntry] = field(default_factory=list)
+    present: frozenset[str] = frozenset()
+    """The trackers the practice keeps; a rule about a tracker that is not kept stays quiet."""

@@ -1,0 +1,56 @@
+"""Where tracker rows come from. One small interface; the config chooses the adapter.
+
+Nothing outside this module imports a concrete adapter: ask ``open_workbook`` for one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator, Protocol
+
+from ..errors import TrackerUnavailable
+
+
+class Workbook(Protocol):
+    """A spreadsheet file or document holding one or more trackers."""
+
+    label: str  # what a VA calls it: a file name, or a Google Sheet's title
+
+    def sheet_names(self) -> list[str]: ...
+
+    def rows(self, sheet: str) -> Iterator[tuple[int, tuple]]:
+        """Yield (1-based row number, cell values) for every row, blank ones included."""
+        ...
+
+
+class Workbooks:
+    """Opens each workbook once per run, however many trackers it holds."""
+
+    def __init__(self) -> None:
+        self._open: dict[tuple, Workbook] = {}
+
+    def get(self, source: str, location: str) -> Workbook:
+        key = (source, location)
+        if key not in self._open:
+            self._open[key] = open_workbook(source, location)
+        return self._open[key]
+
+    def close(self) -> None:
+        for workbook in self._open.values():
+            close = getattr(workbook, "close", None)
+            if close:
+                close()
+        self._open.clear()
+
+
+def open_workbook(source: str, location: str) -> Workbook:
+    """``source`` is the config's ``source`` key; ``location`` a path or a spreadsheet id."""
+    if source == "excel":
+        from .excel import ExcelWorkbook
+
+        return ExcelWorkbook(Path(location))
+    if source == "gsheets":
+        from .gsheets import GoogleSheet
+
+        return GoogleSheet(location)
+    raise TrackerUnavailable(location, f"unknown tracker source {source!r} (use excel or gsheets)")

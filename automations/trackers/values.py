@@ -1,0 +1,198 @@
+"""Reading one cell into one typed value: the only place dates, times, minutes, money,
+yes/no, enums and code lists are parsed.
+
+Each parser takes what a spreadsheet library hands back (``str``, ``int``, ``float``,
+``datetime``, ``date``, ``time``, ``bool``) and returns a typed value or raises
+``ValueError`` whose text is the *why* a VA reads ("is not a date").
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+
+EXCEL_EPOCH = date(1899, 12, 30)
+EXCEL_ERRORS = frozenset({
+    "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
+    "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!",
+    "#BUSY!", "#ERROR!",  # the last two are Google Sheets' own
+})
+
+_DATE_FORMATS = (
+    "%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d",
+    "%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y", "%m-%d-%y", "%m.%d.%Y",
+    "%b %d, %Y", "%b %d %Y", "%B %d, %Y", "%B %d %Y", "%d %b %Y", "%d %B %Y",
+    "%a, %b %d, %Y", "%A, %B %d, %Y", "%Y%m%d",
+)
+_TIME_FORMATS = ("%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M:%S %p", "%I %p", "%I%p", "%I:%M%p", "%H%M")
+_TRUE = {"y", "yes", "true", "1", "x", "✓", "✔", "done"}
+_FALSE = {"n", "no", "false", "0"}
+SELF_PAY = {"selfpay", "privatepay", "cash"}
+
+
+def is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def is_excel_error(value: object) -> bool:
+    return isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS
+
+
+def fold(text: str) -> str:
+    """Case, spacing and punctuation folded away: how headers, enums and names are matched."""
+    return re.sub(r"[^0-9a-z]", "", text.lower())
+
+
+def parse_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    return str(value).strip()
+
+
+def parse_date(value: object) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("is not a date")
+    if isinstance(value, (int, float)):
+        if 1 <= value < 2958466:  # Excel's serial range, 1900-01-01 .. 9999-12-31
+            return EXCEL_EPOCH + timedelta(days=int(value))
+        raise ValueError("is not a date")
+    text = str(value).strip()
+    text = re.sub(r"(?<=\d)(st|nd|rd|th)\b", "", text)
+    for candidate in (text, text.split(" ")[0], text.split("T")[0]):
+        for fmt in _DATE_FORMATS:
+            try:
+                parsed = datetime.strptime(candidate, fmt).date()
+            except ValueError:
+                continue
+            if parsed.year < 1900:
+                continue
+            return parsed
+    if re.fullmatch(r"\d{5}(\.0+)?", text):
+        return parse_date(float(text))
+    raise ValueError("is not a date")
+
+
+def parse_time(value: object) -> time:
+    if isinstance(value, datetime):
+        return value.time().replace(microsecond=0)
+    if isinstance(value, time):
+        return value.replace(microsecond=0)
+    if isinstance(value, timedelta):
+        value = value.total_seconds() / 86400
+    if isinstance(value, bool):
+        raise ValueError("is not a time of day")
+    if isinstance(value, (int, float)):
+        if 0 <= value < 1:
+            minutes = round(value * 24 * 60)
+            return time(minutes // 60, minutes % 60)
+        raise ValueError("is not a time of day")
+    text = re.sub(r"\s+", " ", str(value).strip().upper().replace(".", ""))
+    text = re.sub(r"\b(A|P)\b", r"\1M", text)
+    for fmt in _TIME_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).time()
+        except ValueError:
+            continue
+    raise ValueError("is not a time of day")
+
+
+def parse_minutes(value: object) -> int:
+    """`53`, `53 min`, `0:53` (or a time cell reading 0:53), `1 h 15 min` all become minutes."""
+    if isinstance(value, bool):
+        raise ValueError("is not a number of minutes")
+    if isinstance(value, timedelta):
+        return round(value.total_seconds() / 60)
+    if isinstance(value, time):
+        return value.hour * 60 + value.minute
+    if isinstance(value, datetime):
+        raise ValueError("is a date, not a number of minutes")
+    if isinstance(value, (int, float)):
+        if value < 0 or value > 24 * 60:
+            raise ValueError("is not a plausible number of minutes")
+        return round(value)
+    text = str(value).strip().lower()
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})(?::00)?", text)
+    if match:
+        return int(match[1]) * 60 + int(match[2])
+    match = re.fullmatch(r"(?:(\d+(?:\.\d+)?)\s*(?:h|hr|hrs|hour|hours))?\s*"
+                         r"(?:(\d+(?:\.\d+)?)\s*(?:m|min|mins|minute|minutes)?)?", text)
+    if match and (match[1] or match[2]):
+        return round(float(match[1] or 0) * 60 + float(match[2] or 0))
+    raise ValueError("is not a number of minutes")
+
+
+def parse_money(value: object) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError("is not an amount of money")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(str(round(value, 2)))
+    text = str(value).strip().replace(",", "").replace(" ", "")
+    negative = text.startswith("(") and text.endswith(")") or text.startswith("-")
+    text = text.strip("()-").removeprefix("$").removeprefix("USD").removesuffix("USD")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise ValueError("is not an amount of money") from None
+    if not amount.is_finite():
+        raise ValueError("is not an amount of money")
+    return -amount if negative else amount
+
+
+def parse_count(value: object) -> int:
+    if isinstance(value, bool):
+        raise ValueError("is not a whole number")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("is not a whole number")
+        value = int(value)
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError("is negative")
+        return value
+    text = str(value).strip()
+    if re.fullmatch(r"\d+(\.0+)?", text):
+        return int(float(text))
+    raise ValueError("is not a whole number")
+
+
+def parse_yes_no(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError("is not yes or no (Y, N, Yes, No, True, False, 1, 0, x)")
+
+
+def parse_enum(value: object, allowed: tuple[str, ...], synonyms: dict[str, str] | None = None) -> str:
+    folded = fold(parse_text(value))
+    for option in allowed:
+        if fold(option) == folded:
+            return option
+    if synonyms and folded in synonyms:
+        return synonyms[folded]
+    raise ValueError(f"is not one of: {', '.join(allowed)}")
+
+
+def parse_codes(value: object) -> tuple[str, ...]:
+    """`90834, 90785`, `90834+90785`, `95 GT` all become a tuple of upper-case codes."""
+    text = parse_text(value)
+    parts = [p.strip().upper() for p in re.split(r"[,+;/&\s]+", text) if p.strip()]
+    return tuple(p[:-2] if re.fullmatch(r"\d+\.0", p) else p for p in parts)
+
+
+def is_self_pay(payer: str | None) -> bool:
+    return payer is not None and fold(payer) in SELF_PAY

@@ -1,0 +1,35 @@
+"""How messages leave: one small interface, the adapter chosen by ``[email] transport``.
+
+Nothing outside this package imports a concrete adapter; ask ``open_transport``.
+"""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from typing import Protocol
+
+from ..config import EmailSettings
+from ..errors import ConfigError
+
+
+class Transport(Protocol):
+    name: str
+
+    def send(self, message: EmailMessage) -> None:
+        """Hand one message to the mail system, or raise ``TransportError``."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def open_transport(settings: EmailSettings) -> Transport:
+    if settings.transport == "outbox":
+        from .outbox import Outbox
+
+        return Outbox(settings.outbox_dir)
+    if settings.transport == "smtp":
+        from .smtp import Smtp
+
+        return Smtp(settings.smtp)
+    raise ConfigError([f"email.transport: {settings.transport!r} is not available yet in this version "
+                       f"(use outbox or smtp)"])

@@ -1,0 +1,61 @@
+"""SMTP delivery with smtplib: STARTTLS, implicit TLS, or none (loopback relays only).
+
+The password comes from the environment variable named by ``password_env``, never the config.
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import ssl
+from email.message import EmailMessage
+
+from ..config import SmtpSettings
+from ..errors import TransportError
+
+
+class Smtp:
+    name = "smtp"
+
+    def __init__(self, settings: SmtpSettings):
+        self.settings = settings
+        self._client: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        try:
+            if s.security == "ssl":
+                client = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout_seconds,
+                                          context=ssl.create_default_context())
+            else:
+                client = smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds)
+                if s.security == "starttls":
+                    client.starttls(context=ssl.create_default_context())
+            if s.username:
+                password = os.environ.get(s.password_env)
+                if password is None:
+                    raise TransportError(f"smtp: set the {s.password_env} environment variable to the password "
+                                         f"of {s.username}")
+                client.login(s.username, password)
+        except (OSError, smtplib.SMTPException) as exc:
+            raise TransportError(f"smtp {s.host}:{s.port}: cannot connect: {exc}") from None
+        return client
+
+    def send(self, message: EmailMessage) -> None:
+        if self._client is None:
+            self._client = self._connect()
+        try:
+            refused = self._client.send_message(message)
+        except (OSError, smtplib.SMTPException) as exc:
+            self._client = None
+            raise TransportError(f"smtp {self.settings.host}:{self.settings.port}: not accepted: {exc}") from None
+        if refused:
+            raise TransportError(f"smtp: refused recipients: {', '.join(refused)}")
+
+    def close(self) -> None:
+        if self._client is not None:
+            try:
+                self._client.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+            self._client = None

@@ -1,0 +1,61 @@
+"""Shared builders: every test makes its own workbooks and config in tmp_path."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, time
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def make_workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+MINIMAL = {
+    "Clients": [["Client ID", "Payer", "Email Consent"], ["C-1", "Aetna", "encrypted"], ["C-2", "Self-pay", "none"]],
+    "Providers": [["Provider", "Email"], ["Ann Lee", "ann@example.org"]],
+    "Appointments": [["Appointment ID", "Client ID", "Provider", "Date", "Time", "Duration Min", "Actual Min",
+                      "Status", "Payer"],
+                     ["A-1", "C-1", "Ann Lee", date(2026, 11, 2), time(9), 45, 45, "completed", "Aetna"]],
+    "Claims": [["Claim ID", "Appointment ID", "Client ID", "Provider", "Date of Service", "CPT", "Payer", "Status"],
+               ["CL-1", "A-1", "C-1", "Ann Lee", date(2026, 11, 2), "90834", "Aetna", "submitted"]],
+}
+
+
+def write_config(folder: Path, workbook: Path, trackers: dict[str, str] | None = None, extra: str = "",
+                 columns: dict[str, dict[str, str]] | None = None) -> Path:
+    """A config whose trackers all live in ``workbook``: {tracker: sheet}."""
+    trackers = trackers or {"clients": "Clients", "providers": "Providers", "appointments": "Appointments",
+                            "claims": "Claims"}
+    lines = ['[practice]', 'name = "Test Practice"', 'timezone = "America/Chicago"', '',
+             '[people]', 'va = ["va@test.example"]', '']
+    for name, sheet in trackers.items():
+        lines += [f'[trackers.{name}]', f'path = "{workbook}"', f'sheet = "{sheet}"']
+        for canonical, header in (columns or {}).get(name, {}).items():
+            lines.append(f'columns.{canonical} = "{header}"')
+        lines.append("")
+    lines += ['[email]', 'transport = "outbox"', 'from = "Test <office@test.example>"', 'outbox_dir = "outbox"', '',
+              '[work_queue]', 'path = "out/work-queue.xlsx"', '', '[state]', 'dir = "var"', '', extra]
+    path = folder / "practice.toml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def minimal_practice(tmp_path: Path) -> Path:
+    """A config over a small clean workbook; returns the config's path."""
+    book = make_workbook(tmp_path / "tracker.xlsx", MINIMAL)
+    return write_config(tmp_path, book)

@@ -1,0 +1,77 @@
+import pytest
+
+from automations import config as config_module
+from automations.errors import ConfigError
+from tests.conftest import MINIMAL, make_workbook, write_config
+
+
+def problems_of(path) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        config_module.load(path)
+    return caught.value.problems
+
+
+def test_the_sample_practice_config_is_valid():
+    cfg = config_module.load("config/practice.toml")
+    assert cfg.practice.name == "Riverbend Counseling"
+    assert cfg.trackers["appointments"].path.name == "tracker.xlsx" and cfg.trackers["appointments"].path.is_absolute()
+
+
+def test_relative_paths_resolve_against_the_config_folder(minimal_practice, tmp_path):
+    cfg = config_module.load(minimal_practice)
+    assert cfg.email.outbox_dir == tmp_path / "outbox"
+    assert cfg.state.dir == tmp_path / "var"
+    assert cfg.work_queue.path == tmp_path / "out" / "work-queue.xlsx"
+
+
+def test_unknown_keys_get_a_did_you_mean(minimal_practice):
+    text = minimal_practice.read_text().replace("[email]", "[email]\ntransprot = \"smtp\"")
+    text = text.replace('name = "Test Practice"', 'name = "Test Practice"\ntimzone = "UTC"')
+    minimal_practice.write_text(text)
+    assert problems_of(minimal_practice) == [
+        f"{minimal_practice}: practice.timzone: unknown key (did you mean practice.timezone?)",
+        f"{minimal_practice}: email.transprot: unknown key (did you mean email.transport?)",
+    ]
+
+
+def test_wrong_types_and_values_are_named(minimal_practice):
+    minimal_practice.write_text(minimal_practice.read_text().replace('timezone = "America/Chicago"',
+                                                                     'timezone = "Mars/Olympus"')
+                                + '\n[payers."Aetna"]\ntimely_filing_days = "soon"\n')
+    found = problems_of(minimal_practice)
+    assert any("practice.timezone: 'Mars/Olympus' is not a time zone name" in p for p in found)
+    assert any("payers.Aetna.timely_filing_days:" in p and "'soon'" in p for p in found)
+
+
+def test_missing_sheet_and_file_and_unknown_column_are_reported_together(tmp_path):
+    book = make_workbook(tmp_path / "tracker.xlsx", MINIMAL)
+    cfg = write_config(tmp_path, book, {"clients": "Clients", "appointments": "Appointmnts"},
+                       columns={"clients": {"clientid": "Client #"}})
+    cfg.write_text(cfg.read_text() + '\n[trackers.claims]\npath = "nowhere.xlsx"\nsheet = "Claims"\n')
+    found = problems_of(cfg)
+    assert f"{cfg}: trackers.clients.columns.clientid: not a column of the clients tracker (did you mean client_id?)" in found
+    assert any(p.startswith(f"{cfg}: trackers.appointments.sheet: tracker.xlsx has no sheet 'Appointmnts' "
+                            "(did you mean 'Appointments'?)") for p in found)
+    assert any(p.startswith(f"{cfg}: trackers.claims.path:") and p.endswith("file not found") for p in found)
+
+
+def test_an_unknown_tracker_is_named(minimal_practice):
+    minimal_practice.write_text(minimal_practice.read_text() + '\n[trackers.appointment]\npath = "x.xlsx"\nsheet = "S"\n')
+    assert any("trackers.appointment: unknown tracker (did you mean trackers.appointments?)" in p
+               for p in problems_of(minimal_practice))
+
+
+def test_not_toml_and_no_file(tmp_path):
+    broken = tmp_path / "p.toml"
+    broken.write_text("[practice\nname=")
+    assert problems_of(broken)[0].startswith(f"{broken}: not valid TOML")
+    assert problems_of(tmp_path / "missing.toml") == [f"{tmp_path / 'missing.toml'}: no such config file (pass --config PATH)"]
+
+
+def test_payer_thresholds_override_the_practice_ones(minimal_practice):
+    minimal_practice.write_text(minimal_practice.read_text()
+                                + '\n[rules]\nunbilled_after_days = 5\n[payers."Blue Cross"]\ntimely_filing_days = 180\n')
+    thresholds = config_module.load(minimal_practice).thresholds()
+    assert thresholds.unbilled_after_days == 5 and thresholds.timely_filing_days == 90
+    assert thresholds.for_payer("BLUE CROSS").timely_filing_days == 180
+    assert thresholds.for_payer("blue-cross").unbilled_after_days == 5

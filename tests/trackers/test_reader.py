@@ -1,0 +1,98 @@
+from datetime import date, time
+
+import pytest
+
+from automations.errors import TrackerUnavailable
+from automations.trackers.reader import read_sheet
+
+
+def rows(*lines):
+    return list(enumerate(lines, start=1))
+
+
+def test_own_headers_title_row_text_dates_note_row_and_div0():
+    """The acceptance sheet of issue 2: nothing but the bad cells is lost."""
+    sheet = rows(
+        ("Lakeside Therapy: claims log", None, None),
+        (),
+        ("Claim No.", "Pt Code", "Seen By", "Service Day", "Proc", "Ins. Co", "Billed $"),
+        ("K-1", "P-1", "Ann Lee", "11/02/2026", "90834", "Aetna", "$130.00"),
+        ("K-2", "P-2", "Ann Lee", "2026-11-03", "90837", "Cigna", "#DIV/0!"),
+        (None, None, None, None, None, None, None),
+        ("K-3", "P-3", "Bo Diaz", "13/45/2026", "90832", "Aetna", "90"),
+        ("K-4", "P-4", "Bo Diaz", "Nov 5, 2026", "90834, 90785", "Aetna", "1,250"),
+        ("Note: Cigna claims go out on Fridays only.",),
+    )
+    read = read_sheet("claims", iter(sheet), file="claims.xlsx", sheet="Log", overrides={
+        "claim_id": "Claim No.", "client_id": "Pt Code", "provider": "Seen By", "date_of_service": "Service Day",
+        "cpt": "Proc", "payer": "Ins. Co", "billed_amount": "Billed $"})
+    assert read.header_row == 3
+    assert [c.claim_id for c in read.records] == ["K-1", "K-2", "K-4"]
+    assert read.records[0].date_of_service == date(2026, 11, 2)
+    assert read.records[1].billed_amount is None and read.records[1].date_of_service == date(2026, 11, 3)
+    assert read.records[2].cpt == ("90834", "90785") and str(read.records[2].billed_amount) == "1250"
+    messages = [str(issue) for issue in read.issues]
+    assert messages == [
+        "claims.xlsx:Log: row 5: Billed $: '#DIV/0!' is a formula error: fix the formula or type the value",
+        "claims.xlsx:Log: row 7: Service Day: '13/45/2026' is not a date",
+    ]
+    assert [i.rule for i in read.issues] == ["data.formula_error", "data.bad_value"]
+
+
+def test_builtin_aliases_ignore_case_spacing_and_punctuation():
+    sheet = rows(("APPT #", "client no.", "Clinician", "session date", "START TIME", "Status"),
+                 ("A-1", "C-1", "Ann", date(2026, 11, 2), time(9), "No Show"))
+    read = read_sheet("appointments", iter(sheet), file="t.xlsx", sheet="S")
+    assert read.records[0].appointment_id == "A-1" and read.records[0].status == "no_show"
+    assert read.columns["date"] == "session date"
+
+
+def test_header_row_override_is_used():
+    sheet = rows(("Appointment ID", "Client ID", "Provider", "Date", "Time"),
+                 ("old", "header", "copy", "x", "y"),
+                 ("Appointment ID", "Client ID", "Provider", "Date", "Time"),
+                 ("A-9", "C-9", "Ann", "11/02/2026", "9:00 AM"))
+    read = read_sheet("appointments", iter(sheet), file="t.xlsx", sheet="S", header_row=3)
+    assert [a.appointment_id for a in read.records] == ["A-9"]
+
+
+def test_missing_required_cell_is_reported_and_the_row_skipped_but_others_kept():
+    sheet = rows(("Appointment ID", "Client ID", "Provider", "Date", "Time"),
+                 ("A-1", None, "Ann", "11/02/2026", "9:00"),
+                 ("A-2", "C-2", "Ann", "11/02/2026", "10:00"))
+    read = read_sheet("appointments", iter(sheet), file="t.xlsx", sheet="S")
+    assert [a.appointment_id for a in read.records] == ["A-2"]
+    assert str(read.issues[0]) == "t.xlsx:S: row 2: Client ID: is empty but required"
+    assert read.issues[0].rule == "data.missing_required"
+
+
+def test_a_bad_optional_cell_costs_only_that_cell():
+    sheet = rows(("Appointment ID", "Client ID", "Provider", "Date", "Time", "Actual Min", "Modality"),
+                 ("A-1", "C-1", "Ann", "11/02/2026", "9:00", "fifty", "Zoom"))
+    read = read_sheet("appointments", iter(sheet), file="t.xlsx", sheet="S")
+    assert read.records[0].actual_min is None and read.records[0].modality == "video"
+    assert [i.column for i in read.issues] == ["Actual Min"]
+
+
+def test_single_required_column_rows_are_records_not_notes():
+    sheet = rows(("Provider", "Email"), ("Maya Chen", None), ("Bo Diaz", "bo@example.org"),
+                 ("Totals", None), ("* one provider is on leave until January",))
+    read = read_sheet("providers", iter(sheet), file="t.xlsx", sheet="P")
+    assert [p.provider for p in read.records] == ["Maya Chen", "Bo Diaz"]
+    assert read.issues == []
+
+
+def test_no_header_row_names_the_missing_columns_and_the_fix():
+    sheet = rows(("Claim", "Who", "When"), ("K-1", "P-1", "11/02/2026"))
+    with pytest.raises(TrackerUnavailable) as caught:
+        read_sheet("claims", iter(sheet), file="c.xlsx", sheet="Log")
+    text = str(caught.value)
+    assert text.startswith("c.xlsx:Log: no header row in the first 10 rows has the required column(s) ")
+    assert "client_id" in text and "[trackers.claims.columns]" in text
+
+
+def test_header_beyond_the_tenth_row_is_not_found_without_header_row():
+    sheet = rows(*([("title",)] * 10), ("Provider",), ("Ann",))
+    with pytest.raises(TrackerUnavailable):
+        read_sheet("providers", iter(sheet), file="t.xlsx", sheet="P")
+    assert read_sheet("providers", iter(sheet), file="t.xlsx", sheet="P", header_row=11).records[0].provider == "Ann"

@@ -1,0 +1,117 @@
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+
+from automations.trackers import values
+
+
+@pytest.mark.parametrize("raw, expected", [
+    (date(2026, 11, 26), date(2026, 11, 26)),
+    (datetime(2026, 11, 26, 0, 0), date(2026, 11, 26)),
+    (46352, date(2026, 11, 26)),            # Excel serial
+    (46352.0, date(2026, 11, 26)),
+    ("2026-11-26", date(2026, 11, 26)),
+    ("11/26/2026", date(2026, 11, 26)),
+    ("11/26/26", date(2026, 11, 26)),
+    ("11-26-2026", date(2026, 11, 26)),
+    ("Nov 26, 2026", date(2026, 11, 26)),
+    ("November 26th, 2026", date(2026, 11, 26)),
+    ("26 Nov 2026", date(2026, 11, 26)),
+    ("2026-11-26 00:00:00", date(2026, 11, 26)),
+    (" 3/4/2026 ", date(2026, 3, 4)),       # US order: month first
+])
+def test_dates_in_every_common_form(raw, expected):
+    assert values.parse_date(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["13/45/2026", "11/31/2026", "tomorrow", "", "2026-02-30", True, -5])
+def test_impossible_dates_are_refused(raw):
+    with pytest.raises(ValueError, match="not a date"):
+        values.parse_date(raw)
+
+
+@pytest.mark.parametrize("raw, expected", [
+    (time(9, 30), time(9, 30)), ("9:30", time(9, 30)), ("09:30", time(9, 30)), ("9:30 AM", time(9, 30)),
+    ("9:30am", time(9, 30)), ("2:15 PM", time(14, 15)), ("2 pm", time(14)), ("14:00:00", time(14)),
+    (0.5, time(12)), (datetime(1899, 12, 30, 16, 45), time(16, 45)),
+])
+def test_times(raw, expected):
+    assert values.parse_time(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["25:00", "noonish", 1.5])
+def test_bad_times(raw):
+    with pytest.raises(ValueError):
+        values.parse_time(raw)
+
+
+@pytest.mark.parametrize("raw, expected", [
+    (53, 53), (53.0, 53), ("53", 53), ("53 min", 53), ("53 mins", 53), ("53min", 53), ("0:53", 53),
+    ("1:15", 75), (time(0, 53), 53), (timedelta(minutes=45), 45), ("1 h 15 min", 75), ("45 minutes", 45),
+])
+def test_minutes(raw, expected):
+    assert values.parse_minutes(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["about an hour", -3, "53 sec"])
+def test_bad_minutes(raw):
+    with pytest.raises(ValueError):
+        values.parse_minutes(raw)
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("$1,250.00", Decimal("1250.00")), (1250, Decimal(1250)), (99.5, Decimal("99.5")), ("(12.50)", Decimal("-12.50")),
+    ("-$5", Decimal(-5)), ("170", Decimal(170)),
+])
+def test_money(raw, expected):
+    assert values.parse_money(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["$12,3x", "n/a", "NaN"])
+def test_bad_money(raw):
+    with pytest.raises(ValueError):
+        values.parse_money(raw)
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("Y", True), ("n", False), ("Yes", True), ("No", False), ("TRUE", True), ("false", False), (1, True),
+    (0, False), ("x", True), (True, True),
+])
+def test_yes_no(raw, expected):
+    assert values.parse_yes_no(raw) is expected
+
+
+def test_yes_no_refuses_maybe():
+    with pytest.raises(ValueError, match="yes or no"):
+        values.parse_yes_no("maybe")
+
+
+@pytest.mark.parametrize("raw", ["No Show", "no-show", "no_show", "NO SHOW", "noshow"])
+def test_enums_ignore_case_spaces_hyphens_underscores(raw):
+    assert values.parse_enum(raw, ("completed", "no_show")) == "no_show"
+
+
+def test_enum_names_the_choices_when_it_cannot_match():
+    with pytest.raises(ValueError, match="one of: completed, no_show"):
+        values.parse_enum("attended?", ("completed", "no_show"))
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("90834, 90785", ("90834", "90785")), ("90834+90785", ("90834", "90785")), (90834, ("90834",)),
+    (90834.0, ("90834",)), ("95, GT", ("95", "GT")), ("95 gt", ("95", "GT")),
+])
+def test_code_lists(raw, expected):
+    assert values.parse_codes(raw) == expected
+
+
+@pytest.mark.parametrize("payer, expected", [
+    ("Self-pay", True), ("Self pay", True), ("Private pay", True), ("Cash", True), ("Aetna", False), (None, False),
+])
+def test_self_pay(payer, expected):
+    assert values.is_self_pay(payer) is expected
+
+
+@pytest.mark.parametrize("raw", ["#DIV/0!", "#REF!", "#N/A", "#VALUE!", " #name? "])
+def test_excel_errors_are_recognised(raw):
+    assert values.is_excel_error(raw)
