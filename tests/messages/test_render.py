@@ -1,0 +1,55 @@
+from datetime import datetime, timezone
+
+import jinja2
+import pytest
+
+from automations.messages.compose import compose, message_id
+from automations.messages.render import TemplateError, Templates
+
+CONTEXT = dict(practice_name="Lakeside", today="2026-11-26", open=3, by_owner=[("va", 3)], urgent=1,
+               data_issues=0, queue_name="q.xlsx")
+
+
+def test_builtin_template_has_text_html_phi_and_subject():
+    rendered = Templates().render("va_work_queue", **CONTEXT)
+    assert rendered.phi == "none"
+    assert rendered.subject == "Lakeside: your work queue for 2026-11-26"
+    assert "3 open items" in rendered.text and "<strong>3</strong>" in rendered.html
+
+
+def test_a_missing_variable_is_an_error_not_a_blank():
+    with pytest.raises(jinja2.UndefinedError):
+        Templates().render("va_work_queue", **{k: v for k, v in CONTEXT.items() if k != "open"})
+
+
+def test_html_is_escaped():
+    rendered = Templates().render("va_work_queue", **{**CONTEXT, "practice_name": "<b>A&B</b>"})
+    assert "&lt;b&gt;A&amp;B&lt;/b&gt;" in rendered.html
+
+
+def test_a_practice_template_overrides_the_builtin_one(tmp_path):
+    (tmp_path / "va_work_queue.txt.j2").write_text('{% set phi = "none" %}{% set subject = "Hi" %}Custom {{ open }}')
+    rendered = Templates(tmp_path).render("va_work_queue", **CONTEXT)
+    assert rendered.subject == "Hi" and rendered.text == "Custom 3\n"
+
+
+def test_a_template_must_declare_its_phi_level(tmp_path):
+    (tmp_path / "va_work_queue.txt.j2").write_text('{% set subject = "Hi" %}Body')
+    with pytest.raises(TemplateError, match="PHI level"):
+        Templates(tmp_path).render("va_work_queue", **CONTEXT)
+
+
+def test_message_ids_are_deterministic_and_distinct():
+    a = message_id("va_work_queue", "va@x.org", "2026-11-26", "Office <office@lakeside.example>")
+    assert a == message_id("va_work_queue", "VA@x.org", "2026-11-26", "office@lakeside.example")
+    assert a != message_id("va_work_queue", "va@x.org", "2026-11-27", "office@lakeside.example")
+    assert a.endswith("@lakeside.example>")
+
+
+def test_composed_message_has_both_parts_and_the_headers():
+    rendered = Templates().render("va_work_queue", **CONTEXT)
+    msg = compose(rendered, sender="Office <o@l.example>", to="va@l.example", msg_id="<id@l.example>",
+                  now=datetime(2026, 11, 26, 7, tzinfo=timezone.utc), subject_tag="[secure]")
+    assert msg["Subject"] == "[secure] Lakeside: your work queue for 2026-11-26"
+    assert msg["Message-ID"] == "<id@l.example>"
+    assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]

@@ -1,0 +1,124 @@
+"""The command line as a user meets it: real processes, real files, the sample practice."""
+
+import json
+import shutil
+import subprocess
+import sys
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MINIMAL, ROOT, make_workbook, write_config
+
+
+def cli(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, str(ROOT / "run.py"), *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.fixture
+def sample(tmp_path) -> Path:
+    """The committed sample practice, copied so that the run writes only under tmp_path."""
+    shutil.copytree(ROOT / "workbooks" / "sample", tmp_path / "workbooks" / "sample")
+    (tmp_path / "config").mkdir()
+    shutil.copy(ROOT / "config" / "practice.toml", tmp_path / "config" / "practice.toml")
+    return tmp_path / "config" / "practice.toml"
+
+
+def test_run_all_on_the_sample_practice(sample):
+    done = cli("--config", str(sample), "run", "all", "--today", "2026-11-26", "--json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert {"findings", "messages", "data_issues"} <= data.keys()
+    for finding in data["findings"]:
+        assert {"id", "rule", "severity", "owner", "message", "due", "refs"} <= finding.keys()
+    families = {f["rule"].split(".")[0] for f in data["findings"]}
+    assert {"data", "billing", "authorizations"} <= families
+    assert [m["status"] for m in data["messages"]] == ["sent"]
+    assert {"kind", "to", "security", "status"} <= data["messages"][0].keys()
+    outbox = sorted((sample.parent.parent / "outbox").glob("*.eml"))
+    assert len(outbox) == 1
+    parsed = message_from_bytes(outbox[0].read_bytes(), policy=policy.default)
+    assert parsed["To"] == "va@riverbend.example" and parsed.get_body(("html",)) and parsed.get_body(("plain",))
+    assert (sample.parent.parent / "workbooks" / "out" / "work-queue.xlsx").exists()
+    assert "Reading appointments" in done.stderr  # progress while it reads
+
+    again = cli("--config", str(sample), "run", "all", "--today", "2026-11-26", "--json")
+    assert [m["status"] for m in json.loads(again.stdout)["messages"]] == ["already_sent"]
+    assert sorted((sample.parent.parent / "outbox").glob("*.eml")) == outbox
+    assert [f["id"] for f in json.loads(again.stdout)["findings"]] == [f["id"] for f in data["findings"]]
+
+
+def test_check_json_writes_nothing(sample):
+    done = cli("--config", str(sample), "check", "--json", "--today", "2026-11-26")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["messages"] == [] and data["findings"]
+    issue = data["data_issues"][0]
+    assert {"file", "sheet", "row", "column", "value", "why"} <= issue.keys()
+    assert not (sample.parent.parent / "outbox").exists() and not (sample.parent.parent / "var").exists()
+
+
+def test_human_summary_counts_by_owner_and_severity(sample):
+    done = cli("--config", str(sample), "run", "reconcile", "--today", "2026-11-26", "--quiet")
+    assert done.returncode == 0
+    assert "open findings" in done.stdout and "Most urgent:" in done.stdout and "billing" in done.stdout
+    assert done.stderr == ""
+
+
+def test_a_broken_config_exits_2_with_every_problem_and_no_traceback(tmp_path):
+    cfg = tmp_path / "p.toml"
+    cfg.write_text('[practice]\nname = "X"\nzone = "UTC"\n[emial]\n')
+    done = cli("--config", str(cfg), "check")
+    assert done.returncode == 2
+    assert "practice.zone: unknown key" in done.stderr and "emial: unknown key (did you mean email?)" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_a_corrupt_workbook_exits_2_without_a_traceback(tmp_path):
+    book = tmp_path / "tracker.xlsx"
+    book.write_bytes(b"PK\x03\x04 this is not really a workbook")
+    done = cli("--config", str(write_config(tmp_path, book)), "run", "all", "--today", "2026-11-26")
+    assert done.returncode == 2
+    assert "tracker.xlsx" in done.stderr and "Traceback" not in done.stderr + done.stdout
+
+
+def test_a_tracker_without_its_required_columns_exits_2_and_names_them(tmp_path):
+    sheets = dict(MINIMAL, Claims=[["Claim", "Amount"], ["CL-1", 5]])
+    cfg = write_config(tmp_path, make_workbook(tmp_path / "t.xlsx", sheets))
+    done = cli("--config", str(cfg), "check", "--json")
+    assert done.returncode == 2
+    assert any("claim_id" in u or "client_id" in u for u in json.loads(done.stdout)["unavailable"])
+
+
+@pytest.mark.parametrize("args, words", [
+    (["run", "all", "--today", "2026-13-01"], "is not a date"),
+    (["run", "all", "--now", "yesterday"], "is not an ISO date"),
+])
+def test_bad_dates_on_the_command_line(minimal_practice, args, words):
+    done = cli("--config", str(minimal_practice), *args)
+    assert done.returncode == 2 and words in done.stderr
+
+
+def test_a_job_not_built_yet_says_so(minimal_practice):
+    done = cli("--config", str(minimal_practice), "run", "weekly-summary", "--today", "2026-11-26")
+    assert done.returncode == 2 and "not built yet" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_rules_prints_the_reference():
+    done = cli("rules")
+    assert done.returncode == 0 and "billing.cpt_time_mismatch" in done.stdout
+
+
+def test_audit_verify(sample):
+    assert cli("--config", str(sample), "run", "all", "--today", "2026-11-26").returncode == 0
+    done = cli("--config", str(sample), "audit", "verify")
+    assert done.returncode == 0 and "intact" in done.stdout
+
+
+def test_now_with_an_offset_sets_today_in_the_practice_timezone(minimal_practice):
+    # 03:00 UTC on the 27th is still the 26th in Chicago
+    done = cli("--config", str(minimal_practice), "run", "all", "--now", "2026-11-27T03:00+00:00", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["messages"][0]["subject"].endswith("2026-11-26")

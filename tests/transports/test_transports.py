@@ -1,0 +1,119 @@
+import socket
+from datetime import datetime, timezone
+from email import message_from_bytes, policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message as MessageHandler
+
+from automations.config import EmailSettings, SmtpSettings
+from automations.errors import TransportError
+from automations.ledger import Ledger
+from automations.messages.compose import compose
+from automations.messages.delivery import deliver
+from automations.messages.render import Templates
+from automations.transports import open_transport
+
+NOW = datetime(2026, 11, 26, 7, tzinfo=timezone.utc)
+CONTEXT = dict(practice_name="Lakeside", today="2026-11-26", open=3, by_owner=[("va", 3)], urgent=1,
+               data_issues=0, queue_name="q.xlsx")
+
+
+def a_message(msg_id="<m1@lakeside.example>"):
+    return compose(Templates().render("va_work_queue", **CONTEXT), sender="o@lakeside.example",
+                   to="va@lakeside.example", msg_id=msg_id, now=NOW)
+
+
+def test_outbox_writes_one_parseable_file_per_message_id(tmp_path):
+    outbox = open_transport(EmailSettings(transport="outbox", outbox_dir=tmp_path / "out"))
+    outbox.send(a_message())
+    outbox.send(a_message())
+    outbox.send(a_message("<m2@lakeside.example>"))
+    files = sorted((tmp_path / "out").glob("*.eml"))
+    assert len(files) == 2
+    parsed = message_from_bytes(files[0].read_bytes(), policy=policy.default)
+    assert parsed["Message-ID"] in ("<m1@lakeside.example>", "<m2@lakeside.example>")
+    assert not list((tmp_path / "out").glob(".tmp-*"))
+
+
+class Recorder(MessageHandler):
+    def __init__(self):
+        super().__init__()
+        self.received = []
+
+    def handle_message(self, message):
+        self.received.append(message)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    handler = Recorder()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller, handler
+    finally:
+        controller.stop()
+
+
+def test_smtp_delivers_to_a_real_server_on_loopback(smtp_server, tmp_path):
+    controller, handler = smtp_server
+    settings = EmailSettings(transport="smtp", smtp=SmtpSettings(host="127.0.0.1", port=controller.port,
+                                                                 security="none"))
+    transport = open_transport(settings)
+    ledger = Ledger(tmp_path / "var")
+    try:
+        first = deliver(ledger, transport, a_message(), kind="va_work_queue", security="plain", run_id=1, now=NOW)
+        second = deliver(ledger, transport, a_message(), kind="va_work_queue", security="plain", run_id=2, now=NOW)
+    finally:
+        transport.close()
+        ledger.close()
+    assert (first.status, second.status) == ("sent", "already_sent")
+    assert len(handler.received) == 1
+    assert handler.received[0]["Message-ID"] == "<m1@lakeside.example>"
+
+
+def test_a_refused_connection_leaves_the_message_failed_and_retried_next_time(smtp_server, tmp_path):
+    controller, handler = smtp_server
+    dead = EmailSettings(transport="smtp", smtp=SmtpSettings(host="127.0.0.1", port=1, security="none",
+                                                             timeout_seconds=2))
+    ledger = Ledger(tmp_path / "var")
+    try:
+        failed = deliver(ledger, open_transport(dead), a_message(), kind="k", security="plain", run_id=1, now=NOW)
+        assert failed.status == "failed" and "cannot connect" in failed.error
+        assert ledger.message_status("<m1@lakeside.example>") == "failed"
+        live = open_transport(EmailSettings(transport="smtp", smtp=SmtpSettings(
+            host="127.0.0.1", port=controller.port, security="none")))
+        retried = deliver(ledger, live, a_message(), kind="k", security="plain", run_id=2, now=NOW)
+        live.close()
+    finally:
+        ledger.close()
+    assert retried.status == "sent" and len(handler.received) == 1
+
+
+def test_a_blocked_message_is_recorded_and_never_handed_over(tmp_path):
+    class Refuses:
+        def send(self, message):
+            raise AssertionError("a blocked message reached the transport")
+
+    ledger = Ledger(tmp_path / "var")
+    try:
+        outcome = deliver(ledger, Refuses(), a_message(), kind="k", security="blocked", run_id=1, now=NOW)
+        assert outcome.status == "blocked" and ledger.message_status("<m1@lakeside.example>") == "blocked"
+    finally:
+        ledger.close()
+
+
+def test_smtp_login_needs_its_password_from_the_environment(smtp_server, monkeypatch):
+    controller, _ = smtp_server
+    monkeypatch.delenv("PRACTICE_OPS_SMTP_PASSWORD", raising=False)
+    transport = open_transport(EmailSettings(transport="smtp", smtp=SmtpSettings(
+        host="127.0.0.1", port=controller.port, security="none", username="office")))
+    with pytest.raises(TransportError, match="PRACTICE_OPS_SMTP_PASSWORD"):
+        transport.send(a_message())
