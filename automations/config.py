@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 
 from .errors import ConfigError
-from .rules.thresholds import Thresholds, threshold_names
+from .rules.thresholds import Thresholds, threshold_fields
 from .trackers.records import TRACKERS, columns_of
 from .trackers.values import fold
 
@@ -101,33 +101,17 @@ class SecuritySettings(Strict):
     gateway_subject_tag: str = ""
 
 
-class PayerRules(Strict):
-    """Per-payer overrides of any rule threshold (see ``Thresholds``)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    timely_filing_days: int | None = Field(default=None, ge=1)
-    telehealth_pos: str | None = None
-    telehealth_modifier: str | None = None
-    auth_required: bool | None = None
-    unbilled_after_days: int | None = Field(default=None, ge=0)
-    near_limit_sessions: int | None = Field(default=None, ge=0)
+def _threshold_model(name: str, doc: str, extra: dict | None = None) -> type[BaseModel]:
+    """A config table whose keys are the rule thresholds, each optional (None keeps the default)."""
+    spec: dict[str, Any] = {f.name: (type(f.default) | None, Field(default=None, description=f.metadata["doc"]))
+                            for f in threshold_fields()}
+    model = create_model(name, __base__=Strict, __doc__=doc, **spec, **(extra or {}))
+    return model
 
 
-class RuleSettings(Strict):
-    """Practice-wide thresholds; anything not set keeps the default of DOMAIN.md."""
-
-    unbilled_after_days: int | None = Field(default=None, ge=0)
-    near_limit_sessions: int | None = Field(default=None, ge=0)
-    psychotherapy_min_minutes: int | None = Field(default=None, ge=1)
-    code_90834_min_minutes: int | None = Field(default=None, ge=1)
-    code_90837_min_minutes: int | None = Field(default=None, ge=1)
-    crisis_min_minutes: int | None = Field(default=None, ge=1)
-    crisis_addon_minutes: int | None = Field(default=None, ge=1)
-    family_min_minutes: int | None = Field(default=None, ge=1)
-    timely_filing_days: int | None = Field(default=None, ge=1)
-    telehealth_pos: str | None = None
-    telehealth_modifier: str | None = None
-    auth_required: bool | None = None
+RuleSettings = _threshold_model("RuleSettings", "Practice-wide thresholds; unset keys keep DOMAIN.md's default.")
+PayerRules = _threshold_model("PayerRules", "One payer's overrides of any threshold, and other names it goes by.",
+                              {"aliases": (list[str], Field(default_factory=list))})
 
 
 class Config(Strict):
@@ -150,12 +134,14 @@ class Config(Strict):
         return ZoneInfo(self.practice.timezone)
 
     def thresholds(self) -> Thresholds:
-        base = Thresholds(**self.rules.model_dump(exclude_none=True))
-        overrides = {fold(name): rules.model_dump(exclude_none=True) for name, rules in self.payers.items()}
-        return Thresholds(**{**base.__dict__, "payer_overrides": overrides})
-
-
-assert set(RuleSettings.model_fields) == set(threshold_names()), "RuleSettings must list every threshold"
+        base = self.rules.model_dump(exclude_none=True)
+        overrides = {}
+        for name, rules in self.payers.items():
+            override = rules.model_dump(exclude_none=True, exclude={"aliases"})
+            for known_as in (name, *rules.aliases):
+                overrides[fold(known_as)] = override
+        aliases = {fold(alias): fold(name) for name, rules in self.payers.items() for alias in (name, *rules.aliases)}
+        return Thresholds(**base, payer_overrides=overrides, payer_aliases=aliases)
 
 SCHEDULED_JOBS = ("reconcile", "reminders", "digests", "weekly-summary")
 

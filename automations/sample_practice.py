@@ -66,6 +66,11 @@ PLANTED = {
     "scheduling.waitlist_stale": "A waitlisted prospect last contacted 20 days ago",
     "compliance.baa_renewal_due": "The e-fax vendor's BAA expires within 60 days",
     "billing.denial_open": "A claim denied with CO-197 (authorization absent) is still open",
+    "billing.no_show_billed": "A no-show billed to BlueCross BlueShield",
+    "billing.unpaid_followup": "A claim submitted 40+ days ago and still unpaid",
+    "billing.balance_due": "A self-pay client has owed $170 for 45 days",
+    "scheduling.status_not_updated": "A session last week still reads Scheduled",
+    "authorizations.count_mismatch": "An authorization's Sessions Used is one short",
 }
 
 
@@ -255,6 +260,26 @@ def _plant(rng, clients, appointments, claims, auths) -> None:
     # a duplicate appointment id
     dup = next(a for a in appointments if a["status"] == "cancelled")
     dup["appointment_id"] = next(a for a in appointments if a["date"] > dup["date"])["appointment_id"]
+    # a no-show billed to the insurer
+    no_show = next(a for a in appointments if a["status"] == "no_show" and a["payer"] == "BlueCross BlueShield")
+    claims.append({"claim_id": "CL-5903", "appointment_id": no_show["appointment_id"], "client_id": no_show["client_id"],
+                   "provider": no_show["provider"], "date_of_service": no_show["date"], "cpt": no_show["cpt"],
+                   "modifiers": "95" if no_show["modality"] == "video" else None,
+                   "pos": "10" if no_show["modality"] == "video" else "11", "units": 1,
+                   "billed_amount": FEES[no_show["cpt"]], "payer": no_show["payer"],
+                   "submitted_on": no_show["date"] + timedelta(days=1), "status": "submitted",
+                   "paid_amount": None, "paid_on": None, "denial_code": None})
+    # a claim paid long ago turned unpaid: submitted 40+ days ago, nothing back
+    stale = next(c for c in claims if c["status"] == "paid" and (ANCHOR - c["submitted_on"]).days > 40
+                 and c["payer"] == "Aetna" and c["cpt"] != "90835")
+    stale.update(status="submitted", paid_amount=None, paid_on=None)
+    # a session last week never updated
+    forgot = next(a for a in appointments if a["status"] == "completed" and 5 <= (ANCHOR - a["date"]).days <= 8
+                  and a["payer"] == "Self-pay")
+    forgot.update(status="scheduled", actual_min=None)
+    # an authorization whose count is one short
+    counted = next(a for a in auths if a["kind"] == "prior_auth" and a is not uhc and a["sessions_used"] > 2)
+    counted["sessions_used"] -= 1
     # a video session tomorrow without its link
     tomorrow = next(a for a in appointments if a["date"] == ANCHOR + timedelta(days=1) and a["modality"] == "video")
     tomorrow["telehealth_link"] = None
@@ -266,6 +291,7 @@ def _sheets(clients, appointments, claims, auths, rng) -> dict[str, list[list]]:
     self_pay = [c for c in clients if c.payer == "Self-pay"]
     for c in self_pay[:3]:
         balances[c.id] = (rng.choice([85, 120, 170]), ANCHOR - timedelta(days=rng.randint(3, 20)))
+    balances[self_pay[3].id] = (170, ANCHOR - timedelta(days=45))
     sheets["Clients"] = [["Client ID", "First Name", "Last Name", "Email", "Phone", "Insurance", "Member ID",
                           "Primary Provider", "Email Consent", "Intake Forms Received", "Privacy Notice Ack",
                           "Insurance Verified", "GFE Date", "Balance", "Balance Since", "Status"]]
@@ -318,8 +344,11 @@ def _sheets(clients, appointments, claims, auths, rng) -> dict[str, list[list]]:
             if p[0] == "James Whitfield" and payer == "Aetna":
                 status, effective = "lapsed", date(2026, 11, 1)
             attested = ANCHOR - timedelta(days=110 if p[0] == "David Okafor" else 20 + 15 * i)
+            recredential = effective.replace(year=effective.year + 3)
+            while recredential < ANCHOR + timedelta(days=90):
+                recredential = recredential.replace(year=recredential.year + 3)
             sheets["Credentialing"].append([p[0], payer, status.replace("_", " ").title(), effective, attested,
-                                            effective + timedelta(days=3 * 365), None, None])
+                                            recredential, None, None])
     sheets["Credentialing"].append(["Sofia Alvarez", "Cigna", "Pending", None, ANCHOR - timedelta(days=50), None,
                                     ANCHOR - timedelta(days=40), ANCHOR - timedelta(days=6)])
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Iterator
 
-from ..trackers.records import UPCOMING_STATUSES
 from .catalogue import rule
 from .context import RuleContext
 from .findings import Finding
@@ -17,9 +17,7 @@ def near_limit(ctx: RuleContext) -> Iterator[Finding]:
     for auth in ctx.practice.authorizations:
         if auth.end_date is not None and auth.end_date < ctx.today:
             continue
-        counted = ctx.sessions_by_authorization.get(auth.authorization_id, [])
-        completed = sum(1 for a in counted if a.status == "completed")
-        upcoming = sorted((a for a in counted if a.status in UPCOMING_STATUSES), key=lambda a: (a.date, a.time))
+        completed, upcoming = ctx.usage(auth)
         left = auth.sessions_authorized - completed - len(upcoming)
         if not 0 <= left <= ctx.thresholds.for_payer(auth.payer).near_limit_sessions:
             continue
@@ -31,10 +29,7 @@ def near_limit(ctx: RuleContext) -> Iterator[Finding]:
         else:
             advice = f"{left} left: request more sessions or plan the ending"
         until = f" (valid until {auth.end_date:%Y-%m-%d})" if auth.end_date else ""
-        provider = auth.provider or (counted[0].provider if counted else None)
-        refs = {"authorization": auth.authorization_id, "client": auth.client_id}
-        if provider:
-            refs["provider"] = provider
+        refs = _refs(auth)
         yield Finding("authorizations.near_limit", "warning", "clinician",
                       f"{case} {auth.authorization_id} ({auth.payer}) for client {auth.client_id}: "
                       f"{auth.sessions_authorized} authorized, {completed} completed, {len(upcoming)} scheduled{until}; "
@@ -42,3 +37,134 @@ def near_limit(ctx: RuleContext) -> Iterator[Finding]:
                       refs=refs, due=upcoming[0].date if upcoming else ctx.today,
                       details={"authorized": auth.sessions_authorized, "completed": completed,
                                "scheduled": len(upcoming), "left": left})
+
+
+@rule("authorizations.exceeded", owner="clinician", severity="urgent",
+      when="completed plus scheduled sessions exceed the authorized count")
+def exceeded(ctx: RuleContext) -> Iterator[Finding]:
+    for auth in ctx.practice.authorizations:
+        completed, upcoming = ctx.usage(auth)
+        over = completed + len(upcoming) - auth.sessions_authorized
+        if over <= 0:
+            continue
+        case = "EAP case" if auth.kind == "eap" else "Authorization"
+        yield Finding("authorizations.exceeded", "urgent", "clinician",
+                      f"{case} {auth.authorization_id} ({auth.payer}) for client {auth.client_id} allows "
+                      f"{auth.sessions_authorized} sessions; {completed} are completed and {len(upcoming)} scheduled, "
+                      f"{over} too many. Sessions past the limit are denied (CARC 198): request more before "
+                      f"they happen, or move the client to another arrangement.",
+                      refs=_refs(auth), due=upcoming[0].date if upcoming else ctx.today,
+                      details={"over": over})
+
+
+def _refs(auth) -> dict[str, str]:
+    refs = {"authorization": auth.authorization_id, "client": auth.client_id}
+    if auth.provider:
+        refs["provider"] = auth.provider
+    return refs
+
+
+@rule("authorizations.expiring", owner="clinician", severity="warning",
+      when="the end date is within `auth_expiring_days` days and sessions remain or are scheduled after it",
+      thresholds=("auth_expiring_days",))
+def expiring(ctx: RuleContext) -> Iterator[Finding]:
+    for auth in ctx.practice.authorizations:
+        if auth.end_date is None or auth.end_date < ctx.today:
+            continue
+        if ctx.days_until(auth.end_date) > ctx.t(auth.payer).auth_expiring_days:
+            continue
+        completed, upcoming = ctx.usage(auth)
+        left = auth.sessions_authorized - completed - len(upcoming)
+        after = [a for a in ctx.live_appointments
+                 if a.client_id == auth.client_id and a.date > auth.end_date and a.status != "completed"
+                 and ctx.same_payer(ctx.payer_of(a), auth.payer)]
+        if left <= 0 and not after:
+            continue
+        yield Finding("authorizations.expiring", "warning", "clinician",
+                      f"Authorization {auth.authorization_id} ({auth.payer}) for client {auth.client_id} ends on "
+                      f"{auth.end_date:%Y-%m-%d} with {max(left, 0)} session(s) unused and {len(after)} booked after it. "
+                      f"Request an extension, or plan the ending.",
+                      refs=_refs(auth), due=auth.end_date, details={"left": left, "booked_after": len(after)})
+
+
+@rule("authorizations.session_outside_dates", owner="va", severity="warning",
+      when="an appointment counted to an authorization falls outside its dates")
+def session_outside_dates(ctx: RuleContext) -> Iterator[Finding]:
+    by_id = {a.authorization_id: a for a in ctx.practice.authorizations}
+    for appt in ctx.live_appointments:
+        auth = by_id.get(appt.authorization_id or "")
+        if auth is None:
+            continue
+        before = auth.start_date is not None and appt.date < auth.start_date
+        after = auth.end_date is not None and appt.date > auth.end_date
+        if not (before or after):
+            continue
+        window = f"{auth.start_date or '...'} to {auth.end_date or '...'}"
+        yield Finding("authorizations.session_outside_dates", "warning", "va",
+                      f"Session {appt.appointment_id} on {appt.date:%Y-%m-%d} is counted to authorization "
+                      f"{auth.authorization_id}, which runs {window}. A claim for it will be denied (CARC 198/197): "
+                      f"get the dates extended or a new authorization.",
+                      refs={"appointment": appt.appointment_id, "authorization": auth.authorization_id,
+                            "client": appt.client_id}, due=max(ctx.today, appt.date - timedelta(days=1)))
+
+
+@rule("authorizations.missing", owner="va", severity="warning",
+      when="an appointment with a payer that requires authorization (`auth_required`) has none",
+      thresholds=("auth_required",))
+def missing(ctx: RuleContext) -> Iterator[Finding]:
+    if not ctx.practice.keeps("authorizations"):
+        return
+    known = {a.authorization_id for a in ctx.practice.authorizations}
+    for appt in ctx.live_appointments:
+        payer = ctx.payer_of(appt)
+        if not payer or not ctx.t(payer).auth_required:
+            continue
+        if appt.authorization_id in known or ctx.authorization_covering(appt) is not None:
+            continue
+        if appt.authorization_id:
+            continue  # an id no tracker has: data.unknown_reference says so
+        upcoming = appt.date >= ctx.today
+        yield Finding("authorizations.missing", "urgent" if upcoming and ctx.days_until(appt.date) <= 2 else "warning",
+                      "va", f"Session {appt.appointment_id} ({payer}, {appt.date:%Y-%m-%d}) has no authorization and "
+                            f"{payer} requires one. Request it before the session; without it the claim is denied "
+                            f"(CARC 197).",
+                      refs={"appointment": appt.appointment_id, "client": appt.client_id},
+                      due=max(ctx.today, appt.date - timedelta(days=1)) if upcoming else ctx.today)
+
+
+@rule("authorizations.count_mismatch", owner="va", severity="warning",
+      when="the tracker's sessions_used differs from the completed sessions counted")
+def count_mismatch(ctx: RuleContext) -> Iterator[Finding]:
+    for auth in ctx.practice.authorizations:
+        if auth.sessions_used is None:
+            continue
+        completed, _ = ctx.usage(auth)
+        if completed == auth.sessions_used:
+            continue
+        yield Finding("authorizations.count_mismatch", "warning", "va",
+                      f"Authorization {auth.authorization_id} says {auth.sessions_used} session(s) used, but the "
+                      f"appointments show {completed} completed. Correct sessions_used (or the appointments) so the "
+                      f"count the clinician sees is right.",
+                      refs=_refs(auth), due=ctx.today + timedelta(days=1),
+                      details={"tracker": auth.sessions_used, "counted": completed})
+
+
+@rule("authorizations.eap_report_due", owner="va", severity="warning",
+      when="an EAP case's utilization report is due within `eap_report_warning_days` days, or all its sessions are "
+           "used and no report is recorded", thresholds=("eap_report_warning_days",))
+def eap_report_due(ctx: RuleContext) -> Iterator[Finding]:
+    for auth in ctx.practice.authorizations:
+        if auth.kind != "eap":
+            continue
+        completed, _ = ctx.usage(auth)
+        due = auth.utilization_report_due
+        if due is not None and ctx.days_until(due) <= ctx.t(auth.payer).eap_report_warning_days:
+            why = f"its utilization report is due on {due:%Y-%m-%d}"
+        elif due is None and completed >= auth.sessions_authorized:
+            why, due = f"all {auth.sessions_authorized} sessions are used and no report is recorded", ctx.today
+        else:
+            continue
+        yield Finding("authorizations.eap_report_due", "urgent" if due < ctx.today else "warning", "va",
+                      f"EAP case {auth.authorization_id} ({auth.payer}) for client {auth.client_id}: {why}. Send the "
+                      f"closing/utilization report to {auth.payer} and plan the 2-4 week follow-up contact.",
+                      refs=_refs(auth), due=due)

@@ -1,15 +1,25 @@
-"""What every rule sees: the practice's records, its thresholds and the date. No I/O, no clock."""
+"""What every rule sees: the practice's records, its thresholds and the date. No I/O, no clock.
+
+The matching that VAs' habits call for lives here, once: a claim finds its session by
+appointment_id or else by client, provider and date; clinicians match however their names are
+written; payers match by folded name or a configured alias; each authorization counts its own
+sessions.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from functools import cached_property
 
-from ..trackers.records import Appointment, Claim, Practice
-from ..trackers.values import fold, is_self_pay
+from ..trackers.records import (LIVE_STATUSES, UPCOMING_STATUSES, Appointment, Authorization, Claim, Credential,
+                                Practice)
+from ..trackers.values import is_self_pay, person_key
 from .thresholds import Thresholds
+
+CLOSED_CLAIM_STATUSES = frozenset({"void", "written_off"})
 
 
 @dataclass
@@ -18,40 +28,41 @@ class RuleContext:
     thresholds: Thresholds
     today: date
 
+    # records by id --------------------------------------------------------------------------
     @cached_property
     def clients(self) -> dict:
         return {c.client_id: c for c in self.practice.clients}
 
     @cached_property
+    def providers(self) -> dict:
+        return {person_key(p.provider): p for p in self.practice.providers}
+
+    @cached_property
     def appointments(self) -> dict[str, Appointment]:
         return {a.appointment_id: a for a in self.practice.appointments}
 
-    @cached_property
-    def appointments_by_visit(self) -> dict[tuple, list[Appointment]]:
-        """(client, folded provider, date) -> appointments: how a claim finds its session."""
-        index: dict[tuple, list[Appointment]] = defaultdict(list)
-        for appt in self.practice.appointments:
-            index[(appt.client_id, fold(appt.provider), appt.date)].append(appt)
-        return index
+    def t(self, payer: str | None) -> Thresholds:
+        return self.thresholds.for_payer(payer)
 
-    @cached_property
-    def claims_by_appointment(self) -> dict[str, list[Claim]]:
-        index: dict[str, list[Claim]] = defaultdict(list)
-        for claim in self.practice.claims:
-            appt = self.appointment_of(claim)
-            if appt is not None:
-                index[appt.appointment_id].append(claim)
-        return index
+    def same_payer(self, a: str | None, b: str | None) -> bool:
+        return bool(a) and bool(b) and self.thresholds.payer_key(a) == self.thresholds.payer_key(b)
 
-    def appointment_of(self, claim: Claim) -> Appointment | None:
-        """The claim's session: by appointment_id where given, else by client, provider and date."""
-        if claim.appointment_id and claim.appointment_id in self.appointments:
-            return self.appointments[claim.appointment_id]
-        candidates = self.appointments_by_visit.get((claim.client_id, fold(claim.provider), claim.date_of_service), [])
-        if not candidates:
-            return None
-        completed = [a for a in candidates if a.status == "completed"]
-        return (completed or candidates)[0]
+    # appointments ---------------------------------------------------------------------------
+    @cached_property
+    def live_appointments(self) -> list[Appointment]:
+        return [a for a in self.practice.appointments if a.status in LIVE_STATUSES or a.status is None]
+
+    def is_upcoming(self, appt: Appointment) -> bool:
+        return (appt.status in UPCOMING_STATUSES or appt.status is None) and appt.date >= self.today
+
+    def start_of(self, appt: Appointment) -> datetime:
+        return datetime.combine(appt.date, appt.time)
+
+    def length_of(self, appt: Appointment) -> int:
+        return appt.duration_min or appt.actual_min or self.thresholds.default_session_minutes
+
+    def minutes_of(self, appt: Appointment) -> int | None:
+        return appt.actual_min if appt.actual_min is not None else appt.duration_min
 
     def payer_of(self, appt: Appointment) -> str | None:
         if appt.payer:
@@ -63,9 +74,79 @@ class RuleContext:
         payer = self.payer_of(appt)
         return bool(payer) and not is_self_pay(payer)
 
-    def minutes_of(self, appt: Appointment) -> int | None:
-        return appt.actual_min if appt.actual_min is not None else appt.duration_min
+    @cached_property
+    def first_appointment(self) -> dict[str, Appointment]:
+        """Client -> the client's earliest live appointment: where intake work is due."""
+        first: dict[str, Appointment] = {}
+        for appt in sorted(self.live_appointments, key=lambda a: (a.date, a.time)):
+            first.setdefault(appt.client_id, appt)
+        return first
 
+    # claims ---------------------------------------------------------------------------------
+    @cached_property
+    def appointments_by_visit(self) -> dict[tuple, list[Appointment]]:
+        index: dict[tuple, list[Appointment]] = defaultdict(list)
+        for appt in self.practice.appointments:
+            index[(appt.client_id, person_key(appt.provider), appt.date)].append(appt)
+        return index
+
+    def appointment_of(self, claim: Claim) -> Appointment | None:
+        """The claim's session: by appointment_id where given, else by client, provider and date."""
+        if claim.appointment_id and claim.appointment_id in self.appointments:
+            return self.appointments[claim.appointment_id]
+        candidates = self.appointments_by_visit.get(
+            (claim.client_id, person_key(claim.provider), claim.date_of_service), [])
+        completed = [a for a in candidates if a.status == "completed"]
+        return (completed or candidates or [None])[0]
+
+    @cached_property
+    def live_claims(self) -> list[Claim]:
+        return [c for c in self.practice.claims if c.status not in CLOSED_CLAIM_STATUSES]
+
+    @cached_property
+    def claims_by_appointment(self) -> dict[str, list[Claim]]:
+        index: dict[str, list[Claim]] = defaultdict(list)
+        for claim in self.practice.claims:
+            appt = self.appointment_of(claim)
+            if appt is not None:
+                index[appt.appointment_id].append(claim)
+        return index
+
+    @cached_property
+    def typical_fee(self) -> dict[str, Decimal]:
+        """CPT -> the practice's median billed amount: the estimate for a session not yet billed."""
+        amounts: dict[str, list[Decimal]] = defaultdict(list)
+        for claim in self.practice.claims:
+            if claim.billed_amount and len(claim.cpt) == 1:
+                amounts[claim.cpt[0]].append(claim.billed_amount)
+        return {code: sorted(values)[len(values) // 2] for code, values in amounts.items()}
+
+    # credentialing --------------------------------------------------------------------------
+    @cached_property
+    def panels(self) -> dict[tuple[str, str], list[Credential]]:
+        index: dict[tuple[str, str], list[Credential]] = defaultdict(list)
+        for row in self.practice.credentialing:
+            index[(person_key(row.provider), self.thresholds.payer_key(row.payer))].append(row)
+        return index
+
+    def panel_status(self, provider: str, payer: str, on: date) -> str:
+        """The provider's standing with the payer on a date. ``effective_date`` is the day the row's
+        status took effect: in network from then on; lapsed from then on (in network before)."""
+        rows = self.panels.get((person_key(provider), self.thresholds.payer_key(payer)), [])
+        if not rows:
+            return "not_enrolled"
+        best = "not_enrolled"
+        for row in rows:
+            starts = row.effective_date
+            if row.status == "in_network" and (starts is None or starts <= on):
+                return "in_network"
+            if row.status == "lapsed" and starts is not None and on < starts:
+                return "in_network"
+            if row.status == "lapsed" or (row.status == "pending" and best == "not_enrolled"):
+                best = row.status
+        return best
+
+    # authorizations -------------------------------------------------------------------------
     @cached_property
     def sessions_by_authorization(self) -> dict[str, list[Appointment]]:
         """Appointments counted to each authorization: by authorization_id where the appointment
@@ -79,11 +160,30 @@ class RuleContext:
                 if appt.authorization_id in known:
                     index[appt.authorization_id].append(appt)
                 continue
-            payer = self.payer_of(appt)
-            for auth in auths:
-                if (auth.client_id == appt.client_id and payer and fold(auth.payer) == fold(payer)
-                        and (auth.start_date is None or auth.start_date <= appt.date)
-                        and (auth.end_date is None or appt.date <= auth.end_date)):
-                    index[auth.authorization_id].append(appt)
-                    break
+            auth = self.authorization_covering(appt)
+            if auth is not None:
+                index[auth.authorization_id].append(appt)
         return index
+
+    def authorization_covering(self, appt: Appointment) -> Authorization | None:
+        payer = self.payer_of(appt)
+        for auth in self.practice.authorizations:
+            if (auth.client_id == appt.client_id and self.same_payer(auth.payer, payer)
+                    and (auth.start_date is None or auth.start_date <= appt.date)
+                    and (auth.end_date is None or appt.date <= auth.end_date)):
+                return auth
+        return None
+
+    def usage(self, auth: Authorization) -> tuple[int, list[Appointment]]:
+        """(completed sessions, upcoming scheduled sessions in date order) counted to ``auth``."""
+        counted = self.sessions_by_authorization.get(auth.authorization_id, [])
+        completed = sum(1 for a in counted if a.status == "completed")
+        upcoming = sorted((a for a in counted if a.status in UPCOMING_STATUSES), key=lambda a: (a.date, a.time))
+        return completed, upcoming
+
+    def days_until(self, day: date) -> int:
+        return (day - self.today).days
+
+    def within(self, day: date | None, days: int) -> bool:
+        """``day`` is today or in the next ``days`` days, or already past."""
+        return day is not None and day <= self.today + timedelta(days=days)

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Iterable, Iterator
 
 from ..errors import CellError
-from ..trackers.values import fold
+from ..trackers.values import person_key
 from . import codes
 from .catalogue import declare, rule
 from .context import RuleContext
@@ -39,7 +39,7 @@ def duplicate_id(ctx: RuleContext) -> Iterator[Finding]:
     for tracker, (kind, column) in _ID_KINDS.items():
         rows: dict[str, list] = defaultdict(list)
         for record in getattr(ctx.practice, tracker):
-            key = fold(getattr(record, column)) if tracker == "providers" else getattr(record, column)
+            key = person_key(getattr(record, column)) if tracker == "providers" else getattr(record, column)
             rows[key].append(record)
         for records in rows.values():
             if len(records) < 2:
@@ -58,12 +58,12 @@ def duplicate_id(ctx: RuleContext) -> Iterator[Finding]:
 def unknown_reference(ctx: RuleContext) -> Iterator[Finding]:
     present = ctx.practice.present
     clients = set(ctx.clients)
-    providers = {fold(p.provider) for p in ctx.practice.providers}
+    providers = set(ctx.providers)
     authorizations = {a.authorization_id for a in ctx.practice.authorizations}
 
     def check(kind: str, record_id: str, record, column: str, value: str | None, known: set, tracker: str,
               folded: bool = False) -> Iterator[Finding]:
-        if value is None or tracker not in present or (fold(value) if folded else value) in known:
+        if value is None or tracker not in present or (person_key(value) if folded else value) in known:
             return
         where = f" ({record.source})" if record.source else ""
         yield Finding("data.unknown_reference", "warning", "va",

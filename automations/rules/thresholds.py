@@ -1,8 +1,7 @@
 """Every number a rule compares against, with its default from DOMAIN.md.
 
-The config overrides any of them for the whole practice in ``[rules]`` and, for the ones a
-contract decides, per payer in ``[payers."Name"]``. Rules ask ``Thresholds.for_payer`` and never
-hold a number of their own.
+The config overrides any of them for the whole practice in ``[rules]`` and per payer in
+``[payers."Name"]``. Rules ask ``Thresholds.for_payer`` and never hold a number of their own.
 """
 
 from __future__ import annotations
@@ -10,21 +9,62 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 
 
+def _t(default, doc: str):
+    return field(default=default, metadata={"doc": doc})
+
+
 @dataclass(frozen=True)
 class Thresholds:
-    unbilled_after_days: int = field(default=3, metadata={"doc": "days after a completed session before a missing claim is reported"})
-    near_limit_sessions: int = field(default=2, metadata={"doc": "sessions left on an authorization at or under which it is near its limit"})
-    psychotherapy_min_minutes: int = field(default=16, metadata={"doc": "fewest minutes billable as 90832"})
-    code_90834_min_minutes: int = field(default=38, metadata={"doc": "fewest minutes for 90834/90836"})
-    code_90837_min_minutes: int = field(default=53, metadata={"doc": "fewest minutes for 90837/90838"})
-    crisis_min_minutes: int = field(default=30, metadata={"doc": "fewest minutes for 90839"})
-    crisis_addon_minutes: int = field(default=75, metadata={"doc": "total minutes at which the first +90840 is due"})
-    family_min_minutes: int = field(default=26, metadata={"doc": "fewest minutes for 90846/90847"})
-    timely_filing_days: int = field(default=90, metadata={"doc": "days from the date of service to the payer's filing limit", "payer": True})
-    telehealth_pos: str = field(default="10", metadata={"doc": "place of service the payer wants for telehealth", "payer": True})
-    telehealth_modifier: str = field(default="95", metadata={"doc": "modifier the payer wants on video sessions", "payer": True})
-    auth_required: bool = field(default=False, metadata={"doc": "whether the payer requires a prior authorization", "payer": True})
+    # billing
+    unbilled_after_days: int = _t(3, "days after a completed session before a missing claim is reported")
+    timely_filing_days: int = _t(90, "days from the date of service to the payer's filing limit")
+    filing_warning_days: int = _t(14, "days before the filing limit at which an unsubmitted claim is at risk")
+    unpaid_after_days: int = _t(30, "days after submission before an unpaid claim needs a follow-up")
+    balance_after_days: int = _t(30, "days a client balance may stand before a notice")
+    telehealth_pos: str = _t("10", "place of service the payer wants for video and phone sessions")
+    telehealth_modifier: str = _t("95", "modifier the payer wants on video sessions (empty: none)")
+    audio_modifier: str = _t("93", "modifier the payer wants on audio-only sessions (empty: none)")
+    office_pos: str = _t("11", "place of service for in-person sessions")
+    psychotherapy_min_minutes: int = _t(16, "fewest minutes billable as 90832")
+    code_90834_min_minutes: int = _t(38, "fewest minutes for 90834/90836")
+    code_90837_min_minutes: int = _t(53, "fewest minutes for 90837/90838")
+    crisis_min_minutes: int = _t(30, "fewest minutes for 90839")
+    crisis_addon_minutes: int = _t(75, "total minutes at which the first +90840 is due")
+    family_min_minutes: int = _t(26, "fewest minutes for 90846/90847")
+    # scheduling
+    default_session_minutes: int = _t(50, "length assumed for an appointment with no duration")
+    telehealth_link_days: int = _t(3, "days ahead in which a video session must have its link")
+    status_update_days: int = _t(1, "days after an appointment by which its status must be updated")
+    intake_forms_days: int = _t(2, "days before a first appointment by which intake forms are due")
+    insurance_verify_days: int = _t(3, "days before a first appointment by which insurance is verified")
+    reminder_hours: int = _t(48, "hours before an appointment in which its reminder is due")
+    waitlist_stale_days: int = _t(14, "days a waitlisted prospect may go without contact")
+    # credentialing
+    caqh_attestation_days: int = _t(120, "days between CAQH attestations (180 in Illinois)")
+    caqh_warning_days: int = _t(15, "days before the CAQH attestation falls due at which to warn")
+    recredential_warning_days: int = _t(60, "days before recredential_due at which to warn")
+    license_warning_days: int = _t(60, "days before a license expires at which to warn")
+    license_urgent_days: int = _t(14, "days before a license expires at which the warning is urgent")
+    malpractice_warning_days: int = _t(30, "days before malpractice cover expires at which to warn")
+    application_followup_days: int = _t(14, "days a pending application may go without a follow-up")
+    # authorizations
+    auth_required: bool = _t(False, "whether the payer requires a prior authorization")
+    near_limit_sessions: int = _t(2, "sessions left at or under which an authorization is near its limit")
+    auth_expiring_days: int = _t(14, "days before an authorization's end date at which to warn")
+    eap_report_warning_days: int = _t(7, "days before an EAP utilization report is due at which to warn")
+    # compliance
+    baa_warning_days: int = _t(60, "days before a BAA expires at which to warn")
+    roi_warning_days: int = _t(30, "days before a release of information expires at which to warn")
     payer_overrides: dict = field(default_factory=dict, compare=False, repr=False)
+    payer_aliases: dict = field(default_factory=dict, compare=False, repr=False)
+    """Folded alias -> folded canonical payer name, from the config's ``aliases`` lists."""
+
+    def payer_key(self, payer: str | None) -> str:
+        """One key per payer, however the trackers spell it (`BCBS`, `BlueCross BlueShield`)."""
+        from ..trackers.values import fold
+
+        folded = fold(payer or "")
+        return self.payer_aliases.get(folded, folded)
 
     def for_payer(self, payer: str | None) -> "Thresholds":
         """The practice's thresholds with this payer's overrides applied (names folded)."""
@@ -32,10 +72,13 @@ class Thresholds:
             return self
         from ..trackers.values import fold
 
-        override = self.payer_overrides.get(fold(payer))
+        override = self.payer_overrides.get(fold(payer)) or self.payer_overrides.get(self.payer_key(payer))
         return replace(self, **override) if override else self
 
 
-def threshold_names(payer_only: bool = False) -> list[str]:
-    return [f.name for f in fields(Thresholds)
-            if f.name != "payer_overrides" and (not payer_only or f.metadata.get("payer"))]
+def threshold_fields() -> list:
+    return [f for f in fields(Thresholds) if f.metadata]
+
+
+def threshold_names() -> list[str]:
+    return [f.name for f in threshold_fields()]

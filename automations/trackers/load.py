@@ -28,6 +28,7 @@ def load_practice(config: Config, progress: Progress = lambda _: None) -> Loaded
     practice_lists: dict[str, list] = {name: [] for name in TRACKERS}
     loaded = Loaded(Practice())
     present: set[str] = set()
+    columns: dict[str, frozenset[str]] = {}
     workbooks = Workbooks()
     try:
         for name in TRACKERS:
@@ -46,7 +47,8 @@ def load_practice(config: Config, progress: Progress = lambda _: None) -> Loaded
             loaded.issues.extend(sheet.issues)
             loaded.rows[name] = len(sheet.records)
             present.add(name)
+            columns[name] = frozenset(sheet.columns)
     finally:
         workbooks.close()
-    loaded.practice = Practice(**practice_lists, present=frozenset(present))
+    loaded.practice = Practice(**practice_lists, present=frozenset(present), columns=columns)
     return loaded

@@ -265,3 +265,11 @@ class Practice:
     waitlist: list[WaitlistEntry] = field(default_factory=list)
     present: frozenset[str] = frozenset()
     """The trackers the practice keeps; a rule about a tracker that is not kept stays quiet."""
+    columns: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Tracker -> the canonical columns its sheet has. A rule about a column the practice does not
+    keep stays quiet rather than reading every blank as 'no'."""
+
+    def keeps(self, tracker: str, column: str | None = None) -> bool:
+        if tracker not in self.present:
+            return False
+        return column is None or tracker not in self.columns or column in self.columns[tracker]

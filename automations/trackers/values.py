@@ -44,6 +44,27 @@ def fold(text: str) -> str:
     return re.sub(r"[^0-9a-z]", "", text.lower())
 
 
+_TITLES = re.compile(r"^(dr|mr|mrs|ms|mx|prof)\.?\s+", re.I)
+_CREDENTIALS = {"lcsw", "licsw", "lmsw", "msw", "lpc", "lpcc", "lcpc", "lmhc", "lmft", "mft", "phd", "psyd", "md",
+                "do", "np", "pmhnp", "aprn", "ma", "ms", "med", "edd", "lp", "lpa", "lac", "ladc", "ncc", "bcba",
+                "lcat", "atr", "rn", "pa", "pllc", "llc", "inc", "associate", "intern"}
+
+
+def person_key(name: str | None) -> str:
+    """One key per clinician however a sheet writes the name: `Dr. Maya Chen, LCSW`, `maya chen`,
+    `Chen, Maya` all give `mayachen`."""
+    text = _TITLES.sub("", (name or "").strip())
+    parts = [p.strip() for p in text.split(",")]
+    while len(parts) > 1 and all(fold(word) in _CREDENTIALS for word in re.split(r"[\s/]+", parts[-1]) if word):
+        parts.pop()
+    if len(parts) == 2:
+        parts = [parts[1], parts[0]]
+    words = " ".join(parts).split()
+    while len(words) > 2 and fold(words[-1]) in _CREDENTIALS:
+        words.pop()
+    return fold("".join(words))
+
+
 def parse_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))

@@ -24,8 +24,15 @@ def auth(id="AU-1", client="C-1", payer="Aetna", authorized=10, **kw) -> Authori
     return Authorization(authorization_id=id, client_id=client, payer=payer, sessions_authorized=authorized, **kw)
 
 
+def client(id="C-1", payer="Aetna", **kw) -> Client:
+    """A client whose paperwork is all in order, unless the test says otherwise."""
+    defaults = dict(email=f"{id.lower()}@mail.example", email_consent="plain_ok", intake_forms_received=True,
+                    privacy_notice_ack=True, insurance_verified=True)
+    return Client(client_id=id, payer=payer, **{**defaults, **kw})
+
+
 def practice(appointments=(), claims=(), authorizations=(), clients=None, providers=None, **kw) -> Practice:
-    clients = [Client(client_id="C-1", payer="Aetna")] if clients is None else list(clients)
+    clients = [client()] if clients is None else list(clients)
     providers = [Provider(provider="Ann Lee")] if providers is None else list(providers)
     trackers = {"clients", "providers", "appointments", "claims", "authorizations", *kw.pop("present", ())}
     return Practice(clients=clients, providers=providers, appointments=list(appointments), claims=list(claims),

@@ -4,8 +4,7 @@ import pytest
 
 from automations.rules import Thresholds
 from automations.rules.billing import crisis_addons_for, psychotherapy_code_for
-from automations.trackers.records import Client
-from tests.rules.builders import DAY, appt, claim, findings, practice
+from tests.rules.builders import DAY, appt, claim, client, findings, practice
 
 UNBILLED = "billing.unbilled_session"
 MISMATCH = "billing.cpt_time_mismatch"
@@ -36,7 +35,7 @@ def test_unbilled_session_stays_quiet(case):
     elif case == "billed_without_appointment_id":
         claims = [claim(appointment=None, provider="ann lee")]
     elif case == "self_pay":
-        clients = [Client(client_id="C-1", payer="Self pay")]
+        clients = [client("C-1", payer="Self pay")]
     elif case == "no_show":
         appointments = [appt(status="no_show")]
     elif case == "scheduled":
@@ -129,8 +128,8 @@ def test_claim_without_session(case, fires):
 
 
 def test_finding_ids_are_stable_and_differ_between_records():
-    p = practice([appt(), appt(id="A-2", client="C-2")], clients=[Client("C-1", payer="Aetna"),
-                                                                    Client("C-2", payer="Aetna")])
+    p = practice([appt(), appt(id="A-2", client="C-2")], clients=[client("C-1", payer="Aetna"),
+                                                                    client("C-2", payer="Aetna")])
     first = findings(p, date(2026, 11, 10), UNBILLED)
     again = findings(p, date(2026, 11, 20), UNBILLED)
     assert [f.id for f in first] == [f.id for f in again]

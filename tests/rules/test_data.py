@@ -4,8 +4,8 @@ import pytest
 
 from automations.errors import CellError
 from automations.rules import codes, evaluate, Thresholds
-from automations.trackers.records import Client, Provider
-from tests.rules.builders import DAY, appt, claim, findings, practice
+from automations.trackers.records import Provider
+from tests.rules.builders import DAY, appt, claim, client, findings, practice
 
 
 def test_duplicate_ids_are_reported_once_per_id():
@@ -70,4 +70,4 @@ def test_cell_problems_become_va_findings_due_today():
 
 
 def test_clean_records_give_no_findings():
-    assert findings(practice([appt()], [claim()], clients=[Client("C-1", payer="Aetna")]), DAY) == []
+    assert findings(practice([appt()], [claim()], clients=[client("C-1", payer="Aetna")]), DAY) == []

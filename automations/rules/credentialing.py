@@ -1,0 +1,146 @@
+"""credentialing.* rules: CAQH, recredentialing, licenses, malpractice cover, applications and
+panel gaps. Owner: the VA, except a session outside the network, which is the owner's."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Iterator
+
+from ..trackers.values import is_self_pay, person_key
+from .catalogue import rule
+from .context import RuleContext
+from .findings import Finding
+
+
+@rule("credentialing.caqh_attestation_due", owner="va", severity="warning",
+      when="CAQH attestation falls due within `caqh_warning_days` days (every `caqh_attestation_days` days from "
+           "caqh_attested_on; urgent once expired)", thresholds=("caqh_attestation_days", "caqh_warning_days"))
+def caqh_attestation_due(ctx: RuleContext) -> Iterator[Finding]:
+    latest: dict[str, tuple[date, str]] = {}
+    for row in ctx.practice.credentialing:
+        if row.caqh_attested_on is None:
+            continue
+        key = person_key(row.provider)
+        if key not in latest or row.caqh_attested_on > latest[key][0]:
+            latest[key] = (row.caqh_attested_on, row.provider)
+    t = ctx.thresholds
+    for attested, provider in latest.values():
+        due = attested + timedelta(days=t.caqh_attestation_days)
+        if ctx.days_until(due) > t.caqh_warning_days:
+            continue
+        expired = ctx.today > due
+        yield Finding("credentialing.caqh_attestation_due", "urgent" if expired else "warning", "va",
+                      f"{provider}'s CAQH ProView attestation (last {attested:%Y-%m-%d}) "
+                      + (f"expired after {due:%Y-%m-%d}: payers may suspend claims. Re-attest today."
+                         if expired else f"falls due on {due:%Y-%m-%d}. Re-attest in ProView before then."),
+                      refs={"provider": provider}, due=due)
+
+
+@rule("credentialing.recredentialing_due", owner="va", severity="warning",
+      when="recredential_due within `recredential_warning_days` days", thresholds=("recredential_warning_days",))
+def recredentialing_due(ctx: RuleContext) -> Iterator[Finding]:
+    for row in ctx.practice.credentialing:
+        if row.recredential_due is None or row.status != "in_network":
+            continue
+        if ctx.days_until(row.recredential_due) > ctx.t(row.payer).recredential_warning_days:
+            continue
+        yield Finding("credentialing.recredentialing_due", "urgent" if ctx.today > row.recredential_due else "warning",
+                      "va", f"{row.provider}'s recredentialing with {row.payer} is due on {row.recredential_due:%Y-%m-%d} "
+                            f"(there is no grace period). Send the payer's packet now.",
+                      refs={"provider": row.provider, "payer": row.payer}, due=row.recredential_due)
+
+
+def _expiring(ctx: RuleContext, rule_id: str, what: str, column: str, warn: int, urgent: int | None) -> Iterator[Finding]:
+    for provider in ctx.practice.providers:
+        expires = getattr(provider, column)
+        if expires is None or ctx.days_until(expires) > warn:
+            continue
+        left = ctx.days_until(expires)
+        severity = "urgent" if left < 0 or (urgent is not None and left <= urgent) else "warning"
+        state = f"expired on {expires:%Y-%m-%d}" if left < 0 else f"expires on {expires:%Y-%m-%d} ({left} days)"
+        yield Finding(rule_id, severity, "va",
+                      f"{provider.provider}'s {what} {state}. "
+                      + ("Sessions after it cannot be billed: renew it and send the new copy to every payer."
+                         if what == "license" else "Renew the policy and file the new certificate."),
+                      refs={"provider": provider.provider}, due=expires)
+
+
+@rule("credentialing.license_expiring", owner="va", severity="warning",
+      when="a provider's license expires within `license_warning_days` days (urgent within `license_urgent_days`)",
+      thresholds=("license_warning_days", "license_urgent_days"))
+def license_expiring(ctx: RuleContext) -> Iterator[Finding]:
+    t = ctx.thresholds
+    yield from _expiring(ctx, "credentialing.license_expiring", "license", "license_expires",
+                         t.license_warning_days, t.license_urgent_days)
+
+
+@rule("credentialing.malpractice_expiring", owner="va", severity="warning",
+      when="malpractice cover expires within `malpractice_warning_days` days", thresholds=("malpractice_warning_days",))
+def malpractice_expiring(ctx: RuleContext) -> Iterator[Finding]:
+    yield from _expiring(ctx, "credentialing.malpractice_expiring", "malpractice cover", "malpractice_expires",
+                         ctx.thresholds.malpractice_warning_days, None)
+
+
+@rule("credentialing.application_followup", owner="va", severity="warning",
+      when="a pending application has had no follow-up for `application_followup_days` days",
+      thresholds=("application_followup_days",))
+def application_followup(ctx: RuleContext) -> Iterator[Finding]:
+    for row in ctx.practice.credentialing:
+        last = row.last_follow_up_on or row.application_submitted_on
+        if row.status != "pending" or last is None:
+            continue
+        days = ctx.t(row.payer).application_followup_days
+        if (ctx.today - last).days < days:
+            continue
+        yield Finding("credentialing.application_followup", "warning", "va",
+                      f"{row.provider}'s application with {row.payer} has had no follow-up since {last:%Y-%m-%d} "
+                      f"({(ctx.today - last).days} days). Call the payer's provider relations and note the reference.",
+                      refs={"provider": row.provider, "payer": row.payer}, due=last + timedelta(days=days))
+
+
+@rule("credentialing.not_in_network_for_session", owner="owner", severity="urgent",
+      when="a provider sees a client of a payer with whom the provider is not in_network on that date, past or "
+           "future; lists every affected appointment and the revenue at risk")
+def not_in_network_for_session(ctx: RuleContext) -> Iterator[Finding]:
+    if not ctx.practice.keeps("credentialing"):
+        return
+    affected: dict[tuple[str, str], list] = defaultdict(list)
+    names: dict[tuple[str, str], tuple[str, str]] = {}
+    for appt in ctx.live_appointments:
+        payer = ctx.payer_of(appt)
+        if not payer or is_self_pay(payer):
+            continue
+        status = ctx.panel_status(appt.provider, payer, appt.date)
+        if status == "in_network":
+            continue
+        key = (person_key(appt.provider), ctx.thresholds.payer_key(payer))
+        affected[key].append((appt, status))
+        names.setdefault(key, (appt.provider, payer))
+    for key, rows in affected.items():
+        provider, payer = names[key]
+        rows.sort(key=lambda r: (r[0].date, r[0].time))
+        at_risk = Decimal(0)
+        estimated = False
+        for appt, _ in rows:
+            billed = [c.billed_amount for c in ctx.claims_by_appointment.get(appt.appointment_id, [])
+                      if c.billed_amount and c.status != "void"]
+            if billed:
+                at_risk += sum(billed)
+            elif appt.cpt and appt.cpt[0] in ctx.typical_fee:
+                at_risk += ctx.typical_fee[appt.cpt[0]]
+                estimated = True
+        statuses = sorted({status.replace("_", " ") for _, status in rows})
+        past = [a for a, _ in rows if a.date < ctx.today]
+        ahead = [a for a, _ in rows if a.date >= ctx.today]
+        listing = ", ".join(f"{a.appointment_id} ({a.date:%m/%d})" for a, _ in rows)
+        yield Finding("credentialing.not_in_network_for_session", "urgent", "owner",
+                      f"{provider} is {' / '.join(statuses)} with {payer} but has {len(rows)} session(s) with its "
+                      f"clients ({len(past)} past, {len(ahead)} ahead): {listing}. About ${at_risk:,.2f}"
+                      f"{' (partly estimated)' if estimated else ''} is at risk: most payers do not pay for a lapse "
+                      f"retroactively (CARC 185). Reassign or reschedule the sessions ahead, and settle the panel.",
+                      refs={"provider": provider, "payer": payer},
+                      due=ahead[0].date if ahead else ctx.today,
+                      details={"appointments": [a.appointment_id for a, _ in rows], "revenue_at_risk": str(at_risk),
+                               "estimated": estimated})

@@ -1,0 +1,209 @@
+"""scheduling.* rules: the calendar itself. Owner: the VA."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+from typing import Iterator
+
+from ..trackers.records import UPCOMING_STATUSES
+from ..trackers.values import is_self_pay, person_key
+from .catalogue import rule
+from .context import RuleContext
+from .findings import Finding
+
+WAITING = {"", "waiting", "waitlisted", "active", "open", "new", "pending"}
+
+
+def _overlaps(ctx: RuleContext, group_by) -> Iterator[tuple]:
+    """Pairs of live appointments in one group whose times overlap."""
+    groups = defaultdict(list)
+    for appt in ctx.live_appointments:
+        groups[group_by(appt)].append(appt)
+    for appts in groups.values():
+        appts.sort(key=lambda a: (a.date, a.time, a.appointment_id))
+        for i, first in enumerate(appts):
+            first_end = ctx.start_of(first) + timedelta(minutes=ctx.length_of(first))
+            for second in appts[i + 1:]:
+                if second.date != first.date or ctx.start_of(second) >= first_end:
+                    break
+                yield first, second
+
+
+def _is_group_pair(a, b) -> bool:
+    return a.service == "group" and b.service == "group" and a.time == b.time
+
+
+@rule("scheduling.provider_double_booked", owner="va", severity="warning",
+      when="two live appointments of one provider overlap, today or later (group sessions at one time excepted)",
+      thresholds=("default_session_minutes",))
+def provider_double_booked(ctx: RuleContext) -> Iterator[Finding]:
+    for first, second in _overlaps(ctx, lambda a: person_key(a.provider)):
+        if _is_group_pair(first, second) or first.date < ctx.today:
+            continue
+        yield Finding("scheduling.provider_double_booked", "warning", "va",
+                      f"{first.provider} is booked twice on {first.date:%Y-%m-%d}: {first.appointment_id} at "
+                      f"{first.time:%H:%M} ({ctx.length_of(first)} min) overlaps {second.appointment_id} at "
+                      f"{second.time:%H:%M}. Move one of them and tell the client.",
+                      refs={"appointment": first.appointment_id, "other_appointment": second.appointment_id,
+                            "provider": first.provider}, due=first.date)
+
+
+@rule("scheduling.client_double_booked", owner="va", severity="warning",
+      when="two live appointments of one client overlap, today or later", thresholds=("default_session_minutes",))
+def client_double_booked(ctx: RuleContext) -> Iterator[Finding]:
+    for first, second in _overlaps(ctx, lambda a: a.client_id):
+        if first.date < ctx.today:
+            continue
+        yield Finding("scheduling.client_double_booked", "warning", "va",
+                      f"Client {first.client_id} has two sessions at once on {first.date:%Y-%m-%d}: "
+                      f"{first.appointment_id} with {first.provider} at {first.time:%H:%M} and "
+                      f"{second.appointment_id} with {second.provider} at {second.time:%H:%M}. Keep one.",
+                      refs={"appointment": first.appointment_id, "other_appointment": second.appointment_id,
+                            "client": first.client_id}, due=first.date)
+
+
+@rule("scheduling.missing_telehealth_link", owner="va", severity="warning",
+      when="a video appointment in the next `telehealth_link_days` days has no link",
+      thresholds=("telehealth_link_days",))
+def missing_telehealth_link(ctx: RuleContext) -> Iterator[Finding]:
+    if not ctx.practice.keeps("appointments", "modality"):
+        return
+    for appt in ctx.practice.appointments:
+        if (appt.modality == "video" and not appt.telehealth_link and ctx.is_upcoming(appt)
+                and ctx.days_until(appt.date) <= ctx.t(ctx.payer_of(appt)).telehealth_link_days):
+            yield Finding("scheduling.missing_telehealth_link", "urgent" if appt.date == ctx.today else "warning",
+                          "va", f"Video session {appt.appointment_id} ({appt.provider}, {appt.date:%Y-%m-%d} "
+                                f"{appt.time:%H:%M}) has no telehealth link. Add it so the reminder carries it.",
+                          refs={"appointment": appt.appointment_id, "client": appt.client_id}, due=appt.date)
+
+
+@rule("scheduling.status_not_updated", owner="va", severity="warning",
+      when="an appointment more than `status_update_days` day(s) past is still scheduled/confirmed",
+      thresholds=("status_update_days",))
+def status_not_updated(ctx: RuleContext) -> Iterator[Finding]:
+    for appt in ctx.practice.appointments:
+        if appt.status not in UPCOMING_STATUSES:
+            continue
+        days = ctx.t(ctx.payer_of(appt)).status_update_days
+        if (ctx.today - appt.date).days > days:
+            yield Finding("scheduling.status_not_updated", "warning", "va",
+                          f"Appointment {appt.appointment_id} on {appt.date:%Y-%m-%d} ({appt.provider}) is still "
+                          f"'{appt.status}'. Mark it completed, no-show, late cancel or cancelled: billing waits on it.",
+                          refs={"appointment": appt.appointment_id, "client": appt.client_id},
+                          due=appt.date + timedelta(days=days + 1))
+
+
+def _first_visit_due(ctx: RuleContext, days_field: str, column: str):
+    if not ctx.practice.keeps("clients", column):
+        return
+    for client_id, appt in ctx.first_appointment.items():
+        client = ctx.clients.get(client_id)
+        if client is None or not ctx.is_upcoming(appt):
+            continue
+        if 0 <= ctx.days_until(appt.date) <= getattr(ctx.t(ctx.payer_of(appt)), days_field):
+            yield client, appt
+
+
+@rule("scheduling.intake_forms_missing", owner="va", severity="warning",
+      when="a client's first appointment is within `intake_forms_days` days and forms are not received",
+      thresholds=("intake_forms_days",))
+def intake_forms_missing(ctx: RuleContext) -> Iterator[Finding]:
+    for client, appt in _first_visit_due(ctx, "intake_forms_days", "intake_forms_received"):
+        if not client.intake_forms_received:
+            yield Finding("scheduling.intake_forms_missing", "warning", "va",
+                          f"Client {client.client_id}'s first session ({appt.appointment_id}, {appt.date:%Y-%m-%d}) "
+                          f"is close and the intake forms are not in. Send the forms reminder or call.",
+                          refs={"client": client.client_id, "appointment": appt.appointment_id},
+                          due=appt.date - timedelta(days=1))
+
+
+@rule("scheduling.insurance_unverified", owner="va", severity="warning",
+      when="an insured client's first appointment is within `insurance_verify_days` days and insurance is not verified",
+      thresholds=("insurance_verify_days",))
+def insurance_unverified(ctx: RuleContext) -> Iterator[Finding]:
+    for client, appt in _first_visit_due(ctx, "insurance_verify_days", "insurance_verified"):
+        if ctx.is_insured(appt) and not client.insurance_verified:
+            yield Finding("scheduling.insurance_unverified", "warning", "va",
+                          f"Client {client.client_id} ({ctx.payer_of(appt)}) starts on {appt.date:%Y-%m-%d} "
+                          f"({appt.appointment_id}) and insurance is not verified. Verify eligibility and benefits "
+                          f"before the first session.", refs={"client": client.client_id, "appointment": appt.appointment_id},
+                          due=appt.date - timedelta(days=1))
+
+
+@rule("scheduling.reminder_blocked", owner="va", severity="warning",
+      when="a reminder is due (within `reminder_hours`) but no channel may carry it (no email, no consent): call instead",
+      thresholds=("reminder_hours",))
+def reminder_blocked(ctx: RuleContext) -> Iterator[Finding]:
+    """The part of the rule that records alone decide; the reminders job adds the cases where the
+    consent is `encrypted` but no certificate or gateway is on file."""
+    if not ctx.practice.keeps("clients"):
+        return
+    for appt in ctx.practice.appointments:
+        client = ctx.clients.get(appt.client_id)
+        if client is None or not ctx.is_upcoming(appt):
+            continue
+        if ctx.days_until(appt.date) * 24 > ctx.t(ctx.payer_of(appt)).reminder_hours:
+            continue
+        why = ("has no email address" if not client.email
+               else "declined email" if client.email_consent == "none" else None)
+        if why:
+            yield reminder_blocked_finding(appt, f"client {client.client_id} {why}")
+
+
+def reminder_blocked_finding(appt, why: str) -> Finding:
+    return Finding("scheduling.reminder_blocked", "warning", "va",
+                   f"No reminder can go out for {appt.appointment_id} ({appt.date:%Y-%m-%d} {appt.time:%H:%M}, "
+                   f"{appt.provider}): {why}. Phone the client instead.",
+                   refs={"appointment": appt.appointment_id, "client": appt.client_id}, due=appt.date - timedelta(days=1))
+
+
+def _waiting(prospect) -> bool:
+    return (prospect.status or "").strip().lower() in WAITING
+
+
+@rule("scheduling.waitlist_stale", owner="va", severity="warning",
+      when="a waitlisted prospect has not been contacted for `waitlist_stale_days` days",
+      thresholds=("waitlist_stale_days",))
+def waitlist_stale(ctx: RuleContext) -> Iterator[Finding]:
+    days = ctx.thresholds.waitlist_stale_days
+    for prospect in ctx.practice.waitlist:
+        last = prospect.last_contacted_on or prospect.added_on
+        if _waiting(prospect) and last is not None and (ctx.today - last).days >= days:
+            yield Finding("scheduling.waitlist_stale", "warning", "va",
+                          f"Waitlisted prospect {prospect.prospect_id} was last contacted on {last:%Y-%m-%d} "
+                          f"({(ctx.today - last).days} days ago). Check in: are they still looking?",
+                          refs={"prospect": prospect.prospect_id}, due=last + timedelta(days=days))
+
+
+def _booked_this_week(ctx: RuleContext, provider_key: str) -> int:
+    end = ctx.today + timedelta(days=7)
+    return sum(1 for a in ctx.live_appointments
+               if person_key(a.provider) == provider_key and ctx.today <= a.date < end)
+
+
+@rule("scheduling.waitlist_match", owner="va", severity="info",
+      when="a waitlisted prospect fits a provider who accepts new clients, has capacity, matches the specialty "
+           "and is in network with the prospect's payer")
+def waitlist_match(ctx: RuleContext) -> Iterator[Finding]:
+    for prospect in ctx.practice.waitlist:
+        if not _waiting(prospect):
+            continue
+        for key, provider in ctx.providers.items():
+            if prospect.preferred_provider and person_key(prospect.preferred_provider) != key:
+                continue
+            if not provider.accepting_new:
+                continue
+            if provider.weekly_capacity is not None and _booked_this_week(ctx, key) >= provider.weekly_capacity:
+                continue
+            wanted = (prospect.requested_specialty or "").strip().lower()
+            if wanted and wanted not in (provider.specialties or "").lower():
+                continue
+            if prospect.payer and not is_self_pay(prospect.payer) and \
+                    ctx.panel_status(provider.provider, prospect.payer, ctx.today) != "in_network":
+                continue
+            yield Finding("scheduling.waitlist_match", "info", "va",
+                          f"Waitlisted prospect {prospect.prospect_id} ({wanted or 'any need'}, "
+                          f"{prospect.payer or 'payer unknown'}) fits {provider.provider}, who has room this week. "
+                          f"Mark this row Approved to send the prospect an opening notice.",
+                          refs={"prospect": prospect.prospect_id, "provider": provider.provider}, due=ctx.today)
