@@ -17,7 +17,7 @@ from .messages.compose import compose, message_id
 from .messages.delivery import Outcome, deliver
 from .messages.policy import choose_security
 from .messages.render import Templates
-from .reports.work_queue import write_work_queue
+from .reports.work_queue import QueueUpdate, update_work_queue
 from .rules.findings import Finding
 from .trackers.load import load_practice
 from .transports import open_transport
@@ -35,6 +35,7 @@ class RunResult:
     unavailable: list[str] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
     work_queue: Path | None = None
+    queue: QueueUpdate | None = None
 
     @property
     def usable(self) -> bool:
@@ -48,6 +49,9 @@ class RunResult:
             "unavailable": list(self.unavailable),
             "rows": dict(self.rows),
             "work_queue": str(self.work_queue) if self.work_queue else None,
+            "queue": {"open": len(self.queue.open), "set_aside": len(self.queue.set_aside),
+                      "resolved_today": len(self.queue.resolved_today),
+                      "reopened_today": len(self.queue.reopened_today)} if self.queue else None,
         }
 
 
@@ -87,7 +91,7 @@ def reconcile(config: Config, today: date, now: datetime, progress: Progress = l
         with ledger.exclusive():
             run_id = ledger.start_run("reconcile", today.isoformat(), now)
             progress(f"Writing the work queue ({config.work_queue.path.name})")
-            write_work_queue(config.work_queue.path, result.findings, today)
+            result.queue = update_work_queue(config.work_queue.path, result.findings, today, ledger)
             result.work_queue = config.work_queue.path
             result.messages = _send_work_queue_notice(config, ledger, result, run_id, today, now)
             ledger.finish_run(run_id, now, "ok", {
@@ -103,11 +107,12 @@ def _send_work_queue_notice(config: Config, ledger: Ledger, result: RunResult, r
     """One PHI-free note a day to each VA: how many items wait, and where."""
     if not config.people.va:
         return []
-    by_owner = Counter(f.owner for f in result.findings)
+    waiting = result.queue.open if result.queue else result.findings
+    by_owner = Counter(f.owner for f in waiting)
     rendered = Templates(config.path.parent / "templates").render(
         "va_work_queue", practice_name=config.practice.name, today=today.isoformat(),
-        open=len(result.findings), by_owner=sorted(by_owner.items()),
-        urgent=sum(1 for f in result.findings if f.severity == "urgent"),
+        open=len(waiting), by_owner=sorted(by_owner.items()),
+        urgent=sum(1 for f in waiting if f.severity == "urgent"),
         data_issues=len(result.data_issues), queue_name=config.work_queue.path.name)
     transport = open_transport(config.email)
     outcomes = []

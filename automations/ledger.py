@@ -29,6 +29,11 @@ CREATE TABLE IF NOT EXISTS messages (
     message_id TEXT PRIMARY KEY, kind TEXT NOT NULL, recipient TEXT NOT NULL, security TEXT NOT NULL,
     status TEXT NOT NULL, run_id INTEGER, queued_at TEXT NOT NULL, sent_at TEXT, error TEXT
 );
+CREATE TABLE IF NOT EXISTS queue (
+    finding_id TEXT PRIMARY KEY, rule TEXT NOT NULL, status TEXT NOT NULL, notes TEXT NOT NULL DEFAULT '',
+    first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, status_since TEXT NOT NULL, snoozed_until TEXT,
+    reopened_on TEXT, resolved_on TEXT, summary TEXT NOT NULL DEFAULT '{}'
+);
 CREATE TABLE IF NOT EXISTS audit (
     seq INTEGER PRIMARY KEY, at TEXT NOT NULL, event TEXT NOT NULL, data TEXT NOT NULL,
     prev TEXT NOT NULL, hash TEXT NOT NULL
@@ -111,6 +116,29 @@ class Ledger:
 
     def messages(self) -> list[tuple]:
         return list(self.db.execute("SELECT message_id, kind, recipient, security, status FROM messages ORDER BY queued_at"))
+
+    # the VA's work queue ----------------------------------------------------------------------
+    QUEUE_COLUMNS = ("finding_id", "rule", "status", "notes", "first_seen", "last_seen", "status_since",
+                     "snoozed_until", "reopened_on", "resolved_on", "summary")
+
+    def queue_rows(self) -> dict[str, dict]:
+        """Every finding the queue has ever shown, by id, with what the VA decided about it."""
+        cursor = self.db.execute(f"SELECT {', '.join(self.QUEUE_COLUMNS)} FROM queue")
+        return {row[0]: dict(zip(self.QUEUE_COLUMNS, row)) for row in cursor}
+
+    def save_queue_rows(self, rows: list[dict]) -> None:
+        placeholders = ", ".join("?" for _ in self.QUEUE_COLUMNS)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in self.QUEUE_COLUMNS[1:])
+        self.db.execute("BEGIN")
+        try:
+            self.db.executemany(
+                f"INSERT INTO queue ({', '.join(self.QUEUE_COLUMNS)}) VALUES ({placeholders}) "
+                f"ON CONFLICT(finding_id) DO UPDATE SET {updates}",
+                [tuple(row[c] for c in self.QUEUE_COLUMNS) for row in rows])
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
 
     # audit ----------------------------------------------------------------------------------
     def append_audit(self, event: str, data: dict, now: datetime) -> None:

@@ -114,12 +114,12 @@ class RuleContext:
 
     @cached_property
     def typical_fee(self) -> dict[str, Decimal]:
-        """CPT -> the practice's median billed amount: the estimate for a session not yet billed."""
+        """CPT -> the practice's (lower) median billed amount: the estimate for a session not yet billed."""
         amounts: dict[str, list[Decimal]] = defaultdict(list)
         for claim in self.practice.claims:
             if claim.billed_amount and len(claim.cpt) == 1:
                 amounts[claim.cpt[0]].append(claim.billed_amount)
-        return {code: sorted(values)[len(values) // 2] for code, values in amounts.items()}
+        return {code: sorted(values)[(len(values) - 1) // 2] for code, values in amounts.items()}
 
     # credentialing --------------------------------------------------------------------------
     @cached_property

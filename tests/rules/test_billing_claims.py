@@ -1,0 +1,172 @@
+"""The billing rules about claims' codes, places, modifiers, money and paperwork."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from automations.rules import Thresholds
+from automations.trackers.records import Authorization, Credential
+from tests.rules.builders import DAY, appt, claim, client, findings, practice
+
+TODAY = DAY + timedelta(days=5)
+
+
+@pytest.mark.parametrize("status, claim_status, payer, fires", [
+    ("no_show", "submitted", "Aetna", True), ("late_cancel", "draft", "Aetna", True),
+    ("no_show", "void", "Aetna", False), ("completed", "submitted", "Aetna", False),
+    ("no_show", "submitted", "Self-pay", False)])
+def test_no_show_billed(status, claim_status, payer, fires):
+    p = practice([appt(status=status)], [claim(status=claim_status, payer=payer)])
+    found = findings(p, TODAY, "billing.no_show_billed")
+    assert bool(found) is fires
+    if fires:
+        assert found[0].severity == "urgent"
+
+
+@pytest.mark.parametrize("minutes, codes, fires", [
+    (15, ("90832",), True), (16, ("90832",), False), (10, ("90791",), False), (12, ("90833", "99213"), True)])
+def test_below_minimum_time(minutes, codes, fires):
+    p = practice([appt(minutes=minutes)], [claim(cpt=codes)])
+    assert bool(findings(p, TODAY, "billing.below_minimum_time")) is fires
+
+
+def test_below_minimum_time_is_not_also_a_time_mismatch():
+    p = practice([appt(minutes=15)], [claim(cpt=("90834",))])
+    assert findings(p, TODAY, "billing.cpt_time_mismatch") == []
+
+
+@pytest.mark.parametrize("claims, fires", [
+    ([claim(cpt=("90834",)), claim(id="CL-2", cpt=("90832",))], True),
+    ([claim(cpt=("90834", "90837"))], True),
+    ([claim(cpt=("90834",)), claim(id="CL-2", cpt=("90839",))], True),
+    ([claim(cpt=("90834",)), claim(id="CL-2", cpt=("90832",), day=DAY + timedelta(days=1), appointment=None)], False),
+    ([claim(cpt=("90834",)), claim(id="CL-2", cpt=("90832",), status="void")], False),
+    ([claim(cpt=("90834", "90785"))], False)])
+def test_multiple_time_codes(claims, fires):
+    assert bool(findings(practice([appt()], claims), TODAY, "billing.multiple_time_codes")) is fires
+
+
+@pytest.mark.parametrize("codes, missing", [
+    (("90785",), ["90785"]), (("90834", "90785"), []), (("90853", "90785"), []), (("90833",), ["90833"]),
+    (("99213", "90833"), []), (("90840",), ["90840"]), (("90839", "90840"), []), (("90846", "90785"), ["90785"])])
+def test_addon_without_base(codes, missing):
+    found = findings(practice([appt(minutes=80)], [claim(cpt=codes)]), TODAY, "billing.addon_without_base")
+    assert sorted(f.key for f in found) == missing
+
+
+@pytest.mark.parametrize("modality, pos, payer_pos, fires", [
+    ("video", "10", "10", False), ("video", "02", "10", True), ("video", "02", "02", False), ("video", "11", "10", True),
+    ("in_person", "11", "10", False), ("in_person", "10", "10", True), ("phone", "2", "02", False)])
+def test_telehealth_pos_mismatch(modality, pos, payer_pos, fires):
+    t = Thresholds(payer_overrides={"aetna": {"telehealth_pos": payer_pos}})
+    p = practice([appt(modality=modality)], [claim(pos=pos, modifiers=("95", "93"))])
+    assert bool(findings(p, TODAY, "billing.telehealth_pos_mismatch", t)) is fires
+
+
+@pytest.mark.parametrize("modality, modifiers, payer_modifier, fires", [
+    ("video", ("95",), "95", False), ("video", (), "95", True), ("video", ("95",), "GT", True),
+    ("video", ("GT",), "GT", False), ("phone", ("95",), "95", True), ("phone", ("93",), "95", False),
+    ("in_person", (), "95", False), ("video", (), "", False)])
+def test_telehealth_modifier_missing(modality, modifiers, payer_modifier, fires):
+    t = Thresholds(payer_overrides={"aetna": {"telehealth_modifier": payer_modifier}})
+    p = practice([appt(modality=modality)], [claim(modifiers=modifiers, pos="11" if modality == "in_person" else "10")])
+    found = findings(p, TODAY, "billing.telehealth_modifier_missing", t)
+    assert bool(found) is fires
+
+
+def test_another_payers_telehealth_rules_do_not_leak():
+    t = Thresholds(payer_overrides={"cigna": {"telehealth_modifier": "GT"}})
+    p = practice([appt(modality="video")], [claim(modifiers=("95",), pos="10")])
+    assert findings(p, TODAY, "billing.telehealth_modifier_missing", t) == []
+
+
+@pytest.mark.parametrize("second, fires", [
+    (dict(id="CL-2"), True), (dict(id="CL-2", status="void"), False), (dict(id="CL-2", status="denied"), False),
+    (dict(id="CL-2", cpt=("90837",)), False), (dict(id="CL-2", provider="Bo Diaz", appointment=None), False)])
+def test_duplicate_claim(second, fires):
+    found = findings(practice([appt()], [claim(), claim(**second)]), TODAY, "billing.duplicate_claim")
+    assert bool(found) is fires
+    if fires:
+        assert found[0].refs == {"claim": "CL-1", "duplicate_claim": "CL-2", "client": "C-1"}
+
+
+@pytest.mark.parametrize("age_days, status, submitted, severity", [
+    (75, "draft", None, None), (76, "draft", None, "warning"), (90, "draft", None, "warning"),
+    (91, "draft", None, "urgent"), (91, None, None, "urgent"), (100, "submitted", date(2026, 11, 5), None)])
+def test_timely_filing_risk_at_the_boundary_day(age_days, status, submitted, severity):
+    today = DAY + timedelta(days=age_days)
+    p = practice([appt()], [claim(status=status, submitted_on=submitted)])
+    found = findings(p, today, "billing.timely_filing_risk")
+    assert [f.severity for f in found] == ([severity] if severity else [])
+
+
+def test_timely_filing_limit_is_per_payer():
+    t = Thresholds(payer_overrides={"aetna": {"timely_filing_days": 120}})
+    p = practice([appt()], [claim(status="draft")])
+    assert findings(p, DAY + timedelta(days=100), "billing.timely_filing_risk", t) == []
+    assert findings(p, DAY + timedelta(days=106), "billing.timely_filing_risk", t)
+
+
+def test_an_unbilled_session_near_its_filing_limit_is_urgent():
+    p = practice([appt()])
+    assert findings(p, DAY + timedelta(days=75), "billing.unbilled_session")[0].severity == "warning"
+    assert findings(p, DAY + timedelta(days=76), "billing.unbilled_session")[0].severity == "urgent"
+
+
+@pytest.mark.parametrize("days, status, fires", [(30, "submitted", False), (31, "submitted", True),
+                                                 (45, "paid", False), (45, "appealed", True), (45, "denied", False)])
+def test_unpaid_followup_after_thirty_days(days, status, fires):
+    p = practice([appt()], [claim(status=status, submitted_on=DAY)])
+    assert bool(findings(p, DAY + timedelta(days=days), "billing.unpaid_followup")) is fires
+
+
+def test_denial_open_assembles_the_appeal():
+    p = practice([appt(authorization_id="AU-1")],
+                 [claim(status="denied", denial_code="CO-185", payer="Aetna")],
+                 authorizations=[Authorization("AU-1", "C-1", "Aetna", sessions_authorized=10)],
+                 credentialing=[Credential("Ann Lee", "Aetna", "lapsed", effective_date=DAY - timedelta(days=3))],
+                 present=("credentialing",))
+    found = findings(p, TODAY, "billing.denial_open")
+    assert len(found) == 1
+    message = found[0].message
+    assert "CO-185: The rendering provider is not eligible" in message
+    assert "session A-1 (completed, 45 min)" in message and "authorization AU-1" in message
+    assert "Ann Lee was lapsed with Aetna on that date" in message
+    assert found[0].refs == {"claim": "CL-1", "appointment": "A-1", "client": "C-1", "authorization": "AU-1"}
+    assert found[0].details["carc"] == ["CO-185"]
+
+
+@pytest.mark.parametrize("status, fires", [("denied", True), ("appealed", False), ("written_off", False),
+                                           ("paid", False)])
+def test_denial_open_only_while_nothing_is_done(status, fires):
+    p = practice([appt()], [claim(status=status, denial_code="CO-29")])
+    assert bool(findings(p, TODAY, "billing.denial_open")) is fires
+
+
+def test_a_timely_filing_denial_says_it_cannot_be_appealed():
+    p = practice([appt()], [claim(status="denied", denial_code="29")])
+    assert "Cannot be appealed" in findings(p, TODAY, "billing.denial_open")[0].message
+
+
+@pytest.mark.parametrize("balance, days, fires", [(Decimal(50), 30, False), (Decimal(50), 31, True),
+                                                  (Decimal(0), 90, False), (Decimal(-20), 90, False)])
+def test_balance_due(balance, days, fires):
+    p = practice(clients=[client(balance=balance, balance_since=TODAY - timedelta(days=days))])
+    found = findings(p, TODAY, "billing.balance_due")
+    assert bool(found) is fires
+    if fires:
+        assert found[0].owner == "va"
+
+
+@pytest.mark.parametrize("gfe, fires", [(None, True), (TODAY + timedelta(days=1), False), (TODAY, False),
+                                        (TODAY + timedelta(days=30), True)])
+def test_gfe_missing_for_self_pay(gfe, fires):
+    p = practice([appt(day=TODAY + timedelta(days=7), status="scheduled")],
+                 clients=[client(payer="Self-pay", good_faith_estimate=gfe)])
+    assert bool(findings(p, TODAY, "billing.gfe_missing")) is fires
+
+
+def test_gfe_is_not_asked_of_insured_clients():
+    p = practice([appt(day=TODAY + timedelta(days=7), status="scheduled")], clients=[client(good_faith_estimate=None)])
+    assert findings(p, TODAY, "billing.gfe_missing") == []

@@ -1,0 +1,109 @@
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from automations.rules import Thresholds
+from automations.trackers.records import Credential, Provider
+from tests.rules.builders import appt, claim, findings, practice
+
+TODAY = date(2026, 11, 26)
+
+
+def cred(**kw):
+    defaults = dict(provider="Ann Lee", payer="Aetna", status="in_network", effective_date=date(2024, 1, 1))
+    return Credential(**{**defaults, **kw})
+
+
+def with_panel(*rows, **kw):
+    return practice(credentialing=list(rows), present=("credentialing",), **kw)
+
+
+@pytest.mark.parametrize("days_ago, severity", [(104, None), (105, "warning"), (120, "warning"), (121, "urgent")])
+def test_caqh_attestation_due_every_120_days(days_ago, severity):
+    p = with_panel(cred(caqh_attested_on=TODAY - timedelta(days=days_ago)),
+                   cred(payer="Cigna", caqh_attested_on=TODAY - timedelta(days=days_ago)))
+    found = findings(p, TODAY, "credentialing.caqh_attestation_due")
+    assert [f.severity for f in found] == ([severity] if severity else [])
+
+
+def test_caqh_period_is_configurable_for_illinois():
+    p = with_panel(cred(caqh_attested_on=TODAY - timedelta(days=150)))
+    assert findings(p, TODAY, "credentialing.caqh_attestation_due", Thresholds(caqh_attestation_days=180)) == []
+
+
+def test_the_latest_attestation_counts():
+    p = with_panel(cred(caqh_attested_on=TODAY - timedelta(days=200)), cred(payer="Cigna", caqh_attested_on=TODAY))
+    assert findings(p, TODAY, "credentialing.caqh_attestation_due") == []
+
+
+@pytest.mark.parametrize("days_ahead, fires", [(60, True), (61, False), (-5, True)])
+def test_recredentialing_due(days_ahead, fires):
+    p = with_panel(cred(recredential_due=TODAY + timedelta(days=days_ahead)))
+    assert bool(findings(p, TODAY, "credentialing.recredentialing_due")) is fires
+
+
+@pytest.mark.parametrize("days_ahead, severity", [(61, None), (60, "warning"), (15, "warning"), (14, "urgent"),
+                                                  (-1, "urgent")])
+def test_license_expiring(days_ahead, severity):
+    p = practice(providers=[Provider("Ann Lee", license_expires=TODAY + timedelta(days=days_ahead))])
+    found = findings(p, TODAY, "credentialing.license_expiring")
+    assert [f.severity for f in found] == ([severity] if severity else [])
+
+
+@pytest.mark.parametrize("days_ahead, fires", [(30, True), (31, False)])
+def test_malpractice_expiring(days_ahead, fires):
+    p = practice(providers=[Provider("Ann Lee", malpractice_expires=TODAY + timedelta(days=days_ahead))])
+    assert bool(findings(p, TODAY, "credentialing.malpractice_expiring")) is fires
+
+
+@pytest.mark.parametrize("status, last_days, submitted_days, fires", [
+    ("pending", 13, 60, False), ("pending", 14, 60, True), ("pending", None, 20, True), ("in_network", 40, 60, False)])
+def test_application_followup(status, last_days, submitted_days, fires):
+    p = with_panel(cred(status=status, last_follow_up_on=TODAY - timedelta(days=last_days) if last_days else None,
+                        application_submitted_on=TODAY - timedelta(days=submitted_days)))
+    assert bool(findings(p, TODAY, "credentialing.application_followup")) is fires
+
+
+def test_sessions_after_a_lapse_are_listed_with_the_revenue_at_risk():
+    lapse = date(2026, 11, 1)
+    appointments = [appt(id="A-0", day=lapse - timedelta(days=1)),       # before the lapse: in network
+                    appt(id="A-1", day=lapse + timedelta(days=3)),
+                    appt(id="A-2", day=TODAY + timedelta(days=2), status="scheduled", cpt=("90834",)),
+                    appt(id="A-3", day=TODAY + timedelta(days=9), status="cancelled")]
+    claims = [claim(id="CL-0", appointment="A-0", day=lapse - timedelta(days=1), billed_amount=Decimal(130)),
+              claim(id="CL-1", appointment="A-1", day=lapse + timedelta(days=3), billed_amount=Decimal(140))]
+    p = with_panel(cred(status="lapsed", effective_date=lapse), appointments=appointments, claims=claims)
+    found = findings(p, TODAY, "credentialing.not_in_network_for_session")
+    assert len(found) == 1
+    f = found[0]
+    assert (f.owner, f.severity, f.refs) == ("owner", "urgent", {"provider": "Ann Lee", "payer": "Aetna"})
+    assert f.details["appointments"] == ["A-1", "A-2"]
+    assert f.details["revenue_at_risk"] == "270"   # 140 billed + 130 typical for 90834
+    assert f.details["estimated"] is True
+    assert f.due == TODAY + timedelta(days=2)
+
+
+@pytest.mark.parametrize("rows, fires", [
+    ([cred()], False),
+    ([cred(effective_date=TODAY + timedelta(days=30))], True),          # not yet in network
+    ([cred(status="pending")], True),
+    ([], True),                                                        # no row at all: not enrolled
+    ([cred(payer="AETNA, Inc.")], True),                               # another payer's name altogether
+    ([cred(provider="Dr. Ann Lee, LCSW", payer="aetna")], False),
+])
+def test_panel_status_on_the_date_of_the_session(rows, fires):
+    p = with_panel(*rows, appointments=[appt(day=TODAY + timedelta(days=1), status="scheduled")])
+    assert bool(findings(p, TODAY, "credentialing.not_in_network_for_session")) is fires
+
+
+def test_payer_aliases_from_the_config_join_two_spellings():
+    t = Thresholds(payer_aliases={"bcbs": "bluecrossblueshield", "bluecrossblueshield": "bluecrossblueshield"})
+    p = with_panel(cred(payer="BlueCross BlueShield"), appointments=[appt(day=TODAY, status="scheduled", payer="BCBS")])
+    assert findings(p, TODAY, "credentialing.not_in_network_for_session", t) == []
+    assert findings(p, TODAY, "credentialing.not_in_network_for_session")
+
+
+def test_self_pay_sessions_need_no_panel():
+    p = with_panel(appointments=[appt(day=TODAY, status="scheduled", payer="Cash")])
+    assert findings(p, TODAY, "credentialing.not_in_network_for_session") == []
