@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import traceback
 from datetime import date, datetime
@@ -43,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--now", type=_datetime, help="run as if it were this ISO date and time")
         sub.add_argument("--json", action="store_true", help="print one JSON object on stdout")
         sub.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+        sub.add_argument("--verbose", action="store_true", help="log what each step did (never PHI) on stderr")
 
     dated(commands.add_parser("check", help="validate the config and every tracker; list each data problem"))
     run = commands.add_parser("run", help="run one job once: reconcile, reminders, digests, weekly-summary, all")
@@ -93,6 +95,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(problem)
         print(f"audit log: {checked} entries, {'intact' if not problems else f'{len(problems)} problem(s)'}")
         return EXIT_OK if not problems else EXIT_UNUSABLE
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     today, now = jobs.resolve_clock(config, args.today, args.now)
     progress = (lambda _: None) if args.quiet else (lambda line: print(line + "…", file=sys.stderr))
     if args.command == "check":

@@ -30,6 +30,9 @@ class Strict(BaseModel):
 class PracticeSection(Strict):
     name: str
     timezone: str = "America/New_York"
+    phone: str = ""          # shown to clients in reminders and notices
+    address: str = ""        # the office, shown in in-person reminders
+    portal_url: str = ""     # where clients complete forms and pay
 
     @field_validator("timezone")
     @classmethod
@@ -99,6 +102,13 @@ class ReminderSettings(Strict):
 class SecuritySettings(Strict):
     certificates: Path = Path("certs")
     gateway_subject_tag: str = ""
+    signing_cert: Path | None = None     # the practice's own S/MIME certificate, to sign before encrypting
+    signing_key: Path | None = None      # its private key (PEM); a password comes from the environment
+    signing_key_password_env: str = "PRACTICE_OPS_SIGNING_KEY_PASSWORD"
+
+
+class InviteSettings(Strict):
+    to_clients: bool = False             # also invite clients (limited PHI: only where their consent allows)
 
 
 def _threshold_model(name: str, doc: str, extra: dict | None = None) -> type[BaseModel]:
@@ -125,6 +135,7 @@ class Config(Strict):
     state: StateSettings = Field(default_factory=StateSettings)
     reminders: ReminderSettings = Field(default_factory=ReminderSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
+    invites: InviteSettings = Field(default_factory=InviteSettings)
     schedule: dict[str, str] = Field(default_factory=dict)
 
     path: Path = Path("practice.toml")  # set by ``load``; not a key of the file
@@ -215,7 +226,9 @@ def _resolve_paths(config: Config, base: Path) -> Config:
         "email": config.email.model_copy(update={"outbox_dir": resolve(config.email.outbox_dir)}),
         "work_queue": config.work_queue.model_copy(update={"path": resolve(config.work_queue.path)}),
         "state": config.state.model_copy(update={"dir": resolve(config.state.dir)}),
-        "security": config.security.model_copy(update={"certificates": resolve(config.security.certificates)}),
+        "security": config.security.model_copy(update={
+            "certificates": resolve(config.security.certificates), "signing_cert": resolve(config.security.signing_cert),
+            "signing_key": resolve(config.security.signing_key)}),
     })
 
 

@@ -1,11 +1,22 @@
-"""The named jobs: each reads the trackers, applies the rules and acts. The CLI and the scheduler
-call these and nothing below them."""
+"""The named jobs. The CLI and the scheduler call ``check`` and ``run``; nothing else.
+
+- ``reconcile``: the rules, the VA's work queue, and the VA's PHI-free morning note;
+- ``reminders``: everything addressed to clients (appointment reminders, intake-form reminders,
+  balance notices, waitlist openings the VA approved), inside the sending hours, and the
+  providers' calendar invitations;
+- ``digests``: clinicians' morning digests, the billing escalation, credentialing reminders;
+- ``all``: the three, reading the trackers once.
+
+Every run ends by refreshing the work queue, so a message that could not go (a blocked reminder,
+a digest with no secure channel) reaches the VA as a finding.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Callable
 
@@ -13,18 +24,24 @@ from . import rules
 from .config import Config
 from .errors import CellError, PracticeOpsError
 from .ledger import Ledger
-from .messages.compose import compose, message_id
-from .messages.delivery import Outcome, deliver
-from .messages.policy import choose_security
-from .messages.render import Templates
-from .reports.work_queue import QueueUpdate, update_work_queue
-from .rules.findings import Finding
+from .messages import invites
+from .messages.delivery import Outcome
+from .messages.postman import Postman
+from .messages.reminders import due_reminders, start_of, within_sending_hours
+from .reports import digests
+from .reports.work_queue import APPROVED, DONE, QueueUpdate, update_work_queue
+from .rules.context import RuleContext
+from .rules.findings import Finding, from_dict, sort_key
+from .rules.scheduling import reminder_blocked_finding
 from .trackers.load import load_practice
+from .trackers.records import UPCOMING_STATUSES, Practice
+from .trackers.values import person_key
 from .transports import open_transport
 
+log = logging.getLogger("practice_ops.jobs")
 Progress = Callable[[str], None]
-JOBS = ("reconcile",)
-PLANNED_JOBS = ("reminders", "digests", "weekly-summary")
+JOBS = ("reconcile", "reminders", "digests")
+PLANNED_JOBS = ("weekly-summary",)
 
 
 @dataclass
@@ -34,8 +51,10 @@ class RunResult:
     data_issues: list[CellError] = field(default_factory=list)
     unavailable: list[str] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
     work_queue: Path | None = None
     queue: QueueUpdate | None = None
+    practice: Practice | None = None
 
     @property
     def usable(self) -> bool:
@@ -47,6 +66,7 @@ class RunResult:
             "messages": [m.to_dict() for m in self.messages],
             "data_issues": [issue_to_dict(i) for i in self.data_issues],
             "unavailable": list(self.unavailable),
+            "notices": list(self.notices),
             "rows": dict(self.rows),
             "work_queue": str(self.work_queue) if self.work_queue else None,
             "queue": {"open": len(self.queue.open), "set_aside": len(self.queue.set_aside),
@@ -61,7 +81,8 @@ def issue_to_dict(issue: CellError) -> dict:
 
 
 def resolve_clock(config: Config, today: date | None, now: datetime | None) -> tuple[date, datetime]:
-    """--today and --now make every run reproducible; without them, the practice's own clock."""
+    """--today and --now make every run reproducible; without them, the practice's own clock.
+    --today alone runs as at 07:00 that day; --now alone takes its date in the practice's zone."""
     zone = config.zone
     if now is not None:
         now = now.astimezone(zone) if now.tzinfo else now.replace(tzinfo=zone)
@@ -75,66 +96,287 @@ def check(config: Config, today: date, progress: Progress = lambda _: None) -> R
     """Read every tracker and apply every rule; write and send nothing."""
     loaded = load_practice(config, progress)
     result = RunResult(data_issues=loaded.issues, unavailable=[str(u) for u in loaded.unavailable],
-                       rows=loaded.rows)
+                       rows=loaded.rows, practice=loaded.practice)
     if result.usable:
         result.findings = rules.evaluate(loaded.practice, config.thresholds(), today, loaded.issues)
     return result
 
 
-def reconcile(config: Config, today: date, now: datetime, progress: Progress = lambda _: None) -> RunResult:
-    """Find what is wrong or due, write the VA's work queue, and tell the VA it is ready."""
+def run(config: Config, job: str, today: date, now: datetime, progress: Progress = lambda _: None) -> RunResult:
+    if job in PLANNED_JOBS:
+        raise PracticeOpsError(f"the {job} job is not built yet in this version; `run all` runs what is")
+    if job not in (*JOBS, "all"):
+        raise PracticeOpsError(f"no job named {job!r}; jobs: {', '.join((*JOBS, 'all'))}")
     result = check(config, today, progress)
     if not result.usable:
         return result
     ledger = Ledger(config.state.dir)
     try:
         with ledger.exclusive():
-            run_id = ledger.start_run("reconcile", today.isoformat(), now)
-            progress(f"Writing the work queue ({config.work_queue.path.name})")
-            result.queue = update_work_queue(config.work_queue.path, result.findings, today, ledger)
-            result.work_queue = config.work_queue.path
-            result.messages = _send_work_queue_notice(config, ledger, result, run_id, today, now)
-            ledger.finish_run(run_id, now, "ok", {
-                "findings": len(result.findings), "data_issues": len(result.data_issues),
-                "messages": dict(Counter(m.status for m in result.messages))})
+            work = Work(config, result, ledger, today, now, progress, job)
+            for step in (JOBS if job == "all" else (job,)):
+                STEPS[step](work)
+            work.finish(notify_va=job in ("reconcile", "all"))
     finally:
         ledger.close()
     return result
 
 
-def _send_work_queue_notice(config: Config, ledger: Ledger, result: RunResult, run_id: int, today: date,
-                            now: datetime) -> list[Outcome]:
-    """One PHI-free note a day to each VA: how many items wait, and where."""
-    if not config.people.va:
-        return []
-    waiting = result.queue.open if result.queue else result.findings
-    by_owner = Counter(f.owner for f in waiting)
-    rendered = Templates(config.path.parent / "templates").render(
-        "va_work_queue", practice_name=config.practice.name, today=today.isoformat(),
-        open=len(waiting), by_owner=sorted(by_owner.items()),
-        urgent=sum(1 for f in waiting if f.severity == "urgent"),
-        data_issues=len(result.data_issues), queue_name=config.work_queue.path.name)
-    transport = open_transport(config.email)
-    outcomes = []
-    try:
-        for va in config.people.va:
-            security = choose_security(rendered.phi, has_certificate=False, gateway=False)
-            msg_id = message_id("va_work_queue", va, today.isoformat(), config.email.from_)
-            message = compose(rendered, sender=config.email.from_, to=va, msg_id=msg_id, now=now)
-            outcomes.append(deliver(ledger, transport, message, kind="va_work_queue", security=security,
-                                    run_id=run_id, now=now))
-    finally:
-        transport.close()
-    return outcomes
+class Work:
+    """One run's shared state: the records, the ledger, the postman, and what the run raised."""
+
+    def __init__(self, config: Config, result: RunResult, ledger: Ledger, today: date, now: datetime,
+                 progress: Progress, job: str):
+        self.config, self.result, self.ledger, self.today, self.now = config, result, ledger, today, now
+        self.progress = progress
+        self.ctx = RuleContext(result.practice, config.thresholds(), today)
+        self.run_id = ledger.start_run(job, today.isoformat(), now)
+        self.postman = Postman(config, ledger, lambda: open_transport(config.email), self.run_id, now)
+        self.raised: dict[str, tuple[Finding, date]] = {}
+        self.queue = self.refresh_queue()
+
+    # findings raised while sending ------------------------------------------------------------
+    def raise_finding(self, finding: Finding, until: date) -> None:
+        known = self.raised.get(finding.id)
+        self.raised[finding.id] = (finding, max(until, known[1]) if known else until)
+
+    def message_blocked(self, kind: str, recipient: str, why: str, what: str, count: int = 1) -> None:
+        self.raise_finding(Finding(
+            "compliance.message_blocked", "warning", "va",
+            f"{count} {what} for {recipient} {'was' if count == 1 else 'were'} not sent: {why}. Put their S/MIME "
+            f"certificate in the certificates folder (ADDRESS.pem) or configure the encryption gateway; until then "
+            f"share it through the EHR.", refs={"message_kind": kind, "recipient": recipient}, due=self.today),
+            self.today + timedelta(days=1))
+
+    # the work queue ---------------------------------------------------------------------------
+    def all_findings(self) -> list[Finding]:
+        stored = [from_dict(d) for d in self.ledger.message_findings(self.today.isoformat())]
+        merged = {f.id: f for f in stored}
+        merged.update({f.id: f for f, _ in self.raised.values()})
+        merged.update({f.id: f for f in self.result.findings})
+        return sorted(merged.values(), key=sort_key)
+
+    def refresh_queue(self) -> QueueUpdate:
+        self.ledger.keep_message_findings([(f.id, f.to_dict(), until.isoformat()) for f, until in self.raised.values()])
+        path = self.config.work_queue.path
+        self.progress(f"Updating the work queue ({path.name})")
+        return update_work_queue(path, self.all_findings(), self.today, self.ledger)
+
+    def finish(self, notify_va: bool) -> None:
+        self.queue = self.refresh_queue()
+        self.result.findings = self.all_findings()
+        self.result.queue, self.result.work_queue = self.queue, self.config.work_queue.path
+        if notify_va:
+            self._notify_va()
+        self.postman.close()
+        self.result.messages = list(self.postman.outcomes)
+        self.result.notices.extend(self.postman.certificates.problems)
+        self.ledger.finish_run(self.run_id, self.now, "ok", {
+            "findings": len(self.result.findings), "data_issues": len(self.result.data_issues),
+            "messages": dict(Counter(m.status for m in self.result.messages))})
+
+    def _notify_va(self) -> None:
+        """One PHI-free note a day to each VA: how many items wait, and where."""
+        waiting = self.queue.open
+        by_owner = Counter(f.owner for f in waiting)
+        for va in self.config.people.va:
+            self.postman.send("va_work_queue", va, {
+                "today": self.today.isoformat(), "open": len(waiting), "by_owner": sorted(by_owner.items()),
+                "urgent": sum(1 for f in waiting if f.severity == "urgent"),
+                "data_issues": len(self.result.data_issues), "queue_name": self.config.work_queue.path.name},
+                key=self.today.isoformat())
 
 
-def run(config: Config, job: str, today: date, now: datetime, progress: Progress = lambda _: None) -> RunResult:
-    if job in ("reconcile", "all"):
-        return reconcile(config, today, now, progress)
-    if job in PLANNED_JOBS:
-        raise PracticeOpsError(f"the {job} job is not built yet in this version; `run reconcile` or `run all` "
-                               f"runs what is")
-    raise PracticeOpsError(f"no job named {job!r}; jobs: {', '.join((*JOBS, *PLANNED_JOBS, 'all'))}")
+# reminders: everything addressed to clients, and calendar invitations --------------------------
+
+def _when(appt, zone) -> str:
+    return f"{start_of(appt, zone):%A, %B %-d at %-I:%M %p}"
+
+
+def reminders(work: Work) -> None:
+    config, ctx = work.config, work.ctx
+    zone = config.zone
+    if within_sending_hours(work.now.astimezone(zone), config.reminders.sending_hours):
+        _appointment_reminders(work)
+        _intake_form_reminders(work)
+        _balance_notices(work)
+        _waitlist_openings(work)
+    else:
+        work.result.notices.append(f"{work.now.astimezone(zone):%H:%M} is outside the sending hours "
+                                   f"({config.reminders.sending_hours}): no client messages this run")
+    _calendar_invites(work)
+
+
+def _appointment_reminders(work: Work) -> None:
+    config, ctx = work.config, work.ctx
+    zone = config.zone
+    batches = due_reminders(ctx.practice.appointments, work.now, config.reminders.hours_before,
+                            config.reminders.sending_hours, zone, ctx.thresholds.default_session_minutes)
+    work.progress(f"Sending {len(batches)} appointment reminder(s)")
+    for batch in batches:
+        client = ctx.clients.get(batch.client_id)
+        first = batch.appointments[0]
+        if client is None or not client.email:
+            work.raise_finding(reminder_blocked_finding(first, f"client {batch.client_id} has no email address"),
+                               first.date)
+            continue
+        sessions = [{"when": _when(a, zone), "video": a.modality == "video", "phone": a.modality == "phone",
+                     "link": a.telehealth_link or ""} for a in batch.appointments]
+        sent = work.postman.send("appointment_reminder", client.email, {
+            "sessions": sessions, "office_phone": config.practice.phone,
+            "office_address": config.practice.address if any(a.modality in (None, "in_person")
+                                                              for a in batch.appointments) else ""},
+            key=batch.key, consent=client.email_consent, to_client=True)
+        if sent.outcome.status == "blocked":
+            for appt in batch.appointments:
+                work.raise_finding(reminder_blocked_finding(appt, f"client {client.client_id}: {sent.why_blocked}"),
+                                   appt.date)
+
+
+def _intake_form_reminders(work: Work) -> None:
+    ctx = work.ctx
+    for finding in work.result.findings:
+        if finding.rule != "scheduling.intake_forms_missing":
+            continue
+        client = ctx.clients.get(finding.refs["client"])
+        appt = ctx.appointments.get(finding.refs["appointment"])
+        if client is None or appt is None or not client.email:
+            continue
+        work.postman.send("intake_forms_reminder", client.email, {
+            "when": _when(appt, work.config.zone), "portal_url": work.config.practice.portal_url},
+            key=f"{client.client_id}:{appt.appointment_id}", consent=client.email_consent, to_client=True)
+
+
+def _balance_notices(work: Work) -> None:
+    for finding in work.result.findings:
+        if finding.rule != "billing.balance_due":
+            continue
+        client = work.ctx.clients.get(finding.refs["client"])
+        if client is None or not client.email:
+            continue
+        work.postman.send("balance_notice", client.email, {"office_phone": work.config.practice.phone},
+                          key=f"{client.client_id}:{client.balance_since}", consent=client.email_consent,
+                          to_client=True)
+
+
+def _waitlist_openings(work: Work) -> None:
+    """A PHI-free note to a prospect whose waitlist match the VA marked Approved; then the match is Done."""
+    current = {f.id: f for f in work.result.findings if f.rule == "scheduling.waitlist_match"}
+    prospects = {p.prospect_id: p for p in work.ctx.practice.waitlist}
+    done = []
+    for state in work.ledger.queue_rows().values():
+        finding = current.get(state["finding_id"])
+        if finding is None or state["status"] != APPROVED:
+            continue
+        prospect = prospects.get(finding.refs["prospect"])
+        if prospect is None or not prospect.email:
+            continue
+        sent = work.postman.send("waitlist_opening", prospect.email, {"office_phone": work.config.practice.phone},
+                                 key=finding.id)
+        if sent.outcome.status in ("sent", "already_sent"):
+            note = f"opening notice sent {work.today.isoformat()}"
+            done.append({**state, "status": DONE, "status_since": work.today.isoformat(),
+                         "notes": f"{state['notes']} ({note})".strip() if state["notes"] else note})
+    if done:
+        work.ledger.save_queue_rows(done)
+
+
+def _calendar_invites(work: Work) -> None:
+    config, ctx = work.config, work.ctx
+    zone = config.zone
+    blocked: Counter = Counter()
+    why: dict[str, str] = {}
+    for appt in sorted(ctx.practice.appointments, key=lambda a: (a.date, a.time)):
+        if appt.date < work.today or (appt.status not in UPCOMING_STATUSES
+                                      and appt.status not in invites.CANCELLED_STATUSES):
+            continue
+        provider = ctx.providers.get(person_key(appt.provider))
+        client = ctx.clients.get(appt.client_id)
+        attendees = []
+        if provider is not None and provider.email:
+            attendees.append((provider.provider, provider.email, None, False))
+        if config.invites.to_clients and client is not None and client.email:
+            attendees.append((appt.client_id, client.email, client.email_consent, True))
+        initials = digests.initials(client.first_name, client.last_name) if client else ""
+        minutes = ctx.length_of(appt)
+        for name, email, consent, to_client in attendees:
+            planned = _invite_to_send(work.ledger, appt, email, minutes, config.email.from_)
+            if planned is None:
+                continue
+            method, uid, sequence, fingerprint = planned
+            where = (f"Video: {appt.telehealth_link}" if appt.modality == "video" and appt.telehealth_link
+                     else "Phone" if appt.modality == "phone" else config.practice.address or "Office")
+            ics = invites.build(appt, method=method, uid=uid, sequence=sequence, organizer=config.email.from_,
+                                attendees=[(name, email)], label=invites.label_for(appt, initials), minutes=minutes,
+                                where=where, zone=zone, now=work.now)
+            sent = work.postman.send("calendar_invite", email, {
+                "cancelled": method == "CANCEL", "label": invites.label_for(appt, initials),
+                "day": appt.date.isoformat(), "when": _when(appt, zone), "minutes": minutes, "where": where},
+                key=f"{appt.appointment_id}:{sequence}:{method}", consent=consent, to_client=to_client,
+                calendar=(ics.decode(), method))
+            if sent.outcome.status in ("sent", "already_sent"):
+                work.ledger.record_invite(appt.appointment_id, email, uid, sequence, fingerprint, method, work.now)
+            elif sent.outcome.status == "blocked" and not to_client:
+                blocked[name] += 1
+                why[name] = sent.why_blocked
+    for name, count in blocked.items():
+        work.message_blocked("calendar_invite", name, why[name], "calendar invitation(s)", count)
+
+
+def _invite_to_send(ledger: Ledger, appt, email: str, minutes: int, sender: str):
+    """(method, uid, sequence, fingerprint) to send now, or None when the attendee is up to date."""
+    fingerprint = invites.fingerprint(appt, minutes)
+    cancelled = appt.status in invites.CANCELLED_STATUSES
+    state = ledger.invite_state(appt.appointment_id, email)
+    if state is None:
+        return None if cancelled else ("REQUEST", invites.uid_for(appt.appointment_id, sender), 0, fingerprint)
+    uid, sequence, old_fingerprint, old_method = state
+    if cancelled:
+        return None if old_method == "CANCEL" else ("CANCEL", uid, sequence + 1, fingerprint)
+    if fingerprint != old_fingerprint or old_method == "CANCEL":
+        return "REQUEST", uid, sequence + 1, fingerprint
+    return None
+
+
+# digests: for the practice's own people ---------------------------------------------------------
+
+def digests_job(work: Work) -> None:
+    config, ctx = work.config, work.ctx
+    findings = work.all_findings()
+    for provider in ctx.practice.providers:
+        if not provider.email:
+            continue
+        context = digests.clinician_digest(ctx, provider.provider, findings, config.practice.name)
+        context.pop("practice_name")
+        sent = work.postman.send("clinician_digest", provider.email, context,
+                                 key=f"{provider.provider}:{work.today.isoformat()}")
+        if sent.outcome.status == "blocked":
+            work.message_blocked("clinician_digest", provider.provider, sent.why_blocked, "morning digest")
+    first_seen = {fid: state["first_seen"] for fid, state in work.ledger.queue_rows().items()}
+    escalation = digests.billing_escalation(findings, first_seen, work.today, config.practice.name)
+    escalation.pop("practice_name")
+    if escalation["items"] and config.people.billing:
+        sent = work.postman.send("billing_escalation", config.people.billing, escalation, key=work.today.isoformat())
+        if sent.outcome.status == "blocked":
+            work.message_blocked("billing_escalation", "the billing manager", sent.why_blocked, "billing escalation")
+    week = f"{work.today.isocalendar().year}-W{work.today.isocalendar().week:02d}"
+    recipients = [(va, None, "the VA") for va in config.people.va]
+    recipients += [(p.email, p.provider, p.provider) for p in ctx.practice.providers if p.email]
+    for address, provider, who in recipients:
+        items = digests.credentialing_items(findings, provider)
+        if not items:
+            continue
+        sent = work.postman.send("credentialing_reminder", address, {
+            "today": work.today.isoformat(), "items": items, "provider": provider or ""}, key=week)
+        if sent.outcome.status == "blocked":
+            work.message_blocked("credentialing_reminder", who, sent.why_blocked, "credentialing reminder")
+
+
+def reconcile(work: Work) -> None:
+    """The rules ran when the trackers were read; the queue and the VA's note come in ``finish``."""
+
+
+STEPS = {"reconcile": reconcile, "reminders": reminders, "digests": digests_job}
 
 
 def verify_audit(config: Config) -> tuple[int, list[str]]:

@@ -32,7 +32,15 @@ CREATE TABLE IF NOT EXISTS messages (
 CREATE TABLE IF NOT EXISTS queue (
     finding_id TEXT PRIMARY KEY, rule TEXT NOT NULL, status TEXT NOT NULL, notes TEXT NOT NULL DEFAULT '',
     first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, status_since TEXT NOT NULL, snoozed_until TEXT,
-    reopened_on TEXT, resolved_on TEXT, summary TEXT NOT NULL DEFAULT '{}'
+    reopened_on TEXT, resolved_on TEXT, summary TEXT NOT NULL DEFAULT '{}', written_status TEXT
+);
+CREATE TABLE IF NOT EXISTS message_findings (
+    finding_id TEXT PRIMARY KEY, data TEXT NOT NULL, expires_on TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS invites (
+    appointment_id TEXT NOT NULL, recipient TEXT NOT NULL, uid TEXT NOT NULL, sequence INTEGER NOT NULL,
+    fingerprint TEXT NOT NULL, method TEXT NOT NULL, sent_at TEXT NOT NULL,
+    PRIMARY KEY (appointment_id, recipient)
 );
 CREATE TABLE IF NOT EXISTS audit (
     seq INTEGER PRIMARY KEY, at TEXT NOT NULL, event TEXT NOT NULL, data TEXT NOT NULL,
@@ -119,7 +127,7 @@ class Ledger:
 
     # the VA's work queue ----------------------------------------------------------------------
     QUEUE_COLUMNS = ("finding_id", "rule", "status", "notes", "first_seen", "last_seen", "status_since",
-                     "snoozed_until", "reopened_on", "resolved_on", "summary")
+                     "snoozed_until", "reopened_on", "resolved_on", "summary", "written_status")
 
     def queue_rows(self) -> dict[str, dict]:
         """Every finding the queue has ever shown, by id, with what the VA decided about it."""
@@ -134,11 +142,38 @@ class Ledger:
             self.db.executemany(
                 f"INSERT INTO queue ({', '.join(self.QUEUE_COLUMNS)}) VALUES ({placeholders}) "
                 f"ON CONFLICT(finding_id) DO UPDATE SET {updates}",
-                [tuple(row[c] for c in self.QUEUE_COLUMNS) for row in rows])
+                [tuple(row.get(c) for c in self.QUEUE_COLUMNS) for row in rows])
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
+
+    # findings raised while sending (a blocked message), kept until they no longer apply -------
+    def keep_message_findings(self, findings: list[tuple[str, dict, str]]) -> None:
+        """(finding id, finding as a dict, the last day it applies)."""
+        self.db.executemany("INSERT INTO message_findings (finding_id, data, expires_on) VALUES (?, ?, ?) "
+                            "ON CONFLICT(finding_id) DO UPDATE SET data = excluded.data, expires_on = excluded.expires_on",
+                            [(fid, json.dumps(data, sort_keys=True), until) for fid, data, until in findings])
+
+    def message_findings(self, today: str) -> list[dict]:
+        self.db.execute("DELETE FROM message_findings WHERE expires_on < ?", (today,))
+        return [json.loads(row[0]) for row in self.db.execute("SELECT data FROM message_findings ORDER BY finding_id")]
+
+    # calendar invites: what each attendee was last told ------------------------------------------
+    def invite_state(self, appointment_id: str, recipient: str) -> tuple[str, int, str, str] | None:
+        """(uid, sequence, fingerprint, method) last sent, or None."""
+        row = self.db.execute("SELECT uid, sequence, fingerprint, method FROM invites WHERE appointment_id = ? "
+                              "AND recipient = ?", (appointment_id, recipient.lower())).fetchone()
+        return tuple(row) if row else None
+
+    def record_invite(self, appointment_id: str, recipient: str, uid: str, sequence: int, fingerprint: str,
+                      method: str, now: datetime) -> None:
+        self.db.execute(
+            "INSERT INTO invites (appointment_id, recipient, uid, sequence, fingerprint, method, sent_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(appointment_id, recipient) DO UPDATE SET "
+            "sequence = excluded.sequence, fingerprint = excluded.fingerprint, method = excluded.method, "
+            "sent_at = excluded.sent_at",
+            (appointment_id, recipient.lower(), uid, sequence, fingerprint, method, now.isoformat()))
 
     # audit ----------------------------------------------------------------------------------
     def append_audit(self, event: str, data: dict, now: datetime) -> None:

@@ -29,3 +29,14 @@ def choose_security(phi: str, *, has_certificate: bool, gateway: bool, consent: 
     if phi == "limited" and to_client and consent == "plain_ok":
         return "plain"
     return "blocked"
+
+
+def why_blocked(phi: str, *, gateway: bool, consent: str | None = None, to_client: bool = False) -> str:
+    """The reason a VA reads when a message could not go: what to change so that it can."""
+    if to_client and consent == "none":
+        return "the client declined email"
+    if to_client and consent == "plain_ok" and phi == "full":
+        return "it carries clinical or billing detail, which plain email may not"
+    wanted = "asked for encrypted email" if to_client else "it carries PHI"
+    return (f"{wanted} and there is no S/MIME certificate on file for the address"
+            + ("" if gateway else " and no encryption gateway is configured"))

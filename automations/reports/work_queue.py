@@ -133,7 +133,8 @@ def plan(findings: list[Finding], states: dict[str, dict], edits: dict[str, VaEd
         state = states.get(finding_id)
         if state is None:
             continue
-        if edit.status != state["status"] or (edit.status == SNOOZED and edit.snooze_until
+        shown = state.get("written_status") or state["status"]
+        if edit.status != shown or (edit.status == SNOOZED and edit.snooze_until
                                               and edit.snooze_until.isoformat() != state["snoozed_until"]):
             state["status"], state["status_since"] = edit.status, day
             state["snoozed_until"] = ((edit.snooze_until or today + timedelta(days=DEFAULT_SNOOZE_DAYS)).isoformat()
@@ -174,6 +175,8 @@ def update_work_queue(path: Path, findings: list[Finding], today: date, ledger: 
     """Read the VA's edits, remember them, and write the three sheets (the file replaced whole)."""
     update = plan(findings, ledger.queue_rows(), read_edits(path), today)
     _write(path, update, today)
+    for state in update.states.values():
+        state["written_status"] = state["status"]
     ledger.save_queue_rows(list(update.states.values()))
     return update
 

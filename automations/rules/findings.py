@@ -41,7 +41,17 @@ class Finding:
                 "refs": dict(self.refs)}
         if self.details:
             data["details"] = self.details
+        if self.key:
+            data["key"] = self.key
         return data
+
+
+def from_dict(data: dict) -> Finding:
+    """A finding stored by ``to_dict`` (the ledger keeps the message jobs' findings this way)."""
+    due = data.get("due")
+    return Finding(rule=data["rule"], severity=data["severity"], owner=data["owner"], message=data["message"],
+                   refs=dict(data["refs"]), due=date.fromisoformat(due) if due else None, key=data.get("key", ""),
+                   details=data.get("details", {}))
 
 
 def sort_key(finding: Finding) -> tuple:

@@ -1,0 +1,59 @@
+"""Recipients' S/MIME certificates: one PEM per address, named ADDRESS.pem, in the configured folder.
+
+A certificate is used only if it is valid at the run's time and names the address it is filed
+under (in its subjectAltName rfc822Name, or its subject's emailAddress). Anything else is reported
+in ``problems`` and never used, so the message falls back to the gateway or is blocked.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+
+class CertificateStore:
+    def __init__(self, folder: Path | None, now: datetime):
+        self.folder = Path(folder) if folder else None
+        self.now = now
+        self.problems: list[str] = []
+        self._cache: dict[str, x509.Certificate | None] = {}
+
+    def for_address(self, address: str) -> x509.Certificate | None:
+        address = address.strip().lower()
+        if address not in self._cache:
+            self._cache[address] = self._load(address)
+        return self._cache[address]
+
+    def _load(self, address: str) -> x509.Certificate | None:
+        if self.folder is None or not self.folder.is_dir():
+            return None
+        path = next((p for p in self.folder.iterdir() if p.name.lower() == f"{address}.pem"), None)
+        if path is None:
+            return None
+        try:
+            cert = x509.load_pem_x509_certificate(path.read_bytes())
+        except (ValueError, OSError) as exc:
+            self.problems.append(f"{path.name}: not a readable PEM certificate ({exc}); not used")
+            return None
+        if not cert.not_valid_before_utc <= self.now <= cert.not_valid_after_utc:
+            self.problems.append(f"{path.name}: valid {cert.not_valid_before_utc:%Y-%m-%d} to "
+                                 f"{cert.not_valid_after_utc:%Y-%m-%d}, not now; not used")
+            return None
+        if address not in addresses_of(cert):
+            named = ", ".join(sorted(addresses_of(cert))) or "no address"
+            self.problems.append(f"{path.name}: the certificate names {named}, not {address}; not used")
+            return None
+        return cert
+
+
+def addresses_of(cert: x509.Certificate) -> set[str]:
+    found = {a.value.lower() for a in cert.subject.get_attributes_for_oid(NameOID.EMAIL_ADDRESS)}
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        found |= {name.lower() for name in san.get_values_for_type(x509.RFC822Name)}
+    except x509.ExtensionNotFound:
+        pass
+    return found

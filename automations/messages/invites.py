@@ -1,0 +1,70 @@
+"""Calendar invitations (iMIP, RFC 6047) built with the icalendar package.
+
+One stable UID per appointment; SEQUENCE goes up with each change (the ledger remembers the last
+one sent to each attendee); METHOD:REQUEST for new and moved sessions, METHOD:CANCEL for cancelled
+ones; the practice's VTIMEZONE; ORGANIZER and ATTENDEE. The summary shows the client's initials
+and id, never a full name or a diagnosis.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event, vCalAddress, vText
+
+from ..trackers.records import Appointment
+
+CANCELLED_STATUSES = frozenset({"cancelled", "late_cancel"})
+
+
+def uid_for(appointment_id: str, sender: str) -> str:
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "practice-ops.invalid"
+    return f"appointment-{appointment_id}@{domain}"
+
+
+def fingerprint(appt: Appointment, minutes: int) -> str:
+    """What an attendee's calendar shows: a change here means a new SEQUENCE."""
+    shown = "|".join(str(x) for x in (appt.date, appt.time, minutes, appt.provider.lower(), appt.modality,
+                                      appt.telehealth_link, appt.status in CANCELLED_STATUSES))
+    return hashlib.sha256(shown.encode()).hexdigest()[:16]
+
+
+def label_for(appt: Appointment, initials: str) -> str:
+    return f"{initials} ({appt.client_id})" if initials else appt.client_id
+
+
+def build(appt: Appointment, *, method: str, uid: str, sequence: int, organizer: str, attendees: list[tuple[str, str]],
+          label: str, minutes: int, where: str, zone: ZoneInfo, now: datetime) -> bytes:
+    calendar = Calendar()
+    calendar.add("prodid", "-//practice-ops//calendar invites//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", method)
+    event = Event()
+    start = datetime.combine(appt.date, appt.time, tzinfo=zone)
+    event.add("uid", uid)
+    event.add("sequence", sequence)
+    event.add("dtstamp", now.astimezone(ZoneInfo("UTC")))
+    event.add("dtstart", start)
+    event.add("dtend", start + timedelta(minutes=minutes))
+    event.add("summary", f"Session {label}")
+    event.add("location", vText(where))
+    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    name, address = parseaddr(organizer)
+    organizer_address = vCalAddress(f"mailto:{address}")
+    if name:
+        organizer_address.params["cn"] = vText(name)
+    event["organizer"] = organizer_address
+    for display, email in attendees:
+        attendee = vCalAddress(f"mailto:{email}")
+        attendee.params["cn"] = vText(display)
+        attendee.params["role"] = vText("REQ-PARTICIPANT")
+        attendee.params["partstat"] = vText("NEEDS-ACTION")
+        attendee.params["rsvp"] = vText("FALSE")
+        event.add("attendee", attendee, encode=0)
+    calendar.add_component(event)
+    calendar.add_missing_timezones(first_date=appt.date - timedelta(days=366), last_date=appt.date + timedelta(days=366))
+    return calendar.to_ical()

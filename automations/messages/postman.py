@@ -1,0 +1,80 @@
+"""One door for every message: render, decide the security per recipient, seal, and deliver
+through the ledger. Callers say what to send to whom; the privacy policy decides how, here only."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..config import Config
+from ..ledger import Ledger
+from .certificates import CertificateStore
+from .compose import compose, is_address, message_id
+from .delivery import Outcome, deliver
+from .policy import choose_security, why_blocked
+from .render import Templates
+from .smime import load_signer, seal
+
+log = logging.getLogger("practice_ops.messages")
+
+
+@dataclass
+class Sent:
+    outcome: Outcome
+    why_blocked: str = ""
+
+
+class Postman:
+    def __init__(self, config: Config, ledger: Ledger, transport_factory, run_id: int, now: datetime):
+        self.config = config
+        self.ledger = ledger
+        self.run_id = run_id
+        self.now = now
+        self.templates = Templates(config.path.parent / "templates")
+        self.certificates = CertificateStore(config.security.certificates, now)
+        self.gateway_tag = config.security.gateway_subject_tag.strip()
+        self.signer = load_signer(config.security.signing_cert, config.security.signing_key,
+                                  config.security.signing_key_password_env)
+        self._transport_factory = transport_factory
+        self._transport = None
+        self.outcomes: list[Outcome] = []
+
+    def send(self, kind: str, to: str, context: dict, *, key: str, consent: str | None = None,
+             to_client: bool = False, calendar: tuple[str, str] | None = None) -> Sent:
+        sender = self.config.email.from_
+        rendered = self.templates.render(kind, practice_name=self.config.practice.name, **context)
+        msg_id = message_id(kind, to, key, sender)
+        if not is_address(to):
+            outcome = Outcome(kind, to, "blocked", "blocked", msg_id, rendered.subject)
+            self.outcomes.append(outcome)
+            return Sent(outcome, "the email address on file is not a valid address")
+        certificate = self.certificates.for_address(to)
+        gateway = bool(self.gateway_tag)
+        security = choose_security(rendered.phi, has_certificate=certificate is not None, gateway=gateway,
+                                   consent=consent, to_client=to_client)
+        message = compose(rendered, sender=sender, to=to, msg_id=msg_id, now=self.now,
+                          subject_tag=self.gateway_tag if security == "gateway" else "", calendar=calendar)
+        if security == "smime":
+            message = seal(message, certificate, self.signer)
+        needs_transport = security != "blocked" and self.ledger.message_status(msg_id) != "sent"
+        outcome = deliver(self.ledger, self._open_transport() if needs_transport else None, message, kind=kind,
+                          security=security, run_id=self.run_id, now=self.now)
+        self.outcomes.append(outcome)
+        return Sent(outcome, why_blocked(rendered.phi, gateway=gateway, consent=consent, to_client=to_client)
+                    if outcome.status == "blocked" else "")
+
+    def _open_transport(self):
+        if self._transport is None:
+            self._transport = self._transport_factory()
+        return self._transport
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None
+        tally: dict[tuple[str, str], int] = {}
+        for outcome in self.outcomes:
+            tally[(outcome.kind, outcome.status)] = tally.get((outcome.kind, outcome.status), 0) + 1
+        for (kind, status), count in sorted(tally.items()):
+            log.info("%s: %d %s", kind, count, status)

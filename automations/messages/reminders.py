@@ -1,0 +1,69 @@
+"""Which appointment reminders are due now: pure, so the windows and boundaries can be tested.
+
+A reminder goes out once per appointment per window (``hours_before``, e.g. 48 and 24 hours).
+When several windows are already due (the job did not run for a while), only the latest one is
+sent. Nothing goes out outside the practice's sending hours; the next run inside them catches up.
+A client's back-to-back appointments (the next starting within 15 minutes of the previous one's
+end) travel in one message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from ..trackers.records import UPCOMING_STATUSES, Appointment
+
+BACK_TO_BACK = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class ReminderBatch:
+    client_id: str
+    appointments: tuple[Appointment, ...]
+    window: int  # hours before the first appointment
+
+    @property
+    def key(self) -> str:
+        """One message per appointment set and window: the Message-ID's occasion."""
+        return ",".join(a.appointment_id for a in self.appointments) + f"@{self.window}h"
+
+
+def within_sending_hours(now: datetime, sending_hours: str) -> bool:
+    start_text, end_text = sending_hours.split("-")
+    start, end = time.fromisoformat(start_text), time.fromisoformat(end_text)
+    return start <= now.time() < end
+
+
+def start_of(appt: Appointment, zone: ZoneInfo) -> datetime:
+    return datetime.combine(appt.date, appt.time, tzinfo=zone)
+
+
+def due_reminders(appointments: list[Appointment], now: datetime, hours_before: list[int], sending_hours: str,
+                  zone: ZoneInfo, default_minutes: int = 50) -> list[ReminderBatch]:
+    now = now.astimezone(zone)
+    if not hours_before or not within_sending_hours(now, sending_hours):
+        return []
+    due: list[tuple[Appointment, int]] = []
+    for appt in appointments:
+        if appt.status not in UPCOMING_STATUSES:
+            continue
+        until = start_of(appt, zone) - now
+        if until <= timedelta(0):
+            continue
+        windows = [h for h in hours_before if until <= timedelta(hours=h)]
+        if windows:
+            due.append((appt, min(windows)))
+    due.sort(key=lambda pair: (pair[0].client_id, start_of(pair[0], zone)))
+    batches: list[ReminderBatch] = []
+    for appt, window in due:
+        last = batches[-1] if batches else None
+        if last is not None and last.client_id == appt.client_id:
+            previous = last.appointments[-1]
+            previous_end = start_of(previous, zone) + timedelta(minutes=previous.duration_min or default_minutes)
+            if timedelta(0) <= start_of(appt, zone) - previous_end <= BACK_TO_BACK:
+                batches[-1] = ReminderBatch(last.client_id, (*last.appointments, appt), last.window)
+                continue
+        batches.append(ReminderBatch(appt.client_id, (appt,), window))
+    return batches

@@ -1,0 +1,94 @@
+"""What goes into the clinicians' digests, the billing escalation and the credentialing reminders.
+
+Pure: records, findings and the date in; template contexts out. These messages carry full PHI and
+travel only encrypted (S/MIME or the practice's gateway); the privacy policy decides, not this
+module.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from ..rules.context import RuleContext
+from ..rules.findings import Finding
+from ..trackers.records import LIVE_STATUSES, Appointment
+from ..trackers.values import person_key
+
+AGING_DAYS = 7
+_AUTH_RULES = ("authorizations.near_limit", "authorizations.exceeded", "authorizations.expiring")
+
+
+def initials(first: str | None, last: str | None) -> str:
+    return "".join(f"{part.strip()[0].upper()}." for part in (first, last) if part and part.strip())
+
+
+def concerns(finding: Finding, provider_key: str, ctx: RuleContext) -> bool:
+    """Whether a finding is about this clinician's work: named, or through a session or client."""
+    refs = finding.refs
+    if "provider" in refs and person_key(refs["provider"]) == provider_key:
+        return True
+    appt = ctx.appointments.get(refs.get("appointment", ""))
+    if appt is not None:
+        return person_key(appt.provider) == provider_key
+    auth = next((a for a in ctx.practice.authorizations if a.authorization_id == refs.get("authorization")), None)
+    if auth is not None and auth.provider:
+        return person_key(auth.provider) == provider_key
+    client = ctx.clients.get(refs.get("client", ""))
+    return client is not None and person_key(client.primary_provider or "") == provider_key
+
+
+def clinician_digest(ctx: RuleContext, provider: str, findings: list[Finding], practice_name: str) -> dict:
+    key = person_key(provider)
+    today = ctx.today
+    days = []
+    for offset, title in ((0, "Today"), (1, "Tomorrow")):
+        day = today + timedelta(days=offset)
+        sessions = sorted((a for a in ctx.practice.appointments
+                           if a.date == day and person_key(a.provider) == key and a.status in LIVE_STATUSES),
+                          key=lambda a: a.time)
+        days.append({"title": f"{title}, {day:%A %B %-d}", "sessions": [_session(ctx, a) for a in sessions]})
+    mine = [f for f in findings if concerns(f, key, ctx)]
+    auths = [f.message for f in mine if f.rule in _AUTH_RULES]
+    own = [{"severity": f.severity, "message": f.message} for f in mine
+           if f.owner == "clinician" and f.rule not in _AUTH_RULES]
+    return {"practice_name": practice_name, "provider": provider, "today": today.isoformat(), "days": days,
+            "authorizations": auths, "findings": own}
+
+
+def _session(ctx: RuleContext, appt: Appointment) -> dict:
+    client = ctx.clients.get(appt.client_id)
+    name = " ".join(p for p in ((client.first_name, client.last_name) if client else ()) if p) or appt.client_id
+    service = (appt.service or "session").replace("_", " ")
+    modality = (appt.modality or "in person").replace("_", " ")
+    note = "first session" if ctx.first_appointment.get(appt.client_id) is appt else ""
+    row = [appt.time.strftime("%H:%M"), f"{name} ({appt.client_id})", service,
+           modality + (f" {appt.telehealth_link}" if appt.telehealth_link else ""), note]
+    return {"time": appt.time.strftime("%H:%M"), "client": name, "client_id": appt.client_id, "service": service,
+            "modality": modality, "link": appt.telehealth_link or "", "note": note, "row": row}
+
+
+def billing_escalation(findings: list[Finding], first_seen: dict[str, str], today: date, practice_name: str) -> dict:
+    """New billing findings (first seen today) and aging ones (open a week or more), with their records."""
+    items = []
+    for finding in findings:
+        if finding.owner != "billing":
+            continue
+        seen = date.fromisoformat(first_seen.get(finding.id, today.isoformat()))
+        aging = (today - seen).days >= AGING_DAYS
+        if seen != today and not aging:
+            continue
+        records = [f"{kind}: {ref}" for kind, ref in finding.refs.items()]
+        records += [f"{key.replace('_', ' ')}: {value}" for key, value in finding.details.items()
+                    if value not in (None, "", [], {})]
+        items.append({"severity": finding.severity, "rule": finding.rule, "message": finding.message,
+                      "due": finding.due.isoformat() if finding.due else "-", "aging": aging,
+                      "first_seen": seen.isoformat(), "records": records})
+    return {"practice_name": practice_name, "today": today.isoformat(), "items": items,
+            "new": sum(1 for i in items if not i["aging"]), "aging": sum(1 for i in items if i["aging"])}
+
+
+def credentialing_items(findings: list[Finding], provider: str | None = None) -> list[dict]:
+    key = person_key(provider) if provider else None
+    return [{"severity": f.severity, "due": f.due.isoformat() if f.due else "-", "message": f.message}
+            for f in findings if f.rule.startswith("credentialing.")
+            and (key is None or person_key(f.refs.get("provider", "")) == key)]

@@ -1,0 +1,70 @@
+import subprocess
+from datetime import datetime, timedelta, timezone
+from email import message_from_bytes, policy
+
+import pytest
+from cryptography import x509
+
+from automations.messages.certificates import CertificateStore
+from automations.messages.compose import compose
+from automations.messages.render import Templates
+from automations.messages.smime import load_signer, seal
+from tests.pki import make_identity, openssl_decrypt
+
+NOW = datetime(2026, 11, 26, 12, tzinfo=timezone.utc)
+CONTEXT = dict(practice_name="Lakeside", today="2026-11-26", open=3, by_owner=[("va", 3)], urgent=1,
+               data_issues=0, queue_name="q.xlsx")
+
+
+def message(to="ann@lakeside.example", calendar=None):
+    return compose(Templates().render("va_work_queue", **CONTEXT), sender="Office <o@lakeside.example>", to=to,
+                   msg_id="<m1@lakeside.example>", now=NOW, calendar=calendar)
+
+
+def test_an_encrypted_message_decrypts_with_openssl_and_keeps_both_parts(tmp_path):
+    cert_path, key_path = make_identity(tmp_path, "ann@lakeside.example")
+    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    sealed = seal(message(calendar=("BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n", "REQUEST")), cert)
+    assert sealed.get_content_type() == "application/pkcs7-mime"
+    assert sealed["Subject"] == "Lakeside: your work queue for 2026-11-26" and sealed["Message-ID"] == "<m1@lakeside.example>"
+    eml = tmp_path / "m.eml"
+    eml.write_bytes(sealed.as_bytes())
+    assert b"work queue has" not in eml.read_bytes()
+    inner = message_from_bytes(openssl_decrypt(eml, cert_path, key_path), policy=policy.default)
+    assert [p.get_content_type() for p in inner.iter_parts()] == ["text/plain", "text/html", "text/calendar"]
+    assert "3 open items" in inner.get_body(("plain",)).get_content()
+    printed = subprocess.run(["openssl", "cms", "-cmsout", "-print", "-in", str(eml)], capture_output=True, text=True)
+    assert "aes-256-cbc" in printed.stdout
+
+
+def test_a_signed_then_encrypted_message_verifies(tmp_path):
+    practice_cert, practice_key = make_identity(tmp_path, "o@lakeside.example")
+    cert_path, key_path = make_identity(tmp_path, "ann@lakeside.example")
+    signer = load_signer(practice_cert, practice_key, "NO_SUCH_ENV")
+    sealed = seal(message(), x509.load_pem_x509_certificate(cert_path.read_bytes()), signer)
+    eml = tmp_path / "m.eml"
+    eml.write_bytes(sealed.as_bytes())
+    signed = tmp_path / "signed.eml"
+    signed.write_bytes(openssl_decrypt(eml, cert_path, key_path))
+    verified = subprocess.run(["openssl", "cms", "-verify", "-in", str(signed), "-CAfile", str(practice_cert),
+                               "-purpose", "any"], capture_output=True)
+    assert verified.returncode == 0, verified.stderr
+    assert b"3 open items" in verified.stdout
+
+
+def test_certificates_are_used_only_when_valid_and_for_their_address(tmp_path):
+    certs = tmp_path / "certs"
+    make_identity(tmp_path / "k", "good@x.example", certs_dir=certs)
+    make_identity(tmp_path / "k", "old@x.example", valid_from=NOW - timedelta(days=400), days=300, certs_dir=certs)
+    make_identity(tmp_path / "k", "wrong@x.example", cert_name="someone.else@x.example", certs_dir=certs)
+    (certs / "junk@x.example.pem").write_text("not a certificate")
+    store = CertificateStore(certs, NOW)
+    assert store.for_address("GOOD@x.example") is not None
+    assert store.for_address("old@x.example") is None
+    assert store.for_address("wrong@x.example") is None
+    assert store.for_address("junk@x.example") is None
+    assert store.for_address("nobody@x.example") is None
+    problems = "\n".join(store.problems)
+    assert "old@x.example.pem: valid" in problems and "not now; not used" in problems
+    assert "names someone.else@x.example, not wrong@x.example" in problems
+    assert "junk@x.example.pem: not a readable PEM certificate" in problems
