@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import config as config_module
 from . import jobs
+from . import preview as preview_module
 from .errors import ConfigError, PracticeOpsError
 from .reports.console import summary
 from .rules.reference import rule_reference
@@ -50,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run one job once: reconcile, reminders, digests, weekly-summary, all")
     run.add_argument("job")
     dated(run)
+    preview = commands.add_parser("preview", help="render a message for a record without sending it")
+    preview.add_argument("kind", help="appointment_reminder, calendar_invite, clinician_digest, ...")
+    preview.add_argument("record", nargs="?", help="the appointment id, client id, prospect id or provider")
+    preview.add_argument("--html", type=Path, help="also write the HTML part to this file")
+    dated(preview)
     rules = commands.add_parser("rules", help="print the rule reference")
     rules.add_argument("--markdown", action="store_true", help="as Markdown (docs/rules.md)")
     audit = commands.add_parser("audit", help="the audit log")
@@ -98,6 +104,12 @@ def _dispatch(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     today, now = jobs.resolve_clock(config, args.today, args.now)
+    if args.command == "preview":
+        shown = preview_module.preview(config, args.kind, args.record, today, now)
+        print(shown.as_text())
+        if args.html:
+            print(f"HTML written to {preview_module.write_html(shown, args.html)}", file=sys.stderr)
+        return EXIT_OK
     progress = (lambda _: None) if args.quiet else (lambda line: print(line + "…", file=sys.stderr))
     if args.command == "check":
         result = jobs.check(config, today, progress)

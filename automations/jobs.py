@@ -24,10 +24,10 @@ from . import rules
 from .config import Config
 from .errors import CellError, PracticeOpsError
 from .ledger import Ledger
-from .messages import invites
+from .messages import contexts, invites
 from .messages.delivery import Outcome
 from .messages.postman import Postman
-from .messages.reminders import due_reminders, start_of, within_sending_hours
+from .messages.reminders import due_reminders, within_sending_hours
 from .reports import digests
 from .reports.work_queue import APPROVED, DONE, QueueUpdate, update_work_queue
 from .rules.context import RuleContext
@@ -189,12 +189,8 @@ class Work:
 
 # reminders: everything addressed to clients, and calendar invitations --------------------------
 
-def _when(appt, zone) -> str:
-    return f"{start_of(appt, zone):%A, %B %-d at %-I:%M %p}"
-
-
 def reminders(work: Work) -> None:
-    config, ctx = work.config, work.ctx
+    config = work.config
     zone = config.zone
     if within_sending_hours(work.now.astimezone(zone), config.reminders.sending_hours):
         _appointment_reminders(work)
@@ -220,13 +216,9 @@ def _appointment_reminders(work: Work) -> None:
             work.raise_finding(reminder_blocked_finding(first, f"client {batch.client_id} has no email address"),
                                first.date)
             continue
-        sessions = [{"when": _when(a, zone), "video": a.modality == "video", "phone": a.modality == "phone",
-                     "link": a.telehealth_link or ""} for a in batch.appointments]
-        sent = work.postman.send("appointment_reminder", client.email, {
-            "sessions": sessions, "office_phone": config.practice.phone,
-            "office_address": config.practice.address if any(a.modality in (None, "in_person")
-                                                              for a in batch.appointments) else ""},
-            key=batch.key, consent=client.email_consent, to_client=True)
+        sent = work.postman.send("appointment_reminder", client.email,
+                                 contexts.appointment_reminder(config, batch.appointments),
+                                 key=batch.key, consent=client.email_consent, to_client=True)
         if sent.outcome.status == "blocked":
             for appt in batch.appointments:
                 work.raise_finding(reminder_blocked_finding(appt, f"client {client.client_id}: {sent.why_blocked}"),
@@ -242,9 +234,9 @@ def _intake_form_reminders(work: Work) -> None:
         appt = ctx.appointments.get(finding.refs["appointment"])
         if client is None or appt is None or not client.email:
             continue
-        work.postman.send("intake_forms_reminder", client.email, {
-            "when": _when(appt, work.config.zone), "portal_url": work.config.practice.portal_url},
-            key=f"{client.client_id}:{appt.appointment_id}", consent=client.email_consent, to_client=True)
+        work.postman.send("intake_forms_reminder", client.email, contexts.intake_forms_reminder(work.config, appt),
+                          key=f"{client.client_id}:{appt.appointment_id}", consent=client.email_consent,
+                          to_client=True)
 
 
 def _balance_notices(work: Work) -> None:
@@ -254,7 +246,7 @@ def _balance_notices(work: Work) -> None:
         client = work.ctx.clients.get(finding.refs["client"])
         if client is None or not client.email:
             continue
-        work.postman.send("balance_notice", client.email, {"office_phone": work.config.practice.phone},
+        work.postman.send("balance_notice", client.email, contexts.office_only(work.config),
                           key=f"{client.client_id}:{client.balance_since}", consent=client.email_consent,
                           to_client=True)
 
@@ -271,8 +263,7 @@ def _waitlist_openings(work: Work) -> None:
         prospect = prospects.get(finding.refs["prospect"])
         if prospect is None or not prospect.email:
             continue
-        sent = work.postman.send("waitlist_opening", prospect.email, {"office_phone": work.config.practice.phone},
-                                 key=finding.id)
+        sent = work.postman.send("waitlist_opening", prospect.email, contexts.office_only(work.config), key=finding.id)
         if sent.outcome.status in ("sent", "already_sent"):
             note = f"opening notice sent {work.today.isoformat()}"
             done.append({**state, "status": DONE, "status_since": work.today.isoformat(),
@@ -283,7 +274,6 @@ def _waitlist_openings(work: Work) -> None:
 
 def _calendar_invites(work: Work) -> None:
     config, ctx = work.config, work.ctx
-    zone = config.zone
     blocked: Counter = Counter()
     why: dict[str, str] = {}
     for appt in sorted(ctx.practice.appointments, key=lambda a: (a.date, a.time)):
@@ -297,23 +287,16 @@ def _calendar_invites(work: Work) -> None:
             attendees.append((provider.provider, provider.email, None, False))
         if config.invites.to_clients and client is not None and client.email:
             attendees.append((appt.client_id, client.email, client.email_consent, True))
-        initials = digests.initials(client.first_name, client.last_name) if client else ""
-        minutes = ctx.length_of(appt)
         for name, email, consent, to_client in attendees:
-            planned = _invite_to_send(work.ledger, appt, email, minutes, config.email.from_)
+            planned = _invite_to_send(work.ledger, appt, email, ctx.length_of(appt), config.email.from_)
             if planned is None:
                 continue
             method, uid, sequence, fingerprint = planned
-            where = (f"Video: {appt.telehealth_link}" if appt.modality == "video" and appt.telehealth_link
-                     else "Phone" if appt.modality == "phone" else config.practice.address or "Office")
-            ics = invites.build(appt, method=method, uid=uid, sequence=sequence, organizer=config.email.from_,
-                                attendees=[(name, email)], label=invites.label_for(appt, initials), minutes=minutes,
-                                where=where, zone=zone, now=work.now)
-            sent = work.postman.send("calendar_invite", email, {
-                "cancelled": method == "CANCEL", "label": invites.label_for(appt, initials),
-                "day": appt.date.isoformat(), "when": _when(appt, zone), "minutes": minutes, "where": where},
-                key=f"{appt.appointment_id}:{sequence}:{method}", consent=consent, to_client=to_client,
-                calendar=(ics.decode(), method))
+            ics = contexts.calendar_body(config, ctx, appt, method=method, uid=uid, sequence=sequence,
+                                         attendee=(name, email), now=work.now)
+            sent = work.postman.send("calendar_invite", email, contexts.calendar_invite(config, ctx, appt, method),
+                                     key=f"{appt.appointment_id}:{sequence}:{method}", consent=consent,
+                                     to_client=to_client, calendar=(ics, method))
             if sent.outcome.status in ("sent", "already_sent"):
                 work.ledger.record_invite(appt.appointment_id, email, uid, sequence, fingerprint, method, work.now)
             elif sent.outcome.status == "blocked" and not to_client:

@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS messages (
 CREATE TABLE IF NOT EXISTS queue (
     finding_id TEXT PRIMARY KEY, rule TEXT NOT NULL, status TEXT NOT NULL, notes TEXT NOT NULL DEFAULT '',
     first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, status_since TEXT NOT NULL, snoozed_until TEXT,
-    reopened_on TEXT, resolved_on TEXT, summary TEXT NOT NULL DEFAULT '{}', written_status TEXT
+    reopened_on TEXT, resolved_on TEXT, summary TEXT NOT NULL DEFAULT '{}', written_status TEXT,
+    written_notes TEXT
 );
 CREATE TABLE IF NOT EXISTS message_findings (
     finding_id TEXT PRIMARY KEY, data TEXT NOT NULL, expires_on TEXT NOT NULL
@@ -127,7 +128,7 @@ class Ledger:
 
     # the VA's work queue ----------------------------------------------------------------------
     QUEUE_COLUMNS = ("finding_id", "rule", "status", "notes", "first_seen", "last_seen", "status_since",
-                     "snoozed_until", "reopened_on", "resolved_on", "summary", "written_status")
+                     "snoozed_until", "reopened_on", "resolved_on", "summary", "written_status", "written_notes")
 
     def queue_rows(self) -> dict[str, dict]:
         """Every finding the queue has ever shown, by id, with what the VA decided about it."""

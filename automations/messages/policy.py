@@ -40,3 +40,12 @@ def why_blocked(phi: str, *, gateway: bool, consent: str | None = None, to_clien
     wanted = "asked for encrypted email" if to_client else "it carries PHI"
     return (f"{wanted} and there is no S/MIME certificate on file for the address"
             + ("" if gateway else " and no encryption gateway is configured"))
+
+
+def decide(phi: str, *, has_certificate: bool, gateway: bool, consent: str | None = None,
+           to_client: bool = False) -> tuple[str, str]:
+    """(security, why it is blocked or ""): what the postman and ``preview`` both show."""
+    security = choose_security(phi, has_certificate=has_certificate, gateway=gateway, consent=consent,
+                               to_client=to_client)
+    why = why_blocked(phi, gateway=gateway, consent=consent, to_client=to_client) if security == "blocked" else ""
+    return security, why

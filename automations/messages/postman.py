@@ -12,7 +12,7 @@ from ..ledger import Ledger
 from .certificates import CertificateStore
 from .compose import compose, is_address, message_id
 from .delivery import Outcome, deliver
-from .policy import choose_security, why_blocked
+from .policy import decide
 from .render import Templates
 from .smime import load_signer, seal
 
@@ -50,9 +50,8 @@ class Postman:
             self.outcomes.append(outcome)
             return Sent(outcome, "the email address on file is not a valid address")
         certificate = self.certificates.for_address(to)
-        gateway = bool(self.gateway_tag)
-        security = choose_security(rendered.phi, has_certificate=certificate is not None, gateway=gateway,
-                                   consent=consent, to_client=to_client)
+        security, why = decide(rendered.phi, has_certificate=certificate is not None, gateway=bool(self.gateway_tag),
+                               consent=consent, to_client=to_client)
         message = compose(rendered, sender=sender, to=to, msg_id=msg_id, now=self.now,
                           subject_tag=self.gateway_tag if security == "gateway" else "", calendar=calendar)
         if security == "smime":
@@ -61,8 +60,7 @@ class Postman:
         outcome = deliver(self.ledger, self._open_transport() if needs_transport else None, message, kind=kind,
                           security=security, run_id=self.run_id, now=self.now)
         self.outcomes.append(outcome)
-        return Sent(outcome, why_blocked(rendered.phi, gateway=gateway, consent=consent, to_client=to_client)
-                    if outcome.status == "blocked" else "")
+        return Sent(outcome, why if outcome.status == "blocked" else "")
 
     def _open_transport(self):
         if self._transport is None:

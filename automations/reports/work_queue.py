@@ -9,7 +9,10 @@ id, and sorts every finding into one of three sheets:
 - **Set aside**: Done, Won't fix and Snoozed findings whose problem is still there;
 - **Resolved**: findings whose problem is gone, with the date the run noticed.
 
-What the VA decided is also kept in the ledger, so a deleted or damaged workbook loses nothing.
+What the VA decided is also kept in the ledger, so a deleted or damaged workbook loses nothing. An
+edit is a cell that differs from what the last run wrote, so practice-ops may change a status or a
+note itself (an approved waitlist match becomes Done once its notice is sent) without the
+workbook's older text undoing it.
 """
 
 from __future__ import annotations
@@ -142,7 +145,8 @@ def plan(findings: list[Finding], states: dict[str, dict], edits: dict[str, VaEd
         notes = edit.notes
         if edit.unreadable_status:
             notes = f"(status {edit.unreadable_status!r} not understood; set to Open) {notes}".strip()
-        state["notes"] = notes
+        if notes != (state.get("written_notes") or ""):
+            state["notes"] = notes
     current = {f.id for f in findings}
     for finding in sorted(findings, key=sort_key):
         summary = json.dumps({"message": finding.message, "refs": finding.refs, "severity": finding.severity,
@@ -176,7 +180,7 @@ def update_work_queue(path: Path, findings: list[Finding], today: date, ledger: 
     update = plan(findings, ledger.queue_rows(), read_edits(path), today)
     _write(path, update, today)
     for state in update.states.values():
-        state["written_status"] = state["status"]
+        state["written_status"], state["written_notes"] = state["status"], state["notes"]
     ledger.save_queue_rows(list(update.states.values()))
     return update
 

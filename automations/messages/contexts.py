@@ -1,0 +1,57 @@
+"""What each message kind says about its record: the template context, built in one place for
+the jobs that send and for ``preview``, which shows the same message without sending it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from ..config import Config
+from ..rules.context import RuleContext
+from ..trackers.records import Appointment
+from . import invites
+from .reminders import start_of
+
+
+def when(appt: Appointment, zone: ZoneInfo) -> str:
+    return f"{start_of(appt, zone):%A, %B %-d at %-I:%M %p}"
+
+
+def appointment_reminder(config: Config, appointments: tuple[Appointment, ...] | list[Appointment]) -> dict:
+    zone = config.zone
+    in_person = any(a.modality in (None, "in_person") for a in appointments)
+    return {"sessions": [{"when": when(a, zone), "video": a.modality == "video", "phone": a.modality == "phone",
+                          "link": a.telehealth_link or ""} for a in appointments],
+            "office_phone": config.practice.phone, "office_address": config.practice.address if in_person else ""}
+
+
+def intake_forms_reminder(config: Config, appt: Appointment) -> dict:
+    return {"when": when(appt, config.zone), "portal_url": config.practice.portal_url}
+
+
+def office_only(config: Config) -> dict:
+    """balance_notice and waitlist_opening say nothing about the person: only how to reach the office."""
+    return {"office_phone": config.practice.phone}
+
+
+def where(config: Config, appt: Appointment) -> str:
+    if appt.modality == "video" and appt.telehealth_link:
+        return f"Video: {appt.telehealth_link}"
+    return "Phone" if appt.modality == "phone" else config.practice.address or "Office"
+
+
+def calendar_invite(config: Config, ctx: RuleContext, appt: Appointment, method: str) -> dict:
+    from ..reports.digests import initials
+
+    client = ctx.clients.get(appt.client_id)
+    label = invites.label_for(appt, initials(client.first_name, client.last_name) if client else "")
+    return {"cancelled": method == "CANCEL", "label": label, "day": appt.date.isoformat(),
+            "when": when(appt, config.zone), "minutes": ctx.length_of(appt), "where": where(config, appt)}
+
+
+def calendar_body(config: Config, ctx: RuleContext, appt: Appointment, *, method: str, uid: str, sequence: int,
+                  attendee: tuple[str, str], now: datetime) -> str:
+    context = calendar_invite(config, ctx, appt, method)
+    return invites.build(appt, method=method, uid=uid, sequence=sequence, organizer=config.email.from_,
+                         attendees=[attendee], label=context["label"], minutes=context["minutes"],
+                         where=context["where"], zone=config.zone, now=now).decode()

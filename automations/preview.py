@@ -1,0 +1,124 @@
+"""``python run.py preview KIND [RECORD]``: one message, rendered for a real record, not sent.
+
+Shows who would receive it, its PHI level and the security the privacy policy would choose (and
+why a blocked one is blocked), then the text part; ``--html FILE`` writes the HTML part to look at.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from . import jobs
+from .config import Config
+from .errors import PracticeOpsError
+from .messages import contexts
+from .messages.certificates import CertificateStore
+from .messages.policy import decide
+from .messages.render import Rendered, Templates
+from .reports import digests
+from .rules.context import RuleContext
+from .trackers.values import person_key
+
+KINDS = {
+    "appointment_reminder": "APPOINTMENT_ID", "intake_forms_reminder": "APPOINTMENT_ID",
+    "calendar_invite": "APPOINTMENT_ID", "balance_notice": "CLIENT_ID", "waitlist_opening": "PROSPECT_ID",
+    "clinician_digest": "PROVIDER", "credentialing_reminder": "[PROVIDER]", "billing_escalation": "",
+    "va_work_queue": "",
+}
+
+
+@dataclass
+class Preview:
+    kind: str
+    to: str
+    rendered: Rendered
+    security: str
+    why_blocked: str
+
+    def as_text(self) -> str:
+        blocked = f" ({self.why_blocked})" if self.why_blocked else ""
+        return (f"To: {self.to}\nSubject: {self.rendered.subject}\nPHI: {self.rendered.phi}\n"
+                f"Security: {self.security}{blocked}\n\n{self.rendered.text}")
+
+
+def preview(config: Config, kind: str, record: str | None, today: date, now: datetime) -> Preview:
+    if kind not in KINDS:
+        raise PracticeOpsError(f"no message kind {kind!r}; kinds: {', '.join(KINDS)}")
+    result = jobs.check(config, today)
+    if not result.usable:
+        raise PracticeOpsError("; ".join(result.unavailable))
+    ctx = RuleContext(result.practice, config.thresholds(), today)
+    to, context, consent, to_client = _addressed(config, ctx, kind, record, result)
+    rendered = Templates(config.path.parent / "templates").render(kind, practice_name=config.practice.name, **context)
+    certificates = CertificateStore(config.security.certificates, now)
+    security, why = decide(rendered.phi, has_certificate=certificates.for_address(to) is not None,
+                           gateway=bool(config.security.gateway_subject_tag.strip()), consent=consent,
+                           to_client=to_client)
+    return Preview(kind, to, rendered, security, why)
+
+
+def _need(record: str | None, what: str) -> str:
+    if not record:
+        raise PracticeOpsError(f"say which record: preview KIND {what}")
+    return record
+
+
+def _addressed(config: Config, ctx: RuleContext, kind: str, record: str | None, result: jobs.RunResult):
+    """(to, context, consent, to_client) for the kind and its record."""
+    findings = result.findings
+    if kind in ("appointment_reminder", "intake_forms_reminder", "calendar_invite"):
+        appt = ctx.appointments.get(_need(record, "APPOINTMENT_ID"))
+        if appt is None:
+            raise PracticeOpsError(f"no appointment {record!r} in the appointments tracker")
+        client = ctx.clients.get(appt.client_id)
+        if kind == "calendar_invite":
+            provider = ctx.providers.get(person_key(appt.provider))
+            method = "CANCEL" if appt.status in ("cancelled", "late_cancel") else "REQUEST"
+            return (provider.email if provider and provider.email else f"({appt.provider}: no email on file)",
+                    contexts.calendar_invite(config, ctx, appt, method), None, False)
+        to = client.email if client and client.email else f"(client {appt.client_id}: no email on file)"
+        consent = client.email_consent if client else None
+        context = (contexts.appointment_reminder(config, [appt]) if kind == "appointment_reminder"
+                   else contexts.intake_forms_reminder(config, appt))
+        return to, context, consent, True
+    if kind == "balance_notice":
+        client = ctx.clients.get(_need(record, "CLIENT_ID"))
+        if client is None:
+            raise PracticeOpsError(f"no client {record!r} in the clients tracker")
+        return client.email or "(no email on file)", contexts.office_only(config), client.email_consent, True
+    if kind == "waitlist_opening":
+        prospect = next((p for p in ctx.practice.waitlist if p.prospect_id == _need(record, "PROSPECT_ID")), None)
+        if prospect is None:
+            raise PracticeOpsError(f"no prospect {record!r} in the waitlist tracker")
+        return prospect.email or "(no email on file)", contexts.office_only(config), None, False
+    if kind == "clinician_digest":
+        provider = ctx.providers.get(person_key(_need(record, "PROVIDER")))
+        if provider is None:
+            raise PracticeOpsError(f"no provider {record!r} in the providers tracker")
+        context = digests.clinician_digest(ctx, provider.provider, findings, config.practice.name)
+        context.pop("practice_name")
+        return provider.email or "(no email on file)", context, None, False
+    if kind == "billing_escalation":
+        context = digests.billing_escalation(findings, {}, ctx.today, config.practice.name)
+        context.pop("practice_name")
+        return config.people.billing or "(no billing address)", context, None, False
+    if kind == "credentialing_reminder":
+        provider = ctx.providers.get(person_key(record)) if record else None
+        to = (provider.email if provider else None) or (config.people.va[0] if config.people.va else "(no VA)")
+        return to, {"today": ctx.today.isoformat(), "items": digests.credentialing_items(
+            findings, provider.provider if provider else None), "provider": provider.provider if provider else ""}, \
+            None, False
+    by_owner: dict[str, int] = {}
+    for f in findings:
+        by_owner[f.owner] = by_owner.get(f.owner, 0) + 1
+    return (config.people.va[0] if config.people.va else "(no VA)", {
+        "today": ctx.today.isoformat(), "open": len(findings), "by_owner": sorted(by_owner.items()),
+        "urgent": sum(1 for f in findings if f.severity == "urgent"), "data_issues": len(result.data_issues),
+        "queue_name": config.work_queue.path.name}, None, False)
+
+
+def write_html(preview_: Preview, path: Path) -> Path:
+    path.write_text(preview_.rendered.html, encoding="utf-8")
+    return path

@@ -1,0 +1,54 @@
+"""Every message kind: a text and an HTML part, a declared PHI level, HTML that mail clients show
+as meant (inline CSS, table layout, nothing fetched from the internet)."""
+
+import re
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from automations import config as config_module
+from automations.messages.render import BUILTIN_TEMPLATES
+from automations.preview import KINDS, preview
+from tests.conftest import ROOT
+
+RECORDS = {"appointment_reminder": "A-3032", "intake_forms_reminder": "A-3032", "calendar_invite": "A-3032",
+           "balance_notice": "C-119", "waitlist_opening": "W-201", "clinician_digest": "Maya Chen",
+           "credentialing_reminder": None, "billing_escalation": None, "va_work_queue": None}
+PHI = {"appointment_reminder": "limited", "intake_forms_reminder": "limited", "calendar_invite": "limited",
+       "balance_notice": "none", "waitlist_opening": "none", "clinician_digest": "full",
+       "credentialing_reminder": "full", "billing_escalation": "full", "va_work_queue": "none"}
+
+
+@pytest.fixture(scope="module")
+def rendered():
+    cfg = config_module.load(ROOT / "config" / "practice.toml")
+    now = datetime(2026, 11, 26, 9, tzinfo=ZoneInfo("America/New_York"))
+    return {kind: preview(cfg, kind, RECORDS[kind], date(2026, 11, 26), now).rendered for kind in KINDS}
+
+
+def test_every_kind_has_both_templates_and_the_catalogues_phi_level(rendered):
+    assert set(RECORDS) == set(KINDS)
+    for kind in KINDS:
+        assert (BUILTIN_TEMPLATES / f"{kind}.txt.j2").exists() and (BUILTIN_TEMPLATES / f"{kind}.html.j2").exists()
+        assert rendered[kind].phi == PHI[kind], kind
+        assert rendered[kind].text.strip() and rendered[kind].subject
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_html_reads_well_in_mail_clients(rendered, kind):
+    html = rendered[kind].html
+    assert html.startswith("<!DOCTYPE html>")
+    assert "<style" not in html and "<link" not in html and "<script" not in html
+    assert not re.search(r"<img[^>]+src=[\"']https?:", html)
+    assert 'role="presentation"' in html
+    assert "class=" not in html                       # inline CSS only
+    assert "{{" not in html and "{%" not in html
+
+
+def test_limited_and_none_messages_name_no_client(rendered):
+    for kind, level in PHI.items():
+        if level == "full":
+            continue
+        for text in (rendered[kind].text, rendered[kind].html, rendered[kind].subject):
+            assert "Mbeki" not in text and "Taylor" not in text, kind

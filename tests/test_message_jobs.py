@@ -1,0 +1,171 @@
+"""The message jobs' behaviours one at a time, in-process, on small practices in tmp_path."""
+
+from datetime import date, datetime, time, timedelta
+from email import message_from_bytes, policy
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pytest
+from icalendar import Calendar
+
+from automations import config as config_module
+from automations import jobs
+from tests.conftest import make_workbook
+
+ZONE = ZoneInfo("America/New_York")
+DAY = date(2026, 11, 26)
+AT_NINE = datetime(2026, 11, 26, 9, tzinfo=ZONE)
+
+
+def write_practice(tmp_path, appointments, *, clients=None, waitlist=None, extra=""):
+    clients = clients or [["C-1", "Rosa", "Quixote", "rosa@mail.example", "plain_ok", "Aetna", None, None]]
+    sheets = {
+        "Clients": [["Client ID", "First Name", "Last Name", "Email", "Email Consent", "Payer", "Balance",
+                     "Balance Since"], *clients],
+        "Providers": [["Provider", "Email", "Accepting New", "Specialties", "Weekly Capacity"],
+                      ["Ann Lee", "ann@lake.example", "Y", "grief; anxiety", 20]],
+        "Appointments": [["Appointment ID", "Client ID", "Provider", "Date", "Time", "Duration Min", "Modality",
+                          "Telehealth Link", "Status", "Payer"], *appointments],
+        "Waitlist": [["Prospect ID", "Email", "Requested Specialty", "Payer", "Last Contacted On", "Status"],
+                     *(waitlist or [])],
+    }
+    book = make_workbook(tmp_path / "t.xlsx", sheets)
+    trackers = "".join(f'[trackers.{n}]\npath = "{book.name}"\nsheet = "{s}"\n' for n, s in (
+        ("clients", "Clients"), ("providers", "Providers"), ("appointments", "Appointments"), ("waitlist", "Waitlist")))
+    path = tmp_path / "practice.toml"
+    path.write_text(f"""[practice]
+name = "Lakeside"
+timezone = "America/New_York"
+[people]
+va = ["va@lake.example"]
+{trackers}
+[email]
+from = "Lakeside <office@lake.example>"
+outbox_dir = "outbox"
+[work_queue]
+path = "queue.xlsx"
+[state]
+dir = "var"
+[security]
+gateway_subject_tag = "[secure]"
+{extra}
+""")
+    return path
+
+
+def run(path, job, now=AT_NINE):
+    return jobs.run(config_module.load(path), job, now.date(), now)
+
+
+def sent(result, kind):
+    return [m for m in result.messages if m.kind == kind and m.status == "sent"]
+
+
+def invite_in(tmp_path, message_id):
+    for eml in (tmp_path / "outbox").glob("calendar_invite-*.eml"):
+        message = message_from_bytes(eml.read_bytes(), policy=policy.default)
+        if message["Message-ID"] == message_id:
+            part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+            return message, Calendar.from_ical(part.get_content())
+    raise AssertionError(message_id)
+
+
+def appt(id="A-1", day=DAY + timedelta(days=2), at=time(10), status="scheduled", modality="in_person", link=None):
+    return [id, "C-1", "Ann Lee", day, at, 50, modality, link, status, "Aetna"]
+
+
+def test_an_invite_follows_the_appointment_through_a_move_and_a_cancellation(tmp_path):
+    path = write_practice(tmp_path, [appt()])
+    first = sent(run(path, "reminders"), "calendar_invite")
+    message, cal = invite_in(tmp_path, first[0].message_id)
+    assert message["Subject"] == "[secure] Session invitation: 2026-11-28" and first[0].security == "gateway"
+    assert message.get_params(header="content-type")  # multipart/alternative with a text/calendar part
+    event = cal.walk("VEVENT")[0]
+    assert (cal["method"], event["sequence"], str(event["summary"])) == ("REQUEST", 0, "Session R.Q. (C-1)")
+    uid = str(event["uid"])
+
+    assert sent(run(path, "reminders"), "calendar_invite") == []           # unchanged: nothing
+
+    write_practice(tmp_path, [appt(at=time(11))])                          # moved
+    moved = sent(run(path, "reminders"), "calendar_invite")
+    _, cal = invite_in(tmp_path, moved[0].message_id)
+    event = cal.walk("VEVENT")[0]
+    assert (cal["method"], event["sequence"], str(event["uid"])) == ("REQUEST", 1, uid)
+    assert event.decoded("dtstart") == datetime(2026, 11, 28, 11, tzinfo=ZONE)
+
+    write_practice(tmp_path, [appt(at=time(11), status="cancelled")])      # cancelled
+    cancelled = sent(run(path, "reminders"), "calendar_invite")
+    _, cal = invite_in(tmp_path, cancelled[0].message_id)
+    event = cal.walk("VEVENT")[0]
+    assert (cal["method"], event["sequence"], str(event["uid"]), str(event["status"])) == (
+        "CANCEL", 2, uid, "CANCELLED")
+    assert sent(run(path, "reminders"), "calendar_invite") == []
+
+
+def test_no_client_messages_outside_the_sending_hours(tmp_path):
+    path = write_practice(tmp_path, [appt(day=DAY + timedelta(days=1))])
+    early = run(path, "reminders", datetime(2026, 11, 26, 7, 30, tzinfo=ZONE))
+    assert sent(early, "appointment_reminder") == []
+    assert any("outside the sending hours" in n for n in early.notices)
+    assert len(sent(run(path, "reminders", datetime(2026, 11, 26, 8, 0, tzinfo=ZONE)), "appointment_reminder")) == 1
+
+
+def test_one_reminder_per_window(tmp_path):
+    path = write_practice(tmp_path, [appt(day=DAY + timedelta(days=1), at=time(15))])  # 30 hours ahead at 09:00
+    assert len(sent(run(path, "reminders"), "appointment_reminder")) == 1              # the 48-hour one
+    assert sent(run(path, "reminders", AT_NINE + timedelta(hours=2)), "appointment_reminder") == []
+    assert len(sent(run(path, "reminders", AT_NINE + timedelta(hours=7)), "appointment_reminder")) == 1  # 24 h
+
+
+def test_back_to_back_sessions_share_one_reminder(tmp_path):
+    path = write_practice(tmp_path, [appt("A-1", DAY + timedelta(days=1), time(10)),
+                                     appt("A-2", DAY + timedelta(days=1), time(11))])
+    reminders = sent(run(path, "reminders"), "appointment_reminder")
+    assert len(reminders) == 1
+    eml = next((tmp_path / "outbox").glob("appointment_reminder-*.eml"))
+    text = message_from_bytes(eml.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
+    assert "10:00 AM" in text and "11:00 AM" in text and "appointments" in text
+
+
+def test_a_balance_notice_goes_once_and_says_no_amount(tmp_path):
+    clients = [["C-1", "Rosa", "Quixote", "rosa@mail.example", "plain_ok", "Self-pay", "$170.00",
+                DAY - timedelta(days=45)]]
+    path = write_practice(tmp_path, [], clients=clients)
+    first = sent(run(path, "reminders"), "balance_notice")
+    assert len(first) == 1 and first[0].security == "plain"
+    eml = next((tmp_path / "outbox").glob("balance_notice-*.eml"))
+    assert b"170" not in eml.read_bytes()
+    assert sent(run(path, "reminders", AT_NINE + timedelta(days=1)), "balance_notice") == []
+
+
+def test_an_approved_waitlist_match_sends_the_opening_once_and_closes_the_item(tmp_path):
+    waitlist = [["W-1", "sam@mail.example", "grief", "Self-pay", DAY - timedelta(days=2), "Waiting"]]
+    path = write_practice(tmp_path, [], waitlist=waitlist)
+    reconciled = run(path, "reconcile")
+    match = next(f for f in reconciled.findings if f.rule == "scheduling.waitlist_match")
+    assert sent(run(path, "reminders"), "waitlist_opening") == []          # not approved yet
+    book = openpyxl.load_workbook(tmp_path / "queue.xlsx")
+    sheet = book["Work queue"]
+    header = [c.value for c in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        if row[header.index("Finding ID")].value == match.id:
+            row[header.index("Status")].value = "Approved"
+    book.save(tmp_path / "queue.xlsx")
+    opening = sent(run(path, "reminders"), "waitlist_opening")
+    assert [m.to for m in opening] == ["sam@mail.example"]
+    assert sent(run(path, "reminders"), "waitlist_opening") == []
+    book = openpyxl.load_workbook(tmp_path / "queue.xlsx")
+    aside = [dict(zip([c.value for c in book["Set aside"][1]], [c.value for c in row]))
+             for row in book["Set aside"].iter_rows(min_row=2)]
+    assert [(r["Finding ID"], r["Status"]) for r in aside] == [(match.id, "Done")]
+    assert aside[0]["Notes"].startswith("opening notice sent 2026-11-26")
+
+
+def test_the_va_note_counts_the_open_queue(tmp_path):
+    path = write_practice(tmp_path, [appt(day=DAY - timedelta(days=5))])   # still 'scheduled': status_not_updated
+    result = run(path, "reconcile")
+    note = sent(result, "va_work_queue")
+    assert [m.to for m in note] == ["va@lake.example"]
+    eml = next((tmp_path / "outbox").glob("va_work_queue-*.eml"))
+    text = message_from_bytes(eml.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
+    assert f"has {len(result.queue.open)} open item" in text
