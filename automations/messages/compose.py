@@ -19,9 +19,11 @@ def message_id(kind: str, recipient: str, key: str, sender: str) -> str:
 
 
 def compose(rendered: Rendered, *, sender: str, to: str, msg_id: str, now: datetime,
-            subject_tag: str = "", calendar: tuple[str, str] | None = None) -> EmailMessage:
+            subject_tag: str = "", calendar: tuple[str, str] | None = None,
+            attachments: tuple[tuple[str, bytes, str], ...] = ()) -> EmailMessage:
     """Text and HTML alternatives; with ``calendar`` = (iCalendar text, METHOD), a third
-    text/calendar alternative in the iMIP layout Outlook and Gmail recognise."""
+    text/calendar alternative in the iMIP layout Outlook and Gmail recognise; ``attachments`` are
+    (file name, bytes, MIME type) and make the message multipart/mixed."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
@@ -35,6 +37,9 @@ def compose(rendered: Rendered, *, sender: str, to: str, msg_id: str, now: datet
     if calendar is not None:
         ics, method = calendar
         message.add_alternative(ics, subtype="calendar", params={"method": method})
+    for filename, data, mime_type in attachments:
+        maintype, _, subtype = mime_type.partition("/")
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return message
 
 

@@ -37,6 +37,8 @@ def why_blocked(phi: str, *, gateway: bool, consent: str | None = None, to_clien
         return "the client declined email"
     if to_client and consent == "plain_ok" and phi == "full":
         return "it carries clinical or billing detail, which plain email may not"
+    if to_client and consent is None:
+        return "the client's email consent is blank: record encrypted, plain_ok or none"
     wanted = "asked for encrypted email" if to_client else "it carries PHI"
     return (f"{wanted} and there is no S/MIME certificate on file for the address"
             + ("" if gateway else " and no encryption gateway is configured"))

@@ -23,3 +23,12 @@ def test_the_privacy_policy(phi, cert, gateway, consent, to_client, expected):
 def test_an_undeclared_phi_level_is_refused():
     with pytest.raises(ValueError):
         choose_security("some", has_certificate=True, gateway=True)
+
+
+@pytest.mark.parametrize("consent, gateway, says", [
+    ("none", False, "declined email"), (None, False, "consent is blank"),
+    ("encrypted", False, "no encryption gateway"), ("encrypted", True, "no S/MIME certificate")])
+def test_why_a_client_message_is_blocked(consent, gateway, says):
+    from automations.messages.policy import why_blocked
+
+    assert says in why_blocked("limited", gateway=gateway, consent=consent, to_client=True)

@@ -37,6 +37,21 @@ def test_an_encrypted_message_decrypts_with_openssl_and_keeps_both_parts(tmp_pat
     assert "aes-256-cbc" in printed.stdout
 
 
+def test_attachments_survive_encryption(tmp_path):
+    cert_path, key_path = make_identity(tmp_path, "ann@lakeside.example")
+    workbook = bytes(range(256)) * 40
+    plain = compose(Templates().render("va_work_queue", **CONTEXT), sender="o@lakeside.example",
+                    to="ann@lakeside.example", msg_id="<m2@lakeside.example>", now=NOW,
+                    attachments=(("summary.xlsx", workbook,
+                                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),))
+    eml = tmp_path / "m.eml"
+    eml.write_bytes(seal(plain, x509.load_pem_x509_certificate(cert_path.read_bytes())).as_bytes())
+    inner = message_from_bytes(openssl_decrypt(eml, cert_path, key_path), policy=policy.default)
+    attachment = next(inner.iter_attachments())
+    assert attachment.get_filename() == "summary.xlsx" and attachment.get_content() == workbook
+    assert inner.get_body(("plain",)) is not None and inner.get_body(("html",)) is not None
+
+
 def test_a_signed_then_encrypted_message_verifies(tmp_path):
     practice_cert, practice_key = make_identity(tmp_path, "o@lakeside.example")
     cert_path, key_path = make_identity(tmp_path, "ann@lakeside.example")
