@@ -13,6 +13,7 @@ from pathlib import Path
 from . import config as config_module
 from . import jobs
 from . import preview as preview_module
+from . import scheduler
 from .errors import ConfigError, PracticeOpsError
 from .reports.console import summary
 from .rules.reference import rule_reference
@@ -51,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run one job once: reconcile, reminders, digests, weekly-summary, all")
     run.add_argument("job")
     dated(run)
+    serve = commands.add_parser("serve", help="run the jobs on the config's [schedule] until Ctrl-C")
+    serve.add_argument("--verbose", action="store_true", help="log each run (never PHI)")
     preview = commands.add_parser("preview", help="render a message for a record without sending it")
     preview.add_argument("kind", help="appointment_reminder, calendar_invite, clinician_digest, ...")
     preview.add_argument("record", nargs="?", help="the appointment id, client id, prospect id or provider")
@@ -95,6 +98,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(rule_reference(markdown=args.markdown))
         return EXIT_OK
     config = config_module.load(args.config)
+    if args.command == "serve":
+        logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        return scheduler.serve(config)
     if args.command == "audit":
         checked, problems = jobs.verify_audit(config)
         for problem in problems:

@@ -252,11 +252,18 @@ def _check_contents(config: Config, check_sources: bool) -> list[str]:
             problems.append(f"trackers.{name}.spreadsheet_id: is required for a gsheets tracker")
         elif check_sources and tracker.source == "excel":
             problems.extend(_check_excel_sheet(name, tracker))
-    for job in config.schedule:
+    from .scheduler import parse as parse_schedule
+
+    for job, spec in config.schedule.items():
         if job not in SCHEDULED_JOBS:
             guess = difflib.get_close_matches(job, SCHEDULED_JOBS, n=1)
             hint = f" (did you mean schedule.{guess[0]}?)" if guess else ""
             problems.append(f"schedule.{job}: not a job{hint}")
+            continue
+        try:
+            parse_schedule(job, spec)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
     return problems
 
 

@@ -75,3 +75,11 @@ def test_payer_thresholds_override_the_practice_ones(minimal_practice):
     assert thresholds.unbilled_after_days == 5 and thresholds.timely_filing_days == 90
     assert thresholds.for_payer("BLUE CROSS").timely_filing_days == 180
     assert thresholds.for_payer("blue-cross").unbilled_after_days == 5
+
+
+def test_schedule_mistakes_are_reported(minimal_practice):
+    minimal_practice.write_text(minimal_practice.read_text()
+                                + '\n[schedule]\nreconcile = "sometimes"\nreminder = "hourly"\n')
+    found = problems_of(minimal_practice)
+    assert any("schedule.reconcile: 'sometimes' is not a schedule" in p for p in found)
+    assert any("schedule.reminder: not a job (did you mean schedule.reminders?)" in p for p in found)
