@@ -11,7 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from . import config as config_module
-from . import jobs
+from . import jobs, new_practice
 from . import preview as preview_module
 from . import scheduler
 from .errors import ConfigError, PracticeOpsError
@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("record", nargs="?", help="the appointment id, client id, prospect id or provider")
     preview.add_argument("--html", type=Path, help="also write the HTML part to this file")
     dated(preview)
+    init = commands.add_parser("init", help="a new practice: config, blank trackers, templates")
+    init.add_argument("folder", type=Path)
+    init.add_argument("--name", default="My Practice", help="the practice's name")
     rules = commands.add_parser("rules", help="print the rule reference")
     rules.add_argument("--markdown", action="store_true", help="as Markdown (docs/rules.md)")
     audit = commands.add_parser("audit", help="the audit log")
@@ -96,6 +99,12 @@ def main(argv: list[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "rules":
         print(rule_reference(markdown=args.markdown))
+        return EXIT_OK
+    if args.command == "init":
+        for path in new_practice.init_practice(args.folder, args.name):
+            print(path)
+        print(f"Next: fill in {args.folder / 'practice.toml'}, then run: python run.py --config "
+              f"{args.folder / 'practice.toml'} check")
         return EXIT_OK
     config = config_module.load(args.config)
     if args.command == "serve":

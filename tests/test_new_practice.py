@@ -1,0 +1,45 @@
+import json
+import subprocess
+import sys
+
+import openpyxl
+
+from automations.trackers.records import columns_of
+from tests.conftest import ROOT
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, str(ROOT / "run.py"), *args], capture_output=True, text=True, timeout=60)
+
+
+def test_init_makes_a_practice_that_checks_clean(tmp_path):
+    folder = tmp_path / "lakeside"
+    done = cli("init", str(folder), "--name", "Lakeside Therapy")
+    assert done.returncode == 0, done.stderr
+    checked = cli("--config", str(folder / "practice.toml"), "check", "--json", "--today", "2026-11-26")
+    assert checked.returncode == 0, checked.stderr
+    data = json.loads(checked.stdout)
+    assert data["findings"] == [] and data["data_issues"] == [] and data["unavailable"] == []
+    assert (folder / "templates" / "appointment_reminder.txt.j2").exists()
+    assert (folder / "certs").is_dir()
+
+
+def test_blank_trackers_carry_dropdowns_and_date_validation(tmp_path):
+    cli("init", str(tmp_path / "p"))
+    book = openpyxl.load_workbook(tmp_path / "p" / "trackers.xlsx")
+    sheet = book["Appointments"]
+    lists = {v.formula1 for v in sheet.data_validations.dataValidation if v.type == "list"}
+    assert '"scheduled,confirmed,completed,no_show,late_cancel,cancelled"' in lists
+    assert '"in_person,video,phone"' in lists
+    assert any(v.type == "date" for v in sheet.data_validations.dataValidation)
+    headers = [c.value for c in sheet[1]]
+    assert len(headers) == len(columns_of("appointments")) and headers[0] == "Appointment ID"
+
+
+def test_init_never_overwrites(tmp_path):
+    folder = tmp_path / "p"
+    assert cli("init", str(folder)).returncode == 0
+    (folder / "practice.toml").write_text("# mine")
+    again = cli("init", str(folder))
+    assert again.returncode == 2 and "already exist" in again.stderr
+    assert (folder / "practice.toml").read_text() == "# mine"
