@@ -20,16 +20,21 @@ def _active(status: str | None) -> bool:
     return (status or "").strip().lower() not in INACTIVE
 
 
+def _expiring(ctx: RuleContext, kind: str, warning_days: int) -> Iterator[tuple]:
+    """(item, days left, "expires on ..." or "expired on ...") for active documents of one kind."""
+    for item in ctx.practice.compliance:
+        if item.item != kind or item.expires_on is None or not _active(item.status):
+            continue
+        left = ctx.days_until(item.expires_on)
+        if left <= warning_days:
+            verb = "expired" if left < 0 else "expires"
+            yield item, left, f"{verb} on {item.expires_on:%Y-%m-%d}"
+
+
 @rule("compliance.baa_renewal_due", owner="owner", severity="warning",
       when="a BAA expires within `baa_warning_days` days, or has expired", thresholds=("baa_warning_days",))
 def baa_renewal_due(ctx: RuleContext) -> Iterator[Finding]:
-    for item in ctx.practice.compliance:
-        if item.item != "baa" or item.expires_on is None or not _active(item.status):
-            continue
-        left = ctx.days_until(item.expires_on)
-        if left > ctx.thresholds.baa_warning_days:
-            continue
-        state = f"expired on {item.expires_on:%Y-%m-%d}" if left < 0 else f"expires on {item.expires_on:%Y-%m-%d}"
+    for item, left, state in _expiring(ctx, "baa", ctx.thresholds.baa_warning_days):
         yield Finding("compliance.baa_renewal_due", "urgent" if left < 0 else "warning", "owner",
                       f"The business associate agreement with {item.party} {state}. Renew it"
                       + (", and stop sending PHI to them until it is signed." if left < 0 else " before then."),
@@ -39,13 +44,7 @@ def baa_renewal_due(ctx: RuleContext) -> Iterator[Finding]:
 @rule("compliance.roi_expiring", owner="va", severity="warning",
       when="a client's release of information expires within `roi_warning_days` days", thresholds=("roi_warning_days",))
 def roi_expiring(ctx: RuleContext) -> Iterator[Finding]:
-    for item in ctx.practice.compliance:
-        if item.item != "roi" or item.expires_on is None or not _active(item.status):
-            continue
-        left = ctx.days_until(item.expires_on)
-        if left > ctx.thresholds.roi_warning_days:
-            continue
-        state = f"expired on {item.expires_on:%Y-%m-%d}" if left < 0 else f"expires on {item.expires_on:%Y-%m-%d}"
+    for item, _, state in _expiring(ctx, "roi", ctx.thresholds.roi_warning_days):
         refs = {"party": item.party}
         if item.client_id:
             refs["client"] = item.client_id
