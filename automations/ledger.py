@@ -61,11 +61,15 @@ class Ledger:
         self.dir.mkdir(parents=True, exist_ok=True)
         os.chmod(self.dir, 0o700)
         self.path = self.dir / "ledger.sqlite3"
-        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        os.chmod(self.path, 0o600)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.executescript(SCHEMA)
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            os.chmod(self.path, 0o600)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise PracticeOpsError(f"{self.path}: the ledger cannot be opened ({exc}); restore it from the "
+                                   f"backup, or move it aside to start a new one (messages may then repeat)") from None
 
     def close(self) -> None:
         self.db.close()

@@ -62,3 +62,12 @@ def test_one_run_at_a_time(ledger, tmp_path):
             pass
     finally:
         other.close()
+
+
+def test_a_damaged_ledger_is_explained(tmp_path):
+    from automations.errors import PracticeOpsError
+
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "ledger.sqlite3").write_bytes(b"this is not a database at all" * 100)
+    with pytest.raises(PracticeOpsError, match="the ledger cannot be opened"):
+        Ledger(tmp_path / "var")

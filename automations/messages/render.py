@@ -15,6 +15,8 @@ from pathlib import Path
 
 import jinja2
 
+from ..errors import PracticeOpsError
+
 from .policy import PHI_LEVELS
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -29,22 +31,29 @@ class Rendered:
     html: str
 
 
-class TemplateError(Exception):
-    pass
+class TemplateError(PracticeOpsError):
+    """A template that cannot be used: missing, not valid Jinja2, or asking for a value it is not given."""
 
 
 class Templates:
     def __init__(self, practice_dir: Path | None = None):
-        folders = [str(p) for p in (practice_dir, BUILTIN_TEMPLATES) if p is not None and Path(p).is_dir()]
-        loader = jinja2.FileSystemLoader(folders)
+        self.folders = [str(p) for p in (practice_dir, BUILTIN_TEMPLATES) if p is not None and Path(p).is_dir()]
+        loader = jinja2.FileSystemLoader(self.folders)
         self.text_env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined, autoescape=False,
                                            keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
         self.html_env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined, autoescape=True,
                                            trim_blocks=True, lstrip_blocks=True)
 
     def render(self, kind: str, **context) -> Rendered:
-        text_module = self.text_env.get_template(f"{kind}.txt.j2").make_module(context)
-        html = self.html_env.get_template(f"{kind}.html.j2").render(**context)
+        try:
+            text_module = self.text_env.get_template(f"{kind}.txt.j2").make_module(context)
+            html = self.html_env.get_template(f"{kind}.html.j2").render(**context)
+        except jinja2.TemplateNotFound as exc:
+            raise TemplateError(f"template {exc.name} not found in {', '.join(self.folders)}") from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(f"template {exc.name or kind}: line {exc.lineno}: {exc.message}") from None
+        except jinja2.UndefinedError as exc:
+            raise TemplateError(f"template {kind}: {exc.message} (the message gives it no such value)") from None
         phi = getattr(text_module, "phi", None)
         subject = getattr(text_module, "subject", None)
         if phi not in PHI_LEVELS:

@@ -1,6 +1,5 @@
 from datetime import datetime, timezone
 
-import jinja2
 import pytest
 
 from automations.messages.compose import compose, message_id
@@ -18,7 +17,7 @@ def test_builtin_template_has_text_html_phi_and_subject():
 
 
 def test_a_missing_variable_is_an_error_not_a_blank():
-    with pytest.raises(jinja2.UndefinedError):
+    with pytest.raises(TemplateError, match="'open' is undefined"):
         Templates().render("va_work_queue", **{k: v for k, v in CONTEXT.items() if k != "open"})
 
 
@@ -53,3 +52,9 @@ def test_composed_message_has_both_parts_and_the_headers():
     assert msg["Subject"] == "[secure] Lakeside: your work queue for 2026-11-26"
     assert msg["Message-ID"] == "<id@l.example>"
     assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
+
+
+def test_a_broken_practice_template_is_named_not_a_traceback(tmp_path):
+    (tmp_path / "va_work_queue.txt.j2").write_text("{% if %}")
+    with pytest.raises(TemplateError, match="va_work_queue.txt.j2: line 1"):
+        Templates(tmp_path).render("va_work_queue", **CONTEXT)
