@@ -150,16 +150,18 @@ def count_mismatch(ctx: RuleContext) -> Iterator[Finding]:
 
 
 @rule("authorizations.eap_report_due", owner="va", severity="warning",
-      when="an EAP case's utilization report is due within `eap_report_warning_days` days, or all its sessions are "
-           "used and no report is recorded", thresholds=("eap_report_warning_days",))
+      when="an EAP case's utilization report is due within `eap_report_warning_days` days (urgent once overdue, for "
+           "`eap_report_overdue_days`), or all its sessions are used and no report is recorded",
+      thresholds=("eap_report_warning_days", "eap_report_overdue_days"))
 def eap_report_due(ctx: RuleContext) -> Iterator[Finding]:
     for auth in ctx.practice.authorizations:
         if auth.kind != "eap":
             continue
         completed, _ = ctx.usage(auth)
         due = auth.utilization_report_due
-        if due is not None and ctx.days_until(due) <= ctx.t(auth.payer).eap_report_warning_days:
-            why = f"its utilization report is due on {due:%Y-%m-%d}"
+        t = ctx.t(auth.payer)
+        if due is not None and -t.eap_report_overdue_days <= ctx.days_until(due) <= t.eap_report_warning_days:
+            why = f"its utilization report {'was' if due < ctx.today else 'is'} due on {due:%Y-%m-%d}"
         elif due is None and completed >= auth.sessions_authorized:
             why, due = f"all {auth.sessions_authorized} sessions are used and no report is recorded", ctx.today
         else:

@@ -9,8 +9,8 @@ from .catalogue import declare, rule
 from .context import RuleContext
 from .findings import Finding
 
-INACTIVE = {"terminated", "revoked", "inactive", "closed", "expired-replaced", "superseded", "discharged",
-            "former", "archived"}
+INACTIVE = {"terminated", "revoked", "inactive", "closed", "expired", "replaced", "superseded", "discharged",
+            "former", "archived", "ended"}
 
 declare("compliance.message_blocked", owner="va", severity="warning",
         when="a message carrying PHI had no secure channel and was not sent (raised by the message jobs)")
@@ -20,13 +20,14 @@ def _active(status: str | None) -> bool:
     return (status or "").strip().lower() not in INACTIVE
 
 
-def _expiring(ctx: RuleContext, kind: str, warning_days: int) -> Iterator[tuple]:
-    """(item, days left, "expires on ..." or "expired on ...") for active documents of one kind."""
+def _expiring(ctx: RuleContext, kind: str, warning_days: int, after_expiry: bool) -> Iterator[tuple]:
+    """(item, days left, "expires on ..." or "expired on ...") for active documents of one kind;
+    documents already expired only when ``after_expiry``."""
     for item in ctx.practice.compliance:
         if item.item != kind or item.expires_on is None or not _active(item.status):
             continue
         left = ctx.days_until(item.expires_on)
-        if left <= warning_days:
+        if left <= warning_days and (after_expiry or left >= 0):
             verb = "expired" if left < 0 else "expires"
             yield item, left, f"{verb} on {item.expires_on:%Y-%m-%d}"
 
@@ -34,7 +35,7 @@ def _expiring(ctx: RuleContext, kind: str, warning_days: int) -> Iterator[tuple]
 @rule("compliance.baa_renewal_due", owner="owner", severity="warning",
       when="a BAA expires within `baa_warning_days` days, or has expired", thresholds=("baa_warning_days",))
 def baa_renewal_due(ctx: RuleContext) -> Iterator[Finding]:
-    for item, left, state in _expiring(ctx, "baa", ctx.thresholds.baa_warning_days):
+    for item, left, state in _expiring(ctx, "baa", ctx.thresholds.baa_warning_days, after_expiry=True):
         yield Finding("compliance.baa_renewal_due", "urgent" if left < 0 else "warning", "owner",
                       f"The business associate agreement with {item.party} {state}. Renew it"
                       + (", and stop sending PHI to them until it is signed." if left < 0 else " before then."),
@@ -42,9 +43,10 @@ def baa_renewal_due(ctx: RuleContext) -> Iterator[Finding]:
 
 
 @rule("compliance.roi_expiring", owner="va", severity="warning",
-      when="a client's release of information expires within `roi_warning_days` days", thresholds=("roi_warning_days",))
+      when="a client's release of information expires within `roi_warning_days` days (until the day it expires)",
+      thresholds=("roi_warning_days",))
 def roi_expiring(ctx: RuleContext) -> Iterator[Finding]:
-    for item, _, state in _expiring(ctx, "roi", ctx.thresholds.roi_warning_days):
+    for item, _, state in _expiring(ctx, "roi", ctx.thresholds.roi_warning_days, after_expiry=False):
         refs = {"party": item.party}
         if item.client_id:
             refs["client"] = item.client_id

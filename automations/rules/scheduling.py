@@ -30,16 +30,21 @@ def _overlaps(ctx: RuleContext, group_by) -> Iterator[tuple]:
                 yield first, second
 
 
-def _is_group_pair(a, b) -> bool:
-    return a.service == "group" and b.service == "group" and a.time == b.time
+JOINT_SERVICES = frozenset({"group", "family", "family_without_client"})
+
+
+def _is_joint_session(a, b) -> bool:
+    """Two rows for one session: a group, or a family or couple whose members each have a row."""
+    return a.service in JOINT_SERVICES and a.service == b.service and a.time == b.time
 
 
 @rule("scheduling.provider_double_booked", owner="va", severity="warning",
-      when="two live appointments of one provider overlap, today or later (group sessions at one time excepted)",
+      when="two live appointments of one provider overlap, today or later (a group or family session's rows "
+           "at one time excepted)",
       thresholds=("default_session_minutes",))
 def provider_double_booked(ctx: RuleContext) -> Iterator[Finding]:
     for first, second in _overlaps(ctx, lambda a: person_key(a.provider)):
-        if _is_group_pair(first, second) or first.date < ctx.today:
+        if _is_joint_session(first, second) or first.date < ctx.today:
             continue
         yield Finding("scheduling.provider_double_booked", "warning", "va",
                       f"{first.provider} is booked twice on {first.date:%Y-%m-%d}: {first.appointment_id} at "

@@ -52,6 +52,7 @@ class Thresholds:
     near_limit_sessions: int = _t(2, "sessions left at or under which an authorization is near its limit")
     auth_expiring_days: int = _t(14, "days before an authorization's end date at which to warn")
     eap_report_warning_days: int = _t(7, "days before an EAP utilization report is due at which to warn")
+    eap_report_overdue_days: int = _t(30, "days after an EAP report's due date that it is still reported as overdue")
     # compliance
     baa_warning_days: int = _t(60, "days before a BAA expires at which to warn")
     roi_warning_days: int = _t(30, "days before a release of information expires at which to warn")

@@ -75,7 +75,7 @@ def test_count_mismatch(used, fires):
 
 @pytest.mark.parametrize("kind, due_in, completed, fires", [
     ("eap", 7, 1, True), ("eap", 8, 1, False), ("eap", None, 6, True), ("eap", None, 5, False),
-    ("prior_auth", 2, 1, False), ("eap", -3, 6, True)])
+    ("prior_auth", 2, 1, False), ("eap", -3, 6, True), ("eap", -30, 6, True), ("eap", -31, 6, False)])
 def test_eap_report_due(kind, due_in, completed, fires):
     a = auth(authorized=6, kind=kind, utilization_report_due=TODAY + timedelta(days=due_in) if due_in is not None else None)
     found = findings(practice(booked(completed, 0), authorizations=[a]), TODAY, "authorizations.eap_report_due")

@@ -9,7 +9,8 @@ TODAY = date(2026, 11, 26)
 
 
 @pytest.mark.parametrize("days_ahead, status, severity", [
-    (61, "Active", None), (60, "Active", "warning"), (-1, "Active", "urgent"), (10, "Terminated", None)])
+    (61, "Active", None), (60, "Active", "warning"), (-1, "Active", "urgent"), (-400, None, "urgent"),
+    (10, "Terminated", None), (10, "Expired", None)])
 def test_baa_renewal_due(days_ahead, status, severity):
     p = practice(compliance=[ComplianceItem("baa", "Zoom", expires_on=TODAY + timedelta(days=days_ahead), status=status)])
     found = findings(p, TODAY, "compliance.baa_renewal_due")
@@ -18,7 +19,7 @@ def test_baa_renewal_due(days_ahead, status, severity):
         assert found[0].owner == "owner" and found[0].refs == {"party": "Zoom"}
 
 
-@pytest.mark.parametrize("days_ahead, fires", [(31, False), (30, True), (0, True)])
+@pytest.mark.parametrize("days_ahead, fires", [(31, False), (30, True), (0, True), (-1, False)])
 def test_roi_expiring(days_ahead, fires):
     p = practice(compliance=[ComplianceItem("roi", "Dr. Park (PCP)", client_id="C-1",
                                             expires_on=TODAY + timedelta(days=days_ahead))])

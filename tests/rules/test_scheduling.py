@@ -21,7 +21,7 @@ def test_provider_double_booked_at_the_boundary_minute(second_at, minutes, fires
         assert found[0].refs["appointment"] == "A-1" and found[0].refs["other_appointment"] == "A-2"
 
 
-@pytest.mark.parametrize("case", ["cancelled", "other_provider", "group", "past"])
+@pytest.mark.parametrize("case", ["cancelled", "other_provider", "group", "family", "past"])
 def test_provider_double_booked_stays_quiet(case):
     second = dict(id="A-2", client="C-2", day=TODAY, at=time(9, 30), status="scheduled")
     first = dict(id="A-1", day=TODAY, status="scheduled")
@@ -29,8 +29,8 @@ def test_provider_double_booked_stays_quiet(case):
         second["status"] = "cancelled"
     elif case == "other_provider":
         second["provider"] = "Bo Diaz"
-    elif case == "group":
-        first["service"] = second["service"] = "group"
+    elif case in ("group", "family"):
+        first["service"] = second["service"] = case
         second["at"] = time(9)
     elif case == "past":
         first["day"] = second["day"] = TODAY - timedelta(days=1)
