@@ -91,3 +91,19 @@ def test_a_tracker_that_cannot_be_read_is_listed_and_the_others_still_read(tmp_p
                                                                              "clients": "Clients"})))
     assert [p.provider for p in loaded.practice.providers] == ["Ann"]
     assert len(loaded.unavailable) == 1 and "client_id" in str(loaded.unavailable[0])
+
+
+def test_a_tracker_saved_by_libreoffice_reads_the_same(tmp_path):
+    import shutil
+
+    from tests.conftest import ROOT
+
+    book = tmp_path / "lakeside.xlsx"
+    shutil.copy(ROOT / "tests" / "fixtures" / "libreoffice-sessions.xlsx", book)
+    cfg = write_config(tmp_path, book, {"appointments": "sessions"}, columns=COLUMNS)
+    loaded = load_practice(config_module.load(cfg))
+    assert [(a.appointment_id, a.date, a.time, a.actual_min) for a in loaded.practice.appointments] == [
+        ("V-1", date(2026, 11, 2), time(9), 53), ("V-2", date(2026, 11, 3), time(10), 45),
+        ("V-3", date(2026, 11, 4), time(11), 30)]
+    assert [str(i) for i in loaded.issues] == [
+        "lakeside.xlsx:sessions: row 5: Fee check: '#DIV/0!' is a formula error: fix the formula or type the value"]
