@@ -252,6 +252,8 @@ def _check_contents(config: Config, check_sources: bool) -> list[str]:
             problems.append(f"trackers.{name}.spreadsheet_id: is required for a gsheets tracker")
         elif check_sources and tracker.source == "excel":
             problems.extend(_check_excel_sheet(name, tracker))
+    if config.work_queue.source == "gsheets":
+        problems.append("work_queue.source: a work queue in Google Sheets is not built yet; use source = \"excel\"")
     from .scheduler import parse as parse_schedule
 
     for job, spec in config.schedule.items():

@@ -50,6 +50,7 @@ def open_workbook(source: str, location: str) -> Workbook:
 
         return ExcelWorkbook(Path(location))
     if source == "gsheets":
-        raise TrackerUnavailable(location, "Google Sheets trackers are not supported by this version yet: "
-                                           "download the sheet as .xlsx and use source = \"excel\"")
+        from .gsheets import GoogleSheet
+
+        return GoogleSheet(location)
     raise TrackerUnavailable(location, f"unknown tracker source {source!r} (use excel or gsheets)")
