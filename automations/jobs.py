@@ -5,7 +5,8 @@
   balance notices, waitlist openings the VA approved), inside the sending hours, and the
   providers' calendar invitations;
 - ``digests``: clinicians' morning digests, the billing escalation, credentialing reminders;
-- ``all``: the three, reading the trackers once.
+- ``weekly-summary``: the owner's workbook for the last full week (sent once a week);
+- ``all``: the four, reading the trackers once.
 
 Every run ends by refreshing the work queue, so a message that could not go (a blocked reminder,
 a digest with no secure channel) reaches the VA as a finding.
@@ -28,7 +29,7 @@ from .messages import contexts, invites
 from .messages.delivery import Outcome
 from .messages.postman import Postman
 from .messages.reminders import due_reminders, within_sending_hours
-from .reports import digests
+from .reports import digests, weekly_summary
 from .reports.work_queue import APPROVED, DONE, QueueUpdate, update_work_queue
 from .rules.context import RuleContext
 from .rules.findings import Finding, from_dict, sort_key
@@ -40,8 +41,7 @@ from .transports import open_transport
 
 log = logging.getLogger("practice_ops.jobs")
 Progress = Callable[[str], None]
-JOBS = ("reconcile", "reminders", "digests")
-PLANNED_JOBS = ("weekly-summary",)
+JOBS = ("reconcile", "reminders", "digests", "weekly-summary")
 
 
 @dataclass
@@ -103,8 +103,6 @@ def check(config: Config, today: date, progress: Progress = lambda _: None) -> R
 
 
 def run(config: Config, job: str, today: date, now: datetime, progress: Progress = lambda _: None) -> RunResult:
-    if job in PLANNED_JOBS:
-        raise PracticeOpsError(f"the {job} job is not built yet in this version; `run all` runs what is")
     if job not in (*JOBS, "all"):
         raise PracticeOpsError(f"no job named {job!r}; jobs: {', '.join((*JOBS, 'all'))}")
     result = check(config, today, progress)
@@ -355,11 +353,31 @@ def digests_job(work: Work) -> None:
             work.message_blocked("credentialing_reminder", who, sent.why_blocked, "credentialing reminder")
 
 
+def weekly_summary_job(work: Work) -> None:
+    """The owner's workbook for the last full week, written beside the work queue and sent encrypted."""
+    figures = weekly_summary.figures(work.ctx, work.all_findings())
+    start, end = figures.week
+    week = f"{start.isocalendar().year}-W{start.isocalendar().week:02d}"
+    path = work.config.work_queue.path.parent / f"weekly-summary-{week}.xlsx"
+    work.progress(f"Writing the weekly summary ({path.name})")
+    weekly_summary.write(path, figures, work.config.practice.name)
+    work.result.notices.append(f"weekly summary written to {path}")
+    owner = work.config.people.owner
+    if not owner:
+        return
+    context = contexts.weekly_summary(figures)
+    sent = work.postman.send("weekly_summary", owner, context, key=week, attachments=(
+        (path.name, path.read_bytes(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),))
+    if sent.outcome.status == "blocked":
+        work.message_blocked("weekly_summary", "the owner", sent.why_blocked, "weekly summary")
+
+
 def reconcile(work: Work) -> None:
     """The rules ran when the trackers were read; the queue and the VA's note come in ``finish``."""
 
 
-STEPS = {"reconcile": reconcile, "reminders": reminders, "digests": digests_job}
+STEPS = {"reconcile": reconcile, "reminders": reminders, "digests": digests_job,
+         "weekly-summary": weekly_summary_job}
 
 
 def verify_audit(config: Config) -> tuple[int, list[str]]:

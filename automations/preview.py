@@ -17,7 +17,7 @@ from .messages import contexts
 from .messages.certificates import CertificateStore
 from .messages.policy import decide
 from .messages.render import Rendered, Templates
-from .reports import digests
+from .reports import digests, weekly_summary
 from .rules.context import RuleContext
 from .trackers.values import person_key
 
@@ -25,7 +25,7 @@ KINDS = {
     "appointment_reminder": "APPOINTMENT_ID", "intake_forms_reminder": "APPOINTMENT_ID",
     "calendar_invite": "APPOINTMENT_ID", "balance_notice": "CLIENT_ID", "waitlist_opening": "PROSPECT_ID",
     "clinician_digest": "PROVIDER", "credentialing_reminder": "[PROVIDER]", "billing_escalation": "",
-    "va_work_queue": "",
+    "va_work_queue": "", "weekly_summary": "",
 }
 
 
@@ -110,6 +110,9 @@ def _addressed(config: Config, ctx: RuleContext, kind: str, record: str | None, 
         return to, {"today": ctx.today.isoformat(), "items": digests.credentialing_items(
             findings, provider.provider if provider else None), "provider": provider.provider if provider else ""}, \
             None, False
+    if kind == "weekly_summary":
+        return (config.people.owner or "(no owner address)",
+                contexts.weekly_summary(weekly_summary.figures(ctx, findings)), None, False)
     by_owner: dict[str, int] = {}
     for f in findings:
         by_owner[f.owner] = by_owner.get(f.owner, 0) + 1

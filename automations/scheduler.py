@@ -56,9 +56,6 @@ def build(config: Config, scheduler: schedule.Scheduler, run_job) -> list[Slot]:
     """Register every configured job; returns the slots, so `serve` can say what it will do."""
     slots = [slot for job, spec in config.schedule.items() for slot in parse(job, spec)]
     for slot in slots:
-        if slot.job in jobs.PLANNED_JOBS:
-            log.warning("%s is not built yet in this version; its schedule is ignored", slot.job)
-            continue
         if slot.unit == "minutes":
             scheduler.every(slot.every).minutes.do(run_job, slot.job)
         elif slot.unit == "hour":

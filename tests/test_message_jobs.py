@@ -38,6 +38,7 @@ name = "Lakeside"
 timezone = "America/New_York"
 [people]
 va = ["va@lake.example"]
+owner = "owner@lake.example"
 {trackers}
 [email]
 from = "Lakeside <office@lake.example>"
@@ -169,3 +170,17 @@ def test_the_va_note_counts_the_open_queue(tmp_path):
     eml = next((tmp_path / "outbox").glob("va_work_queue-*.eml"))
     text = message_from_bytes(eml.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
     assert f"has {len(result.queue.open)} open item" in text
+
+
+def test_the_weekly_summary_goes_to_the_owner_once_a_week_with_its_workbook(tmp_path):
+    path = write_practice(tmp_path, [appt(day=DAY - timedelta(days=5), status="completed")])
+    monday = datetime(2026, 11, 30, 7, 30, tzinfo=ZONE)
+    first = sent(run(path, "weekly-summary", monday), "weekly_summary")
+    assert [(m.to, m.security) for m in first] == [("owner@lake.example", "gateway")]
+    eml = next((tmp_path / "outbox").glob("weekly_summary-*.eml"))
+    message = message_from_bytes(eml.read_bytes(), policy=policy.default)
+    attachment = next(message.iter_attachments())
+    assert attachment.get_filename() == "weekly-summary-2026-W48.xlsx"
+    assert (tmp_path / "weekly-summary-2026-W48.xlsx").exists()
+    assert sent(run(path, "weekly-summary", monday + timedelta(days=1)), "weekly_summary") == []
+    assert len(sent(run(path, "weekly-summary", monday + timedelta(days=7)), "weekly_summary")) == 1

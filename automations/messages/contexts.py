@@ -55,3 +55,16 @@ def calendar_body(config: Config, ctx: RuleContext, appt: Appointment, *, method
     return invites.build(appt, method=method, uid=uid, sequence=sequence, organizer=config.email.from_,
                          attendees=[attendee], label=context["label"], minutes=context["minutes"],
                          where=context["where"], zone=config.zone, now=now).decode()
+
+
+def weekly_summary(figures) -> dict:
+    """The owner's email beside the workbook: the week's headline figures, money as the owner reads it."""
+    start, end = figures.week
+    return {"week_start": start.isoformat(), "week_end": end.isoformat(),
+            "completed": figures.sessions["completed"],
+            "no_show_rate": f"{figures.no_show_rate:.0%}" if figures.no_show_rate is not None else "-",
+            "billed": f"${figures.billed:,.2f}", "collected": f"${figures.collected:,.2f}",
+            "ar_total": f"${figures.ar_total:,.2f}",
+            "ar_over_90": f"{figures.ar_over_90_share:.0%}" if figures.ar_over_90_share is not None else "-",
+            "urgent": sum(1 for r in figures.risks if r.severity == "urgent"),
+            "risks": [r.message for r in figures.risks[:10]]}

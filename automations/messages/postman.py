@@ -41,7 +41,8 @@ class Postman:
         self.outcomes: list[Outcome] = []
 
     def send(self, kind: str, to: str, context: dict, *, key: str, consent: str | None = None,
-             to_client: bool = False, calendar: tuple[str, str] | None = None) -> Sent:
+             to_client: bool = False, calendar: tuple[str, str] | None = None,
+             attachments: tuple[tuple[str, bytes, str], ...] = ()) -> Sent:
         sender = self.config.email.from_
         rendered = self.templates.render(kind, practice_name=self.config.practice.name, **context)
         msg_id = message_id(kind, to, key, sender)
@@ -53,7 +54,8 @@ class Postman:
         security, why = decide(rendered.phi, has_certificate=certificate is not None, gateway=bool(self.gateway_tag),
                                consent=consent, to_client=to_client)
         message = compose(rendered, sender=sender, to=to, msg_id=msg_id, now=self.now,
-                          subject_tag=self.gateway_tag if security == "gateway" else "", calendar=calendar)
+                          subject_tag=self.gateway_tag if security == "gateway" else "", calendar=calendar,
+                          attachments=attachments)
         if security == "smime":
             message = seal(message, certificate, self.signer)
         needs_transport = security != "blocked" and self.ledger.message_status(msg_id) != "sent"

@@ -18,9 +18,7 @@ workbook's older text undoing it.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -34,6 +32,7 @@ from ..errors import PracticeOpsError
 from ..ledger import Ledger
 from ..rules.findings import Finding, sort_key
 from ..trackers.values import fold, parse_date
+from .workbooks import save_atomically
 
 QUEUE, ASIDE, RESOLVED = "Work queue", "Set aside", "Resolved"
 OPEN, DONE, SNOOZED, WONT_FIX, APPROVED = "Open", "Done", "Snoozed", "Won't fix", "Approved"
@@ -225,7 +224,7 @@ def _write(path: Path, update: QueueUpdate, today: date) -> None:
                          date.fromisoformat(state["first_seen"]), state["status"], state["notes"]])
         for column in (1, 6):
             resolved.cell(resolved.max_row, column).number_format = "yyyy-mm-dd"
-    _save_atomically(book, path)
+    save_atomically(book, path, "work queue")
 
 
 def _header(sheet, columns) -> None:
@@ -234,15 +233,3 @@ def _header(sheet, columns) -> None:
         sheet.column_dimensions[get_column_letter(index)].width = width
         sheet.cell(1, index).font = Font(bold=True)
     sheet.freeze_panes = "A2"
-
-
-def _save_atomically(book: openpyxl.Workbook, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".~", suffix=".xlsx")
-    os.close(fd)
-    try:
-        book.save(temp)
-        os.replace(temp, path)
-    except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
-        raise PracticeOpsError(f"{path}: cannot write the work queue ({exc.strerror}); is it open in Excel?") from None

@@ -14,10 +14,11 @@ from tests.conftest import ROOT
 
 RECORDS = {"appointment_reminder": "A-3032", "intake_forms_reminder": "A-3032", "calendar_invite": "A-3032",
            "balance_notice": "C-119", "waitlist_opening": "W-201", "clinician_digest": "Maya Chen",
-           "credentialing_reminder": None, "billing_escalation": None, "va_work_queue": None}
+           "credentialing_reminder": None, "billing_escalation": None, "va_work_queue": None, "weekly_summary": None}
 PHI = {"appointment_reminder": "limited", "intake_forms_reminder": "limited", "calendar_invite": "limited",
        "balance_notice": "none", "waitlist_opening": "none", "clinician_digest": "full",
-       "credentialing_reminder": "full", "billing_escalation": "full", "va_work_queue": "none"}
+       "credentialing_reminder": "full", "billing_escalation": "full", "va_work_queue": "none",
+       "weekly_summary": "full"}
 
 
 @pytest.fixture(scope="module")
