@@ -27,7 +27,8 @@ def near_limit(ctx: RuleContext) -> Iterator[Finding]:
             advice += (": plan the closing session and the vendor's report" if auth.kind == "eap"
                        else ": request more sessions before booking another")
         else:
-            advice = f"{left} left: request more sessions or plan the ending"
+            advice = (f"{left} left: request more sessions or plan the ending (sessions past the limit are "
+                      f"denied with CARC 198)")
         until = f" (valid until {auth.end_date:%Y-%m-%d})" if auth.end_date else ""
         refs = _refs(auth)
         yield Finding("authorizations.near_limit", "warning", "clinician",

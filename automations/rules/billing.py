@@ -107,6 +107,15 @@ def _range(code: str, t: Thresholds) -> str:
     return f"{t.family_min_minutes}+ min"
 
 
+def _minimum(code: str, t: Thresholds) -> int | None:
+    """The fewest minutes a time-based code needs."""
+    for table in (codes.PSYCHOTHERAPY_CODES, codes.EM_ADDON_CODES):
+        if code in table:
+            return (t.psychotherapy_min_minutes, t.code_90834_min_minutes, t.code_90837_min_minutes)[table.index(code)]
+    return {codes.CRISIS_CODE: t.crisis_min_minutes, "90846": t.family_min_minutes,
+            "90847": t.family_min_minutes}.get(code)
+
+
 def time_code_problems(billed: tuple[str, ...], minutes: int, t: Thresholds) -> list[tuple[str, str]]:
     """(billed code, what to bill instead) for each time-based code that does not fit the minutes.
     Sessions under the psychotherapy minimum are billing.below_minimum_time's, not listed here."""
@@ -146,9 +155,12 @@ def cpt_time_mismatch(ctx: RuleContext) -> Iterator[Finding]:
             continue
         t = ctx.thresholds.for_payer(claim.payer)
         for billed, fix in time_code_problems(claim.cpt, minutes, t):
+            under = _minimum(billed, t) is not None and minutes >= _minimum(billed, t)
+            why = ("The minutes support a longer code: the session is under-billed." if under else
+                   "The minutes do not support it: payers recoup upcoded sessions on audit.")
             yield Finding("billing.cpt_time_mismatch", "warning", "billing",
                           f"Claim {claim.claim_id} bills {billed} ({_range(billed, t)}) for a {minutes}-minute "
-                          f"session: {fix}.",
+                          f"session: {fix}. {why}",
                           refs=_refs(claim, appt), due=ctx.today + timedelta(days=1), key=billed,
                           details={"billed": billed, "minutes": minutes, "fix": fix})
 
@@ -323,7 +335,9 @@ def unpaid_followup(ctx: RuleContext) -> Iterator[Finding]:
         yield Finding("billing.unpaid_followup", "warning", "billing",
                       f"Claim {claim.claim_id} ({claim.payer}, {claim.date_of_service:%Y-%m-%d}) was "
                       f"{'appealed' if claim.status == 'appealed' else 'submitted'} on {sent:%Y-%m-%d} and is unpaid "
-                      f"after {(ctx.today - sent).days} days. Call {claim.payer} or check the portal for its status.",
+                      f"after {(ctx.today - sent).days} days, past the 30 days prompt-pay laws expect. Call "
+                      f"{claim.payer} or check the portal: a claim the payer never received must be refiled before "
+                      f"the filing limit.",
                       refs=_refs(claim), due=sent + timedelta(days=days + 1))
 
 

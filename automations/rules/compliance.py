@@ -37,7 +37,8 @@ def _expiring(ctx: RuleContext, kind: str, warning_days: int, after_expiry: bool
 def baa_renewal_due(ctx: RuleContext) -> Iterator[Finding]:
     for item, left, state in _expiring(ctx, "baa", ctx.thresholds.baa_warning_days, after_expiry=True):
         yield Finding("compliance.baa_renewal_due", "urgent" if left < 0 else "warning", "owner",
-                      f"The business associate agreement with {item.party} {state}. Renew it"
+                      f"The business associate agreement with {item.party} {state}; sharing PHI with a vendor "
+                      f"without one breaches HIPAA. Renew it"
                       + (", and stop sending PHI to them until it is signed." if left < 0 else " before then."),
                       refs={"party": item.party}, due=item.expires_on)
 

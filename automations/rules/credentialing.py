@@ -34,7 +34,8 @@ def caqh_attestation_due(ctx: RuleContext) -> Iterator[Finding]:
         yield Finding("credentialing.caqh_attestation_due", "urgent" if expired else "warning", "va",
                       f"{provider}'s CAQH ProView attestation (last {attested:%Y-%m-%d}) "
                       + (f"expired after {due:%Y-%m-%d}: payers may suspend claims. Re-attest today."
-                         if expired else f"falls due on {due:%Y-%m-%d}. Re-attest in ProView before then."),
+                         if expired else f"falls due on {due:%Y-%m-%d}; payers suspend claims once it expires. "
+                            f"Re-attest in ProView before then."),
                       refs={"provider": provider}, due=due)
 
 
@@ -63,7 +64,8 @@ def _expiring(ctx: RuleContext, rule_id: str, what: str, column: str, warn: int,
         yield Finding(rule_id, severity, "va",
                       f"{provider.provider}'s {what} {state}. "
                       + ("Sessions after it cannot be billed: renew it and send the new copy to every payer."
-                         if what == "license" else "Renew the policy and file the new certificate."),
+                         if what == "license" else "Payer contracts require active cover: renew the policy and "
+                                                   "file the new certificate."),
                       refs={"provider": provider.provider}, due=expires)
 
 

@@ -79,7 +79,8 @@ def missing_telehealth_link(ctx: RuleContext) -> Iterator[Finding]:
                 and ctx.days_until(appt.date) <= ctx.t(ctx.payer_of(appt)).telehealth_link_days):
             yield Finding("scheduling.missing_telehealth_link", "urgent" if appt.date == ctx.today else "warning",
                           "va", f"Video session {appt.appointment_id} ({appt.provider}, {appt.date:%Y-%m-%d} "
-                                f"{appt.time:%H:%M}) has no telehealth link. Add it so the reminder carries it.",
+                                f"{appt.time:%H:%M}) has no telehealth link: the client cannot join without it. Add it so "
+                                f"the reminder carries it.",
                           refs={"appointment": appt.appointment_id, "client": appt.client_id}, due=appt.date)
 
 
@@ -177,7 +178,7 @@ def waitlist_stale(ctx: RuleContext) -> Iterator[Finding]:
         if _waiting(prospect) and last is not None and (ctx.today - last).days >= days:
             yield Finding("scheduling.waitlist_stale", "warning", "va",
                           f"Waitlisted prospect {prospect.prospect_id} was last contacted on {last:%Y-%m-%d} "
-                          f"({(ctx.today - last).days} days ago). Check in: are they still looking?",
+                          f"({(ctx.today - last).days} days ago). Check in: prospects who hear nothing book elsewhere.",
                           refs={"prospect": prospect.prospect_id}, due=last + timedelta(days=days))
 
 
