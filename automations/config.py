@@ -77,11 +77,48 @@ class SmtpSettings(Strict):
     timeout_seconds: float = 30
 
 
+class GraphSettings(Strict):
+    """Microsoft 365 through Microsoft Graph: an app registration with Mail.Send (application)."""
+
+    tenant_id: str = ""
+    client_id: str = ""
+    client_secret_env: str = "PRACTICE_OPS_GRAPH_CLIENT_SECRET"
+    sender: str = ""                 # the mailbox to send as; blank: the `from` address
+    timeout_seconds: float = 30
+
+
+class GmailSettings(Strict):
+    """Google Workspace through the Gmail API: a service account with domain-wide delegation of
+    gmail.send; its key file is named by the environment variable, never by this file."""
+
+    credentials_env: str = "GOOGLE_APPLICATION_CREDENTIALS"
+    sender: str = ""                 # the mailbox to send as; blank: the `from` address
+
+
+class ExchangeSettings(Strict):
+    """Exchange Server (on premises) through EWS. Exchange Online practices use `graph`."""
+
+    server: str = ""                 # e.g. mail.practice.example (the EWS URL is derived) ...
+    service_endpoint: str = ""       # ... or the full https://.../EWS/Exchange.asmx
+    username: str = ""               # e.g. PRACTICE\\office or office@practice.example
+    password_env: str = "PRACTICE_OPS_EWS_PASSWORD"
+    sender: str = ""                 # the mailbox to send from; blank: the `from` address
+
+
 class EmailSettings(Strict):
     transport: Literal["outbox", "smtp", "gmail", "exchange", "graph"] = "outbox"
     from_: str = Field(default="practice-ops <practice-ops@localhost>", alias="from")
     outbox_dir: Path = Path("outbox")
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    graph: GraphSettings = Field(default_factory=GraphSettings)
+    gmail: GmailSettings = Field(default_factory=GmailSettings)
+    exchange: ExchangeSettings = Field(default_factory=ExchangeSettings)
+
+    @property
+    def sender_address(self) -> str:
+        from email.utils import parseaddr
+
+        return parseaddr(self.from_)[1]
 
 
 class WorkQueueSettings(Strict):

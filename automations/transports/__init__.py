@@ -31,5 +31,16 @@ def open_transport(settings: EmailSettings) -> Transport:
         from .smtp import Smtp
 
         return Smtp(settings.smtp)
-    raise ConfigError([f"email.transport: {settings.transport!r} is not available yet in this version "
-                       f"(use outbox or smtp)"])
+    if settings.transport == "graph":
+        from .graph import Graph
+
+        return Graph(settings.graph, settings.sender_address)
+    if settings.transport == "gmail":
+        from .gmail import Gmail
+
+        return Gmail(settings.gmail, settings.sender_address)
+    if settings.transport == "exchange":
+        from .exchange import Exchange
+
+        return Exchange(settings.exchange, settings.sender_address)
+    raise ConfigError([f"email.transport: {settings.transport!r} is not a transport"])

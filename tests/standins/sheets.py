@@ -4,50 +4,23 @@ sheet, formatted values, trailing blanks trimmed as Google does). Point SHEETS_E
 
 from __future__ import annotations
 
-import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlparse
 
+from . import StandIn
 
-class SheetsStandIn:
+
+class SheetsStandIn(StandIn):
     def __init__(self, spreadsheets: dict[str, dict]):
         """spreadsheets: {id: {"title": str, "sheets": {sheet name: [[cell text, ...], ...]}}}"""
+        super().__init__()
         self.spreadsheets = spreadsheets
-        self.requests: list[str] = []
-        stand_in = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
+    def answer(self, method: str, path: str, headers: dict, body: bytes):
+        status, payload = self.sheets_answer(urlparse(path).path)
+        return status, payload, "application/json; charset=UTF-8"
 
-            def do_GET(self):
-                stand_in.requests.append(self.path)
-                status, body = stand_in.answer(urlparse(self.path).path)
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=UTF-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def host(self) -> str:
-        return f"127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-
-    def answer(self, path: str) -> tuple[int, dict]:
+    def sheets_answer(self, path: str) -> tuple[int, dict]:
         match = re.fullmatch(r"/v4/spreadsheets/([^/]+)(?:/values/(.+))?", path)
         book = self.spreadsheets.get(match[1]) if match else None
         if book is None:

@@ -68,7 +68,7 @@ def test_a_google_sheet_reads_like_an_excel_tracker(tmp_path, stand_in):
         "Lakeside trackers:Appt Log: row 5: Fee check: '#DIV/0!' is a formula error: fix the formula or type the value",
         "Lakeside trackers:Appt Log: row 8: When: '11/31/2026' is not a date"]
     assert [c.client_id for c in loaded.practice.clients] == ["C-1", "C-2"]      # the Excel half
-    assert any("/values/" in r and "FORMATTED_VALUE" in r for r in stand_in.requests)
+    assert any("/values/" in path and "FORMATTED_VALUE" in path for _, path, _, _ in stand_in.requests)
 
 
 def test_a_missing_spreadsheet_or_sheet_is_unavailable_not_a_crash(tmp_path, stand_in):

@@ -1,0 +1,66 @@
+"""Exchange Server (on premises) through EWS, with exchangelib: the whole MIME message goes as the
+item's MimeContent and is sent without a saved copy, so S/MIME and calendar parts travel untouched.
+
+EWS in Exchange Online is being switched off (from 2026-10-01, gone 2027-04-01): Microsoft 365
+practices use the `graph` transport. The password comes from the environment variable the config
+names. With EWS_EMULATOR_HOST set, the same code talks plain HTTP, unauthenticated, to
+http://HOST/EWS/Exchange.asmx: the local stand-in the tests use.
+"""
+
+from __future__ import annotations
+
+import os
+from email.message import EmailMessage
+from email.policy import SMTP
+
+from ..config import ExchangeSettings
+from ..errors import TransportError
+
+
+class Exchange:
+    name = "exchange"
+
+    def __init__(self, settings: ExchangeSettings, default_sender: str):
+        self.settings = settings
+        self.sender = settings.sender or default_sender
+        self._account = None
+
+    def _connect(self):
+        from exchangelib import DELEGATE, Account, Configuration, Credentials
+        from exchangelib.errors import EWSError, TransportError as EwsTransportError, UnauthorizedError
+        from exchangelib.transport import NOAUTH
+        from exchangelib.version import Build, Version
+
+        emulator = os.environ.get("EWS_EMULATOR_HOST")
+        try:
+            if emulator:
+                config = Configuration(service_endpoint=f"http://{emulator}/EWS/Exchange.asmx", auth_type=NOAUTH,
+                                       version=Version(build=Build(15, 1)))
+            else:
+                s = self.settings
+                password = os.environ.get(s.password_env)
+                if not (s.username and password and (s.server or s.service_endpoint)):
+                    raise TransportError(f"exchange: set email.exchange.server (or service_endpoint) and username in "
+                                         f"the config and the password in the {s.password_env} environment variable")
+                credentials = Credentials(s.username, password)
+                config = (Configuration(service_endpoint=s.service_endpoint, credentials=credentials)
+                          if s.service_endpoint else Configuration(server=s.server, credentials=credentials))
+            return Account(primary_smtp_address=self.sender, config=config, autodiscover=False, access_type=DELEGATE)
+        except (EWSError, EwsTransportError, UnauthorizedError, OSError) as exc:
+            raise TransportError(f"exchange: cannot connect ({exc.__class__.__name__})") from None
+
+    def send(self, message: EmailMessage) -> None:
+        from exchangelib import Message
+        from exchangelib.errors import EWSError, TransportError as EwsTransportError
+
+        if self._account is None:
+            self._account = self._connect()
+        try:
+            Message(account=self._account, mime_content=message.as_bytes(policy=SMTP)).send(save_copy=False)
+        except (EWSError, EwsTransportError, OSError) as exc:
+            raise TransportError(f"exchange: the server did not accept the message ({exc.__class__.__name__})") from None
+
+    def close(self) -> None:
+        if self._account is not None:
+            self._account.protocol.close()
+            self._account = None

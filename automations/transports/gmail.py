@@ -1,0 +1,69 @@
+"""Google Workspace through the Gmail API (users.messages.send with the raw MIME message), via
+google-api-python-client.
+
+Credentials: a service account's key file (named by the environment variable in
+`email.gmail.credentials_env`) with domain-wide delegation of the gmail.send scope, acting as the
+sending mailbox. With GMAIL_EMULATOR_HOST set, the same client talks plain HTTP to that address
+with no credentials: the local stand-in the tests use.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from email.message import EmailMessage
+from email.policy import SMTP
+
+from ..config import GmailSettings
+from ..errors import TransportError
+
+SCOPES = ["https://www.googleapis.com/auth/gmail.send"]
+
+
+class Gmail:
+    name = "gmail"
+
+    def __init__(self, settings: GmailSettings, default_sender: str):
+        self.settings = settings
+        self.sender = settings.sender or default_sender
+        self._service = None
+
+    def _client(self):
+        if self._service is not None:
+            return self._service
+        from googleapiclient.discovery import build
+
+        emulator = os.environ.get("GMAIL_EMULATOR_HOST")
+        if emulator:
+            import httplib2
+
+            self._service = build("gmail", "v1", http=httplib2.Http(timeout=30), static_discovery=True,
+                                  client_options={"api_endpoint": f"http://{emulator}/"})
+            return self._service
+        key_file = os.environ.get(self.settings.credentials_env)
+        if not key_file:
+            raise TransportError(f"gmail: set {self.settings.credentials_env} to the service account's key file")
+        from google.oauth2 import service_account
+
+        try:
+            credentials = service_account.Credentials.from_service_account_file(
+                key_file, scopes=SCOPES, subject=self.sender)
+        except (OSError, ValueError) as exc:
+            raise TransportError(f"gmail: the service account key cannot be used ({exc.__class__.__name__})") from None
+        self._service = build("gmail", "v1", credentials=credentials, static_discovery=True, cache_discovery=False)
+        return self._service
+
+    def send(self, message: EmailMessage) -> None:
+        from googleapiclient.errors import HttpError
+
+        raw = base64.urlsafe_b64encode(message.as_bytes(policy=SMTP)).decode()
+        try:
+            self._client().users().messages().send(userId="me", body={"raw": raw}).execute(num_retries=2)
+        except HttpError as exc:
+            raise TransportError(f"gmail: messages.send answered {exc.resp.status}") from None
+        except OSError as exc:
+            raise TransportError(f"gmail: the Gmail API could not be reached ({exc.__class__.__name__})") from None
+
+    def close(self) -> None:
+        if self._service is not None and hasattr(self._service, "close"):
+            self._service.close()

@@ -1,0 +1,96 @@
+"""The Microsoft Graph, Gmail and Exchange transports through their real client libraries
+(requests, google-api-python-client, exchangelib), against local stand-ins."""
+
+from datetime import datetime, timezone
+
+import pytest
+from cryptography import x509
+
+from automations.config import EmailSettings
+from automations.errors import TransportError
+from automations.ledger import Ledger
+from automations.messages.compose import compose
+from automations.messages.delivery import deliver
+from automations.messages.render import Templates
+from automations.messages.smime import seal
+from automations.transports import open_transport
+from tests.pki import make_identity
+from tests.standins.mail import EwsStandIn, GmailStandIn, GraphStandIn
+
+NOW = datetime(2026, 11, 26, 12, tzinfo=timezone.utc)
+CONTEXT = dict(practice_name="Lakeside", today="2026-11-26", open=3, by_owner=[("va", 3)], urgent=1,
+               data_issues=0, queue_name="q.xlsx")
+SETTINGS = {"graph": ("GRAPH_EMULATOR_HOST", GraphStandIn), "gmail": ("GMAIL_EMULATOR_HOST", GmailStandIn),
+            "exchange": ("EWS_EMULATOR_HOST", EwsStandIn)}
+
+
+def a_message(msg_id="<m1@lake.example>"):
+    return compose(Templates().render("va_work_queue", **CONTEXT), sender="Lakeside <office@lake.example>",
+                   to="va@lake.example", msg_id=msg_id, now=NOW,
+                   calendar=("BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n", "REQUEST"))
+
+
+@pytest.mark.parametrize("transport", sorted(SETTINGS))
+def test_each_mail_api_carries_the_whole_mime_message_once(transport, monkeypatch, tmp_path):
+    variable, stand_in_type = SETTINGS[transport]
+    with stand_in_type() as stand_in:
+        monkeypatch.setenv(variable, stand_in.host)
+        settings = EmailSettings.model_validate({"transport": transport, "from": "Lakeside <office@lake.example>"})
+        sender = open_transport(settings)
+        ledger = Ledger(tmp_path / "var")
+        try:
+            first = deliver(ledger, sender, a_message(), kind="va_work_queue", security="plain", run_id=1, now=NOW)
+            again = deliver(ledger, sender, a_message(), kind="va_work_queue", security="plain", run_id=2, now=NOW)
+        finally:
+            sender.close()
+            ledger.close()
+    assert (first.status, again.status) == ("sent", "already_sent")
+    sent = [m if not isinstance(m, tuple) else m[1] for m in stand_in.sent]
+    assert len(sent) == 1
+    message = sent[0]
+    assert message["Message-ID"] == "<m1@lake.example>" and message["To"] == "va@lake.example"
+    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html", "text/calendar"]
+    if transport == "graph":
+        assert stand_in.sent[0][0] == "/v1.0/users/office%40lake.example/sendMail"
+    if transport == "exchange":
+        assert stand_in.dispositions == ["SendOnly"]
+
+
+@pytest.mark.parametrize("transport", sorted(SETTINGS))
+def test_an_encrypted_message_passes_through_untouched(transport, monkeypatch, tmp_path):
+    variable, stand_in_type = SETTINGS[transport]
+    cert_path, _ = make_identity(tmp_path, "va@lake.example")
+    sealed = seal(a_message(), x509.load_pem_x509_certificate(cert_path.read_bytes()))
+    with stand_in_type() as stand_in:
+        monkeypatch.setenv(variable, stand_in.host)
+        sender = open_transport(EmailSettings.model_validate({"transport": transport, "from": "office@lake.example"}))
+        sender.send(sealed)
+        sender.close()
+    message = stand_in.sent[0] if transport != "graph" else stand_in.sent[0][1]
+    assert message.get_content_type() == "application/pkcs7-mime"
+    assert message.get_content() == sealed.get_content()
+
+
+def test_graph_refusal_leaves_the_message_failed_for_the_next_run(monkeypatch, tmp_path):
+    with GraphStandIn(fail_with=429) as stand_in:
+        monkeypatch.setenv("GRAPH_EMULATOR_HOST", stand_in.host)
+        ledger = Ledger(tmp_path / "var")
+        try:
+            outcome = deliver(ledger, open_transport(EmailSettings(transport="graph")), a_message(), kind="k",
+                              security="plain", run_id=1, now=NOW)
+            assert outcome.status == "failed" and "429 (ErrorQuotaExceeded)" in outcome.error
+            assert ledger.message_status("<m1@lake.example>") == "failed"
+        finally:
+            ledger.close()
+
+
+@pytest.mark.parametrize("transport, says", [("graph", "PRACTICE_OPS_GRAPH_CLIENT_SECRET"),
+                                             ("gmail", "GOOGLE_APPLICATION_CREDENTIALS"),
+                                             ("exchange", "PRACTICE_OPS_EWS_PASSWORD")])
+def test_missing_credentials_are_named_not_a_crash(transport, says, monkeypatch):
+    for variable, _ in SETTINGS.values():
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    sender = open_transport(EmailSettings(transport=transport))
+    with pytest.raises(TransportError, match=says):
+        sender.send(a_message())
