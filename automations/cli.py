@@ -128,7 +128,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return EXIT_OK
     progress = (lambda _: None) if args.quiet else (lambda line: print(line + "…", file=sys.stderr))
     if args.command == "check":
-        result = jobs.check(config, today, progress)
+        result = jobs.check(config, today, progress, now)
     else:
         result = jobs.run(config, args.job, today, now, progress)
     if args.json:
@@ -138,5 +138,5 @@ def _dispatch(args: argparse.Namespace) -> int:
             for issue in result.data_issues:
                 print(issue)
         print(summary(result.findings, [m.to_dict() for m in result.messages], len(result.data_issues),
-                      str(result.work_queue) if result.work_queue else None, result.unavailable))
+                      str(result.work_queue) if result.work_queue else None, result.unavailable, result.notices))
     return EXIT_OK if result.usable else EXIT_UNUSABLE

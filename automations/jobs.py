@@ -27,6 +27,7 @@ from .errors import CellError, PracticeOpsError
 from .ledger import Ledger
 from .messages import contexts, invites
 from .messages.delivery import Outcome
+from .messages.certificates import CertificateStore
 from .messages.postman import Postman
 from .messages.reminders import due_reminders, within_sending_hours
 from .reports import digests, weekly_summary
@@ -92,11 +93,14 @@ def resolve_clock(config: Config, today: date | None, now: datetime | None) -> t
     return today, now or datetime.combine(today, time(7, 0), tzinfo=zone)
 
 
-def check(config: Config, today: date, progress: Progress = lambda _: None) -> RunResult:
-    """Read every tracker and apply every rule; write and send nothing."""
+def check(config: Config, today: date, progress: Progress = lambda _: None, now: datetime | None = None) -> RunResult:
+    """Read every tracker and apply every rule; write and send nothing. Certificates that will not
+    be used (expired, for another address, unreadable) are listed in ``notices``."""
     loaded = load_practice(config, progress)
     result = RunResult(data_issues=loaded.issues, unavailable=[str(u) for u in loaded.unavailable],
                        rows=loaded.rows, practice=loaded.practice)
+    if now is not None:
+        result.notices.extend(CertificateStore(config.security.certificates, now).check_all())
     if result.usable:
         result.findings = rules.evaluate(loaded.practice, config.thresholds(), today, loaded.issues)
     return result

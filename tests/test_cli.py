@@ -125,3 +125,15 @@ def test_now_with_an_offset_sets_today_in_the_practice_timezone(minimal_practice
     done = cli("--config", str(minimal_practice), "run", "all", "--now", "2026-11-27T03:00+00:00", "--json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["messages"][0]["subject"].endswith("2026-11-26")
+
+
+def test_check_names_certificates_that_will_not_be_used(minimal_practice, tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    from tests.pki import make_identity
+
+    make_identity(tmp_path / "keys", "old@test.example", valid_from=datetime(2024, 1, 1, tzinfo=timezone.utc),
+                  days=300, certs_dir=tmp_path / "certs")
+    done = cli("--config", str(minimal_practice), "check", "--today", "2026-11-26")
+    assert done.returncode == 0
+    assert "Note: old@test.example.pem: valid 2024-01-01 to 2024-10-27, not now; not used" in done.stdout

@@ -21,6 +21,13 @@ class CertificateStore:
         self.problems: list[str] = []
         self._cache: dict[str, x509.Certificate | None] = {}
 
+    def check_all(self) -> list[str]:
+        """Load every certificate on file, so `check` can report the ones that will not be used."""
+        if self.folder is not None and self.folder.is_dir():
+            for path in sorted(self.folder.glob("*.pem")):
+                self.for_address(path.name[:-len(".pem")])
+        return list(self.problems)
+
     def for_address(self, address: str) -> x509.Certificate | None:
         address = address.strip().lower()
         if address not in self._cache:

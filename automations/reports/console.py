@@ -14,10 +14,12 @@ TOP = 10
 
 
 def summary(findings: list[Finding], messages: list[dict], data_issues: int, queue_path: str | None,
-            unavailable: list[str]) -> str:
+            unavailable: list[str], notices: list[str] = ()) -> str:
     lines: list[str] = []
     for problem in unavailable:
         lines.append(f"Could not read: {problem}")
+    for notice in notices:
+        lines.append(f"Note: {notice}")
     counts = Counter((f.owner, f.severity) for f in findings)
     lines.append(f"{len(findings)} open finding{'s' if len(findings) != 1 else ''}"
                  + (f", {data_issues} unreadable cell{'s' if data_issues != 1 else ''}" if data_issues else ""))
