@@ -128,7 +128,7 @@ def test_now_with_an_offset_sets_today_in_the_practice_timezone(minimal_practice
 
 
 def test_check_names_certificates_that_will_not_be_used(minimal_practice, tmp_path):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timezone
 
     from tests.pki import make_identity
 

@@ -5,7 +5,6 @@ from email import message_from_bytes, policy
 from zoneinfo import ZoneInfo
 
 import openpyxl
-import pytest
 from icalendar import Calendar
 
 from automations import config as config_module

@@ -1,7 +1,6 @@
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 import schedule

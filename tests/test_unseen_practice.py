@@ -3,7 +3,7 @@ program (XlsxWriter), text dates and times, clinicians written with titles and c
 known by two names. The rules must find each planted problem and nothing on the clean records."""
 
 from collections import Counter
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from automations import config as config_module
 from automations import jobs

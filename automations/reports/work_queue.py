@@ -110,7 +110,7 @@ def read_edits(path: Path) -> dict[str, VaEdit]:
             header = [str(h or "").strip() for h in next(rows, ())]
             where = {title: header.index(title) for title, _ in COLUMNS if title in header}
 
-            def cell(row, title):
+            def cell(row, title, where=where):
                 index = where.get(title)
                 return row[index] if index is not None and index < len(row) else None
 

@@ -133,7 +133,7 @@ def _parse_row(raw: dict[str, object], mapping: dict[int, ColumnSpec], headers: 
     parsed: dict[str, object] = {}
     issues: list[CellError] = []
     usable = True
-    for index, spec in mapping.items():
+    for spec in mapping.values():
         value = raw[spec.name]
         header = headers[spec.name].strip()
         if values.is_excel_error(value):

@@ -2,7 +2,6 @@ import subprocess
 from datetime import datetime, timedelta, timezone
 from email import message_from_bytes, policy
 
-import pytest
 from cryptography import x509
 
 from automations.messages.certificates import CertificateStore

@@ -1,7 +1,6 @@
 """The rule catalogue of DOMAIN.md is a contract: every id is implemented, documented and tested."""
 
 import re
-from pathlib import Path
 
 import pytest
 

@@ -2,7 +2,6 @@ from datetime import date, time, timedelta
 
 import pytest
 
-from automations.rules import Thresholds
 from automations.trackers.records import Credential, Provider, WaitlistEntry
 from tests.rules.builders import appt, client, findings, practice
 
