@@ -83,14 +83,17 @@ def issue_to_dict(issue: CellError) -> dict:
 
 def resolve_clock(config: Config, today: date | None, now: datetime | None) -> tuple[date, datetime]:
     """--today and --now make every run reproducible; without them, the practice's own clock.
-    --today alone runs as at 07:00 that day; --now alone takes its date in the practice's zone."""
+    --today alone runs as at the start of that day's sending hours (08:00 by default), so a
+    reproducible run of `reminders` sends what a morning run would; --now alone takes its date in
+    the practice's zone."""
     zone = config.zone
     if now is not None:
         now = now.astimezone(zone) if now.tzinfo else now.replace(tzinfo=zone)
     if today is None:
         now = now or datetime.now(zone)
         return now.date(), now
-    return today, now or datetime.combine(today, time(7, 0), tzinfo=zone)
+    opening = time.fromisoformat(config.reminders.sending_hours.split("-")[0])
+    return today, now or datetime.combine(today, opening, tzinfo=zone)
 
 
 def check(config: Config, today: date, progress: Progress = lambda _: None, now: datetime | None = None) -> RunResult:
