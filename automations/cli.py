@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import traceback
 from datetime import date, datetime
@@ -87,8 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception:  # the last line of defence: no user ever sees a traceback
         crash = Path.cwd() / "practice-ops-crash.log"
-        try:
-            crash.write_text(traceback.format_exc(), encoding="utf-8")
+        try:  # owner-only: a traceback may quote a cell's value
+            descriptor = os.open(crash, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                handle.write(traceback.format_exc())
             where = f"; details for the developers are in {crash}"
         except OSError:
             where = ""
