@@ -77,7 +77,11 @@ def serve(config: Config, stop: threading.Event | None = None, announce=lambda l
         try:
             today, now = jobs.resolve_clock(config, None, None)
             result = jobs.run(config, job, today, now)
-            log.info("%s: %d findings, %d messages", job, len(result.findings), len(result.messages))
+            if not result.usable:
+                log.error("%s did not run: %d tracker(s) could not be read; `run.py check` says which", job,
+                          len(result.unavailable))
+            else:
+                log.info("%s: %d findings, %d messages", job, len(result.findings), len(result.messages))
         except PracticeOpsError as exc:
             log.error("%s failed: %s", job, exc.__class__.__name__)
         except Exception:  # noqa: BLE001 - one bad run must not stop the practice's schedule
