@@ -32,6 +32,7 @@ from .messages.postman import Postman
 from .messages.reminders import due_reminders, within_sending_hours
 from .reports import digests, weekly_summary
 from .reports.work_queue import APPROVED, DONE, QueueUpdate, update_work_queue
+from .reports.work_queue import plan as plan_queue
 from .rules.context import RuleContext
 from .rules.findings import Finding, from_dict, sort_key
 from .rules.scheduling import reminder_blocked_finding
@@ -162,10 +163,19 @@ class Work:
         return sorted(merged.values(), key=sort_key)
 
     def refresh_queue(self) -> QueueUpdate:
+        """Write the queue. A queue that cannot be written (open and locked in Excel on a shared
+        drive, say) must not stop reminders going out: the run goes on and says so; the ledger keeps
+        everything for the next write."""
         self.ledger.keep_message_findings([(f.id, f.to_dict(), until.isoformat()) for f, until in self.raised.values()])
         path = self.config.work_queue.path
         self.progress(f"Updating the work queue ({path.name})")
-        return update_work_queue(path, self.all_findings(), self.today, self.ledger)
+        try:
+            return update_work_queue(path, self.all_findings(), self.today, self.ledger)
+        except PracticeOpsError as exc:
+            notice = f"the work queue was not updated: {exc}"
+            if notice not in self.result.notices:
+                self.result.notices.append(notice)
+            return plan_queue(self.all_findings(), self.ledger.queue_rows(), {}, self.today)
 
     def finish(self, notify_va: bool) -> None:
         self.queue = self.refresh_queue()

@@ -183,3 +183,11 @@ def test_the_weekly_summary_goes_to_the_owner_once_a_week_with_its_workbook(tmp_
     assert (tmp_path / "weekly-summary-2026-W48.xlsx").exists()
     assert sent(run(path, "weekly-summary", monday + timedelta(days=1)), "weekly_summary") == []
     assert len(sent(run(path, "weekly-summary", monday + timedelta(days=7)), "weekly_summary")) == 1
+
+
+def test_a_work_queue_that_cannot_be_written_does_not_stop_the_reminders(tmp_path):
+    path = write_practice(tmp_path, [appt(day=DAY + timedelta(days=1))])
+    (tmp_path / "queue.xlsx").mkdir()            # something in the way, as a locked file would be
+    result = run(path, "reminders")
+    assert len(sent(result, "appointment_reminder")) == 1
+    assert any(n.startswith("the work queue was not updated:") for n in result.notices)
