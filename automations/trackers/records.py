@@ -45,11 +45,16 @@ PANEL_STATUSES = ("in_network", "pending", "lapsed", "not_enrolled")
 AUTH_KINDS = ("prior_auth", "eap")
 COMPLIANCE_ITEMS = ("baa", "roi")
 
-_STATUS_SYNONYMS = {"canceled": "cancelled", "cancel": "cancelled", "noshow": "no_show",
-                    "ns": "no_show", "lcx": "late_cancel", "latecancellation": "late_cancel",
-                    "latecanceled": "late_cancel", "latecancelled": "late_cancel",
-                    "complete": "completed", "done": "completed", "attended": "completed",
-                    "booked": "scheduled", "confirmed": "confirmed"}
+_STATUS_SYNONYMS = {"canceled": "cancelled", "cancel": "cancelled", "rescheduled": "cancelled",
+                    "clientcancelled": "cancelled", "clientcanceled": "cancelled",
+                    "providercancelled": "cancelled", "providercanceled": "cancelled",
+                    "noshow": "no_show", "ns": "no_show", "noshowed": "no_show", "dna": "no_show",
+                    "lcx": "late_cancel", "latecancellation": "late_cancel", "latecanceled": "late_cancel",
+                    "latecancelled": "late_cancel", "lc": "late_cancel",
+                    "complete": "completed", "done": "completed", "attended": "completed", "kept": "completed",
+                    "seen": "completed", "arrived": "completed", "checkedout": "completed", "show": "completed",
+                    "booked": "scheduled", "pending": "scheduled", "tentative": "scheduled",
+                    "unconfirmed": "scheduled"}
 
 
 @dataclass(frozen=True)
@@ -144,9 +149,14 @@ class Claim:
     payer: str = column(required=True, aliases=("insurance", "payor", "plan"))
     submitted_on: date | None = column("date", aliases=("submitted", "date submitted", "sent on"))
     status: str | None = column("enum", aliases=("claim status",), choices=CLAIM_STATUSES,
-                                synonyms={"pending": "submitted", "sent": "submitted", "rejected": "denied",
+                                synonyms={"pending": "submitted", "sent": "submitted", "billed": "submitted",
+                                          "accepted": "submitted", "inprocess": "submitted",
+                                          "resubmitted": "submitted", "rebilled": "submitted",
+                                          "rejected": "denied", "appeal": "appealed", "appealpending": "appealed",
                                           "writeoff": "written_off", "writtenoff": "written_off",
-                                          "partiallypaid": "partial", "voided": "void"})
+                                          "partiallypaid": "partial", "partialpayment": "partial",
+                                          "paidinfull": "paid", "voided": "void", "notbilled": "draft",
+                                          "unbilled": "draft", "readytobill": "draft", "notsubmitted": "draft"})
     paid_amount: Decimal | None = column("money", aliases=("paid", "amount paid", "payment"))
     paid_on: date | None = column("date", aliases=("date paid", "payment date"))
     denial_code: str | None = column(aliases=("denial", "carc", "denial reason", "reason code"))
