@@ -58,8 +58,12 @@ class LedgerBusy(PracticeOpsError):
 class Ledger:
     def __init__(self, state_dir: Path):
         self.dir = Path(state_dir)
-        self.dir.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.dir, 0o700)
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            os.chmod(self.dir, 0o700)
+        except OSError as exc:
+            raise PracticeOpsError(f"{self.dir}: the state folder cannot be used ({exc.strerror}); "
+                                   f"check [state] dir in the config") from None
         self.path = self.dir / "ledger.sqlite3"
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)

@@ -71,3 +71,11 @@ def test_a_damaged_ledger_is_explained(tmp_path):
     (tmp_path / "var" / "ledger.sqlite3").write_bytes(b"this is not a database at all" * 100)
     with pytest.raises(PracticeOpsError, match="the ledger cannot be opened"):
         Ledger(tmp_path / "var")
+
+
+def test_a_state_folder_that_cannot_be_made_is_explained(tmp_path):
+    from automations.errors import PracticeOpsError
+
+    (tmp_path / "blocker").write_text("a file where the folder should be")
+    with pytest.raises(PracticeOpsError, match="the state folder cannot be used"):
+        Ledger(tmp_path / "blocker" / "var")
