@@ -122,14 +122,17 @@ def init_practice(folder: Path, name: str = "My Practice") -> list[Path]:
     if existing:
         raise PracticeOpsError(f"init: {', '.join(existing)} already exist{'s' if len(existing) == 1 else ''}; "
                                f"nothing was changed (choose an empty folder)")
-    folder.mkdir(parents=True, exist_ok=True)
-    targets[0].write_text(_config(name), encoding="utf-8")
-    _trackers(targets[1])
-    shutil.copytree(BUILTIN_TEMPLATES, targets[2])
-    targets[3].mkdir()
-    (targets[3] / "README.md").write_text(
-        "Put each recipient's S/MIME certificate here as ADDRESS.pem (public certificates only, never keys).\n",
-        encoding="utf-8")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        targets[0].write_text(_config(name), encoding="utf-8")
+        _trackers(targets[1])
+        shutil.copytree(BUILTIN_TEMPLATES, targets[2])
+        targets[3].mkdir()
+        (targets[3] / "README.md").write_text(
+            "Put each recipient's S/MIME certificate here as ADDRESS.pem (public certificates only, never keys).\n",
+            encoding="utf-8")
+    except OSError as exc:
+        raise PracticeOpsError(f"init: {folder} cannot be written ({exc.strerror})") from None
     return targets
 
 

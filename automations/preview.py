@@ -123,5 +123,8 @@ def _addressed(config: Config, ctx: RuleContext, kind: str, record: str | None, 
 
 
 def write_html(preview_: Preview, path: Path) -> Path:
-    path.write_text(preview_.rendered.html, encoding="utf-8")
+    try:
+        path.write_text(preview_.rendered.html, encoding="utf-8")
+    except OSError as exc:
+        raise PracticeOpsError(f"{path}: cannot be written ({exc.strerror})") from None
     return path
