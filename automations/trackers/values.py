@@ -135,7 +135,7 @@ def parse_minutes(value: object) -> int:
     if isinstance(value, datetime):
         raise ValueError("is a date, not a number of minutes")
     if isinstance(value, (int, float)):
-        if value < 0 or value > 24 * 60:
+        if not 0 <= value <= 24 * 60:  # also refuses NaN
             raise ValueError("is not a plausible number of minutes")
         return round(value)
     text = str(value).strip().lower()
@@ -155,6 +155,8 @@ def parse_money(value: object) -> Decimal:
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("is not an amount of money")
         return Decimal(str(round(value, 2)))
     text = str(value).strip().replace(",", "").replace(" ", "")
     negative = text.startswith("(") and text.endswith(")") or text.startswith("-")

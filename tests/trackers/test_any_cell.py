@@ -1,0 +1,41 @@
+"""Whatever a VA types, a cell is read or reported: never a crash."""
+
+from datetime import date, datetime, time, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from automations.trackers import values
+from automations.trackers.reader import read_sheet
+from automations.trackers.records import TRACKERS, columns_of
+
+CELLS = st.one_of(
+    st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=30), st.dates(), st.datetimes(), st.times(), st.timedeltas(max_value=timedelta(days=3)),
+    st.sampled_from(["#DIV/0!", "#REF!", "N/A", "11/31/2026", "0:53", "$1,2,3", "90834+", "Yes?", "  "]))
+PARSERS = [values.parse_text, values.parse_date, values.parse_time, values.parse_minutes, values.parse_money,
+           values.parse_count, values.parse_yes_no, values.parse_codes,
+           lambda v: values.parse_enum(v, ("completed", "no_show"))]
+
+
+@settings(max_examples=300, deadline=None)
+@given(CELLS)
+def test_every_parser_returns_a_value_or_a_reason(cell):
+    for parse in PARSERS:
+        try:
+            parsed = parse(cell)
+        except ValueError as why:
+            assert str(why).startswith(("is ", "not ")), why     # a reason a VA reads, not Python's
+            continue
+        if parse is values.parse_money:
+            assert parsed.is_finite()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(sorted(TRACKERS)), st.lists(st.lists(CELLS, min_size=1, max_size=18), max_size=8))
+def test_any_rows_under_a_good_header_are_records_or_reported_cells(tracker, rows):
+    header = tuple(spec.name for spec in columns_of(tracker))
+    sheet = [(1, header)] + [(n, tuple(row)) for n, row in enumerate(rows, start=2)]
+    read = read_sheet(tracker, iter(sheet), file="f.xlsx", sheet="S")
+    for issue in read.issues:
+        assert issue.file == "f.xlsx" and issue.sheet == "S" and issue.row >= 2 and issue.why
