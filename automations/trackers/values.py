@@ -111,7 +111,7 @@ def parse_time(value: object) -> time:
         raise ValueError("is not a time of day")
     if isinstance(value, (int, float)):
         if 0 <= value < 1:
-            minutes = round(value * 24 * 60)
+            minutes = min(round(value * 24 * 60), 24 * 60 - 1)  # 0.99999 is 23:59, not 24:00
             return time(minutes // 60, minutes % 60)
         raise ValueError("is not a time of day")
     text = re.sub(r"\s+", " ", str(value).strip().upper().replace(".", ""))

@@ -34,7 +34,7 @@ def test_impossible_dates_are_refused(raw):
 @pytest.mark.parametrize("raw, expected", [
     (time(9, 30), time(9, 30)), ("9:30", time(9, 30)), ("09:30", time(9, 30)), ("9:30 AM", time(9, 30)),
     ("9:30am", time(9, 30)), ("2:15 PM", time(14, 15)), ("2 pm", time(14)), ("14:00:00", time(14)),
-    (0.5, time(12)), (datetime(1899, 12, 30, 16, 45), time(16, 45)),
+    (0.5, time(12)), (0.99999, time(23, 59)), (datetime(1899, 12, 30, 16, 45), time(16, 45)),
 ])
 def test_times(raw, expected):
     assert values.parse_time(raw) == expected
