@@ -1,6 +1,6 @@
 """Whatever a VA types, a cell is read or reported: never a crash."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st

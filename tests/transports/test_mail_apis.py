@@ -16,6 +16,7 @@ from automations.messages.smime import seal
 from automations.transports import open_transport
 from tests.pki import make_identity
 from tests.standins.mail import EwsStandIn, GmailStandIn, GraphStandIn
+from tests.transports.test_transports import send_twice
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=timezone.utc)
 CONTEXT = dict(practice_name="Lakeside", today="2026-11-26", open=3, by_owner=[("va", 3)], urgent=1,
@@ -36,14 +37,7 @@ def test_each_mail_api_carries_the_whole_mime_message_once(transport, monkeypatc
     with stand_in_type() as stand_in:
         monkeypatch.setenv(variable, stand_in.host)
         settings = EmailSettings.model_validate({"transport": transport, "from": "Lakeside <office@lake.example>"})
-        sender = open_transport(settings)
-        ledger = Ledger(tmp_path / "var")
-        try:
-            first = deliver(ledger, sender, a_message(), kind="va_work_queue", security="plain", run_id=1, now=NOW)
-            again = deliver(ledger, sender, a_message(), kind="va_work_queue", security="plain", run_id=2, now=NOW)
-        finally:
-            sender.close()
-            ledger.close()
+        first, again = send_twice(settings, tmp_path / "var", a_message())
     assert (first.status, again.status) == ("sent", "already_sent")
     sent = [m if not isinstance(m, tuple) else m[1] for m in stand_in.sent]
     assert len(sent) == 1

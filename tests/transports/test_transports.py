@@ -62,18 +62,23 @@ def smtp_server():
         controller.stop()
 
 
+def send_twice(settings: EmailSettings, state_dir, message) -> tuple:
+    """The same message handed over twice through the ledger: (first outcome, second outcome)."""
+    transport = open_transport(settings)
+    ledger = Ledger(state_dir)
+    try:
+        return tuple(deliver(ledger, transport, message, kind="va_work_queue", security="plain", run_id=run,
+                             now=NOW) for run in (1, 2))
+    finally:
+        transport.close()
+        ledger.close()
+
+
 def test_smtp_delivers_to_a_real_server_on_loopback(smtp_server, tmp_path):
     controller, handler = smtp_server
     settings = EmailSettings(transport="smtp", smtp=SmtpSettings(host="127.0.0.1", port=controller.port,
                                                                  security="none"))
-    transport = open_transport(settings)
-    ledger = Ledger(tmp_path / "var")
-    try:
-        first = deliver(ledger, transport, a_message(), kind="va_work_queue", security="plain", run_id=1, now=NOW)
-        second = deliver(ledger, transport, a_message(), kind="va_work_queue", security="plain", run_id=2, now=NOW)
-    finally:
-        transport.close()
-        ledger.close()
+    first, second = send_twice(settings, tmp_path / "var", a_message())
     assert (first.status, second.status) == ("sent", "already_sent")
     assert len(handler.received) == 1
     assert handler.received[0]["Message-ID"] == "<m1@lakeside.example>"
