@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from automations import config as config_module
@@ -83,3 +85,17 @@ def test_schedule_mistakes_are_reported(minimal_practice):
     found = problems_of(minimal_practice)
     assert any("schedule.reconcile: 'sometimes' is not a schedule" in p for p in found)
     assert any("schedule.reminder: not a job (did you mean schedule.reminders?)" in p for p in found)
+
+
+DESIGN = Path(__file__).resolve().parents[2] / "shared" / "DESIGN.md"
+
+
+@pytest.mark.skipif(not DESIGN.exists(), reason="../shared/DESIGN.md is not beside this checkout")
+def test_the_config_example_of_design_md_is_accepted_as_written(tmp_path):
+    text = DESIGN.read_text()
+    example = text.split("## Config (contract, TOML)", 1)[1].split("```toml", 1)[1].split("```", 1)[0]
+    (tmp_path / "practice.toml").write_text(example)
+    cfg = config_module.load(tmp_path / "practice.toml", check_sources=False)
+    assert cfg.trackers["appointments"].columns == {"client_id": "Client #"}
+    assert cfg.payers["Acme Health"].timely_filing_days == 90
+    assert cfg.email.smtp.port == 8025 and cfg.schedule["weekly-summary"] == "monday 07:30"
