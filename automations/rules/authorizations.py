@@ -19,7 +19,7 @@ def near_limit(ctx: RuleContext) -> Iterator[Finding]:
             continue
         completed, upcoming = ctx.usage(auth)
         left = auth.sessions_authorized - completed - len(upcoming)
-        if not 0 <= left <= ctx.thresholds.for_payer(auth.payer).near_limit_sessions:
+        if not 0 <= left <= ctx.t(auth.payer).near_limit_sessions:
             continue
         case = "EAP case" if auth.kind == "eap" else "Authorization"
         if left == 0:

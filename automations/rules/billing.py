@@ -36,7 +36,7 @@ def unbilled_session(ctx: RuleContext) -> Iterator[Finding]:
         if appt.status != "completed" or not ctx.is_insured(appt):
             continue
         payer = ctx.payer_of(appt)
-        t = ctx.thresholds.for_payer(payer)
+        t = ctx.t(payer)
         overdue_from = appt.date + timedelta(days=t.unbilled_after_days)
         if ctx.today < overdue_from:
             continue
@@ -153,7 +153,7 @@ def cpt_time_mismatch(ctx: RuleContext) -> Iterator[Finding]:
         minutes = ctx.minutes_of(appt) if appt is not None else None
         if minutes is None:
             continue
-        t = ctx.thresholds.for_payer(claim.payer)
+        t = ctx.t(claim.payer)
         for billed, fix in time_code_problems(claim.cpt, minutes, t):
             under = _minimum(billed, t) is not None and minutes >= _minimum(billed, t)
             why = ("The minutes support a longer code: the session is under-billed." if under else

@@ -41,8 +41,16 @@ class RuleContext:
     def appointments(self) -> dict[str, Appointment]:
         return {a.appointment_id: a for a in self.practice.appointments}
 
+    @cached_property
+    def _thresholds_by_payer(self) -> dict:
+        return {}
+
     def t(self, payer: str | None) -> Thresholds:
-        return self.thresholds.for_payer(payer)
+        """The thresholds for this payer's records (computed once per payer name)."""
+        cache = self._thresholds_by_payer
+        if payer not in cache:
+            cache[payer] = self.thresholds.for_payer(payer)
+        return cache[payer]
 
     def same_payer(self, a: str | None, b: str | None) -> bool:
         return bool(a) and bool(b) and self.thresholds.payer_key(a) == self.thresholds.payer_key(b)
@@ -165,10 +173,17 @@ class RuleContext:
                 index[auth.authorization_id].append(appt)
         return index
 
+    @cached_property
+    def authorizations_by_client(self) -> dict[str, list[Authorization]]:
+        index: dict[str, list[Authorization]] = defaultdict(list)
+        for auth in self.practice.authorizations:
+            index[auth.client_id].append(auth)
+        return index
+
     def authorization_covering(self, appt: Appointment) -> Authorization | None:
         payer = self.payer_of(appt)
-        for auth in self.practice.authorizations:
-            if (auth.client_id == appt.client_id and self.same_payer(auth.payer, payer)
+        for auth in self.authorizations_by_client.get(appt.client_id, []):
+            if (self.same_payer(auth.payer, payer)
                     and (auth.start_date is None or auth.start_date <= appt.date)
                     and (auth.end_date is None or appt.date <= auth.end_date)):
                 return auth

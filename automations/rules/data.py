@@ -60,6 +60,7 @@ def unknown_reference(ctx: RuleContext) -> Iterator[Finding]:
     clients = set(ctx.clients)
     providers = set(ctx.providers)
     authorizations = {a.authorization_id for a in ctx.practice.authorizations}
+    appointments = set(ctx.appointments)
 
     def check(kind: str, record_id: str, record, column: str, value: str | None, known: set, tracker: str,
               folded: bool = False) -> Iterator[Finding]:
@@ -79,8 +80,7 @@ def unknown_reference(ctx: RuleContext) -> Iterator[Finding]:
     for c in ctx.practice.claims:
         yield from check("claim", c.claim_id, c, "client_id", c.client_id, clients, "clients")
         yield from check("claim", c.claim_id, c, "provider", c.provider, providers, "providers", True)
-        yield from check("claim", c.claim_id, c, "appointment_id", c.appointment_id, set(ctx.appointments),
-                         "appointments")
+        yield from check("claim", c.claim_id, c, "appointment_id", c.appointment_id, appointments, "appointments")
     for auth in ctx.practice.authorizations:
         yield from check("authorization", auth.authorization_id, auth, "client_id", auth.client_id, clients, "clients")
         yield from check("authorization", auth.authorization_id, auth, "provider", auth.provider, providers,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import timedelta
 from typing import Iterator
 
@@ -182,16 +182,17 @@ def waitlist_stale(ctx: RuleContext) -> Iterator[Finding]:
                           refs={"prospect": prospect.prospect_id}, due=last + timedelta(days=days))
 
 
-def _booked_this_week(ctx: RuleContext, provider_key: str) -> int:
+def _booked_this_week(ctx: RuleContext) -> Counter:
+    """Provider key -> live sessions in the next 7 days."""
     end = ctx.today + timedelta(days=7)
-    return sum(1 for a in ctx.live_appointments
-               if person_key(a.provider) == provider_key and ctx.today <= a.date < end)
+    return Counter(person_key(a.provider) for a in ctx.live_appointments if ctx.today <= a.date < end)
 
 
 @rule("scheduling.waitlist_match", owner="va", severity="info",
       when="a waitlisted prospect fits a provider who accepts new clients, has capacity, matches the specialty "
            "and is in network with the prospect's payer")
 def waitlist_match(ctx: RuleContext) -> Iterator[Finding]:
+    booked = _booked_this_week(ctx)
     for prospect in ctx.practice.waitlist:
         if not _waiting(prospect):
             continue
@@ -200,7 +201,7 @@ def waitlist_match(ctx: RuleContext) -> Iterator[Finding]:
                 continue
             if not provider.accepting_new:
                 continue
-            if provider.weekly_capacity is not None and _booked_this_week(ctx, key) >= provider.weekly_capacity:
+            if provider.weekly_capacity is not None and booked[key] >= provider.weekly_capacity:
                 continue
             wanted = (prospect.requested_specialty or "").strip().lower()
             if wanted and wanted not in (provider.specialties or "").lower():

@@ -9,6 +9,7 @@ Each parser takes what a spreadsheet library hands back (``str``, ``int``, ``flo
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -39,6 +40,7 @@ def is_excel_error(value: object) -> bool:
     return isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS
 
 
+@lru_cache(maxsize=8192)
 def fold(text: str) -> str:
     """Case, spacing and punctuation folded away: how headers, enums and names are matched."""
     return re.sub(r"[^0-9a-z]", "", text.lower())
@@ -50,6 +52,7 @@ _CREDENTIALS = {"lcsw", "licsw", "lmsw", "msw", "lpc", "lpcc", "lcpc", "lmhc", "
                 "lcat", "atr", "rn", "pa", "pllc", "llc", "inc", "associate", "intern"}
 
 
+@lru_cache(maxsize=4096)
 def person_key(name: str | None) -> str:
     """One key per clinician however a sheet writes the name: `Dr. Maya Chen, LCSW`, `maya chen`,
     `Chen, Maya` all give `mayachen`."""
