@@ -82,7 +82,8 @@ def _header(name: str) -> str:
         .replace("Pos", "POS").replace("Caqh", "CAQH").replace(" Min", " (min)")
 
 
-def _trackers(path: Path) -> None:
+def write_blank_trackers(path: Path) -> None:
+    """One sheet per tracker: canonical headers (required ones dark), dropdowns, date validation."""
     book = openpyxl.Workbook()
     book.remove(book.active)
     for tracker, sheet_name in SHEETS.items():
@@ -125,7 +126,7 @@ def init_practice(folder: Path, name: str = "My Practice") -> list[Path]:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         targets[0].write_text(_config(name), encoding="utf-8")
-        _trackers(targets[1])
+        write_blank_trackers(targets[1])
         shutil.copytree(BUILTIN_TEMPLATES, targets[2])
         targets[3].mkdir()
         (targets[3] / "README.md").write_text(
@@ -137,3 +138,9 @@ def init_practice(folder: Path, name: str = "My Practice") -> list[Path]:
 
 
 assert set(SHEETS) == set(TRACKERS)
+
+
+if __name__ == "__main__":  # python -m automations.new_practice workbooks/blank/trackers.xlsx
+    import sys
+
+    write_blank_trackers(Path(sys.argv[1] if len(sys.argv) > 1 else "workbooks/blank/trackers.xlsx"))

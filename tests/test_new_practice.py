@@ -43,3 +43,15 @@ def test_init_never_overwrites(tmp_path):
     again = cli("init", str(folder))
     assert again.returncode == 2 and "already exist" in again.stderr
     assert (folder / "practice.toml").read_text() == "# mine"
+
+
+def test_the_committed_blank_trackers_match_the_generator(tmp_path):
+    from automations.new_practice import write_blank_trackers
+
+    write_blank_trackers(tmp_path / "trackers.xlsx")
+    fresh = openpyxl.load_workbook(tmp_path / "trackers.xlsx")
+    committed = openpyxl.load_workbook(ROOT / "workbooks" / "blank" / "trackers.xlsx")
+    assert fresh.sheetnames == committed.sheetnames
+    for name in fresh.sheetnames:
+        assert [c.value for c in fresh[name][1]] == [c.value for c in committed[name][1]], name
+        assert len(fresh[name].data_validations.dataValidation) == len(committed[name].data_validations.dataValidation)
