@@ -22,7 +22,8 @@ _KINDS = {
     "minutes": "minutes: 53, 53 min, 0:53, 1 h 15 min",
     "money": "money: 130, $1,250.00, (12.50)",
     "count": "whole number",
-    "yes_no": "yes/no: Y, N, Yes, No, True, False, 1, 0, x",
+    "yes_no": "yes/no: Y, N, Yes, No, True, False, 1, 0, x, or the date it was done (a date means yes)",
+    "on_file": "the date it was given, or just yes/no when the tracker only ticks it off",
     "codes": "one or more codes: 90834, 90785 or 90834+90785",
     "enum": "one of the listed values (case, spaces, hyphens and underscores ignored)",
 }

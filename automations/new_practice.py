@@ -102,7 +102,7 @@ def write_blank_trackers(path: Path) -> None:
                                       error="Pick a value from the list.", errorTitle=_header(spec.name))
             elif spec.kind == "yes_no":
                 rule = DataValidation(type="list", formula1=YES_NO, allow_blank=True)
-            elif spec.kind == "date":
+            elif spec.kind in ("date", "on_file"):
                 rule = DataValidation(type="date", operator="greaterThan", formula1="1", allow_blank=True,
                                       error="Type a date, e.g. 11/26/2026.", errorTitle=_header(spec.name))
                 for row in range(2, 2001):

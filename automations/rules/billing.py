@@ -3,7 +3,7 @@ fit the minutes. Owner: the biller."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Iterator
 
 from ..trackers.values import is_self_pay, person_key
@@ -408,7 +408,8 @@ def gfe_missing(ctx: RuleContext) -> Iterator[Finding]:
         if payer is None:
             continue
         seen.add(appt.client_id)
-        if client.good_faith_estimate is not None and client.good_faith_estimate <= appt.date:
+        on_file = client.good_faith_estimate
+        if on_file is True or (isinstance(on_file, date) and on_file <= appt.date):
             continue
         yield Finding("billing.gfe_missing", "warning", "va",
                       f"Self-pay client {client.client_id} is booked on {appt.date:%Y-%m-%d} ({appt.appointment_id}) "

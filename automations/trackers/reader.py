@@ -28,6 +28,7 @@ PARSERS: dict[str, Callable] = {
     "money": values.parse_money,
     "count": values.parse_count,
     "yes_no": values.parse_yes_no,
+    "on_file": values.parse_on_file,
     "codes": values.parse_codes,
 }
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, time
 from decimal import Decimal
 
-Kind = str  # text | date | time | minutes | money | count | yes_no | enum | codes
+Kind = str  # text | date | time | minutes | money | count | yes_no | on_file | enum | codes
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,8 @@ class Client:
                                                                 "privacy ack"))
     insurance_verified: bool | None = column("yes_no", aliases=("verified", "ins verified", "vob",
                                                                 "benefits verified"))
-    good_faith_estimate: date | None = column("date", aliases=("gfe", "gfe date", "gfe sent", "good faith estimate sent"))
+    good_faith_estimate: date | bool | None = column("on_file", aliases=("gfe", "gfe date", "gfe sent",
+                                                                         "good faith estimate sent"))
     balance: Decimal | None = column("money", aliases=("balance due", "amount due", "owes"))
     balance_since: date | None = column("date", aliases=("balance date", "oldest balance"))
     status: str | None = column(aliases=("client status", "active"))

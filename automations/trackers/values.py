@@ -191,16 +191,35 @@ def parse_count(value: object) -> int:
 
 
 def parse_yes_no(value: object) -> bool:
+    """Yes/no, where a date also means yes: many VAs record *when* a form came in."""
     if isinstance(value, bool):
         return value
     if isinstance(value, (int, float)) and value in (0, 1):
         return bool(value)
+    if isinstance(value, (date, datetime)):
+        return True
     text = str(value).strip().lower()
     if text in _TRUE:
         return True
     if text in _FALSE:
         return False
-    raise ValueError("is not yes or no (Y, N, Yes, No, True, False, 1, 0, x)")
+    try:
+        parse_date(value)
+        return True
+    except ValueError:
+        raise ValueError("is not yes or no (Y, N, Yes, No, True, False, 1, 0, x, or the date it was done)") from None
+
+
+def parse_on_file(value: object) -> date | bool:
+    """A document's date, or just yes/no when the tracker only ticks it off."""
+    try:
+        return parse_date(value)
+    except ValueError:
+        pass
+    try:
+        return parse_yes_no(value)
+    except ValueError:
+        raise ValueError("is neither a date nor yes or no") from None
 
 
 def parse_enum(value: object, allowed: tuple[str, ...], synonyms: dict[str, str] | None = None) -> str:

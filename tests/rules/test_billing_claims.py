@@ -160,7 +160,7 @@ def test_balance_due(balance, days, fires):
 
 
 @pytest.mark.parametrize("gfe, fires", [(None, True), (TODAY + timedelta(days=1), False), (TODAY, False),
-                                        (TODAY + timedelta(days=30), True)])
+                                        (TODAY + timedelta(days=30), True), (True, False), (False, True)])
 def test_gfe_missing_for_self_pay(gfe, fires):
     p = practice([appt(day=TODAY + timedelta(days=7), status="scheduled")],
                  clients=[client(payer="Self-pay", good_faith_estimate=gfe)])

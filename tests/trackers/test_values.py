@@ -82,6 +82,17 @@ def test_yes_no(raw, expected):
     assert values.parse_yes_no(raw) is expected
 
 
+@pytest.mark.parametrize("raw", [date(2026, 11, 20), "11/20/2026", datetime(2026, 11, 20, 9, 0)])
+def test_a_date_in_a_yes_no_column_means_yes(raw):
+    assert values.parse_yes_no(raw) is True
+
+
+@pytest.mark.parametrize("raw, expected", [("11/20/2026", date(2026, 11, 20)), ("Y", True), ("no", False),
+                                           (date(2026, 1, 2), date(2026, 1, 2))])
+def test_on_file_reads_a_date_or_a_tick(raw, expected):
+    assert values.parse_on_file(raw) == expected
+
+
 def test_yes_no_refuses_maybe():
     with pytest.raises(ValueError, match="yes or no"):
         values.parse_yes_no("maybe")
