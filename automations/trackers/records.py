@@ -71,8 +71,13 @@ class Client:
     email_consent: str | None = column("enum", aliases=("email ok", "email preference", "consent"),
                                        choices=CONSENTS,
                                        synonyms={"encrypt": "encrypted", "secure": "encrypted",
+                                                 "encryptedonly": "encrypted", "secureonly": "encrypted",
+                                                 "secureemail": "encrypted", "securemessage": "encrypted",
                                                  "plain": "plain_ok", "unencrypted": "plain_ok",
-                                                 "yes": "plain_ok", "no": "none", "refused": "none"})
+                                                 "unencryptedok": "plain_ok", "plaintext": "plain_ok",
+                                                 "regularemail": "plain_ok", "yes": "plain_ok",
+                                                 "no": "none", "refused": "none", "declined": "none",
+                                                 "optout": "none", "noemail": "none", "phoneonly": "none"})
     intake_forms_received: bool | None = column("yes_no", aliases=("intake forms", "forms received", "forms"))
     privacy_notice_ack: bool | None = column("yes_no", aliases=("npp", "privacy notice", "npp signed",
                                                                 "privacy ack"))
@@ -115,14 +120,18 @@ class Appointment:
     service: str | None = column("enum", aliases=("service type", "type", "session type", "visit type"),
                                  choices=SERVICES,
                                  synonyms={"individualtherapy": "individual", "therapy": "individual",
-                                           "psychotherapy": "individual", "assessment": "intake",
+                                           "individualsession": "individual", "psychotherapy": "individual",
+                                           "assessment": "intake", "initialassessment": "intake",
+                                           "diagnosticevaluation": "intake", "evaluation": "intake",
                                            "familytherapy": "family", "couples": "family",
+                                           "couplestherapy": "family", "marriagecounseling": "family",
                                            "familywithoutclient": "family_without_client",
-                                           "grouptherapy": "group"})
+                                           "grouptherapy": "group", "crisissession": "crisis"})
     cpt: tuple[str, ...] = column("codes", aliases=("cpt code", "code", "planned cpt", "cpt codes"), default=())
     modality: str | None = column("enum", aliases=("location", "visit mode", "mode", "format"),
                                   choices=MODALITIES,
-                                  synonyms={"office": "in_person", "inperson": "in_person", "telehealth": "video",
+                                  synonyms={"office": "in_person", "inperson": "in_person", "inoffice": "in_person",
+                                            "onsite": "in_person", "telehealth": "video", "videocall": "video",
                                             "virtual": "video", "zoom": "video", "telephone": "phone",
                                             "audio": "phone", "audioonly": "phone"})
     telehealth_link: str | None = column(aliases=("link", "video link", "zoom link", "meeting link"))
@@ -172,8 +181,10 @@ class Credential:
                          choices=PANEL_STATUSES,
                          synonyms={"innetwork": "in_network", "inn": "in_network", "active": "in_network",
                                    "credentialed": "in_network", "par": "in_network", "participating": "in_network",
-                                   "applied": "pending", "inprocess": "pending", "expired": "lapsed",
+                                   "applied": "pending", "inprocess": "pending", "submitted": "pending",
+                                   "expired": "lapsed", "inactive": "lapsed",
                                    "termed": "lapsed", "terminated": "lapsed", "oon": "not_enrolled",
+                                   "denied": "not_enrolled", "none": "not_enrolled",
                                    "outofnetwork": "not_enrolled", "notenrolled": "not_enrolled"})
     effective_date: date | None = column("date", aliases=("effective", "effective on", "start date"))
     caqh_attested_on: date | None = column("date", aliases=("caqh attested", "caqh attestation", "caqh"))
@@ -191,7 +202,9 @@ class Authorization:
     payer: str = column(required=True, aliases=("insurance", "payor", "plan", "vendor", "eap vendor"))
     kind: str | None = column("enum", aliases=("type", "auth type"), choices=AUTH_KINDS,
                               synonyms={"pa": "prior_auth", "priorauthorization": "prior_auth",
-                                        "auth": "prior_auth", "insurance": "prior_auth"})
+                                        "auth": "prior_auth", "authorization": "prior_auth", "preauth": "prior_auth",
+                                        "precert": "prior_auth", "insurance": "prior_auth",
+                                        "employeeassistance": "eap", "eapcase": "eap"})
     sessions_authorized: int = column("count", required=True, aliases=("authorized", "sessions", "visits authorized",
                                                                        "units authorized", "approved sessions"))
     start_date: date | None = column("date", aliases=("start", "from", "valid from"))
