@@ -168,9 +168,8 @@ def cpt_time_mismatch(ctx: RuleContext) -> Iterator[Finding]:
 @rule("billing.no_show_billed", owner="billing", severity="urgent",
       when="a claim bills insurance for a no-show or late cancel")
 def no_show_billed(ctx: RuleContext) -> Iterator[Finding]:
-    for claim in ctx.live_claims:
-        appt = ctx.appointment_of(claim)
-        if appt is None or appt.status not in ("no_show", "late_cancel") or is_self_pay(claim.payer):
+    for claim, appt in ctx.billed_sessions:
+        if appt.status not in ("no_show", "late_cancel") or is_self_pay(claim.payer):
             continue
         yield Finding("billing.no_show_billed", "urgent", "billing",
                       f"Claim {claim.claim_id} bills {claim.payer} for session {appt.appointment_id} on "
@@ -246,10 +245,9 @@ def addon_without_base(ctx: RuleContext) -> Iterator[Finding]:
       when="the POS does not fit the modality and the payer's rules",
       thresholds=("telehealth_pos", "office_pos"))
 def telehealth_pos_mismatch(ctx: RuleContext) -> Iterator[Finding]:
-    for claim in ctx.live_claims:
-        appt = ctx.appointment_of(claim)
+    for claim, appt in ctx.billed_sessions:
         pos = codes.normalise_pos(claim.pos)
-        if appt is None or appt.modality is None or pos is None:
+        if appt.modality is None or pos is None:
             continue
         t = ctx.t(claim.payer)
         wanted = t.office_pos if appt.modality == "in_person" else codes.normalise_pos(t.telehealth_pos)
@@ -266,9 +264,8 @@ def telehealth_pos_mismatch(ctx: RuleContext) -> Iterator[Finding]:
       when="the payer wants a telehealth modifier (95, 93, GT) that the claim lacks",
       thresholds=("telehealth_modifier", "audio_modifier"))
 def telehealth_modifier_missing(ctx: RuleContext) -> Iterator[Finding]:
-    for claim in ctx.live_claims:
-        appt = ctx.appointment_of(claim)
-        if appt is None or appt.modality not in ("video", "phone"):
+    for claim, appt in ctx.billed_sessions:
+        if appt.modality not in ("video", "phone"):
             continue
         t = ctx.t(claim.payer)
         wanted = (t.telehealth_modifier if appt.modality == "video" else t.audio_modifier).strip().upper()

@@ -112,6 +112,12 @@ class RuleContext:
         return [c for c in self.practice.claims if c.status not in CLOSED_CLAIM_STATUSES]
 
     @cached_property
+    def billed_sessions(self) -> list[tuple[Claim, Appointment]]:
+        """Live claims with the session each one bills; a claim matching no session is left out."""
+        pairs = ((claim, self.appointment_of(claim)) for claim in self.live_claims)
+        return [(claim, appt) for claim, appt in pairs if appt is not None]
+
+    @cached_property
     def claims_by_appointment(self) -> dict[str, list[Claim]]:
         index: dict[str, list[Claim]] = defaultdict(list)
         for claim in self.practice.claims:

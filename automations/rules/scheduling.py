@@ -16,10 +16,12 @@ WAITING = {"", "waiting", "waitlisted", "active", "open", "new", "pending"}
 
 
 def _overlaps(ctx: RuleContext, group_by) -> Iterator[tuple]:
-    """Pairs of live appointments in one group whose times overlap."""
+    """Pairs of live appointments, today or later, in one group whose times overlap (the past
+    cannot be moved)."""
     groups = defaultdict(list)
     for appt in ctx.live_appointments:
-        groups[group_by(appt)].append(appt)
+        if appt.date >= ctx.today:
+            groups[group_by(appt)].append(appt)
     for appts in groups.values():
         appts.sort(key=lambda a: (a.date, a.time, a.appointment_id))
         for i, first in enumerate(appts):
@@ -44,7 +46,7 @@ def _is_joint_session(a, b) -> bool:
       thresholds=("default_session_minutes",))
 def provider_double_booked(ctx: RuleContext) -> Iterator[Finding]:
     for first, second in _overlaps(ctx, lambda a: person_key(a.provider)):
-        if _is_joint_session(first, second) or first.date < ctx.today:
+        if _is_joint_session(first, second):
             continue
         yield Finding("scheduling.provider_double_booked", "warning", "va",
                       f"{first.provider} is booked twice on {first.date:%Y-%m-%d}: {first.appointment_id} at "
@@ -58,8 +60,6 @@ def provider_double_booked(ctx: RuleContext) -> Iterator[Finding]:
       when="two live appointments of one client overlap, today or later", thresholds=("default_session_minutes",))
 def client_double_booked(ctx: RuleContext) -> Iterator[Finding]:
     for first, second in _overlaps(ctx, lambda a: a.client_id):
-        if first.date < ctx.today:
-            continue
         yield Finding("scheduling.client_double_booked", "warning", "va",
                       f"Client {first.client_id} has two sessions at once on {first.date:%Y-%m-%d}: "
                       f"{first.appointment_id} with {first.provider} at {first.time:%H:%M} and "
