@@ -33,6 +33,7 @@ class PracticeSection(Strict):
     phone: str = ""          # shown to clients in reminders and notices
     address: str = ""        # the office, shown in in-person reminders
     portal_url: str = ""     # where clients complete forms and pay
+    age_of_consent: int = Field(default=18, ge=1, le=30)  # for outpatient mental-health care; varies by state
 
     @field_validator("timezone")
     @classmethod
@@ -108,7 +109,9 @@ class ExchangeSettings(Strict):
 class EmailSettings(Strict):
     transport: Literal["outbox", "smtp", "gmail", "exchange", "graph"] = "outbox"
     from_: str = Field(default="practice-ops <practice-ops@localhost>", alias="from")
+    client_sender_name: str = ""     # a neutral display name and subject for client mail, e.g. "Appointments"
     outbox_dir: Path = Path("outbox")
+    max_per_minute: int | None = Field(default=None, ge=1, le=10000)  # pacing; blank: the transport's default
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     graph: GraphSettings = Field(default_factory=GraphSettings)
     gmail: GmailSettings = Field(default_factory=GmailSettings)
@@ -145,12 +148,13 @@ class SecuritySettings(Strict):
 
 
 class InviteSettings(Strict):
+    detail: Literal["none", "initials"] = "none"   # "initials": the client's initials and id (limited PHI, encrypted)
     to_clients: bool = False             # also invite clients (limited PHI: only where their consent allows)
 
 
 def _threshold_model(name: str, doc: str, extra: dict | None = None) -> type[BaseModel]:
     """A config table whose keys are the rule thresholds, each optional (None keeps the default)."""
-    spec: dict[str, Any] = {f.name: (type(f.default) | None, Field(default=None, description=f.metadata["doc"]))
+    spec: dict[str, Any] = {f.name: (f.metadata["type"] | None, Field(default=None, description=f.metadata["doc"]))
                             for f in threshold_fields()}
     model = create_model(name, __base__=Strict, __doc__=doc, **spec, **(extra or {}))
     return model
@@ -189,7 +193,8 @@ class Config(Strict):
             for known_as in (name, *rules.aliases):
                 overrides[fold(known_as)] = override
         aliases = {fold(alias): fold(name) for name, rules in self.payers.items() for alias in (name, *rules.aliases)}
-        return Thresholds(**base, payer_overrides=overrides, payer_aliases=aliases)
+        return Thresholds(**base, age_of_consent=self.practice.age_of_consent, payer_overrides=overrides,
+                          payer_aliases=aliases)
 
 SCHEDULED_JOBS = ("reconcile", "reminders", "digests", "weekly-summary")
 

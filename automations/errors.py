@@ -31,12 +31,22 @@ class CellError(PracticeOpsError):
     """One cell cannot be read. The rest of its row and sheet are still used."""
 
     def __init__(self, file: str, sheet: str, row: int, column: str, value: object, why: str,
-                 rule: str = "data.bad_value"):
+                 rule: str = "data.bad_value", record: tuple[str, str] | None = None, field: str = ""):
         self.file, self.sheet, self.row, self.column = file, sheet, row, column
         self.value, self.why, self.rule = value, why, rule
+        self.record = record
+        """(kind, id) of the row's record where the row has an id: findings follow the record, not the row."""
+        self.field = field or column
+        """The canonical column name (``column`` is the sheet's own header)."""
         shown = "" if value is None else repr(value) if isinstance(value, str) else str(value)
         super().__init__(f"{file}:{sheet}: row {row}: {column}: {shown + ' ' if shown else ''}{why}")
 
 
 class TransportError(PracticeOpsError):
-    """A message could not be handed to the mail system; it stays pending in the ledger."""
+    """A message could not be handed to the mail system. ``permanent``: the service refused this
+    message or recipient for good (SMTP 5xx, an address refused), so retrying cannot help; otherwise
+    it is left for the next run."""
+
+    def __init__(self, message: str, *, permanent: bool = False):
+        self.permanent = permanent
+        super().__init__(message)

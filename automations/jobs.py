@@ -44,6 +44,8 @@ from .transports import open_transport
 log = logging.getLogger("practice_ops.jobs")
 Progress = Callable[[str], None]
 JOBS = ("reconcile", "reminders", "digests", "weekly-summary")
+FAILING_FOR = timedelta(hours=24)
+FAILURES_REPORTED_FOR = timedelta(days=7)
 
 
 @dataclass
@@ -177,7 +179,28 @@ class Work:
                 self.result.notices.append(notice)
             return plan_queue(self.all_findings(), self.ledger.queue_rows(), {}, self.today)
 
+    def message_failed(self, kind: str, to: str, message_id: str, error: str, since: datetime | None) -> None:
+        why = "was refused" if since is None else f"has failed since {since:%Y-%m-%d %H:%M}"
+        self.raise_finding(Finding(
+            "compliance.message_failed", "warning", "va",
+            f"A {kind.replace('_', ' ')} to {to} {why}: {error}. Check the address and the mail settings; reach "
+            f"the person another way meanwhile.",
+            refs={"message_kind": kind, "recipient": to}, key=message_id, due=self.today),
+            self.today + timedelta(days=1))
+
+    def report_failures(self) -> None:
+        """A message refused for good reaches the VA at once; one still failing a day after it was
+        first tried does too (for a week), whether or not this run tried it again."""
+        for outcome in self.postman.outcomes:
+            if outcome.status == "failed" and outcome.permanent:
+                self.message_failed(outcome.kind, outcome.to, outcome.message_id, outcome.error, None)
+        for message_id, kind, to, error, queued_at in self.ledger.failing_messages(
+                self.now - FAILING_FOR, self.now - FAILURES_REPORTED_FOR):
+            self.message_failed(kind, to, message_id, error or "no reason given",
+                                datetime.fromisoformat(queued_at))
+
     def finish(self, notify_va: bool) -> None:
+        self.report_failures()
         self.queue = self.refresh_queue()
         self.result.findings = self.all_findings()
         self.result.queue, self.result.work_queue = self.queue, self.config.work_queue.path

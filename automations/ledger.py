@@ -128,8 +128,18 @@ class Ledger:
                         (now.isoformat(), message_id))
         self.append_audit("message.sent", {"message_id": message_id}, now)
 
-    def mark_failed(self, message_id: str, error: str) -> None:
-        self.db.execute("UPDATE messages SET status = 'failed', error = ? WHERE message_id = ?", (error, message_id))
+    def failing_messages(self, first_tried_before: datetime, not_before: datetime) -> list[tuple]:
+        """(message_id, kind, recipient, error, queued_at) still failing that were first handed over
+        in [not_before, first_tried_before)."""
+        return list(self.db.execute(
+            "SELECT message_id, kind, recipient, error, queued_at FROM messages WHERE status = 'failed' "
+            "AND queued_at < ? AND queued_at >= ? ORDER BY queued_at",
+            (first_tried_before.isoformat(), not_before.isoformat())))
+
+    def mark_failed(self, message_id: str, error: str, permanent: bool = False) -> None:
+        """``failed`` is tried again next run; ``refused`` (permanent) never is."""
+        self.db.execute("UPDATE messages SET status = ?, error = ? WHERE message_id = ?",
+                        ("refused" if permanent else "failed", error, message_id))
 
     def messages(self) -> list[tuple]:
         return list(self.db.execute("SELECT message_id, kind, recipient, security, status FROM messages ORDER BY queued_at"))

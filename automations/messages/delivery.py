@@ -25,6 +25,7 @@ class Outcome:
     message_id: str
     subject: str
     error: str = ""
+    permanent: bool = False
 
     def to_dict(self) -> dict:
         data = {"kind": self.kind, "to": self.to, "security": self.security, "status": self.status,
@@ -41,6 +42,9 @@ def deliver(ledger: Ledger, transport, message: EmailMessage, *, kind: str, secu
     if ledger.message_status(msg_id) == "sent":
         outcome.status = "already_sent"
         return outcome
+    if ledger.message_status(msg_id) == "refused":
+        outcome.status, outcome.permanent, outcome.error = "failed", True, "refused earlier; not tried again"
+        return outcome
     if security == "blocked":
         ledger.queue_message(msg_id, kind, outcome.to, security, run_id, now, status="blocked")
         outcome.status = "blocked"
@@ -49,8 +53,8 @@ def deliver(ledger: Ledger, transport, message: EmailMessage, *, kind: str, secu
     try:
         transport.send(message)
     except TransportError as exc:
-        ledger.mark_failed(msg_id, str(exc))
-        outcome.status, outcome.error = "failed", str(exc)
+        ledger.mark_failed(msg_id, str(exc), exc.permanent)
+        outcome.status, outcome.error, outcome.permanent = "failed", str(exc), exc.permanent
         return outcome
     ledger.mark_sent(msg_id, now)
     return outcome

@@ -1,17 +1,31 @@
 """billing.* rules: sessions that were never billed, claims without sessions, codes that do not
-fit the minutes. Owner: the biller."""
+fit the minutes, deadlines, denials. Owner: the biller.
+
+Advice depends on where a claim stands: a draft is corrected before submission; a submitted or
+denied one by a corrected claim (frequency code 7); a paid one by a refund or a corrected claim,
+within 60 days for Medicare and Medicaid; past the filing limit, a contractual write-off that is
+never billed to the client.
+"""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Iterator
 
-from ..trackers.values import is_self_pay, person_key
+from ..trackers.records import Appointment, Claim
+from ..trackers.values import NotApplicable, fold, is_self_pay, person_key
 from . import codes
 from .catalogue import rule
 from .context import RuleContext
 from .findings import Finding
 from .thresholds import Thresholds
+
+PAID_STATUSES = frozenset({"paid", "partial"})
+GOVERNMENT_REFUND_DAYS = 60
+GFE_VALID_DAYS = 365
+MISSED_SESSION_POLICY = ("Insurers never pay for missed sessions. A missed-session fee is billed to the client only "
+                         "under the practice's written policy: Medicare patients only under a policy that applies to "
+                         "all patients, and Medicare is never billed for it; Medicaid generally forbids such fees.")
 
 
 def _refs(claim=None, appt=None) -> dict[str, str]:
@@ -25,9 +39,50 @@ def _refs(claim=None, appt=None) -> dict[str, str]:
     return refs
 
 
+def is_government(payer: str | None) -> bool:
+    """Medicare and Medicaid (and their managed plans), whose overpayments have a statutory refund window."""
+    folded = fold(payer or "")
+    return "medicare" in folded or "medicaid" in folded
+
+
+def refund_days(ctx: RuleContext, payer: str | None) -> int:
+    if is_government(payer):
+        return GOVERNMENT_REFUND_DAYS
+    return ctx.t(payer).overpayment_refund_days
+
+
+def correction(ctx: RuleContext, claim: Claim, *, overpaid: bool = False) -> str:
+    """How this claim is put right, by where it stands. ``overpaid``: the payer paid for more than
+    was done, so money goes back."""
+    status = claim.status
+    if status in (None, "draft"):
+        return "Correct it before submission"
+    if status == "rejected":
+        return "Correct it and resubmit (a rejected claim was never filed: the filing clock keeps running)"
+    if status in PAID_STATUSES and overpaid:
+        days = refund_days(ctx, claim.payer)
+        window = (f"; {claim.payer} overpayments must be returned within {days} days of being identified "
+                  f"(by {ctx.today + timedelta(days=days):%Y-%m-%d})" if days else "")
+        return f"It was paid: refund the overpayment to {claim.payer} or send a corrected claim (frequency code 7){window}"
+    if status in PAID_STATUSES:
+        return "It was paid: send a corrected claim (frequency code 7)"
+    return "It was submitted: send a corrected claim (frequency code 7), not a new one"
+
+
+def _due_for_fix(ctx: RuleContext, claim: Claim, *, overpaid: bool = False) -> date:
+    if claim.status in PAID_STATUSES and overpaid and refund_days(ctx, claim.payer):
+        return ctx.today + timedelta(days=refund_days(ctx, claim.payer))
+    return ctx.today + timedelta(days=1)
+
+
+def _write_off(payer: str) -> str:
+    return (f"write it off as a contractual adjustment with {payer} and never bill the client (unless an exception "
+            f"applies: retroactive eligibility or coordination of benefits)")
+
+
 @rule("billing.unbilled_session", owner="billing", severity="warning",
       when="a completed insured appointment has no claim `unbilled_after_days` days after it (urgent within "
-           "`filing_warning_days` of the filing limit)",
+           "`filing_warning_days` of the filing limit; past it, a write-off never billed to the client)",
       thresholds=("unbilled_after_days", "timely_filing_days", "filing_warning_days"))
 def unbilled_session(ctx: RuleContext) -> Iterator[Finding]:
     if "claims" not in ctx.practice.present:
@@ -35,7 +90,7 @@ def unbilled_session(ctx: RuleContext) -> Iterator[Finding]:
     for appt in ctx.practice.appointments:
         if appt.status != "completed" or not ctx.is_insured(appt):
             continue
-        payer = ctx.payer_of(appt)
+        payer = ctx.payer_of(appt) or ""
         t = ctx.t(payer)
         overdue_from = appt.date + timedelta(days=t.unbilled_after_days)
         if ctx.today < overdue_from:
@@ -43,12 +98,17 @@ def unbilled_session(ctx: RuleContext) -> Iterator[Finding]:
         if any(c.status != "void" for c in ctx.claims_by_appointment.get(appt.appointment_id, [])):
             continue
         deadline = appt.date + timedelta(days=t.timely_filing_days)
-        near_limit = ctx.days_until(deadline) <= t.filing_warning_days
-        yield Finding("billing.unbilled_session", "urgent" if near_limit else "warning", "billing",
+        left = ctx.days_until(deadline)
+        if left < 0:
+            advice = f"{payer}'s filing limit passed on {deadline:%Y-%m-%d}: {_write_off(payer)}."
+        elif left == 0:
+            advice = f"Today is the last day to file with {payer}: submit it today."
+        else:
+            advice = f"Bill it: {payer}'s filing limit is {deadline:%Y-%m-%d}."
+        yield Finding("billing.unbilled_session", "urgent" if left <= t.filing_warning_days else "warning", "billing",
                       f"Session {appt.appointment_id} on {appt.date:%Y-%m-%d} ({appt.provider}, {payer}) was "
-                      f"completed {(ctx.today - appt.date).days} days ago and has no claim. Bill it: "
-                      f"{payer}'s filing limit is {deadline:%Y-%m-%d}.",
-                      refs=_refs(appt=appt), due=overdue_from)
+                      f"completed {(ctx.today - appt.date).days} days ago and has no claim. {advice}",
+                      refs=_refs(appt=appt), due=overdue_from if left >= 0 else ctx.today)
 
 
 @rule("billing.claim_without_session", owner="billing", severity="warning",
@@ -69,9 +129,11 @@ def claim_without_session(ctx: RuleContext) -> Iterator[Finding]:
             why = f"appointment {appt.appointment_id} is {appt.status or 'without a status'}, not completed"
         else:
             continue
+        paid = claim.status in PAID_STATUSES
         yield Finding("billing.claim_without_session", "warning", "billing",
                       f"Claim {claim.claim_id} ({claim.payer}, {'+'.join(claim.cpt)}) matches no completed session: "
-                      f"{why}. Check the appointment tracker; void the claim if the session did not happen.",
+                      f"{why}. Check the appointment tracker. If the session did not happen: "
+                      + (f"{correction(ctx, claim, overpaid=True)}." if paid else "void the claim."),
                       refs=_refs(claim, appt if appt is not None and appt.client_id == claim.client_id else None),
                       due=ctx.today + timedelta(days=1))
 
@@ -141,28 +203,57 @@ def time_code_problems(billed: tuple[str, ...], minutes: int, t: Thresholds) -> 
     return problems
 
 
+def _minutes(ctx: RuleContext, appt: Appointment) -> tuple[int | None, bool]:
+    """(minutes, documented): face-to-face time where recorded, else the scheduled length, which
+    is not documentation."""
+    if appt.actual_min is not None:
+        return appt.actual_min, True
+    return appt.duration_min, False
+
+
+def _session_words(minutes: int, documented: bool) -> str:
+    return (f"a {minutes}-minute session" if documented
+            else f"a session scheduled for {minutes} minutes (no actual time recorded)")
+
+
+def _time_coded_claims(ctx: RuleContext) -> Iterator[tuple[Claim, Appointment, int, bool]]:
+    """Claims whose codes the time rule judges: a held session with minutes, not a missed one
+    (billing.no_show_billed) and not one caught in a code pair (billing.code_pair_conflict)."""
+    for claim in ctx.live_claims:
+        if not codes.TIME_BASED_CODES.intersection(claim.cpt) or claim.claim_id in ctx.code_pair_claims:
+            continue
+        appt = ctx.appointment_of(claim)
+        if appt is None or appt.status in ("no_show", "late_cancel", "cancelled"):
+            continue
+        minutes, documented = _minutes(ctx, appt)
+        if minutes is not None:
+            yield claim, appt, minutes, documented
+
+
 @rule("billing.cpt_time_mismatch", owner="billing", severity="warning",
-      when="a time-based code does not fit the minutes (actual_min, else duration_min); suggests the right code",
+      when="a time-based code does not fit the minutes (actual_min, else duration_min, said to be undocumented); "
+           "suggests the right code; leaves claims in a code-pair conflict and missed sessions to their own rules",
       thresholds=("psychotherapy_min_minutes", "code_90834_min_minutes", "code_90837_min_minutes",
                   "crisis_min_minutes", "crisis_addon_minutes", "family_min_minutes"))
 def cpt_time_mismatch(ctx: RuleContext) -> Iterator[Finding]:
-    for claim in ctx.live_claims:
-        if not codes.TIME_BASED_CODES.intersection(claim.cpt):
-            continue
-        appt = ctx.appointment_of(claim)
-        minutes = ctx.minutes_of(appt) if appt is not None else None
-        if minutes is None:
-            continue
+    for claim, appt, minutes, documented in _time_coded_claims(ctx):
         t = ctx.t(claim.payer)
         for billed, fix in time_code_problems(claim.cpt, minutes, t):
-            under = _minimum(billed, t) is not None and minutes >= _minimum(billed, t)
-            why = ("The minutes support a longer code: the session is under-billed." if under else
-                   "The minutes do not support it: payers recoup upcoded sessions on audit.")
+            under = _minimum(billed, t) is not None and minutes >= (_minimum(billed, t) or 0)
+            if not documented:
+                why = (f"Record the face-to-face time from the note first: if it was {minutes} minutes, {fix}; "
+                       f"codes rest on documented time, not the booking.")
+            elif under:
+                why = f"The minutes support a longer code: the session is under-billed. {correction(ctx, claim)}."
+            else:
+                why = (f"The minutes do not support it: payers recoup upcoded sessions on audit. "
+                       f"{correction(ctx, claim, overpaid=True)}.")
             yield Finding("billing.cpt_time_mismatch", "warning", "billing",
-                          f"Claim {claim.claim_id} bills {billed} ({_range(billed, t)}) for a {minutes}-minute "
-                          f"session: {fix}. {why}",
-                          refs=_refs(claim, appt), due=ctx.today + timedelta(days=1), key=billed,
-                          details={"billed": billed, "minutes": minutes, "fix": fix})
+                          f"Claim {claim.claim_id} bills {billed} ({_range(billed, t)}) for "
+                          f"{_session_words(minutes, documented)}: {fix}. {why}",
+                          refs=_refs(claim, appt), key=billed,
+                          due=_due_for_fix(ctx, claim, overpaid=documented and not under),
+                          details={"billed": billed, "minutes": minutes, "fix": fix, "documented": documented})
 
 
 @rule("billing.no_show_billed", owner="billing", severity="urgent",
@@ -171,34 +262,38 @@ def no_show_billed(ctx: RuleContext) -> Iterator[Finding]:
     for claim, appt in ctx.billed_sessions:
         if appt.status not in ("no_show", "late_cancel") or is_self_pay(claim.payer):
             continue
+        paid = claim.status in PAID_STATUSES
+        fix = (correction(ctx, claim, overpaid=True) + "." if paid else
+               "Void the claim" + (" (withdraw it with the payer: it was submitted)." if claim.status not in
+                                   (None, "draft") else "."))
         yield Finding("billing.no_show_billed", "urgent", "billing",
                       f"Claim {claim.claim_id} bills {claim.payer} for session {appt.appointment_id} on "
-                      f"{appt.date:%Y-%m-%d}, which was a {appt.status.replace('_', ' ')}. Insurers never pay for "
-                      f"missed sessions: void the claim (a missed-session fee, where policy allows, is billed to "
-                      f"the client; never to Medicare or Medicaid).",
-                      refs=_refs(claim, appt), due=ctx.today)
+                      f"{appt.date:%Y-%m-%d}, which was a {appt.status.replace('_', ' ')}. {fix} "
+                      f"{MISSED_SESSION_POLICY}",
+                      refs=_refs(claim, appt), due=_due_for_fix(ctx, claim, overpaid=True) if paid else ctx.today)
 
 
 @rule("billing.below_minimum_time", owner="billing", severity="warning",
       when="psychotherapy billed for a session under `psychotherapy_min_minutes` minutes",
       thresholds=("psychotherapy_min_minutes",))
 def below_minimum_time(ctx: RuleContext) -> Iterator[Finding]:
-    for claim in ctx.live_claims:
+    for claim, appt, minutes, documented in _time_coded_claims(ctx):
         billed = [c for c in claim.cpt if c in codes.PSYCHOTHERAPY_CODES or c in codes.EM_ADDON_CODES]
-        appt = ctx.appointment_of(claim) if billed else None
-        minutes = ctx.minutes_of(appt) if appt is not None else None
         t = ctx.t(claim.payer)
-        if minutes is None or minutes >= t.psychotherapy_min_minutes:
+        if not billed or minutes >= t.psychotherapy_min_minutes:
             continue
+        fix = (f"{correction(ctx, claim, overpaid=True)}: remove the code, or correct the minutes if the note shows "
+               f"more" if documented else "Record the face-to-face time from the note; if it is under "
+               f"{t.psychotherapy_min_minutes} minutes, remove the code")
         yield Finding("billing.below_minimum_time", "warning", "billing",
-                      f"Claim {claim.claim_id} bills {'+'.join(billed)} for a {minutes}-minute session: under "
-                      f"{t.psychotherapy_min_minutes} minutes is not billable as psychotherapy. Void the code or "
-                      f"correct the minutes if the note shows more.",
-                      refs=_refs(claim, appt), due=ctx.today + timedelta(days=1))
+                      f"Claim {claim.claim_id} bills {'+'.join(billed)} for {_session_words(minutes, documented)}: "
+                      f"under {t.psychotherapy_min_minutes} minutes is not billable as psychotherapy. {fix}.",
+                      refs=_refs(claim, appt), due=_due_for_fix(ctx, claim, overpaid=documented))
 
 
 @rule("billing.multiple_time_codes", owner="billing", severity="warning",
-      when="more than one of 90832/90834/90837 (or one of them with 90839) for a client on one date")
+      when="more than one of 90832/90834/90837 (or one of them with 90839) for a client on one date; quiet where "
+           "billing.duplicate_claim already reports the same claims")
 def multiple_time_codes(ctx: RuleContext) -> Iterator[Finding]:
     by_day: dict[tuple, list] = {}
     for claim in ctx.live_claims:
@@ -210,13 +305,44 @@ def multiple_time_codes(ctx: RuleContext) -> Iterator[Finding]:
         crisis = any(code == codes.CRISIS_CODE for code, _ in billed)
         if len(therapy) < 2 and not (therapy and crisis):
             continue
+        visits = {(code, person_key(claim.provider)) for code, claim in billed}
+        if len(visits) == 1 and all(claim.status != "denied" for _, claim in billed):
+            continue  # one code billed twice by one provider: billing.duplicate_claim
         claims = sorted({claim.claim_id for _, claim in billed})
         yield Finding("billing.multiple_time_codes", "warning", "billing",
                       f"Client {client} has {' + '.join(code for code, _ in billed)} billed for {day:%Y-%m-%d} "
                       f"(claims {', '.join(claims)}). Only one of 90832/90834/90837 per day, and none beside "
-                      f"90839: add the minutes into one code and void the rest.",
+                      f"90839: bill the one code the day's documented minutes support and void or correct the rest.",
                       refs={"client": client, "claim": claims[0], "date_of_service": day.isoformat()},
                       due=ctx.today + timedelta(days=1))
+
+
+@rule("billing.code_pair_conflict", owner="billing", severity="warning",
+      when="codes that may not be billed together for one client and date: 90791/90792 with 90832-90838, 90839 or "
+           "90846/90847 by the same provider; 90785 with 90839/90840. The fix names the code to remove")
+def code_pair_conflict(ctx: RuleContext) -> Iterator[Finding]:
+    for (client, _, day), claims in ctx.same_day_claims.items():
+        billed = {code for claim in claims for code in claim.cpt}
+        for remove, besides in codes.code_pair_conflicts(billed).items():
+            beside = "/".join(besides)
+            holder = next(c for c in claims if remove in c.cpt)
+            other = next(c for c in claims if besides[0] in c.cpt)
+            ids = sorted({holder.claim_id, other.claim_id})
+            if remove == codes.COMPLEXITY_ADDON:
+                why = f"+90785 (interactive complexity) may not be billed with {beside} (crisis)"
+            else:
+                why = (f"{beside} (diagnostic evaluation) may not be billed with {remove} for the same client, "
+                       f"provider and date (NCCI)")
+            yield Finding("billing.code_pair_conflict", "warning", "billing",
+                          f"Claim {holder.claim_id} ({holder.payer}, {day:%Y-%m-%d}): {why}. Remove {remove} from "
+                          f"claim {holder.claim_id}"
+                          + ("" if remove == codes.COMPLEXITY_ADDON else
+                             ", or, if the therapy was a separate visit, bill it on its own date")
+                          + f"; never replace it with a longer code. {correction(ctx, holder, overpaid=True)}.",
+                          refs={"claim": ids[0], **({"other_claim": ids[1]} if len(ids) > 1 else {}),
+                                "client": client},
+                          key=remove, due=_due_for_fix(ctx, holder, overpaid=True),
+                          details={"remove": remove, "conflicts_with": besides})
 
 
 _ADDON_BASES = {
@@ -242,7 +368,8 @@ def addon_without_base(ctx: RuleContext) -> Iterator[Finding]:
 
 
 @rule("billing.telehealth_pos_mismatch", owner="billing", severity="warning",
-      when="the POS does not fit the modality and the payer's rules",
+      when="the POS does not fit the modality and the payer's rules (a payer with no config accepts POS 02 or 10 "
+           "for telehealth; `telehealth_pos` may be one code or a list)",
       thresholds=("telehealth_pos", "office_pos"))
 def telehealth_pos_mismatch(ctx: RuleContext) -> Iterator[Finding]:
     for claim, appt in ctx.billed_sessions:
@@ -250,18 +377,19 @@ def telehealth_pos_mismatch(ctx: RuleContext) -> Iterator[Finding]:
         if appt.modality is None or pos is None:
             continue
         t = ctx.t(claim.payer)
-        wanted = t.office_pos if appt.modality == "in_person" else codes.normalise_pos(t.telehealth_pos)
-        if pos == wanted:
+        wanted = (t.office_pos,) if appt.modality == "in_person" else t.telehealth_places()
+        if pos in wanted:
             continue
         yield Finding("billing.telehealth_pos_mismatch", "warning", "billing",
                       f"Claim {claim.claim_id} uses place of service {pos} for a "
                       f"{appt.modality.replace('_', '-')} session ({appt.appointment_id}); {claim.payer} wants "
-                      f"{wanted}. Correct it before submission (or it is denied with CARC 5).",
-                      refs=_refs(claim, appt), due=ctx.today + timedelta(days=1), details={"wanted": wanted})
+                      f"{' or '.join(wanted)}. {correction(ctx, claim)} (a wrong POS is denied with CARC 5).",
+                      refs=_refs(claim, appt), due=_due_for_fix(ctx, claim), details={"wanted": list(wanted)})
 
 
 @rule("billing.telehealth_modifier_missing", owner="billing", severity="warning",
-      when="the payer wants a telehealth modifier (95, 93, GT) that the claim lacks",
+      when="the payer wants a telehealth modifier (95, 93, GT) that the claim lacks (a payer with no config wants "
+           "none, as Medicare professional claims since 2024)",
       thresholds=("telehealth_modifier", "audio_modifier"))
 def telehealth_modifier_missing(ctx: RuleContext) -> Iterator[Finding]:
     for claim, appt in ctx.billed_sessions:
@@ -273,8 +401,34 @@ def telehealth_modifier_missing(ctx: RuleContext) -> Iterator[Finding]:
             continue
         yield Finding("billing.telehealth_modifier_missing", "warning", "billing",
                       f"Claim {claim.claim_id} is for a {appt.modality} session ({appt.appointment_id}) and lacks "
-                      f"modifier {wanted}, which {claim.payer} wants. Add it (or it is denied with CARC 4).",
-                      refs=_refs(claim, appt), due=ctx.today + timedelta(days=1), details={"wanted": wanted})
+                      f"modifier {wanted}, which {claim.payer} wants. {correction(ctx, claim)} with {wanted} "
+                      f"(or it is denied with CARC 4).",
+                      refs=_refs(claim, appt), due=_due_for_fix(ctx, claim), details={"wanted": wanted})
+
+
+@rule("billing.telehealth_modifier_on_in_person", owner="billing", severity="warning",
+      when="a claim for an in-person session (POS 11 or an in-person appointment) carries 95, 93, GT or FQ")
+def telehealth_modifier_on_in_person(ctx: RuleContext) -> Iterator[Finding]:
+    for claim in ctx.live_claims:
+        wrong = [m for m in claim.modifiers if m in codes.TELEHEALTH_MODIFIERS]
+        if not wrong:
+            continue
+        appt = ctx.appointment_of(claim)
+        t = ctx.t(claim.payer)
+        pos = codes.normalise_pos(claim.pos)
+        if appt is not None and appt.modality is not None:
+            in_person = appt.modality == "in_person"
+        else:
+            in_person = pos == t.office_pos and t.office_pos not in t.telehealth_places()
+        if not in_person:
+            continue
+        what = f"in-person session {appt.appointment_id}" if appt is not None and appt.modality else \
+            f"place of service {pos} (office)"
+        yield Finding("billing.telehealth_modifier_on_in_person", "warning", "billing",
+                      f"Claim {claim.claim_id} ({claim.payer}) carries telehealth modifier {', '.join(wrong)} for "
+                      f"{what}. A telehealth modifier on an in-person claim is an error for every payer: remove it. "
+                      f"{correction(ctx, claim)}.",
+                      refs=_refs(claim, appt), due=_due_for_fix(ctx, claim), details={"remove": wrong})
 
 
 @rule("billing.duplicate_claim", owner="billing", severity="warning",
@@ -290,32 +444,66 @@ def duplicate_claim(ctx: RuleContext) -> Iterator[Finding]:
         if len(claims) < 2:
             continue
         ids = sorted(c.claim_id for c in claims)
+        paid = [c.claim_id for c in claims if c.status in PAID_STATUSES]
+        fix = ("Keep one and void the rest before the payer denies them as duplicates (CARC 18)." if len(paid) < 2
+               else f"Claims {', '.join(paid)} were all paid: refund the duplicate payment to {claims[0].payer}.")
         yield Finding("billing.duplicate_claim", "warning", "billing",
-                      f"Claims {', '.join(ids)} all bill {code} for client {client} on {day:%Y-%m-%d}. Keep one and "
-                      f"void the rest before the payer denies them as duplicates (CARC 18).",
+                      f"Claims {', '.join(ids)} all bill {code} for client {client} on {day:%Y-%m-%d}. {fix}",
                       refs={"claim": ids[0], "duplicate_claim": ids[1], "client": client}, key=code,
                       due=ctx.today + timedelta(days=1))
 
 
 @rule("billing.timely_filing_risk", owner="billing", severity="warning",
-      when="an unsubmitted claim is within `filing_warning_days` days of the payer's filing limit (urgent once past)",
-      thresholds=("timely_filing_days", "filing_warning_days"))
+      when="an unsubmitted claim is within `filing_warning_days` days of the payer's filing limit (urgent from "
+           "`filing_urgent_days` days before, on the last day, and past it: then a write-off, never billed to the "
+           "client)",
+      thresholds=("timely_filing_days", "filing_warning_days", "filing_urgent_days"))
 def timely_filing_risk(ctx: RuleContext) -> Iterator[Finding]:
     for claim in ctx.live_claims:
         unsubmitted = claim.status == "draft" or (claim.status is None and claim.submitted_on is None)
         if not unsubmitted:
             continue
         t = ctx.t(claim.payer)
-        deadline = claim.date_of_service + timedelta(days=t.timely_filing_days)
-        if ctx.days_until(deadline) > t.filing_warning_days:
+        deadline = ctx.filing_deadline(claim)
+        left = ctx.days_until(deadline)
+        if left > t.filing_warning_days:
             continue
-        past = ctx.today > deadline
-        yield Finding("billing.timely_filing_risk", "urgent" if past else "warning", "billing",
+        if left < 0:
+            advice = f"missed {claim.payer}'s filing limit on {deadline:%Y-%m-%d}: {_write_off(claim.payer)}."
+        elif left == 0:
+            advice = f"today, {deadline:%Y-%m-%d}, is the last day to file with {claim.payer}: submit it today."
+        else:
+            advice = f"{claim.payer}'s filing limit is {deadline:%Y-%m-%d} ({left} days). Submit it now."
+        yield Finding("billing.timely_filing_risk", "urgent" if left <= t.filing_urgent_days else "warning", "billing",
                       f"Claim {claim.claim_id} ({claim.payer}, {claim.date_of_service:%Y-%m-%d}) is not submitted and "
-                      + (f"missed {claim.payer}'s filing limit on {deadline:%Y-%m-%d}: submit with any proof of "
-                         f"timely filing, or it will be denied with CARC 29, which cannot be appealed."
-                         if past else f"{claim.payer}'s filing limit is {deadline:%Y-%m-%d}. Submit it now."),
-                      refs=_refs(claim), due=deadline)
+                      f"{advice}",
+                      refs=_refs(claim), due=max(deadline, ctx.today) if left < 0 else deadline,
+                      details={"filing_limit": deadline.isoformat(), "days_left": left})
+
+
+@rule("billing.claim_rejected", owner="billing", severity="warning",
+      when="a rejected claim has not been corrected and resubmitted; due by the filing limit (urgent within "
+           "`filing_warning_days` of it)",
+      thresholds=("timely_filing_days", "filing_warning_days"))
+def claim_rejected(ctx: RuleContext) -> Iterator[Finding]:
+    for claim in ctx.practice.claims:
+        if claim.status != "rejected":
+            continue
+        t = ctx.t(claim.payer)
+        deadline = ctx.filing_deadline(claim)
+        left = ctx.days_until(deadline)
+        reason = f" ({claim.denial_code})" if claim.denial_code else ""
+        if left < 0:
+            advice = f"The filing limit passed on {deadline:%Y-%m-%d}: {_write_off(claim.payer)}."
+        else:
+            advice = (f"Correct what was rejected and resubmit; it has no remittance and the filing clock keeps "
+                      f"running: {claim.payer}'s limit is {deadline:%Y-%m-%d}"
+                      + (" (today)." if left == 0 else f" ({left} days)."))
+        yield Finding("billing.claim_rejected", "urgent" if left <= t.filing_warning_days else "warning", "billing",
+                      f"Claim {claim.claim_id} ({claim.payer}, {'+'.join(claim.cpt)}, {claim.date_of_service:%Y-%m-%d}) "
+                      f"was rejected{reason}: it was never filed. {advice}",
+                      refs=_refs(claim, ctx.appointment_of(claim)), due=max(deadline, ctx.today),
+                      details={"filing_limit": deadline.isoformat(), "days_left": left})
 
 
 @rule("billing.unpaid_followup", owner="billing", severity="warning",
@@ -334,44 +522,77 @@ def unpaid_followup(ctx: RuleContext) -> Iterator[Finding]:
                       f"{'appealed' if claim.status == 'appealed' else 'submitted'} on {sent:%Y-%m-%d} and is unpaid "
                       f"after {(ctx.today - sent).days} days, past the 30 days prompt-pay laws expect. Call "
                       f"{claim.payer} or check the portal: a claim the payer never received must be refiled before "
-                      f"the filing limit.",
+                      f"the filing limit ({ctx.filing_deadline(claim):%Y-%m-%d}).",
                       refs=_refs(claim), due=sent + timedelta(days=days + 1))
 
 
+def _denial_reasons(claim: Claim) -> list[tuple[str, str, str, str]]:
+    """(shown code, CARC number, meaning, fix) for each reason code on the claim."""
+    reasons = []
+    for part in (claim.denial_code or "").replace(",", ";").split(";"):
+        parsed = codes.split_carc(part) if part.strip() else None
+        if parsed:
+            meaning, fix = codes.CARC_MEANINGS.get(parsed[1], ("see the remittance advice", "Read the ERA."))
+            reasons.append((f"{(parsed[0] + '-') if parsed[0] else ''}{parsed[1]}", parsed[1], meaning, fix))
+    return reasons
+
+
 @rule("billing.denial_open", owner="billing", severity="warning",
-      when="a denied claim is not appealed, corrected or written off; carries the CARC meaning and the records "
-           "an appeal needs")
+      when="a denied claim is not appealed, corrected or written off; carries the CARC meaning and the records an "
+           "appeal needs; due by the earlier of the appeal window (`appeal_days` from denied_on) and, for a "
+           "correctable denial, the filing limit",
+      thresholds=("appeal_days", "timely_filing_days", "filing_warning_days"))
 def denial_open(ctx: RuleContext) -> Iterator[Finding]:
     for claim in ctx.practice.claims:
         if claim.status != "denied":
             continue
+        t = ctx.t(claim.payer)
         appt = ctx.appointment_of(claim)
-        reasons = []
-        for part in (claim.denial_code or "").replace(",", ";").split(";"):
-            parsed = codes.split_carc(part) if part.strip() else None
-            if parsed:
-                meaning, fix = codes.CARC_MEANINGS.get(parsed[1], ("see the remittance advice", "Read the ERA."))
-                reasons.append((f"{(parsed[0] + '-') if parsed[0] else ''}{parsed[1]}", meaning, fix))
+        reasons = _denial_reasons(claim)
+        carcs = {number for _, number, _, _ in reasons}
         panel = ctx.panel_status(claim.provider, claim.payer, claim.date_of_service) \
             if ctx.practice.keeps("credentialing") else None
         auth = None
         if appt is not None:
             auth = next((a for a, sessions in ctx.sessions_by_authorization.items()
                          if any(s.appointment_id == appt.appointment_id for s in sessions)), None)
-        said = "; ".join(f"{code}: {meaning}. {fix}" for code, meaning, fix in reasons) or \
-            "no reason code recorded: get it from the remittance advice."
+        fixes = []
+        for shown, number, meaning, fix in reasons:
+            if number == "197" and auth:
+                fix = f"Appeal with authorization {auth}, which was on file for this session."
+            fixes.append(f"{shown}: {meaning}. {fix}")
+        said = "; ".join(fixes) or "no reason code recorded: get it from the remittance advice."
+        deadlines = []
+        appeal_by = claim.denied_on + timedelta(days=t.appeal_days) if claim.denied_on else None
+        if appeal_by and not carcs & codes.NOT_APPEALABLE_CARCS:
+            deadlines.append((appeal_by, f"the appeal window closes on {appeal_by:%Y-%m-%d}"))
+        if carcs & codes.CORRECTABLE_CARCS:
+            limit = ctx.filing_deadline(claim)
+            deadlines.append((limit, f"a corrected claim must reach {claim.payer} by the filing limit, "
+                                     f"{limit:%Y-%m-%d}"))
+        deadlines.sort()
+        if carcs & codes.NOT_APPEALABLE_CARCS:
+            due, when = ctx.today + timedelta(days=7), "No appeal: adjust it off."
+        elif deadlines:
+            due, when = deadlines[0][0], f"Act by {deadlines[0][0]:%Y-%m-%d}: {deadlines[0][1]}."
+        else:
+            due, when = ctx.today + timedelta(days=7), "No denial date recorded: record denied_on so the appeal window is known."
         records = [f"session {appt.appointment_id} ({appt.status}, {ctx.minutes_of(appt) or '?'} min)" if appt else
                    "no matching session", f"authorization {auth}" if auth else "no authorization",
                    f"{claim.provider} was {panel.replace('_', ' ')} with {claim.payer} on that date" if panel else None]
         refs = _refs(claim, appt)
         if auth:
             refs["authorization"] = auth
-        yield Finding("billing.denial_open", "warning", "billing",
+        left = ctx.days_until(due)
+        yield Finding("billing.denial_open", "urgent" if left <= t.filing_warning_days and not
+                      carcs & codes.NOT_APPEALABLE_CARCS else "warning", "billing",
                       f"Claim {claim.claim_id} ({claim.payer}, {'+'.join(claim.cpt)}, {claim.date_of_service:%Y-%m-%d}) "
-                      f"was denied. {said} Records: {'; '.join(r for r in records if r)}.",
-                      refs=refs, due=ctx.today + timedelta(days=7),
-                      details={"carc": [code for code, _, _ in reasons], "panel_status": panel,
-                               "authorization": auth, "appointment": appt.appointment_id if appt else None})
+                      f"was denied{f' on {claim.denied_on:%Y-%m-%d}' if claim.denied_on else ''}. {said} {when} "
+                      f"Records: {'; '.join(r for r in records if r)}.",
+                      refs=refs, due=max(due, ctx.today) if left < 0 else due,
+                      details={"carc": [shown for shown, _, _, _ in reasons], "panel_status": panel,
+                               "authorization": auth, "appointment": appt.appointment_id if appt else None,
+                               "appeal_by": appeal_by.isoformat() if appeal_by else None})
 
 
 @rule("billing.balance_due", owner="va", severity="warning",
@@ -392,7 +613,8 @@ def balance_due(ctx: RuleContext) -> Iterator[Finding]:
 
 
 @rule("billing.gfe_missing", owner="va", severity="warning",
-      when="a self-pay client has an upcoming appointment and no Good Faith Estimate on file before it")
+      when="a self-pay client has an upcoming appointment and no Good Faith Estimate on file before it, or the one "
+           "on file is more than 12 months older than the appointment")
 def gfe_missing(ctx: RuleContext) -> Iterator[Finding]:
     if not ctx.practice.keeps("clients", "good_faith_estimate"):
         return
@@ -401,16 +623,22 @@ def gfe_missing(ctx: RuleContext) -> Iterator[Finding]:
         client = ctx.clients.get(appt.client_id)
         if client is None or appt.client_id in seen or not ctx.is_upcoming(appt) or ctx.is_insured(appt):
             continue
-        payer = ctx.payer_of(appt)
-        if payer is None:
+        if ctx.payer_of(appt) is None:
             continue
         seen.add(appt.client_id)
         on_file = client.good_faith_estimate
-        if on_file is True or (isinstance(on_file, date) and on_file <= appt.date):
+        if on_file is True or isinstance(on_file, NotApplicable):
             continue
+        if isinstance(on_file, date) and on_file <= appt.date:
+            if (appt.date - on_file).days <= GFE_VALID_DAYS:
+                continue
+            why = (f"the Good Faith Estimate on file is from {on_file:%Y-%m-%d}, more than 12 months before it; a "
+                   f"GFE for recurring services covers at most 12 months, so a new one is due")
+        else:
+            why = "no Good Faith Estimate on file"
         yield Finding("billing.gfe_missing", "warning", "va",
                       f"Self-pay client {client.client_id} is booked on {appt.date:%Y-%m-%d} ({appt.appointment_id}) "
-                      f"with no Good Faith Estimate on file. The No Surprises Act requires one before the service "
-                      f"(within 1 business day of scheduling when it is 3-9 business days away).",
+                      f"with {why}. The No Surprises Act requires one before the service (within 1 business day of "
+                      f"scheduling when it is 3-9 business days away, within 3 when 10 or more).",
                       refs={"client": client.client_id, "appointment": appt.appointment_id},
                       due=max(ctx.today, appt.date - timedelta(days=1)))

@@ -43,7 +43,9 @@ CARC_MEANINGS = {
            "Ask the client for other coverage and bill the primary payer first."),
     "27": ("Expenses incurred after coverage terminated",
            "Verify eligibility; bill the new payer or the client."),
-    "29": ("The time limit for filing has expired", "Cannot be appealed: write off unless proof of timely filing exists."),
+    "29": ("The time limit for filing has expired",
+           "It cannot be appealed: write it off as a contractual adjustment and never bill the client (only proof "
+           "of timely filing, such as a clearinghouse acceptance report, reopens it)."),
     "45": ("Charge exceeds fee schedule/maximum allowable", "Adjust off the contractual amount; no appeal."),
     "50": ("Not deemed a medical necessity by the payer",
            "Appeal with the treatment plan and progress notes."),
@@ -60,6 +62,30 @@ CARC_MEANINGS = {
             "Request a retro-authorization if the payer allows it, then appeal."),
     "198": ("Precertification/authorization exceeded", "Request more sessions on the authorization, then appeal."),
 }
+
+
+INTAKE_CODES = frozenset({"90791", "90792"})
+INTAKE_EXCLUDES = frozenset({*PSYCHOTHERAPY_CODES, *EM_ADDON_CODES, CRISIS_CODE, *FAMILY_CODES})
+"""Codes a diagnostic evaluation may not share a date with, for one client and provider (NCCI)."""
+COMPLEXITY_ADDON = "90785"
+COMPLEXITY_EXCLUDES = frozenset({CRISIS_CODE, CRISIS_ADDON})
+TELEHEALTH_MODIFIERS = frozenset({"95", "93", "GT", "FQ"})
+CORRECTABLE_CARCS = frozenset({"4", "5", "11", "16", "22", "109"})
+"""Denials fixed by a corrected claim, which must reach the payer within the filing limit."""
+NOT_APPEALABLE_CARCS = frozenset({"29", "45"})
+
+
+def code_pair_conflicts(billed: set[str]) -> dict[str, list[str]]:
+    """Code to remove -> the codes it may not be billed beside, for one client and date. The fix
+    is always to remove a code, never to bill a longer one."""
+    conflicts: dict[str, list[str]] = {}
+    for intake in sorted(INTAKE_CODES & billed):
+        for code in sorted(INTAKE_EXCLUDES & billed):
+            conflicts.setdefault(code, []).append(intake)
+    if COMPLEXITY_ADDON in billed:
+        for code in sorted(COMPLEXITY_EXCLUDES & billed):
+            conflicts.setdefault(COMPLEXITY_ADDON, []).append(code)
+    return conflicts
 
 
 def normalise_pos(value: str | None) -> str | None:

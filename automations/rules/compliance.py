@@ -3,8 +3,10 @@ except client paperwork, which is the VA's."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Iterator
 
+from ..trackers.records import Appointment, Client
 from .catalogue import declare, rule
 from .context import RuleContext
 from .findings import Finding
@@ -13,7 +15,12 @@ INACTIVE = {"terminated", "revoked", "inactive", "closed", "expired", "replaced"
             "former", "archived", "ended"}
 
 declare("compliance.message_blocked", owner="va", severity="warning",
-        when="a message carrying PHI had no secure channel and was not sent (raised by the message jobs)")
+        when="a message carrying PHI had no secure channel and was not sent (raised by the message jobs); says why: "
+             "no certificate, or the one on file is expired, not yet valid or for another address")
+declare("compliance.message_failed", owner="va", severity="warning",
+        when="a message could not be delivered: refused permanently, or failing for 24 hours (raised by the message "
+             "jobs)")
+TELEHEALTH = frozenset({"video", "phone"})
 
 
 def _active(status: str | None) -> bool:
@@ -72,3 +79,76 @@ def privacy_notice_missing(ctx: RuleContext) -> Iterator[Finding]:
                       due=ctx.first_appointment[client.client_id].date
                       if client.client_id in ctx.first_appointment and ctx.is_upcoming(ctx.first_appointment[client.client_id])
                       else ctx.today)
+
+
+def _sessions_by_client(ctx: RuleContext) -> dict[str, list[Appointment]]:
+    """Each active client's live sessions (booked or held), in date order."""
+    sessions: dict[str, list[Appointment]] = {}
+    for appt in sorted(ctx.live_appointments, key=lambda a: (a.date, a.time)):
+        client = ctx.clients.get(appt.client_id)
+        if client is not None and _active(client.status):
+            sessions.setdefault(appt.client_id, []).append(appt)
+    return sessions
+
+
+def _due(ctx: RuleContext, sessions: list[Appointment]) -> date:
+    """Before the next session, or now when every one of them is past."""
+    ahead = [a.date for a in sessions if a.date >= ctx.today]
+    return ahead[0] if ahead else ctx.today
+
+
+@rule("compliance.consent_missing", owner="va", severity="warning",
+      when="a client with a session booked or held has no consent to treatment on file, or no telehealth consent "
+           "for a video or phone session (quiet where the sheet has no such column)")
+def consent_missing(ctx: RuleContext) -> Iterator[Finding]:
+    treatment = ctx.practice.keeps("clients", "consent_to_treat")
+    telehealth = ctx.practice.keeps("clients", "telehealth_consent")
+    for client_id, sessions in _sessions_by_client(ctx).items():
+        client = ctx.clients[client_id]
+        first = sessions[0]
+        if treatment and not client.consent_to_treat:
+            yield Finding("compliance.consent_missing", "urgent" if first.date <= ctx.today else "warning", "va",
+                          f"Client {client_id} has no informed consent to treatment on file"
+                          f"{' and has already been seen' if first.date < ctx.today else ''} (first session "
+                          f"{first.appointment_id}, {first.date:%Y-%m-%d}). Have it signed before the next session.",
+                          refs={"client": client_id, "appointment": first.appointment_id}, key="treatment",
+                          due=_due(ctx, sessions))
+        remote = [a for a in sessions if a.modality in TELEHEALTH]
+        if telehealth and remote and not client.telehealth_consent:
+            yield Finding("compliance.consent_missing", "warning", "va",
+                          f"Client {client_id} has {len(remote)} video or phone session(s) (first "
+                          f"{remote[0].appointment_id}, {remote[0].date:%Y-%m-%d}) and no telehealth consent on "
+                          f"file; most states require it. Have it signed before the next remote session.",
+                          refs={"client": client_id, "appointment": remote[0].appointment_id}, key="telehealth",
+                          due=_due(ctx, remote))
+
+
+def age_on(born: date, day: date) -> int:
+    """Whole years of age on a date (a birthday on 29 February counts on 1 March in other years)."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def _minor_sessions(client: Client, sessions: list[Appointment], age_of_consent: int) -> list[Appointment]:
+    born = client.date_of_birth
+    return [a for a in sessions if born is not None and age_on(born, a.date) < age_of_consent]
+
+
+@rule("compliance.minor_consent_missing", owner="va", severity="warning",
+      when="a client under `[practice] age_of_consent` (default 18) on a session's date has no guardian consent on "
+           "file (quiet where the sheet has no date of birth or guardian consent column)")
+def minor_consent_missing(ctx: RuleContext) -> Iterator[Finding]:
+    if not (ctx.practice.keeps("clients", "date_of_birth") and ctx.practice.keeps("clients", "guardian_consent")):
+        return
+    age = ctx.thresholds.age_of_consent
+    for client_id, sessions in _sessions_by_client(ctx).items():
+        client = ctx.clients[client_id]
+        minor = _minor_sessions(client, sessions, age)
+        if not minor or client.guardian_consent:
+            continue
+        first = minor[0]
+        yield Finding("compliance.minor_consent_missing", "urgent" if first.date <= ctx.today else "warning", "va",
+                      f"Client {client_id} is under {age} (the age of consent for outpatient care here) on "
+                      f"{first.date:%Y-%m-%d} ({first.appointment_id}) and has no parent's or guardian's consent on "
+                      f"file. Have a parent or guardian sign before the next session.",
+                      refs={"client": client_id, "appointment": first.appointment_id}, due=_due(ctx, minor),
+                      details={"sessions_as_minor": len(minor)})

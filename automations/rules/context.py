@@ -127,6 +127,29 @@ class RuleContext:
         return index
 
     @cached_property
+    def same_day_claims(self) -> dict[tuple, list[Claim]]:
+        """(client, provider key, date of service) -> the live claims billed for that visit."""
+        index: dict[tuple, list[Claim]] = defaultdict(list)
+        for claim in self.live_claims:
+            index[(claim.client_id, person_key(claim.provider), claim.date_of_service)].append(claim)
+        return index
+
+    @cached_property
+    def code_pair_claims(self) -> frozenset[str]:
+        """Claims caught in a code-pair conflict: the time rules leave their codes alone, since the
+        fix is to remove a code, never to bill a longer one."""
+        from .codes import code_pair_conflicts
+
+        caught: set[str] = set()
+        for claims in self.same_day_claims.values():
+            if code_pair_conflicts({code for claim in claims for code in claim.cpt}):
+                caught.update(claim.claim_id for claim in claims)
+        return frozenset(caught)
+
+    def filing_deadline(self, claim: Claim) -> date:
+        return claim.date_of_service + timedelta(days=self.t(claim.payer).timely_filing_days)
+
+    @cached_property
     def typical_fee(self) -> dict[str, Decimal]:
         """CPT -> the practice's (lower) median billed amount: the estimate for a session not yet billed."""
         amounts: dict[str, list[Decimal]] = defaultdict(list)

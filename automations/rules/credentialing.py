@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Iterator
 
+from ..trackers.records import is_pre_licensed
 from ..trackers.values import is_self_pay, person_key
 from .catalogue import rule
 from .context import RuleContext
@@ -53,29 +54,39 @@ def recredentialing_due(ctx: RuleContext) -> Iterator[Finding]:
                       refs={"provider": row.provider, "payer": row.payer}, due=row.recredential_due)
 
 
-def _expiring(ctx: RuleContext, rule_id: str, what: str, column: str, warn: int, urgent: int | None) -> Iterator[Finding]:
+def _expiring(ctx: RuleContext, rule_id: str, what: str, column: str, warn: int, urgent: int | None,
+              booked_after: bool = False) -> Iterator[Finding]:
     for provider in ctx.practice.providers:
         expires = getattr(provider, column)
         if expires is None or ctx.days_until(expires) > warn:
             continue
         left = ctx.days_until(expires)
-        severity = "urgent" if left < 0 or (urgent is not None and left <= urgent) else "warning"
+        booked = sorted((a for a in ctx.live_appointments
+                         if person_key(a.provider) == person_key(provider.provider) and a.date >= expires
+                         and a.date >= ctx.today and a.status != "completed"),
+                        key=lambda a: (a.date, a.time)) if booked_after else []
+        severity = "urgent" if left < 0 or booked or (urgent is not None and left <= urgent) else "warning"
         state = f"expired on {expires:%Y-%m-%d}" if left < 0 else f"expires on {expires:%Y-%m-%d} ({left} days)"
+        sessions = (f" {len(booked)} session(s) are booked on or after that date: "
+                    f"{', '.join(f'{a.appointment_id} ({a.date:%m/%d})' for a in booked[:20])}"
+                    f"{' ...' if len(booked) > 20 else ''}; move them or renew first." if booked else "")
         yield Finding(rule_id, severity, "va",
-                      f"{provider.provider}'s {what} {state}. "
+                      f"{provider.provider}'s {what} {state}.{sessions} "
                       + ("Sessions after it cannot be billed: renew it and send the new copy to every payer."
                          if what == "license" else "Payer contracts require active cover: renew the policy and "
                                                    "file the new certificate."),
-                      refs={"provider": provider.provider}, due=expires)
+                      refs={"provider": provider.provider}, due=min([expires, *(a.date for a in booked)]),
+                      details={"booked_after_expiry": [a.appointment_id for a in booked]} if booked else {})
 
 
 @rule("credentialing.license_expiring", owner="va", severity="warning",
-      when="a provider's license expires within `license_warning_days` days (urgent within `license_urgent_days`)",
+      when="a provider's license expires within `license_warning_days` days (urgent within `license_urgent_days`, "
+           "or when sessions are booked on or after the expiry date, which it lists)",
       thresholds=("license_warning_days", "license_urgent_days"))
 def license_expiring(ctx: RuleContext) -> Iterator[Finding]:
     t = ctx.thresholds
     yield from _expiring(ctx, "credentialing.license_expiring", "license", "license_expires",
-                         t.license_warning_days, t.license_urgent_days)
+                         t.license_warning_days, t.license_urgent_days, booked_after=True)
 
 
 @rule("credentialing.malpractice_expiring", owner="va", severity="warning",
@@ -102,24 +113,40 @@ def application_followup(ctx: RuleContext) -> Iterator[Finding]:
                       refs={"provider": row.provider, "payer": row.payer}, due=last + timedelta(days=days))
 
 
+def billing_clinician(ctx: RuleContext, provider_name: str, payer: str) -> str:
+    """Whose panel a session is billed under: a pre-licensed clinician's sessions go under the
+    supervisor where the payer does not credential associates."""
+    provider = ctx.providers.get(person_key(provider_name))
+    if (provider is not None and is_pre_licensed(provider.license_type) and provider.supervisor
+            and not ctx.t(payer).credentials_associates):
+        return provider.supervisor
+    return provider_name
+
+
 @rule("credentialing.not_in_network_for_session", owner="owner", severity="urgent",
       when="a provider sees a client of a payer with whom the provider is not in_network on that date, past or "
-           "future; lists every affected appointment and the revenue at risk")
+           "future; lists every affected appointment and the revenue at risk. Never for self-pay clients, never for a "
+           "provider name that matches no provider (data.unknown_reference); an associate's sessions are judged by "
+           "the supervisor's panel where the payer does not credential associates")
 def not_in_network_for_session(ctx: RuleContext) -> Iterator[Finding]:
     if not ctx.practice.keeps("credentialing"):
         return
+    check_names = ctx.practice.keeps("providers")
     affected: dict[tuple[str, str], list] = defaultdict(list)
     names: dict[tuple[str, str], tuple[str, str]] = {}
     for appt in ctx.live_appointments:
         payer = ctx.payer_of(appt)
         if not payer or is_self_pay(payer):
             continue
-        status = ctx.panel_status(appt.provider, payer, appt.date)
+        if check_names and person_key(appt.provider) not in ctx.providers:
+            continue
+        billed_as = billing_clinician(ctx, appt.provider, payer)
+        status = ctx.panel_status(billed_as, payer, appt.date)
         if status == "in_network":
             continue
-        key = (person_key(appt.provider), ctx.thresholds.payer_key(payer))
+        key = (person_key(billed_as), ctx.thresholds.payer_key(payer))
         affected[key].append((appt, status))
-        names.setdefault(key, (appt.provider, payer))
+        names.setdefault(key, (billed_as, payer))
     for key, rows in affected.items():
         provider, payer = names[key]
         rows.sort(key=lambda r: (r[0].date, r[0].time))
@@ -137,12 +164,54 @@ def not_in_network_for_session(ctx: RuleContext) -> Iterator[Finding]:
         past = [a for a, _ in rows if a.date < ctx.today]
         ahead = [a for a, _ in rows if a.date >= ctx.today]
         listing = ", ".join(f"{a.appointment_id} ({a.date:%m/%d})" for a, _ in rows)
+        if "medicare" in payer.lower() and "not enrolled" in statuses:
+            settle = ("Enroll in Medicare through PECOS (form CMS-855I, and CMS-855R to reassign payment to the "
+                      "practice) now: Medicare lets a newly enrolled clinician bill back 30 days before the "
+                      "effective date, no further.")
+        else:
+            settle = "Most payers do not pay for a lapse retroactively (CARC 185): settle the panel."
         yield Finding("credentialing.not_in_network_for_session", "urgent", "owner",
                       f"{provider} is {' / '.join(statuses)} with {payer} but has {len(rows)} session(s) with its "
                       f"clients ({len(past)} past, {len(ahead)} ahead): {listing}. About ${at_risk:,.2f}"
-                      f"{' (partly estimated)' if estimated else ''} is at risk: most payers do not pay for a lapse "
-                      f"retroactively (CARC 185). Reassign or reschedule the sessions ahead, and settle the panel.",
+                      f"{' (partly estimated)' if estimated else ''} is at risk. Reassign or reschedule the sessions "
+                      f"ahead. {settle}",
                       refs={"provider": provider, "payer": payer},
                       due=ahead[0].date if ahead else ctx.today,
                       details={"appointments": [a.appointment_id for a, _ in rows], "revenue_at_risk": str(at_risk),
                                "estimated": estimated})
+
+
+@rule("credentialing.associate_billing", owner="va", severity="warning",
+      when="a pre-licensed clinician's (license_type LPC-A, LMSW, LMFT-A, associate, intern) session is billed under "
+           "their own name to a payer that does not credential associates (`credentials_associates`), or they have no "
+           "supervisor on file", thresholds=("credentials_associates",))
+def associate_billing(ctx: RuleContext) -> Iterator[Finding]:
+    if not ctx.practice.keeps("providers", "license_type"):
+        return
+    associates = {person_key(p.provider): p for p in ctx.practice.providers if is_pre_licensed(p.license_type)}
+    for provider in associates.values():
+        if not (provider.supervisor or "").strip():
+            yield Finding("credentialing.associate_billing", "urgent", "va",
+                          f"{provider.provider} is pre-licensed ({provider.license_type}) and has no supervisor on "
+                          f"file. Associates practise under a named supervisor: record the supervisor before any "
+                          f"more sessions are billed.",
+                          refs={"provider": provider.provider}, key="supervisor", due=ctx.today)
+    billed: dict[tuple[str, str], list] = defaultdict(list)
+    for claim in ctx.live_claims:
+        provider = associates.get(person_key(claim.provider))
+        if provider is None or is_self_pay(claim.payer) or ctx.t(claim.payer).credentials_associates:
+            continue
+        billed[(person_key(claim.provider), ctx.thresholds.payer_key(claim.payer))].append(claim)
+    for (key, _), claims in billed.items():
+        provider = associates[key]
+        claims.sort(key=lambda c: (c.date_of_service, c.claim_id))
+        payer = claims[0].payer
+        under = f"under the supervisor, {provider.supervisor}," if provider.supervisor else "under the supervisor"
+        yield Finding("credentialing.associate_billing", "warning", "va",
+                      f"{len(claims)} claim(s) to {payer} bill {provider.provider} ({provider.license_type}, "
+                      f"pre-licensed) as the rendering clinician: {', '.join(c.claim_id for c in claims[:20])}"
+                      f"{' ...' if len(claims) > 20 else ''}. {payer} does not credential associates: bill {under} "
+                      f"where {payer} allows it, or not to {payer} at all; correct the claims not yet paid.",
+                      refs={"provider": provider.provider, "payer": payer}, key="billing",
+                      due=ctx.today + timedelta(days=1),
+                      details={"claims": [c.claim_id for c in claims]})

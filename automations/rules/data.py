@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections import defaultdict
 from datetime import date
 from typing import Iterable, Iterator
@@ -23,10 +24,15 @@ declare("data.formula_error", owner="va", severity="warning",
 def cell_findings(issues: Iterable[CellError], today: date) -> list[Finding]:
     """The reader's cell problems as findings, so they reach the VA's work queue too. Due today:
     a row that cannot be read hides whatever else is wrong with it."""
-    return [Finding(rule=issue.rule, severity="warning", owner="va",
-                    message=f"{issue}. Correct the cell in the tracker.",
-                    refs={"sheet_row": f"{issue.file}:{issue.sheet}:{issue.row}"}, key=issue.column, due=today)
-            for issue in issues]
+    findings = []
+    for issue in issues:
+        refs = {"sheet_row": f"{issue.file}:{issue.sheet}:{issue.row}"}
+        if issue.record is not None:
+            refs = {issue.record[0]: issue.record[1], **refs}
+        findings.append(Finding(rule=issue.rule, severity="warning", owner="va",
+                                message=f"{issue}. Correct the cell in the tracker.", refs=refs,
+                                key=issue.field if issue.record is not None else issue.column, due=today))
+    return findings
 
 
 _ID_KINDS = {"clients": ("client", "client_id"), "providers": ("provider", "provider"),
@@ -67,9 +73,14 @@ def unknown_reference(ctx: RuleContext) -> Iterator[Finding]:
         if value is None or tracker not in present or (person_key(value) if folded else value) in known:
             return
         where = f" ({record.source})" if record.source else ""
+        hint = ""
+        if folded:
+            names = {person_key(p.provider): p.provider for p in ctx.practice.providers}
+            guess = difflib.get_close_matches(person_key(value), list(names), n=1, cutoff=0.75)
+            hint = f" (did you mean {names[guess[0]]!r}?)" if guess else ""
         yield Finding("data.unknown_reference", "warning", "va",
-                      f"{kind.capitalize()} {record_id}{where}: {column} {value!r} is not in the {tracker} tracker. "
-                      f"Fix the id, or add the missing row to {tracker}.",
+                      f"{kind.capitalize()} {record_id}{where}: {column} {value!r} is not in the {tracker} "
+                      f"tracker{hint}. Fix the {'name' if folded else 'id'}, or add the missing row to {tracker}.",
                       refs={kind: record_id}, key=column)
 
     for a in ctx.practice.appointments:

@@ -31,8 +31,13 @@ class Finding:
 
     @property
     def id(self) -> str:
-        """Stable across runs: the rule and the records it rests on, never the wording or the date."""
-        identity = json.dumps([self.rule, sorted(self.refs.items()), self.key], separators=(",", ":"))
+        """Stable across runs: the rule and the records it rests on, never the wording or the date.
+        Where a finding names a record, the row it sits on is not part of its identity, so sorting
+        or inserting rows, or reading the same tracker from Google Sheets, keeps it."""
+        refs = self.refs
+        if "sheet_row" in refs and len(refs) > 1:
+            refs = {kind: ref for kind, ref in refs.items() if kind != "sheet_row"}
+        identity = json.dumps([self.rule, sorted(refs.items()), self.key], separators=(",", ":"))
         return "f-" + hashlib.sha256(identity.encode()).hexdigest()[:10]
 
     def to_dict(self) -> dict:

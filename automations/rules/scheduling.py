@@ -199,7 +199,7 @@ def waitlist_match(ctx: RuleContext) -> Iterator[Finding]:
         for key, provider in ctx.providers.items():
             if prospect.preferred_provider and person_key(prospect.preferred_provider) != key:
                 continue
-            if not provider.accepting_new:
+            if provider.accepting_new is not True:
                 continue
             if provider.weekly_capacity is not None and booked[key] >= provider.weekly_capacity:
                 continue

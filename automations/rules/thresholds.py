@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 
 
-def _t(default, doc: str):
-    return field(default=default, metadata={"doc": doc})
+def _t(default, doc: str, type_: object = None):
+    """A threshold: its default from DOMAIN.md, what it means, and (where it is not the default's
+    type) what the config may give."""
+    return field(default=default, metadata={"doc": doc, "type": type_ or type(default)})
 
 
 @dataclass(frozen=True)
@@ -19,11 +21,18 @@ class Thresholds:
     unbilled_after_days: int = _t(3, "days after a completed session before a missing claim is reported")
     timely_filing_days: int = _t(90, "days from the date of service to the payer's filing limit")
     filing_warning_days: int = _t(14, "days before the filing limit at which an unsubmitted claim is at risk")
+    filing_urgent_days: int = _t(3, "days before the filing limit from which an unsubmitted claim is urgent")
+    appeal_days: int = _t(180, "days from the denial date in which the payer accepts an appeal (Medicare: 120)")
+    overpayment_refund_days: int = _t(0, "days in which an identified overpayment must be returned (0: no "
+                                         "statutory window; Medicare and Medicaid are always 60)")
     unpaid_after_days: int = _t(30, "days after submission before an unpaid claim needs a follow-up")
     balance_after_days: int = _t(30, "days a client balance may stand before a notice")
-    telehealth_pos: str = _t("10", "place of service the payer wants for video and phone sessions")
-    telehealth_modifier: str = _t("95", "modifier the payer wants on video sessions (empty: none)")
-    audio_modifier: str = _t("93", "modifier the payer wants on audio-only sessions (empty: none)")
+    telehealth_pos: str | tuple[str, ...] = _t(("02", "10"), "place(s) of service the payer accepts for video and "
+                                                          "phone sessions, one code or a list (\"\": none; bill "
+                                                          "the office POS)", str | list[str])
+    telehealth_modifier: str = _t("", "modifier the payer wants on video sessions, e.g. 95 or GT (empty: none, as "
+                                      "Medicare professional claims since 2024)")
+    audio_modifier: str = _t("", "modifier the payer wants on audio-only sessions, e.g. 93 (empty: none)")
     office_pos: str = _t("11", "place of service for in-person sessions")
     psychotherapy_min_minutes: int = _t(16, "fewest minutes billable as 90832")
     code_90834_min_minutes: int = _t(38, "fewest minutes for 90834/90836")
@@ -40,6 +49,8 @@ class Thresholds:
     reminder_hours: int = _t(48, "hours before an appointment in which its reminder is due")
     waitlist_stale_days: int = _t(14, "days a waitlisted prospect may go without contact")
     # credentialing
+    credentials_associates: bool = _t(False, "whether the payer credentials pre-licensed clinicians to bill "
+                                             "under their own name")
     caqh_attestation_days: int = _t(120, "days between CAQH attestations (180 in Illinois)")
     caqh_warning_days: int = _t(15, "days before the CAQH attestation falls due at which to warn")
     recredential_warning_days: int = _t(60, "days before recredential_due at which to warn")
@@ -56,6 +67,8 @@ class Thresholds:
     # compliance
     baa_warning_days: int = _t(60, "days before a BAA expires at which to warn")
     roi_warning_days: int = _t(30, "days before a release of information expires at which to warn")
+    age_of_consent: int = 18
+    """From ``[practice] age_of_consent``: a state's fact, not a payer's, so not a [rules] key."""
     payer_overrides: dict = field(default_factory=dict, compare=False, repr=False)
     payer_aliases: dict = field(default_factory=dict, compare=False, repr=False)
     """Folded alias -> folded canonical payer name, from the config's ``aliases`` lists."""
@@ -75,6 +88,15 @@ class Thresholds:
 
         override = self.payer_overrides.get(fold(payer)) or self.payer_overrides.get(self.payer_key(payer))
         return replace(self, **override) if override else self
+
+
+    def telehealth_places(self) -> tuple[str, ...]:
+        """The POS codes the payer accepts for telehealth; the office POS where it wants none."""
+        from .codes import normalise_pos
+
+        wanted = (self.telehealth_pos,) if isinstance(self.telehealth_pos, str) else tuple(self.telehealth_pos)
+        places = tuple(p for p in (normalise_pos(w) for w in wanted) if p)
+        return places or (self.office_pos,)
 
 
 def threshold_fields() -> list:

@@ -15,7 +15,7 @@ from typing import Callable, Iterator
 
 from ..errors import CellError, TrackerUnavailable
 from . import values
-from .records import TRACKERS, ColumnSpec, RowRef, columns_of
+from .records import ID_COLUMN, RECORD_KIND, TRACKERS, ColumnSpec, RowRef, columns_of
 
 HEADER_SEARCH_ROWS = 10
 _NOTE_WORDS = {"total", "totals", "subtotal", "note", "notes", "nb", "key", "legend", "updated"}
@@ -122,15 +122,24 @@ def read_sheet(tracker: str, rows: Iterator[tuple[int, tuple]], *, file: str, sh
         if _is_note_row(raw, required, row_cells):
             continue
         parsed, issues, usable = _parse_row(raw, mapping, result.columns, file=file, sheet=sheet,
-                                            row=row_number)
+                                            row=row_number, record=_record_of(tracker, raw))
         result.issues.extend(issues)
         if usable:
             result.records.append(record_type(**parsed, source=RowRef(file, sheet, row_number)))
     return result
 
 
+def _record_of(tracker: str, raw: dict[str, object]) -> tuple[str, str] | None:
+    """(kind, id) of the row's record, when it has a readable id."""
+    column = ID_COLUMN.get(tracker)
+    value = raw.get(column) if column else None
+    if column is None or values.is_blank(value) or values.is_excel_error(value):
+        return None
+    return RECORD_KIND[tracker], values.parse_text(value)
+
+
 def _parse_row(raw: dict[str, object], mapping: dict[int, ColumnSpec], headers: dict[str, str], *,
-               file: str, sheet: str, row: int):
+               file: str, sheet: str, row: int, record: tuple[str, str] | None = None):
     parsed: dict[str, object] = {}
     issues: list[CellError] = []
     usable = True
@@ -140,13 +149,13 @@ def _parse_row(raw: dict[str, object], mapping: dict[int, ColumnSpec], headers: 
         if values.is_excel_error(value):
             issues.append(CellError(file, sheet, row, header, value,
                                     "is a formula error: fix the formula or type the value",
-                                    rule="data.formula_error"))
+                                    rule="data.formula_error", record=record, field=spec.name))
             usable = usable and not spec.required
             continue
         if values.is_blank(value):
             if spec.required:
                 issues.append(CellError(file, sheet, row, header, None, "is empty but required",
-                                        rule="data.missing_required"))
+                                        rule="data.missing_required", record=record, field=spec.name))
                 usable = False
             continue
         try:
@@ -155,7 +164,8 @@ def _parse_row(raw: dict[str, object], mapping: dict[int, ColumnSpec], headers: 
             else:
                 parsed[spec.name] = PARSERS[spec.kind](value)
         except ValueError as why:
-            issues.append(CellError(file, sheet, row, header, _shown(value), str(why)))
+            issues.append(CellError(file, sheet, row, header, _shown(value), str(why), record=record,
+                                    field=spec.name))
             usable = usable and not spec.required
     return parsed, issues, usable
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, fields
 from datetime import date, time
 from decimal import Decimal
 
+from .values import YesNo
+
 Kind = str  # text | date | time | minutes | money | count | yes_no | on_file | enum | codes
 
 
@@ -37,7 +39,7 @@ def column(kind: Kind = "text", *, required: bool = False, aliases: tuple[str, .
 APPOINTMENT_STATUSES = ("scheduled", "confirmed", "completed", "no_show", "late_cancel", "cancelled")
 LIVE_STATUSES = frozenset({"scheduled", "confirmed", "completed"})
 UPCOMING_STATUSES = frozenset({"scheduled", "confirmed"})
-CLAIM_STATUSES = ("draft", "submitted", "paid", "partial", "denied", "appealed", "written_off", "void")
+CLAIM_STATUSES = ("draft", "submitted", "rejected", "paid", "partial", "denied", "appealed", "written_off", "void")
 SERVICES = ("intake", "individual", "family", "family_without_client", "group", "crisis")
 MODALITIES = ("in_person", "video", "phone")
 CONSENTS = ("encrypted", "plain_ok", "none")
@@ -49,8 +51,12 @@ _STATUS_SYNONYMS = {"canceled": "cancelled", "cancel": "cancelled", "rescheduled
                     "clientcancelled": "cancelled", "clientcanceled": "cancelled",
                     "providercancelled": "cancelled", "providercanceled": "cancelled",
                     "noshow": "no_show", "ns": "no_show", "noshowed": "no_show", "dna": "no_show",
+                    "noshownocall": "no_show", "nocallnoshow": "no_show", "ncns": "no_show", "fta": "no_show",
+                    "failedtoattend": "no_show", "missed": "no_show",
                     "lcx": "late_cancel", "latecancellation": "late_cancel", "latecanceled": "late_cancel",
-                    "latecancelled": "late_cancel", "lc": "late_cancel",
+                    "latecancelled": "late_cancel", "lc": "late_cancel", "latecx": "late_cancel",
+                    "latecancel": "late_cancel", "latecxl": "late_cancel", "lcxl": "late_cancel",
+                    "cx": "cancelled", "cxl": "cancelled", "cxd": "cancelled",
                     "complete": "completed", "done": "completed", "attended": "completed", "kept": "completed",
                     "seen": "completed", "arrived": "completed", "checkedout": "completed", "show": "completed",
                     "booked": "scheduled", "pending": "scheduled", "tentative": "scheduled",
@@ -78,17 +84,42 @@ class Client:
                                                  "regularemail": "plain_ok", "yes": "plain_ok",
                                                  "no": "none", "refused": "none", "declined": "none",
                                                  "optout": "none", "noemail": "none", "phoneonly": "none"})
-    intake_forms_received: bool | None = column("yes_no", aliases=("intake forms", "forms received", "forms"))
-    privacy_notice_ack: bool | None = column("yes_no", aliases=("npp", "privacy notice", "npp signed",
+    intake_forms_received: YesNo | None = column("yes_no", aliases=("intake forms", "forms received", "forms"))
+    privacy_notice_ack: YesNo | None = column("yes_no", aliases=("npp", "privacy notice", "npp signed",
                                                                 "privacy ack"))
-    insurance_verified: bool | None = column("yes_no", aliases=("verified", "ins verified", "vob",
+    insurance_verified: YesNo | None = column("yes_no", aliases=("verified", "ins verified", "vob",
                                                                 "benefits verified"))
-    good_faith_estimate: date | bool | None = column("on_file", aliases=("gfe", "gfe date", "gfe sent",
+    good_faith_estimate: date | YesNo | None = column("on_file", aliases=("gfe", "gfe date", "gfe sent",
                                                                          "good faith estimate sent"))
     balance: Decimal | None = column("money", aliases=("balance due", "amount due", "owes"))
     balance_since: date | None = column("date", aliases=("balance date", "oldest balance"))
     status: str | None = column(aliases=("client status", "active"))
+    date_of_birth: date | None = column("date", aliases=("dob", "birth date", "birthdate", "date of birth", "born"))
+    guardian_consent: YesNo | None = column("yes_no", aliases=("guardian consent", "parent consent",
+                                                               "parental consent", "guardian consent signed",
+                                                               "parent guardian consent", "minor consent"))
+    consent_to_treat: YesNo | None = column("yes_no", aliases=("consent signed", "consent to treatment",
+                                                               "informed consent", "treatment consent",
+                                                               "consent form", "consent on file"))
+    telehealth_consent: YesNo | None = column("yes_no", aliases=("telehealth consent", "telehealth consent signed",
+                                                                 "video consent", "telemedicine consent"))
     source: RowRef | None = None
+
+
+PRE_LICENSED = frozenset({"lpca", "lmsw", "lmfta", "amft", "asw", "apcc", "lapc", "lgpc", "lcswa", "lmhca",
+                          "lpcci", "lpci", "lmfti", "mhci", "rmhci", "llpc", "llmsw", "plpc"})
+"""Folded license types of clinicians who practise under a supervisor (`LPC-A`, `LMSW`, `LMFT-A`,
+associates, interns, residents)."""
+
+
+def is_pre_licensed(license_type: str | None) -> bool:
+    from .values import fold
+
+    if not license_type:
+        return False
+    folded = fold(license_type)
+    return folded in PRE_LICENSED or any(
+        word in folded for word in ("associate", "intern", "resident", "prelicensed", "provisional"))
 
 
 @dataclass(frozen=True)
@@ -97,11 +128,15 @@ class Provider:
     email: str | None = column(aliases=("email address", "e-mail"))
     npi: str | None = column(aliases=("npi #", "npi number"))
     specialties: str | None = column(aliases=("specialty", "focus", "specialisms"))
-    accepting_new: bool | None = column("yes_no", aliases=("accepting", "accepting new clients", "open to new"))
+    accepting_new: YesNo | None = column("yes_no", aliases=("accepting", "accepting new clients", "open to new"))
     weekly_capacity: int | None = column("count", aliases=("capacity", "weekly slots", "max per week"))
     license_expires: date | None = column("date", aliases=("license expiration", "license exp", "licence expires"))
     malpractice_expires: date | None = column("date", aliases=("malpractice expiration", "malpractice exp",
                                                                "liability expires", "coi expires"))
+    license_type: str | None = column(aliases=("license", "licence", "credential", "credentials", "licensure",
+                                               "license level", "licence type"))
+    supervisor: str | None = column(aliases=("supervised by", "clinical supervisor", "supervising clinician",
+                                             "supervising provider"))
     source: RowRef | None = None
 
 
@@ -162,7 +197,9 @@ class Claim:
                                 synonyms={"pending": "submitted", "sent": "submitted", "billed": "submitted",
                                           "accepted": "submitted", "inprocess": "submitted",
                                           "resubmitted": "submitted", "rebilled": "submitted",
-                                          "rejected": "denied", "appeal": "appealed", "appealpending": "appealed",
+                                          "clearinghouserejected": "rejected", "reject": "rejected",
+                                          "frontendrejected": "rejected", "returned": "rejected",
+                                          "appeal": "appealed", "appealpending": "appealed",
                                           "writeoff": "written_off", "writtenoff": "written_off",
                                           "partiallypaid": "partial", "partialpayment": "partial",
                                           "paidinfull": "paid", "voided": "void", "notbilled": "draft",
@@ -170,6 +207,8 @@ class Claim:
     paid_amount: Decimal | None = column("money", aliases=("paid", "amount paid", "payment"))
     paid_on: date | None = column("date", aliases=("date paid", "payment date"))
     denial_code: str | None = column(aliases=("denial", "carc", "denial reason", "reason code"))
+    denied_on: date | None = column("date", aliases=("denial date", "date denied", "denied", "eob date",
+                                                     "era date"))
     source: RowRef | None = None
 
 
@@ -257,6 +296,10 @@ TRACKERS: dict[str, type] = {
 ID_COLUMN = {"clients": "client_id", "providers": "provider", "appointments": "appointment_id",
              "claims": "claim_id", "authorizations": "authorization_id", "waitlist": "prospect_id"}
 """Trackers whose rows carry an id that must be unique."""
+
+RECORD_KIND = {"clients": "client", "providers": "provider", "appointments": "appointment", "claims": "claim",
+               "authorizations": "authorization", "waitlist": "prospect"}
+"""Tracker -> the word a finding's ``refs`` use for one of its records."""
 
 
 @dataclass(frozen=True)

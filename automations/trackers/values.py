@@ -29,7 +29,36 @@ _DATE_FORMATS = (
 _TIME_FORMATS = ("%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M:%S %p", "%I %p", "%I%p", "%I:%M%p", "%H%M")
 _TRUE = {"y", "yes", "true", "1", "x", "✓", "✔", "done"}
 _FALSE = {"n", "no", "false", "0"}
-SELF_PAY = {"selfpay", "privatepay", "cash"}
+_NOT_APPLICABLE = {"na", "notapplicable"}
+SELF_PAY = {"selfpay", "privatepay", "cash", "slidingscale", "slidingfee", "superbill", "outofnetwork", "oon", "oop",
+            "outofpocket", "uninsured", "noinsurance", "none", "clientpay", "clientpays"}
+"""Folded payer words meaning the client pays directly: no claim, no panel, a Good Faith Estimate."""
+
+
+class NotApplicable:
+    """`N/A` in a yes/no cell: the question does not apply, so the rule that would ask stays quiet.
+
+    It is truthy, so a rule asking "is it on file?" is satisfied; a rule that needs a real yes
+    (``accepting_new``) compares with ``is True``."""
+
+    _instance: "NotApplicable | None" = None
+
+    def __new__(cls) -> "NotApplicable":
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return "N/A"
+
+    __str__ = __repr__
+
+
+NOT_APPLICABLE = NotApplicable()
+YesNo = bool | NotApplicable
 
 
 def is_blank(value: object) -> bool:
@@ -190,12 +219,18 @@ def parse_count(value: object) -> int:
     raise ValueError("is not a whole number")
 
 
-def parse_yes_no(value: object) -> bool:
-    """Yes/no, where a date also means yes: many VAs record *when* a form came in."""
+_YES_NO_WHY = "is not yes or no (Y, N, Yes, No, True, False, 1, 0, x, N/A, or the date it was done)"
+
+
+def parse_yes_no(value: object) -> YesNo:
+    """Yes/no, where a date also means yes (many VAs record *when* a form came in) and `N/A`
+    means the question does not apply. Any number but 0 and 1 is a bad value, never a date."""
     if isinstance(value, bool):
         return value
-    if isinstance(value, (int, float)) and value in (0, 1):
-        return bool(value)
+    if isinstance(value, (int, float)):
+        if value in (0, 1):
+            return bool(value)
+        raise ValueError(_YES_NO_WHY)
     if isinstance(value, (date, datetime)):
         return True
     text = str(value).strip().lower()
@@ -203,15 +238,21 @@ def parse_yes_no(value: object) -> bool:
         return True
     if text in _FALSE:
         return False
+    if fold(text) in _NOT_APPLICABLE:
+        return NOT_APPLICABLE
+    if re.fullmatch(r"[\d.\-]+", text) and not re.fullmatch(r"\d{1,4}[.\-]\d{1,2}[.\-]\d{1,4}", text):
+        raise ValueError(_YES_NO_WHY)
     try:
-        parse_date(value)
+        parse_date(text)
         return True
     except ValueError:
-        raise ValueError("is not yes or no (Y, N, Yes, No, True, False, 1, 0, x, or the date it was done)") from None
+        raise ValueError(_YES_NO_WHY) from None
 
 
-def parse_on_file(value: object) -> date | bool:
+def parse_on_file(value: object) -> date | YesNo:
     """A document's date, or just yes/no when the tracker only ticks it off."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value in (0, 1):
+        return bool(value)
     try:
         return parse_date(value)
     except ValueError:
@@ -240,4 +281,8 @@ def parse_codes(value: object) -> tuple[str, ...]:
 
 
 def is_self_pay(payer: str | None) -> bool:
-    return payer is not None and fold(payer) in SELF_PAY
+    """`Self-pay`, `Sliding scale`, `Superbill`, `Out of network (OON)`, `Uninsured`, ...: the client pays."""
+    if payer is None:
+        return False
+    folded = fold(payer)
+    return folded in SELF_PAY or fold(re.sub(r"\(.*?\)", "", payer)) in SELF_PAY

@@ -46,11 +46,20 @@ class Smtp:
             self._client = self._connect()
         try:
             refused = self._client.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _ in exc.recipients.values()]
+            raise TransportError(f"smtp: the server refused the recipient ({', '.join(map(str, codes))})",
+                                 permanent=all(500 <= code < 600 for code in codes)) from None
+        except smtplib.SMTPResponseException as exc:
+            if exc.smtp_code >= 500:
+                raise TransportError(f"smtp: the server refused the message ({exc.smtp_code})", permanent=True) from None
+            self._client = None
+            raise TransportError(f"smtp: the server deferred the message ({exc.smtp_code})") from None
         except (OSError, smtplib.SMTPException) as exc:
             self._client = None
             raise TransportError(f"smtp {self.settings.host}:{self.settings.port}: not accepted: {exc}") from None
         if refused:
-            raise TransportError(f"smtp: refused recipients: {', '.join(refused)}")
+            raise TransportError(f"smtp: refused recipients: {len(refused)}", permanent=True)
 
     def close(self) -> None:
         if self._client is not None:

@@ -27,7 +27,7 @@ def auth(id="AU-1", client="C-1", payer="Aetna", authorized=10, **kw) -> Authori
 def client(id="C-1", payer="Aetna", **kw) -> Client:
     """A client whose paperwork is all in order, unless the test says otherwise."""
     defaults = dict(email=f"{id.lower()}@mail.example", email_consent="plain_ok", intake_forms_received=True,
-                    privacy_notice_ack=True, insurance_verified=True)
+                    privacy_notice_ack=True, insurance_verified=True, consent_to_treat=True, telehealth_consent=True)
     return Client(client_id=id, payer=payer, **{**defaults, **kw})
 
 

@@ -69,7 +69,7 @@ def test_telehealth_pos_mismatch(modality, pos, payer_pos, fires):
     ("video", ("GT",), "GT", False), ("phone", ("95",), "95", True), ("phone", ("93",), "95", False),
     ("in_person", (), "95", False), ("video", (), "", False)])
 def test_telehealth_modifier_missing(modality, modifiers, payer_modifier, fires):
-    t = Thresholds(payer_overrides={"aetna": {"telehealth_modifier": payer_modifier}})
+    t = Thresholds(payer_overrides={"aetna": {"telehealth_modifier": payer_modifier, "audio_modifier": "93"}})
     p = practice([appt(modality=modality)], [claim(modifiers=modifiers, pos="11" if modality == "in_person" else "10")])
     found = findings(p, TODAY, "billing.telehealth_modifier_missing", t)
     assert bool(found) is fires
@@ -92,8 +92,9 @@ def test_duplicate_claim(second, fires):
 
 
 @pytest.mark.parametrize("age_days, status, submitted, severity", [
-    (75, "draft", None, None), (76, "draft", None, "warning"), (90, "draft", None, "warning"),
-    (91, "draft", None, "urgent"), (91, None, None, "urgent"), (100, "submitted", date(2026, 11, 5), None)])
+    (75, "draft", None, None), (76, "draft", None, "warning"), (86, "draft", None, "warning"),
+    (87, "draft", None, "urgent"), (90, "draft", None, "urgent"), (91, "draft", None, "urgent"),
+    (91, None, None, "urgent"), (100, "submitted", date(2026, 11, 5), None)])
 def test_timely_filing_risk_at_the_boundary_day(age_days, status, submitted, severity):
     today = DAY + timedelta(days=age_days)
     p = practice([appt()], [claim(status=status, submitted_on=submitted)])
@@ -146,7 +147,9 @@ def test_denial_open_only_while_nothing_is_done(status, fires):
 
 def test_a_timely_filing_denial_says_it_cannot_be_appealed():
     p = practice([appt()], [claim(status="denied", denial_code="29")])
-    assert "Cannot be appealed" in findings(p, TODAY, "billing.denial_open")[0].message
+    message = findings(p, TODAY, "billing.denial_open")[0].message
+    assert "cannot be appealed" in message and "contractual adjustment" in message
+    assert "never bill the client" in message
 
 
 @pytest.mark.parametrize("balance, days, fires", [(Decimal(50), 30, False), (Decimal(50), 31, True),

@@ -18,15 +18,17 @@ CATALOGUE = {
     "billing.below_minimum_time", "billing.multiple_time_codes", "billing.addon_without_base",
     "billing.telehealth_pos_mismatch", "billing.telehealth_modifier_missing", "billing.duplicate_claim",
     "billing.timely_filing_risk", "billing.unpaid_followup", "billing.denial_open", "billing.balance_due",
-    "billing.gfe_missing",
+    "billing.gfe_missing", "billing.code_pair_conflict", "billing.telehealth_modifier_on_in_person",
+    "billing.claim_rejected",
     "credentialing.caqh_attestation_due", "credentialing.recredentialing_due", "credentialing.license_expiring",
     "credentialing.malpractice_expiring", "credentialing.application_followup",
-    "credentialing.not_in_network_for_session",
+    "credentialing.not_in_network_for_session", "credentialing.associate_billing",
     "authorizations.near_limit", "authorizations.exceeded", "authorizations.expiring",
     "authorizations.session_outside_dates", "authorizations.missing", "authorizations.count_mismatch",
     "authorizations.eap_report_due",
     "compliance.baa_renewal_due", "compliance.roi_expiring", "compliance.privacy_notice_missing",
-    "compliance.message_blocked",
+    "compliance.message_blocked", "compliance.message_failed", "compliance.consent_missing",
+    "compliance.minor_consent_missing",
 }
 DOMAIN = ROOT.parent / "shared" / "DOMAIN.md"
 
@@ -61,3 +63,6 @@ def test_owners_and_severities_match_the_catalogue():
     assert owners["compliance.baa_renewal_due"] == "owner"
     assert RULES["billing.no_show_billed"].severity == RULES["authorizations.exceeded"].severity == "urgent"
     assert RULES["scheduling.waitlist_match"].severity == "info"
+    assert owners["compliance.consent_missing"] == owners["compliance.minor_consent_missing"] == "va"
+    assert owners["compliance.message_failed"] == owners["credentialing.associate_billing"] == "va"
+    assert owners["billing.claim_rejected"] == owners["billing.code_pair_conflict"] == "billing"

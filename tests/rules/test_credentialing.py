@@ -107,3 +107,83 @@ def test_payer_aliases_from_the_config_join_two_spellings():
 def test_self_pay_sessions_need_no_panel():
     p = with_panel(appointments=[appt(day=TODAY, status="scheduled", payer="Cash")])
     assert findings(p, TODAY, "credentialing.not_in_network_for_session") == []
+
+
+LICENSE = "credentialing.license_expiring"
+NETWORK = "credentialing.not_in_network_for_session"
+ASSOCIATE = "credentialing.associate_billing"
+
+
+@pytest.mark.parametrize("session_offset, severity, listed", [
+    (-1, "warning", False),   # the day before the license expires: still licensed
+    (0, "urgent", True),      # on the expiry date
+    (5, "urgent", True)])
+def test_license_expiring_lists_sessions_booked_on_or_after_expiry(session_offset, severity, listed):
+    expires = TODAY + timedelta(days=40)
+    p = practice([appt(id="A-9", day=expires + timedelta(days=session_offset), status="scheduled")],
+                 providers=[Provider("Ann Lee", license_expires=expires)])
+    found = findings(p, TODAY, LICENSE)[0]
+    assert found.severity == severity
+    assert ("A-9" in found.message) is listed
+    assert found.details.get("booked_after_expiry", []) == (["A-9"] if listed else [])
+
+
+def test_a_provider_name_that_matches_no_provider_is_a_data_finding_not_a_panel_alarm():
+    p = with_panel(cred(), appointments=[appt(provider="Ann Leee", day=TODAY)])
+    assert findings(p, TODAY, NETWORK) == []
+    unknown = findings(p, TODAY, "data.unknown_reference")
+    assert len(unknown) == 1 and "did you mean 'Ann Lee'?" in unknown[0].message
+
+
+def test_medicare_not_enrolled_says_how_to_enroll_and_the_30_days():
+    from tests.rules.builders import client
+
+    p = with_panel(cred(), appointments=[appt(day=TODAY)], clients=[client(payer="Medicare")])
+    message = findings(p, TODAY, NETWORK)[0].message
+    assert "PECOS" in message and "30 days" in message
+
+
+def test_a_commercial_lapse_keeps_its_advice():
+    p = with_panel(cred(status="lapsed", effective_date=TODAY - timedelta(days=10)), appointments=[appt(day=TODAY)])
+    message = findings(p, TODAY, NETWORK)[0].message
+    assert "PECOS" not in message and "retroactively" in message
+
+
+def associate(**kw):
+    return Provider(**{**dict(provider="Kim Park", license_type="LPC-A", supervisor="Ann Lee"), **kw})
+
+
+@pytest.mark.parametrize("license_type, credentials_associates, fires", [
+    ("LPC-A", False, True), ("LMSW", False, True), ("LMFT-A", False, True), ("LPC-A", True, False),
+    ("LPC", False, False), ("LCSW", False, False)])
+def test_an_associate_billed_under_their_own_name(license_type, credentials_associates, fires):
+    t = Thresholds(payer_overrides={"aetna": {"credentials_associates": credentials_associates}})
+    p = practice([appt(provider="Kim Park")], [claim(provider="Kim Park")],
+                 providers=[Provider("Ann Lee"), associate(license_type=license_type)])
+    found = [f for f in findings(p, TODAY, ASSOCIATE, t) if f.key == "billing"]
+    assert bool(found) is fires
+    if fires:
+        assert "under the supervisor, Ann Lee" in found[0].message and found[0].details["claims"] == ["CL-1"]
+
+
+def test_an_associate_with_no_supervisor():
+    p = practice(providers=[Provider("Ann Lee"), associate(supervisor=None)])
+    found = findings(p, TODAY, ASSOCIATE)
+    assert [f.key for f in found] == ["supervisor"] and found[0].severity == "urgent"
+
+
+def test_a_self_pay_session_by_an_associate_is_fine():
+    from tests.rules.builders import client
+
+    p = practice([appt(provider="Kim Park")], [claim(provider="Kim Park", payer="Self pay")],
+                 providers=[Provider("Ann Lee"), associate()], clients=[client(payer="Self pay")])
+    assert findings(p, TODAY, ASSOCIATE) == []
+
+
+def test_an_associates_sessions_are_judged_by_the_supervisors_panel():
+    p = with_panel(cred(provider="Ann Lee"), appointments=[appt(provider="Kim Park", day=TODAY)],
+                   providers=[Provider("Ann Lee"), associate()])
+    assert findings(p, TODAY, NETWORK) == []
+    p = with_panel(cred(provider="Ann Lee", status="lapsed", effective_date=TODAY - timedelta(days=1)),
+                   appointments=[appt(provider="Kim Park", day=TODAY)], providers=[Provider("Ann Lee"), associate()])
+    assert "Ann Lee" in findings(p, TODAY, NETWORK)[0].message

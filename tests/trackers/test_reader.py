@@ -96,3 +96,48 @@ def test_header_beyond_the_tenth_row_is_not_found_without_header_row():
     with pytest.raises(TrackerUnavailable):
         read_sheet("providers", iter(sheet), file="t.xlsx", sheet="P")
     assert read_sheet("providers", iter(sheet), file="t.xlsx", sheet="P", header_row=11).records[0].provider == "Ann"
+
+
+def _bad_cell_findings(sheet, file):
+    from automations.rules.data import cell_findings
+
+    read = read_sheet("appointments", iter(sheet), file=file, sheet="Appointments")
+    return cell_findings(read.issues, date(2026, 11, 26))
+
+
+def test_a_bad_cell_finding_names_its_record_and_keeps_its_id_when_rows_move():
+    header = ("Appointment ID", "Client ID", "Provider", "Date", "Time", "Actual Min")
+    before = rows(header, ("A-1", "C-1", "Ann", "11/02/2026", "9:00", "50"),
+                  ("A-3037", "C-2", "Ann", "11/02/2026", "10:00", "fifty"))
+    after = rows(("Sessions, sorted by client",), header, ("A-0", "C-0", "Ann", "11/01/2026", "9:00", "50"),
+                 ("A-3037", "C-2", "Ann", "11/02/2026", "10:00", "fifty"), ("A-1", "C-1", "Ann", "11/02/2026", "9:00", "50"))
+    first, = _bad_cell_findings(before, "tracker.xlsx")
+    moved, = _bad_cell_findings(after, "Google Sheets 1AbC")
+    assert first.refs == {"appointment": "A-3037", "sheet_row": "tracker.xlsx:Appointments:3"}
+    assert moved.refs["sheet_row"] == "Google Sheets 1AbC:Appointments:4"
+    assert first.id == moved.id
+
+
+def test_a_bad_cell_in_a_row_without_an_id_is_found_by_its_row():
+    sheet = rows(("Appointment ID", "Client ID", "Provider", "Date", "Time"),
+                 (None, "C-2", "Ann", "11/02/2026", "10:00"), ("A-2", "C-2", "Ann", "11/02/2026", "10:00"))
+    finding, = _bad_cell_findings(sheet, "t.xlsx")
+    assert finding.refs == {"sheet_row": "t.xlsx:Appointments:2"}
+
+
+@pytest.mark.parametrize("word, status", [("Late Cx", "late_cancel"), ("LC", "late_cancel"),
+                                          ("Late cancel", "late_cancel"), ("NCNS", "no_show"), ("DNA", "no_show"),
+                                          ("Kept", "completed"), ("Cxl", "cancelled")])
+def test_the_words_vas_use_for_statuses(word, status):
+    sheet = rows(("Appointment ID", "Client ID", "Provider", "Date", "Time", "Status"),
+                 ("A-1", "C-1", "Ann", "11/02/2026", "9:00", word))
+    assert read_sheet("appointments", iter(sheet), file="t.xlsx", sheet="S").records[0].status == status
+
+
+def test_new_client_columns_are_found_by_the_headers_vas_use():
+    sheet = rows(("Client #", "DOB", "Guardian Consent", "Consent Signed", "Telehealth Consent"),
+                 ("C-1", "04/05/2012", "N/A", "Y", "x"))
+    client = read_sheet("clients", iter(sheet), file="t.xlsx", sheet="C").records[0]
+    assert client.date_of_birth == date(2012, 4, 5)
+    assert repr(client.guardian_consent) == "N/A" and client.consent_to_treat is True
+    assert client.telehealth_consent is True

@@ -126,3 +126,21 @@ def test_self_pay(payer, expected):
 @pytest.mark.parametrize("raw", ["#DIV/0!", "#REF!", "#N/A", "#VALUE!", " #name? "])
 def test_excel_errors_are_recognised(raw):
     assert values.is_excel_error(raw)
+
+
+@pytest.mark.parametrize("raw", ["N/A", "n/a", "NA", "Not applicable"])
+def test_na_in_a_yes_no_cell_is_not_applicable_not_a_bad_value(raw):
+    assert values.parse_yes_no(raw) is values.NOT_APPLICABLE
+    assert bool(values.NOT_APPLICABLE) is True
+
+
+@pytest.mark.parametrize("raw", [2, 7, 2.0, -1, "2", "7", "45000"])
+def test_any_other_number_in_a_yes_no_cell_is_a_bad_value(raw):
+    with pytest.raises(ValueError):
+        values.parse_yes_no(raw)
+
+
+@pytest.mark.parametrize("payer", ["Sliding scale", "Superbill", "Out of network", "OON", "OOP", "Uninsured",
+                                   "Out-of-network (superbill)", "self-pay"])
+def test_the_wider_self_pay_vocabulary(payer):
+    assert values.is_self_pay(payer)
