@@ -15,6 +15,8 @@ from .config import Config
 from .errors import PracticeOpsError
 from .messages import contexts
 from .messages.certificates import CertificateStore
+from .messages.kinds import KINDS as MESSAGE_KINDS
+from .messages.kinds import phi_floor, template_names
 from .messages.policy import decide
 from .messages.render import Rendered, Templates
 from .reports import digests, weekly_summary
@@ -44,14 +46,15 @@ class Preview:
 
 
 def preview(config: Config, kind: str, record: str | None, today: date, now: datetime) -> Preview:
-    if kind not in KINDS:
+    if kind not in KINDS or kind not in MESSAGE_KINDS:
         raise PracticeOpsError(f"no message kind {kind!r}; kinds: {', '.join(KINDS)}")
     result = jobs.check(config, today)
     if not result.usable:
         raise PracticeOpsError("; ".join(result.unavailable))
     ctx = RuleContext(result.practice, config.thresholds(), today)
     to, context, consent, to_client = _addressed(config, ctx, kind, record, result)
-    rendered = Templates(config.path.parent / "templates").render(kind, practice_name=config.practice.name, **context)
+    rendered = Templates(config.path.parent / "templates").render(kind, phi_floor(kind, config),
+                                                                  **template_names(config, kind), **context)
     certificates = CertificateStore(config.security.certificates, now)
     security, why = decide(rendered.phi, has_certificate=certificates.for_address(to) is not None,
                            gateway=bool(config.security.gateway_subject_tag.strip()), consent=consent,

@@ -78,10 +78,10 @@ def test_an_invite_follows_the_appointment_through_a_move_and_a_cancellation(tmp
     path = write_practice(tmp_path, [appt()])
     first = sent(run(path, "reminders"), "calendar_invite")
     message, cal = invite_in(tmp_path, first[0].message_id)
-    assert message["Subject"] == "[secure] Session invitation: 2026-11-28" and first[0].security == "gateway"
+    assert message["Subject"] == "Session invitation: 2026-11-28" and first[0].security == "plain"
     assert message.get_params(header="content-type")  # multipart/alternative with a text/calendar part
     event = cal.walk("VEVENT")[0]
-    assert (cal["method"], event["sequence"], str(event["summary"])) == ("REQUEST", 0, "Session R.Q. (C-1)")
+    assert (cal["method"], event["sequence"], str(event["summary"])) == ("REQUEST", 0, "Session")
     uid = str(event["uid"])
 
     assert sent(run(path, "reminders"), "calendar_invite") == []           # unchanged: nothing
@@ -132,7 +132,7 @@ def test_a_balance_notice_goes_once_and_says_no_amount(tmp_path):
                 DAY - timedelta(days=45)]]
     path = write_practice(tmp_path, [], clients=clients)
     first = sent(run(path, "reminders"), "balance_notice")
-    assert len(first) == 1 and first[0].security == "plain"
+    assert len(first) == 1 and first[0].security == "gateway"   # limited PHI: the gateway, as configured
     eml = next((tmp_path / "outbox").glob("balance_notice-*.eml"))
     assert b"170" not in eml.read_bytes()
     assert sent(run(path, "reminders", AT_NINE + timedelta(days=1)), "balance_notice") == []
@@ -191,3 +191,28 @@ def test_a_work_queue_that_cannot_be_written_does_not_stop_the_reminders(tmp_pat
     result = run(path, "reminders")
     assert len(sent(result, "appointment_reminder")) == 1
     assert any(n.startswith("the work queue was not updated:") for n in result.notices)
+
+
+def test_invites_with_initials_are_limited_phi_and_go_through_the_gateway(tmp_path):
+    tomorrow = DAY + timedelta(days=2)
+    path = write_practice(tmp_path, [["A-1", "C-1", "Ann Lee", tomorrow, time(10), 50, "in_person", None, "scheduled",
+                                      "Aetna"]], extra='[invites]\ndetail = "initials"\n')
+    invite = sent(run(path, "reminders"), "calendar_invite")
+    assert [o.security for o in invite] == ["gateway"]
+    eml = next((tmp_path / "outbox").glob("calendar_invite-*.eml"))
+    assert "R.Q. (C-1)" in eml.read_text()
+
+
+def test_client_sender_name_gives_client_mail_a_neutral_name_and_subject(tmp_path):
+    tomorrow = DAY + timedelta(days=1)
+    path = write_practice(tmp_path, [["A-1", "C-1", "Ann Lee", tomorrow, time(10), 50, "in_person", None, "scheduled",
+                                      "Aetna"]], extra="")
+    path.write_text(path.read_text().replace('[email]\n', '[email]\nclient_sender_name = "Appointments"\n'))
+    run(path, "all")
+    reminder = message_from_bytes(next((tmp_path / "outbox").glob("appointment_reminder-*.eml")).read_bytes(),
+                                  policy=policy.default)
+    assert reminder["From"] == "Appointments <office@lake.example>"
+    assert "Lakeside" not in reminder["Subject"] and "Appointments" in reminder["Subject"]
+    note = message_from_bytes(next((tmp_path / "outbox").glob("va_work_queue-*.eml")).read_bytes(),
+                              policy=policy.default)
+    assert note["From"] == "Lakeside <office@lake.example>"

@@ -13,7 +13,7 @@ def preview(*args):
 
 @pytest.mark.parametrize("args, shows", [
     (["appointment_reminder", "A-3032"], "PHI: limited"),
-    (["balance_notice", "C-119"], "PHI: none"),
+    (["balance_notice", "C-119"], "PHI: limited"),
     (["clinician_digest", "Dr. Maya Chen, LCSW"], "Security: smime"),
     (["clinician_digest", "Sofia Alvarez"], "Security: blocked (it carries PHI"),
     (["calendar_invite", "A-3032"], "Session invitation: 2026-11-27"),

@@ -44,7 +44,8 @@ def calendar_invite(config: Config, ctx: RuleContext, appt: Appointment, method:
     from ..reports.digests import initials
 
     client = ctx.clients.get(appt.client_id)
-    label = invites.label_for(appt, initials(client.first_name, client.last_name) if client else "")
+    label = (invites.label_for(appt, initials(client.first_name, client.last_name) if client else "")
+             if config.invites.detail == "initials" else "")
     return {"cancelled": method == "CANCEL", "label": label, "day": appt.date.isoformat(),
             "when": when(appt, config.zone), "minutes": ctx.length_of(appt), "where": where(config, appt)}
 

@@ -2,8 +2,9 @@
 
 One stable UID per appointment; SEQUENCE goes up with each change (the ledger remembers the last
 one sent to each attendee); METHOD:REQUEST for new and moved sessions, METHOD:CANCEL for cancelled
-ones; the practice's VTIMEZONE; ORGANIZER and ATTENDEE. The summary shows the client's initials
-and id, never a full name or a diagnosis.
+ones; the practice's VTIMEZONE; ORGANIZER and ATTENDEE. The summary says "Session" and names no
+client, unless ``[invites] detail = "initials"`` adds the initials and id; never a full name or a
+diagnosis.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ def fingerprint(appt: Appointment, minutes: int) -> str:
 
 
 def label_for(appt: Appointment, initials: str) -> str:
+    """With ``[invites] detail = "initials"``: the client's initials and id (limited PHI)."""
     return f"{initials} ({appt.client_id})" if initials else appt.client_id
 
 
@@ -49,7 +51,7 @@ def build(appt: Appointment, *, method: str, uid: str, sequence: int, organizer:
     event.add("dtstamp", now.astimezone(ZoneInfo("UTC")))
     event.add("dtstart", start)
     event.add("dtend", start + timedelta(minutes=minutes))
-    event.add("summary", f"Session {label}")
+    event.add("summary", f"Session {label}".strip())
     event.add("location", vText(where))
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     event.add("transp", "OPAQUE")

@@ -12,6 +12,7 @@ from ..ledger import Ledger
 from .certificates import CertificateStore
 from .compose import compose, is_address, message_id
 from .delivery import Outcome, deliver
+from .kinds import phi_floor, sender_for, template_names
 from .policy import decide
 from .render import Templates
 from .smime import load_signer, seal
@@ -43,8 +44,9 @@ class Postman:
     def send(self, kind: str, to: str, context: dict, *, key: str, consent: str | None = None,
              to_client: bool = False, calendar: tuple[str, str] | None = None,
              attachments: tuple[tuple[str, bytes, str], ...] = ()) -> Sent:
-        sender = self.config.email.from_
-        rendered = self.templates.render(kind, practice_name=self.config.practice.name, **context)
+        sender = sender_for(self.config, kind)
+        rendered = self.templates.render(kind, phi_floor(kind, self.config), **template_names(self.config, kind),
+                                         **context)
         msg_id = message_id(kind, to, key, sender)
         if not is_address(to):
             outcome = Outcome(kind, to, "blocked", "blocked", msg_id, rendered.subject)

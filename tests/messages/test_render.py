@@ -58,3 +58,27 @@ def test_a_broken_practice_template_is_named_not_a_traceback(tmp_path):
     (tmp_path / "va_work_queue.txt.j2").write_text("{% if %}")
     with pytest.raises(TemplateError, match="va_work_queue.txt.j2: line 1"):
         Templates(tmp_path).render("va_work_queue", **CONTEXT)
+
+
+def test_a_practice_template_may_raise_phi_but_never_lower_it(tmp_path):
+    from automations.messages.render import Templates
+
+    (tmp_path / "balance_notice.txt.j2").write_text('{% set phi = "none" %}{% set subject = "Hi" %}Hello\n')
+    (tmp_path / "balance_notice.html.j2").write_text("<p>Hello</p>")
+    assert Templates(tmp_path).render("balance_notice", "limited").phi == "limited"
+    (tmp_path / "balance_notice.txt.j2").write_text('{% set phi = "full" %}{% set subject = "Hi" %}Hello\n')
+    assert Templates(tmp_path).render("balance_notice", "limited").phi == "full"
+
+
+@pytest.mark.parametrize("body", [
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ cycler.__init__.__globals__.os.system('echo pwned') }}",
+    "{{ practice_name.__class__.__base__ }}"])
+def test_practice_templates_cannot_reach_into_python(tmp_path, body):
+    from automations.messages.render import TemplateError, Templates
+
+    (tmp_path / "balance_notice.txt.j2").write_text('{% set phi = "limited" %}{% set subject = "Hi" %}' + body)
+    (tmp_path / "balance_notice.html.j2").write_text("<p>x</p>")
+    with pytest.raises(TemplateError):
+        Templates(tmp_path).render("balance_notice", "limited", practice_name="P", sender_name="P",
+                                   office_phone="")

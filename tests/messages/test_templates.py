@@ -15,8 +15,8 @@ from tests.conftest import ROOT
 RECORDS = {"appointment_reminder": "A-3032", "intake_forms_reminder": "A-3032", "calendar_invite": "A-3032",
            "balance_notice": "C-119", "waitlist_opening": "W-201", "clinician_digest": "Maya Chen",
            "credentialing_reminder": None, "billing_escalation": None, "va_work_queue": None, "weekly_summary": None}
-PHI = {"appointment_reminder": "limited", "intake_forms_reminder": "limited", "calendar_invite": "limited",
-       "balance_notice": "none", "waitlist_opening": "none", "clinician_digest": "full",
+PHI = {"appointment_reminder": "limited", "intake_forms_reminder": "limited", "calendar_invite": "none",
+       "balance_notice": "limited", "waitlist_opening": "limited", "clinician_digest": "full",
        "credentialing_reminder": "full", "billing_escalation": "full", "va_work_queue": "none",
        "weekly_summary": "full"}
 
@@ -53,3 +53,14 @@ def test_limited_and_none_messages_name_no_client(rendered):
             continue
         for text in (rendered[kind].text, rendered[kind].html, rendered[kind].subject):
             assert "Mbeki" not in text and "Taylor" not in text, kind
+
+
+def test_the_phi_table_in_code_is_domain_mds():
+    from automations.messages.kinds import KINDS as MESSAGE_KINDS
+
+    assert {kind: k.phi for kind, k in MESSAGE_KINDS.items()} == PHI
+
+
+def test_limited_messages_name_no_client_but_invites_name_none_at_all(rendered):
+    text = rendered["calendar_invite"].text + rendered["calendar_invite"].subject
+    assert "C-" not in text and "Session" in text
