@@ -14,7 +14,9 @@ from .reminders import start_of
 
 
 def when(appt: Appointment, zone: ZoneInfo) -> str:
-    return f"{start_of(appt, zone):%A, %B %-d at %-I:%M %p}"
+    """`Friday, November 27 at 9:05 AM`, without `%-d`, which Windows' strftime lacks."""
+    start = start_of(appt, zone)
+    return f"{start:%A, %B} {start.day} at {start.hour % 12 or 12}:{start:%M %p}"
 
 
 def appointment_reminder(config: Config, appointments: tuple[Appointment, ...] | list[Appointment]) -> dict:

@@ -16,6 +16,22 @@ from ..trackers.values import person_key
 
 AGING_DAYS = 7
 _AUTH_RULES = ("authorizations.near_limit", "authorizations.exceeded", "authorizations.expiring")
+_RISK_RULES = ("compliance.consent_missing", "compliance.minor_consent_missing")
+"""Beside every credentialing rule: risks to a clinician's own sessions that someone else fixes."""
+OWNER_WORDS = {"va": "the front desk", "billing": "billing", "owner": "the owner", "clinician": "you"}
+
+
+def next_working_day(day: date) -> date:
+    """The next weekday: a Friday's digest looks ahead to Monday, not to an empty Saturday."""
+    day += timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def day_title(day: date, today: date) -> str:
+    name = "Today" if day == today else "Tomorrow" if day == today + timedelta(days=1) else f"{day:%A}"
+    return f"{name}, {day:%A %B} {day.day}" if name in ("Today", "Tomorrow") else f"{name}, {day:%B} {day.day}"
 
 
 def initials(first: str | None, last: str | None) -> str:
@@ -41,18 +57,19 @@ def clinician_digest(ctx: RuleContext, provider: str, findings: list[Finding], p
     key = person_key(provider)
     today = ctx.today
     days = []
-    for offset, title in ((0, "Today"), (1, "Tomorrow")):
-        day = today + timedelta(days=offset)
+    for day in (today, next_working_day(today)):
         sessions = sorted((a for a in ctx.practice.appointments
                            if a.date == day and person_key(a.provider) == key and a.status in LIVE_STATUSES),
                           key=lambda a: a.time)
-        days.append({"title": f"{title}, {day:%A %B %-d}", "sessions": [_session(ctx, a) for a in sessions]})
+        days.append({"title": day_title(day, today), "sessions": [_session(ctx, a) for a in sessions]})
     mine = [f for f in findings if concerns(f, key, ctx)]
     auths = [f.message for f in mine if f.rule in _AUTH_RULES]
     own = [{"severity": f.severity, "message": f.message} for f in mine
            if f.owner == "clinician" and f.rule not in _AUTH_RULES]
+    risks = [{"severity": f.severity, "owner": OWNER_WORDS[f.owner], "message": f.message} for f in mine
+             if f.owner != "clinician" and (f.rule.startswith("credentialing.") or f.rule in _RISK_RULES)]
     return {"practice_name": practice_name, "provider": provider, "today": today.isoformat(), "days": days,
-            "authorizations": auths, "findings": own}
+            "authorizations": auths, "findings": own, "risks": risks}
 
 
 def _session(ctx: RuleContext, appt: Appointment) -> dict:

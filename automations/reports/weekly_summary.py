@@ -124,7 +124,7 @@ def write(path: Path, f: Figures, practice_name: str) -> Path:
     summary.title = "Summary"
     start, end = f.week
     bold = Font(bold=True)
-    summary.append([f"{practice_name}: week of {start:%B %-d} to {end:%B %-d, %Y}"])
+    summary.append([f"{practice_name}: week of {start:%B} {start.day} to {end:%B} {end.day}, {end.year}"])
     summary["A1"].font = Font(bold=True, size=14)
     summary.append([])
     rows = [("Sessions completed", f.sessions["completed"], None),

@@ -1,0 +1,50 @@
+"""The clinician's digest: the next working day, and the risks to their sessions that others own."""
+
+from datetime import date, time, timedelta
+
+import pytest
+
+from automations.reports.digests import clinician_digest, next_working_day
+from automations.rules import Thresholds, evaluate
+from automations.rules.context import RuleContext
+from automations.trackers.records import Credential, Provider
+from tests.rules.builders import appt, client, practice
+
+FRIDAY = date(2026, 11, 27)
+
+
+@pytest.mark.parametrize("today, ahead", [
+    (date(2026, 11, 23), date(2026, 11, 24)), (FRIDAY, date(2026, 11, 30)), (date(2026, 11, 28), date(2026, 11, 30)),
+    (date(2026, 11, 29), date(2026, 11, 30))])
+def test_the_next_working_day(today, ahead):
+    assert next_working_day(today) == ahead
+
+
+def digest(p, today, provider="Ann Lee"):
+    found = evaluate(p, Thresholds(), today)
+    return clinician_digest(RuleContext(p, Thresholds(), today), provider, found, "Lakeside")
+
+
+def test_a_fridays_digest_shows_monday_not_an_empty_saturday():
+    monday = date(2026, 11, 30)
+    p = practice([appt(day=monday, status="scheduled", at=time(10))], clients=[client(first_name="Rosa")])
+    days = digest(p, FRIDAY)["days"]
+    assert [d["title"] for d in days] == ["Today, Friday November 27", "Monday, November 30"]
+    assert [len(d["sessions"]) for d in days] == [0, 1]
+
+
+def test_a_thursdays_digest_shows_tomorrow():
+    assert digest(practice(), FRIDAY - timedelta(days=1))["days"][1]["title"] == "Tomorrow, Friday November 27"
+
+
+def test_the_clinicians_own_risks_that_others_own_get_a_line():
+    tomorrow = FRIDAY + timedelta(days=3)
+    p = practice([appt(day=tomorrow, status="scheduled")],
+                 providers=[Provider("Ann Lee", license_expires=FRIDAY + timedelta(days=20)), Provider("Bo Diaz")],
+                 credentialing=[Credential("Ann Lee", "Aetna", "lapsed", effective_date=FRIDAY - timedelta(days=5))],
+                 present=("credentialing",))
+    risks = digest(p, FRIDAY)["risks"]
+    rules_seen = {r["message"].split(" ")[0] for r in risks}
+    assert len(risks) == 2 and rules_seen == {"Ann"}
+    assert {r["owner"] for r in risks} == {"the owner", "the front desk"}
+    assert digest(p, FRIDAY, "Bo Diaz")["risks"] == []
