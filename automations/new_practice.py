@@ -38,6 +38,7 @@ timezone = "America/New_York"
 phone = ""
 address = ""
 portal_url = ""
+age_of_consent = 18         # for outpatient mental-health care without a guardian; varies by state
 
 [people]
 owner = ""
@@ -45,16 +46,41 @@ billing = ""
 va = []
 
 {trackers}
-# One table per payer whose rules differ from the defaults (see docs/rules.md), e.g.
+# One table per payer whose rules differ from the defaults (docs/rules.md). A payer with no table:
+# 90 days to file, 180 days to appeal, telehealth on POS 02 or 10 with no modifier, no prior
+# authorization, associates not credentialed. Check each contract; typical tables:
+#
+# [payers."Medicare"]
+# timely_filing_days = 365
+# appeal_days = 120                 # redetermination
+# telehealth_pos = ["02", "10"]     # professional claims since 2024: no modifier 95 ...
+# audio_modifier = "93"             # ... but 93 for audio-only
+#
 # [payers."Aetna"]
 # timely_filing_days = 120
+# telehealth_pos = "10"
+# telehealth_modifier = "95"
+#
+# [payers."UnitedHealthcare"]
+# timely_filing_days = 90
 # telehealth_modifier = "95"
 # auth_required = false
+# credentials_associates = false    # bill associates' sessions under the supervisor, where allowed
+#
+# [payers."Some Legacy Plan"]
+# telehealth_pos = ""               # wants the office POS (11) for telehealth ...
+# telehealth_modifier = "GT"        # ... with the legacy GT modifier
+# aliases = ["SLP", "Legacy"]
 
 [email]
 transport = "outbox"        # outbox | smtp; the outbox keeps every message as an .eml file to review
 from = "{name} <office@example.org>"
+client_sender_name = ""     # e.g. "Appointments": a neutral sender and subject for mail to clients
 outbox_dir = "outbox"
+
+[invites]
+detail = "none"             # "initials" adds the client's initials (limited PHI: encrypted, and Outlook
+                            # then shows the invitation as text rather than adding it to the calendar)
 
 [work_queue]
 path = "work-queue.xlsx"

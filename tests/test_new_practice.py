@@ -55,3 +55,23 @@ def test_the_committed_blank_trackers_match_the_generator(tmp_path):
     for name in fresh.sheetnames:
         assert [c.value for c in fresh[name][1]] == [c.value for c in committed[name][1]], name
         assert len(fresh[name].data_validations.dataValidation) == len(committed[name].data_validations.dataValidation)
+
+
+def test_the_init_config_says_which_payers_want_what_and_the_example_is_valid(tmp_path):
+    from automations import config as config_module
+
+    cli("init", str(tmp_path / "p"))
+    path = tmp_path / "p" / "practice.toml"
+    text = path.read_text()
+    assert 'audio_modifier = "93"' in text and "no modifier 95" in text and "credentials_associates" in text
+    lines = text.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("# [payers."))
+    block = []
+    for line in lines[first:]:
+        if not line.startswith("#"):
+            break
+        block.append(line[2:])
+    path.write_text(text + "\n" + "\n".join(block) + "\n")
+    payers = config_module.load(path).payers
+    assert payers["Medicare"].appeal_days == 120 and payers["Medicare"].audio_modifier == "93"
+    assert payers["Some Legacy Plan"].telehealth_pos == ""

@@ -108,9 +108,10 @@ def unknown_reference(ctx: RuleContext) -> Iterator[Finding]:
 def unknown_code(ctx: RuleContext) -> Iterator[Finding]:
     def finding(kind: str, record_id: str, record, what: str, code: str) -> Finding:
         where = f" ({record.source})" if record.source else ""
+        fix = ("Copy the reason code from the remittance advice (e.g. CO-197)." if what == "CARC denial" else
+               "Correct it before the claim goes out: the payer will reject it.")
         return Finding("data.unknown_code", "warning", "va",
-                       f"{kind.capitalize()} {record_id}{where}: {code!r} is not a real {what} code. "
-                       f"Correct it before the claim goes out: the payer will reject it.",
+                       f"{kind.capitalize()} {record_id}{where}: {code!r} is not a real {what} code. {fix}",
                        refs={kind: record_id}, key=f"{what}:{code}")
 
     for claim in ctx.practice.claims:
@@ -123,7 +124,7 @@ def unknown_code(ctx: RuleContext) -> Iterator[Finding]:
         pos = codes.normalise_pos(claim.pos)
         if pos and not codes.is_real_pos(pos):
             yield finding("claim", claim.claim_id, claim, "place-of-service", pos)
-        if claim.denial_code:
+        if claim.denial_code and claim.status != "rejected":  # a rejection's reason is the clearinghouse's words
             for part in claim.denial_code.replace(",", ";").split(";"):
                 if part.strip() and codes.split_carc(part) is None:
                     yield finding("claim", claim.claim_id, claim, "CARC denial", part.strip())
