@@ -33,6 +33,7 @@ from .messages.reminders import due_reminders, within_sending_hours
 from .reports import digests, weekly_summary
 from .reports.work_queue import APPROVED, DONE, QueueUpdate, update_work_queue
 from .reports.work_queue import plan as plan_queue
+from .rules.catalogue import rules_switched_off
 from .rules.context import RuleContext
 from .rules.findings import Finding, from_dict, sort_key
 from .rules.scheduling import reminder_blocked_finding
@@ -105,6 +106,7 @@ def check(config: Config, today: date, progress: Progress = lambda _: None, now:
     loaded = load_practice(config, progress)
     result = RunResult(data_issues=loaded.issues, unavailable=[str(u) for u in loaded.unavailable],
                        rows=loaded.rows, practice=loaded.practice)
+    result.notices.extend(rules_switched_off(loaded.practice.present, loaded.practice.columns))
     if now is not None:
         result.notices.extend(CertificateStore(config.security.certificates, now).check_all())
     if result.usable:

@@ -71,7 +71,10 @@ PLANTED = {
     "billing.balance_due": "A self-pay client has owed $170 for 45 days",
     "scheduling.status_not_updated": "A session last week still reads Scheduled",
     "authorizations.count_mismatch": "An authorization's Sessions Used is one short",
+    "compliance.minor_consent_missing": "An adolescent client of Sofia Alvarez has no guardian consent on file",
+    "compliance.consent_missing": "A client seen by video has no telehealth consent on file",
 }
+LICENSES = {"Maya Chen": "LCSW", "David Okafor": "LPC", "Sofia Alvarez": "LMFT", "James Whitfield": "LCSW"}
 
 
 @dataclass
@@ -285,6 +288,17 @@ def _plant(rng, clients, appointments, claims, auths) -> None:
     tomorrow["telehealth_link"] = None
 
 
+def _consents(n: int, c: Client, unsigned_telehealth: str) -> list:
+    """Date of birth, guardian consent, consent to treatment, telehealth consent: adolescents among
+    Sofia Alvarez's clients, every consent on file but the two planted gaps. No random draws, so the
+    rest of the sample stays as it was."""
+    minor = c.provider == "Sofia Alvarez" and (n // 4) % 3 == 0
+    born = date(ANCHOR.year - (15 if minor else 24 + n % 40), 1 + n % 12, 1 + n % 28)
+    guardian = (None if n == 2 else "Y") if minor else "N/A"
+    telehealth = ("Y" if c.id != unsigned_telehealth else None) if c.video else "N/A"
+    return [born, guardian, "Y", telehealth]
+
+
 def _sheets(clients, appointments, claims, auths, rng) -> dict[str, list[list]]:
     sheets: dict[str, list[list]] = {}
     balances = {c.id: (None, None) for c in clients}
@@ -294,8 +308,10 @@ def _sheets(clients, appointments, claims, auths, rng) -> dict[str, list[list]]:
     balances[self_pay[3].id] = (170, ANCHOR - timedelta(days=45))
     sheets["Clients"] = [["Client ID", "First Name", "Last Name", "Email", "Phone", "Insurance", "Member ID",
                           "Primary Provider", "Email Consent", "Intake Forms Received", "Privacy Notice Ack",
-                          "Insurance Verified", "GFE Date", "Balance", "Balance Since", "Status"]]
-    for c in clients:
+                          "Insurance Verified", "GFE Date", "Balance", "Balance Since", "Status", "Date of Birth",
+                          "Guardian Consent", "Consent to Treatment", "Telehealth Consent"]]
+    unsigned_telehealth = next(c.id for c in clients if c.video and c.id != clients[2].id)
+    for n, c in enumerate(clients):
         insured = c.payer != "Self-pay"
         balance, since = balances[c.id]
         sheets["Clients"].append([
@@ -304,14 +320,15 @@ def _sheets(clients, appointments, claims, auths, rng) -> dict[str, list[list]]:
             c.consent.replace("_", " ").title() if c.consent != "plain_ok" else "Plain OK", "Y", "Y",
             "Y" if insured else "N/A",
             None if insured else c.start - timedelta(days=7),
-            f"${balance:,.2f}" if balance else None, since, "Active"])
+            f"${balance:,.2f}" if balance else None, since, "Active", *_consents(n, c, unsigned_telehealth)])
     sheets["Clients"][1 + 17][13] = "#REF!"
     sheets["Clients"] = [[v if v != "N/A" else None for v in row] for row in sheets["Clients"]]
 
     sheets["Providers"] = [["Provider", "Email", "NPI", "Specialties", "Accepting New", "Weekly Capacity",
-                            "License Expires", "Malpractice Expires"]]
+                            "License Expires", "Malpractice Expires", "License Type", "Supervisor"]]
     for p in PROVIDERS:
-        sheets["Providers"].append(["Yes" if v is True else "No" if v is False else v for v in p])
+        sheets["Providers"].append(["Yes" if v is True else "No" if v is False else v for v in p]
+                                   + [LICENSES[p[0]], None])
 
     title = "Riverbend Counseling: appointments (kept by the front desk)"
     header = ["Appt #", "Client #", "Clinician", "Date", "Start", "Sched. Min", "Actual Min", "Service", "CPT",
@@ -327,14 +344,15 @@ def _sheets(clients, appointments, claims, auths, rng) -> dict[str, list[list]]:
     sheets["Appointments"] = rows
 
     sheets["Claims"] = [["Claim #", "Appt ID", "Client", "Rendering Provider", "DOS", "CPT", "Modifiers", "POS",
-                         "Units", "Billed", "Payer", "Submitted", "Status", "Paid", "Paid On", "Denial Code"]]
+                         "Units", "Billed", "Payer", "Submitted", "Status", "Paid", "Paid On", "Denial Code",
+                          "Denied On"]]
     for n, c in enumerate(sorted(claims, key=lambda c: (c["date_of_service"], c["claim_id"]))):
         dos = c["date_of_service"]
         sheets["Claims"].append([
             c["claim_id"], c["appointment_id"], c["client_id"], c["provider"],
             dos.strftime("%m/%d/%Y") if n % 5 == 0 else dos, c["cpt"], c["modifiers"], c["pos"], c["units"],
             c["billed_amount"], c["payer"], c["submitted_on"], c["status"].title(), c["paid_amount"], c["paid_on"],
-            c["denial_code"]])
+            c["denial_code"], c["submitted_on"] + timedelta(days=21) if c["status"] == "denied" else None])
 
     sheets["Credentialing"] = [["Provider", "Payer", "Status", "Effective Date", "CAQH Attested On",
                                 "Recredential Due", "Application Submitted On", "Last Follow Up On"]]

@@ -116,8 +116,8 @@ PLANTED = {
 }
 
 
-def checked(tmp_path):
-    book = make_workbook(tmp_path / "harbor.xlsx", SHEETS)
+def checked(tmp_path, sheets=None):
+    book = make_workbook(tmp_path / "harbor.xlsx", sheets or SHEETS)
     lines = ['[practice]', 'name = "Harbor Family Counseling"', 'timezone = "America/Chicago"', '']
     for tracker, sheet in SHEET_OF.items():
         lines += [f"[trackers.{tracker}]", f'path = "{book.name}"', f'sheet = "{sheet}"', ""]
@@ -159,3 +159,13 @@ def test_none_of_the_harmful_advice(tmp_path):
     assert "filing clock keeps running" in rejected.message and rejected.due == date(2027, 6, 1)
     assert "under the supervisor, Jo Park" in " ".join(
         f.message for f in findings if f.rule == "credentialing.associate_billing")
+
+
+def test_check_says_which_rules_a_missing_column_switches_off(tmp_path):
+    dob = SHEETS["Clients"][1].index("DOB")
+    without_dob = {**SHEETS, "Clients": [row[:dob] + row[dob + 1:] for row in SHEETS["Clients"]]}
+    notices = checked(tmp_path, without_dob).notices
+    off = [n for n in notices if "date_of_birth" in n]
+    assert off == ["the clients tracker has no date_of_birth column, so compliance.minor_consent_missing is off; add "
+                   "the column (or map it in [trackers.clients.columns]) to switch it on"]
+    assert not [n for n in notices if "consent_to_treat" in n]

@@ -614,7 +614,8 @@ def balance_due(ctx: RuleContext) -> Iterator[Finding]:
 
 @rule("billing.gfe_missing", owner="va", severity="warning",
       when="a self-pay client has an upcoming appointment and no Good Faith Estimate on file before it, or the one "
-           "on file is more than 12 months older than the appointment")
+           "on file is more than 12 months older than the appointment",
+      needs=(("clients", "good_faith_estimate"),))
 def gfe_missing(ctx: RuleContext) -> Iterator[Finding]:
     if not ctx.practice.keeps("clients", "good_faith_estimate"):
         return

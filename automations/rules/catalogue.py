@@ -19,6 +19,8 @@ class Rule:
     when: str
     thresholds: tuple[str, ...]
     check: Callable[[RuleContext], Iterable[Finding]] | None
+    needs: tuple[tuple[str, str], ...] = ()
+    """(tracker, column) pairs without which the rule stays quiet rather than read blanks as 'no'."""
 
     @property
     def family(self) -> str:
@@ -28,11 +30,13 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(id: str, *, owner: str, severity: str, when: str, thresholds: tuple[str, ...] = ()):
-    """Register a check. A check takes the context and yields findings."""
+def rule(id: str, *, owner: str, severity: str, when: str, thresholds: tuple[str, ...] = (),
+         needs: tuple[tuple[str, str], ...] = ()):
+    """Register a check. A check takes the context and yields findings; ``needs`` names the optional
+    columns it reads, so that ``check`` can say which rules a practice's sheets switch off."""
 
     def register(check: Callable[[RuleContext], Iterable[Finding]]):
-        RULES[id] = Rule(id, owner, severity, when, thresholds, check)
+        RULES[id] = Rule(id, owner, severity, when, thresholds, check, needs)
         return check
 
     return register
@@ -41,3 +45,16 @@ def rule(id: str, *, owner: str, severity: str, when: str, thresholds: tuple[str
 def declare(id: str, *, owner: str, severity: str, when: str, thresholds: tuple[str, ...] = ()) -> None:
     """A rule whose findings come from elsewhere (the reader, the message policy), listed all the same."""
     RULES[id] = Rule(id, owner, severity, when, thresholds, None)
+
+
+def rules_switched_off(present: frozenset[str], columns: dict[str, frozenset[str]]) -> list[str]:
+    """One line per optional column a kept tracker lacks, with the rules that stay quiet for it."""
+    missing: dict[tuple[str, str], list[str]] = {}
+    for registered in RULES.values():
+        for tracker, column in registered.needs:
+            if tracker in present and tracker in columns and column not in columns[tracker]:
+                missing.setdefault((tracker, column), []).append(registered.id)
+    return [f"the {tracker} tracker has no {column} column, so {', '.join(sorted(ids))} "
+            f"{'is' if len(ids) == 1 else 'are'} off; add the column (or map it in [trackers.{tracker}.columns]) "
+            f"to switch {'it' if len(ids) == 1 else 'them'} on"
+            for (tracker, column), ids in sorted(missing.items())]

@@ -65,7 +65,8 @@ def roi_expiring(ctx: RuleContext) -> Iterator[Finding]:
 
 
 @rule("compliance.privacy_notice_missing", owner="va", severity="warning",
-      when="an active client has no privacy notice acknowledgment")
+      when="an active client has no privacy notice acknowledgment",
+      needs=(("clients", "privacy_notice_ack"),))
 def privacy_notice_missing(ctx: RuleContext) -> Iterator[Finding]:
     if not ctx.practice.keeps("clients", "privacy_notice_ack"):
         return
@@ -99,7 +100,8 @@ def _due(ctx: RuleContext, sessions: list[Appointment]) -> date:
 
 @rule("compliance.consent_missing", owner="va", severity="warning",
       when="a client with a session booked or held has no consent to treatment on file, or no telehealth consent "
-           "for a video or phone session (quiet where the sheet has no such column)")
+           "for a video or phone session (quiet where the sheet has no such column)",
+      needs=(("clients", "consent_to_treat"), ("clients", "telehealth_consent")))
 def consent_missing(ctx: RuleContext) -> Iterator[Finding]:
     treatment = ctx.practice.keeps("clients", "consent_to_treat")
     telehealth = ctx.practice.keeps("clients", "telehealth_consent")
@@ -135,7 +137,8 @@ def _minor_sessions(client: Client, sessions: list[Appointment], age_of_consent:
 
 @rule("compliance.minor_consent_missing", owner="va", severity="warning",
       when="a client under `[practice] age_of_consent` (default 18) on a session's date has no guardian consent on "
-           "file (quiet where the sheet has no date of birth or guardian consent column)")
+           "file (quiet where the sheet has no date of birth or guardian consent column)",
+      needs=(("clients", "date_of_birth"), ("clients", "guardian_consent")))
 def minor_consent_missing(ctx: RuleContext) -> Iterator[Finding]:
     if not (ctx.practice.keeps("clients", "date_of_birth") and ctx.practice.keeps("clients", "guardian_consent")):
         return

@@ -184,7 +184,8 @@ def not_in_network_for_session(ctx: RuleContext) -> Iterator[Finding]:
 @rule("credentialing.associate_billing", owner="va", severity="warning",
       when="a pre-licensed clinician's (license_type LPC-A, LMSW, LMFT-A, associate, intern) session is billed under "
            "their own name to a payer that does not credential associates (`credentials_associates`), or they have no "
-           "supervisor on file", thresholds=("credentials_associates",))
+           "supervisor on file", thresholds=("credentials_associates",),
+      needs=(("providers", "license_type"),))
 def associate_billing(ctx: RuleContext) -> Iterator[Finding]:
     if not ctx.practice.keeps("providers", "license_type"):
         return

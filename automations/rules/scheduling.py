@@ -70,7 +70,8 @@ def client_double_booked(ctx: RuleContext) -> Iterator[Finding]:
 
 @rule("scheduling.missing_telehealth_link", owner="va", severity="warning",
       when="a video appointment in the next `telehealth_link_days` days has no link",
-      thresholds=("telehealth_link_days",))
+      thresholds=("telehealth_link_days",),
+      needs=(("appointments", "modality"),))
 def missing_telehealth_link(ctx: RuleContext) -> Iterator[Finding]:
     if not ctx.practice.keeps("appointments", "modality"):
         return
@@ -113,7 +114,8 @@ def _first_visit_due(ctx: RuleContext, days_field: str, column: str):
 
 @rule("scheduling.intake_forms_missing", owner="va", severity="warning",
       when="a client's first appointment is within `intake_forms_days` days and forms are not received",
-      thresholds=("intake_forms_days",))
+      thresholds=("intake_forms_days",),
+      needs=(("clients", "intake_forms_received"),))
 def intake_forms_missing(ctx: RuleContext) -> Iterator[Finding]:
     for client, appt in _first_visit_due(ctx, "intake_forms_days", "intake_forms_received"):
         if not client.intake_forms_received:
@@ -126,7 +128,8 @@ def intake_forms_missing(ctx: RuleContext) -> Iterator[Finding]:
 
 @rule("scheduling.insurance_unverified", owner="va", severity="warning",
       when="an insured client's first appointment is within `insurance_verify_days` days and insurance is not verified",
-      thresholds=("insurance_verify_days",))
+      thresholds=("insurance_verify_days",),
+      needs=(("clients", "insurance_verified"),))
 def insurance_unverified(ctx: RuleContext) -> Iterator[Finding]:
     for client, appt in _first_visit_due(ctx, "insurance_verify_days", "insurance_verified"):
         if ctx.is_insured(appt) and not client.insurance_verified:
