@@ -10,7 +10,7 @@ import difflib
 import tomllib
 import typing
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
@@ -160,9 +160,18 @@ def _threshold_model(name: str, doc: str, extra: dict | None = None) -> type[Bas
     return model
 
 
-RuleSettings = _threshold_model("RuleSettings", "Practice-wide thresholds; unset keys keep DOMAIN.md's default.")
-PayerRules = _threshold_model("PayerRules", "One payer's overrides of any threshold, and other names it goes by.",
-                              {"aliases": (list[str], Field(default_factory=list))})
+if TYPE_CHECKING:  # the fields are the thresholds, made at import time
+    class RuleSettings(Strict):
+        def __getattr__(self, name: str) -> Any: ...
+
+    class PayerRules(Strict):
+        aliases: list[str]
+
+        def __getattr__(self, name: str) -> Any: ...
+else:
+    RuleSettings = _threshold_model("RuleSettings", "Practice-wide thresholds; unset keys keep DOMAIN.md's default.")
+    PayerRules = _threshold_model("PayerRules", "One payer's overrides of any threshold, and other names it goes by.",
+                                  {"aliases": (list[str], Field(default_factory=list))})
 
 
 class Config(Strict):
@@ -224,7 +233,7 @@ def load(path: Path | str = DEFAULT_CONFIG, *, check_sources: bool = True) -> Co
     return config
 
 
-def _describe(error: dict) -> str:
+def _describe(error: Any) -> str:
     loc = tuple(error["loc"])
     key = ".".join(str(part) for part in loc)
     if error["type"] == "extra_forbidden":
@@ -327,5 +336,5 @@ def _check_excel_sheet(name: str, tracker: TrackerSource) -> list[str]:
         return []
     guess = difflib.get_close_matches(tracker.sheet, sheets, n=1)
     hint = f" (did you mean {guess[0]!r}?)" if guess else ""
-    return [f"trackers.{name}.sheet: {tracker.path.name} has no sheet {tracker.sheet!r}{hint}; "
+    return [f"trackers.{name}.sheet: {Path(tracker.location).name} has no sheet {tracker.sheet!r}{hint}; "
             f"it has: {', '.join(sheets)}"]

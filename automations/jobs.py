@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from . import rules
 from .config import Config
@@ -139,6 +139,7 @@ class Work:
                  progress: Progress, job: str):
         self.config, self.result, self.ledger, self.today, self.now = config, result, ledger, today, now
         self.progress = progress
+        assert result.practice is not None, "a run starts from a read practice"
         self.ctx = RuleContext(result.practice, config.thresholds(), today)
         self.run_id = ledger.start_run(job, today.isoformat(), now)
         self.postman = Postman(config, ledger, lambda: open_transport(config.email), self.run_id, now)
@@ -383,14 +384,14 @@ def digests_job(work: Work) -> None:
         if sent.outcome.status == "blocked":
             work.message_blocked("billing_escalation", "the billing manager", sent.why_blocked, "billing escalation")
     week = f"{work.today.isocalendar().year}-W{work.today.isocalendar().week:02d}"
-    recipients = [(va, None, "the VA") for va in config.people.va]
+    recipients: list[tuple[str, str | None, str]] = [(va, None, "the VA") for va in config.people.va]
     recipients += [(p.email, p.provider, p.provider) for p in ctx.practice.providers if p.email]
-    for address, provider, who in recipients:
-        items = digests.credentialing_items(findings, provider)
+    for address, about, who in recipients:
+        items = digests.credentialing_items(findings, about)
         if not items:
             continue
         sent = work.postman.send("credentialing_reminder", address, {
-            "today": work.today.isoformat(), "items": items, "provider": provider or ""}, key=week)
+            "today": work.today.isoformat(), "items": items, "provider": about or ""}, key=week)
         if sent.outcome.status == "blocked":
             work.message_blocked("credentialing_reminder", who, sent.why_blocked, "credentialing reminder")
 

@@ -16,7 +16,7 @@ import sqlite3
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 from .errors import PracticeOpsError
 
@@ -96,7 +96,8 @@ class Ledger:
         cur = self.db.execute("INSERT INTO runs (job, today, started_at) VALUES (?, ?, ?)",
                               (job, today, now.isoformat()))
         self.append_audit("run.started", {"run": cur.lastrowid, "job": job, "today": today}, now)
-        return int(cur.lastrowid)
+        assert cur.lastrowid is not None
+        return cur.lastrowid
 
     def finish_run(self, run_id: int, now: datetime, status: str, summary: dict) -> None:
         self.db.execute("UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?",
@@ -151,7 +152,7 @@ class Ledger:
     def queue_rows(self) -> dict[str, dict]:
         """Every finding the queue has ever shown, by id, with what the VA decided about it."""
         cursor = self.db.execute(f"SELECT {', '.join(self.QUEUE_COLUMNS)} FROM queue")
-        return {row[0]: dict(zip(self.QUEUE_COLUMNS, row)) for row in cursor}
+        return {row[0]: dict(zip(self.QUEUE_COLUMNS, row, strict=False)) for row in cursor}
 
     def save_queue_rows(self, rows: list[dict]) -> None:
         placeholders = ", ".join("?" for _ in self.QUEUE_COLUMNS)

@@ -51,6 +51,7 @@ def preview(config: Config, kind: str, record: str | None, today: date, now: dat
     result = jobs.check(config, today)
     if not result.usable:
         raise PracticeOpsError("; ".join(result.unavailable))
+    assert result.practice is not None
     ctx = RuleContext(result.practice, config.thresholds(), today)
     to, context, consent, to_client = _addressed(config, ctx, kind, record, result)
     rendered = Templates(config.path.parent / "templates").render(kind, phi_floor(kind, config),

@@ -187,7 +187,7 @@ def build(seed: int = SEED) -> dict[str, list[list]]:
                 submitted = day + timedelta(days=rng.randint(1, 2))
                 if age > 25:
                     paid_on = submitted + timedelta(days=rng.randint(12, 20))
-                    paid_state = ("paid", FEES[code] * 0.8, paid_on)
+                    paid_state: tuple[str, float | None, date | None] = ("paid", FEES[code] * 0.8, paid_on)
                 else:
                     paid_state = ("submitted", None, None)
                 claims.append({
@@ -301,7 +301,7 @@ def _consents(n: int, c: Client, unsigned_telehealth: str) -> list:
 
 def _sheets(clients, appointments, claims, auths, rng) -> dict[str, list[list]]:
     sheets: dict[str, list[list]] = {}
-    balances = {c.id: (None, None) for c in clients}
+    balances: dict[str, tuple[int | None, date | None]] = {c.id: (None, None) for c in clients}
     self_pay = [c for c in clients if c.payer == "Self-pay"]
     for c in self_pay[:3]:
         balances[c.id] = (rng.choice([85, 120, 170]), ANCHOR - timedelta(days=rng.randint(3, 20)))
@@ -333,7 +333,7 @@ def _sheets(clients, appointments, claims, auths, rng) -> dict[str, list[list]]:
     title = "Riverbend Counseling: appointments (kept by the front desk)"
     header = ["Appt #", "Client #", "Clinician", "Date", "Start", "Sched. Min", "Actual Min", "Service", "CPT",
               "Format", "Video Link", "Status", "Insurance", "Auth #"]
-    rows = [[title], [], header]
+    rows: list[list] = [[title], [], header]
     for a in sorted(appointments, key=lambda a: (a["date"], a["time"], a["provider"])):
         rows.append([a["appointment_id"], a["client_id"], a["provider"], a["date"], a["time"], a["duration_min"],
                      f"{a['actual_min']} min" if a["actual_min"] is not None else None,

@@ -84,7 +84,7 @@ def serve(config: Config, stop: threading.Event | None = None, announce=lambda l
                 log.info("%s: %d findings, %d messages", job, len(result.findings), len(result.messages))
         except PracticeOpsError as exc:
             log.error("%s failed: %s", job, exc.__class__.__name__)
-        except Exception:  # noqa: BLE001 - one bad run must not stop the practice's schedule
+        except Exception:
             log.error("%s failed with an internal error; the next run retries", job)
 
     slots = build(config, scheduler, run_job)

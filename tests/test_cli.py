@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import MINIMAL, ROOT, make_workbook, write_config
+from datetime import UTC
 
 
 def cli(*args, cwd=ROOT):
@@ -128,11 +129,11 @@ def test_now_with_an_offset_sets_today_in_the_practice_timezone(minimal_practice
 
 
 def test_check_names_certificates_that_will_not_be_used(minimal_practice, tmp_path):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from tests.pki import make_identity
 
-    make_identity(tmp_path / "keys", "old@test.example", valid_from=datetime(2024, 1, 1, tzinfo=timezone.utc),
+    make_identity(tmp_path / "keys", "old@test.example", valid_from=datetime(2024, 1, 1, tzinfo=UTC),
                   days=300, certs_dir=tmp_path / "certs")
     done = cli("--config", str(minimal_practice), "check", "--today", "2026-11-26")
     assert done.returncode == 0

@@ -1,12 +1,12 @@
 import sqlite3
 import stat
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import pytest
 
 from automations.ledger import Ledger, LedgerBusy
 
-NOW = datetime(2026, 11, 26, 7, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
 
 
 @pytest.fixture

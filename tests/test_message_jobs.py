@@ -155,7 +155,7 @@ def test_an_approved_waitlist_match_sends_the_opening_once_and_closes_the_item(t
     assert [m.to for m in opening] == ["sam@mail.example"]
     assert sent(run(path, "reminders"), "waitlist_opening") == []
     book = openpyxl.load_workbook(tmp_path / "queue.xlsx")
-    aside = [dict(zip([c.value for c in book["Set aside"][1]], [c.value for c in row]))
+    aside = [dict(zip([c.value for c in book["Set aside"][1]], [c.value for c in row], strict=False))
              for row in book["Set aside"].iter_rows(min_row=2)]
     assert [(r["Finding ID"], r["Status"]) for r in aside] == [(match.id, "Done")]
     assert aside[0]["Notes"].startswith("opening notice sent 2026-11-26")

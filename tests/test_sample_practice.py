@@ -54,7 +54,7 @@ def test_every_planted_problem_is_found_and_nothing_else(sample_findings):
     by_rule = Counter(f.rule for f in sample_findings.findings)
     assert set(sample_practice.PLANTED) <= set(by_rule)
     assert set(by_rule) - set(sample_practice.PLANTED) == set(EXPECTED_BESIDES_PLANTED)
-    expected = {rule: 1 for rule in sample_practice.PLANTED}
+    expected = dict.fromkeys(sample_practice.PLANTED, 1)
     expected.update(EXPECTED_BESIDES_PLANTED)
     expected["authorizations.near_limit"] = 2        # a prior authorization and an EAP case
     expected["billing.claim_without_session"] = 2    # CL-5901 (no session that day), CL-5902 (unknown client)

@@ -10,7 +10,7 @@ from automations import jobs
 from tests.trackers.test_load import write_with_xlsxwriter
 
 TODAY = date(2027, 2, 10)
-D = lambda n: TODAY + timedelta(days=n)  # noqa: E731
+D = lambda n: TODAY + timedelta(days=n)
 
 SHEETS = {
     "Patients": [

@@ -57,7 +57,7 @@ class CertificateStore:
 
 
 def addresses_of(cert: x509.Certificate) -> set[str]:
-    found = {a.value.lower() for a in cert.subject.get_attributes_for_oid(NameOID.EMAIL_ADDRESS)}
+    found = {str(a.value).lower() for a in cert.subject.get_attributes_for_oid(NameOID.EMAIL_ADDRESS)}
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         found |= {name.lower() for name in san.get_values_for_type(x509.RFC822Name)}

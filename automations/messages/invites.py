@@ -66,7 +66,7 @@ def build(appt: Appointment, *, method: str, uid: str, sequence: int, organizer:
         attendee.params["role"] = vText("REQ-PARTICIPANT")
         attendee.params["partstat"] = vText("NEEDS-ACTION")
         attendee.params["rsvp"] = vText("FALSE")
-        event.add("attendee", attendee, encode=0)
+        event.add("attendee", attendee, encode=False)
     calendar.add_component(event)
     calendar.add_missing_timezones(first_date=appt.date - timedelta(days=366), last_date=appt.date + timedelta(days=366))
     return calendar.to_ical()

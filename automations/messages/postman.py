@@ -58,7 +58,7 @@ class Postman:
         message = compose(rendered, sender=sender, to=to, msg_id=msg_id, now=self.now,
                           subject_tag=self.gateway_tag if security == "gateway" else "", calendar=calendar,
                           attachments=attachments)
-        if security == "smime":
+        if security == "smime" and certificate is not None:
             message = seal(message, certificate, self.signer)
         needs_transport = security != "blocked" and self.ledger.message_status(msg_id) != "sent"
         outcome = deliver(self.ledger, self._open_transport() if needs_transport else None, message, kind=kind,

@@ -4,6 +4,8 @@ and Thunderbird read the result."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import os
 from dataclasses import dataclass
 from email import policy as email_policy
@@ -24,7 +26,7 @@ OUTER_HEADERS = ("From", "To", "Cc", "Subject", "Date", "Message-ID", "X-Practic
 @dataclass(frozen=True)
 class Signer:
     cert: x509.Certificate
-    key: object
+    key: Any  # an RSA or EC private key; load_signer refuses anything else
 
 
 def load_signer(cert_path: Path | None, key_path: Path | None, password_env: str) -> Signer | None:

@@ -5,6 +5,8 @@ Finding messages name records by id, never by a client's name, so this text is P
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from collections import Counter
 from datetime import date
 
@@ -14,7 +16,7 @@ TOP = 10
 
 
 def summary(findings: list[Finding], messages: list[dict], data_issues: int, queue_path: str | None,
-            unavailable: list[str], notices: list[str] = ()) -> str:
+            unavailable: list[str], notices: Sequence[str] = ()) -> str:
     lines: list[str] = []
     for problem in unavailable:
         lines.append(f"Could not read: {problem}")

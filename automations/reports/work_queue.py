@@ -98,7 +98,7 @@ def read_edits(path: Path) -> dict[str, VaEdit]:
         return {}
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable queue is reported the same way
+    except Exception as exc:
         raise PracticeOpsError(f"{path.name}: the work queue cannot be opened ({exc}); move it aside and run again; "
                                f"the VA's decisions are kept in the ledger") from None
     edits: dict[str, VaEdit] = {}

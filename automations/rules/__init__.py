@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from ..errors import CellError
@@ -16,7 +17,7 @@ __all__ = ["RULES", "Rule", "Finding", "Thresholds", "evaluate"]
 
 
 def evaluate(practice: Practice, thresholds: Thresholds, today: date,
-             cell_issues: list[CellError] = ()) -> list[Finding]:
+             cell_issues: Sequence[CellError] = ()) -> list[Finding]:
     """Every registered rule over the practice, plus the reader's cell problems, most urgent first.
     The same finding (same id) is reported once."""
     ctx = RuleContext(practice, thresholds, today)

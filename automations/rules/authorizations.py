@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Iterator
+from collections.abc import Iterator
 
 from .catalogue import rule
 from .context import RuleContext

@@ -10,7 +10,7 @@ never billed to the client.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..trackers.records import Appointment, Claim
 from ..trackers.values import NotApplicable, fold, is_self_pay, person_key

@@ -5,7 +5,7 @@ fires and the thresholds it reads. ``python run.py rules`` and docs/rules.md are
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from .context import RuleContext
 from .findings import Finding

@@ -4,7 +4,7 @@ except client paperwork, which is the VA's."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..trackers.records import Appointment, Client
 from .catalogue import declare, rule

@@ -105,7 +105,7 @@ class RuleContext:
         candidates = self.appointments_by_visit.get(
             (claim.client_id, person_key(claim.provider), claim.date_of_service), [])
         completed = [a for a in candidates if a.status == "completed"]
-        return (completed or candidates or [None])[0]
+        return (completed or candidates)[0] if candidates else None
 
     @cached_property
     def live_claims(self) -> list[Claim]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..trackers.records import is_pre_licensed
 from ..trackers.values import is_self_pay, person_key
@@ -199,8 +199,8 @@ def associate_billing(ctx: RuleContext) -> Iterator[Finding]:
                           refs={"provider": provider.provider}, key="supervisor", due=ctx.today)
     billed: dict[tuple[str, str], list] = defaultdict(list)
     for claim in ctx.live_claims:
-        provider = associates.get(person_key(claim.provider))
-        if provider is None or is_self_pay(claim.payer) or ctx.t(claim.payer).credentials_associates:
+        billed_as = associates.get(person_key(claim.provider))
+        if billed_as is None or is_self_pay(claim.payer) or ctx.t(claim.payer).credentials_associates:
             continue
         billed[(person_key(claim.provider), ctx.thresholds.payer_key(claim.payer))].append(claim)
     for (key, _), claims in billed.items():

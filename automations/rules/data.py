@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections import defaultdict
 from datetime import date
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from ..errors import CellError
 from ..trackers.values import person_key

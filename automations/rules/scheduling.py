@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import timedelta
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..trackers.records import UPCOMING_STATUSES
 from ..trackers.values import is_self_pay, person_key

@@ -80,7 +80,7 @@ class Thresholds:
         folded = fold(payer or "")
         return self.payer_aliases.get(folded, folded)
 
-    def for_payer(self, payer: str | None) -> "Thresholds":
+    def for_payer(self, payer: str | None) -> Thresholds:
         """The practice's thresholds with this payer's overrides applied (names folded)."""
         if not payer:
             return self

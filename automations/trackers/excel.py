@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 import openpyxl
 
@@ -38,8 +38,7 @@ class ExcelWorkbook:
         if sheet not in self._book.sheetnames:
             raise TrackerUnavailable(self.label, f"has no sheet {sheet!r} (it has: {', '.join(self.sheet_names())})")
         worksheet = self._book[sheet]
-        for number, values in enumerate(worksheet.iter_rows(min_row=1, values_only=True), start=1):
-            yield number, values
+        yield from enumerate(worksheet.iter_rows(min_row=1, values_only=True), start=1)
 
     def close(self) -> None:
         self._book.close()

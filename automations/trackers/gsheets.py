@@ -12,7 +12,7 @@ credentials: the local stand-in the tests use, as Google's own emulators work.
 from __future__ import annotations
 
 import os
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..errors import TrackerUnavailable
 

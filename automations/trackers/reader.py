@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from ..errors import CellError, TrackerUnavailable
 from . import values
@@ -58,10 +58,10 @@ def match_headers(tracker: str, headers: tuple, overrides: dict[str, str]) -> di
     for index, header in enumerate(headers):
         if values.is_blank(header):
             continue
-        canonical = wanted.get(values.fold(str(header)))
-        if canonical and canonical not in taken:
-            mapping[index] = specs[canonical]
-            taken.add(canonical)
+        found = wanted.get(values.fold(str(header)))
+        if found and found not in taken:
+            mapping[index] = specs[found]
+            taken.add(found)
     return mapping
 
 

@@ -6,7 +6,8 @@ Nothing outside this module imports a concrete adapter: ask ``open_workbook`` fo
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Protocol
+from collections.abc import Iterator
 
 from ..errors import TrackerUnavailable
 
@@ -21,6 +22,8 @@ class Workbook(Protocol):
     def rows(self, sheet: str) -> Iterator[tuple[int, tuple]]:
         """Yield (1-based row number, cell values) for every row, blank ones included."""
         ...
+
+    def close(self) -> None: ...
 
 
 class Workbooks:

@@ -41,9 +41,9 @@ class NotApplicable:
     It is truthy, so a rule asking "is it on file?" is satisfied; a rule that needs a real yes
     (``accepting_new``) compares with ``is True``."""
 
-    _instance: "NotApplicable | None" = None
+    _instance: NotApplicable | None = None
 
-    def __new__(cls) -> "NotApplicable":
+    def __new__(cls) -> NotApplicable:
         if cls._instance is None:
             cls._instance = super().__new__(cls)
         return cls._instance

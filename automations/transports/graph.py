@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import os
+from typing import Any
 from email.message import EmailMessage
 from email.policy import SMTP
 from urllib.parse import quote
@@ -33,7 +34,7 @@ class Graph:
         emulator = os.environ.get("GRAPH_EMULATOR_HOST")
         self.base = f"http://{emulator}/v1.0" if emulator else GRAPH
         self._emulated = bool(emulator)
-        self._app = None
+        self._app: Any = None  # msal.ConfidentialClientApplication, made when first needed
         self._session = requests.Session()
 
     def _token(self) -> str | None:

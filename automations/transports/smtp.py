@@ -24,6 +24,7 @@ class Smtp:
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
         try:
+            client: smtplib.SMTP
             if s.security == "ssl":
                 client = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout_seconds,
                                           context=ssl.create_default_context())

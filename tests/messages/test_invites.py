@@ -1,4 +1,4 @@
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, UTC
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
@@ -14,7 +14,7 @@ def build(appt, method="REQUEST", sequence=0):
         appt, method=method, uid=invites.uid_for(appt.appointment_id, "Office <o@lake.example>"), sequence=sequence,
         organizer="Lakeside <o@lake.example>", attendees=[("Ann Lee", "ann@lake.example")],
         label=invites.label_for(appt, "R.D."), minutes=50, where="Office", zone=ZONE,
-        now=datetime(2026, 11, 26, 12, tzinfo=timezone.utc)))
+        now=datetime(2026, 11, 26, 12, tzinfo=UTC)))
 
 
 APPT = Appointment("A-7", "C-1", "Ann Lee", date(2026, 11, 27), time(14, 30), 50, status="scheduled")

@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import pytest
 
@@ -48,7 +48,7 @@ def test_message_ids_are_deterministic_and_distinct():
 def test_composed_message_has_both_parts_and_the_headers():
     rendered = Templates().render("va_work_queue", **CONTEXT)
     msg = compose(rendered, sender="Office <o@l.example>", to="va@l.example", msg_id="<id@l.example>",
-                  now=datetime(2026, 11, 26, 7, tzinfo=timezone.utc), subject_tag="[secure]")
+                  now=datetime(2026, 11, 26, 7, tzinfo=UTC), subject_tag="[secure]")
     assert msg["Subject"] == "[secure] Lakeside: your work queue for 2026-11-26"
     assert msg["Message-ID"] == "<id@l.example>"
     assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]

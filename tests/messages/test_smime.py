@@ -1,5 +1,5 @@
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from email import message_from_bytes, policy
 
 from cryptography import x509
@@ -10,7 +10,7 @@ from automations.messages.render import Templates
 from automations.messages.smime import load_signer, seal
 from tests.pki import make_identity, openssl_decrypt
 
-NOW = datetime(2026, 11, 26, 12, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 CONTEXT = dict(practice_name="Lakeside", today="2026-11-26", open=3, by_owner=[("va", 3)], urgent=1,
                data_issues=0, queue_name="q.xlsx")
 

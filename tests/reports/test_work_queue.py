@@ -18,7 +18,7 @@ def finding(ref: str, due: date | None = TODAY, severity="warning") -> Finding:
 def sheet_rows(path, name="Work queue"):
     book = openpyxl.load_workbook(path)
     rows = [list(r) for r in book[name].iter_rows(values_only=True)]
-    return [dict(zip(rows[0], r)) for r in rows[1:]]
+    return [dict(zip(rows[0], r, strict=False)) for r in rows[1:]]
 
 
 def edit(path, finding_id, **cells):

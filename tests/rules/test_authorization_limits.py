@@ -29,7 +29,7 @@ def test_exceeded(completed, scheduled, fires):
     (14, 3, 1, True), (15, 3, 1, False), (5, 9, 1, False), (-1, 3, 0, False), (0, 3, 0, True)])
 def test_expiring(end_in, completed, scheduled, fires):
     a = auth(authorized=10, start_date=TODAY - timedelta(days=100), end_date=TODAY + timedelta(days=end_in))
-    appointments = [x for x in booked(completed, 0)] + [
+    appointments = list(booked(completed, 0)) + [
         appt(id=f"S-{n}", day=TODAY + timedelta(days=n), status="scheduled", authorization_id="AU-1")
         for n in range(scheduled)]
     assert bool(findings(practice(appointments, authorizations=[a]), TODAY, "authorizations.expiring")) is fires

@@ -1,7 +1,7 @@
 """The Microsoft Graph, Gmail and Exchange transports through their real client libraries
 (requests, google-api-python-client, exchangelib), against local stand-ins."""
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import pytest
 from cryptography import x509
@@ -18,7 +18,7 @@ from tests.pki import make_identity
 from tests.standins.mail import EwsStandIn, GmailStandIn, GraphStandIn
 from tests.transports.test_transports import send_twice
 
-NOW = datetime(2026, 11, 26, 12, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 CONTEXT = dict(practice_name="Lakeside", today="2026-11-26", open=3, by_owner=[("va", 3)], urgent=1,
                data_issues=0, queue_name="q.xlsx")
 SETTINGS = {"graph": ("GRAPH_EMULATOR_HOST", GraphStandIn), "gmail": ("GMAIL_EMULATOR_HOST", GmailStandIn),

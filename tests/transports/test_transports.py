@@ -1,5 +1,5 @@
 import socket
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from email import message_from_bytes, policy
 
 import pytest
@@ -14,7 +14,7 @@ from automations.messages.delivery import deliver
 from automations.messages.render import Templates
 from automations.transports import open_transport
 
-NOW = datetime(2026, 11, 26, 7, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 7, tzinfo=UTC)
 CONTEXT = dict(practice_name="Lakeside", today="2026-11-26", open=3, by_owner=[("va", 3)], urgent=1,
                data_issues=0, queue_name="q.xlsx")
 
