@@ -17,11 +17,13 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 _KINDS = {
     "text": "text",
-    "date": "date: a date cell, an Excel serial, or text such as 2026-11-26, 11/26/2026, Nov 26, 2026",
+    "email": "one email address (a second address, a name in angle brackets or a line break is a bad value)",
+    "date": "date: a date cell, an Excel serial, or text such as 2026-11-26, 11/26/2026, Nov 26, 2026 (years "
+            "1900-2199; 9999-12-31 means no end)",
     "time": "time of day: a time cell, 9:30, 9:30 AM, 14:00",
-    "minutes": "minutes: 53, 53 min, 0:53, 1 h 15 min",
-    "money": "money: 130, $1,250.00, (12.50)",
-    "count": "whole number",
+    "minutes": "minutes: 53, 53 min, 0:53, 1 h 15 min (0 to 720)",
+    "money": "money: 130, $1,250.00 (0 to $1,000,000; a credit or refund is not a negative amount)",
+    "count": "whole number (0 to 1,000)",
     "yes_no": "yes/no: Y, N, Yes, No, True, False, 1, 0, x, or the date it was done (a date means yes)",
     "on_file": "the date it was given, or just yes/no when the tracker only ticks it off",
     "codes": "one or more codes: 90834, 90785 or 90834+90785",

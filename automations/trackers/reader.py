@@ -22,6 +22,7 @@ _NOTE_WORDS = {"total", "totals", "subtotal", "note", "notes", "nb", "key", "leg
 
 PARSERS: dict[str, Callable] = {
     "text": values.parse_text,
+    "email": values.parse_email,
     "date": values.parse_date,
     "time": values.parse_time,
     "minutes": values.parse_minutes,
@@ -163,6 +164,10 @@ def _parse_row(raw: dict[str, object], mapping: dict[int, ColumnSpec], headers: 
                 parsed[spec.name] = values.parse_enum(value, spec.choices, spec.synonyms)
             else:
                 parsed[spec.name] = PARSERS[spec.kind](value)
+            if parsed[spec.name] == values.OPEN_ENDED and spec.kind == "date":
+                if spec.required:
+                    raise ValueError("is not a date a record can happen on (9999-12-31 means 'no end')")
+                del parsed[spec.name]  # no end: as if blank
         except ValueError as why:
             issues.append(CellError(file, sheet, row, header, _shown(value), str(why), record=record,
                                     field=spec.name))

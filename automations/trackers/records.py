@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from .values import YesNo
 
-Kind = str  # text | date | time | minutes | money | count | yes_no | on_file | enum | codes
+Kind = str  # text | email | date | time | minutes | money | count | yes_no | on_file | enum | codes
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class Client:
                                                     "patient id", "patient", "id"))
     first_name: str | None = column(aliases=("first", "first name", "given name"))
     last_name: str | None = column(aliases=("last", "last name", "surname", "family name"))
-    email: str | None = column(aliases=("email address", "e-mail"))
+    email: str | None = column("email", aliases=("email address", "e-mail"))
     phone: str | None = column(aliases=("phone number", "mobile", "cell"))
     payer: str | None = column(aliases=("insurance", "insurer", "plan", "payor"))
     member_id: str | None = column(aliases=("member #", "member number", "subscriber id", "policy #"))
@@ -128,7 +128,7 @@ def is_pre_licensed(license_type: str | None) -> bool:
 @dataclass(frozen=True)
 class Provider:
     provider: str = column(required=True, aliases=("clinician", "therapist", "name", "provider name"))
-    email: str | None = column(aliases=("email address", "e-mail"))
+    email: str | None = column("email", aliases=("email address", "e-mail"))
     npi: str | None = column(aliases=("npi #", "npi number"))
     specialties: str | None = column(aliases=("specialty", "focus", "specialisms"))
     accepting_new: YesNo | None = column("yes_no", aliases=("accepting", "accepting new clients", "open to new"))
@@ -274,7 +274,7 @@ class ComplianceItem:
 class WaitlistEntry:
     prospect_id: str = column(required=True, aliases=("prospect", "id", "waitlist id"))
     name: str | None = column(aliases=("prospect name", "full name"))
-    email: str | None = column(aliases=("email address", "e-mail"))
+    email: str | None = column("email", aliases=("email address", "e-mail"))
     requested_specialty: str | None = column(aliases=("specialty", "need", "presenting concern", "looking for"))
     payer: str | None = column(aliases=("insurance", "payor", "plan"))
     added_on: date | None = column("date", aliases=("added", "date added", "joined"))

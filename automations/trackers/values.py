@@ -14,6 +14,14 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 EXCEL_EPOCH = date(1899, 12, 30)
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+"""Dates outside these years are typing slips (or an attack on date arithmetic), never records."""
+OPEN_ENDED = date(9999, 12, 31)
+"""What spreadsheets write for "no end": an end or expiry cell holding it reads as blank."""
+MAX_MONEY = Decimal(1_000_000)
+MAX_COUNT = 1000
+MAX_MINUTES = 12 * 60
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 EXCEL_ERRORS = frozenset({
     "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
     "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!",
@@ -98,14 +106,53 @@ def person_key(name: str | None) -> str:
 
 
 def parse_text(value: object) -> str:
+    """Text as a VA typed it, less control characters (Google Sheets passes them through, and no
+    workbook may be written with them)."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime):
         return value.isoformat(sep=" ")
-    return str(value).strip()
+    return _CONTROL.sub("", str(value)).strip()
+
+
+def parse_email(value: object) -> str:
+    """One address, checked by a real parser: a second address, a display name or a line break in
+    the cell would let a message reach someone the VA never meant."""
+    from email_validator import EmailNotValidError, validate_email
+
+    text = str(value).strip()
+    if any(c in text for c in "\r\n,;<>") or _CONTROL.search(text):
+        raise ValueError("is not one email address (one address per cell, no name or line break)")
+    try:
+        return validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError as why:
+        raise ValueError(f"is not an email address ({why})") from None
 
 
 def parse_date(value: object) -> date:
+    """A date cell, an Excel serial or text. 9999-12-31 (``OPEN_ENDED``) passes; any other year
+    outside 1900-2199 is refused, so no later date arithmetic can overflow."""
+    return _plausible(_any_date(value))
+
+
+def _plausible(day: date) -> date:
+    if day == OPEN_ENDED or FIRST_YEAR <= day.year <= LAST_YEAR:
+        return day
+    raise ValueError(f"is not a plausible date (years {FIRST_YEAR}-{LAST_YEAR}, or 9999-12-31 for no end)")
+
+
+def excel_serial(value: float) -> date:
+    """Excel's day numbers, whose calendar has a 29 February 1900 that never was (serial 60): serials
+    1-59 count from 1899-12-31, later ones from 1899-12-30."""
+    if not 1 <= value < 2958466:  # 1900-01-01 .. 9999-12-31
+        raise ValueError("is not a date")
+    days = int(value)
+    if days == 60:
+        raise ValueError("is not a date (Excel's 29 February 1900, which never was)")
+    return EXCEL_EPOCH + timedelta(days=days + 1 if days < 60 else days)
+
+
+def _any_date(value: object) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -113,9 +160,9 @@ def parse_date(value: object) -> date:
     if isinstance(value, bool):
         raise ValueError("is not a date")
     if isinstance(value, (int, float)):
-        if 1 <= value < 2958466:  # Excel's serial range, 1900-01-01 .. 9999-12-31
-            return EXCEL_EPOCH + timedelta(days=int(value))
-        raise ValueError("is not a date")
+        if value != value:
+            raise ValueError("is not a date")
+        return excel_serial(value)
     text = str(value).strip()
     text = re.sub(r"(?<=\d)(st|nd|rd|th)\b", "", text)
     for candidate in (text, text.split(" ")[0], text.split("T")[0]):
@@ -124,11 +171,9 @@ def parse_date(value: object) -> date:
                 parsed = datetime.strptime(candidate, fmt).date()
             except ValueError:
                 continue
-            if parsed.year < 1900:
-                continue
             return parsed
     if re.fullmatch(r"\d{5}(\.0+)?", text):
-        return parse_date(float(text))
+        return excel_serial(float(text))
     raise ValueError("is not a date")
 
 
@@ -167,29 +212,35 @@ def parse_minutes(value: object) -> int:
     if isinstance(value, datetime):
         raise ValueError("is a date, not a number of minutes")
     if isinstance(value, (int, float)):
-        if not 0 <= value <= 24 * 60:  # also refuses NaN
-            raise ValueError("is not a plausible number of minutes")
-        return round(value)
+        return _plausible_minutes(value)
     text = str(value).strip().lower()
     match = re.fullmatch(r"(\d{1,2}):(\d{2})(?::00)?", text)
     if match:
-        return int(match[1]) * 60 + int(match[2])
+        if int(match[2]) > 59:
+            raise ValueError("is not a number of minutes (the minutes after the colon go to 59)")
+        return _plausible_minutes(int(match[1]) * 60 + int(match[2]))
     match = re.fullmatch(r"(?:(\d+(?:\.\d+)?)\s*(?:h|hr|hrs|hour|hours))?\s*"
                          r"(?:(\d+(?:\.\d+)?)\s*(?:m|min|mins|minute|minutes)?)?", text)
     if match and (match[1] or match[2]):
-        return round(float(match[1] or 0) * 60 + float(match[2] or 0))
+        return _plausible_minutes(float(match[1] or 0) * 60 + float(match[2] or 0))
     raise ValueError("is not a number of minutes")
+
+
+def _plausible_minutes(value: float) -> int:
+    if not 0 <= value <= MAX_MINUTES:  # also refuses NaN
+        raise ValueError(f"is not a plausible number of minutes (0-{MAX_MINUTES})")
+    return round(value)
 
 
 def parse_money(value: object) -> Decimal:
     if isinstance(value, bool):
         raise ValueError("is not an amount of money")
     if isinstance(value, int):
-        return Decimal(value)
+        return _plausible_money(Decimal(value))
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise ValueError("is not an amount of money")
-        return Decimal(str(round(value, 2)))
+        return _plausible_money(Decimal(str(round(value, 2))))
     text = str(value).strip().replace(",", "").replace(" ", "")
     negative = text.startswith("(") and text.endswith(")") or text.startswith("-")
     text = text.strip("()-").removeprefix("$").removeprefix("USD").removesuffix("USD")
@@ -199,7 +250,15 @@ def parse_money(value: object) -> Decimal:
         raise ValueError("is not an amount of money") from None
     if not amount.is_finite():
         raise ValueError("is not an amount of money")
-    return -amount if negative else amount
+    return _plausible_money(-amount if negative else amount)
+
+
+def _plausible_money(amount: Decimal) -> Decimal:
+    if amount < 0:
+        raise ValueError("is negative: record refunds and credits in the notes, not as negative amounts")
+    if amount > MAX_MONEY:
+        raise ValueError(f"is not a plausible amount (over ${MAX_MONEY:,.0f})")
+    return amount
 
 
 def parse_count(value: object) -> int:
@@ -212,10 +271,12 @@ def parse_count(value: object) -> int:
     if isinstance(value, int):
         if value < 0:
             raise ValueError("is negative")
+        if value > MAX_COUNT:
+            raise ValueError(f"is not a plausible count (0-{MAX_COUNT})")
         return value
     text = str(value).strip()
     if re.fullmatch(r"\d+(\.0+)?", text):
-        return int(float(text))
+        return parse_count(int(float(text)))
     raise ValueError("is not a whole number")
 
 

@@ -141,3 +141,22 @@ def test_new_client_columns_are_found_by_the_headers_vas_use():
     assert client.date_of_birth == date(2012, 4, 5)
     assert repr(client.guardian_consent) == "N/A" and client.consent_to_treat is True
     assert client.telehealth_consent is True
+
+
+def test_an_open_ended_end_date_reads_as_blank_and_a_9999_visit_is_a_bad_value():
+    auths = rows(("Authorization ID", "Client ID", "Payer", "Sessions Authorized", "End Date"),
+                 ("AU-1", "C-1", "Aetna", 10, "12/31/9999"))
+    read = read_sheet("authorizations", iter(auths), file="t.xlsx", sheet="A")
+    assert read.records[0].end_date is None and read.issues == []
+    visits = rows(("Appointment ID", "Client ID", "Provider", "Date", "Time"), ("A-1", "C-1", "Ann", "9999-12-31", "9:00"))
+    read = read_sheet("appointments", iter(visits), file="t.xlsx", sheet="S")
+    assert read.records == [] and "no end" in read.issues[0].why
+
+
+@pytest.mark.parametrize("cell", ["a@x.example, b@evil.example", '"Rosa" <rosa@mail.example>',
+                                  "rosa@mail.example\r\nBcc: x@evil.example"])
+def test_a_smuggled_address_is_a_bad_value_and_the_client_has_no_address(cell):
+    sheet = rows(("Client ID", "Email"), ("C-1", cell))
+    read = read_sheet("clients", iter(sheet), file="t.xlsx", sheet="C")
+    assert read.records[0].email is None
+    assert read.issues[0].rule == "data.bad_value" and read.issues[0].record == ("client", "C-1")

@@ -61,14 +61,14 @@ def test_bad_minutes(raw):
 
 
 @pytest.mark.parametrize("raw, expected", [
-    ("$1,250.00", Decimal("1250.00")), (1250, Decimal(1250)), (99.5, Decimal("99.5")), ("(12.50)", Decimal("-12.50")),
-    ("-$5", Decimal(-5)), ("170", Decimal(170)),
+    ("$1,250.00", Decimal("1250.00")), (1250, Decimal(1250)), (99.5, Decimal("99.5")), ("170", Decimal(170)),
+    ("$1,000,000.00", Decimal(1_000_000)), (0, Decimal(0)),
 ])
 def test_money(raw, expected):
     assert values.parse_money(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["$12,3x", "n/a", "NaN"])
+@pytest.mark.parametrize("raw", ["$12,3x", "n/a", "NaN", "(12.50)", "-$5", -0.01, "$1,000,000.01", 1e12])
 def test_bad_money(raw):
     with pytest.raises(ValueError):
         values.parse_money(raw)
@@ -144,3 +144,52 @@ def test_any_other_number_in_a_yes_no_cell_is_a_bad_value(raw):
                                    "Out-of-network (superbill)", "self-pay"])
 def test_the_wider_self_pay_vocabulary(payer):
     assert values.is_self_pay(payer)
+
+
+@pytest.mark.parametrize("raw", ["a@x.example, b@y.example", '"Rosa" <rosa@mail.example>', "rosa@mail.example\r\nBcc: x@evil.example",
+                                 "rosa@mail.example\nx@evil.example", "a@x.example; b@y.example", "rosa", "rosa@", ""])
+def test_an_email_cell_holds_one_address_or_is_a_bad_value(raw):
+    with pytest.raises(ValueError):
+        values.parse_email(raw)
+
+
+def test_an_email_cell_with_one_address():
+    assert values.parse_email("  Rosa.Q@Mail.example ") == "Rosa.Q@mail.example"
+
+
+@pytest.mark.parametrize("raw", ["0001-01-01", "12/31/1899", "01/01/2200", "3000-01-01", 0, -5, float("nan")])
+def test_implausible_dates_are_bad_values(raw):
+    with pytest.raises(ValueError):
+        values.parse_date(raw)
+
+
+@pytest.mark.parametrize("raw", ["9999-12-31", "12/31/9999", 2958465, datetime(9999, 12, 31)])
+def test_9999_12_31_reads_as_open_ended(raw):
+    assert values.parse_date(raw) == values.OPEN_ENDED
+
+
+@pytest.mark.parametrize("serial, day", [(1, date(1900, 1, 1)), (59, date(1900, 2, 28)), (61, date(1900, 3, 1)),
+                                         (45000, date(2023, 3, 15))])
+def test_excel_serials_read_right_across_the_1900_leap_year_bug(serial, day):
+    assert values.parse_date(serial) == day
+
+
+def test_excel_serial_60_is_the_day_that_never_was():
+    with pytest.raises(ValueError):
+        values.parse_date(60)
+
+
+@pytest.mark.parametrize("raw", ["2000", 2000, "1:75", "13:00", 721, -1, "99 hours"])
+def test_absurd_minutes_are_bad_values(raw):
+    with pytest.raises(ValueError):
+        values.parse_minutes(raw)
+
+
+@pytest.mark.parametrize("raw", [1001, "5000", -1])
+def test_absurd_counts_are_bad_values(raw):
+    with pytest.raises(ValueError):
+        values.parse_count(raw)
+
+
+def test_control_characters_are_cleaned_from_text():
+    assert values.parse_text("Aet\x00na\x1b") == "Aetna"
