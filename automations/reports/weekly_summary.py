@@ -23,13 +23,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ..rules.context import RuleContext
 from ..rules.findings import OWNERS, SEVERITIES, Finding
 from ..trackers.values import person_key
-from .workbooks import save_atomically
+from .workbooks import RowWriter, save_atomically
 
 BUCKETS = (("0-30", 0, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("91-120", 91, 120), ("over 120", 121, None))
 RECEIVABLE = frozenset({"submitted", "partial", "denied", "appealed"})
@@ -124,9 +124,10 @@ def write(path: Path, f: Figures, practice_name: str) -> Path:
     summary.title = "Summary"
     start, end = f.week
     bold = Font(bold=True)
-    summary.append([f"{practice_name}: week of {start:%B} {start.day} to {end:%B} {end.day}, {end.year}"])
+    lines = RowWriter(summary)
+    lines.append([f"{practice_name}: week of {start:%B} {start.day} to {end:%B} {end.day}, {end.year}"])
     summary["A1"].font = Font(bold=True, size=14)
-    summary.append([])
+    lines.append([])
     rows = [("Sessions completed", f.sessions["completed"], None),
             ("No-shows", f.sessions["no_show"], None), ("Late cancels", f.sessions["late_cancel"], None),
             ("Cancelled", f.sessions["cancelled"], None),
@@ -137,18 +138,16 @@ def write(path: Path, f: Figures, practice_name: str) -> Path:
     rows += [(f"A/R {name} days", f.ar_by_bucket[name], MONEY) for name, _, _ in BUCKETS]
     rows += [("Share of A/R over 90 days", f.ar_over_90_share, "0.0%")]
     for label, value, number_format in rows:
-        summary.append([label, value])
-        if number_format:
-            summary.cell(summary.max_row, 2).number_format = number_format
+        lines.append([label, value], {2: number_format} if number_format else None)
     if f.ar_over_90_share is not None and f.ar_over_90_share > HEALTHY_OVER_90:
-        summary.cell(summary.max_row, 2).fill = PatternFill("solid", fgColor="F8D7DA")
-        summary.append(["", "over the healthy 20-30%: see the Receivables sheet, oldest first"])
-    summary.append([])
-    summary.append(["Open findings", *SEVERITIES])
-    for cell in summary[summary.max_row]:
+        summary.cell(lines.row, 2).fill = PatternFill("solid", fgColor="F8D7DA")
+        lines.append(["", "over the healthy 20-30%: see the Receivables sheet, oldest first"])
+    lines.append([])
+    lines.append(["Open findings", *SEVERITIES])
+    for cell in summary[lines.row]:
         cell.font = bold
     for owner in OWNERS:
-        summary.append([owner, *(f.findings[(owner, s)] for s in SEVERITIES)])
+        lines.append([owner, *(f.findings[(owner, s)] for s in SEVERITIES)])
     summary.column_dimensions["A"].width = 42
     summary.column_dimensions["B"].width = 18
 
@@ -171,14 +170,11 @@ def write(path: Path, f: Figures, practice_name: str) -> Path:
 
 def _table(book, title: str, header: list[str], rows: list[list], formats: dict[int, str], wrap: int | None = None):
     sheet = book.create_sheet(title)
-    sheet.append(header)
+    lines = RowWriter(sheet)
+    lines.append(header)
     for index, name in enumerate(header, start=1):
         sheet.cell(1, index).font = Font(bold=True)
         sheet.column_dimensions[get_column_letter(index)].width = 80 if index == wrap else max(12, len(name) + 4)
     for row in rows:
-        sheet.append(row)
-        for column, number_format in formats.items():
-            sheet.cell(sheet.max_row, column).number_format = number_format
-        if wrap:
-            sheet.cell(sheet.max_row, wrap).alignment = Alignment(wrap_text=True, vertical="top")
+        lines.append(row, formats, wrap=(wrap,) if wrap else ())
     sheet.freeze_panes = "A2"

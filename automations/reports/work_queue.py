@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import openpyxl
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -32,7 +32,7 @@ from ..errors import PracticeOpsError
 from ..ledger import Ledger
 from ..rules.findings import Finding, sort_key
 from ..trackers.values import fold, parse_date
-from .workbooks import save_atomically
+from .workbooks import RowWriter, save_atomically
 
 QUEUE, ASIDE, RESOLVED = "Work queue", "Set aside", "Resolved"
 OPEN, DONE, SNOOZED, WONT_FIX, APPROVED = "Open", "Done", "Snoozed", "Won't fix", "Approved"
@@ -193,43 +193,41 @@ def _write(path: Path, update: QueueUpdate, today: date) -> None:
     queue = book.active
     queue.title = QUEUE
     aside = book.create_sheet(ASIDE)
+    dates = dict.fromkeys((1, 8, 10, 12), "yyyy-mm-dd")
     for sheet, findings in ((queue, update.open), (aside, update.set_aside)):
-        _header(sheet, COLUMNS)
+        rows = _header(sheet, COLUMNS)
         for finding in findings:
             state = update.states[finding.id]
             snooze = date.fromisoformat(state["snoozed_until"]) if state["snoozed_until"] else None
             reopened = date.fromisoformat(state["reopened_on"]) if state["reopened_on"] else None
-            sheet.append([finding.due, finding.severity, finding.owner, finding.rule, finding.message,
-                          _refs_text(finding.refs), finding.id, date.fromisoformat(state["first_seen"]),
-                          state["status"], snooze, state["notes"], reopened])
-            row = sheet.max_row
+            row = rows.append([finding.due, finding.severity, finding.owner, finding.rule, finding.message,
+                               _refs_text(finding.refs), finding.id, date.fromisoformat(state["first_seen"]),
+                               state["status"], snooze, state["notes"], reopened], dates, wrap=(5,))
             sheet.cell(row, 2).fill = PatternFill("solid", fgColor=_SEVERITY_FILL[finding.severity])
-            sheet.cell(row, 5).alignment = Alignment(wrap_text=True, vertical="top")
-            for column in (1, 8, 10, 12):
-                sheet.cell(row, column).number_format = "yyyy-mm-dd"
         status = DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"', allow_blank=True,
                                 showErrorMessage=False)
         sheet.add_data_validation(status)
-        status.add(f"I2:I{max(sheet.max_row, 2) + 500}")
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(sheet.max_row, 1)}"
+        status.add(f"I2:I{max(rows.row, 2) + 500}")
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(rows.row, 1)}"
     resolved = book.create_sheet(RESOLVED)
-    _header(resolved, RESOLVED_COLUMNS)
+    resolved_rows = _header(resolved, RESOLVED_COLUMNS)
     cutoff = (today - timedelta(days=RESOLVED_KEPT_DAYS)).isoformat()
     gone = sorted((s for s in update.states.values() if s["resolved_on"] and s["resolved_on"] >= cutoff),
                   key=lambda s: (s["resolved_on"], s["finding_id"]), reverse=True)
     for state in gone:
         summary = json.loads(state.get("summary") or "{}")
-        resolved.append([date.fromisoformat(state["resolved_on"]), state["rule"], summary.get("message", ""),
-                         _refs_text(summary.get("refs", {})), state["finding_id"],
-                         date.fromisoformat(state["first_seen"]), state["status"], state["notes"]])
-        for column in (1, 6):
-            resolved.cell(resolved.max_row, column).number_format = "yyyy-mm-dd"
+        resolved_rows.append([date.fromisoformat(state["resolved_on"]), state["rule"], summary.get("message", ""),
+                              _refs_text(summary.get("refs", {})), state["finding_id"],
+                              date.fromisoformat(state["first_seen"]), state["status"], state["notes"]],
+                             {1: "yyyy-mm-dd", 6: "yyyy-mm-dd"})
     save_atomically(book, path, "work queue")
 
 
-def _header(sheet, columns) -> None:
-    sheet.append([name for name, _ in columns])
+def _header(sheet, columns) -> RowWriter:
+    rows = RowWriter(sheet)
+    rows.append([name for name, _ in columns])
     for index, (_, width) in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
         sheet.cell(1, index).font = Font(bold=True)
     sheet.freeze_panes = "A2"
+    return rows

@@ -1,15 +1,58 @@
-"""Writing a workbook whole: to a temporary file beside it, then renamed over it, so a reader never
-finds half a file and a failed write leaves the old one in place."""
+"""Writing the workbooks practice-ops makes (the work queue, the weekly summary, blank trackers).
+
+Two promises hold for every one of them:
+- **Nothing read from a tracker becomes a formula.** A payer typed as `=HYPERLINK(...)`, or a VA's
+  note starting with `=`, is stored as text (an inline string) and reads back exactly as typed.
+  Characters no workbook may hold (control characters from Google Sheets) are dropped.
+- **A reader never finds half a file.** The workbook is written to a temporary file beside the
+  target, flushed to disk, then renamed over it; a failed write leaves the old one and no litter.
+"""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import openpyxl
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment
 
 from ..errors import PracticeOpsError
+
+MAX_CELL_TEXT = 32_767
+
+
+def cell_text(value: str) -> str:
+    return ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_TEXT]
+
+
+class RowWriter:
+    """Appends rows to one sheet. It counts rows itself (``sheet.max_row`` walks every cell, which
+    made a large queue quadratic) and stores every string as text."""
+
+    def __init__(self, sheet: Any, next_row: int = 1):
+        self.sheet = sheet
+        self.row = next_row - 1
+
+    def append(self, values: Iterable[Any], formats: dict[int, str] | None = None,
+               wrap: Iterable[int] = ()) -> int:
+        self.row += 1
+        for column, value in enumerate(values, start=1):
+            if value is None:
+                continue
+            if isinstance(value, str):
+                cell = self.sheet.cell(row=self.row, column=column, value=cell_text(value))
+                cell.data_type = "s"  # never "f": text is text
+            else:
+                cell = self.sheet.cell(row=self.row, column=column, value=value)
+            if formats and column in formats:
+                cell.number_format = formats[column]
+        for column in wrap:
+            self.sheet.cell(row=self.row, column=column).alignment = Alignment(wrap_text=True, vertical="top")
+        return self.row
 
 
 def save_atomically(book: openpyxl.Workbook, path: Path, what: str) -> Path:
@@ -18,8 +61,11 @@ def save_atomically(book: openpyxl.Workbook, path: Path, what: str) -> Path:
     os.close(fd)
     try:
         book.save(temp)
+        with open(temp, "rb+") as written:
+            os.fsync(written.fileno())
         os.replace(temp, path)
     except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
         raise PracticeOpsError(f"{path}: cannot write the {what} ({exc.strerror}); is it open in Excel?") from None
+    finally:
+        Path(temp).unlink(missing_ok=True)
     return path

@@ -1,0 +1,84 @@
+"""Workbooks practice-ops writes: text stays text, nothing becomes a formula, nothing half-written."""
+
+import zipfile
+from datetime import date
+
+import openpyxl
+import pytest
+
+from automations.ledger import Ledger
+from automations.reports import work_queue
+from automations.reports.work_queue import update_work_queue
+from automations.reports.workbooks import RowWriter, save_atomically
+from automations.rules.findings import Finding
+
+TODAY = date(2026, 11, 26)
+POISON = ['=HYPERLINK("http://evil.example","Aetna")', "+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0",
+          "-2+3+cmd|' /C calc'!A0", "=1+1", "Aet\x00na\x1b"]
+
+
+def formulas_in(path) -> list[str]:
+    """Every <f> element in every sheet: what Excel would evaluate."""
+    with zipfile.ZipFile(path) as book:
+        sheets = [name for name in book.namelist() if name.startswith("xl/worksheets/")]
+        return [name for name in sheets if b"<f>" in book.read(name) or b"<f " in book.read(name)]
+
+
+def test_text_is_always_text(tmp_path):
+    book = openpyxl.Workbook()
+    rows = RowWriter(book.active)
+    for value in POISON:
+        rows.append([value])
+    path = save_atomically(book, tmp_path / "out.xlsx", "test")
+    assert formulas_in(path) == []
+    read = [c.value for c in openpyxl.load_workbook(path).active["A"]]
+    assert read[:5] == POISON[:5] and read[5] == "Aetna"
+
+
+def test_a_poisoned_finding_and_a_note_starting_with_equals_come_back_as_typed(tmp_path):
+    ledger = Ledger(tmp_path / "var")
+    path = tmp_path / "queue.xlsx"
+    poisoned = Finding("billing.unbilled_session", "warning", "billing", f"Session for {POISON[0]} has no claim.",
+                       refs={"appointment": POISON[1]}, due=TODAY)
+    update_work_queue(path, [poisoned], TODAY, ledger)
+    book = openpyxl.load_workbook(path)
+    sheet = book["Work queue"]
+    header = [c.value for c in sheet[1]]
+    sheet.cell(2, header.index("Notes") + 1).value = "=called; left a message"
+    sheet.cell(2, header.index("Notes") + 1).data_type = "s"
+    book.save(path)
+    update_work_queue(path, [poisoned], TODAY, ledger)
+    assert formulas_in(path) == []
+    row = [c.value for c in openpyxl.load_workbook(path)["Work queue"][2]]
+    assert "=called; left a message" in row and any(POISON[0] in str(v) for v in row)
+
+
+def test_a_failed_write_leaves_no_temporary_file(tmp_path):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "queue.xlsx").mkdir()          # cannot be replaced by a file
+    with pytest.raises(Exception):
+        save_atomically(openpyxl.Workbook(), folder / "queue.xlsx", "work queue")
+    assert [p.name for p in folder.iterdir()] == ["queue.xlsx"]
+
+
+def test_writing_the_queue_is_linear_in_its_rows(tmp_path, monkeypatch):
+    """Counted, not timed: the cells the writer visits grow with the rows, never with their square."""
+    visits = {"n": 0}
+    original = openpyxl.worksheet.worksheet.Worksheet.max_row.fget
+
+    def counting(sheet):
+        visits["n"] += 1
+        return original(sheet)
+
+    monkeypatch.setattr(openpyxl.worksheet.worksheet.Worksheet, "max_row", property(counting))
+
+    def visits_for(n: int) -> int:
+        visits["n"] = 0
+        findings = [Finding("billing.unbilled_session", "warning", "billing", "x", refs={"appointment": f"A-{i}"},
+                            due=TODAY) for i in range(n)]
+        update_work_queue(tmp_path / f"q{n}.xlsx", findings, TODAY, Ledger(tmp_path / f"var{n}"))
+        return visits["n"]
+
+    assert visits_for(400) <= visits_for(100) + 10      # max_row is no longer asked per row
+    assert work_queue.RowWriter is RowWriter
