@@ -303,6 +303,12 @@ def _check_contents(config: Config, check_sources: bool) -> list[str]:
             problems.append(f"trackers.{name}.spreadsheet_id: is required for a gsheets tracker")
         elif check_sources and tracker.source == "excel":
             problems.extend(_check_excel_sheet(name, tracker))
+    if check_sources:
+        from .places import output_problems
+
+        trackers = [t.path for t in config.trackers.values() if t.source == "excel" and t.path is not None]
+        problems.extend(output_problems(config.work_queue.path if config.work_queue.source == "excel" else None,
+                                        config.state.dir, config.email.outbox_dir, trackers))
     if config.work_queue.source == "gsheets":
         problems.append("work_queue.source: a work queue in Google Sheets is not built yet; use source = \"excel\"")
     from .scheduler import parse as parse_schedule

@@ -19,6 +19,7 @@ from pathlib import Path
 from collections.abc import Iterator
 
 from .errors import PracticeOpsError
+from .places import claim_folder
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -57,13 +58,7 @@ class LedgerBusy(PracticeOpsError):
 
 class Ledger:
     def __init__(self, state_dir: Path):
-        self.dir = Path(state_dir)
-        try:
-            self.dir.mkdir(parents=True, exist_ok=True)
-            os.chmod(self.dir, 0o700)
-        except OSError as exc:
-            raise PracticeOpsError(f"{self.dir}: the state folder cannot be used ({exc.strerror}); "
-                                   f"check [state] dir in the config") from None
+        self.dir = claim_folder(Path(state_dir), "state", private=True)
         self.path = self.dir / "ledger.sqlite3"
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)

@@ -186,8 +186,17 @@ def test_the_weekly_summary_goes_to_the_owner_once_a_week_with_its_workbook(tmp_
 
 
 def test_a_work_queue_that_cannot_be_written_does_not_stop_the_reminders(tmp_path):
+    import zipfile
+
     path = write_practice(tmp_path, [appt(day=DAY + timedelta(days=1))])
-    (tmp_path / "queue.xlsx").mkdir()            # something in the way, as a locked file would be
+    run(path, "reconcile")
+    queue = tmp_path / "queue.xlsx"
+    with zipfile.ZipFile(queue) as book:        # damaged, as a half-synced shared drive leaves it
+        parts = {name: book.read(name) for name in book.namelist()}
+    parts["xl/worksheets/sheet1.xml"] = b"<worksheet><sheetData><row"
+    with zipfile.ZipFile(queue, "w") as book:
+        for name, data in parts.items():
+            book.writestr(name, data)
     result = run(path, "reminders")
     assert len(sent(result, "appointment_reminder")) == 1
     assert any(n.startswith("the work queue was not updated:") for n in result.notices)

@@ -56,6 +56,13 @@ class RowWriter:
 
 
 def save_atomically(book: openpyxl.Workbook, path: Path, what: str) -> Path:
+    """Replace ``path`` with ``book``; only a workbook practice-ops wrote is ever replaced."""
+    from ..places import WORKBOOK_CREATOR, is_our_workbook
+
+    if path.exists() and not (path.is_file() and is_our_workbook(path)):
+        raise PracticeOpsError(f"{path}: exists and was not written by practice-ops, so the {what} will not "
+                               f"replace it; name a new file in the config")
+    book.properties.creator = WORKBOOK_CREATOR
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".~", suffix=".xlsx")
     os.close(fd)

@@ -13,7 +13,8 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
 
-from ..errors import TransportError
+from ..errors import PracticeOpsError, TransportError
+from ..places import claim_folder
 
 
 class Outbox:
@@ -21,6 +22,7 @@ class Outbox:
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
+        self._claimed = False
 
     def path_for(self, message: EmailMessage) -> Path:
         kind = message.get("X-Practice-Ops-Kind", "message")
@@ -29,8 +31,13 @@ class Outbox:
 
     def send(self, message: EmailMessage) -> None:
         target = self.path_for(message)
+        if not self._claimed:
+            try:
+                claim_folder(self.folder, "outbox", suffixes=(".eml",))
+            except PracticeOpsError as exc:
+                raise TransportError(f"outbox: {exc}") from None
+            self._claimed = True
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
             fd, temp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".eml")
             with os.fdopen(fd, "wb") as handle:
                 handle.write(message.as_bytes(policy=SMTP))

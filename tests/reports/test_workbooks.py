@@ -53,13 +53,31 @@ def test_a_poisoned_finding_and_a_note_starting_with_equals_come_back_as_typed(t
     assert "=called; left a message" in row and any(POISON[0] in str(v) for v in row)
 
 
-def test_a_failed_write_leaves_no_temporary_file(tmp_path):
-    folder = tmp_path / "out"
-    folder.mkdir()
-    (folder / "queue.xlsx").mkdir()          # cannot be replaced by a file
-    with pytest.raises(Exception):
-        save_atomically(openpyxl.Workbook(), folder / "queue.xlsx", "work queue")
-    assert [p.name for p in folder.iterdir()] == ["queue.xlsx"]
+def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(tmp_path, monkeypatch):
+    from automations.errors import PracticeOpsError
+    from automations.reports import workbooks
+
+    target = save_atomically(openpyxl.Workbook(), tmp_path / "queue.xlsx", "work queue")
+    before = target.read_bytes()
+
+    def locked(*_):                          # as Windows answers while Excel has the file open
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(workbooks.os, "replace", locked)
+    with pytest.raises(PracticeOpsError, match="open in Excel"):
+        save_atomically(openpyxl.Workbook(), target, "work queue")
+    assert [p.name for p in tmp_path.iterdir()] == ["queue.xlsx"] and target.read_bytes() == before
+
+
+def test_a_workbook_practice_ops_did_not_write_is_never_replaced(tmp_path):
+    from automations.errors import PracticeOpsError
+
+    theirs = tmp_path / "budget.xlsx"
+    openpyxl.Workbook().save(theirs)
+    before = theirs.read_bytes()
+    with pytest.raises(PracticeOpsError, match="not written by practice-ops"):
+        save_atomically(openpyxl.Workbook(), theirs, "weekly summary")
+    assert theirs.read_bytes() == before
 
 
 def test_writing_the_queue_is_linear_in_its_rows(tmp_path, monkeypatch):

@@ -1,0 +1,106 @@
+"""Where practice-ops writes: the state folder, the outbox and the work queue. It writes only into
+places it made (or that hold only what it writes), so a config pointing the work queue at a tracker,
+or the state folder at someone's Documents, is refused instead of overwriting or locking them down.
+
+A folder practice-ops makes carries a marker file; a folder made by an older version is
+recognised by holding nothing but practice-ops' own files.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from pathlib import Path
+
+from .errors import PracticeOpsError
+
+MARKER = ".practice-ops"
+_OWN_FILES = ("ledger.sqlite3", "ledger.sqlite3-wal", "ledger.sqlite3-shm", "run.lock", "serve.lock", MARKER)
+QUEUE_SHEETS = ("Work queue", "Set aside", "Resolved")
+WORKBOOK_CREATOR = "practice-ops"
+
+
+def _holds_only_ours(folder: Path, suffixes: tuple[str, ...]) -> bool:
+    for entry in folder.iterdir():
+        if entry.name in _OWN_FILES or entry.name.startswith((".tmp-", ".~")):
+            continue
+        if not (entry.is_file() and entry.suffix.lower() in suffixes):
+            return False
+    return True
+
+
+def folder_problem(folder: Path, what: str, suffixes: tuple[str, ...] = ()) -> str | None:
+    """Why practice-ops may not use ``folder`` for ``what``, or None."""
+    if not folder.exists():
+        return None
+    if not folder.is_dir() or folder.is_symlink():
+        return f"{folder}: is not a folder practice-ops made for the {what}; point it at a new folder"
+    if (folder / MARKER).exists():
+        return None
+    try:
+        if _holds_only_ours(folder, suffixes):
+            return None
+    except OSError as exc:
+        return f"{folder}: cannot be read ({exc.strerror})"
+    return (f"{folder}: holds files practice-ops did not make, so it will not use it for the {what} (or change "
+            f"its permissions); point the config at a new folder")
+
+
+def claim_folder(folder: Path, what: str, *, private: bool = False, suffixes: tuple[str, ...] = ()) -> Path:
+    """Make ``folder`` (or check it is ours) and mark it. ``private``: owner-only, where the OS has
+    such permissions."""
+    problem = folder_problem(folder, what, suffixes)
+    if problem:
+        raise PracticeOpsError(problem)
+    made = not folder.exists()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if made or not (folder / MARKER).exists():
+            (folder / MARKER).write_text(f"This folder holds practice-ops' {what}. Do not put other files here.\n",
+                                         encoding="utf-8")
+        if private:
+            os.chmod(folder, 0o700)
+    except OSError as exc:
+        raise PracticeOpsError(f"{folder}: the {what} folder cannot be used ({exc.strerror}); check the config") from None
+    return folder
+
+
+def is_our_workbook(path: Path) -> bool:
+    """A workbook practice-ops wrote: its creator says so, or it has the work queue's sheets."""
+    try:
+        with zipfile.ZipFile(path) as book:
+            core = book.read("docProps/core.xml").decode("utf-8", "replace") \
+                if "docProps/core.xml" in book.namelist() else ""
+            listing = book.read("xl/workbook.xml").decode("utf-8", "replace")
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return False
+    return bool(re.search(rf"<dc:creator\b[^>]*>{WORKBOOK_CREATOR}</dc:creator>", core)) or all(
+        f'name="{sheet}"' in listing for sheet in QUEUE_SHEETS)
+
+
+def output_problems(work_queue: Path | None, state_dir: Path, outbox_dir: Path | None,
+                    trackers: list[Path]) -> list[str]:
+    """Everything wrong with where the config tells practice-ops to write, one line each."""
+    problems = []
+    tracker_files = {p.resolve() for p in trackers}
+    if work_queue is not None:
+        queue = work_queue.resolve()
+        if queue in tracker_files:
+            problems.append(f"work_queue.path: {work_queue} is a tracker; the work queue needs a workbook of its own")
+        elif queue.suffix.lower() != ".xlsx":
+            problems.append(f"work_queue.path: {work_queue} must be an .xlsx file")
+        elif queue.exists() and (not queue.is_file() or not is_our_workbook(queue)):
+            problems.append(f"work_queue.path: {work_queue} exists and is not a work queue practice-ops wrote; "
+                            f"name a new file")
+    for key, folder, what, suffixes in (("state.dir", state_dir, "state", ()),
+                                        ("email.outbox_dir", outbox_dir, "outbox", (".eml",))):
+        if folder is None:
+            continue
+        if any(folder.resolve() == t or folder.resolve() in t.parents for t in tracker_files):
+            problems.append(f"{key}: {folder} holds a tracker; give practice-ops a folder of its own")
+            continue
+        problem = folder_problem(folder, what, suffixes)
+        if problem:
+            problems.append(f"{key}: {problem}")
+    return problems

@@ -1,0 +1,81 @@
+"""Workbooks that are damaged, special or hostile are refused with one line, never read or hung on."""
+
+import os
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from automations.errors import TrackerUnavailable
+from automations.trackers import excel
+from automations.trackers.excel import ExcelWorkbook
+from tests.conftest import MINIMAL, ROOT, make_workbook, write_config
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, str(ROOT / "run.py"), *args], capture_output=True, text=True, timeout=60)
+
+
+def damaged(tmp_path):
+    good = make_workbook(tmp_path / "good.xlsx", MINIMAL)
+    with zipfile.ZipFile(good) as book:
+        parts = {name: book.read(name) for name in book.namelist()}
+    parts["xl/worksheets/sheet3.xml"] = b"<worksheet><sheetData><row r='1'><c r='A1' t='inlineStr'><is><t>A"
+    path = tmp_path / "tracker.xlsx"
+    with zipfile.ZipFile(path, "w") as book:
+        for name, data in parts.items():
+            book.writestr(name, data)
+    return path
+
+
+def bomb(path, megabytes=60):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr("[Content_Types].xml", "<Types/>")
+        book.writestr("xl/worksheets/sheet1.xml", b"\0" * (megabytes * 2**20))
+    return path
+
+
+def test_damaged_sheet_xml_is_one_clear_line(tmp_path):
+    with pytest.raises(TrackerUnavailable) as refused:
+        list(ExcelWorkbook(damaged(tmp_path)).rows("Appointments"))
+    assert "\n" not in str(refused.value) and "tracker.xlsx" in str(refused.value)
+
+
+def test_a_zip_bomb_is_refused_before_anything_is_unpacked(tmp_path):
+    path = bomb(tmp_path / "tracker.xlsx")
+    assert path.stat().st_size < 1_000_000
+    with pytest.raises(TrackerUnavailable, match="unpacked"):
+        ExcelWorkbook(path)
+
+
+def test_a_file_beyond_the_size_limit_is_refused(tmp_path, monkeypatch):
+    path = make_workbook(tmp_path / "tracker.xlsx", MINIMAL)
+    monkeypatch.setattr(excel, "MAX_FILE_BYTES", 1000)
+    with pytest.raises(TrackerUnavailable, match="MB"):
+        ExcelWorkbook(path)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are a POSIX thing")
+@pytest.mark.timeout(60)
+def test_a_fifo_is_refused_and_never_hangs_the_run(tmp_path):
+    os.mkfifo(tmp_path / "tracker.xlsx")
+    config = write_config(tmp_path, tmp_path / "tracker.xlsx")
+    done = cli("--config", str(config), "check", "--today", "2026-11-26")
+    assert done.returncode == 2 and "is not a regular file" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.timeout(60)
+def test_check_refuses_a_damaged_workbook_with_one_line_and_exit_2(tmp_path):
+    config = write_config(tmp_path, damaged(tmp_path))
+    done = cli("--config", str(config), "check", "--today", "2026-11-26")
+    assert done.returncode == 2 and "Traceback" not in done.stderr + done.stdout
+    assert "tracker.xlsx" in done.stdout + done.stderr
+
+
+@pytest.mark.timeout(60)
+def test_run_refuses_a_zip_bomb_with_exit_2(tmp_path):
+    config = write_config(tmp_path, bomb(tmp_path / "tracker.xlsx"))
+    done = cli("--config", str(config), "run", "all", "--today", "2026-11-26")
+    assert done.returncode == 2 and "unpacked" in done.stderr and "Traceback" not in done.stderr
