@@ -29,6 +29,7 @@ from .messages import contexts, invites
 from .messages.delivery import Outcome
 from .messages.certificates import CertificateStore
 from .messages.postman import Postman
+from .messages.smime import load_signer
 from .messages.reminders import due_reminders, within_sending_hours
 from .reports import digests, weekly_summary
 from .reports.work_queue import APPROVED, DONE, QueueUpdate, update_work_queue
@@ -109,6 +110,10 @@ def check(config: Config, today: date, progress: Progress = lambda _: None, now:
     result.notices.extend(rules_switched_off(loaded.practice.present, loaded.practice.columns))
     if now is not None:
         result.notices.extend(CertificateStore(config.security.certificates, now).check_all())
+        signing_problem = load_signer(config.security.signing_cert, config.security.signing_key,
+                                      config.security.signing_key_password_env, now)[1]
+        if signing_problem:
+            result.notices.append(signing_problem)
     if result.usable:
         result.findings = rules.evaluate(loaded.practice, config.thresholds(), today, loaded.issues)
     return result
@@ -253,6 +258,11 @@ def _appointment_reminders(work: Work) -> None:
     for batch in batches:
         client = ctx.clients.get(batch.client_id)
         first = batch.appointments[0]
+        if batch.client_id in ctx.ambiguous_clients:
+            work.raise_finding(reminder_blocked_finding(first, f"client id {batch.client_id} is on two rows of the "
+                                                               f"clients tracker, so which address is right is unknown"),
+                               first.date)
+            continue
         if client is None or not client.email:
             work.raise_finding(reminder_blocked_finding(first, f"client {batch.client_id} has no email address"),
                                first.date)
@@ -273,7 +283,7 @@ def _intake_form_reminders(work: Work) -> None:
             continue
         client = ctx.clients.get(finding.refs["client"])
         appt = ctx.appointments.get(finding.refs["appointment"])
-        if client is None or appt is None or not client.email:
+        if client is None or appt is None or not client.email or client.client_id in ctx.ambiguous_clients:
             continue
         work.postman.send("intake_forms_reminder", client.email, contexts.intake_forms_reminder(work.config, appt),
                           key=f"{client.client_id}:{appt.appointment_id}", consent=client.email_consent,
@@ -285,7 +295,7 @@ def _balance_notices(work: Work) -> None:
         if finding.rule != "billing.balance_due":
             continue
         client = work.ctx.clients.get(finding.refs["client"])
-        if client is None or not client.email:
+        if client is None or not client.email or client.client_id in work.ctx.ambiguous_clients:
             continue
         work.postman.send("balance_notice", client.email, contexts.office_only(work.config),
                           key=f"{client.client_id}:{client.balance_since}", consent=client.email_consent,
@@ -326,7 +336,8 @@ def _calendar_invites(work: Work) -> None:
         attendees = []
         if provider is not None and provider.email:
             attendees.append((provider.provider, provider.email, None, False))
-        if config.invites.to_clients and client is not None and client.email:
+        if (config.invites.to_clients and client is not None and client.email
+                and client.client_id not in ctx.ambiguous_clients):
             attendees.append((appt.client_id, client.email, client.email_consent, True))
         for name, email, consent, to_client in attendees:
             planned = _invite_to_send(work.ledger, appt, email, ctx.length_of(appt), config.email.from_)

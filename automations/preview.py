@@ -58,6 +58,7 @@ def preview(config: Config, kind: str, record: str | None, today: date, now: dat
                                                                   **template_names(config, kind), **context)
     certificates = CertificateStore(config.security.certificates, now)
     security, why = decide(rendered.phi, has_certificate=certificates.for_address(to) is not None,
+                           no_certificate=certificates.why_not(to),
                            gateway=bool(config.security.gateway_subject_tag.strip()), consent=consent,
                            to_client=to_client)
     return Preview(kind, to, rendered, security, why)

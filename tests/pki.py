@@ -5,16 +5,17 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def make_identity(folder: Path, address: str, *, cert_name: str | None = None, valid_from: datetime = EPOCH,
-                  days: int = 1000, certs_dir: Path | None = None) -> tuple[Path, Path]:
+                  days: int = 1000, certs_dir: Path | None = None, key_type: str = "rsa") -> tuple[Path, Path]:
     """(certificate PEM, key PEM). The certificate is filed as ADDRESS.pem in ``certs_dir`` when given."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key = (rsa.generate_private_key(public_exponent=65537, key_size=2048) if key_type == "rsa"
+           else ec.generate_private_key(ec.SECP256R1()))
     named = cert_name or address
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, named),
                          x509.NameAttribute(NameOID.EMAIL_ADDRESS, named)])

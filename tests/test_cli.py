@@ -137,4 +137,4 @@ def test_check_names_certificates_that_will_not_be_used(minimal_practice, tmp_pa
                   days=300, certs_dir=tmp_path / "certs")
     done = cli("--config", str(minimal_practice), "check", "--today", "2026-11-26")
     assert done.returncode == 0
-    assert "Note: old@test.example.pem: valid 2024-01-01 to 2024-10-27, not now; not used" in done.stdout
+    assert "Note: old@test.example.pem: expired on 2024-10-27; not used" in done.stdout

@@ -225,3 +225,24 @@ def test_client_sender_name_gives_client_mail_a_neutral_name_and_subject(tmp_pat
     note = message_from_bytes(next((tmp_path / "outbox").glob("va_work_queue-*.eml")).read_bytes(),
                               policy=policy.default)
     assert note["From"] == "Lakeside <office@lake.example>"
+
+
+def test_a_broken_template_and_an_unusable_certificate_block_only_their_messages(tmp_path):
+    from tests.pki import make_identity
+
+    tomorrow = DAY + timedelta(days=1)
+    path = write_practice(tmp_path, [["A-1", "C-1", "Ann Lee", tomorrow, time(10), 50, "in_person", None, "scheduled",
+                                      "Aetna"]])
+    path.write_text(path.read_text().replace('gateway_subject_tag = "[secure]"',
+                                             'gateway_subject_tag = ""\ncertificates = "certs"'))
+    make_identity(tmp_path / "keys", "ann@lake.example", certs_dir=tmp_path / "certs", key_type="ec")
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "appointment_reminder.txt.j2").write_text(
+        '{% set phi = "limited" %}{% set subject = "Hi" %}{{ no_such_value.attribute }}')
+    (tmp_path / "templates" / "appointment_reminder.html.j2").write_text("<p>x</p>")
+    result = run(path, "all")
+    assert sent(result, "va_work_queue"), "the other kinds still go"
+    blocked = {(f.rule, f.refs.get("message_kind", "")): f.message for f in result.findings
+               if f.rule in ("compliance.message_blocked", "scheduling.reminder_blocked")}
+    assert "template cannot be used" in blocked[("scheduling.reminder_blocked", "")]
+    assert "non-RSA" in blocked[("compliance.message_blocked", "clinician_digest")]

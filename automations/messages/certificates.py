@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 
@@ -20,6 +21,7 @@ class CertificateStore:
         self.now = now
         self.problems: list[str] = []
         self._cache: dict[str, x509.Certificate | None] = {}
+        self._why: dict[str, str] = {}
 
     def check_all(self) -> list[str]:
         """Load every certificate on file, so `check` can report the ones that will not be used."""
@@ -34,6 +36,15 @@ class CertificateStore:
             self._cache[address] = self._load(address)
         return self._cache[address]
 
+    def why_not(self, address: str) -> str:
+        """Why no certificate can be used for the address, in words the VA can act on."""
+        self.for_address(address)
+        return self._why.get(address.strip().lower(), "there is no S/MIME certificate on file for the address")
+
+    def _refuse(self, address: str, path: Path, why: str, problem: str) -> None:
+        self._why[address] = why
+        self.problems.append(f"{path.name}: {problem}; not used")
+
     def _load(self, address: str) -> x509.Certificate | None:
         if self.folder is None or not self.folder.is_dir():
             return None
@@ -43,15 +54,27 @@ class CertificateStore:
         try:
             cert = x509.load_pem_x509_certificate(path.read_bytes())
         except (ValueError, OSError) as exc:
-            self.problems.append(f"{path.name}: not a readable PEM certificate ({exc}); not used")
+            self._refuse(address, path, "the certificate on file cannot be read",
+                         f"not a readable PEM certificate ({exc.__class__.__name__})")
             return None
-        if not cert.not_valid_before_utc <= self.now <= cert.not_valid_after_utc:
-            self.problems.append(f"{path.name}: valid {cert.not_valid_before_utc:%Y-%m-%d} to "
-                                 f"{cert.not_valid_after_utc:%Y-%m-%d}, not now; not used")
+        if self.now < cert.not_valid_before_utc:
+            self._refuse(address, path, f"the certificate on file is not valid until "
+                                        f"{cert.not_valid_before_utc:%Y-%m-%d}",
+                         f"valid from {cert.not_valid_before_utc:%Y-%m-%d}, not yet")
+            return None
+        if self.now > cert.not_valid_after_utc:
+            self._refuse(address, path, f"the certificate on file expired on {cert.not_valid_after_utc:%Y-%m-%d}",
+                         f"expired on {cert.not_valid_after_utc:%Y-%m-%d}")
             return None
         if address not in addresses_of(cert):
             named = ", ".join(sorted(addresses_of(cert))) or "no address"
-            self.problems.append(f"{path.name}: the certificate names {named}, not {address}; not used")
+            self._refuse(address, path, f"the certificate on file is for another address ({named})",
+                         f"the certificate names {named}, not {address}")
+            return None
+        if not isinstance(cert.public_key(), rsa.RSAPublicKey):
+            self._refuse(address, path, "the certificate on file has a non-RSA key, which S/MIME encryption here "
+                                        "cannot use", f"its key is {cert.public_key().__class__.__name__.replace('_', '')}, not RSA; "
+                                                      f"ask for an RSA certificate")
             return None
         return cert
 

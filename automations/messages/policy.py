@@ -31,7 +31,8 @@ def choose_security(phi: str, *, has_certificate: bool, gateway: bool, consent: 
     return "blocked"
 
 
-def why_blocked(phi: str, *, gateway: bool, consent: str | None = None, to_client: bool = False) -> str:
+def why_blocked(phi: str, *, gateway: bool, consent: str | None = None, to_client: bool = False,
+                no_certificate: str = "there is no S/MIME certificate on file for the address") -> str:
     """The reason a VA reads when a message could not go: what to change so that it can."""
     if to_client and consent == "none":
         return "the client declined email"
@@ -40,14 +41,16 @@ def why_blocked(phi: str, *, gateway: bool, consent: str | None = None, to_clien
     if to_client and consent is None:
         return "the client's email consent is blank: record encrypted, plain_ok or none"
     wanted = "asked for encrypted email" if to_client else "it carries PHI"
-    return (f"{wanted} and there is no S/MIME certificate on file for the address"
+    return (f"{wanted} and {no_certificate}"
             + ("" if gateway else " and no encryption gateway is configured"))
 
 
 def decide(phi: str, *, has_certificate: bool, gateway: bool, consent: str | None = None,
-           to_client: bool = False) -> tuple[str, str]:
+           to_client: bool = False, no_certificate: str = "there is no S/MIME certificate on file for the address"
+           ) -> tuple[str, str]:
     """(security, why it is blocked or ""): what the postman and ``preview`` both show."""
     security = choose_security(phi, has_certificate=has_certificate, gateway=gateway, consent=consent,
                                to_client=to_client)
-    why = why_blocked(phi, gateway=gateway, consent=consent, to_client=to_client) if security == "blocked" else ""
+    why = why_blocked(phi, gateway=gateway, consent=consent, to_client=to_client,
+                      no_certificate=no_certificate) if security == "blocked" else ""
     return security, why

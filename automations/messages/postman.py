@@ -14,7 +14,7 @@ from .compose import compose, is_address, message_id
 from .delivery import Outcome, deliver
 from .kinds import phi_floor, sender_for, template_names
 from .policy import decide
-from .render import Templates
+from .render import TemplateError, Templates
 from .smime import load_signer, seal
 
 log = logging.getLogger("practice_ops.messages")
@@ -35,26 +35,53 @@ class Postman:
         self.templates = Templates(config.path.parent / "templates")
         self.certificates = CertificateStore(config.security.certificates, now)
         self.gateway_tag = config.security.gateway_subject_tag.strip()
-        self.signer = load_signer(config.security.signing_cert, config.security.signing_key,
-                                  config.security.signing_key_password_env)
+        self.signer, signing_problem = load_signer(config.security.signing_cert, config.security.signing_key,
+                                                   config.security.signing_key_password_env, now)
+        if signing_problem:
+            self.certificates.problems.append(signing_problem)
         self._transport_factory = transport_factory
         self._transport = None
         self.outcomes: list[Outcome] = []
+        self._this_run: dict[str, Sent] = {}
 
     def send(self, kind: str, to: str, context: dict, *, key: str, consent: str | None = None,
              to_client: bool = False, calendar: tuple[str, str] | None = None,
              attachments: tuple[tuple[str, bytes, str], ...] = ()) -> Sent:
+        """Send one message, or say why not. Nothing raised inside one message (a template, a
+        certificate, the mail service) stops the others: it becomes this message's outcome."""
         sender = sender_for(self.config, kind)
-        rendered = self.templates.render(kind, phi_floor(kind, self.config), **template_names(self.config, kind),
-                                         **context)
         msg_id = message_id(kind, to, key, sender)
+        if msg_id in self._this_run:  # the same occasion asked twice (two rows for one record): once is enough
+            return self._this_run[msg_id]
+        try:
+            rendered = self.templates.render(kind, phi_floor(kind, self.config), **template_names(self.config, kind),
+                                             **context)
+        except TemplateError as exc:
+            sent = self._not_sent(kind, to, msg_id, "blocked", f"its template cannot be used: {exc}")
+        else:
+            try:
+                sent = self._send(kind, to, rendered, msg_id, sender, consent, to_client, calendar, attachments)
+            except Exception as exc:  # the boundary of one message: record it, go on with the rest
+                log.warning("%s: not sent (%s)", kind, exc.__class__.__name__)
+                sent = self._not_sent(kind, to, msg_id, "failed", f"{exc.__class__.__name__}: {exc}",
+                                      rendered.subject)
+        self._this_run[msg_id] = sent
+        return sent
+
+    def _not_sent(self, kind: str, to: str, msg_id: str, status: str, why: str, subject: str = "") -> Sent:
+        outcome = Outcome(kind, to, "blocked", status, msg_id, subject, error=why)
+        self.outcomes.append(outcome)
+        return Sent(outcome, why if status == "blocked" else "")
+
+    def _send(self, kind: str, to: str, rendered, msg_id: str, sender: str, consent: str | None, to_client: bool,
+              calendar: tuple[str, str] | None, attachments: tuple[tuple[str, bytes, str], ...]) -> Sent:
         if not is_address(to):
             outcome = Outcome(kind, to, "blocked", "blocked", msg_id, rendered.subject)
             self.outcomes.append(outcome)
             return Sent(outcome, "the email address on file is not a valid address")
         certificate = self.certificates.for_address(to)
         security, why = decide(rendered.phi, has_certificate=certificate is not None, gateway=bool(self.gateway_tag),
-                               consent=consent, to_client=to_client)
+                               consent=consent, to_client=to_client, no_certificate=self.certificates.why_not(to))
         message = compose(rendered, sender=sender, to=to, msg_id=msg_id, now=self.now,
                           subject_tag=self.gateway_tag if security == "gateway" else "", calendar=calendar,
                           attachments=attachments)

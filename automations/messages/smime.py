@@ -8,16 +8,17 @@ from typing import Any
 
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from email import policy as email_policy
 from email.message import EmailMessage
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.ciphers import algorithms
 from cryptography.hazmat.primitives.serialization import pkcs7
 
-from ..errors import ConfigError
 
 OUTER_HEADERS = ("From", "To", "Cc", "Subject", "Date", "Message-ID", "X-Practice-Ops-Kind", "Auto-Submitted",
                  "In-Reply-To", "References")
@@ -29,21 +30,33 @@ class Signer:
     key: Any  # an RSA or EC private key; load_signer refuses anything else
 
 
-def load_signer(cert_path: Path | None, key_path: Path | None, password_env: str) -> Signer | None:
-    """The practice's signing identity, or None when none is configured."""
+def load_signer(cert_path: Path | None, key_path: Path | None, password_env: str,
+                now: datetime | None = None) -> tuple[Signer | None, str | None]:
+    """(the practice's signing identity, or None; why it cannot be used, or None). A broken signing
+    identity costs the signature, never the message: encryption still protects it."""
     if not cert_path and not key_path:
-        return None
+        return None, None
+    off = "; messages go encrypted but unsigned until it is fixed"
     if not (cert_path and key_path):
-        raise ConfigError(["security: signing_cert and signing_key go together"])
+        return None, f"security: signing_cert and signing_key go together{off}"
     password = os.environ.get(password_env)
     try:
         cert = x509.load_pem_x509_certificate(Path(cert_path).read_bytes())
         key = serialization.load_pem_private_key(Path(key_path).read_bytes(),
                                                  password.encode() if password else None)
     except (OSError, ValueError, TypeError) as exc:
-        raise ConfigError([f"security.signing_key: cannot be loaded ({exc}); a protected key's password "
-                           f"goes in the {password_env} environment variable"]) from None
-    return Signer(cert, key)
+        return None, (f"security.signing_key: the signing identity cannot be loaded ({exc.__class__.__name__}; a "
+                      f"protected key's password goes in the {password_env} environment variable){off}")
+    if not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
+        return None, f"security.signing_key: an RSA or EC key is needed to sign{off}"
+    public = serialization.PublicFormat.SubjectPublicKeyInfo
+    if (cert.public_key().public_bytes(serialization.Encoding.DER, public)
+            != key.public_key().public_bytes(serialization.Encoding.DER, public)):
+        return None, f"security.signing_cert: the certificate does not match the signing key{off}"
+    if now is not None and not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+        return None, (f"security.signing_cert: valid {cert.not_valid_before_utc:%Y-%m-%d} to "
+                      f"{cert.not_valid_after_utc:%Y-%m-%d}, not now{off}")
+    return Signer(cert, key), None
 
 
 def _inner_entity(message: EmailMessage) -> bytes:

@@ -29,6 +29,21 @@ class RuleContext:
     today: date
 
     # records by id --------------------------------------------------------------------------
+    def duplicate_rows(self, tracker: str) -> dict[str, list]:
+        """Id -> every row's record, for ids on several rows: as the loader found them, or in the
+        lists themselves where the records were built without it."""
+        from ..trackers.records import last_row_wins
+
+        found = dict(self.practice.duplicates.get(tracker, {}))
+        for key, records in last_row_wins(tracker, getattr(self.practice, tracker))[1].items():
+            found.setdefault(key, records)
+        return found
+
+    @cached_property
+    def ambiguous_clients(self) -> frozenset[str]:
+        """Client ids on two rows: which address is right is unknown, so neither gets mail."""
+        return frozenset(self.duplicate_rows("clients"))
+
     @cached_property
     def clients(self) -> dict:
         return {c.client_id: c for c in self.practice.clients}

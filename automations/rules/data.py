@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-from collections import defaultdict
 from datetime import date
 from collections.abc import Iterable, Iterator
 
@@ -40,22 +39,20 @@ _ID_KINDS = {"clients": ("client", "client_id"), "providers": ("provider", "prov
              "authorizations": ("authorization", "authorization_id"), "waitlist": ("prospect", "prospect_id")}
 
 
-@rule("data.duplicate_id", owner="va", severity="warning", when="an id appears on two rows")
+@rule("data.duplicate_id", owner="va", severity="warning",
+      when="an id appears on two rows (the last row is used everywhere; a client's address gets nothing until "
+           "it is resolved)")
 def duplicate_id(ctx: RuleContext) -> Iterator[Finding]:
     for tracker, (kind, column) in _ID_KINDS.items():
-        rows: dict[str, list] = defaultdict(list)
-        for record in getattr(ctx.practice, tracker):
-            key = person_key(getattr(record, column)) if tracker == "providers" else getattr(record, column)
-            rows[key].append(record)
-        for records in rows.values():
-            if len(records) < 2:
-                continue
+        for records in ctx.duplicate_rows(tracker).values():
             where = ", ".join(str(r.source.row) for r in records if r.source)
             first = records[0].source
             place = f"{first.file}:{first.sheet}" if first else tracker
+            until = ("until then no message goes to either row's address" if tracker == "clients"
+                     else "until then the last row is used")
             yield Finding("data.duplicate_id", "warning", "va",
                           f"{kind.capitalize()} id {getattr(records[0], column)} appears on {len(records)} rows of "
-                          f"{place} (rows {where}). Give each row its own id; until then the last row is used.",
+                          f"{place} (rows {where}). Give each row its own id; {until}.",
                           refs={kind: getattr(records[0], column)})
 
 

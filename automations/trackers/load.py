@@ -8,7 +8,7 @@ from collections.abc import Callable
 from ..config import Config
 from ..errors import CellError, TrackerUnavailable
 from .reader import read_sheet
-from .records import TRACKERS, Practice
+from .records import ID_COLUMN, TRACKERS, Practice, last_row_wins
 from .sources import Workbooks
 
 Progress = Callable[[str], None]
@@ -29,6 +29,7 @@ def load_practice(config: Config, progress: Progress = lambda _: None) -> Loaded
     loaded = Loaded(Practice())
     present: set[str] = set()
     columns: dict[str, frozenset[str]] = {}
+    duplicates: dict[str, dict[str, list]] = {}
     workbooks = Workbooks()
     try:
         for name in TRACKERS:
@@ -43,12 +44,14 @@ def load_practice(config: Config, progress: Progress = lambda _: None) -> Loaded
             except TrackerUnavailable as exc:
                 loaded.unavailable.append(exc)
                 continue
-            practice_lists[name] = sheet.records
+            practice_lists[name], duplicates[name] = (last_row_wins(name, sheet.records) if name in ID_COLUMN
+                                                     else (sheet.records, {}))
             loaded.issues.extend(sheet.issues)
             loaded.rows[name] = len(sheet.records)
             present.add(name)
             columns[name] = frozenset(sheet.columns)
     finally:
         workbooks.close()
-    loaded.practice = Practice(**practice_lists, present=frozenset(present), columns=columns)
+    loaded.practice = Practice(**practice_lists, present=frozenset(present), columns=columns,
+                               duplicates={name: found for name, found in duplicates.items() if found})
     return loaded

@@ -338,8 +338,32 @@ class Practice:
     columns: dict[str, frozenset[str]] = field(default_factory=dict)
     """Tracker -> the canonical columns its sheet has. A rule about a column the practice does not
     keep stays quiet rather than reading every blank as 'no'."""
+    duplicates: dict[str, dict[str, list]] = field(default_factory=dict)
+    """Tracker -> id -> every row's record, for ids on more than one row (the lists keep the last)."""
 
     def keeps(self, tracker: str, column: str | None = None) -> bool:
         if tracker not in self.present:
             return False
         return column is None or tracker not in self.columns or column in self.columns[tracker]
+
+
+def record_key(tracker: str, record) -> str:
+    """The id a record is known by: clinicians by their person key, the rest by their id column."""
+    from .values import person_key
+
+    value = getattr(record, ID_COLUMN[tracker])
+    return person_key(value) if tracker == "providers" else value
+
+
+def last_row_wins(tracker: str, records: list) -> tuple[list, dict[str, list]]:
+    """One record per id, the last row's, in sheet order; and the ids that were on several rows. A
+    VA's newest row is usually the last, and one rule for every job means reruns never flip between
+    two rows (an invitation sent for one, then the other)."""
+    rows: dict[str, list] = {}
+    for record in records:
+        rows.setdefault(record_key(tracker, record), []).append(record)
+    duplicates = {key: found for key, found in rows.items() if len(found) > 1}
+    if not duplicates:
+        return records, {}
+    last = {key: found[-1] for key, found in rows.items()}
+    return [r for r in records if last[record_key(tracker, r)] is r], duplicates

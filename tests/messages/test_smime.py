@@ -54,7 +54,8 @@ def test_attachments_survive_encryption(tmp_path):
 def test_a_signed_then_encrypted_message_verifies(tmp_path):
     practice_cert, practice_key = make_identity(tmp_path, "o@lakeside.example")
     cert_path, key_path = make_identity(tmp_path, "ann@lakeside.example")
-    signer = load_signer(practice_cert, practice_key, "NO_SUCH_ENV")
+    signer, problem = load_signer(practice_cert, practice_key, "NO_SUCH_ENV")
+    assert problem is None
     sealed = seal(message(), x509.load_pem_x509_certificate(cert_path.read_bytes()), signer)
     eml = tmp_path / "m.eml"
     eml.write_bytes(sealed.as_bytes())
@@ -79,6 +80,33 @@ def test_certificates_are_used_only_when_valid_and_for_their_address(tmp_path):
     assert store.for_address("junk@x.example") is None
     assert store.for_address("nobody@x.example") is None
     problems = "\n".join(store.problems)
-    assert "old@x.example.pem: valid" in problems and "not now; not used" in problems
+    assert "old@x.example.pem: expired on" in problems and "; not used" in problems
     assert "names someone.else@x.example, not wrong@x.example" in problems
     assert "junk@x.example.pem: not a readable PEM certificate" in problems
+
+
+def test_an_ec_recipient_certificate_is_not_used_and_says_why(tmp_path):
+    make_identity(tmp_path / "keys", "ec@x.example", certs_dir=tmp_path / "certs", key_type="ec")
+    store = CertificateStore(tmp_path / "certs", NOW)
+    assert store.for_address("ec@x.example") is None
+    assert "non-RSA" in store.why_not("ec@x.example") and "not RSA" in " ".join(store.problems)
+
+
+def test_a_certificate_not_yet_valid_says_when_it_starts(tmp_path):
+    make_identity(tmp_path / "keys", "soon@x.example", certs_dir=tmp_path / "certs",
+                  valid_from=NOW + timedelta(days=10))
+    assert "not valid until" in CertificateStore(tmp_path / "certs", NOW).why_not("soon@x.example")
+
+
+def test_a_signing_certificate_that_does_not_match_its_key_is_a_notice_not_a_crash(tmp_path):
+    cert, _ = make_identity(tmp_path / "a", "office@x.example")
+    _, other_key = make_identity(tmp_path / "b", "office@x.example")
+    signer, problem = load_signer(cert, other_key, "NO_SUCH_ENV", NOW)
+    assert signer is None and "does not match" in problem and "unsigned" in problem
+
+
+def test_an_unreadable_signing_key_is_a_notice_not_a_crash(tmp_path):
+    cert, key = make_identity(tmp_path / "a", "office@x.example")
+    key.write_text("not a key")
+    signer, problem = load_signer(cert, key, "NO_SUCH_ENV", NOW)
+    assert signer is None and "cannot be loaded" in problem and "not a key" not in problem
