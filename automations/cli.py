@@ -16,6 +16,7 @@ from . import jobs, new_practice
 from . import preview as preview_module
 from . import scheduler
 from .errors import ConfigError, PracticeOpsError
+from .places import write_private_log
 from .reports.console import summary
 from .rules.reference import rule_reference
 
@@ -36,10 +37,20 @@ def _datetime(text: str) -> datetime:
         raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date and time (2026-11-26T07:00-05:00)") from None
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("practice-ops")
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="run.py", description="practice-ops: keep a therapy practice's back office honest.")
     parser.add_argument("--config", type=Path, default=config_module.DEFAULT_CONFIG,
                         help="the practice's config (default: config/practice.toml)")
+    parser.add_argument("--version", action="version", version=f"practice-ops {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def dated(sub: argparse.ArgumentParser) -> None:
@@ -55,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     dated(run)
     serve = commands.add_parser("serve", help="run the jobs on the config's [schedule] until Ctrl-C")
     serve.add_argument("--verbose", action="store_true", help="log each run (never PHI)")
+    serve.add_argument("--run-now", action="store_true", help="run every scheduled job once at the start, then "
+                                                               "keep to the schedule")
     preview = commands.add_parser("preview", help="render a message for a record without sending it")
     preview.add_argument("kind", help="appointment_reminder, calendar_invite, clinician_digest, ...")
     preview.add_argument("record", nargs="?", help="the appointment id, client id, prospect id or provider")
@@ -70,11 +83,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+CRASH_LOG = "practice-ops-crash.log"
+_state_dir: Path | None = None
+"""Where a crash log goes once the config is known (the state folder, owner-only)."""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return _dispatch(args)
+    except BrokenPipeError:  # `run.py check | head`: the reader left; nothing went wrong here
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except ConfigError as exc:
         print("The config cannot be used:", file=sys.stderr)
         for problem in exc.problems:
@@ -87,14 +109,9 @@ def main(argv: list[str] | None = None) -> int:
         print("practice-ops: stopped.", file=sys.stderr)
         return 130
     except Exception:  # the last line of defence: no user ever sees a traceback
-        crash = Path.cwd() / "practice-ops-crash.log"
-        try:  # owner-only: a traceback may quote a cell's value
-            descriptor = os.open(crash, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                handle.write(traceback.format_exc())
-            where = f"; details for the developers are in {crash}"
-        except OSError:
-            where = ""
+        folder = _state_dir if _state_dir is not None and _state_dir.is_dir() else Path.cwd()
+        crash = write_private_log(folder / CRASH_LOG, traceback.format_exc())  # a traceback may quote a cell
+        where = f"; details for the developers are in {crash}" if crash else ""
         print(f"practice-ops hit an internal error and stopped{where}. Nothing was half-written.", file=sys.stderr)
         return EXIT_INTERNAL
 
@@ -110,10 +127,12 @@ def _dispatch(args: argparse.Namespace) -> int:
               f"{args.folder / 'practice.toml'} check")
         return EXIT_OK
     config = config_module.load(args.config)
+    global _state_dir
+    _state_dir = config.state.dir
     if args.command == "serve":
         logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        return scheduler.serve(config)
+        return scheduler.serve(config, run_now=args.run_now)
     if args.command == "audit":
         checked, problems = jobs.verify_audit(config)
         for problem in problems:

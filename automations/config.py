@@ -7,13 +7,15 @@ did-you-mean for misspelt keys), so a VA fixes the file in one pass.
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 import typing
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator,
+                      model_validator)
 
 from .errors import ConfigError
 from .rules.thresholds import Thresholds, threshold_fields
@@ -69,13 +71,45 @@ class TrackerSource(Strict):
         return str(self.path) if self.source == "excel" else str(self.spreadsheet_id)
 
 
+EnvName = Annotated[str, AfterValidator(lambda name: _env_name(name))]
+"""A ``*_env`` key: the name of the environment variable that holds a secret, never the secret."""
+
+
+def _env_name(name: str) -> str:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,99}", name):
+        raise ValueError(SECRET_HINT)
+    return name
+
+
+SECRET_HINT = ("must name an environment variable (such as PRACTICE_OPS_SMTP_PASSWORD); put the secret itself in "
+               "that variable, never in this file")
+
+
+def is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 class SmtpSettings(Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=25, ge=1, le=65535)
     security: Literal["starttls", "ssl", "none"] = "starttls"
     username: str = ""
-    password_env: str = "PRACTICE_OPS_SMTP_PASSWORD"
-    timeout_seconds: float = 30
+    password_env: EnvName = "PRACTICE_OPS_SMTP_PASSWORD"
+    timeout_seconds: float = Field(default=30, gt=0, le=600)
+
+    @model_validator(mode="after")
+    def _no_password_in_clear(self) -> SmtpSettings:
+        if self.security == "none" and self.username and not is_loopback(self.host):
+            raise ValueError(f"security = \"none\" would send the password for {self.username} to {self.host} in "
+                             f"clear; use starttls or ssl (\"none\" is for a relay on this computer)")
+        return self
 
 
 class GraphSettings(Strict):
@@ -83,7 +117,7 @@ class GraphSettings(Strict):
 
     tenant_id: str = ""
     client_id: str = ""
-    client_secret_env: str = "PRACTICE_OPS_GRAPH_CLIENT_SECRET"
+    client_secret_env: EnvName = "PRACTICE_OPS_GRAPH_CLIENT_SECRET"
     sender: str = ""                 # the mailbox to send as; blank: the `from` address
     timeout_seconds: float = 30
 
@@ -92,7 +126,7 @@ class GmailSettings(Strict):
     """Google Workspace through the Gmail API: a service account with domain-wide delegation of
     gmail.send; its key file is named by the environment variable, never by this file."""
 
-    credentials_env: str = "GOOGLE_APPLICATION_CREDENTIALS"
+    credentials_env: EnvName = "GOOGLE_APPLICATION_CREDENTIALS"
     sender: str = ""                 # the mailbox to send as; blank: the `from` address
 
 
@@ -102,7 +136,7 @@ class ExchangeSettings(Strict):
     server: str = ""                 # e.g. mail.practice.example (the EWS URL is derived) ...
     service_endpoint: str = ""       # ... or the full https://.../EWS/Exchange.asmx
     username: str = ""               # e.g. PRACTICE\\office or office@practice.example
-    password_env: str = "PRACTICE_OPS_EWS_PASSWORD"
+    password_env: EnvName = "PRACTICE_OPS_EWS_PASSWORD"
     sender: str = ""                 # the mailbox to send from; blank: the `from` address
 
 
@@ -138,13 +172,33 @@ class ReminderSettings(Strict):
     hours_before: list[int] = Field(default_factory=lambda: [48, 24])
     sending_hours: str = Field(default="08:00-20:00", pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
 
+    @field_validator("hours_before")
+    @classmethod
+    def _plausible_hours(cls, value: list[int]) -> list[int]:
+        if not value or any(not 1 <= hours <= 24 * 14 for hours in value):
+            raise ValueError("each reminder is 1 to 336 hours before the session")
+        return value
+
+    @field_validator("sending_hours")
+    @classmethod
+    def _real_times(cls, value: str) -> str:
+        from datetime import time
+
+        try:
+            opens, closes = (time.fromisoformat(part) for part in value.split("-"))
+        except ValueError:
+            raise ValueError(f"{value!r} is not two times of day, e.g. 08:00-20:00") from None
+        if opens >= closes:
+            raise ValueError(f"{value!r}: the sending hours must open before they close") from None
+        return value
+
 
 class SecuritySettings(Strict):
     certificates: Path = Path("certs")
     gateway_subject_tag: str = ""
     signing_cert: Path | None = None     # the practice's own S/MIME certificate, to sign before encrypting
     signing_key: Path | None = None      # its private key (PEM); a password comes from the environment
-    signing_key_password_env: str = "PRACTICE_OPS_SIGNING_KEY_PASSWORD"
+    signing_key_password_env: EnvName = "PRACTICE_OPS_SIGNING_KEY_PASSWORD"
 
 
 class InviteSettings(Strict):
@@ -244,7 +298,8 @@ def _describe(error: Any) -> str:
     if error["type"] == "missing":
         return f"{key}: is required but missing"
     value = error.get("input")
-    shown = f" (got {value!r})" if not isinstance(value, (dict, list)) else ""
+    secret = str(loc[-1]).endswith("_env") or "password" in key or "secret" in key
+    shown = f" (got {value!r})" if not isinstance(value, (dict, list)) and not secret else ""
     return f"{key}: {error['msg'].removeprefix('Value error, ')}{shown}"
 
 
@@ -311,7 +366,7 @@ def _check_contents(config: Config, check_sources: bool) -> list[str]:
                                         config.state.dir, config.email.outbox_dir, trackers))
     if config.work_queue.source == "gsheets":
         problems.append("work_queue.source: a work queue in Google Sheets is not built yet; use source = \"excel\"")
-    from .scheduler import parse as parse_schedule
+    from .scheduler import validate as validate_schedule
 
     for job, spec in config.schedule.items():
         if job not in SCHEDULED_JOBS:
@@ -320,7 +375,7 @@ def _check_contents(config: Config, check_sources: bool) -> list[str]:
             problems.append(f"schedule.{job}: not a job{hint}")
             continue
         try:
-            parse_schedule(job, spec)
+            validate_schedule(job, spec, config.practice.timezone)
         except ConfigError as exc:
             problems.extend(exc.problems)
     return problems

@@ -15,6 +15,7 @@ a digest with no secure channel) reaches the VA as a finding.
 from __future__ import annotations
 
 import logging
+import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -25,6 +26,7 @@ from . import rules
 from .config import Config
 from .errors import CellError, PracticeOpsError
 from .ledger import Ledger
+from .places import write_private_log
 from .messages import contexts, invites
 from .messages.delivery import Outcome
 from .messages.certificates import CertificateStore
@@ -47,6 +49,7 @@ log = logging.getLogger("practice_ops.jobs")
 Progress = Callable[[str], None]
 JOBS = ("reconcile", "reminders", "digests", "weekly-summary")
 FAILING_FOR = timedelta(hours=24)
+STEP_LOG = "steps-errors.log"
 FAILURES_REPORTED_FOR = timedelta(days=7)
 
 
@@ -129,9 +132,12 @@ def run(config: Config, job: str, today: date, now: datetime, progress: Progress
     try:
         with ledger.exclusive():
             work = Work(config, result, ledger, today, now, progress, job)
-            for step in (JOBS if job == "all" else (job,)):
-                STEPS[step](work)
-            work.finish(notify_va=job in ("reconcile", "all"))
+            try:
+                for step in (JOBS if job == "all" else (job,)):
+                    work.step(step, STEPS[step])
+                work.step("finish", lambda w: w.finish(notify_va=job in ("reconcile", "all")))
+            finally:
+                work.close()
     finally:
         ledger.close()
     return result
@@ -149,6 +155,8 @@ class Work:
         self.run_id = ledger.start_run(job, today.isoformat(), now)
         self.postman = Postman(config, ledger, lambda: open_transport(config.email), self.run_id, now)
         self.raised: dict[str, tuple[Finding, date]] = {}
+        self.job = job
+        self.failed_steps: list[str] = []
         self.queue = self.refresh_queue()
 
     # findings raised while sending ------------------------------------------------------------
@@ -181,8 +189,9 @@ class Work:
         self.progress(f"Updating the work queue ({path.name})")
         try:
             return update_work_queue(path, self.all_findings(), self.today, self.ledger)
-        except PracticeOpsError as exc:
-            notice = f"the work queue was not updated: {exc}"
+        except Exception as exc:  # a queue that cannot be written never stops the messages
+            why = str(exc) if isinstance(exc, PracticeOpsError) else f"{exc.__class__.__name__}: {exc}"
+            notice = f"the work queue was not updated: {why}"
             if notice not in self.result.notices:
                 self.result.notices.append(notice)
             return plan_queue(self.all_findings(), self.ledger.queue_rows(), {}, self.today)
@@ -207,6 +216,19 @@ class Work:
             self.message_failed(kind, to, message_id, error or "no reason given",
                                 datetime.fromisoformat(queued_at))
 
+    def step(self, name: str, do: Callable[[Work], None]) -> None:
+        """One job step. Anything it raises is caught here, its traceback kept in an owner-only log in
+        the state folder, and the run goes on with the next step."""
+        try:
+            do(self)
+        except Exception as exc:
+            self.failed_steps.append(name)
+            where = write_private_log(self.ledger.dir / STEP_LOG, f"run {self.run_id}, step {name}, "
+                                      f"{self.now.isoformat()}:\n{traceback.format_exc()}", append=True)
+            self.result.notices.append(f"the {name} step stopped ({exc.__class__.__name__}); the rest of the run "
+                                       f"went on" + (f"; details in {where}" if where else ""))
+            log.error("step %s failed: %s", name, exc.__class__.__name__)
+
     def finish(self, notify_va: bool) -> None:
         self.report_failures()
         self.queue = self.refresh_queue()
@@ -214,12 +236,21 @@ class Work:
         self.result.queue, self.result.work_queue = self.queue, self.config.work_queue.path
         if notify_va:
             self._notify_va()
-        self.postman.close()
+
+    def close(self) -> None:
+        """Always runs: the transport closed, what was sent reported, and the run's row never left
+        `running` (`ok`, `partial` with the steps that stopped, or `failed`)."""
+        try:
+            self.postman.close()
+        except Exception as exc:
+            self.result.notices.append(f"the mail connection did not close cleanly ({exc.__class__.__name__})")
         self.result.messages = list(self.postman.outcomes)
-        self.result.notices.extend(self.postman.certificates.problems)
-        self.ledger.finish_run(self.run_id, self.now, "ok", {
+        self.result.notices.extend(p for p in self.postman.certificates.problems if p not in self.result.notices)
+        ran = len(JOBS) + 1 if self.job == "all" else 2
+        status = "ok" if not self.failed_steps else "failed" if len(self.failed_steps) >= ran else "partial"
+        self.ledger.finish_run(self.run_id, self.now, status, {
             "findings": len(self.result.findings), "data_issues": len(self.result.data_issues),
-            "messages": dict(Counter(m.status for m in self.result.messages))})
+            "messages": dict(Counter(m.status for m in self.result.messages)), "failed_steps": self.failed_steps})
 
     def _notify_va(self) -> None:
         """One PHI-free note a day to each VA: how many items wait, and where."""

@@ -8,15 +8,16 @@ folder are readable by the owner only: message rows name recipients.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
 import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from collections.abc import Iterator
+
+from filelock import FileLock, Timeout
 
 from .errors import PracticeOpsError
 from .places import claim_folder
@@ -75,16 +76,17 @@ class Ledger:
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
-        """One job at a time per practice: a second run waits for nothing and says so."""
-        with open(self.dir / "run.lock", "w") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise LedgerBusy(f"{self.dir}: another practice-ops run is in progress; try again when it ends") from None
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        """One job at a time per practice: a second run waits for nothing and says so. The lock is
+        filelock's, which works the same on Windows, macOS and Linux."""
+        lock = FileLock(str(self.dir / "run.lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise LedgerBusy(f"{self.dir}: another practice-ops run is in progress; try again when it ends") from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     # runs -----------------------------------------------------------------------------------
     def start_run(self, job: str, today: str, now: datetime) -> int:

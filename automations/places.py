@@ -104,3 +104,19 @@ def output_problems(work_queue: Path | None, state_dir: Path, outbox_dir: Path |
         if problem:
             problems.append(f"{key}: {problem}")
     return problems
+
+
+def write_private_log(path: Path, text: str, *, append: bool = False) -> Path | None:
+    """Write a log only its owner may read (a traceback can quote a cell), never through a link
+    someone planted in its place. Returns where it went, or None when it could not be written."""
+    try:
+        if path.is_symlink():
+            path.unlink()
+        flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC) | getattr(os, "O_NOFOLLOW", 0)
+        descriptor = os.open(path, flags, 0o600)
+        os.chmod(path, 0o600)  # an older file keeps its mode otherwise
+        with os.fdopen(descriptor, "a" if append else "w", encoding="utf-8") as handle:
+            handle.write(text if text.endswith("\n") else text + "\n")
+        return path
+    except OSError:
+        return None

@@ -13,6 +13,7 @@ from pathlib import Path
 from . import jobs
 from .config import Config
 from .errors import PracticeOpsError
+from .places import write_private_log
 from .messages import contexts
 from .messages.certificates import CertificateStore
 from .messages.kinds import KINDS as MESSAGE_KINDS
@@ -128,8 +129,9 @@ def _addressed(config: Config, ctx: RuleContext, kind: str, record: str | None, 
 
 
 def write_html(preview_: Preview, path: Path) -> Path:
-    try:
-        path.write_text(preview_.rendered.html, encoding="utf-8")
-    except OSError as exc:
-        raise PracticeOpsError(f"{path}: cannot be written ({exc.strerror})") from None
+    """Owner-only, as the message itself may carry PHI; never through a link planted in its place."""
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise PracticeOpsError(f"{path}: is not a regular file; name a new file for the HTML")
+    if write_private_log(path, preview_.rendered.html) is None:
+        raise PracticeOpsError(f"{path}: cannot be written")
     return path

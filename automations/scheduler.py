@@ -13,16 +13,23 @@ A job that fails is logged (never with PHI) and the loop goes on; the next run r
 from __future__ import annotations
 
 import logging
+import os
 import re
 import signal
+import socket
 import threading
+import traceback
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 
 import schedule
+from filelock import FileLock, Timeout
 
 from . import jobs
 from .config import Config
 from .errors import ConfigError, PracticeOpsError
+from .places import claim_folder, write_private_log
 
 log = logging.getLogger("practice_ops.scheduler")
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -46,54 +53,123 @@ def parse(job: str, spec: str) -> list[Slot]:
         return [Slot(job, day, at) for day in names]
     if match := re.fullmatch(r"hourly(?: (:\d{2}))?", text):
         return [Slot(job, "hour", match[1] or ":00")]
-    if match := re.fullmatch(r"every (\d+) minutes?", text):
+    if (match := re.fullmatch(r"every (\d+) minutes?", text)) and 1 <= int(match[1]) <= 1440:
         return [Slot(job, "minutes", None, int(match[1]))]
     raise ConfigError([f"schedule.{job}: {spec!r} is not a schedule (use 'daily 06:30', 'weekdays 07:00', "
-                       f"'monday 07:30', 'hourly', 'hourly :15' or 'every 20 minutes')"])
+                       f"'monday 07:30', 'hourly', 'hourly :15' or 'every 20 minutes', 1 to 1440)"])
+
+
+def validate(job: str, spec: str, timezone: str) -> list[Slot]:
+    """Parse the spec, then let the schedule library itself accept each time (it refuses 25:99)."""
+    slots = parse(job, spec)
+    for slot in slots:
+        try:
+            _register(schedule.Scheduler(), slot, timezone, lambda _: None)
+        except (schedule.ScheduleValueError, ValueError) as exc:
+            raise ConfigError([f"schedule.{job}: {spec!r}: {exc}"]) from None
+    return slots
+
+
+def _register(scheduler: schedule.Scheduler, slot: Slot, timezone: str, run_job) -> None:
+    if slot.unit == "minutes":
+        scheduler.every(slot.every).minutes.do(run_job, slot.job)
+    elif slot.unit == "hour":
+        scheduler.every().hour.at(slot.at).do(run_job, slot.job)
+    elif slot.unit == "day":
+        scheduler.every().day.at(slot.at, timezone).do(run_job, slot.job)
+    else:
+        getattr(scheduler.every(), slot.unit).at(slot.at, timezone).do(run_job, slot.job)
 
 
 def build(config: Config, scheduler: schedule.Scheduler, run_job) -> list[Slot]:
     """Register every configured job; returns the slots, so `serve` can say what it will do."""
-    slots = [slot for job, spec in config.schedule.items() for slot in parse(job, spec)]
+    slots = [slot for job, spec in config.schedule.items() for slot in validate(job, spec, config.practice.timezone)]
     for slot in slots:
-        if slot.unit == "minutes":
-            scheduler.every(slot.every).minutes.do(run_job, slot.job)
-        elif slot.unit == "hour":
-            scheduler.every().hour.at(slot.at).do(run_job, slot.job)
-        elif slot.unit == "day":
-            scheduler.every().day.at(slot.at, config.practice.timezone).do(run_job, slot.job)
-        else:
-            getattr(scheduler.every(), slot.unit).at(slot.at, config.practice.timezone).do(run_job, slot.job)
+        _register(scheduler, slot, config.practice.timezone, run_job)
     return slots
 
 
-def serve(config: Config, stop: threading.Event | None = None, announce=lambda line: print(line, flush=True)) -> int:
+def serve(config: Config, stop: threading.Event | None = None, announce=lambda line: print(line, flush=True),
+          run_now: bool = False) -> int:
+    """Run the schedule until SIGINT or SIGTERM. Jobs run in a worker thread, so a stop is obeyed at
+    once even while a job hangs on a mail server (what it had handed over is in the ledger; a rerun
+    finishes the rest). One `serve` per practice: a second one is refused, naming the first."""
     stop = stop or threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    scheduler = schedule.Scheduler()
+    lock = _serve_lock(config)
+    try:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        return _loop(config, stop, announce, run_now)
+    finally:
+        lock.release()
+        (Path(config.state.dir) / SERVE_PID).unlink(missing_ok=True)
 
-    def run_job(job: str) -> None:
-        try:
-            today, now = jobs.resolve_clock(config, None, None)
-            result = jobs.run(config, job, today, now)
-            if not result.usable:
-                log.error("%s did not run: %d tracker(s) could not be read; `run.py check` says which", job,
-                          len(result.unavailable))
-            else:
-                log.info("%s: %d findings, %d messages", job, len(result.findings), len(result.messages))
-        except PracticeOpsError as exc:
-            log.error("%s failed: %s", job, exc.__class__.__name__)
-        except Exception:
-            log.error("%s failed with an internal error; the next run retries", job)
+
+SERVE_PID = "serve.pid"
+JOB_LOG = "jobs-errors.log"
+
+
+def _serve_lock(config: Config) -> FileLock:
+    folder = claim_folder(Path(config.state.dir), "state", private=True)
+    lock = FileLock(str(folder / "serve.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        running = (folder / SERVE_PID).read_text(encoding="utf-8").strip() if (folder / SERVE_PID).exists() else "?"
+        raise PracticeOpsError(f"another `serve` is already running for {config.practice.name} ({running}); "
+                               f"stop it first, or let it be") from None
+    (folder / SERVE_PID).write_text(f"process {os.getpid()} on {socket.gethostname()}, started "
+                                    f"{datetime.now().astimezone():%Y-%m-%d %H:%M}\n", encoding="utf-8")
+    return lock
+
+
+def _loop(config: Config, stop: threading.Event, announce, run_now: bool) -> int:
+    scheduler = schedule.Scheduler()
+    busy = threading.Lock()
+
+    def run_job(*names: str) -> None:
+        if not busy.acquire(blocking=False):
+            log.warning("%s skipped: the previous job is still running", ", ".join(names))
+            return
+        worker = threading.Thread(target=_run_in_turn, args=(config, names, busy), name="jobs", daemon=True)
+        worker.start()
 
     slots = build(config, scheduler, run_job)
     if not scheduler.jobs:
         raise ConfigError([f"{config.path}: schedule: no job to run; add e.g. reconcile = \"daily 06:30\""])
     announce(f"Serving {config.practice.name}: " + "; ".join(
         f"{s.job} {s.unit}{' at ' + s.at if s.at else ''}" for s in slots) + ". Stop with Ctrl-C.")
+    if run_now:
+        run_job(*dict.fromkeys(slot.job for slot in slots))
     while not stop.is_set():
         scheduler.run_pending()
-        stop.wait(timeout=max(1.0, min(30.0, scheduler.idle_seconds or 30.0)))
+        stop.wait(timeout=max(0.2, min(30.0, scheduler.idle_seconds or 30.0)))
     announce("Stopped.")
     return 0
+
+
+def _run_in_turn(config: Config, names: tuple[str, ...], busy: threading.Lock) -> None:
+    try:
+        for job in names:
+            _run_one(config, job)
+    finally:
+        busy.release()
+
+
+def _run_one(config: Config, job: str) -> None:
+    """One scheduled run. Whatever happens is logged without PHI; a traceback goes to an owner-only
+    file in the state folder for whoever maintains the install."""
+    try:
+        today, now = jobs.resolve_clock(config, None, None)
+        result = jobs.run(config, job, today, now)
+        if not result.usable:
+            log.error("%s did not run: %d tracker(s) could not be read; `run.py check` says which", job,
+                      len(result.unavailable))
+        else:
+            log.info("%s: %d findings, %d messages", job, len(result.findings), len(result.messages))
+    except PracticeOpsError as exc:
+        log.error("%s failed: %s", job, exc.__class__.__name__)
+    except Exception:
+        where = write_private_log(Path(config.state.dir) / JOB_LOG, f"{job} at {datetime.now().astimezone()}:\n"
+                                  + traceback.format_exc(), append=True)
+        log.error("%s failed with an internal error (details in %s); the next run retries", job, where)

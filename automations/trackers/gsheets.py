@@ -11,9 +11,9 @@ credentials: the local stand-in the tests use, as Google's own emulators work.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
+from ..emulators import emulator_host
 from ..errors import TrackerUnavailable
 
 SCOPES = ["https://www.googleapis.com/auth/spreadsheets.readonly"]
@@ -22,7 +22,7 @@ SCOPES = ["https://www.googleapis.com/auth/spreadsheets.readonly"]
 def sheets_service():
     from googleapiclient.discovery import build
 
-    emulator = os.environ.get("SHEETS_EMULATOR_HOST")
+    emulator = emulator_host("SHEETS_EMULATOR_HOST")
     if emulator:
         import httplib2
 

@@ -14,6 +14,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 
 from ..config import ExchangeSettings
+from ..emulators import emulator_host
 from ..errors import TransportError
 
 
@@ -31,7 +32,7 @@ class Exchange:
         from exchangelib.transport import NOAUTH
         from exchangelib.version import Build, Version
 
-        emulator = os.environ.get("EWS_EMULATOR_HOST")
+        emulator = emulator_host("EWS_EMULATOR_HOST")
         try:
             if emulator:
                 config = Configuration(service_endpoint=f"http://{emulator}/EWS/Exchange.asmx", auth_type=NOAUTH,

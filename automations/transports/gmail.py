@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 
 from ..config import GmailSettings
+from ..emulators import emulator_host
 from ..errors import TransportError
 
 SCOPES = ["https://www.googleapis.com/auth/gmail.send"]
@@ -33,7 +34,7 @@ class Gmail:
             return self._service
         from googleapiclient.discovery import build
 
-        emulator = os.environ.get("GMAIL_EMULATOR_HOST")
+        emulator = emulator_host("GMAIL_EMULATOR_HOST")
         if emulator:
             import httplib2
 

@@ -19,6 +19,7 @@ from urllib.parse import quote
 import requests
 
 from ..config import GraphSettings
+from ..emulators import emulator_host
 from ..errors import TransportError
 
 GRAPH = "https://graph.microsoft.com/v1.0"
@@ -31,7 +32,7 @@ class Graph:
     def __init__(self, settings: GraphSettings, default_sender: str):
         self.settings = settings
         self.sender = settings.sender or default_sender
-        emulator = os.environ.get("GRAPH_EMULATOR_HOST")
+        emulator = emulator_host("GRAPH_EMULATOR_HOST")
         self.base = f"http://{emulator}/v1.0" if emulator else GRAPH
         self._emulated = bool(emulator)
         self._app: Any = None  # msal.ConfidentialClientApplication, made when first needed
