@@ -166,6 +166,9 @@ class WorkQueueSettings(Strict):
 
 class StateSettings(Strict):
     dir: Path = Path("var")
+    audit_head: Path = Path(".practice-ops-audit-head.json")
+    """Kept apart from the ledger (beside this config by default): the newest audit entry, so that a
+    deleted tail, a rebuilt chain or a vanished ledger is noticed."""
 
 
 class ReminderSettings(Strict):
@@ -331,7 +334,8 @@ def _resolve_paths(config: Config, base: Path) -> Config:
         "trackers": trackers,
         "email": config.email.model_copy(update={"outbox_dir": resolve(config.email.outbox_dir)}),
         "work_queue": config.work_queue.model_copy(update={"path": resolve(config.work_queue.path)}),
-        "state": config.state.model_copy(update={"dir": resolve(config.state.dir)}),
+        "state": config.state.model_copy(update={"dir": resolve(config.state.dir),
+                                                 "audit_head": resolve(config.state.audit_head)}),
         "security": config.security.model_copy(update={
             "certificates": resolve(config.security.certificates), "signing_cert": resolve(config.security.signing_cert),
             "signing_key": resolve(config.security.signing_key)}),

@@ -128,7 +128,7 @@ def run(config: Config, job: str, today: date, now: datetime, progress: Progress
     result = check(config, today, progress)
     if not result.usable:
         return result
-    ledger = Ledger(config.state.dir)
+    ledger = Ledger(config.state.dir, config.state.audit_head)
     try:
         with ledger.exclusive():
             work = Work(config, result, ledger, today, now, progress, job)
@@ -466,7 +466,7 @@ STEPS = {"reconcile": reconcile, "reminders": reminders, "digests": digests_job,
 
 
 def verify_audit(config: Config) -> tuple[int, list[str]]:
-    ledger = Ledger(config.state.dir)
+    ledger = Ledger(config.state.dir, config.state.audit_head)
     try:
         return ledger.verify_audit()
     finally:

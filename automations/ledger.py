@@ -57,10 +57,24 @@ class LedgerBusy(PracticeOpsError):
     """Another practice-ops run holds the state folder."""
 
 
+class LedgerMissing(PracticeOpsError):
+    """The ledger is gone though the audit head says it held history: re-sending would repeat mail."""
+
+
 class Ledger:
-    def __init__(self, state_dir: Path):
+    def __init__(self, state_dir: Path, audit_head: Path | None = None):
+        """``audit_head``: a file kept apart from the ledger (beside the config, by default) that
+        records the newest audit entry, so a deleted tail, a rebuilt chain or a vanished ledger is
+        noticed."""
         self.dir = claim_folder(Path(state_dir), "state", private=True)
         self.path = self.dir / "ledger.sqlite3"
+        self.audit_head = audit_head
+        head = self._read_head()
+        if head and not self.path.exists():
+            raise LedgerMissing(f"{self.path}: the ledger is missing, but {audit_head} records {head['seq']} audit "
+                                f"entries: restore the ledger from its backup before anything runs (otherwise "
+                                f"messages already sent would go again). To start afresh knowingly, delete "
+                                f"{audit_head}.")
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             os.chmod(self.path, 0o600)
@@ -72,7 +86,32 @@ class Ledger:
                                    f"backup, or move it aside to start a new one (messages may then repeat)") from None
 
     def close(self) -> None:
+        self.write_head()
         self.db.close()
+
+    # the audit head, kept apart -----------------------------------------------------------
+    def _read_head(self) -> dict | None:
+        if self.audit_head is None or not self.audit_head.exists():
+            return None
+        try:
+            head = json.loads(self.audit_head.read_text(encoding="utf-8"))
+            return head if isinstance(head, dict) and isinstance(head.get("seq"), int) else None
+        except (OSError, ValueError):
+            return None
+
+    def write_head(self) -> None:
+        """Record the newest audit entry outside the ledger (written whole, then renamed)."""
+        if self.audit_head is None:
+            return
+        row = self.db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+        if row is None:
+            return
+        temp = self.audit_head.with_name(self.audit_head.name + ".tmp")
+        try:
+            temp.write_text(json.dumps({"seq": row[0], "hash": row[1], "ledger": str(self.path)}), encoding="utf-8")
+            os.replace(temp, self.audit_head)
+        except OSError:
+            temp.unlink(missing_ok=True)
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
@@ -116,10 +155,13 @@ class Ledger:
     def queue_message(self, message_id: str, kind: str, recipient: str, security: str, run_id: int | None,
                       now: datetime, status: str = "pending") -> None:
         """Recorded before the transport sees it: a crash after this line resends, never forgets."""
+        before = self.message_status(message_id)
         self.db.execute(
             "INSERT INTO messages (message_id, kind, recipient, security, status, run_id, queued_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(message_id) DO UPDATE SET run_id = excluded.run_id",
             (message_id, kind, recipient, security, status, run_id, now.isoformat()))
+        if before is None:
+            self.append_audit(f"message.{status}", {"message_id": message_id, "kind": kind, "security": security}, now)
 
     def mark_sent(self, message_id: str, now: datetime) -> None:
         self.db.execute("UPDATE messages SET status = 'sent', sent_at = ?, error = NULL WHERE message_id = ?",
@@ -134,10 +176,13 @@ class Ledger:
             "AND queued_at < ? AND queued_at >= ? ORDER BY queued_at",
             (first_tried_before.isoformat(), not_before.isoformat())))
 
-    def mark_failed(self, message_id: str, error: str, permanent: bool = False) -> None:
+    def mark_failed(self, message_id: str, error: str, permanent: bool = False, now: datetime | None = None) -> None:
         """``failed`` is tried again next run; ``refused`` (permanent) never is."""
-        self.db.execute("UPDATE messages SET status = ?, error = ? WHERE message_id = ?",
-                        ("refused" if permanent else "failed", error, message_id))
+        status = "refused" if permanent else "failed"
+        changed = self.message_status(message_id) != status
+        self.db.execute("UPDATE messages SET status = ?, error = ? WHERE message_id = ?", (status, error, message_id))
+        if changed:
+            self.append_audit(f"message.{status}", {"message_id": message_id}, now or datetime.now().astimezone())
 
     def messages(self) -> list[tuple]:
         return list(self.db.execute("SELECT message_id, kind, recipient, security, status FROM messages ORDER BY queued_at"))
@@ -201,19 +246,49 @@ class Ledger:
         self.db.execute("INSERT INTO audit (at, event, data, prev, hash) VALUES (?, ?, ?, ?, ?)",
                         (now.isoformat(), event, payload, prev, digest))
 
+    def _messages_against_the_trail(self) -> list[str]:
+        """Each message's status must be the last one the audit trail recorded for it: an edited
+        row (a sent message set back to pending, so it goes again) is caught."""
+        audited: dict[str, str] = {}
+        for event, data in self.db.execute("SELECT event, data FROM audit WHERE event LIKE 'message.%' ORDER BY seq"):
+            message_id = json.loads(data).get("message_id")
+            if message_id:
+                audited[message_id] = event.removeprefix("message.")
+        problems = []
+        for message_id, status in self.db.execute("SELECT message_id, status FROM messages"):
+            if message_id in audited and audited[message_id] != status:
+                problems.append(f"message {message_id} reads {status!r}, but the audit trail last recorded "
+                                f"{audited[message_id]!r}: the messages table was edited")
+        return problems
+
     def verify_audit(self) -> tuple[int, list[str]]:
-        """(entries checked, problems): each entry must chain to the one before it."""
+        """(entries checked, problems): each entry must chain to the one before it, and the chain must
+        still hold the entry the audit head (kept apart) last recorded, unchanged."""
         problems: list[str] = []
         prev = GENESIS
         count = 0
+        hashes: dict[int, str] = {}
         for seq, at, event, data, stored_prev, stored_hash in self.db.execute(
                 "SELECT seq, at, event, data, prev, hash FROM audit ORDER BY seq"):
             count += 1
+            hashes[seq] = stored_hash
             if stored_prev != prev:
                 problems.append(f"audit entry {seq}: does not follow entry {seq - 1} (an entry was removed or reordered)")
             if _chain(stored_prev, at, event, data) != stored_hash:
                 problems.append(f"audit entry {seq} ({event} at {at}): its contents were changed after it was written")
             prev = stored_hash
+        problems.extend(self._messages_against_the_trail())
+        head = self._read_head()
+        if head is not None:
+            if head["seq"] not in hashes:
+                problems.append(f"the audit head ({self.audit_head}) records entry {head['seq']}, but the ledger ends "
+                                f"at {max(hashes, default=0)}: entries were deleted")
+            elif hashes[head["seq"]] != head.get("hash"):
+                problems.append(f"audit entry {head['seq']} differs from the one the audit head recorded: the chain "
+                                f"was rebuilt")
+        elif self.audit_head is not None and count:
+            problems.append(f"the audit head ({self.audit_head}) is missing, so deleted or rebuilt history cannot "
+                            f"be ruled out")
         return count, problems
 
 

@@ -79,3 +79,70 @@ def test_a_state_folder_that_cannot_be_made_is_explained(tmp_path):
     (tmp_path / "blocker").write_text("a file where the folder should be")
     with pytest.raises(PracticeOpsError, match="the state folder cannot be used"):
         Ledger(tmp_path / "blocker" / "var")
+
+
+def _tamper(path, *statements):
+    raw = sqlite3.connect(path)
+    for statement in statements:
+        raw.execute(statement)
+    raw.commit()
+    raw.close()
+
+
+def anchored(tmp_path, entries=4):
+    head = tmp_path / "config" / ".practice-ops-audit-head.json"
+    head.parent.mkdir(exist_ok=True)
+    ledger = Ledger(tmp_path / "var", head)
+    for n in range(entries):
+        ledger.append_audit("event", {"n": n}, NOW)
+    ledger.close()
+    return head
+
+
+def test_a_deleted_tail_is_noticed(tmp_path):
+    head = anchored(tmp_path)
+    _tamper(tmp_path / "var" / "ledger.sqlite3", "DELETE FROM audit WHERE seq >= 3")
+    ledger = Ledger(tmp_path / "var", head)
+    checked, problems = ledger.verify_audit()
+    assert checked == 2 and any("entries were deleted" in p for p in problems)
+
+
+def test_a_rebuilt_chain_is_noticed(tmp_path):
+    """Someone edits entry 2 and recomputes every hash after it: the chain is consistent again, but
+    the head kept apart no longer matches."""
+    from automations.ledger import _chain
+
+    head = anchored(tmp_path)
+    raw = sqlite3.connect(tmp_path / "var" / "ledger.sqlite3")
+    rows = list(raw.execute("SELECT seq, at, event, data FROM audit ORDER BY seq"))
+    prev = "0" * 64
+    for seq, at, event, data in rows:
+        data = '{"n": 99}' if seq == 2 else data
+        digest = _chain(prev, at, event, data)
+        raw.execute("UPDATE audit SET data = ?, prev = ?, hash = ? WHERE seq = ?", (data, prev, digest, seq))
+        prev = digest
+    raw.commit()
+    raw.close()
+    problems = Ledger(tmp_path / "var", head).verify_audit()[1]
+    assert [p for p in problems if "rebuilt" in p]
+
+
+def test_a_vanished_ledger_is_noticed_before_anything_is_resent(tmp_path):
+    from automations.ledger import LedgerMissing
+
+    head = anchored(tmp_path)
+    for name in ("ledger.sqlite3", "ledger.sqlite3-wal", "ledger.sqlite3-shm"):
+        (tmp_path / "var" / name).unlink(missing_ok=True)
+    with pytest.raises(LedgerMissing, match="restore the ledger"):
+        Ledger(tmp_path / "var", head)
+
+
+def test_message_status_changes_are_in_the_audit_trail(ledger):
+    ledger.queue_message("<m1@x>", "appointment_reminder", "a@x.example", "plain", 1, NOW)
+    ledger.mark_failed("<m1@x>", "451 try later", now=NOW)
+    ledger.mark_sent("<m1@x>", NOW)
+    events = [row[0] for row in ledger.db.execute("SELECT event FROM audit ORDER BY seq")]
+    assert events == ["message.pending", "message.failed", "message.sent"]
+    assert ledger.verify_audit()[1] == []
+    _tamper(ledger.path, "UPDATE messages SET status = 'pending' WHERE message_id = '<m1@x>'")
+    assert [p for p in ledger.verify_audit()[1] if "messages table was edited" in p]

@@ -229,7 +229,8 @@ def test_no_log_record_at_any_level_carries_phi(practice, caplog):
     from automations import jobs
 
     copy = practice["root"].parent / "lake-logs"
-    shutil.copytree(practice["root"], copy, ignore=shutil.ignore_patterns("outbox", "var", "out"))
+    shutil.copytree(practice["root"], copy, ignore=shutil.ignore_patterns("outbox", "var", "out",
+                                                                  ".practice-ops-audit-head.json"))
     cfg = config_module.load(copy / "practice.toml")
     now = datetime.fromisoformat(NOW)
     with caplog.at_level(logging.DEBUG):

@@ -53,7 +53,7 @@ def deliver(ledger: Ledger, transport, message: EmailMessage, *, kind: str, secu
     try:
         transport.send(message)
     except TransportError as exc:
-        ledger.mark_failed(msg_id, str(exc), exc.permanent)
+        ledger.mark_failed(msg_id, str(exc), exc.permanent, now)
         outcome.status, outcome.error, outcome.permanent = "failed", str(exc), exc.permanent
         return outcome
     ledger.mark_sent(msg_id, now)
