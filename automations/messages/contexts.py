@@ -14,7 +14,7 @@ from .reminders import start_of
 
 
 def when(appt: Appointment, zone: ZoneInfo) -> str:
-    """`Friday, November 27 at 9:05 AM`, without `%-d`, which Windows' strftime lacks."""
+    """`Friday, November 27 at 9:05 AM`, built by hand: the no-padding strftime flag is glibc's, not Windows'."""
     start = start_of(appt, zone)
     return f"{start:%A, %B} {start.day} at {start.hour % 12 or 12}:{start:%M %p}"
 
