@@ -30,6 +30,7 @@ from .places import write_private_log
 from .messages import contexts, invites
 from .messages.delivery import Outcome
 from .messages.certificates import CertificateStore
+from .messages.kinds import check_overrides
 from .messages.postman import Postman
 from .messages.smime import load_signer
 from .messages.reminders import due_reminders, within_sending_hours
@@ -111,6 +112,7 @@ def check(config: Config, today: date, progress: Progress = lambda _: None, now:
     result = RunResult(data_issues=loaded.issues, unavailable=[str(u) for u in loaded.unavailable],
                        rows=loaded.rows, practice=loaded.practice)
     result.notices.extend(rules_switched_off(loaded.practice.present, loaded.practice.columns))
+    result.notices.extend(check_overrides(config))
     if now is not None:
         result.notices.extend(CertificateStore(config.security.certificates, now).check_all())
         signing_problem = load_signer(config.security.signing_cert, config.security.signing_key,
@@ -295,8 +297,9 @@ def _appointment_reminders(work: Work) -> None:
                                first.date)
             continue
         if client is None or not client.email:
-            work.raise_finding(reminder_blocked_finding(first, f"client {batch.client_id} has no email address"),
-                               first.date)
+            why = ("the email address on file cannot be used (see the data finding for its cell)"
+                   if ("client", batch.client_id, "email") in ctx.practice.unreadable else "has no email address")
+            work.raise_finding(reminder_blocked_finding(first, f"client {batch.client_id} {why}"), first.date)
             continue
         sent = work.postman.send("appointment_reminder", client.email,
                                  contexts.appointment_reminder(config, batch.appointments),

@@ -64,3 +64,61 @@ def sender_for(config: Config, kind: str) -> str:
     if not (neutral and kind in KINDS and KINDS[kind].to_client):
         return config.email.from_
     return str(Address(display_name=neutral, addr_spec=parseaddr(config.email.from_)[1]))
+
+
+def sample_context(kind: str) -> dict:
+    """A made-up context of the right shape for each kind (no real person), so `check` can render a
+    practice's own template before any real message depends on it. tests/messages/test_templates.py
+    holds these to the keys the real context builders produce."""
+    session = {"time": "09:00", "client": "Sample Client", "client_id": "C-0", "service": "individual",
+               "modality": "video", "link": "https://video.example/s", "note": "", "when": "Monday, January 4 at 9:00 AM",
+               "row": ["09:00", "Sample Client (C-0)", "individual", "video", ""]}
+    finding = {"severity": "warning", "message": "A sample finding.", "owner": "the front desk", "due": "2026-01-04",
+               "rule": "billing.unbilled_session", "aging": False, "first_seen": "2026-01-01", "records": ["claim: CL-0"]}
+    samples: dict[str, dict] = {
+        "appointment_reminder": {"sessions": [{"when": session["when"], "video": True, "phone": False,
+                                               "link": session["link"]}],
+                                 "office_phone": "555-0100", "office_address": "1 Main St"},
+        "intake_forms_reminder": {"when": session["when"], "portal_url": "https://portal.example"},
+        "balance_notice": {"office_phone": "555-0100"},
+        "waitlist_opening": {"office_phone": "555-0100"},
+        "calendar_invite": {"cancelled": False, "label": "", "day": "2026-01-04", "when": session["when"],
+                            "minutes": 50, "where": "Office"},
+        "clinician_digest": {"provider": "Sample Clinician", "today": "2026-01-04",
+                             "days": [{"title": "Today, Monday January 4", "sessions": [session]}],
+                             "authorizations": ["A sample authorization line."], "findings": [finding],
+                             "risks": [finding]},
+        "billing_escalation": {"today": "2026-01-04", "items": [finding], "new": 1, "aging": 0},
+        "credentialing_reminder": {"today": "2026-01-04", "items": [finding], "provider": "Sample Clinician"},
+        "weekly_summary": {"week_start": "2025-12-28", "week_end": "2026-01-03", "completed": 10,
+                           "no_show_rate": "5%", "billed": "$1,300.00", "collected": "$900.00", "ar_total": "$2,000.00",
+                           "ar_over_90": "10%", "urgent": 1, "risks": ["A sample risk."]},
+        "va_work_queue": {"today": "2026-01-04", "open": 3, "by_owner": [("va", 2), ("billing", 1)], "urgent": 1,
+                          "data_issues": 0, "queue_name": "work-queue.xlsx"},
+    }
+    return samples[kind]
+
+
+def check_overrides(config: Config) -> list[str]:
+    """One line per practice template that will not work, or that asks to carry less PHI than its
+    kind (it is protected as its kind all the same)."""
+    from .render import BUILTIN_TEMPLATES, TemplateError, Templates
+
+    folder = config.path.parent / "templates"
+    if not folder.is_dir():
+        return []
+    templates = Templates(folder)
+    problems = []
+    for kind in KINDS:
+        own = [name for name in (f"{kind}.txt.j2", f"{kind}.html.j2") if (folder / name).is_file()]
+        if not own or all((folder / n).read_bytes() == (BUILTIN_TEMPLATES / n).read_bytes() for n in own):
+            continue
+        try:
+            rendered = templates.render(kind, "none", **template_names(config, kind), **sample_context(kind))
+        except TemplateError as exc:
+            problems.append(f"templates/{own[0]}: {exc}; {kind} messages are blocked until it is fixed")
+            continue
+        if PHI_LEVELS.index(rendered.phi) < PHI_LEVELS.index(phi_floor(kind, config)):
+            problems.append(f"templates/{kind}.txt.j2: declares phi = \"{rendered.phi}\", but {kind} messages carry "
+                            f"{phi_floor(kind, config)} PHI and are protected as such")
+    return problems

@@ -154,10 +154,16 @@ def reminder_blocked(ctx: RuleContext) -> Iterator[Finding]:
             continue
         if ctx.days_until(appt.date) * 24 > ctx.t(ctx.payer_of(appt)).reminder_hours:
             continue
-        why = ("has no email address" if not client.email
-               else "declined email" if client.email_consent == "none" else None)
-        if why:
-            yield reminder_blocked_finding(appt, f"client {client.client_id} {why}")
+        who = f"client {client.client_id}"
+        if ("client", client.client_id, "email") in ctx.practice.unreadable:
+            why = f"{who}'s email address on file cannot be used (see the data finding for its cell)"
+        elif not client.email:
+            why = f"{who} has no email address"
+        elif client.email_consent == "none":
+            why = f"{who} declined email"
+        else:
+            continue
+        yield reminder_blocked_finding(appt, why)
 
 
 def reminder_blocked_finding(appt, why: str) -> Finding:

@@ -52,6 +52,7 @@ def load_practice(config: Config, progress: Progress = lambda _: None) -> Loaded
             columns[name] = frozenset(sheet.columns)
     finally:
         workbooks.close()
-    loaded.practice = Practice(**practice_lists, present=frozenset(present), columns=columns,
+    unreadable = frozenset((*issue.record, issue.field) for issue in loaded.issues if issue.record is not None)
+    loaded.practice = Practice(**practice_lists, present=frozenset(present), columns=columns, unreadable=unreadable,
                                duplicates={name: found for name, found in duplicates.items() if found})
     return loaded

@@ -338,6 +338,9 @@ class Practice:
     columns: dict[str, frozenset[str]] = field(default_factory=dict)
     """Tracker -> the canonical columns its sheet has. A rule about a column the practice does not
     keep stays quiet rather than reading every blank as 'no'."""
+    unreadable: frozenset[tuple[str, str, str]] = frozenset()
+    """(record kind, record id, column) of each cell that could not be read: a blank field there is
+    not 'none on file' but 'unreadable', and messages say so."""
     duplicates: dict[str, dict[str, list]] = field(default_factory=dict)
     """Tracker -> id -> every row's record, for ids on more than one row (the lists keep the last)."""
 

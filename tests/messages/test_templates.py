@@ -64,3 +64,40 @@ def test_the_phi_table_in_code_is_domain_mds():
 def test_limited_messages_name_no_client_but_invites_name_none_at_all(rendered):
     text = rendered["calendar_invite"].text + rendered["calendar_invite"].subject
     assert "C-" not in text and "Session" in text
+
+
+def test_every_sample_context_has_the_shape_the_real_builders_give(rendered):
+    """check renders a practice's templates with these; they must offer what a real message offers."""
+    from automations.messages.kinds import sample_context
+    from automations.preview import _addressed
+    from automations import jobs
+    from automations.rules.context import RuleContext
+
+    cfg = config_module.load(ROOT / "config" / "practice.toml")
+    result = jobs.check(cfg, date(2026, 11, 26))
+    ctx = RuleContext(result.practice, cfg.thresholds(), date(2026, 11, 26))
+    for kind in KINDS:
+        real = _addressed(cfg, ctx, kind, RECORDS[kind], result)[1]
+        real.pop("practice_name", None)
+        assert set(sample_context(kind)) == set(real), kind
+
+
+def test_every_builtin_template_renders_with_its_sample_context():
+    from automations.messages.kinds import sample_context
+    from automations.messages.render import Templates
+
+    for kind in KINDS:
+        Templates().render(kind, practice_name="P", sender_name="P", **sample_context(kind))
+
+
+def test_check_reports_a_broken_override_and_one_that_lowers_phi(tmp_path):
+    from automations.messages.kinds import check_overrides
+
+    cfg = config_module.load(ROOT / "config" / "practice.toml").model_copy(update={"path": tmp_path / "p.toml"})
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "balance_notice.txt.j2").write_text('{% set phi = "none" %}{% set subject = "x" %}Hi')
+    (tmp_path / "templates" / "appointment_reminder.txt.j2").write_text(
+        '{% set phi = "limited" %}{% set subject = "x" %}{{ sessions[0].nope.deeper }}')
+    problems = check_overrides(cfg)
+    assert any("balance_notice.txt.j2" in p and "protected as such" in p for p in problems)
+    assert any("appointment_reminder.txt.j2" in p and "blocked until it is fixed" in p for p in problems)
