@@ -70,8 +70,9 @@ def invite_in(tmp_path, message_id):
     raise AssertionError(message_id)
 
 
-def appt(id="A-1", day=DAY + timedelta(days=2), at=time(10), status="scheduled", modality="in_person", link=None):
-    return [id, "C-1", "Ann Lee", day, at, 50, modality, link, status, "Aetna"]
+def appt(id="A-1", day=DAY + timedelta(days=2), at=time(10), status="scheduled", modality="in_person", link=None,
+         client="C-1"):
+    return [id, client, "Ann Lee", day, at, 50, modality, link, status, "Aetna"]
 
 
 def test_an_invite_follows_the_appointment_through_a_move_and_a_cancellation(tmp_path):
@@ -246,3 +247,34 @@ def test_a_broken_template_and_an_unusable_certificate_block_only_their_messages
                if f.rule in ("compliance.message_blocked", "scheduling.reminder_blocked")}
     assert "template cannot be used" in blocked[("scheduling.reminder_blocked", "")]
     assert "non-RSA" in blocked[("compliance.message_blocked", "clinician_digest")]
+
+
+def test_a_duplicated_client_id_sends_nothing_to_either_address(tmp_path):
+    tomorrow = DAY + timedelta(days=1)
+    clients = [["C-1", "Rosa", "Q", "rosa@mail.example", "plain_ok", "Aetna", None, None],
+               ["C-1", "Rosa", "Q", "someone.else@mail.example", "plain_ok", "Aetna", None, None],
+               ["C-2", "Ana", "B", "ana@mail.example", "plain_ok", "Aetna", None, None]]
+    path = write_practice(tmp_path, [appt(id="A-1", day=tomorrow), appt(id="A-2", day=tomorrow, client="C-2",
+                                                                           at=time(11))], clients=clients)
+    result = run(path, "reminders")
+    assert [o.to for o in sent(result, "appointment_reminder")] == ["ana@mail.example"]
+    blocked = [f for f in result.findings if f.rule == "scheduling.reminder_blocked"]
+    assert len(blocked) == 1 and "on two rows" in blocked[0].message
+    assert any(f.rule == "data.duplicate_id" and "no message goes to either row's address" in f.message
+               for f in result.findings)
+
+
+def test_a_duplicated_appointment_id_uses_the_last_row_and_reruns_never_flip_the_invitation(tmp_path):
+    first_row = appt(id="A-1", day=DAY + timedelta(days=2), at=time(9))
+    last_row = appt(id="A-1", day=DAY + timedelta(days=2), at=time(14))
+    path = write_practice(tmp_path, [first_row, last_row])
+    invites = []
+    for hours in (0, 1, 2):
+        result = run(path, "reminders", now=AT_NINE + timedelta(hours=hours))
+        invites += sent(result, "calendar_invite")
+    assert len(invites) == 1, "one invitation, never re-sent back and forth"
+    eml = next((tmp_path / "outbox").glob("calendar_invite-*.eml"))
+    event = next(Calendar.from_ical(part.get_payload(decode=True)).walk("VEVENT")[0]
+                 for part in message_from_bytes(eml.read_bytes(), policy=policy.default).walk()
+                 if part.get_content_type() == "text/calendar")
+    assert event["dtstart"].dt.hour == 14

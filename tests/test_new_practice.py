@@ -75,3 +75,12 @@ def test_the_init_config_says_which_payers_want_what_and_the_example_is_valid(tm
     payers = config_module.load(path).payers
     assert payers["Medicare"].appeal_days == 120 and payers["Medicare"].audio_modifier == "93"
     assert payers["Some Legacy Plan"].telehealth_pos == ""
+
+
+def test_blank_trackers_hold_no_formula_cells(tmp_path):
+    import zipfile
+
+    cli("init", str(tmp_path / "p"))
+    with zipfile.ZipFile(tmp_path / "p" / "trackers.xlsx") as book:
+        sheets = [n for n in book.namelist() if n.startswith("xl/worksheets/")]
+        assert sheets and not [n for n in sheets if b"<f>" in book.read(n)]
