@@ -4,10 +4,9 @@ deferred one waits, and reaches the VA once it has failed for 24 hours. Real SMT
 from datetime import date, time, timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from tests.test_message_jobs import AT_NINE, run, write_practice
-from tests.transports.test_transports import free_port
+from tests.transports.test_transports import smtp_running
 
 REFUSED, DEFERRED = "gone@mail.example", "full@mail.example"
 
@@ -35,13 +34,8 @@ class Picky:
 
 @pytest.fixture
 def picky_server():
-    handler = Picky()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield controller, handler
-    finally:
-        controller.stop()
+    with smtp_running(Picky()) as running:
+        yield running
 
 
 def practice_with_smtp(tmp_path, port):

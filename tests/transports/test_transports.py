@@ -1,4 +1,5 @@
 import socket
+from contextlib import contextmanager
 from datetime import datetime, UTC
 from email import message_from_bytes, policy
 
@@ -51,15 +52,21 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def smtp_server():
-    handler = Recorder()
+@contextmanager
+def smtp_running(handler):
+    """A real SMTP server (aiosmtpd) on loopback with ``handler``, for the length of the block."""
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
         yield controller, handler
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_server():
+    with smtp_running(Recorder()) as running:
+        yield running
 
 
 def send_twice(settings: EmailSettings, state_dir, message) -> tuple:
