@@ -120,6 +120,8 @@ class GraphSettings(Strict):
     client_secret_env: EnvName = "PRACTICE_OPS_GRAPH_CLIENT_SECRET"
     sender: str = ""                 # the mailbox to send as; blank: the `from` address
     timeout_seconds: float = 30
+    authority: str = "https://login.microsoftonline.com"   # Entra ID; a national cloud's, or a local test's
+    ca_bundle: str = ""              # a CA file to trust for the authority (tests; a TLS-inspecting proxy)
 
 
 class GmailSettings(Strict):
@@ -146,6 +148,7 @@ class EmailSettings(Strict):
     client_sender_name: str = ""     # a neutral display name and subject for client mail, e.g. "Appointments"
     outbox_dir: Path = Path("outbox")
     max_per_minute: int | None = Field(default=None, ge=1, le=10000)  # pacing; blank: the transport's default
+    max_wait_seconds: float = Field(default=300, ge=0, le=3600)  # waiting for the pace or a Retry-After, per run
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     graph: GraphSettings = Field(default_factory=GraphSettings)
     gmail: GmailSettings = Field(default_factory=GmailSettings)

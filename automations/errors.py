@@ -43,10 +43,29 @@ class CellError(PracticeOpsError):
 
 
 class TransportError(PracticeOpsError):
-    """A message could not be handed to the mail system. ``permanent``: the service refused this
-    message or recipient for good (SMTP 5xx, an address refused), so retrying cannot help; otherwise
-    it is left for the next run."""
+    """A message could not be handed to the mail system. One failure model for every transport:
 
-    def __init__(self, message: str, *, permanent: bool = False):
-        self.permanent = permanent
+    - ``transient`` (a timeout, DNS, a refused connection, 429, 5xx, SMTP 4xx, the token endpoint
+      down): the message stays pending for the next run; ``retry_after`` (seconds) when the
+      service said how long to wait;
+    - ``permanent`` (SMTP 5xx for the recipient, an address or mailbox refused, a 4xx other than
+      429): not retried, and the VA hears of it;
+    - ``setup`` (refused credentials, TLS, a missing secret, a wrong endpoint): nothing can go through
+      this transport until a person fixes it, so it is stopped for the run and everything waits.
+    """
+
+    KINDS = ("transient", "permanent", "setup")
+
+    def __init__(self, message: str, *, kind: str = "transient", retry_after: float | None = None,
+                 throttled: bool = False, permanent: bool = False):
+        self.kind = "permanent" if permanent else kind
+        if self.kind not in self.KINDS:
+            raise ValueError(f"unknown failure kind {kind!r}")
+        self.retry_after = retry_after
+        self.throttled = throttled
+        """The service refused because of the pace (429, ErrorServerBusy): nothing was accepted."""
         super().__init__(message)
+
+    @property
+    def permanent(self) -> bool:
+        return self.kind == "permanent"

@@ -247,7 +247,8 @@ class Work:
         except Exception as exc:
             self.result.notices.append(f"the mail connection did not close cleanly ({exc.__class__.__name__})")
         self.result.messages = list(self.postman.outcomes)
-        self.result.notices.extend(p for p in self.postman.certificates.problems if p not in self.result.notices)
+        self.result.notices.extend(p for p in (*self.postman.certificates.problems, *self.postman.notices)
+                                   if p not in self.result.notices)
         ran = len(JOBS) + 1 if self.job == "all" else 2
         status = "ok" if not self.failed_steps else "failed" if len(self.failed_steps) >= ran else "partial"
         self.ledger.finish_run(self.run_id, self.now, status, {

@@ -31,6 +31,12 @@ CREATE TABLE IF NOT EXISTS messages (
     message_id TEXT PRIMARY KEY, kind TEXT NOT NULL, recipient TEXT NOT NULL, security TEXT NOT NULL,
     status TEXT NOT NULL, run_id INTEGER, queued_at TEXT NOT NULL, sent_at TEXT, error TEXT
 );
+CREATE TABLE IF NOT EXISTS pace (
+    transport TEXT NOT NULL, at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS transport_state (
+    transport TEXT PRIMARY KEY, not_before REAL NOT NULL, why TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS queue (
     finding_id TEXT PRIMARY KEY, rule TEXT NOT NULL, status TEXT NOT NULL, notes TEXT NOT NULL DEFAULT '',
     first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, status_since TEXT NOT NULL, snoozed_until TEXT,
@@ -81,6 +87,9 @@ class Ledger:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.executescript(SCHEMA)
+            columns = {row[1] for row in self.db.execute("PRAGMA table_info(messages)")}
+            if "transport" not in columns:  # ledgers from before the outbox stopped counting as delivery
+                self.db.execute("ALTER TABLE messages ADD COLUMN transport TEXT")
         except sqlite3.DatabaseError as exc:
             raise PracticeOpsError(f"{self.path}: the ledger cannot be opened ({exc}); restore it from the "
                                    f"backup, or move it aside to start a new one (messages may then repeat)") from None
@@ -163,16 +172,42 @@ class Ledger:
         if before is None:
             self.append_audit(f"message.{status}", {"message_id": message_id, "kind": kind, "security": security}, now)
 
-    def mark_sent(self, message_id: str, now: datetime) -> None:
-        self.db.execute("UPDATE messages SET status = 'sent', sent_at = ?, error = NULL WHERE message_id = ?",
-                        (now.isoformat(), message_id))
-        self.append_audit("message.sent", {"message_id": message_id}, now)
+    def mark_sent(self, message_id: str, now: datetime, transport: str = "") -> None:
+        self.db.execute("UPDATE messages SET status = 'sent', sent_at = ?, error = NULL, transport = ? "
+                        "WHERE message_id = ?", (now.isoformat(), transport, message_id))
+        self.append_audit("message.sent", {"message_id": message_id, "transport": transport}, now)
+
+    def is_delivered(self, message_id: str, transport: str) -> bool:
+        """Sent, and through a transport that counts: what the outbox wrote was a review, so a live
+        transport still sends it (once)."""
+        row = self.db.execute("SELECT status, transport FROM messages WHERE message_id = ?", (message_id,)).fetchone()
+        if row is None or row[0] != "sent":
+            return False
+        return row[1] != "outbox" or transport in ("outbox", "")
+
+    # pacing, kept across runs (wall-clock seconds) ------------------------------------------
+    def recent_sends(self, transport: str, since: float) -> list[float]:
+        self.db.execute("DELETE FROM pace WHERE at < ?", (since - 3600,))
+        return [row[0] for row in self.db.execute("SELECT at FROM pace WHERE transport = ? AND at >= ? ORDER BY at",
+                                                  (transport, since))]
+
+    def record_send(self, transport: str, at: float) -> None:
+        self.db.execute("INSERT INTO pace (transport, at) VALUES (?, ?)", (transport, at))
+
+    def not_before(self, transport: str) -> tuple[float, str]:
+        row = self.db.execute("SELECT not_before, why FROM transport_state WHERE transport = ?", (transport,)).fetchone()
+        return (row[0], row[1]) if row else (0.0, "")
+
+    def hold_until(self, transport: str, until: float, why: str) -> None:
+        self.db.execute("INSERT INTO transport_state (transport, not_before, why) VALUES (?, ?, ?) "
+                        "ON CONFLICT(transport) DO UPDATE SET not_before = excluded.not_before, why = excluded.why",
+                        (transport, until, why))
 
     def failing_messages(self, first_tried_before: datetime, not_before: datetime) -> list[tuple]:
         """(message_id, kind, recipient, error, queued_at) still failing that were first handed over
         in [not_before, first_tried_before)."""
         return list(self.db.execute(
-            "SELECT message_id, kind, recipient, error, queued_at FROM messages WHERE status = 'failed' "
+            "SELECT message_id, kind, recipient, error, queued_at FROM messages WHERE status IN ('failed', 'pending') "
             "AND queued_at < ? AND queued_at >= ? ORDER BY queued_at",
             (first_tried_before.isoformat(), not_before.isoformat())))
 

@@ -1,7 +1,8 @@
 """Handing messages to a transport so that nothing is sent twice and nothing is lost.
 
 Each message is written to the ledger as ``pending`` before the transport sees it and marked
-``sent`` after. A rerun skips what is ``sent`` and sends again what is still ``pending`` (a run
+``sent`` (with the transport's name) after. A message the outbox wrote is a review, not a
+delivery: a live transport still sends it. A rerun skips what is ``sent`` and sends again what is still ``pending`` (a run
 killed between the two writes): the same Message-ID goes out, and the outbox rewrites the same
 file, so the retry is harmless.
 """
@@ -21,11 +22,12 @@ class Outcome:
     kind: str
     to: str
     security: str
-    status: str  # sent | already_sent | blocked | failed
+    status: str  # sent | already_sent | blocked | failed | pending (left for the next run)
     message_id: str
     subject: str
     error: str = ""
     permanent: bool = False
+    failure: TransportError | None = None
 
     def to_dict(self) -> dict:
         data = {"kind": self.kind, "to": self.to, "security": self.security, "status": self.status,
@@ -36,10 +38,12 @@ class Outcome:
 
 
 def deliver(ledger: Ledger, transport, message: EmailMessage, *, kind: str, security: str, run_id: int,
-            now: datetime) -> Outcome:
+            now: datetime, hold: str = "") -> Outcome:
+    """Hand one message over through the ledger. ``hold``: why the transport takes nothing more this
+    run (throttled, or its set-up failed); the message is recorded pending for the next run."""
     msg_id = str(message["Message-ID"])
     outcome = Outcome(kind, str(message["To"]), security, "sent", msg_id, str(message["Subject"]))
-    if ledger.message_status(msg_id) == "sent":
+    if ledger.is_delivered(msg_id, transport_name(transport)):
         outcome.status = "already_sent"
         return outcome
     if ledger.message_status(msg_id) == "refused":
@@ -50,11 +54,19 @@ def deliver(ledger: Ledger, transport, message: EmailMessage, *, kind: str, secu
         outcome.status = "blocked"
         return outcome
     ledger.queue_message(msg_id, kind, outcome.to, security, run_id, now)
+    if hold:
+        outcome.status, outcome.error = "pending", hold
+        return outcome
     try:
         transport.send(message)
     except TransportError as exc:
         ledger.mark_failed(msg_id, str(exc), exc.permanent, now)
-        outcome.status, outcome.error, outcome.permanent = "failed", str(exc), exc.permanent
+        outcome.status = "failed" if exc.permanent or exc.kind == "setup" else "pending"
+        outcome.error, outcome.permanent, outcome.failure = str(exc), exc.permanent, exc
         return outcome
-    ledger.mark_sent(msg_id, now)
+    ledger.mark_sent(msg_id, now, transport_name(transport))
     return outcome
+
+
+def transport_name(transport) -> str:
+    return getattr(transport, "name", "") if transport is not None else ""

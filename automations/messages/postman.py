@@ -4,6 +4,8 @@ through the ledger. Callers say what to send to whom; the privacy policy decides
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,6 +14,7 @@ from ..ledger import Ledger
 from .certificates import CertificateStore
 from .compose import compose, is_address, message_id
 from .delivery import Outcome, deliver
+from .pacing import DEFAULT_PER_MINUTE, Pacer
 from .kinds import phi_floor, sender_for, template_names
 from .policy import decide
 from .render import TemplateError, Templates
@@ -27,7 +30,14 @@ class Sent:
 
 
 class Postman:
-    def __init__(self, config: Config, ledger: Ledger, transport_factory, run_id: int, now: datetime):
+    """Also the one place that decides, per transport, what a failure means for the rest of the run:
+    a set-up failure (refused credentials, TLS) stops the transport for the run, throttling waits
+    (within the run's budget) or stops it, and what is not sent stays pending for the next run."""
+
+    MAX_TRANSIENT_IN_A_ROW = 3
+
+    def __init__(self, config: Config, ledger: Ledger, transport_factory, run_id: int, now: datetime,
+                 clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep):
         self.config = config
         self.ledger = ledger
         self.run_id = run_id
@@ -42,7 +52,12 @@ class Postman:
         self._transport_factory = transport_factory
         self._transport = None
         self.outcomes: list[Outcome] = []
+        self.notices: list[str] = []
         self._this_run: dict[str, Sent] = {}
+        self._clock, self._sleep = clock, sleep
+        self._pacer: Pacer | None = None
+        self._hold = ""
+        self._transient_in_a_row = 0
 
     def send(self, kind: str, to: str, context: dict, *, key: str, consent: str | None = None,
              to_client: bool = False, calendar: tuple[str, str] | None = None,
@@ -87,11 +102,57 @@ class Postman:
                           attachments=attachments)
         if security == "smime" and certificate is not None:
             message = seal(message, certificate, self.signer)
-        needs_transport = security != "blocked" and self.ledger.message_status(msg_id) != "sent"
-        outcome = deliver(self.ledger, self._open_transport() if needs_transport else None, message, kind=kind,
-                          security=security, run_id=self.run_id, now=self.now)
+        outcome = self._hand_over(message, kind, security)
         self.outcomes.append(outcome)
         return Sent(outcome, why if outcome.status == "blocked" else "")
+
+    def _hand_over(self, message, kind: str, security: str) -> Outcome:
+        msg_id = str(message["Message-ID"])
+        if security == "blocked" or self.ledger.is_delivered(msg_id, self.config.email.transport):
+            return deliver(self.ledger, None, message, kind=kind, security=security, run_id=self.run_id, now=self.now)
+        transport = self._open_transport()
+        pacer = self._pacing(transport)
+        for _attempt in range(2):  # a 429 was refused, not accepted: once more after its wait is safe
+            hold = self._hold or pacer.ready()
+            outcome = deliver(self.ledger, transport, message, kind=kind, security=security, run_id=self.run_id,
+                              now=self.now, hold=hold)
+            if outcome.status == "sent":
+                pacer.sent()
+                self._transient_in_a_row = 0
+                return outcome
+            failure = outcome.failure
+            if hold:
+                self._stop(hold)
+            if failure is None:
+                return outcome
+            if failure.kind == "setup":
+                self._stop(f"{failure}")
+            elif failure.throttled:
+                pacer.throttled(failure.retry_after, str(failure))
+                continue  # refused, not accepted: wait (within the budget) and try this one once more
+            elif failure.kind == "transient":
+                if failure.retry_after is not None:
+                    pacer.throttled(failure.retry_after, str(failure))
+                self._transient_in_a_row += 1
+                if self._transient_in_a_row >= self.MAX_TRANSIENT_IN_A_ROW:
+                    self._stop(f"{self.MAX_TRANSIENT_IN_A_ROW} messages in a row failed ({failure})")
+            return outcome
+        return outcome
+
+    def _pacing(self, transport) -> Pacer:
+        if self._pacer is None:
+            name = getattr(transport, "name", self.config.email.transport)
+            per_minute = self.config.email.max_per_minute or DEFAULT_PER_MINUTE.get(name)
+            self._pacer = Pacer(self.ledger, name, per_minute, self.config.email.max_wait_seconds, self._clock,
+                                self._sleep)
+        return self._pacer
+
+    def _stop(self, why: str) -> None:
+        """Nothing more goes through the transport this run; what is left stays pending."""
+        if not self._hold:
+            self._hold = why
+            self.notices.append(f"email through {self.config.email.transport} stopped for this run: {why}; "
+                                f"what was not sent waits for the next run")
 
     def _open_transport(self):
         if self._transport is None:

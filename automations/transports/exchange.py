@@ -33,6 +33,11 @@ class Exchange:
         from exchangelib.version import Build, Version
 
         emulator = emulator_host("EWS_EMULATOR_HOST")
+        online = exchange_online(self.settings)
+        if online and not emulator:
+            raise TransportError(f"exchange: {online} is Exchange Online, whose EWS Microsoft is switching off "
+                                 f"(2026-10-01 to 2027-04-01): use transport = \"graph\" for Microsoft 365",
+                                 kind="setup")
         try:
             if emulator:
                 config = Configuration(service_endpoint=f"http://{emulator}/EWS/Exchange.asmx", auth_type=NOAUTH,
@@ -42,26 +47,52 @@ class Exchange:
                 password = os.environ.get(s.password_env)
                 if not (s.username and password and (s.server or s.service_endpoint)):
                     raise TransportError(f"exchange: set email.exchange.server (or service_endpoint) and username in "
-                                         f"the config and the password in the {s.password_env} environment variable")
+                                         f"the config and the password in the {s.password_env} environment variable",
+                                         kind="setup")
                 credentials = Credentials(s.username, password)
                 config = (Configuration(service_endpoint=s.service_endpoint, credentials=credentials)
                           if s.service_endpoint else Configuration(server=s.server, credentials=credentials))
             return Account(primary_smtp_address=self.sender, config=config, autodiscover=False, access_type=DELEGATE)
-        except (EWSError, EwsTransportError, UnauthorizedError, OSError) as exc:
+        except UnauthorizedError:
+            raise TransportError("exchange: the server refused the username and password", kind="setup") from None
+        except (EWSError, EwsTransportError, OSError) as exc:
             raise TransportError(f"exchange: cannot connect ({exc.__class__.__name__})") from None
 
     def send(self, message: EmailMessage) -> None:
         from exchangelib import Message
-        from exchangelib.errors import EWSError, TransportError as EwsTransportError
+        from exchangelib.errors import (EWSError, ErrorServerBusy, RateLimitError, UnauthorizedError,
+                                        TransportError as EwsTransportError)
 
         if self._account is None:
             self._account = self._connect()
         try:
             Message(account=self._account, mime_content=message.as_bytes(policy=SMTP)).send(save_copy=False)
-        except (EWSError, EwsTransportError, OSError) as exc:
-            raise TransportError(f"exchange: the server did not accept the message ({exc.__class__.__name__})") from None
+        except UnauthorizedError:
+            raise TransportError("exchange: the server refused the username and password", kind="setup") from None
+        except (ErrorServerBusy, RateLimitError) as exc:
+            raise TransportError(f"exchange: the server is busy ({exc.__class__.__name__})", throttled=True,
+                                 retry_after=float(getattr(exc, "back_off", None) or 60)) from None
+        except EwsTransportError as exc:
+            raise TransportError(f"exchange: the server could not be reached ({exc.__class__.__name__})") from None
+        except EWSError as exc:
+            raise TransportError(f"exchange: the server refused the message ({exc.__class__.__name__})",
+                                 permanent=True) from None
+        except OSError as exc:
+            raise TransportError(f"exchange: the server could not be reached ({exc.__class__.__name__})") from None
 
     def close(self) -> None:
         if self._account is not None:
             self._account.protocol.close()
             self._account = None
+
+
+EXCHANGE_ONLINE_HOSTS = ("outlook.office365.com", "outlook.office.com", "outlook.office365.us", "partner.outlook.cn")
+
+
+def exchange_online(settings: ExchangeSettings) -> str:
+    """The Exchange Online host the settings point at, or "": its EWS is being switched off."""
+    from urllib.parse import urlparse
+
+    host = (urlparse(settings.service_endpoint).hostname if settings.service_endpoint else settings.server) or ""
+    host = host.lower().strip()
+    return host if any(host == h or host.endswith("." + h) for h in EXCHANGE_ONLINE_HOSTS) else ""

@@ -17,6 +17,7 @@ from email.policy import SMTP
 from ..config import GmailSettings
 from ..emulators import emulator_host
 from ..errors import TransportError
+from . import for_status
 
 SCOPES = ["https://www.googleapis.com/auth/gmail.send"]
 
@@ -43,28 +44,45 @@ class Gmail:
             return self._service
         key_file = os.environ.get(self.settings.credentials_env)
         if not key_file:
-            raise TransportError(f"gmail: set {self.settings.credentials_env} to the service account's key file")
+            raise TransportError(f"gmail: set {self.settings.credentials_env} to the service account's key file",
+                                 kind="setup")
         from google.oauth2 import service_account
 
         try:
             credentials = service_account.Credentials.from_service_account_file(
                 key_file, scopes=SCOPES, subject=self.sender)
         except (OSError, ValueError) as exc:
-            raise TransportError(f"gmail: the service account key cannot be used ({exc.__class__.__name__})") from None
+            raise TransportError(f"gmail: the service account key cannot be used ({exc.__class__.__name__})",
+                                 kind="setup") from None
         self._service = build("gmail", "v1", credentials=credentials, static_discovery=True, cache_discovery=False)
         return self._service
 
     def send(self, message: EmailMessage) -> None:
+        """One request, never retried by the client: a 5xx can come after Gmail accepted the message,
+        and a retry would deliver it twice. The ledger retries next run instead."""
+        import httplib2
+        from google.auth import exceptions as auth_errors
         from googleapiclient.errors import HttpError
 
         raw = base64.urlsafe_b64encode(message.as_bytes(policy=SMTP)).decode()
         try:
-            self._client().users().messages().send(userId="me", body={"raw": raw}).execute(num_retries=2)
+            self._client().users().messages().send(userId="me", body={"raw": raw}).execute(num_retries=0)
         except HttpError as exc:
-            raise TransportError(f"gmail: messages.send answered {exc.resp.status}") from None
-        except OSError as exc:
+            raise for_status("gmail: messages.send", int(exc.resp.status), exc.resp.reason or "no reason given",
+                             exc.resp.get("retry-after")) from None
+        except auth_errors.RefreshError as exc:
+            raise TransportError(f"gmail: Google refused the service account ({_first_line(exc)}); check its "
+                                 f"domain-wide delegation of gmail.send for {self.sender}", kind="setup") from None
+        except auth_errors.TransportError as exc:
+            raise TransportError(f"gmail: Google's sign-in could not be reached ({_first_line(exc)})") from None
+        except (OSError, httplib2.HttpLib2Error) as exc:
             raise TransportError(f"gmail: the Gmail API could not be reached ({exc.__class__.__name__})") from None
 
     def close(self) -> None:
         if self._service is not None and hasattr(self._service, "close"):
             self._service.close()
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc.args[0]) if exc.args else exc.__class__.__name__
+    return text.splitlines()[0][:200] if text else exc.__class__.__name__

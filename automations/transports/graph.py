@@ -21,6 +21,7 @@ import requests
 from ..config import GraphSettings
 from ..emulators import emulator_host
 from ..errors import TransportError
+from . import for_status
 
 GRAPH = "https://graph.microsoft.com/v1.0"
 SCOPE = ["https://graph.microsoft.com/.default"]
@@ -45,16 +46,23 @@ class Graph:
         secret = os.environ.get(s.client_secret_env)
         if not (s.tenant_id and s.client_id and secret):
             raise TransportError(f"graph: set email.graph.tenant_id and client_id in the config and the client secret "
-                                 f"in the {s.client_secret_env} environment variable")
-        if self._app is None:
-            import msal
+                                 f"in the {s.client_secret_env} environment variable", kind="setup")
+        try:
+            if self._app is None:
+                import msal
 
-            self._app = msal.ConfidentialClientApplication(
-                s.client_id, authority=f"https://login.microsoftonline.com/{s.tenant_id}", client_credential=secret)
-        result = self._app.acquire_token_for_client(scopes=SCOPE)
+                self._app = msal.ConfidentialClientApplication(
+                    s.client_id, authority=f"{s.authority.rstrip('/')}/{s.tenant_id}", client_credential=secret,
+                    verify=s.ca_bundle or True, timeout=s.timeout_seconds)
+            result = self._app.acquire_token_for_client(scopes=SCOPE)
+        except requests.RequestException as exc:
+            raise TransportError(f"graph: the sign-in service could not be reached ({exc.__class__.__name__})") from None
+        except ValueError as exc:  # MSAL's word for an authority it cannot use
+            raise TransportError(f"graph: the sign-in authority cannot be used ({exc})", kind="setup") from None
         if "access_token" not in result:
-            raise TransportError(f"graph: no token from Microsoft Entra ID ({result.get('error', 'unknown error')}: "
-                                 f"{result.get('error_description', '').splitlines()[0] if result.get('error_description') else ''})")
+            first_line = (result.get("error_description") or "").splitlines()[:1]
+            raise TransportError(f"graph: Microsoft Entra ID refused the sign-in ({result.get('error', 'unknown error')}"
+                                 f"{': ' + first_line[0] if first_line else ''})", kind="setup")
         return result["access_token"]
 
     def send(self, message: EmailMessage) -> None:
@@ -66,10 +74,13 @@ class Graph:
         body = base64.b64encode(message.as_bytes(policy=SMTP))
         try:
             response = self._session.post(url, data=body, headers=headers, timeout=self.settings.timeout_seconds)
+        except requests.exceptions.SSLError as exc:
+            raise TransportError(f"graph: TLS with Microsoft Graph failed ({exc.__class__.__name__})", kind="setup") from None
         except requests.RequestException as exc:
             raise TransportError(f"graph: Microsoft Graph could not be reached ({exc.__class__.__name__})") from None
         if response.status_code != 202:
-            raise TransportError(f"graph: sendMail answered {response.status_code} ({_graph_error(response)})")
+            raise for_status("graph: sendMail", response.status_code, _graph_error(response),
+                             response.headers.get("Retry-After"))
 
     def close(self) -> None:
         self._session.close()

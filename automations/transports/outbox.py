@@ -35,7 +35,7 @@ class Outbox:
             try:
                 claim_folder(self.folder, "outbox", suffixes=(".eml",))
             except PracticeOpsError as exc:
-                raise TransportError(f"outbox: {exc}") from None
+                raise TransportError(f"outbox: {exc}", kind="setup") from None
             self._claimed = True
         try:
             fd, temp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".eml")
@@ -45,7 +45,8 @@ class Outbox:
                 os.fsync(handle.fileno())
             os.replace(temp, target)
         except OSError as exc:
-            raise TransportError(f"outbox {self.folder}: cannot write {target.name}: {exc.strerror}") from None
+            raise TransportError(f"outbox {self.folder}: cannot write {target.name}: {exc.strerror}",
+                                 kind="setup") from None
 
     def close(self) -> None:
         pass

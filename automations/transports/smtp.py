@@ -36,10 +36,16 @@ class Smtp:
                 password = os.environ.get(s.password_env)
                 if password is None:
                     raise TransportError(f"smtp: set the {s.password_env} environment variable to the password "
-                                         f"of {s.username}")
+                                         f"of {s.username}", kind="setup")
                 client.login(s.username, password)
+        except smtplib.SMTPAuthenticationError as exc:
+            raise TransportError(f"smtp {s.host}:{s.port}: the server refused the login ({exc.smtp_code})",
+                                 kind="setup") from None
+        except (ssl.SSLError, smtplib.SMTPNotSupportedError) as exc:
+            raise TransportError(f"smtp {s.host}:{s.port}: TLS failed ({exc.__class__.__name__}); check "
+                                 f"email.smtp.security and port", kind="setup") from None
         except (OSError, smtplib.SMTPException) as exc:
-            raise TransportError(f"smtp {s.host}:{s.port}: cannot connect: {exc}") from None
+            raise TransportError(f"smtp {s.host}:{s.port}: cannot connect ({exc.__class__.__name__})") from None
         return client
 
     def send(self, message: EmailMessage) -> None:
@@ -51,6 +57,9 @@ class Smtp:
             codes = [code for code, _ in exc.recipients.values()]
             raise TransportError(f"smtp: the server refused the recipient ({', '.join(map(str, codes))})",
                                  permanent=all(500 <= code < 600 for code in codes)) from None
+        except smtplib.SMTPSenderRefused as exc:
+            raise TransportError(f"smtp: the server refused the sender address ({exc.smtp_code}); check [email] from",
+                                 kind="setup" if exc.smtp_code >= 500 else "transient") from None
         except smtplib.SMTPResponseException as exc:
             if exc.smtp_code >= 500:
                 raise TransportError(f"smtp: the server refused the message ({exc.smtp_code})", permanent=True) from None

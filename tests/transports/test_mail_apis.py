@@ -72,8 +72,9 @@ def test_graph_refusal_leaves_the_message_failed_for_the_next_run(monkeypatch, t
         try:
             outcome = deliver(ledger, open_transport(EmailSettings(transport="graph")), a_message(), kind="k",
                               security="plain", run_id=1, now=NOW)
-            assert outcome.status == "failed" and "429 (ErrorQuotaExceeded)" in outcome.error
-            assert ledger.message_status("<m1@lake.example>") == "failed"
+            assert outcome.status == "pending" and "429 (ErrorQuotaExceeded)" in outcome.error
+            assert outcome.failure.throttled and outcome.failure.retry_after == 60.0
+            assert ledger.message_status("<m1@lake.example>") == "failed"      # tried; tried again next run
         finally:
             ledger.close()
 

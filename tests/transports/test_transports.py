@@ -98,7 +98,7 @@ def test_a_refused_connection_leaves_the_message_failed_and_retried_next_time(sm
     ledger = Ledger(tmp_path / "var")
     try:
         failed = deliver(ledger, open_transport(dead), a_message(), kind="k", security="plain", run_id=1, now=NOW)
-        assert failed.status == "failed" and "cannot connect" in failed.error
+        assert failed.status == "pending" and "cannot connect" in failed.error and failed.failure.kind == "transient"
         assert ledger.message_status("<m1@lakeside.example>") == "failed"
         live = open_transport(EmailSettings(transport="smtp", smtp=SmtpSettings(
             host="127.0.0.1", port=controller.port, security="none")))
