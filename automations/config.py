@@ -103,6 +103,7 @@ class SmtpSettings(Strict):
     username: str = ""
     password_env: EnvName = "PRACTICE_OPS_SMTP_PASSWORD"
     timeout_seconds: float = Field(default=30, gt=0, le=600)
+    ca_bundle: str = ""              # a CA file to trust for the server (a practice's own mail server's CA)
 
     @model_validator(mode="after")
     def _no_password_in_clear(self) -> SmtpSettings:

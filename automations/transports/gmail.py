@@ -36,13 +36,13 @@ class Gmail:
         from googleapiclient.discovery import build
 
         emulator = emulator_host("GMAIL_EMULATOR_HOST")
-        if emulator:
+        key_file = os.environ.get(self.settings.credentials_env)
+        endpoint = {"client_options": {"api_endpoint": f"http://{emulator}/"}} if emulator else {}
+        if emulator and not key_file:  # a stand-in with no credentials at all
             import httplib2
 
-            self._service = build("gmail", "v1", http=httplib2.Http(timeout=30), static_discovery=True,
-                                  client_options={"api_endpoint": f"http://{emulator}/"})
+            self._service = build("gmail", "v1", http=httplib2.Http(timeout=30), static_discovery=True, **endpoint)
             return self._service
-        key_file = os.environ.get(self.settings.credentials_env)
         if not key_file:
             raise TransportError(f"gmail: set {self.settings.credentials_env} to the service account's key file",
                                  kind="setup")
@@ -54,7 +54,8 @@ class Gmail:
         except (OSError, ValueError) as exc:
             raise TransportError(f"gmail: the service account key cannot be used ({exc.__class__.__name__})",
                                  kind="setup") from None
-        self._service = build("gmail", "v1", credentials=credentials, static_discovery=True, cache_discovery=False)
+        self._service = build("gmail", "v1", credentials=credentials, static_discovery=True, cache_discovery=False,
+                              **endpoint)
         return self._service
 
     def send(self, message: EmailMessage) -> None:

@@ -24,6 +24,7 @@ from ..errors import TransportError
 from . import for_status
 
 GRAPH = "https://graph.microsoft.com/v1.0"
+DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
 SCOPE = ["https://graph.microsoft.com/.default"]
 
 
@@ -40,10 +41,12 @@ class Graph:
         self._session = requests.Session()
 
     def _token(self) -> str | None:
-        if self._emulated:
-            return None
+        """A bearer token through MSAL's client-credentials flow. Against a stand-in, only when the
+        config names an app (so the real credential path is tested against a local sign-in service)."""
         s = self.settings
         secret = os.environ.get(s.client_secret_env)
+        if self._emulated and not (s.tenant_id and s.client_id and secret):
+            return None
         if not (s.tenant_id and s.client_id and secret):
             raise TransportError(f"graph: set email.graph.tenant_id and client_id in the config and the client secret "
                                  f"in the {s.client_secret_env} environment variable", kind="setup")
@@ -51,9 +54,11 @@ class Graph:
             if self._app is None:
                 import msal
 
+                microsoft = s.authority.rstrip("/") == DEFAULT_AUTHORITY
                 self._app = msal.ConfidentialClientApplication(
                     s.client_id, authority=f"{s.authority.rstrip('/')}/{s.tenant_id}", client_credential=secret,
-                    verify=s.ca_bundle or True, timeout=s.timeout_seconds)
+                    validate_authority=microsoft, instance_discovery=None if microsoft else False,
+                    http_client=PinnedSession(s.ca_bundle or True, s.timeout_seconds))
             result = self._app.acquire_token_for_client(scopes=SCOPE)
         except requests.RequestException as exc:
             raise TransportError(f"graph: the sign-in service could not be reached ({exc.__class__.__name__})") from None
@@ -91,3 +96,18 @@ def _graph_error(response: requests.Response) -> str:
         return response.json()["error"]["code"]
     except (ValueError, KeyError, TypeError):
         return response.reason or "no reason given"
+
+
+class PinnedSession(requests.Session):
+    """A requests session whose CA bundle and timeout hold for every request. requests lets the
+    REQUESTS_CA_BUNDLE environment variable override a session's own ``verify``; a bundle named in
+    the config must win."""
+
+    def __init__(self, verify: str | bool, timeout: float):
+        super().__init__()
+        self._verify, self._timeout = verify, timeout
+
+    def request(self, method, url, *args, **kwargs):
+        kwargs["verify"] = self._verify
+        kwargs.setdefault("timeout", self._timeout)
+        return super().request(method, url, *args, **kwargs)

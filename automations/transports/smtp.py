@@ -21,31 +21,46 @@ class Smtp:
         self.settings = settings
         self._client: smtplib.SMTP | None = None
 
+    def _tls(self) -> ssl.SSLContext:
+        """The system's trusted CAs, or the bundle the config names; certificates are always checked."""
+        return ssl.create_default_context(cafile=self.settings.ca_bundle or None)
+
     def _connect(self) -> smtplib.SMTP:
+        """Connect, secure and log in. What goes wrong is judged by the step it went wrong in: a
+        connection that fails is passing; TLS that fails, or a login the server refuses (some servers
+        just hang up), is the set-up, and nothing will go until a person fixes it."""
         s = self.settings
+        where = f"smtp {s.host}:{s.port}"
+        step = "connect"
         try:
             client: smtplib.SMTP
             if s.security == "ssl":
-                client = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout_seconds,
-                                          context=ssl.create_default_context())
+                step = "tls"
+                client = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout_seconds, context=self._tls())
             else:
                 client = smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds)
                 if s.security == "starttls":
-                    client.starttls(context=ssl.create_default_context())
+                    step = "tls"
+                    client.starttls(context=self._tls())
             if s.username:
                 password = os.environ.get(s.password_env)
                 if password is None:
                     raise TransportError(f"smtp: set the {s.password_env} environment variable to the password "
                                          f"of {s.username}", kind="setup")
+                step = "login"
                 client.login(s.username, password)
-        except smtplib.SMTPAuthenticationError as exc:
-            raise TransportError(f"smtp {s.host}:{s.port}: the server refused the login ({exc.smtp_code})",
-                                 kind="setup") from None
-        except (ssl.SSLError, smtplib.SMTPNotSupportedError) as exc:
-            raise TransportError(f"smtp {s.host}:{s.port}: TLS failed ({exc.__class__.__name__}); check "
-                                 f"email.smtp.security and port", kind="setup") from None
+        except TransportError:
+            raise
         except (OSError, smtplib.SMTPException) as exc:
-            raise TransportError(f"smtp {s.host}:{s.port}: cannot connect ({exc.__class__.__name__})") from None
+            if step == "login":
+                code = getattr(exc, "smtp_code", None)
+                raise TransportError(f"{where}: the server refused the login for {s.username}"
+                                     f"{f' ({code})' if code else f' ({exc.__class__.__name__})'}; check the "
+                                     f"username and {s.password_env}", kind="setup") from None
+            if step == "tls" and isinstance(exc, (ssl.SSLError, smtplib.SMTPNotSupportedError)):
+                raise TransportError(f"{where}: TLS failed ({exc.__class__.__name__}); check email.smtp.security, "
+                                     f"port and ca_bundle", kind="setup") from None
+            raise TransportError(f"{where}: cannot connect ({exc.__class__.__name__})") from None
         return client
 
     def send(self, message: EmailMessage) -> None:

@@ -11,9 +11,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class StandIn:
     """A loopback HTTP server; subclasses answer ``answer(method, path, headers, body)`` with
-    (status, JSON-able body or bytes, content type)."""
+    (status, JSON-able body or bytes, content type[, extra headers]). With ``tls`` = (certificate
+    file, key file) it speaks HTTPS, for clients (MSAL) that accept nothing else."""
 
-    def __init__(self):
+    def __init__(self, tls: tuple | None = None):
         self.requests: list[tuple[str, str, dict, bytes]] = []
         stand_in = self
 
@@ -26,9 +27,11 @@ class StandIn:
                 body = self.rfile.read(length) if length else b""
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 stand_in.requests.append((method, self.path, headers, body))
-                status, payload, content_type = stand_in.answer(method, self.path, headers, body)
+                status, payload, content_type, *extra = stand_in.answer(method, self.path, headers, body)
                 data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
                 self.send_response(status)
+                for name, value in (extra[0] if extra else {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -41,6 +44,12 @@ class StandIn:
                 self._handle("POST")
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if tls is not None:
+            import ssl
+
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property

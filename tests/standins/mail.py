@@ -12,19 +12,44 @@ from . import StandIn
 
 
 class GraphStandIn(StandIn):
-    def __init__(self, fail_with: int | None = None):
+    """Graph's sendMail, with the faults a real mailbox shows: ``throttle_every`` N-th request gets
+    429 with Retry-After (Exchange Online allows 30 messages a minute per mailbox), ``accept_then_fail``
+    answers 503 after keeping the message, ``token`` requires that bearer token."""
+
+    def __init__(self, fail_with: int | None = None, throttle_every: int = 0, retry_after: float = 2.0,
+                 accept_then_fail: int = 0, token: str | None = None):
         super().__init__()
         self.sent: list = []
         self.fail_with = fail_with
+        self.throttle_every, self.retry_after = throttle_every, retry_after
+        self.accept_then_fail = accept_then_fail
+        self.token = token
+        self.seen = 0
+        self.throttled_at: list[float] = []
+        self.request_times: list[float] = []
 
     def answer(self, method, path, headers, body):
+        import time
+
         if method != "POST" or not re.fullmatch(r"/v1\.0/users/[^/]+/sendMail", path):
             return 404, {"error": {"code": "ResourceNotFound"}}, "application/json"
+        self.seen += 1
+        self.request_times.append(time.monotonic())
+        if self.token and headers.get("authorization") != f"Bearer {self.token}":
+            return 401, {"error": {"code": "InvalidAuthenticationToken", "message": "Access token is empty."}}, \
+                "application/json"
         if self.fail_with:
             return self.fail_with, {"error": {"code": "ErrorQuotaExceeded"}}, "application/json"
+        if self.throttle_every and self.seen % self.throttle_every == 0:
+            self.throttled_at.append(time.monotonic())
+            return 429, {"error": {"code": "ApplicationThrottled", "message": "Application is over its MailboxConcurrency "
+                                                                               "limit."}}, "application/json", \
+                {"Retry-After": str(int(self.retry_after))}
         if headers.get("content-type") != "text/plain":
             return 400, {"error": {"code": "RequestBodyRead"}}, "application/json"
         self.sent.append((path, message_from_bytes(base64.b64decode(body), policy=policy.default)))
+        if self.accept_then_fail and len(self.sent) == self.accept_then_fail:
+            return 503, {"error": {"code": "ServiceUnavailable"}}, "application/json"
         return 202, b"", "text/plain"
 
 
@@ -69,3 +94,36 @@ class EwsStandIn(StandIn):
         self.dispositions.append(disposition[1])
         self.sent.append(message_from_bytes(base64.b64decode(mime[1]), policy=policy.default))
         return 200, EWS_OK, "text/xml; charset=utf-8"
+
+
+class SignInStandIn(StandIn):
+    """The sign-in services a transport's real credential code talks to: Microsoft Entra ID's
+    tenant discovery and token endpoint (MSAL, over HTTPS), and Google's OAuth token endpoint
+    (google-auth's service-account JWT grant). ``refuse`` answers as each refuses an app."""
+
+    def __init__(self, refuse: bool = False, tls: tuple | None = None):
+        super().__init__(tls=tls)
+        self.refuse = refuse
+        self.token_requests = 0
+
+    def answer(self, method, path, headers, body):
+        base = f"https://{self.host}"
+        if method == "GET" and path.endswith("/v2.0/.well-known/openid-configuration"):
+            tenant = path.split("/")[1]
+            return 200, {"issuer": f"{base}/{tenant}/v2.0", "token_endpoint": f"{base}/{tenant}/oauth2/v2.0/token",
+                         "authorization_endpoint": f"{base}/{tenant}/oauth2/v2.0/authorize"}, "application/json"
+        if method == "POST" and path.endswith("/oauth2/v2.0/token"):
+            self.token_requests += 1
+            if self.refuse:
+                return 401, {"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret "
+                             "provided. Ensure the secret being sent in the request is the client secret value.",
+                             "error_codes": [7000215]}, "application/json"
+            return 200, {"token_type": "Bearer", "expires_in": 3599, "access_token": "entra-token"}, "application/json"
+        if method == "POST" and path == "/token":
+            self.token_requests += 1
+            if self.refuse:
+                return 401, {"error": "unauthorized_client", "error_description": "Client is unauthorized to retrieve "
+                             "access tokens using this method, or client not authorized for any of the scopes "
+                             "requested."}, "application/json"
+            return 200, {"access_token": "google-token", "expires_in": 3600, "token_type": "Bearer"}, "application/json"
+        return 404, {"error": "not_found"}, "application/json"

@@ -129,3 +129,62 @@ def test_smtp_login_needs_its_password_from_the_environment(smtp_server, monkeyp
         host="127.0.0.1", port=controller.port, security="none", username="office")))
     with pytest.raises(TransportError, match="PRACTICE_OPS_SMTP_PASSWORD"):
         transport.send(a_message())
+
+
+def tls_server_context(tmp_path):
+    import ssl
+
+    from tests.pki import make_tls_identity
+
+    cert, key = make_tls_identity(tmp_path / "tls")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return cert, context
+
+
+def check_login(server, session, envelope, mechanism, auth_data):
+    from aiosmtpd.smtp import AuthResult
+
+    return AuthResult(success=(auth_data.login, auth_data.password) == (b"office", b"right-password"))
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+@pytest.mark.timeout(60)
+def test_smtp_over_tls_with_a_login_against_a_real_server(security, tmp_path, monkeypatch):
+    cert, context = tls_server_context(tmp_path)
+    handler = Recorder()
+    tls = ({"tls_context": context, "require_starttls": True, "auth_require_tls": True} if security == "starttls"
+           else {"ssl_context": context, "auth_require_tls": False})   # implicit TLS: the whole session is
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), authenticator=check_login,
+                            auth_required=True, **tls)
+    controller.start()
+    try:
+        monkeypatch.setenv("PRACTICE_OPS_SMTP_PASSWORD", "right-password")
+        settings = SmtpSettings(host="127.0.0.1", port=controller.port, security=security, username="office",
+                                ca_bundle=str(cert))
+        sender = open_transport(EmailSettings(transport="smtp", smtp=settings))
+        sender.send(a_message())
+        sender.close()
+        monkeypatch.setenv("PRACTICE_OPS_SMTP_PASSWORD", "wrong")   # aiosmtpd then stalls: a short timeout
+        refused = open_transport(EmailSettings(transport="smtp", smtp=settings.model_copy(update={"timeout_seconds": 2})))
+        with pytest.raises(TransportError) as failure:
+            refused.send(a_message("<m2@lakeside.example>"))
+        assert failure.value.kind == "setup" and "refused the login" in str(failure.value)
+    finally:
+        controller.stop()
+    assert [m["Message-ID"] for m in handler.received] == ["<m1@lakeside.example>"]
+
+
+@pytest.mark.timeout(60)
+def test_smtp_refuses_a_server_certificate_it_cannot_trust(tmp_path):
+    _, context = tls_server_context(tmp_path)
+    controller = Controller(Recorder(), hostname="127.0.0.1", port=free_port(), ssl_context=context)
+    controller.start()
+    try:
+        sender = open_transport(EmailSettings(transport="smtp", smtp=SmtpSettings(host="127.0.0.1", port=controller.port,
+                                                                                  security="ssl")))
+        with pytest.raises(TransportError) as failure:
+            sender.send(a_message())
+        assert failure.value.kind == "setup" and "TLS failed" in str(failure.value)
+    finally:
+        controller.stop()

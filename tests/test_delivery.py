@@ -1,0 +1,111 @@
+"""Delivery that survives real mail services, through the jobs and the real client libraries
+(requests under MSAL, google-api-python-client and google-auth, smtplib) against local stand-ins
+that fail the way the real services do."""
+
+import json
+import subprocess
+import sys
+from datetime import time, timedelta
+
+import pytest
+
+from automations.ledger import Ledger
+from tests.pki import make_service_account_key, make_tls_identity
+from tests.standins.mail import GmailStandIn, GraphStandIn, SignInStandIn
+from tests.test_message_jobs import AT_NINE, DAY, run, write_practice
+from tests.conftest import ROOT
+
+TOMORROW = DAY + timedelta(days=1)
+
+
+def many_clients(tmp_path, n, extra=""):
+    clients = [[f"C-{i}", "Pat", f"Client{i}", f"c{i}@mail.example", "plain_ok", "Aetna", None, None]
+               for i in range(1, n + 1)]
+    appointments = [[f"A-{i}", f"C-{i}", "Ann Lee", TOMORROW, time(8 + i % 10, (i // 10) * 5), 50, "in_person", None,
+                     "scheduled", "Aetna"] for i in range(1, n + 1)]
+    return write_practice(tmp_path, appointments, clients=clients, extra=extra)
+
+
+def using(path, transport, extra_email=""):
+    path.write_text(path.read_text().replace("[email]\n", f'[email]\ntransport = "{transport}"\n{extra_email}'))
+    return path
+
+
+def delivered(stand_in) -> list[str]:
+    return [str(m["Message-ID"]) for _, m in stand_in.sent]
+
+
+@pytest.mark.timeout(120)
+def test_a_throttling_graph_mailbox_gets_everything_once_within_three_runs(tmp_path, monkeypatch):
+    path = using(many_clients(tmp_path, 20), "graph", "max_per_minute = 600\n")
+    with GraphStandIn(throttle_every=11, retry_after=2) as graph:
+        monkeypatch.setenv("GRAPH_EMULATOR_HOST", graph.host)
+        results = [run(path, "reminders", AT_NINE + timedelta(minutes=m)) for m in (0, 1, 2)]
+    ids = delivered(graph)
+    assert len(ids) == len(set(ids)) == 40, "20 reminders and 20 invitations, each once"
+    assert graph.throttled_at, "the stand-in did throttle"
+    for throttled in graph.throttled_at:                       # no request before Retry-After
+        after = [t for t in graph.request_times if t > throttled]
+        assert not after or after[0] - throttled >= 2 - 0.05
+    assert all(r.usable for r in results)
+    ledger = Ledger(tmp_path / "var")
+    assert {row["status"] for row in ledger.runs()} == {"ok"}
+    ledger.close()
+
+
+@pytest.mark.timeout(60)
+def test_a_503_after_graph_kept_the_message_is_never_retried_in_the_same_run(tmp_path, monkeypatch):
+    path = using(many_clients(tmp_path, 2), "graph", "max_per_minute = 600\n")
+    with GraphStandIn(accept_then_fail=1) as graph:
+        monkeypatch.setenv("GRAPH_EMULATOR_HOST", graph.host)
+        first = run(path, "reminders")
+        assert graph.seen == 4, "one request per message: the 503 was not retried in the run"
+        assert sorted(o.status for o in first.messages) == ["pending", "sent", "sent", "sent"]
+
+
+@pytest.mark.timeout(60)
+def test_graph_through_msal_against_a_local_sign_in_service(tmp_path, monkeypatch):
+    cert, key = make_tls_identity(tmp_path / "tls")
+    with SignInStandIn(tls=(cert, key)) as entra, GraphStandIn(token="entra-token") as graph:
+        monkeypatch.setenv("GRAPH_EMULATOR_HOST", graph.host)
+        monkeypatch.setenv("PRACTICE_OPS_GRAPH_CLIENT_SECRET", "s3cret")
+        path = using(many_clients(tmp_path, 2), "graph", "max_per_minute = 600\n")
+        path.write_text(path.read_text() + f'[email.graph]\ntenant_id = "lake-tenant"\nclient_id = "app-1"\n'
+                                           f'authority = "https://{entra.host}"\nca_bundle = "{cert}"\n')
+        result = run(path, "reminders")
+    assert sorted(o.status for o in result.messages) == ["sent"] * 4 and entra.token_requests == 1
+
+
+@pytest.mark.timeout(60)
+def test_a_refused_graph_app_stops_the_transport_for_the_run_and_leaves_everything_pending(tmp_path, monkeypatch):
+    cert, key = make_tls_identity(tmp_path / "tls")
+    with SignInStandIn(refuse=True, tls=(cert, key)) as entra, GraphStandIn() as graph:
+        monkeypatch.setenv("GRAPH_EMULATOR_HOST", graph.host)
+        monkeypatch.setenv("PRACTICE_OPS_GRAPH_CLIENT_SECRET", "wrong")
+        path = using(many_clients(tmp_path, 3), "graph")
+        path.write_text(path.read_text() + f'[email.graph]\ntenant_id = "lake-tenant"\nclient_id = "app-1"\n'
+                                           f'authority = "https://{entra.host}"\nca_bundle = "{cert}"\n')
+        result = run(path, "reminders")
+    assert entra.token_requests == 1 and graph.seen == 0
+    assert {o.status for o in result.messages} == {"failed", "pending"}
+    stopped = [n for n in result.notices if "stopped for this run" in n]
+    assert len(stopped) == 1 and "invalid_client" in stopped[0]
+
+
+@pytest.mark.timeout(90)
+def test_a_google_service_account_without_delegation_ends_the_run_cleanly(tmp_path):
+    with SignInStandIn(refuse=True) as google, GmailStandIn() as gmail:
+        key = make_service_account_key(tmp_path / "keys", f"http://{google.host}/token")
+        path = using(many_clients(tmp_path, 2), "gmail")
+        env = {"PATH": "/usr/bin:/bin", "GMAIL_EMULATOR_HOST": gmail.host, "GOOGLE_APPLICATION_CREDENTIALS": str(key)}
+        done = subprocess.run([sys.executable, str(ROOT / "run.py"), "--config", str(path), "run", "reminders",
+                               "--now", AT_NINE.isoformat(), "--json"], capture_output=True, text=True, timeout=60,
+                              env=env)
+    assert done.returncode == 0 and "Traceback" not in done.stderr
+    result = json.loads(done.stdout)
+    stopped = [n for n in result["notices"] if "stopped for this run" in n]
+    assert len(stopped) == 1 and "domain-wide delegation" in stopped[0]
+    assert gmail.sent == [] and google.token_requests == 1
+    ledger = Ledger(tmp_path / "var")
+    assert {row[4] for row in ledger.messages()} <= {"pending", "failed"}
+    ledger.close()
