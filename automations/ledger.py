@@ -90,6 +90,8 @@ class Ledger:
             columns = {row[1] for row in self.db.execute("PRAGMA table_info(messages)")}
             if "transport" not in columns:  # ledgers from before the outbox stopped counting as delivery
                 self.db.execute("ALTER TABLE messages ADD COLUMN transport TEXT")
+            if "shown" not in {row[1] for row in self.db.execute("PRAGMA table_info(invites)")}:
+                self.db.execute("ALTER TABLE invites ADD COLUMN shown TEXT NOT NULL DEFAULT '{}'")
         except sqlite3.DatabaseError as exc:
             raise PracticeOpsError(f"{self.path}: the ledger cannot be opened ({exc}); restore it from the "
                                    f"backup, or move it aside to start a new one (messages may then repeat)") from None
@@ -264,13 +266,24 @@ class Ledger:
         return tuple(row) if row else None
 
     def record_invite(self, appointment_id: str, recipient: str, uid: str, sequence: int, fingerprint: str,
-                      method: str, now: datetime) -> None:
+                      method: str, now: datetime, shown: dict | None = None) -> None:
+        """What the attendee's calendar now shows (``shown``: start, minutes, where, label, name), so
+        a later CANCEL can be built even when the row or the attendee is gone."""
         self.db.execute(
-            "INSERT INTO invites (appointment_id, recipient, uid, sequence, fingerprint, method, sent_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(appointment_id, recipient) DO UPDATE SET "
+            "INSERT INTO invites (appointment_id, recipient, uid, sequence, fingerprint, method, sent_at, shown) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(appointment_id, recipient) DO UPDATE SET "
             "sequence = excluded.sequence, fingerprint = excluded.fingerprint, method = excluded.method, "
-            "sent_at = excluded.sent_at",
-            (appointment_id, recipient.lower(), uid, sequence, fingerprint, method, now.isoformat()))
+            "sent_at = excluded.sent_at, shown = CASE WHEN excluded.shown = '{}' THEN invites.shown "
+            "ELSE excluded.shown END",
+            (appointment_id, recipient.lower(), uid, sequence, fingerprint, method, now.isoformat(),
+             json.dumps(shown or {}, sort_keys=True)))
+
+    def live_invites(self) -> list[dict]:
+        """Every attendee whose calendar still shows a session (last told REQUEST)."""
+        rows = self.db.execute("SELECT appointment_id, recipient, uid, sequence, shown FROM invites "
+                               "WHERE method = 'REQUEST' ORDER BY appointment_id, recipient")
+        return [{"appointment_id": a, "recipient": r, "uid": u, "sequence": s, "shown": json.loads(sh or "{}")}
+                for a, r, u, s, sh in rows]
 
     # audit ----------------------------------------------------------------------------------
     def append_audit(self, event: str, data: dict, now: datetime) -> None:

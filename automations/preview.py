@@ -83,7 +83,7 @@ def _addressed(config: Config, ctx: RuleContext, kind: str, record: str | None, 
             provider = ctx.providers.get(person_key(appt.provider))
             method = "CANCEL" if appt.status in ("cancelled", "late_cancel") else "REQUEST"
             return (provider.email if provider and provider.email else f"({appt.provider}: no email on file)",
-                    contexts.calendar_invite(config, ctx, appt, method), None, False)
+                    contexts.calendar_invite(config, contexts.invite_shown(config, ctx, appt), method), None, False)
         to = client.email if client and client.email else f"(client {appt.client_id}: no email on file)"
         consent = client.email_consent if client else None
         context = (contexts.appointment_reminder(config, [appt]) if kind == "appointment_reminder"

@@ -109,3 +109,79 @@ def test_a_google_service_account_without_delegation_ends_the_run_cleanly(tmp_pa
     ledger = Ledger(tmp_path / "var")
     assert {row[4] for row in ledger.messages()} <= {"pending", "failed"}
     ledger.close()
+
+
+def invitations(tmp_path) -> list[tuple[str, str, int]]:
+    """(recipient, METHOD, SEQUENCE) of every invitation in the outbox."""
+    from email import message_from_bytes, policy
+
+    from icalendar import Calendar
+
+    found = []
+    for path in sorted((tmp_path / "outbox").glob("calendar_invite-*.eml")):
+        message = message_from_bytes(path.read_bytes(), policy=policy.default)
+        for part in message.walk():
+            if part.get_content_type() == "text/calendar":
+                cal = Calendar.from_ical(part.get_payload(decode=True))
+                found.append((message["To"], str(cal["method"]), int(cal.walk("VEVENT")[0]["sequence"])))
+    return sorted(found)
+
+
+def two_clinicians(tmp_path, provider="Ann Lee", rows=True):
+    from openpyxl import load_workbook
+
+    appointments = [["A-1", "C-1", provider, TOMORROW, time(10), 50, "in_person", None, "scheduled", "Aetna"]] \
+        if rows else []
+    path = write_practice(tmp_path, appointments)
+    book = load_workbook(tmp_path / "t.xlsx")
+    book["Providers"].append(["Bo Diaz", "bo@lake.example", "Y", "grief", 20])
+    book.save(tmp_path / "t.xlsx")
+    return path
+
+
+def test_a_reassigned_session_is_cancelled_for_the_old_clinician_and_offered_to_the_new(tmp_path):
+    path = two_clinicians(tmp_path)
+    run(path, "reminders")
+    two_clinicians(tmp_path, provider="Bo Diaz")
+    run(path, "reminders", AT_NINE + timedelta(hours=1))
+    assert invitations(tmp_path) == [("ann@lake.example", "CANCEL", 1), ("ann@lake.example", "REQUEST", 0),
+                                     ("bo@lake.example", "REQUEST", 0)]
+    run(path, "reminders", AT_NINE + timedelta(hours=2))
+    assert len(invitations(tmp_path)) == 3, "a rerun on unchanged trackers sends nothing"
+
+
+def test_a_future_session_whose_row_is_deleted_is_cancelled(tmp_path):
+    path = two_clinicians(tmp_path)
+    run(path, "reminders")
+    two_clinicians(tmp_path, rows=False)
+    result = run(path, "reminders", AT_NINE + timedelta(hours=1))
+    assert ("ann@lake.example", "CANCEL", 1) in invitations(tmp_path)
+    assert [o.status for o in result.messages if o.kind == "calendar_invite"] == ["sent"]
+
+
+@pytest.mark.timeout(60)
+def test_reminders_reviewed_in_the_outbox_then_sent_over_smtp_reach_the_clients_once(tmp_path):
+    from tests.transports.test_transports import Recorder, smtp_running
+
+    path = many_clients(tmp_path, 3)
+    reviewed = run(path, "reminders")
+    assert {o.status for o in reviewed.messages} == {"sent"} and len(list((tmp_path / "outbox").glob("*.eml"))) == 6
+    with smtp_running(Recorder()) as (controller, handler):
+        using(path, "smtp", "")
+        path.write_text(path.read_text() + f'[email.smtp]\nhost = "127.0.0.1"\nport = {controller.port}\n'
+                                           f'security = "none"\n')
+        live = run(path, "reminders")
+        again = run(path, "reminders", AT_NINE + timedelta(minutes=5))
+    assert sorted(m["To"] for m in handler.received if m["X-Practice-Ops-Kind"] == "appointment_reminder") == [
+        "c1@mail.example", "c2@mail.example", "c3@mail.example"]
+    assert {o.status for o in live.messages} == {"sent"} and {o.status for o in again.messages} == {"already_sent"}
+
+
+def test_a_tracker_that_suddenly_lost_most_sessions_cancels_nothing(tmp_path):
+    path = many_clients(tmp_path, 8)
+    run(path, "reminders")
+    write_practice(tmp_path, [["A-1", "C-1", "Ann Lee", TOMORROW, time(9), 50, "in_person", None, "scheduled",
+                               "Aetna"]])
+    result = run(path, "reminders", AT_NINE + timedelta(hours=1))
+    assert not [o for o in result.messages if o.kind == "calendar_invite"]
+    assert any("no invitation was cancelled" in n for n in result.notices)

@@ -14,8 +14,11 @@ from .reminders import start_of
 
 
 def when(appt: Appointment, zone: ZoneInfo) -> str:
+    return when_at(start_of(appt, zone))
+
+
+def when_at(start: datetime) -> str:
     """`Friday, November 27 at 9:05 AM`, built by hand: the no-padding strftime flag is glibc's, not Windows'."""
-    start = start_of(appt, zone)
     return f"{start:%A, %B} {start.day} at {start.hour % 12 or 12}:{start:%M %p}"
 
 
@@ -42,22 +45,29 @@ def where(config: Config, appt: Appointment) -> str:
     return "Phone" if appt.modality == "phone" else config.practice.address or "Office"
 
 
-def calendar_invite(config: Config, ctx: RuleContext, appt: Appointment, method: str) -> dict:
+def invite_shown(config: Config, ctx: RuleContext, appt: Appointment) -> dict:
+    """What an attendee's calendar shows of a session: kept in the ledger with the invitation, so a
+    CANCEL can follow a session whose row, or whose clinician, has gone."""
     from ..reports.digests import initials
 
     client = ctx.clients.get(appt.client_id)
     label = (invites.label_for(appt, initials(client.first_name, client.last_name) if client else "")
              if config.invites.detail == "initials" else "")
-    return {"cancelled": method == "CANCEL", "label": label, "day": appt.date.isoformat(),
-            "when": when(appt, config.zone), "minutes": ctx.length_of(appt), "where": where(config, appt)}
+    return {"start": start_of(appt, config.zone).isoformat(), "minutes": ctx.length_of(appt),
+            "where": where(config, appt), "label": label}
 
 
-def calendar_body(config: Config, ctx: RuleContext, appt: Appointment, *, method: str, uid: str, sequence: int,
-                  attendee: tuple[str, str], now: datetime) -> str:
-    context = calendar_invite(config, ctx, appt, method)
-    return invites.build(appt, method=method, uid=uid, sequence=sequence, organizer=config.email.from_,
-                         attendees=[attendee], label=context["label"], minutes=context["minutes"],
-                         where=context["where"], zone=config.zone, now=now).decode()
+def calendar_invite(config: Config, shown: dict, method: str) -> dict:
+    start = datetime.fromisoformat(shown["start"]).astimezone(config.zone)
+    return {"cancelled": method == "CANCEL", "label": shown.get("label", ""), "day": start.date().isoformat(),
+            "when": when_at(start), "minutes": shown["minutes"], "where": shown["where"]}
+
+
+def calendar_body(config: Config, shown: dict, *, method: str, uid: str, sequence: int, attendee: tuple[str, str],
+                  now: datetime) -> str:
+    return invites.build(datetime.fromisoformat(shown["start"]), method=method, uid=uid, sequence=sequence,
+                         organizer=config.email.from_, attendees=[attendee], label=shown.get("label", ""),
+                         minutes=shown["minutes"], where=shown["where"], zone=config.zone, now=now).decode()
 
 
 def weekly_summary(figures) -> dict:

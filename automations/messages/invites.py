@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from ..trackers.records import Appointment
+from .vtimezone import vtimezone
 
 CANCELLED_STATUSES = frozenset({"cancelled", "late_cancel"})
 
@@ -38,14 +39,15 @@ def label_for(appt: Appointment, initials: str) -> str:
     return f"{initials} ({appt.client_id})" if initials else appt.client_id
 
 
-def build(appt: Appointment, *, method: str, uid: str, sequence: int, organizer: str, attendees: list[tuple[str, str]],
+def build(start: datetime, *, method: str, uid: str, sequence: int, organizer: str, attendees: list[tuple[str, str]],
           label: str, minutes: int, where: str, zone: ZoneInfo, now: datetime) -> bytes:
+    """One iMIP message's calendar part. ``start`` is aware, in the practice's zone."""
     calendar = Calendar()
     calendar.add("prodid", "-//practice-ops//calendar invites//EN")
     calendar.add("version", "2.0")
     calendar.add("method", method)
     event = Event()
-    start = datetime.combine(appt.date, appt.time, tzinfo=zone)
+    start = start.astimezone(zone)
     event.add("uid", uid)
     event.add("sequence", sequence)
     event.add("dtstamp", now.astimezone(ZoneInfo("UTC")))
@@ -67,6 +69,11 @@ def build(appt: Appointment, *, method: str, uid: str, sequence: int, organizer:
         attendee.params["partstat"] = vText("NEEDS-ACTION")
         attendee.params["rsvp"] = vText("FALSE")
         event.add("attendee", attendee, encode=False)
+    rules = vtimezone(str(zone.key))
+    if rules is not None:
+        calendar.add_component(rules)
     calendar.add_component(event)
-    calendar.add_missing_timezones(first_date=appt.date - timedelta(days=366), last_date=appt.date + timedelta(days=366))
+    if rules is None:  # a zone whose yearly rule is not a plain one: its transitions around the session
+        calendar.add_missing_timezones(first_date=start.date() - timedelta(days=366),
+                                       last_date=start.date() + timedelta(days=366))
     return calendar.to_ical()
