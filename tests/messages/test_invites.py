@@ -11,7 +11,8 @@ ZONE = ZoneInfo("America/Chicago")
 
 def build(appt, method="REQUEST", sequence=0):
     return Calendar.from_ical(invites.build(
-        datetime.combine(appt.date, appt.time, tzinfo=ZONE), method=method, uid=invites.uid_for(appt.appointment_id, "Office <o@lake.example>"), sequence=sequence,
+        datetime.combine(appt.date, appt.time, tzinfo=ZONE), method=method,
+        uid=invites.uid_for(appt.appointment_id, "Office <o@lake.example>"), sequence=sequence,
         organizer="Lakeside <o@lake.example>", attendees=[("Ann Lee", "ann@lake.example")],
         label=invites.label_for(appt, "R.D."), minutes=50, where="Office", zone=ZONE,
         now=datetime(2026, 11, 26, 12, tzinfo=UTC)))
