@@ -33,7 +33,7 @@ from .messages.certificates import CertificateStore
 from .messages.kinds import check_overrides
 from .messages.postman import Postman
 from .messages.smime import load_signer
-from .messages.reminders import due_reminders, within_sending_hours
+from .messages.reminders import changed_since_reminded, due_reminders, reminder_fingerprint, within_sending_hours
 from .reports import digests, weekly_summary
 from .reports.work_queue import APPROVED, DONE, QueueUpdate, update_work_queue
 from .reports.work_queue import plan as plan_queue
@@ -292,6 +292,7 @@ def _appointment_reminders(work: Work) -> None:
     batches = due_reminders(ctx.practice.appointments, work.now, config.reminders.hours_before,
                             config.reminders.sending_hours, zone, ctx.thresholds.default_session_minutes)
     work.progress(f"Sending {len(batches)} appointment reminder(s)")
+    just_reminded: set[str] = set()
     for batch in batches:
         client = ctx.clients.get(batch.client_id)
         first = batch.appointments[0]
@@ -308,10 +309,35 @@ def _appointment_reminders(work: Work) -> None:
         sent = work.postman.send("appointment_reminder", client.email,
                                  contexts.appointment_reminder(config, batch.appointments),
                                  key=batch.key, consent=client.email_consent, to_client=True)
+        if sent.outcome.status == "sent":  # what the client was told, now
+            for appt in batch.appointments:
+                work.ledger.record_reminded(appt.appointment_id, reminder_fingerprint(appt), work.now)
+                just_reminded.add(appt.appointment_id)
         if sent.outcome.status == "blocked":
             for appt in batch.appointments:
                 work.raise_finding(reminder_blocked_finding(appt, f"client {client.client_id}: {sent.why_blocked}"),
                                    appt.date)
+    _corrected_reminders(work, just_reminded)
+
+
+def _corrected_reminders(work: Work, just_reminded: set[str]) -> None:
+    """One corrected reminder for a session whose time, place or video link changed after its
+    reminder went (so "add the link so the reminder carries it" comes true)."""
+    config, ctx = work.config, work.ctx
+    changed = changed_since_reminded(ctx.practice.appointments, work.ledger.reminded(), work.now, config.zone,
+                                     config.reminders.sending_hours)
+    for appt in changed:
+        client = ctx.clients.get(appt.client_id)
+        if appt.appointment_id in just_reminded or client is None or not client.email \
+                or client.client_id in ctx.ambiguous_clients:
+            continue
+        fingerprint = reminder_fingerprint(appt)
+        sent = work.postman.send("appointment_reminder", client.email,
+                                 contexts.appointment_reminder(config, [appt], updated=True),
+                                 key=f"{appt.appointment_id}:changed:{fingerprint}", consent=client.email_consent,
+                                 to_client=True)
+        if sent.outcome.status in ("sent", "already_sent"):
+            work.ledger.record_reminded(appt.appointment_id, fingerprint, work.now)
 
 
 def _intake_form_reminders(work: Work) -> None:

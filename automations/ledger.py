@@ -31,6 +31,9 @@ CREATE TABLE IF NOT EXISTS messages (
     message_id TEXT PRIMARY KEY, kind TEXT NOT NULL, recipient TEXT NOT NULL, security TEXT NOT NULL,
     status TEXT NOT NULL, run_id INTEGER, queued_at TEXT NOT NULL, sent_at TEXT, error TEXT
 );
+CREATE TABLE IF NOT EXISTS reminded (
+    appointment_id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS pace (
     transport TEXT NOT NULL, at REAL NOT NULL
 );
@@ -186,6 +189,15 @@ class Ledger:
         if row is None or row[0] != "sent":
             return False
         return row[1] != "outbox" or transport in ("outbox", "")
+
+    # what clients were reminded of ---------------------------------------------------------
+    def reminded(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT appointment_id, fingerprint FROM reminded"))
+
+    def record_reminded(self, appointment_id: str, fingerprint: str, now: datetime) -> None:
+        self.db.execute("INSERT INTO reminded (appointment_id, fingerprint, at) VALUES (?, ?, ?) ON CONFLICT"
+                        "(appointment_id) DO UPDATE SET fingerprint = excluded.fingerprint, at = excluded.at",
+                        (appointment_id, fingerprint, now.isoformat()))
 
     # pacing, kept across runs (wall-clock seconds) ------------------------------------------
     def recent_sends(self, transport: str, since: float) -> list[float]:

@@ -185,3 +185,23 @@ def test_a_tracker_that_suddenly_lost_most_sessions_cancels_nothing(tmp_path):
     result = run(path, "reminders", AT_NINE + timedelta(hours=1))
     assert not [o for o in result.messages if o.kind == "calendar_invite"]
     assert any("no invitation was cancelled" in n for n in result.notices)
+
+
+def test_a_link_added_after_the_reminder_went_gets_one_corrected_reminder(tmp_path):
+    from email import message_from_bytes, policy
+
+    video = ["A-1", "C-1", "Ann Lee", TOMORROW, time(16), 50, "video", None, "scheduled", "Aetna"]  # 31 h away
+    path = write_practice(tmp_path, [video])
+    first = run(path, "all")
+    assert any(f.rule == "scheduling.missing_telehealth_link" and "so the reminder carries it" in f.message
+               for f in first.findings)
+    write_practice(tmp_path, [[*video[:7], "https://video.example/a1", *video[8:]]])
+    second = run(path, "reminders", AT_NINE + timedelta(hours=1))
+    corrected = [p for p in (tmp_path / "outbox").glob("appointment_reminder-*.eml")
+                 if b"https://video.example/a1" in p.read_bytes()]
+    assert len(corrected) == 1
+    message = message_from_bytes(corrected[0].read_bytes(), policy=policy.default)
+    assert "Updated appointment details" in message["Subject"]
+    third = run(path, "reminders", AT_NINE + timedelta(hours=2))
+    assert [o.status for o in second.messages if o.kind == "appointment_reminder"] == ["sent"]
+    assert not [o for o in third.messages if o.kind == "appointment_reminder" and o.status == "sent"]

@@ -22,12 +22,15 @@ def when_at(start: datetime) -> str:
     return f"{start:%A, %B} {start.day} at {start.hour % 12 or 12}:{start:%M %p}"
 
 
-def appointment_reminder(config: Config, appointments: tuple[Appointment, ...] | list[Appointment]) -> dict:
+def appointment_reminder(config: Config, appointments: tuple[Appointment, ...] | list[Appointment],
+                         updated: bool = False) -> dict:
+    """``updated``: a correction of a reminder already sent (a new time, place or video link)."""
     zone = config.zone
     in_person = any(a.modality in (None, "in_person") for a in appointments)
     return {"sessions": [{"when": when(a, zone), "video": a.modality == "video", "phone": a.modality == "phone",
                           "link": a.telehealth_link or ""} for a in appointments],
-            "office_phone": config.practice.phone, "office_address": config.practice.address if in_person else ""}
+            "office_phone": config.practice.phone, "office_address": config.practice.address if in_person else "",
+            "updated": updated}
 
 
 def intake_forms_reminder(config: Config, appt: Appointment) -> dict:

@@ -78,7 +78,7 @@ def sample_context(kind: str) -> dict:
     samples: dict[str, dict] = {
         "appointment_reminder": {"sessions": [{"when": session["when"], "video": True, "phone": False,
                                                "link": session["link"]}],
-                                 "office_phone": "555-0100", "office_address": "1 Main St"},
+                                 "office_phone": "555-0100", "office_address": "1 Main St", "updated": False},
         "intake_forms_reminder": {"when": session["when"], "portal_url": "https://portal.example"},
         "balance_notice": {"office_phone": "555-0100"},
         "waitlist_opening": {"office_phone": "555-0100"},

@@ -67,3 +67,23 @@ def due_reminders(appointments: list[Appointment], now: datetime, hours_before: 
                 continue
         batches.append(ReminderBatch(appt.client_id, (appt,), window))
     return batches
+
+
+def reminder_fingerprint(appt: Appointment) -> str:
+    """What a reminder told the client: when, how, and the link."""
+    import hashlib
+
+    shown = "|".join(str(x) for x in (appt.date, appt.time, appt.modality, appt.telehealth_link or ""))
+    return hashlib.sha256(shown.encode()).hexdigest()[:16]
+
+
+def changed_since_reminded(appointments: list[Appointment], reminded: dict[str, str], now: datetime,
+                           zone: ZoneInfo, sending_hours: str) -> list[Appointment]:
+    """Upcoming appointments whose client was reminded of other details (a new time, place or video
+    link): each needs one corrected reminder, inside the sending hours."""
+    now = now.astimezone(zone)
+    if not within_sending_hours(now, sending_hours):
+        return []
+    return sorted((a for a in appointments if a.status in UPCOMING_STATUSES and a.appointment_id in reminded
+                   and start_of(a, zone) > now and reminded[a.appointment_id] != reminder_fingerprint(a)),
+                  key=lambda a: (start_of(a, zone), a.appointment_id))
