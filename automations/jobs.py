@@ -420,7 +420,7 @@ def _attendees(work: Work, appt) -> list[tuple[str, str, str | None, bool]]:
     ctx = work.ctx
     provider = ctx.providers.get(person_key(appt.provider))
     client = ctx.clients.get(appt.client_id)
-    found = []
+    found: list[tuple[str, str, str | None, bool]] = []
     if provider is not None and provider.email:
         found.append((provider.provider, provider.email, None, False))
     if (work.config.invites.to_clients and client is not None and client.email

@@ -203,5 +203,5 @@ def test_a_link_added_after_the_reminder_went_gets_one_corrected_reminder(tmp_pa
     message = message_from_bytes(corrected[0].read_bytes(), policy=policy.default)
     assert "Updated appointment details" in message["Subject"]
     third = run(path, "reminders", AT_NINE + timedelta(hours=2))
-    assert [o.status for o in second.messages if o.kind == "appointment_reminder"] == ["sent"]
+    assert sorted(o.status for o in second.messages if o.kind == "appointment_reminder") == ["already_sent", "sent"]
     assert not [o for o in third.messages if o.kind == "appointment_reminder" and o.status == "sent"]
