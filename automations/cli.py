@@ -62,7 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     dated(commands.add_parser("check", help="validate the config and every tracker; list each data problem"))
     run = commands.add_parser("run", help="run one job once: reconcile, reminders, digests, weekly-summary, all")
-    run.add_argument("job")
+    run.add_argument("job", help=f"one of: {', '.join((*jobs.JOBS, 'all'))}")
+    run.add_argument("--dry-run", action="store_true", help="render and report everything; send, write and record "
+                                                             "nothing")
     dated(run)
     serve = commands.add_parser("serve", help="run the jobs on the config's [schedule] until Ctrl-C")
     serve.add_argument("--verbose", action="store_true", help="log each run (never PHI)")
@@ -152,7 +154,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "check":
         result = jobs.check(config, today, progress, now)
     else:
-        result = jobs.run(config, args.job, today, now, progress)
+        result = jobs.run(config, args.job, today, now, progress, dry_run=args.dry_run)
     if args.json:
         print(json.dumps(result.to_json(), indent=2, default=str))
     else:

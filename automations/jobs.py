@@ -15,7 +15,9 @@ a digest with no secure channel) reaches the VA as a finding.
 from __future__ import annotations
 
 import logging
+import tempfile
 import traceback
+from contextlib import nullcontext
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -127,16 +129,19 @@ def check(config: Config, today: date, progress: Progress = lambda _: None, now:
     return result
 
 
-def run(config: Config, job: str, today: date, now: datetime, progress: Progress = lambda _: None) -> RunResult:
+def run(config: Config, job: str, today: date, now: datetime, progress: Progress = lambda _: None,
+        dry_run: bool = False) -> RunResult:
+    """Run a job. ``dry_run``: render and report everything, write and record nothing (the ledger is
+    read into memory, nothing reaches a transport, no workbook is written)."""
     if job not in (*JOBS, "all"):
         raise PracticeOpsError(f"no job named {job!r}; jobs: {', '.join((*JOBS, 'all'))}")
     result = check(config, today, progress)
     if not result.usable:
         return result
-    ledger = Ledger(config.state.dir, config.state.audit_head)
+    ledger = Ledger.snapshot(config.state.dir) if dry_run else Ledger(config.state.dir, config.state.audit_head)
     try:
-        with ledger.exclusive():
-            work = Work(config, result, ledger, today, now, progress, job)
+        with nullcontext() if dry_run else ledger.exclusive():
+            work = Work(config, result, ledger, today, now, progress, job, dry_run)
             try:
                 for step in (JOBS if job == "all" else (job,)):
                     work.step(step, STEPS[step])
@@ -152,13 +157,18 @@ class Work:
     """One run's shared state: the records, the ledger, the postman, and what the run raised."""
 
     def __init__(self, config: Config, result: RunResult, ledger: Ledger, today: date, now: datetime,
-                 progress: Progress, job: str):
+                 progress: Progress, job: str, dry_run: bool = False):
         self.config, self.result, self.ledger, self.today, self.now = config, result, ledger, today, now
         self.progress = progress
+        self.dry_run = dry_run
         assert result.practice is not None, "a run starts from a read practice"
         self.ctx = RuleContext(result.practice, config.thresholds(), today)
         self.run_id = ledger.start_run(job, today.isoformat(), now)
-        self.postman = Postman(config, ledger, lambda: open_transport(config.email), self.run_id, now)
+        self.postman = Postman(config, ledger, lambda: open_transport(config.email), self.run_id, now,
+                               dry_run=dry_run)
+        if dry_run:
+            result.notices.append("dry run: messages were rendered and checked, not sent; nothing was written or "
+                                  "recorded")
         self.raised: dict[str, tuple[Finding, date]] = {}
         self.job = job
         self.failed_steps: list[str] = []
@@ -191,6 +201,8 @@ class Work:
         everything for the next write."""
         self.ledger.keep_message_findings([(f.id, f.to_dict(), until.isoformat()) for f, until in self.raised.values()])
         path = self.config.work_queue.path
+        if self.dry_run:
+            return plan_queue(self.all_findings(), self.ledger.queue_rows(), {}, self.today)
         self.progress(f"Updating the work queue ({path.name})")
         try:
             return update_work_queue(path, self.all_findings(), self.today, self.ledger)
@@ -228,8 +240,9 @@ class Work:
             do(self)
         except Exception as exc:
             self.failed_steps.append(name)
-            where = write_private_log(self.ledger.dir / STEP_LOG, f"run {self.run_id}, step {name}, "
-                                      f"{self.now.isoformat()}:\n{traceback.format_exc()}", append=True)
+            where = None if self.dry_run else write_private_log(
+                self.ledger.dir / STEP_LOG, f"run {self.run_id}, step {name}, {self.now.isoformat()}:\n"
+                f"{traceback.format_exc()}", append=True)
             self.result.notices.append(f"the {name} step stopped ({exc.__class__.__name__}); the rest of the run "
                                        f"went on" + (f"; details in {where}" if where else ""))
             log.error("step %s failed: %s", name, exc.__class__.__name__)
@@ -514,10 +527,18 @@ def weekly_summary_job(work: Work) -> None:
     figures = weekly_summary.figures(work.ctx, work.all_findings())
     start, end = figures.week
     week = f"{start.isocalendar().year}-W{start.isocalendar().week:02d}"
-    path = work.config.work_queue.path.parent / f"weekly-summary-{week}.xlsx"
+    if work.dry_run:
+        with tempfile.TemporaryDirectory() as scratch:
+            _weekly_summary(work, figures, week, Path(scratch) / f"weekly-summary-{week}.xlsx")
+        return
+    _weekly_summary(work, figures, week, work.config.work_queue.path.parent / f"weekly-summary-{week}.xlsx")
+
+
+def _weekly_summary(work: Work, figures, week: str, path: Path) -> None:
     work.progress(f"Writing the weekly summary ({path.name})")
     weekly_summary.write(path, figures, work.config.practice.name)
-    work.result.notices.append(f"weekly summary written to {path}")
+    if not work.dry_run:
+        work.result.notices.append(f"weekly summary written to {path}")
     owner = work.config.people.owner
     if not owner:
         return

@@ -89,15 +89,40 @@ class Ledger:
             os.chmod(self.path, 0o600)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
-            self.db.executescript(SCHEMA)
-            columns = {row[1] for row in self.db.execute("PRAGMA table_info(messages)")}
-            if "transport" not in columns:  # ledgers from before the outbox stopped counting as delivery
-                self.db.execute("ALTER TABLE messages ADD COLUMN transport TEXT")
-            if "shown" not in {row[1] for row in self.db.execute("PRAGMA table_info(invites)")}:
-                self.db.execute("ALTER TABLE invites ADD COLUMN shown TEXT NOT NULL DEFAULT '{}'")
+            self._schema()
         except sqlite3.DatabaseError as exc:
             raise PracticeOpsError(f"{self.path}: the ledger cannot be opened ({exc}); restore it from the "
                                    f"backup, or move it aside to start a new one (messages may then repeat)") from None
+
+    @classmethod
+    def snapshot(cls, state_dir: Path) -> Ledger:
+        """The ledger as it is, copied into memory and never written back: what `run --dry-run` reads
+        and scribbles on. Creates no folder and no file."""
+        ledger = cls.__new__(cls)
+        ledger.dir = Path(state_dir)
+        ledger.path = ledger.dir / "ledger.sqlite3"
+        ledger.audit_head = None
+        ledger.db = sqlite3.connect(":memory:", isolation_level=None)
+        if ledger.path.is_file():
+            try:
+                # immutable: nothing (not even a -shm file) is created, unless a live WAL must be read
+                live = ledger.path.with_name(ledger.path.name + "-wal").exists()
+                source = sqlite3.connect(f"{ledger.path.resolve().as_uri()}?mode=ro{'' if live else '&immutable=1'}",
+                                         uri=True)
+                source.backup(ledger.db)
+                source.close()
+            except sqlite3.DatabaseError as exc:
+                raise PracticeOpsError(f"{ledger.path}: the ledger cannot be read ({exc})") from None
+        ledger._schema()
+        return ledger
+
+    def _schema(self) -> None:
+        self.db.executescript(SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(messages)")}
+        if "transport" not in columns:  # ledgers from before the outbox stopped counting as delivery
+            self.db.execute("ALTER TABLE messages ADD COLUMN transport TEXT")
+        if "shown" not in {row[1] for row in self.db.execute("PRAGMA table_info(invites)")}:
+            self.db.execute("ALTER TABLE invites ADD COLUMN shown TEXT NOT NULL DEFAULT '{}'")
 
     def close(self) -> None:
         self.write_head()

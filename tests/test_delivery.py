@@ -205,3 +205,29 @@ def test_a_link_added_after_the_reminder_went_gets_one_corrected_reminder(tmp_pa
     third = run(path, "reminders", AT_NINE + timedelta(hours=2))
     assert sorted(o.status for o in second.messages if o.kind == "appointment_reminder") == ["already_sent", "sent"]
     assert not [o for o in third.messages if o.kind == "appointment_reminder" and o.status == "sent"]
+
+
+def snapshot_of(folder):
+    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.timeout(60)
+def test_a_dry_run_renders_and_reports_everything_and_writes_nothing(tmp_path):
+    path = many_clients(tmp_path, 2)
+    before = snapshot_of(tmp_path)
+    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "--config", str(path), "run", "all", "--dry-run",
+                           "--now", AT_NINE.isoformat(), "--json"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert {m["status"] for m in result["messages"]} == {"would_send"}
+    assert {"appointment_reminder", "calendar_invite", "weekly_summary", "va_work_queue"} <= {
+        m["kind"] for m in result["messages"]}
+    assert snapshot_of(tmp_path) == before, "no file was made or changed"
+
+    run(path, "reminders")                                   # a real run, then a dry one over its ledger
+    ledger_before = snapshot_of(tmp_path / "var")
+    again = subprocess.run([sys.executable, str(ROOT / "run.py"), "--config", str(path), "run", "reminders",
+                            "--dry-run", "--now", AT_NINE.isoformat(), "--json"], capture_output=True, text=True,
+                           timeout=60)
+    assert {m["status"] for m in json.loads(again.stdout)["messages"]} == {"already_sent"}
+    assert snapshot_of(tmp_path / "var") == ledger_before

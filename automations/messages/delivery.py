@@ -22,7 +22,7 @@ class Outcome:
     kind: str
     to: str
     security: str
-    status: str  # sent | already_sent | blocked | failed | pending (left for the next run)
+    status: str  # sent | already_sent | blocked | failed | pending (left for the next run) | would_send (dry run)
     message_id: str
     subject: str
     error: str = ""

@@ -37,7 +37,8 @@ class Postman:
     MAX_TRANSIENT_IN_A_ROW = 3
 
     def __init__(self, config: Config, ledger: Ledger, transport_factory, run_id: int, now: datetime,
-                 clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep):
+                 clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep,
+                 dry_run: bool = False):
         self.config = config
         self.ledger = ledger
         self.run_id = run_id
@@ -58,6 +59,7 @@ class Postman:
         self._pacer: Pacer | None = None
         self._hold = ""
         self._transient_in_a_row = 0
+        self.dry_run = dry_run
 
     def send(self, kind: str, to: str, context: dict, *, key: str, consent: str | None = None,
              to_client: bool = False, calendar: tuple[str, str] | None = None,
@@ -110,6 +112,8 @@ class Postman:
         msg_id = str(message["Message-ID"])
         if security == "blocked" or self.ledger.is_delivered(msg_id, self.config.email.transport):
             return deliver(self.ledger, None, message, kind=kind, security=security, run_id=self.run_id, now=self.now)
+        if self.dry_run:  # rendered, sealed and checked: what a real run would hand over
+            return Outcome(kind, str(message["To"]), security, "would_send", msg_id, str(message["Subject"]))
         transport = self._open_transport()
         pacer = self._pacing(transport)
         for _attempt in range(2):  # a 429 was refused, not accepted: once more after its wait is safe
