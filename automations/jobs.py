@@ -116,6 +116,7 @@ def check(config: Config, today: date, progress: Progress = lambda _: None, now:
     loaded = load_practice(config, progress)
     result = RunResult(data_issues=loaded.issues, unavailable=[str(u) for u in loaded.unavailable],
                        rows=loaded.rows, practice=loaded.practice)
+    result.notices.extend(loaded.notices)
     result.notices.extend(rules_switched_off(loaded.practice.present, loaded.practice.columns))
     result.notices.extend(check_overrides(config))
     if now is not None:

@@ -46,6 +46,9 @@ def refuse_unsafe(path: Path, label: str) -> None:
 
 
 class ExcelWorkbook:
+    day_first = False  # text dates are read US-first (docs/decisions.md)
+    locale_note = ""
+
     def __init__(self, path: Path):
         self.path = path
         self.label = path.name

@@ -1,7 +1,8 @@
 """Google Sheets trackers, read with google-api-python-client (Sheets API v4).
 
-Values are read as the sheet shows them (FORMATTED_VALUE), so a date reads `11/26/2026`, money
-`$1,250.00` and a formula error `#DIV/0!`, and the one cell parser reads them like Excel's.
+Values are read unformatted, dates as serial numbers (as Excel stores them), so the one cell parser
+reads them like Excel's and no locale can swap day and month; a formula error still reads
+`#DIV/0!`.
 
 Credentials come from Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS naming a
 service account's key file, shared on the sheet as a viewer), never from the config. When
@@ -39,17 +40,33 @@ def sheets_service():
     return build("sheets", "v4", credentials=credentials, static_discovery=True, cache_discovery=False)
 
 
+DAY_FIRST_LOCALES = ("en_US", "en_PH", "es_US", "fil_PH")
+"""Locales that write dates month first; every other locale is read day first (en_GB: 26/11/2026)."""
+
+
 class GoogleSheet:
-    def __init__(self, spreadsheet_id: str):
+    """One spreadsheet: two requests in all, its metadata (title, sheets, locale) and one
+    ``values.batchGet`` for every sheet the practice keeps in it. Values come unformatted with dates
+    as serial numbers, so the sheet's locale cannot swap day and month; dates typed as text are read
+    by that locale, and ``locale_note`` says which was used."""
+
+    def __init__(self, spreadsheet_id: str, sheets: tuple[str, ...] = ()):
         from googleapiclient.errors import HttpError
 
         self.spreadsheet_id = spreadsheet_id
         self._http_error = HttpError
         self._service = sheets_service()
         meta = self._call(self._service.spreadsheets().get(
-            spreadsheetId=spreadsheet_id, fields="properties.title,sheets.properties.title"), spreadsheet_id)
-        self.label = meta.get("properties", {}).get("title") or spreadsheet_id
+            spreadsheetId=spreadsheet_id, fields="properties(title,locale),sheets.properties.title"), spreadsheet_id)
+        properties = meta.get("properties", {})
+        self.label = properties.get("title") or spreadsheet_id
+        self.locale = properties.get("locale") or "en_US"
+        self.day_first = self.locale not in DAY_FIRST_LOCALES
+        self.locale_note = (f"{self.label} (Google Sheets) is in the {self.locale} locale: dates typed as text are "
+                            f"read {'day first (26/11/2026)' if self.day_first else 'month first (11/26/2026)'}")
         self._sheets = [s["properties"]["title"] for s in meta.get("sheets", [])]
+        self._wanted = [s for s in dict.fromkeys(sheets) if s in self._sheets]
+        self._values: dict[str, list] | None = None
 
     def _call(self, request, where: str):
         try:
@@ -66,17 +83,28 @@ class GoogleSheet:
     def sheet_names(self) -> list[str]:
         return list(self._sheets)
 
+    def _fetch(self, first: str) -> dict[str, list]:
+        wanted = self._wanted if first in self._wanted else [*self._wanted, first]
+        data = self._call(self._service.spreadsheets().values().batchGet(
+            spreadsheetId=self.spreadsheet_id, ranges=[_quoted(s) for s in wanted],
+            valueRenderOption="UNFORMATTED_VALUE", dateTimeRenderOption="SERIAL_NUMBER", majorDimension="ROWS"),
+            self.label)
+        return {name: found.get("values", []) for name, found in zip(wanted, data.get("valueRanges", []),
+                                                                     strict=False)}
+
     def rows(self, sheet: str) -> Iterator[tuple[int, tuple]]:
         if sheet not in self._sheets:
             raise TrackerUnavailable(self.label, f"has no sheet {sheet!r} (it has: {', '.join(self._sheets)})")
-        quoted = "'" + sheet.replace("'", "''") + "'"
-        data = self._call(self._service.spreadsheets().values().get(
-            spreadsheetId=self.spreadsheet_id, range=quoted, valueRenderOption="FORMATTED_VALUE",
-            majorDimension="ROWS"), f"{self.label}:{sheet}")
-        for number, values in enumerate(data.get("values", []), start=1):
+        if self._values is None or sheet not in self._values:
+            self._values = {**(self._values or {}), **self._fetch(sheet)}
+        for number, values in enumerate(self._values.get(sheet, []), start=1):
             yield number, tuple(None if v == "" else v for v in values)
 
     def close(self) -> None:
         close = getattr(self._service, "close", None)
         if close:
             close()
+
+
+def _quoted(sheet: str) -> str:
+    return "'" + sheet.replace("'", "''") + "'"

@@ -20,6 +20,7 @@ class Loaded:
     issues: list[CellError] = field(default_factory=list)
     unavailable: list[TrackerUnavailable] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
 
 
 def load_practice(config: Config, progress: Progress = lambda _: None) -> Loaded:
@@ -30,7 +31,11 @@ def load_practice(config: Config, progress: Progress = lambda _: None) -> Loaded
     present: set[str] = set()
     columns: dict[str, frozenset[str]] = {}
     duplicates: dict[str, dict[str, list]] = {}
-    workbooks = Workbooks()
+    wanted: dict[tuple[str, str], tuple[str, ...]] = {}
+    for source in config.trackers.values():
+        key = (source.source, source.location)
+        wanted[key] = (*wanted.get(key, ()), source.sheet)
+    workbooks = Workbooks(wanted)
     try:
         for name in TRACKERS:
             tracker = config.trackers.get(name)
@@ -40,7 +45,10 @@ def load_practice(config: Config, progress: Progress = lambda _: None) -> Loaded
                 workbook = workbooks.get(tracker.source, tracker.location)
                 progress(f"Reading {name} ({workbook.label}:{tracker.sheet})")
                 sheet = read_sheet(name, workbook.rows(tracker.sheet), file=workbook.label, sheet=tracker.sheet,
-                                   overrides=dict(tracker.columns), header_row=tracker.header_row)
+                                   overrides=dict(tracker.columns), header_row=tracker.header_row,
+                                   day_first=workbook.day_first)
+                if workbook.locale_note and workbook.locale_note not in loaded.notices:
+                    loaded.notices.append(workbook.locale_note)
             except TrackerUnavailable as exc:
                 loaded.unavailable.append(exc)
                 continue

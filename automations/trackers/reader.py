@@ -32,6 +32,8 @@ PARSERS: dict[str, Callable] = {
     "on_file": values.parse_on_file,
     "codes": values.parse_codes,
 }
+DATED = frozenset({"date", "yes_no", "on_file"})
+"""Kinds whose text may be a date, read by the workbook's locale."""
 
 
 @dataclass
@@ -108,7 +110,9 @@ def _is_note_row(cells: dict[str, object], required: list[str], row_cells: tuple
 
 
 def read_sheet(tracker: str, rows: Iterator[tuple[int, tuple]], *, file: str, sheet: str,
-               overrides: dict[str, str] | None = None, header_row: int | None = None) -> SheetRead:
+               overrides: dict[str, str] | None = None, header_row: int | None = None,
+               day_first: bool = False) -> SheetRead:
+    """``day_first``: the workbook's locale writes dates day first, so text dates are read so."""
     where = f"{file}:{sheet}"
     all_rows = list(rows)
     number, mapping, header_cells = _find_header(tracker, all_rows, overrides or {}, header_row, where)
@@ -123,7 +127,7 @@ def read_sheet(tracker: str, rows: Iterator[tuple[int, tuple]], *, file: str, sh
         if _is_note_row(raw, required, row_cells):
             continue
         parsed, issues, usable = _parse_row(raw, mapping, result.columns, file=file, sheet=sheet,
-                                            row=row_number, record=_record_of(tracker, raw))
+                                            row=row_number, record=_record_of(tracker, raw), day_first=day_first)
         result.issues.extend(issues)
         if usable:
             result.records.append(record_type(**parsed, source=RowRef(file, sheet, row_number)))
@@ -140,7 +144,7 @@ def _record_of(tracker: str, raw: dict[str, object]) -> tuple[str, str] | None:
 
 
 def _parse_row(raw: dict[str, object], mapping: dict[int, ColumnSpec], headers: dict[str, str], *,
-               file: str, sheet: str, row: int, record: tuple[str, str] | None = None):
+               file: str, sheet: str, row: int, record: tuple[str, str] | None = None, day_first: bool = False):
     parsed: dict[str, object] = {}
     issues: list[CellError] = []
     usable = True
@@ -162,6 +166,8 @@ def _parse_row(raw: dict[str, object], mapping: dict[int, ColumnSpec], headers: 
         try:
             if spec.kind == "enum":
                 parsed[spec.name] = values.parse_enum(value, spec.choices, spec.synonyms)
+            elif spec.kind in DATED:
+                parsed[spec.name] = PARSERS[spec.kind](value, day_first)
             else:
                 parsed[spec.name] = PARSERS[spec.kind](value)
             if parsed[spec.name] == values.OPEN_ENDED and spec.kind == "date":

@@ -16,6 +16,8 @@ class Workbook(Protocol):
     """A spreadsheet file or document holding one or more trackers."""
 
     label: str  # what a VA calls it: a file name, or a Google Sheet's title
+    day_first: bool  # its dates typed as text are day first (the workbook's locale)
+    locale_note: str  # what the run says about the locale used, or ""
 
     def sheet_names(self) -> list[str]: ...
 
@@ -29,13 +31,16 @@ class Workbook(Protocol):
 class Workbooks:
     """Opens each workbook once per run, however many trackers it holds."""
 
-    def __init__(self) -> None:
+    def __init__(self, sheets: dict[tuple[str, str], tuple[str, ...]] | None = None) -> None:
+        """``sheets``: (source, location) -> the sheets the run will read there, so a Google
+        spreadsheet fetches them all in one request."""
         self._open: dict[tuple, Workbook] = {}
+        self._sheets = sheets or {}
 
     def get(self, source: str, location: str) -> Workbook:
         key = (source, location)
         if key not in self._open:
-            self._open[key] = open_workbook(source, location)
+            self._open[key] = open_workbook(source, location, self._sheets.get(key, ()))
         return self._open[key]
 
     def close(self) -> None:
@@ -46,7 +51,7 @@ class Workbooks:
         self._open.clear()
 
 
-def open_workbook(source: str, location: str) -> Workbook:
+def open_workbook(source: str, location: str, sheets: tuple[str, ...] = ()) -> Workbook:
     """``source`` is the config's ``source`` key; ``location`` a path or a spreadsheet id."""
     if source == "excel":
         from .excel import ExcelWorkbook
@@ -55,5 +60,5 @@ def open_workbook(source: str, location: str) -> Workbook:
     if source == "gsheets":
         from .gsheets import GoogleSheet
 
-        return GoogleSheet(location)
+        return GoogleSheet(location, sheets)
     raise TrackerUnavailable(location, f"unknown tracker source {source!r} (use excel or gsheets)")

@@ -28,6 +28,8 @@ EXCEL_ERRORS = frozenset({
     "#BUSY!", "#ERROR!",  # the last two are Google Sheets' own
 })
 
+_DAY_FIRST = {"%m/%d/%Y": "%d/%m/%Y", "%m/%d/%y": "%d/%m/%y", "%m-%d-%Y": "%d-%m-%Y", "%m-%d-%y": "%d-%m-%y",
+              "%m.%d.%Y": "%d.%m.%Y"}
 _DATE_FORMATS = (
     "%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d",
     "%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y", "%m-%d-%y", "%m.%d.%Y",
@@ -129,10 +131,11 @@ def parse_email(value: object) -> str:
         raise ValueError(f"is not an email address ({why})") from None
 
 
-def parse_date(value: object) -> date:
+def parse_date(value: object, day_first: bool = False) -> date:
     """A date cell, an Excel serial or text. 9999-12-31 (``OPEN_ENDED``) passes; any other year
-    outside 1900-2199 is refused, so no later date arithmetic can overflow."""
-    return _plausible(_any_date(value))
+    outside 1900-2199 is refused, so no later date arithmetic can overflow. ``day_first``: text such
+    as 03/04/2026 is 3 April, as a sheet in a day-first locale (en_GB, ...) writes it."""
+    return _plausible(_any_date(value, day_first))
 
 
 def _plausible(day: date) -> date:
@@ -152,7 +155,7 @@ def excel_serial(value: float) -> date:
     return EXCEL_EPOCH + timedelta(days=days + 1 if days < 60 else days)
 
 
-def _any_date(value: object) -> date:
+def _any_date(value: object, day_first: bool = False) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -165,8 +168,9 @@ def _any_date(value: object) -> date:
         return excel_serial(value)
     text = str(value).strip()
     text = re.sub(r"(?<=\d)(st|nd|rd|th)\b", "", text)
+    formats = [_DAY_FIRST.get(f, f) for f in _DATE_FORMATS] if day_first else _DATE_FORMATS
     for candidate in (text, text.split(" ")[0], text.split("T")[0]):
-        for fmt in _DATE_FORMATS:
+        for fmt in formats:
             try:
                 parsed = datetime.strptime(candidate, fmt).date()
             except ValueError:
@@ -211,6 +215,8 @@ def parse_minutes(value: object) -> int:
         return value.hour * 60 + value.minute
     if isinstance(value, datetime):
         raise ValueError("is a date, not a number of minutes")
+    if isinstance(value, float) and 0 < value < 1:  # a duration cell read unformatted: a fraction of a day
+        return _plausible_minutes(value * 24 * 60)
     if isinstance(value, (int, float)):
         return _plausible_minutes(value)
     text = str(value).strip().lower()
@@ -283,7 +289,7 @@ def parse_count(value: object) -> int:
 _YES_NO_WHY = "is not yes or no (Y, N, Yes, No, True, False, 1, 0, x, N/A, or the date it was done)"
 
 
-def parse_yes_no(value: object) -> YesNo:
+def parse_yes_no(value: object, day_first: bool = False) -> YesNo:
     """Yes/no, where a date also means yes (many VAs record *when* a form came in) and `N/A`
     means the question does not apply. Any number but 0 and 1 is a bad value, never a date."""
     if isinstance(value, bool):
@@ -304,22 +310,22 @@ def parse_yes_no(value: object) -> YesNo:
     if re.fullmatch(r"[\d.\-]+", text) and not re.fullmatch(r"\d{1,4}[.\-]\d{1,2}[.\-]\d{1,4}", text):
         raise ValueError(_YES_NO_WHY)
     try:
-        parse_date(text)
+        parse_date(text, day_first)
         return True
     except ValueError:
         raise ValueError(_YES_NO_WHY) from None
 
 
-def parse_on_file(value: object) -> date | YesNo:
+def parse_on_file(value: object, day_first: bool = False) -> date | YesNo:
     """A document's date, or just yes/no when the tracker only ticks it off."""
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value in (0, 1):
         return bool(value)
     try:
-        return parse_date(value)
+        return parse_date(value, day_first)
     except ValueError:
         pass
     try:
-        return parse_yes_no(value)
+        return parse_yes_no(value, day_first)
     except ValueError:
         raise ValueError("is neither a date nor yes or no") from None
 

@@ -68,7 +68,10 @@ def test_a_google_sheet_reads_like_an_excel_tracker(tmp_path, stand_in):
         "Lakeside trackers:Appt Log: row 5: Fee check: '#DIV/0!' is a formula error: fix the formula or type the value",
         "Lakeside trackers:Appt Log: row 8: When: '11/31/2026' is not a date"]
     assert [c.client_id for c in loaded.practice.clients] == ["C-1", "C-2"]      # the Excel half
-    assert any("/values/" in path and "FORMATTED_VALUE" in path for _, path, _, _ in stand_in.requests)
+    values = [path for _, path, _, _ in stand_in.requests if "/values" in path]
+    assert len(values) == 1 and "values:batchGet" in values[0]
+    assert "UNFORMATTED_VALUE" in values[0] and "SERIAL_NUMBER" in values[0]
+    assert len(stand_in.requests) == 2, "one spreadsheet: its metadata and one batch of values"
 
 
 def test_a_missing_spreadsheet_or_sheet_is_unavailable_not_a_crash(tmp_path, stand_in):
@@ -85,3 +88,48 @@ def test_without_credentials_or_an_emulator_the_message_says_what_to_do(tmp_path
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "missing.json"))
     loaded = load_practice(config_for(tmp_path))
     assert loaded.unavailable and "GOOGLE_APPLICATION_CREDENTIALS" in str(loaded.unavailable[0])
+
+
+def test_every_sheet_of_one_spreadsheet_comes_in_one_batch(tmp_path, stand_in):
+    book = {"title": "All trackers", "sheets": {"Clients": MINIMAL["Clients"], "Providers": MINIMAL["Providers"],
+                                                "Appt Log": SHEET["sheets"]["Appt Log"]}}
+    stand_in.spreadsheets["all-1"] = book
+    path = tmp_path / "practice.toml"
+    path.write_text('[practice]\nname = "Lakeside"\n' + "".join(
+        f'[trackers.{t}]\nsource = "gsheets"\nspreadsheet_id = "all-1"\nsheet = "{s}"\n'
+        for t, s in (("clients", "Clients"), ("providers", "Providers"), ("appointments", "Appt Log")))
+        + "[trackers.appointments.columns]\n" + "\n".join(f'{k} = "{v}"' for k, v in COLUMNS["appointments"].items()))
+    loaded = load_practice(config_module.load(path))
+    assert loaded.unavailable == [] and len(loaded.practice.appointments) == 3
+    assert len(stand_in.requests) == 2
+
+
+def test_an_en_gb_sheet_keeps_every_date(tmp_path, stand_in):
+    """Real date cells arrive as serial numbers whatever the locale; dates typed as text are read
+    day first because the spreadsheet says en_GB, and the run says so."""
+    rows = [["Visit", "Pt", "Therapist", "When", "At", "Mins", "State"]]
+    for n in range(1, 29):
+        rows.append([f"V-{n}", "C-1", "Ann Lee", date(2026, 11, n), time(9), 50, "Completed"])
+    rows.append(["V-29", "C-1", "Ann Lee", "29/11/2026", "9:00", "50", "Completed"])
+    rows.append(["V-30", "C-1", "Ann Lee", "03/12/2026", "9:00", "50", "Completed"])
+    stand_in.spreadsheets["gb-1"] = {"title": "Harley St", "locale": "en_GB", "sheets": {"Appt Log": rows}}
+    loaded = load_practice(config_for(tmp_path, spreadsheet_id="gb-1"))
+    assert loaded.issues == [] and len(loaded.practice.appointments) == 30
+    dates = {a.appointment_id: a.date for a in loaded.practice.appointments}
+    assert dates["V-12"] == date(2026, 11, 12) and dates["V-13"] == date(2026, 11, 13)
+    assert dates["V-29"] == date(2026, 11, 29) and dates["V-30"] == date(2026, 12, 3)
+    assert all(a.time == time(9) and a.actual_min == 50 for a in loaded.practice.appointments)
+    assert any("en_GB locale" in n and "day first" in n for n in loaded.notices)
+
+
+def test_a_us_sheet_reads_text_dates_month_first(tmp_path, stand_in):
+    rows = [["Visit", "Pt", "Therapist", "When", "At"], ["V-1", "C-1", "Ann Lee", "03/12/2026", "9:00"]]
+    stand_in.spreadsheets["us-1"] = {"title": "Lakeside", "locale": "en_US", "sheets": {"Appt Log": rows}}
+    loaded = load_practice(config_for(tmp_path, spreadsheet_id="us-1"))
+    assert loaded.practice.appointments[0].date == date(2026, 3, 12)
+
+
+def test_a_duration_cell_read_unformatted_is_minutes():
+    from automations.trackers.values import parse_minutes
+
+    assert parse_minutes(53 / 1440) == 53 and parse_minutes(45) == 45
