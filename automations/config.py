@@ -206,6 +206,7 @@ class SecuritySettings(Strict):
     signing_cert: Path | None = None     # the practice's own S/MIME certificate, to sign before encrypting
     signing_key: Path | None = None      # its private key (PEM); a password comes from the environment
     signing_key_password_env: EnvName = "PRACTICE_OPS_SIGNING_KEY_PASSWORD"
+    copy_to_practice: bool = False       # also encrypt each message to signing_cert, so Sent Items stay readable
 
 
 class InviteSettings(Strict):
@@ -372,6 +373,13 @@ def _check_contents(config: Config, check_sources: bool) -> list[str]:
         trackers = [t.path for t in config.trackers.values() if t.source == "excel" and t.path is not None]
         problems.extend(output_problems(config.work_queue.path if config.work_queue.source == "excel" else None,
                                         config.state.dir, config.email.outbox_dir, trackers))
+    if config.email.transport == "exchange":
+        from .transports.exchange import exchange_online
+
+        online = exchange_online(config.email.exchange)
+        if online:
+            problems.append(f"email.exchange: {online} is Exchange Online, whose EWS Microsoft is switching off "
+                            f"(2026-10-01 to 2027-04-01): use transport = \"graph\" for Microsoft 365")
     if config.work_queue.source == "gsheets":
         problems.append("work_queue.source: a work queue in Google Sheets is not built yet; use source = \"excel\"")
     from .scheduler import validate as validate_schedule

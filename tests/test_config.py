@@ -99,3 +99,10 @@ def test_the_config_example_of_design_md_is_accepted_as_written(tmp_path):
     assert cfg.trackers["appointments"].columns == {"client_id": "Client #"}
     assert cfg.payers["Acme Health"].timely_filing_days == 90
     assert cfg.email.smtp.port == 8025 and cfg.schedule["weekly-summary"] == "monday 07:30"
+
+
+def test_check_refuses_exchange_online_for_the_exchange_transport(tmp_path):
+    (tmp_path / "p.toml").write_text('[practice]\nname = "X"\n[email]\ntransport = "exchange"\n'
+                                     '[email.exchange]\nserver = "outlook.office365.com"\nusername = "u"\n')
+    with pytest.raises(config_module.ConfigError, match='transport = "graph"'):
+        config_module.load(tmp_path / "p.toml")

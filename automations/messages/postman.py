@@ -50,6 +50,10 @@ class Postman:
                                                    config.security.signing_key_password_env, now)
         if signing_problem:
             self.certificates.problems.append(signing_problem)
+        self.practice_copy = self.signer.cert if self.signer and config.security.copy_to_practice else None
+        if config.security.copy_to_practice and self.practice_copy is None:
+            self.certificates.problems.append("security.copy_to_practice: needs a usable signing_cert (the practice's "
+                                              "own certificate); messages go without the practice's copy")
         self._transport_factory = transport_factory
         self._transport = None
         self.outcomes: list[Outcome] = []
@@ -103,7 +107,7 @@ class Postman:
                           subject_tag=self.gateway_tag if security == "gateway" else "", calendar=calendar,
                           attachments=attachments)
         if security == "smime" and certificate is not None:
-            message = seal(message, certificate, self.signer)
+            message = seal(message, certificate, self.signer, self.practice_copy)
         outcome = self._hand_over(message, kind, security)
         self.outcomes.append(outcome)
         return Sent(outcome, why if outcome.status == "blocked" else "")

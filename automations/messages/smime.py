@@ -69,15 +69,19 @@ def _inner_entity(message: EmailMessage) -> bytes:
     return inner.as_bytes(policy=email_policy.SMTP)
 
 
-def seal(message: EmailMessage, recipient: x509.Certificate, signer: Signer | None = None) -> EmailMessage:
-    """The same message, its body signed (optionally) and encrypted to ``recipient``."""
+def seal(message: EmailMessage, recipient: x509.Certificate, signer: Signer | None = None,
+         also: x509.Certificate | None = None) -> EmailMessage:
+    """The same message, its body signed (optionally) and encrypted to ``recipient``, and to
+    ``also`` (the practice's own certificate, so its Sent Items copy stays readable)."""
     body = _inner_entity(message)
     if signer is not None:
         body = (pkcs7.PKCS7SignatureBuilder().set_data(body)
                 .add_signer(signer.cert, signer.key, hashes.SHA256())
                 .sign(serialization.Encoding.SMIME, [pkcs7.PKCS7Options.DetachedSignature]))
-    der = (pkcs7.PKCS7EnvelopeBuilder().set_data(body).add_recipient(recipient)
-           .set_content_encryption_algorithm(algorithms.AES256).encrypt(serialization.Encoding.DER, []))
+    envelope = pkcs7.PKCS7EnvelopeBuilder().set_data(body).add_recipient(recipient)
+    if also is not None and also != recipient:
+        envelope = envelope.add_recipient(also)
+    der = envelope.set_content_encryption_algorithm(algorithms.AES256).encrypt(serialization.Encoding.DER, [])
     sealed = EmailMessage()
     for name in OUTER_HEADERS:
         if message[name] is not None:

@@ -110,3 +110,18 @@ def test_an_unreadable_signing_key_is_a_notice_not_a_crash(tmp_path):
     key.write_text("not a key")
     signer, problem = load_signer(cert, key, "NO_SUCH_ENV", NOW)
     assert signer is None and "cannot be loaded" in problem and "not a key" not in problem
+
+
+def test_the_practices_own_copy_decrypts_with_the_practices_key_and_the_recipients_too(tmp_path):
+    practice_cert, practice_key = make_identity(tmp_path / "p", "o@lakeside.example")
+    cert_path, key_path = make_identity(tmp_path / "a", "ann@lakeside.example")
+    signer, _ = load_signer(practice_cert, practice_key, "NO_SUCH_ENV")
+    sealed = seal(message(), x509.load_pem_x509_certificate(cert_path.read_bytes()), signer, also=signer.cert)
+    eml = tmp_path / "m.eml"
+    eml.write_bytes(sealed.as_bytes())
+    for cert, key in ((cert_path, key_path), (practice_cert, practice_key)):
+        assert b"multipart/signed" in openssl_decrypt(eml, cert, key)
+    other_cert, other_key = make_identity(tmp_path / "o", "eve@elsewhere.example")
+    refused = subprocess.run(["openssl", "cms", "-decrypt", "-in", str(eml), "-recip", str(other_cert), "-inkey",
+                              str(other_key)], capture_output=True, timeout=60)
+    assert refused.returncode != 0

@@ -89,3 +89,33 @@ def test_missing_credentials_are_named_not_a_crash(transport, says, monkeypatch)
     sender = open_transport(EmailSettings(transport=transport))
     with pytest.raises(TransportError, match=says):
         sender.send(a_message())
+
+
+@pytest.mark.parametrize("where", [{"server": "outlook.office365.com"},
+                                   {"service_endpoint": "https://outlook.office365.com/EWS/Exchange.asmx"}])
+def test_the_exchange_transport_refuses_exchange_online_and_points_to_graph(where, monkeypatch):
+    monkeypatch.delenv("EWS_EMULATOR_HOST", raising=False)
+    monkeypatch.setenv("PRACTICE_OPS_EWS_PASSWORD", "x")
+    settings = EmailSettings.model_validate({"transport": "exchange", "exchange": {"username": "office", **where}})
+    with pytest.raises(TransportError) as refused:
+        open_transport(settings).send(a_message())
+    assert refused.value.kind == "setup" and 'transport = "graph"' in str(refused.value)
+
+
+@pytest.mark.timeout(60)
+def test_three_unreachable_sends_in_a_row_stop_the_transport_for_the_run(monkeypatch, tmp_path):
+    """A dead endpoint (as when DNS or the network fails): three tries, then everything waits."""
+    import socket
+
+    from tests.test_delivery import many_clients, using
+    from tests.test_message_jobs import run
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = f"127.0.0.1:{probe.getsockname()[1]}"
+    monkeypatch.setenv("GRAPH_EMULATOR_HOST", dead)
+    path = using(many_clients(tmp_path, 4), "graph")
+    result = run(path, "reminders")
+    assert [o.status for o in result.messages].count("pending") == 8
+    assert sum(1 for o in result.messages if o.failure is not None) == 3
+    assert any("3 messages in a row failed" in n for n in result.notices)
