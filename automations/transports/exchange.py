@@ -50,8 +50,10 @@ class Exchange:
                                          f"the config and the password in the {s.password_env} environment variable",
                                          kind="setup")
                 credentials = Credentials(s.username, password)
-                config = (Configuration(service_endpoint=s.service_endpoint, credentials=credentials)
-                          if s.service_endpoint else Configuration(server=s.server, credentials=credentials))
+                version = Version(build=Build(15, 1))  # Exchange 2016 or later: no probing request first
+                config = (Configuration(service_endpoint=s.service_endpoint, credentials=credentials, version=version)
+                          if s.service_endpoint else Configuration(server=s.server, credentials=credentials,
+                                                                   version=version))
             return Account(primary_smtp_address=self.sender, config=config, autodiscover=False, access_type=DELEGATE)
         except UnauthorizedError:
             raise TransportError("exchange: the server refused the username and password", kind="setup") from None

@@ -78,14 +78,25 @@ EWS_OK = b"""<?xml version="1.0" encoding="utf-8"?>
 
 
 class EwsStandIn(StandIn):
-    def __init__(self):
+    """EWS CreateItem. With ``basic`` = (user, password) it asks for HTTP Basic auth as an on-premises
+    server does, answering 401 with WWW-Authenticate to anything else, so exchangelib's own
+    authentication code runs."""
+
+    def __init__(self, basic: tuple[str, str] | None = None):
         super().__init__()
         self.sent: list = []
         self.dispositions: list[str] = []
+        self.basic = basic
+        self.refused = 0
 
     def answer(self, method, path, headers, body):
         if method != "POST" or path != "/EWS/Exchange.asmx":
             return 404, b"", "text/plain"
+        if self.basic is not None:
+            expected = "Basic " + base64.b64encode(":".join(self.basic).encode()).decode()
+            if headers.get("authorization") != expected:
+                self.refused += 1
+                return 401, b"", "text/plain", {"WWW-Authenticate": 'Basic realm="mail.lake.example"'}
         text = body.decode()
         disposition = re.search(r'MessageDisposition="(\w+)"', text)
         mime = re.search(r"<t:MimeContent[^>]*>([^<]+)</t:MimeContent>", text)

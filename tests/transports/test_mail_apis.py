@@ -119,3 +119,26 @@ def test_three_unreachable_sends_in_a_row_stop_the_transport_for_the_run(monkeyp
     assert [o.status for o in result.messages].count("pending") == 8
     assert sum(1 for o in result.messages if o.failure is not None) == 3
     assert any("3 messages in a row failed" in n for n in result.notices)
+
+
+@pytest.mark.parametrize("password, outcome", [("right", "sent"), ("wrong", "setup")])
+@pytest.mark.timeout(60)
+def test_exchange_through_exchangelibs_own_authentication(password, outcome, monkeypatch):
+    """No stand-in variable: the real credential path, against a local server asking for Basic auth."""
+    monkeypatch.delenv("EWS_EMULATOR_HOST", raising=False)
+    monkeypatch.setenv("PRACTICE_OPS_EWS_PASSWORD", password)
+    with EwsStandIn(basic=("LAKE\\office", "right")) as ews:
+        settings = EmailSettings.model_validate({
+            "transport": "exchange", "from": "office@lake.example",
+            "exchange": {"service_endpoint": f"http://{ews.host}/EWS/Exchange.asmx", "username": "LAKE\\office"}})
+        sender = open_transport(settings)
+        try:
+            if outcome == "sent":
+                sender.send(a_message())
+                assert len(ews.sent) == 1 and ews.refused >= 1, "challenged first, then authenticated"
+            else:
+                with pytest.raises(TransportError) as refused:
+                    sender.send(a_message())
+                assert refused.value.kind == "setup" and ews.sent == []
+        finally:
+            sender.close()
