@@ -206,7 +206,9 @@ class Work:
             return plan_queue(self.all_findings(), self.ledger.queue_rows(), {}, self.today)
         self.progress(f"Updating the work queue ({path.name})")
         try:
-            return update_work_queue(path, self.all_findings(), self.today, self.ledger)
+            update = update_work_queue(path, self.all_findings(), self.today, self.ledger)
+            self.result.notices.extend(n for n in update.notices if n not in self.result.notices)
+            return update
         except Exception as exc:  # a queue that cannot be written never stops the messages
             why = str(exc) if isinstance(exc, PracticeOpsError) else f"{exc.__class__.__name__}: {exc}"
             notice = f"the work queue was not updated: {why}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from ..rules.context import RuleContext
-from ..rules.findings import Finding
+from ..rules.findings import OWNER_NAMES, Finding
 from ..trackers.records import LIVE_STATUSES, Appointment
 from ..trackers.values import person_key
 
@@ -18,7 +18,8 @@ AGING_DAYS = 7
 _AUTH_RULES = ("authorizations.near_limit", "authorizations.exceeded", "authorizations.expiring")
 _RISK_RULES = ("compliance.consent_missing", "compliance.minor_consent_missing")
 """Beside every credentialing rule: risks to a clinician's own sessions that someone else fixes."""
-OWNER_WORDS = {"va": "the front desk", "billing": "billing", "owner": "the owner", "clinician": "you"}
+OWNER_WORDS = {owner: ("you" if owner == "clinician" else f"the {name.lower()}" if owner in ("va", "owner")
+                       else name.lower()) for owner, name in OWNER_NAMES.items()}
 
 
 def next_working_day(day: date) -> date:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -30,7 +31,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..errors import PracticeOpsError
 from ..ledger import Ledger
-from ..rules.findings import Finding, sort_key
+from ..rules.catalogue import title_of
+from ..rules.findings import OWNER_NAMES, SEVERITIES, SEVERITY_NAMES, Finding, sort_key
 from ..trackers.values import fold, parse_date
 from .workbooks import RowWriter, save_atomically
 
@@ -41,11 +43,18 @@ VISIBLE = {OPEN, APPROVED}
 REOPEN_AFTER_DAYS = 7
 DEFAULT_SNOOZE_DAYS = 7
 RESOLVED_KEPT_DAYS = 90
-COLUMNS = (("Due", 12), ("Severity", 10), ("Owner", 10), ("Rule", 30), ("What to do", 90), ("Records", 40),
-           ("Finding ID", 15), ("First seen", 12), ("Status", 12), ("Snooze until", 13), ("Notes", 40),
-           ("Reopened", 12))
-RESOLVED_COLUMNS = (("Resolved on", 12), ("Rule", 30), ("What it said", 90), ("Records", 40), ("Finding ID", 15),
+COLUMNS = (("Status", 12), ("Notes", 40), ("Snooze until", 13), ("Urgency", 10), ("Due", 12), ("For", 12),
+           ("Problem", 30), ("What to do", 80), ("Records", 32), ("First seen", 12), ("Reopened", 12),
+           ("Rule", 30), ("Finding ID", 14))
+"""What the VA edits comes first (Status, Notes, Snooze until), then what she reads; the ids last."""
+OUR_TITLES = frozenset(title for title, _ in COLUMNS)
+LEGACY_TITLES = frozenset({"Severity", "Owner"})
+"""Titles an older queue had: dropped, not taken for the VA's own columns."""
+RESOLVED_COLUMNS = (("Resolved on", 12), ("Problem", 30), ("What it said", 90), ("Records", 40), ("Finding ID", 15),
                     ("First seen", 12), ("Last status", 12), ("Notes", 40))
+LEGEND = "How to use"
+RECURS_WITHIN_DAYS = 7
+"""A finding that comes back within this many days of resolving keeps the VA's decision."""
 _SEVERITY_FILL = {"urgent": "F8D7DA", "warning": "FFF3CD", "info": "E7F1FF"}
 _STATUS_WORDS = {"open": OPEN, "todo": OPEN, "new": OPEN, "reopened": OPEN, "done": DONE, "fixed": DONE,
                  "complete": DONE, "completed": DONE, "wontfix": WONT_FIX, "willnotfix": WONT_FIX,
@@ -68,6 +77,7 @@ class QueueUpdate:
     resolved_today: list[str] = field(default_factory=list)
     reopened_today: list[str] = field(default_factory=list)
     states: dict[str, dict] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
 
 
 def parse_status(text: object, snooze_cell: object = None) -> VaEdit:
@@ -155,6 +165,9 @@ def plan(findings: list[Finding], states: dict[str, dict], edits: dict[str, VaEd
             state = {"finding_id": finding.id, "rule": finding.rule, "status": OPEN, "notes": "", "first_seen": day,
                      "status_since": day, "snoozed_until": None, "reopened_on": None, "resolved_on": None}
             states[finding.id] = state
+        elif state["resolved_on"] and today <= date.fromisoformat(state["resolved_on"]) + timedelta(
+                days=RECURS_WITHIN_DAYS) and state["status"] in (WONT_FIX, SNOOZED, DONE, APPROVED):
+            state.update(resolved_on=None)  # a weekly problem back within the week: the VA's decision stands
         elif state["resolved_on"]:
             state.update(status=OPEN, status_since=day, reopened_on=day, resolved_on=None, snoozed_until=None)
             update.reopened_today.append(finding.id)
@@ -174,10 +187,23 @@ def plan(findings: list[Finding], states: dict[str, dict], edits: dict[str, VaEd
     return update
 
 
+def queue_order(finding: Finding) -> tuple:
+    """Urgent first, then by due date; undated last."""
+    return (-SEVERITIES.index(finding.severity), finding.due or date.max, finding.rule, finding.id)
+
+
 def update_work_queue(path: Path, findings: list[Finding], today: date, ledger: Ledger) -> QueueUpdate:
-    """Read the VA's edits, remember them, and write the three sheets (the file replaced whole)."""
-    update = plan(findings, ledger.queue_rows(), read_edits(path), today)
-    _write(path, update, today)
+    """Read the VA's edits, remember them, and update the workbook in place: the VA's own columns,
+    sheets, formatting and row order stay; a row she deleted is taken as Done."""
+    edits = read_edits(path)
+    states = ledger.queue_rows()
+    if path.exists():
+        for finding_id, state in states.items():
+            if finding_id not in edits and state.get("written_status") in VISIBLE and not state["resolved_on"]:
+                edits[finding_id] = VaEdit(DONE, state.get("written_notes") or "", None)
+    update = plan(findings, states, edits, today)
+    notices = _write(path, update, today)
+    update.notices = notices
     for state in update.states.values():
         state["written_status"], state["written_notes"] = state["status"], state["notes"]
     ledger.save_queue_rows(list(update.states.values()))
@@ -185,42 +211,178 @@ def update_work_queue(path: Path, findings: list[Finding], today: date, ledger: 
 
 
 def _refs_text(refs: dict) -> str:
-    return ", ".join(f"{kind} {ref}" for kind, ref in refs.items())
+    return ", ".join(f"{kind} {ref}" for kind, ref in refs.items() if kind != "sheet_row" or len(refs) == 1)
 
 
-def _write(path: Path, update: QueueUpdate, today: date) -> None:
-    book = openpyxl.Workbook()
-    queue = book.active
-    queue.title = QUEUE
-    aside = book.create_sheet(ASIDE)
-    dates = dict.fromkeys((1, 8, 10, 12), "yyyy-mm-dd")
-    for sheet, findings in ((queue, update.open), (aside, update.set_aside)):
-        rows = _header(sheet, COLUMNS)
-        for finding in findings:
-            state = update.states[finding.id]
-            snooze = date.fromisoformat(state["snoozed_until"]) if state["snoozed_until"] else None
-            reopened = date.fromisoformat(state["reopened_on"]) if state["reopened_on"] else None
-            row = rows.append([finding.due, finding.severity, finding.owner, finding.rule, finding.message,
-                               _refs_text(finding.refs), finding.id, date.fromisoformat(state["first_seen"]),
-                               state["status"], snooze, state["notes"], reopened], dates, wrap=(5,))
-            sheet.cell(row, 2).fill = PatternFill("solid", fgColor=_SEVERITY_FILL[finding.severity])
-        status = DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"', allow_blank=True,
-                                showErrorMessage=False)
-        sheet.add_data_validation(status)
-        status.add(f"I2:I{max(rows.row, 2) + 500}")
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(rows.row, 1)}"
+@dataclass
+class _Kept:
+    """What the VA put on one finding's row: her own columns' values and every cell's style."""
+    order: int
+    values: dict[str, object]
+    styles: dict[str, object]
+
+
+def _existing(sheet) -> tuple[list[str], dict[str, _Kept]]:
+    rows = list(sheet.iter_rows())
+    if not rows:
+        return [], {}
+    header = [str(c.value).strip() if c.value is not None else "" for c in rows[0]]
+    if "Finding ID" not in header:
+        return header, {}
+    at = header.index("Finding ID")
+    kept: dict[str, _Kept] = {}
+    for order, row in enumerate(rows[1:]):
+        finding_id = row[at].value if at < len(row) else None
+        if not finding_id:
+            continue
+        values = {header[i]: c.value for i, c in enumerate(row) if i < len(header) and header[i]
+                  and header[i] not in OUR_TITLES | LEGACY_TITLES}
+        styles = {header[i]: copy(c._style) for i, c in enumerate(row) if i < len(header) and header[i] and c.has_style}
+        kept[str(finding_id).strip()] = _Kept(order, values, styles)
+    return header, kept
+
+
+def _write(path: Path, update: QueueUpdate, today: date) -> list[str]:
+    from ..places import is_our_workbook
+
+    notices: list[str] = []
+    book = None
+    if path.exists() and is_our_workbook(path):
+        try:
+            book = openpyxl.load_workbook(path)
+        except Exception:  # unreadable now: the ledger has everything; start a fresh workbook
+            notices.append(f"{path.name} could not be opened, so it was written anew; the VA's own columns and "
+                           f"formatting in it were lost (her statuses and notes are kept)")
+    if book is None:
+        book = openpyxl.Workbook()
+        book.active.title = QUEUE
+    for name, findings in ((QUEUE, update.open), (ASIDE, update.set_aside)):
+        _write_findings(book, name, findings, update, notices)
+    _write_resolved(book, update, today)
+    _write_legend(book)
+    order = [QUEUE, ASIDE, RESOLVED, LEGEND]
+    book._sheets.sort(key=lambda ws: order.index(ws.title) if ws.title in order else len(order))
+    book.active = 0
+    save_atomically(book, path, "work queue")
+    return notices
+
+
+def _write_findings(book, name: str, findings: list[Finding], update: QueueUpdate, notices: list[str]) -> None:
+    fresh = name not in book.sheetnames
+    sheet = book[name] if not fresh else book.create_sheet(name)
+    header, kept = _existing(sheet)
+    if sheet.merged_cells.ranges:
+        notices.append(f"{name}: merged cells were unmerged so rows can move")
+        for merged in list(sheet.merged_cells.ranges):
+            sheet.unmerge_cells(str(merged))
+    ours = [title for title, _ in COLUMNS]
+    theirs = [h for h in header if h and h not in OUR_TITLES | LEGACY_TITLES]
+    layout = [h for h in header if h in OUR_TITLES or h in theirs] if OUR_TITLES <= set(header) else ours + theirs
+    header_styles = {h: copy(c._style) for h, c in zip(header, sheet[1], strict=False) if h and c.has_style} \
+        if header else {}
+    widths = {h: sheet.column_dimensions[get_column_letter(i)].width for i, h in enumerate(header, 1) if h}
+    if sheet.max_row > 1:
+        sheet.delete_rows(2, sheet.max_row - 1)
+    rows = RowWriter(sheet)
+    rows.append(layout)
+    for index, title in enumerate(layout, start=1):
+        cell = sheet.cell(1, index)
+        if title in header_styles:
+            cell._style = header_styles[title]
+        else:
+            cell.font = Font(bold=True, name="Calibri", size=11)
+            cell.fill = PatternFill("solid", fgColor="DDE4EE")
+        width = widths.get(title) if not fresh else None
+        sheet.column_dimensions[get_column_letter(index)].width = width or dict(COLUMNS).get(title, 16)
+    old = sorted((f for f in findings if f.id in kept), key=lambda f: kept[f.id].order)
+    new = sorted((f for f in findings if f.id not in kept), key=queue_order)
+    formats = {layout.index(t) + 1: "yyyy-mm-dd" for t in ("Snooze until", "Due", "First seen", "Reopened")}
+    for finding in new + old:
+        state = update.states[finding.id]
+        cells = {"Status": state["status"], "Notes": state["notes"],
+                 "Snooze until": date.fromisoformat(state["snoozed_until"]) if state["snoozed_until"] else None,
+                 "Urgency": SEVERITY_NAMES[finding.severity], "Due": finding.due,
+                 "For": OWNER_NAMES[finding.owner], "Problem": title_of(finding.rule), "What to do": finding.message,
+                 "Records": _refs_text(finding.refs), "First seen": date.fromisoformat(state["first_seen"]),
+                 "Reopened": date.fromisoformat(state["reopened_on"]) if state["reopened_on"] else None,
+                 "Rule": finding.rule, "Finding ID": finding.id}
+        mine = kept.get(finding.id)
+        row = rows.append([cells.get(t, mine.values.get(t) if mine else None) for t in layout], formats,
+                          wrap=(layout.index("What to do") + 1, layout.index("Notes") + 1))
+        for index, title in enumerate(layout, start=1):
+            if mine and title in mine.styles:
+                sheet.cell(row, index)._style = mine.styles[title]
+        if not (mine and "Urgency" in mine.styles):
+            sheet.cell(row, layout.index("Urgency") + 1).fill = PatternFill(
+                "solid", fgColor=_SEVERITY_FILL[finding.severity])
+    status = DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"', allow_blank=True,
+                            showErrorMessage=False)
+    sheet.data_validations.dataValidation = [v for v in sheet.data_validations.dataValidation
+                                             if v.formula1 != status.formula1]
+    sheet.add_data_validation(status)
+    column = get_column_letter(layout.index("Status") + 1)
+    status.add(f"{column}2:{column}{max(rows.row, 2) + 500}")
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(layout))}{max(rows.row, 1)}"
+    sheet.freeze_panes = "C2"
+    _print_setup(sheet)
+
+
+def _print_setup(sheet) -> None:
+    """Landscape, one page wide, the header on every page."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+
+
+def _write_resolved(book, update: QueueUpdate, today: date) -> None:
+    if RESOLVED in book.sheetnames:
+        del book[RESOLVED]
     resolved = book.create_sheet(RESOLVED)
-    resolved_rows = _header(resolved, RESOLVED_COLUMNS)
+    rows = _header(resolved, RESOLVED_COLUMNS)
     cutoff = (today - timedelta(days=RESOLVED_KEPT_DAYS)).isoformat()
     gone = sorted((s for s in update.states.values() if s["resolved_on"] and s["resolved_on"] >= cutoff),
                   key=lambda s: (s["resolved_on"], s["finding_id"]), reverse=True)
     for state in gone:
         summary = json.loads(state.get("summary") or "{}")
-        resolved_rows.append([date.fromisoformat(state["resolved_on"]), state["rule"], summary.get("message", ""),
-                              _refs_text(summary.get("refs", {})), state["finding_id"],
-                              date.fromisoformat(state["first_seen"]), state["status"], state["notes"]],
-                             {1: "yyyy-mm-dd", 6: "yyyy-mm-dd"})
-    save_atomically(book, path, "work queue")
+        rows.append([date.fromisoformat(state["resolved_on"]), title_of(state["rule"]), summary.get("message", ""),
+                     _refs_text(summary.get("refs", {})), state["finding_id"], date.fromisoformat(state["first_seen"]),
+                     state["status"], state["notes"]], {1: "yyyy-mm-dd", 6: "yyyy-mm-dd"}, wrap=(3,))
+    _print_setup(resolved)
+
+
+LEGEND_ROWS = (
+    ("Status", "What it means"),
+    (OPEN, "Still to do. New problems arrive as Open."),
+    (DONE, "You fixed it. If the problem is still there in 7 days it comes back, marked Reopened."),
+    (SNOOZED, "Not now: hidden until the date in Snooze until (7 days if blank), then back."),
+    (WONT_FIX, "On purpose: stays on the Set aside sheet while the problem lasts."),
+    (APPROVED, "For a waitlist match: send the prospect the opening notice."),
+    ("", ""),
+    ("Urgency", ""),
+    (SEVERITY_NAMES["urgent"], "Act today: money or a client's care is at stake now."),
+    (SEVERITY_NAMES["warning"], "Act by the Due date."),
+    (SEVERITY_NAMES["info"], "Good to know (a waitlist match, for example)."),
+    ("", ""),
+    ("For", ""),
+    *((name, "") for name in OWNER_NAMES.values()),
+    ("", ""),
+    ("Your own columns, sheets, colours and row order stay; deleting a row marks it Done.", ""),
+)
+
+
+def _write_legend(book) -> None:
+    if LEGEND in book.sheetnames:
+        del book[LEGEND]
+    sheet = book.create_sheet(LEGEND)
+    rows = RowWriter(sheet)
+    for left, right in LEGEND_ROWS:
+        row = rows.append([left, right])
+        if left in ("Status", "Urgency", "For"):
+            sheet.cell(row, 1).font = Font(bold=True)
+    sheet.column_dimensions["A"].width = 16
+    sheet.column_dimensions["B"].width = 90
 
 
 def _header(sheet, columns) -> RowWriter:

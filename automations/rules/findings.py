@@ -9,6 +9,9 @@ from datetime import date
 
 SEVERITIES = ("info", "warning", "urgent")
 OWNERS = ("va", "clinician", "billing", "owner")
+OWNER_NAMES = {"va": "Front desk", "clinician": "Clinician", "billing": "Billing", "owner": "Owner"}
+"""Owners as people say them: the queue, the digests and the summary print these, never the ids."""
+SEVERITY_NAMES = {"urgent": "Urgent", "warning": "Soon", "info": "FYI"}
 
 
 @dataclass(frozen=True)

@@ -53,8 +53,8 @@ def test_one_row_per_finding_soonest_due_first_with_its_id(queue):
     assert [r["Finding ID"] for r in rows] == [found[1].id, found[0].id, found[2].id]
     assert {r["Status"] for r in rows} == {"Open"}
     book = openpyxl.load_workbook(queue.path)
-    assert book.sheetnames == ["Work queue", "Set aside", "Resolved"]
-    assert book["Work queue"].freeze_panes == "A2" and book["Work queue"].data_validations.dataValidation
+    assert book.sheetnames == ["Work queue", "Set aside", "Resolved", "How to use"]
+    assert book["Work queue"].freeze_panes == "C2" and book["Work queue"].data_validations.dataValidation
 
 
 def test_notes_and_won_t_fix_survive_and_are_set_aside(queue):
@@ -142,3 +142,72 @@ def test_status_words(text, status):
 def test_no_half_written_queue_is_left_behind(queue):
     queue([finding("A-1")], TODAY)
     assert [p.name for p in queue.path.parent.iterdir()] == ["queue.xlsx"]
+
+
+def finding_for(rule, ref, severity="warning", due=TODAY, owner="billing"):
+    return Finding(rule, severity, owner, f"{rule} for {ref}.", refs={"appointment": ref}, due=due)
+
+
+def test_the_queue_reads_at_a_glance(queue):
+    found = [finding_for("billing.unbilled_session", "A-1", due=TODAY - timedelta(days=3)),
+             finding_for("billing.no_show_billed", "A-2", "urgent", due=TODAY + timedelta(days=5)),
+             finding_for("scheduling.waitlist_match", "W-1", "info", owner="va")]
+    queue(found, TODAY)
+    book = openpyxl.load_workbook(queue.path)
+    sheet = book["Work queue"]
+    header = [c.value for c in sheet[1]]
+    assert header[:3] == ["Status", "Notes", "Snooze until"] and header[-2:] == ["Rule", "Finding ID"]
+    rows = sheet_rows(queue.path)
+    assert [r["Problem"] for r in rows] == ["No-show billed to insurance", "Session not billed", "Waitlist match"]
+    assert [r["Urgency"] for r in rows] == ["Urgent", "Soon", "FYI"] and rows[2]["For"] == "Front desk"
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth == 1
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.print_title_rows == "$1:$1"
+    assert sheet.column_dimensions["H"].width >= 60 and sheet["H2"].alignment.wrap_text
+    assert "How to use" in book.sheetnames
+
+
+def test_the_vas_own_column_sheet_colour_and_order_survive_a_week_of_daily_runs(queue):
+    from openpyxl.styles import PatternFill
+
+    weekly = finding_for("credentialing.caqh_attestation_due", "P-1", owner="va")
+    daily = [finding_for("billing.unbilled_session", f"A-{n}") for n in range(3)]
+    queue([weekly, *daily], TODAY)
+    book = openpyxl.load_workbook(queue.path)
+    sheet = book["Work queue"]
+    header = [c.value for c in sheet[1]]
+    sheet.cell(1, len(header) + 1, "Called?")
+    ids = [row[header.index("Finding ID")].value for row in sheet.iter_rows(min_row=2)]
+    for row in sheet.iter_rows(min_row=2):
+        if row[header.index("Finding ID")].value == daily[2].id:
+            sheet.cell(row[0].row, len(header) + 1, "yes, left voicemail")
+            row[header.index("Problem")].fill = PatternFill("solid", fgColor="FFFF00")
+        if row[header.index("Finding ID")].value == weekly.id:
+            row[header.index("Status")].value = "Won't fix"
+    book.create_sheet("My notes")["A1"] = "call Aetna on Tuesday"
+    book.save(queue.path)
+    for day in range(1, 8):
+        present = [weekly] if day in (1, 7) else []            # the weekly problem skips days, then comes back
+        queue([*present, *daily], TODAY + timedelta(days=day))
+    book = openpyxl.load_workbook(queue.path)
+    assert book["My notes"]["A1"].value == "call Aetna on Tuesday"
+    rows = sheet_rows(queue.path)
+    mine = next(r for r in rows if r["Finding ID"] == daily[2].id)
+    assert mine["Called?"] == "yes, left voicemail"
+    sheet = book["Work queue"]
+    header = [c.value for c in sheet[1]]
+    highlighted = next(r for r in sheet.iter_rows(min_row=2) if r[header.index("Finding ID")].value == daily[2].id)
+    assert highlighted[header.index("Problem")].fill.fgColor.rgb.endswith("FFFF00")
+    aside = sheet_rows(queue.path, "Set aside")
+    assert [(r["Finding ID"], r["Status"]) for r in aside] == [(weekly.id, "Won't fix")]
+    assert [r["Finding ID"] for r in rows] == [f for f in ids if f != weekly.id]
+
+
+def test_a_row_the_va_deletes_is_taken_as_done(queue):
+    found = [finding_for("billing.unbilled_session", "A-1"), finding_for("billing.unbilled_session", "A-2")]
+    queue(found, TODAY)
+    book = openpyxl.load_workbook(queue.path)
+    book["Work queue"].delete_rows(2)
+    book.save(queue.path)
+    update = queue(found, TODAY + timedelta(days=1))
+    assert len(update.open) == 1 and len(update.set_aside) == 1
+    assert update.states[update.set_aside[0].id]["status"] == "Done"

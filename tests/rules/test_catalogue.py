@@ -66,3 +66,10 @@ def test_owners_and_severities_match_the_catalogue():
     assert owners["compliance.consent_missing"] == owners["compliance.minor_consent_missing"] == "va"
     assert owners["compliance.message_failed"] == owners["credentialing.associate_billing"] == "va"
     assert owners["billing.claim_rejected"] == owners["billing.code_pair_conflict"] == "billing"
+
+
+def test_every_rule_has_a_plain_title():
+    from automations.rules.catalogue import TITLES
+
+    assert set(TITLES) == CATALOGUE
+    assert all(len(t) <= 40 and "." not in t and "_" not in t for t in TITLES.values())
