@@ -52,6 +52,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the practice's config (default: config/practice.toml)")
     parser.add_argument("--version", action="version", version=f"practice-ops {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_parser = commands.add_parser
+
+    def command(name: str, **kwargs) -> argparse.ArgumentParser:
+        """A command that also takes --config after its name (`run.py check --config x.toml`)."""
+        sub = add_parser(name, **kwargs)
+        sub.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="the practice's config")
+        return sub
+
+    commands.add_parser = command  # type: ignore[method-assign]
 
     def dated(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--today", type=_date, help="run as if today were YYYY-MM-DD")
@@ -62,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     dated(commands.add_parser("check", help="validate the config and every tracker; list each data problem"))
     run = commands.add_parser("run", help="run one job once: reconcile, reminders, digests, weekly-summary, all")
-    run.add_argument("job", help=f"one of: {', '.join((*jobs.JOBS, 'all'))}")
+    run.add_argument("job", choices=(*jobs.JOBS, "all"), metavar="JOB",
+                     help=f"one of: {', '.join((*jobs.JOBS, 'all'))} (all: every job on one read of the trackers)")
     run.add_argument("--dry-run", action="store_true", help="render and report everything; send, write and record "
                                                              "nothing")
     dated(run)
@@ -71,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--run-now", action="store_true", help="run every scheduled job once at the start, then "
                                                                "keep to the schedule")
     preview = commands.add_parser("preview", help="render a message for a record without sending it")
-    preview.add_argument("kind", help="appointment_reminder, calendar_invite, clinician_digest, ...")
+    preview.add_argument("kind", choices=tuple(preview_module.KINDS), metavar="KIND",
+                         help="one of: " + ", ".join(f"{kind} {what}".strip() for kind, what in preview_module.KINDS.items()))
     preview.add_argument("record", nargs="?", help="the appointment id, client id, prospect id or provider")
     preview.add_argument("--html", type=Path, help="also write the HTML part to this file")
     dated(preview)
@@ -95,18 +106,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return _dispatch(args)
+    except PracticeOpsError as exc:
+        if getattr(args, "json", False):  # still one JSON object, as the contract promises
+            problems = exc.problems if isinstance(exc, ConfigError) else [str(exc)]
+            print(json.dumps({"findings": [], "messages": [], "data_issues": [], "errors": problems}, indent=2))
+        return _explain(exc)
     except BrokenPipeError:  # `run.py check | head`: the reader left; nothing went wrong here
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
-    except ConfigError as exc:
-        print("The config cannot be used:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return EXIT_UNUSABLE
-    except PracticeOpsError as exc:
-        print(f"practice-ops: {exc}", file=sys.stderr)
-        return EXIT_UNUSABLE
     except KeyboardInterrupt:
         print("practice-ops: stopped.", file=sys.stderr)
         return 130
@@ -116,6 +124,16 @@ def main(argv: list[str] | None = None) -> int:
         where = f"; details for the developers are in {crash}" if crash else ""
         print(f"practice-ops hit an internal error and stopped{where}. Nothing was half-written.", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _explain(exc: PracticeOpsError) -> int:
+    if isinstance(exc, ConfigError):
+        print("The config cannot be used:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+    else:
+        print(f"practice-ops: {exc}", file=sys.stderr)
+    return EXIT_UNUSABLE
 
 
 def _dispatch(args: argparse.Namespace) -> int:

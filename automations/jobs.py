@@ -29,6 +29,7 @@ from .config import Config
 from .errors import CellError, PracticeOpsError
 from .ledger import Ledger
 from .places import write_private_log
+from .readiness import setup_gaps
 from .messages import contexts, invites
 from .messages.delivery import Outcome
 from .messages.certificates import CertificateStore
@@ -120,7 +121,9 @@ def check(config: Config, today: date, progress: Progress = lambda _: None, now:
     result.notices.extend(rules_switched_off(loaded.practice.present, loaded.practice.columns))
     result.notices.extend(check_overrides(config))
     if now is not None:
-        result.notices.extend(CertificateStore(config.security.certificates, now).check_all())
+        certificates = CertificateStore(config.security.certificates, now)
+        result.notices.extend(certificates.check_all())
+        result.notices.extend(setup_gaps(config, loaded.practice, certificates))
         signing_problem = load_signer(config.security.signing_cert, config.security.signing_key,
                                       config.security.signing_key_password_env, now)[1]
         if signing_problem:

@@ -107,7 +107,7 @@ def test_bad_dates_on_the_command_line(minimal_practice, args, words):
 
 def test_an_unknown_job_says_which_there_are(minimal_practice):
     done = cli("--config", str(minimal_practice), "run", "payroll", "--today", "2026-11-26")
-    assert done.returncode == 2 and "no job named 'payroll'" in done.stderr and "weekly-summary" in done.stderr
+    assert done.returncode == 2 and "invalid choice: 'payroll'" in done.stderr and "weekly-summary" in done.stderr
 
 
 def test_rules_prints_the_reference():
@@ -138,3 +138,16 @@ def test_check_names_certificates_that_will_not_be_used(minimal_practice, tmp_pa
     done = cli("--config", str(minimal_practice), "check", "--today", "2026-11-26")
     assert done.returncode == 0
     assert "Note: old@test.example.pem: expired on 2024-10-27; not used" in done.stdout
+
+
+def test_the_command_line_basics(tmp_path):
+    version = cli("--version")
+    assert version.returncode == 0 and version.stdout.startswith("practice-ops ")
+    after = cli("check", "--config", str(ROOT / "config" / "practice.toml"), "--today", "2026-11-26", "--quiet")
+    assert after.returncode == 0
+    assert all(job in cli("run", "--help").stdout for job in ("reconcile", "reminders", "digests", "weekly-summary"))
+    assert all(kind in cli("preview", "--help").stdout for kind in ("appointment_reminder", "calendar_invite",
+                                                                     "balance_notice", "weekly_summary"))
+    broken = cli("--config", str(tmp_path / "missing.toml"), "check", "--json")
+    assert broken.returncode == 2 and json.loads(broken.stdout)["errors"][0].endswith("no such config file "
+                                                                                     "(pass --config PATH)")

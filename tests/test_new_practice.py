@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import openpyxl
+import pytest
 
 from automations.trackers.records import columns_of
 from tests.conftest import ROOT
@@ -84,3 +85,35 @@ def test_blank_trackers_hold_no_formula_cells(tmp_path):
     with zipfile.ZipFile(tmp_path / "p" / "trackers.xlsx") as book:
         sheets = [n for n in book.namelist() if n.startswith("xl/worksheets/")]
         assert sheets and not [n for n in sheets if b"<f>" in book.read(n)]
+
+
+@pytest.mark.timeout(120)
+def test_init_then_three_rows_then_check_names_every_blocker(tmp_path):
+    folder = tmp_path / "p"
+    cli("init", str(folder), "--name", "Lakeside")
+    config = folder / "practice.toml"
+    config.write_text(config.read_text().replace('owner = ""', 'owner = "owner@lake.example"')
+                      .replace("va = []", 'va = ["front desk"]'))
+    book = openpyxl.load_workbook(folder / "trackers.xlsx")
+    for name, row in (("Clients", {"Client ID": "C-1", "Email": "rosa@mail.example, x@evil.example"}),
+                      ("Providers", {"Provider": "Ann Lee", "Email": "ann@lake.example"}),
+                      ("Appointments", {"Appointment ID": "A-1", "Client ID": "C-1", "Provider": "Anne Lee",
+                                        "Date": "12/01/2026", "Time": "9:00"})):
+        sheet = book[name]
+        header = [c.value for c in sheet[1]]
+        target = next(r for r in range(2, sheet.max_row + 2) if all(c.value is None for c in sheet[r]))
+        for title, value in row.items():
+            sheet.cell(target, header.index(title) + 1, value)
+    clients = book["Clients"]
+    clients.delete_cols([c.value for c in clients[1]].index("Guardian Consent") + 1)   # a column she removed
+    book.save(folder / "trackers.xlsx")
+    done = cli("--config", str(config), "check", "--today", "2026-11-26")
+    out = done.stdout
+    assert done.returncode == 0, done.stderr
+    assert "the owner (owner@lake.example)" in out and "weekly summary (full PHI) will be blocked" in out
+    assert "Ann Lee (ann@lake.example)" in out and "morning digest" in out
+    assert "'front desk' is not an email address" in out
+    assert "is not one email address" in out                       # the client's two-address cell
+    assert "tracker has no" in out and "is off" in out             # an optional column it did not find
+    assert "practice.phone is empty" in out
+    assert "did you mean 'Ann Lee'?" in out

@@ -35,7 +35,7 @@ def test_preview_writes_the_html(tmp_path):
     assert done.returncode == 0 and out.read_text().startswith("<!DOCTYPE html>")
 
 
-@pytest.mark.parametrize("args, says", [(["postcard"], "no message kind 'postcard'"),
+@pytest.mark.parametrize("args, says", [(["postcard"], "invalid choice: 'postcard'"),
                                         (["appointment_reminder"], "say which record"),
                                         (["appointment_reminder", "A-0"], "no appointment 'A-0'")])
 def test_preview_mistakes_are_explained(args, says):
