@@ -8,7 +8,6 @@ headers, dropdowns for every enum column and date validation on date columns), D
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import openpyxl
@@ -18,7 +17,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from .errors import PracticeOpsError
 from .messages.render import BUILTIN_TEMPLATES
-from .trackers.records import TRACKERS, columns_of
+from .trackers.records import ID_COLUMN, TRACKERS, columns_of
 
 SHEETS = {"clients": "Clients", "providers": "Providers", "appointments": "Appointments", "claims": "Claims",
           "credentialing": "Credentialing", "authorizations": "Authorizations", "compliance": "Compliance",
@@ -73,8 +72,13 @@ va = []
 # aliases = ["SLP", "Legacy"]
 
 [email]
-transport = "outbox"        # outbox | smtp; the outbox keeps every message as an .eml file to review
-from = "{name} <office@example.org>"
+# outbox: every message kept as an .eml file to review (nothing leaves the computer); when ready:
+#   smtp     any mail server: [email.smtp] host, port, security, username; PRACTICE_OPS_SMTP_PASSWORD
+#   graph    Microsoft 365: [email.graph] tenant_id, client_id; PRACTICE_OPS_GRAPH_CLIENT_SECRET
+#   gmail    Google Workspace: a service account key in GOOGLE_APPLICATION_CREDENTIALS
+#   exchange Exchange Server on premises: [email.exchange] server, username; PRACTICE_OPS_EWS_PASSWORD
+transport = "outbox"
+# from = "{name} <office@your-practice-domain>"   # the mailbox messages come from: set it before going live
 client_sender_name = ""     # e.g. "Appointments": a neutral sender and subject for mail to clients
 outbox_dir = "outbox"
 
@@ -96,10 +100,11 @@ sending_hours = "08:00-20:00"
 certificates = "certs"
 gateway_subject_tag = ""
 
-[schedule]
+[schedule]                  # when `python run.py serve` runs each job, in the practice's time zone
 reconcile = "daily 06:30"
 reminders = "hourly"
 digests = "weekdays 07:00"
+weekly-summary = "monday 07:30"
 '''
 
 
@@ -108,14 +113,66 @@ def _header(name: str) -> str:
         .replace("Pos", "POS").replace("Caqh", "CAQH").replace(" Min", " (min)")
 
 
+CHOICE_WORDS = {"plain_ok": "Plain email OK", "encrypted": "Encrypted email only", "none": "No email"}
+"""Dropdown words where a choice's own name would puzzle a VA (the reader maps them back)."""
+
+
+def choice_label(choice: str) -> str:
+    return CHOICE_WORDS.get(choice) or choice.replace("_", " ").capitalize().replace("Eap", "EAP").replace(
+        "Baa", "BAA").replace("Roi", "ROI")
+
+
+EXAMPLE_ID = "EXAMPLE"
+"""An id that starts with EXAMPLE marks a sample row: the reader passes over it."""
+
+INSTRUCTIONS = (
+    "How to keep these trackers",
+    "",
+    "One sheet per tracker. Dark headers are required; the others switch rules on (check says which).",
+    "Row 2 of each sheet is an example (its id starts with EXAMPLE): type over it or leave it; it is never read.",
+    "Dates: a date cell, or text such as 11/26/2026 or 2026-11-26.  Times: 9:30 AM or 14:00.",
+    "Minutes: 53, 53 min or 0:53.  Money: 130 or $1,250.00.",
+    "Yes/no columns: Y or N (or the date it was done). N/A means the question does not apply.",
+    "Dropdowns list the words practice-ops reads; VA shorthand works too (NS, Late Cx, Kept, ...).",
+    "Several CPT codes or modifiers in one cell: 90834, 90785.",
+    "Payer: the insurer's name, or Self-pay, Sliding scale, Superbill or Out of network for clients who pay.",
+    "Never put psychotherapy notes here.",
+    "",
+    "After editing, run:  python run.py --config practice.toml check",
+)
+
+
+def _example(tracker: str, spec) -> object:
+    """One plausible example cell per column, so the VA sees what goes where."""
+    from datetime import date, time
+
+    samples = {"date": date(2026, 1, 5), "time": time(9), "minutes": 53, "money": 130, "count": 10,
+               "yes_no": "Y", "on_file": date(2026, 1, 2), "codes": "90834", "email": "client@example.com"}
+    first_text = next(s.name for s in columns_of(tracker) if s.required and s.kind == "text")
+    if spec.name == (ID_COLUMN.get(tracker) or first_text):
+        return f"{EXAMPLE_ID}-1"
+    if spec.kind == "enum":
+        return choice_label(spec.choices[0])
+    return samples.get(spec.kind, "Example" if spec.required else None)
+
+
 def write_blank_trackers(path: Path) -> None:
-    """One sheet per tracker: canonical headers (required ones dark), dropdowns, date validation."""
+    """An instructions sheet, then one sheet per tracker: canonical headers (required ones dark),
+    dropdowns in plain words, date validation, one example row."""
     book = openpyxl.Workbook()
-    book.remove(book.active)
+    readme = book.active
+    readme.title = "Read me"
+    for line in INSTRUCTIONS:
+        readme.append([line])
+    readme["A1"].font = Font(bold=True, size=14)
+    readme.column_dimensions["A"].width = 110
     for tracker, sheet_name in SHEETS.items():
         sheet = book.create_sheet(sheet_name)
         specs = columns_of(tracker)
         sheet.append([_header(spec.name) for spec in specs])
+        sheet.append([_example(tracker, spec) for spec in specs])
+        for cell in sheet[2]:
+            cell.font = Font(italic=True, color="7F7F7F")
         for index, spec in enumerate(specs, start=1):
             letter = get_column_letter(index)
             cell = sheet.cell(1, index)
@@ -124,8 +181,9 @@ def write_blank_trackers(path: Path) -> None:
             sheet.column_dimensions[letter].width = max(12, len(cell.value) + 4)
             cells = f"{letter}2:{letter}2000"
             if spec.kind == "enum":
-                rule = DataValidation(type="list", formula1='"' + ",".join(spec.choices) + '"', allow_blank=True,
-                                      error="Pick a value from the list.", errorTitle=_header(spec.name))
+                rule = DataValidation(type="list", formula1='"' + ",".join(choice_label(c) for c in spec.choices) + '"',
+                                      allow_blank=True, error="Pick a value from the list.",
+                                      errorTitle=_header(spec.name))
             elif spec.kind == "yes_no":
                 rule = DataValidation(type="list", formula1=YES_NO, allow_blank=True)
             elif spec.kind in ("date", "on_file"):
@@ -153,7 +211,12 @@ def init_practice(folder: Path, name: str = "My Practice") -> list[Path]:
         folder.mkdir(parents=True, exist_ok=True)
         targets[0].write_text(_config(name), encoding="utf-8")
         write_blank_trackers(targets[1])
-        shutil.copytree(BUILTIN_TEMPLATES, targets[2])
+        targets[2].mkdir()
+        (targets[2] / "README.md").write_text(
+            "A template placed here replaces the built-in one of the same name (both the .txt.j2 and the .html.j2).\n"
+            f"Copy only the ones you change, from {BUILTIN_TEMPLATES}, so later fixes to the others reach you.\n"
+            "`python run.py check` renders every template here and names any that will not work.\n",
+            encoding="utf-8")
         targets[3].mkdir()
         (targets[3] / "README.md").write_text(
             "Put each recipient's S/MIME certificate here as ADDRESS.pem (public certificates only, never keys).\n",

@@ -21,7 +21,10 @@ def test_init_makes_a_practice_that_checks_clean(tmp_path):
     assert checked.returncode == 0, checked.stderr
     data = json.loads(checked.stdout)
     assert data["findings"] == [] and data["data_issues"] == [] and data["unavailable"] == []
-    assert (folder / "templates" / "appointment_reminder.txt.j2").exists()
+    assert list((folder / "templates").iterdir()) == [folder / "templates" / "README.md"]   # only what changes
+    text = (folder / "practice.toml").read_text()
+    assert 'weekly-summary = "monday 07:30"' in text and all(t in text for t in ("smtp", "graph", "gmail", "exchange"))
+    assert "example.org" not in text
     assert (folder / "certs").is_dir()
 
 
@@ -30,8 +33,11 @@ def test_blank_trackers_carry_dropdowns_and_date_validation(tmp_path):
     book = openpyxl.load_workbook(tmp_path / "p" / "trackers.xlsx")
     sheet = book["Appointments"]
     lists = {v.formula1 for v in sheet.data_validations.dataValidation if v.type == "list"}
-    assert '"scheduled,confirmed,completed,no_show,late_cancel,cancelled"' in lists
-    assert '"in_person,video,phone"' in lists
+    assert '"Scheduled,Confirmed,Completed,No show,Late cancel,Cancelled"' in lists
+    assert '"In person,Video,Phone"' in lists
+    consent = {v.formula1 for v in book["Clients"].data_validations.dataValidation if v.type == "list"}
+    assert '"Encrypted email only,Plain email OK,No email"' in consent
+    assert book.sheetnames[0] == "Read me" and book["Appointments"]["A2"].value.startswith("EXAMPLE")
     assert any(v.type == "date" for v in sheet.data_validations.dataValidation)
     headers = [c.value for c in sheet[1]]
     assert len(headers) == len(columns_of("appointments")) and headers[0] == "Appointment ID"
@@ -117,3 +123,14 @@ def test_init_then_three_rows_then_check_names_every_blocker(tmp_path):
     assert "tracker has no" in out and "is off" in out             # an optional column it did not find
     assert "practice.phone is empty" in out
     assert "did you mean 'Ann Lee'?" in out
+
+
+def test_every_dropdown_word_reads_back_as_its_value():
+    from automations.new_practice import choice_label
+    from automations.trackers.records import TRACKERS
+    from automations.trackers.values import parse_enum
+
+    for tracker in TRACKERS:
+        for spec in columns_of(tracker):
+            for choice in spec.choices:
+                assert parse_enum(choice_label(choice), spec.choices, spec.synonyms) == choice, (tracker, choice)

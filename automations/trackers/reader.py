@@ -124,7 +124,7 @@ def read_sheet(tracker: str, rows: Iterator[tuple[int, tuple]], *, file: str, sh
         if row_number <= number:
             continue
         raw = {spec.name: (row_cells[i] if i < len(row_cells) else None) for i, spec in mapping.items()}
-        if _is_note_row(raw, required, row_cells):
+        if _is_note_row(raw, required, row_cells) or _is_example(tracker, raw):
             continue
         parsed, issues, usable = _parse_row(raw, mapping, result.columns, file=file, sheet=sheet,
                                             row=row_number, record=_record_of(tracker, raw), day_first=day_first)
@@ -132,6 +132,15 @@ def read_sheet(tracker: str, rows: Iterator[tuple[int, tuple]], *, file: str, sh
         if usable:
             result.records.append(record_type(**parsed, source=RowRef(file, sheet, row_number)))
     return result
+
+
+def _is_example(tracker: str, raw: dict[str, object]) -> bool:
+    """A blank tracker's sample row: its id (or, for trackers without one, its first required text
+    cell) starts with EXAMPLE. Never a record."""
+    column = ID_COLUMN.get(tracker) or next(
+        (spec.name for spec in columns_of(tracker) if spec.required and spec.kind == "text"), None)
+    value = raw.get(column) if column else None
+    return isinstance(value, str) and value.strip().upper().startswith("EXAMPLE")
 
 
 def _record_of(tracker: str, raw: dict[str, object]) -> tuple[str, str] | None:
