@@ -166,6 +166,7 @@ class WorkQueueSettings(Strict):
     source: Literal["excel", "gsheets"] = "excel"
     path: Path = Path("work-queue.xlsx")
     spreadsheet_id: str | None = None
+    link: str = ""      # where the VA opens the queue (a SharePoint or shared-drive link): the morning note links it
 
 
 class StateSettings(Strict):

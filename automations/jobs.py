@@ -42,7 +42,7 @@ from .reports.work_queue import APPROVED, DONE, QueueUpdate, update_work_queue
 from .reports.work_queue import plan as plan_queue
 from .rules.catalogue import rules_switched_off
 from .rules.context import RuleContext
-from .rules.findings import Finding, from_dict, sort_key
+from .rules.findings import OWNER_NAMES, Finding, from_dict, sort_key
 from .rules.scheduling import reminder_blocked_finding
 from .trackers.load import load_practice
 from .trackers.records import UPCOMING_STATUSES, Practice
@@ -280,12 +280,13 @@ class Work:
     def _notify_va(self) -> None:
         """One PHI-free note a day to each VA: how many items wait, and where."""
         waiting = self.queue.open
-        by_owner = Counter(f.owner for f in waiting)
+        by_owner = Counter(OWNER_NAMES[f.owner] for f in waiting)
         for va in self.config.people.va:
             self.postman.send("va_work_queue", va, {
                 "today": self.today.isoformat(), "open": len(waiting), "by_owner": sorted(by_owner.items()),
                 "urgent": sum(1 for f in waiting if f.severity == "urgent"),
-                "data_issues": len(self.result.data_issues), "queue_name": self.config.work_queue.path.name},
+                "data_issues": len(self.result.data_issues), "queue_name": self.config.work_queue.path.name,
+                "resolved": len(self.queue.resolved_today), "link": self.config.work_queue.link},
                 key=self.today.isoformat())
 
 
@@ -509,7 +510,7 @@ def digests_job(work: Work) -> None:
         if sent.outcome.status == "blocked":
             work.message_blocked("clinician_digest", provider.provider, sent.why_blocked, "morning digest")
     first_seen = {fid: state["first_seen"] for fid, state in work.ledger.queue_rows().items()}
-    escalation = digests.billing_escalation(findings, first_seen, work.today, config.practice.name)
+    escalation = digests.billing_escalation(findings, first_seen, work.today, config.practice.name, ctx)
     escalation.pop("practice_name")
     if escalation["items"] and config.people.billing:
         sent = work.postman.send("billing_escalation", config.people.billing, escalation, key=work.today.isoformat())

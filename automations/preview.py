@@ -107,7 +107,7 @@ def _addressed(config: Config, ctx: RuleContext, kind: str, record: str | None, 
         context.pop("practice_name")
         return provider.email or "(no email on file)", context, None, False
     if kind == "billing_escalation":
-        context = digests.billing_escalation(findings, {}, ctx.today, config.practice.name)
+        context = digests.billing_escalation(findings, {}, ctx.today, config.practice.name, ctx)
         context.pop("practice_name")
         return config.people.billing or "(no billing address)", context, None, False
     if kind == "credentialing_reminder":
@@ -125,7 +125,7 @@ def _addressed(config: Config, ctx: RuleContext, kind: str, record: str | None, 
     return (config.people.va[0] if config.people.va else "(no VA)", {
         "today": ctx.today.isoformat(), "open": len(findings), "by_owner": sorted(by_owner.items()),
         "urgent": sum(1 for f in findings if f.severity == "urgent"), "data_issues": len(result.data_issues),
-        "queue_name": config.work_queue.path.name}, None, False)
+        "queue_name": config.work_queue.path.name, "resolved": 0, "link": config.work_queue.link}, None, False)
 
 
 def write_html(preview_: Preview, path: Path) -> Path:

@@ -88,13 +88,15 @@ def sample_context(kind: str) -> dict:
                              "days": [{"title": "Today, Monday January 4", "sessions": [session]}],
                              "authorizations": ["A sample authorization line."], "findings": [finding],
                              "risks": [finding]},
-        "billing_escalation": {"today": "2026-01-04", "items": [finding], "new": 1, "aging": 0},
+        "billing_escalation": {"today": "2026-01-04", "items": [finding], "new": 1, "aging": 0,
+                               "groups": [{"problem": "Session not billed", "items": [finding]}]},
         "credentialing_reminder": {"today": "2026-01-04", "items": [finding], "provider": "Sample Clinician"},
         "weekly_summary": {"week_start": "2025-12-28", "week_end": "2026-01-03", "completed": 10,
                            "no_show_rate": "5%", "billed": "$1,300.00", "collected": "$900.00", "ar_total": "$2,000.00",
                            "ar_over_90": "10%", "urgent": 1, "risks": ["A sample risk."]},
         "va_work_queue": {"today": "2026-01-04", "open": 3, "by_owner": [("va", 2), ("billing", 1)], "urgent": 1,
-                          "data_issues": 0, "queue_name": "work-queue.xlsx"},
+                          "data_issues": 0, "queue_name": "work-queue.xlsx", "resolved": 2,
+                          "link": "https://drive.example/queue"},
     }
     return samples[kind]
 

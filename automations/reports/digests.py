@@ -85,23 +85,55 @@ def _session(ctx: RuleContext, appt: Appointment) -> dict:
             "modality": modality, "link": appt.telehealth_link or "", "note": note, "row": row}
 
 
-def billing_escalation(findings: list[Finding], first_seen: dict[str, str], today: date, practice_name: str) -> dict:
-    """New billing findings (first seen today) and aging ones (open a week or more), with their records."""
+def claim_records(ctx: RuleContext | None, finding: Finding) -> list[str]:
+    """The records a biller needs to act, assembled: the claim's date of service, amount, payer,
+    member id, reason codes with their meaning, the session and its authorization."""
+    from ..rules.codes import CARC_MEANINGS, split_carc
+
+    refs = finding.refs
+    claim = next((c for c in ctx.practice.claims if c.claim_id == refs.get("claim")), None) if ctx else None
+    if claim is None:
+        records = [f"{kind.replace('_', ' ')}: {ref}" for kind, ref in refs.items() if kind != "sheet_row"]
+    else:
+        client = ctx.clients.get(claim.client_id) if ctx else None
+        records = [f"claim {claim.claim_id}: {', '.join(claim.cpt)}, date of service {claim.date_of_service:%m/%d/%Y}"
+                   + (f", billed ${claim.billed_amount:,.2f}" if claim.billed_amount is not None else "")
+                   + (f", status {claim.status}" if claim.status else ""),
+                   f"payer {claim.payer}" + (f", member id {client.member_id}" if client and client.member_id else ""),
+                   f"client {claim.client_id}, clinician {claim.provider}"]
+        for part in (claim.denial_code or "").replace(",", ";").split(";"):
+            parsed = split_carc(part) if part.strip() else None
+            if parsed:
+                records.append(f"CARC {part.strip()}: {CARC_MEANINGS.get(parsed[1], ('see the remittance',))[0]}")
+        if "appointment" in refs:
+            records.append(f"session {refs['appointment']}")
+    if refs.get("authorization"):
+        records.append(f"authorization {refs['authorization']}")
+    return records
+
+
+def billing_escalation(findings: list[Finding], first_seen: dict[str, str], today: date, practice_name: str,
+                       ctx: RuleContext | None = None) -> dict:
+    """New billing findings (first seen today) and aging ones (open a week or more), grouped by
+    problem, each with its records assembled."""
+    from ..rules.catalogue import title_of
+
     items = []
-    for finding in findings:
+    for finding in sorted(findings, key=lambda f: (title_of(f.rule), f.due or date.max)):
         if finding.owner != "billing":
             continue
         seen = date.fromisoformat(first_seen.get(finding.id, today.isoformat()))
         aging = (today - seen).days >= AGING_DAYS
         if seen != today and not aging:
             continue
-        records = [f"{kind}: {ref}" for kind, ref in finding.refs.items()]
-        records += [f"{key.replace('_', ' ')}: {value}" for key, value in finding.details.items()
-                    if value not in (None, "", [], {})]
-        items.append({"severity": finding.severity, "rule": finding.rule, "message": finding.message,
-                      "due": finding.due.isoformat() if finding.due else "-", "aging": aging,
-                      "first_seen": seen.isoformat(), "records": records})
+        items.append({"severity": finding.severity, "rule": finding.rule, "problem": title_of(finding.rule),
+                      "message": finding.message, "due": finding.due.isoformat() if finding.due else "-",
+                      "aging": aging, "first_seen": seen.isoformat(), "records": claim_records(ctx, finding)})
+    groups: dict[str, list[dict]] = {}
+    for item in items:
+        groups.setdefault(item["problem"], []).append(item)
     return {"practice_name": practice_name, "today": today.isoformat(), "items": items,
+            "groups": [{"problem": problem, "items": grouped} for problem, grouped in groups.items()],
             "new": sum(1 for i in items if not i["aging"]), "aging": sum(1 for i in items if i["aging"])}
 
 

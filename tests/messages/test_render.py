@@ -6,7 +6,7 @@ from automations.messages.compose import compose, message_id
 from automations.messages.render import TemplateError, Templates
 
 CONTEXT = dict(practice_name="Lakeside", today="2026-11-26", open=3, by_owner=[("va", 3)], urgent=1,
-               data_issues=0, queue_name="q.xlsx")
+               data_issues=0, queue_name="q.xlsx", resolved=0, link="")
 
 
 def test_builtin_template_has_text_html_phi_and_subject():

@@ -101,3 +101,18 @@ def test_check_reports_a_broken_override_and_one_that_lowers_phi(tmp_path):
     problems = check_overrides(cfg)
     assert any("balance_notice.txt.j2" in p and "protected as such" in p for p in problems)
     assert any("appointment_reminder.txt.j2" in p and "blocked until it is fixed" in p for p in problems)
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_emails_are_fluid_for_a_phone(rendered, kind):
+    """Readable at 390 px: a viewport, no fixed widths beyond the 600 px cap, long words wrap."""
+    html = rendered[kind].html
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+    assert "max-width:600px" in html
+    assert not re.search(r'width="[1-9]\d*"', html) and not re.search(r"(?<!max-)width:\s*[1-9]\d*px", html)
+
+
+def test_the_billing_escalation_is_grouped_by_problem_with_the_claims_records(rendered):
+    text = rendered["billing_escalation"].text
+    assert re.search(r"== [A-Z][a-z].* \(\d+\) ==", text)
+    assert "date of service" in text and "payer " in text and "billed $" in text

@@ -17,7 +17,7 @@ from automations.transports import open_transport
 
 NOW = datetime(2026, 11, 26, 7, tzinfo=UTC)
 CONTEXT = dict(practice_name="Lakeside", today="2026-11-26", open=3, by_owner=[("va", 3)], urgent=1,
-               data_issues=0, queue_name="q.xlsx")
+               data_issues=0, queue_name="q.xlsx", resolved=0, link="")
 
 
 def a_message(msg_id="<m1@lakeside.example>"):
