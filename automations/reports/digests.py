@@ -118,7 +118,7 @@ def billing_escalation(findings: list[Finding], first_seen: dict[str, str], toda
     problem, each with its records assembled."""
     from ..rules.catalogue import title_of
 
-    items = []
+    items: list[dict] = []
     for finding in sorted(findings, key=lambda f: (title_of(f.rule), f.due or date.max)):
         if finding.owner != "billing":
             continue
