@@ -531,8 +531,12 @@ def digests_job(work: Work) -> None:
 
 def weekly_summary_job(work: Work) -> None:
     """The owner's workbook for the last full week, written beside the work queue and sent encrypted."""
-    figures = weekly_summary.figures(work.ctx, work.all_findings())
-    start, end = figures.week
+    start, end = weekly_summary.week_before(work.today)
+    history = {"ar": work.ledger.kept("week-ar:"), "queue": work.ledger.queue_rows(),
+               "messages": work.ledger.message_counts(start.isoformat(), (end + timedelta(days=1)).isoformat())}
+    figures = weekly_summary.figures(work.ctx, work.all_findings(), history)
+    work.ledger.keep(f"week-ar:{start.isoformat()}", {"ar_total": str(figures.ar_total),
+                                                      "ar_over_90_share": str(figures.ar_over_90_share or "")})
     week = f"{start.isocalendar().year}-W{start.isocalendar().week:02d}"
     if work.dry_run:
         with tempfile.TemporaryDirectory() as scratch:

@@ -31,6 +31,9 @@ CREATE TABLE IF NOT EXISTS messages (
     message_id TEXT PRIMARY KEY, kind TEXT NOT NULL, recipient TEXT NOT NULL, security TEXT NOT NULL,
     status TEXT NOT NULL, run_id INTEGER, queued_at TEXT NOT NULL, sent_at TEXT, error TEXT
 );
+CREATE TABLE IF NOT EXISTS kept (
+    key TEXT PRIMARY KEY, value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS reminded (
     appointment_id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, at TEXT NOT NULL
 );
@@ -214,6 +217,24 @@ class Ledger:
         if row is None or row[0] != "sent":
             return False
         return row[1] != "outbox" or transport in ("outbox", "")
+
+    # figures kept from one run for later ones (the weekly A/R snapshots) ---------------------
+    def keep(self, key: str, value: dict) -> None:
+        self.db.execute("INSERT INTO kept (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = "
+                        "excluded.value", (key, json.dumps(value, sort_keys=True, default=str)))
+
+    def kept(self, prefix: str) -> dict[str, dict]:
+        return {key[len(prefix):]: json.loads(value) for key, value in
+                self.db.execute("SELECT key, value FROM kept WHERE key LIKE ?", (prefix + "%",))}
+
+    def message_counts(self, since: str, until: str) -> dict[str, dict[str, int]]:
+        """status -> kind -> messages first handed over in [since, until)."""
+        counts: dict[str, dict[str, int]] = {}
+        for status, kind, n in self.db.execute(
+                "SELECT status, kind, COUNT(*) FROM messages WHERE queued_at >= ? AND queued_at < ? "
+                "GROUP BY status, kind", (since, until)):
+            counts.setdefault(status, {})[kind] = n
+        return counts
 
     # what clients were reminded of ---------------------------------------------------------
     def reminded(self) -> dict[str, str]:

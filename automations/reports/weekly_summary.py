@@ -12,6 +12,17 @@ definitions the owner can check by hand:
   partial, denied or appealed (drafts are not yet receivable; paid, written off and void are
   closed). Its age counts from the date of service, in the buckets 0-30, 31-60, 61-90, 91-120 and
   over 120 days; a healthy practice keeps the share over 90 days under about 20-30%.
+- **the trend** sets the week beside the four before it: sessions, no-show rate, billed and
+  collected are counted from the records for each week; A/R is a snapshot, so earlier weeks show
+  what the summary recorded in the ledger when it ran (blank before the first);
+- **denial rate** by payer: denied claims among the claims with a date of service in the last 90
+  days (void ones left out);
+- **unbilled** sums the sessions `billing.unbilled_session` reports, at the practice's typical fee
+  for the planned code (marked estimated); **at filing risk** sums the claims that
+  `billing.timely_filing_risk` and `billing.claim_rejected` report;
+- **the front desk's throughput**: findings resolved in the week, and open ones past their due date;
+- **hours saved** is an estimate, with its assumptions on its sheet (minutes a person would spend on
+  each reminder, invitation, digest and finding found).
 """
 
 from __future__ import annotations
@@ -23,11 +34,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ..rules.context import RuleContext
-from ..rules.findings import OWNERS, SEVERITIES, Finding
+from ..rules.catalogue import title_of
+from ..rules.findings import OWNER_NAMES, OWNERS, SEVERITIES, SEVERITY_NAMES, Finding
 from ..trackers.values import person_key
 from .workbooks import RowWriter, save_atomically
 
@@ -64,9 +77,43 @@ class Figures:
     capacity: list[dict] = field(default_factory=list)
     findings: Counter = field(default_factory=Counter)
     risks: list[Finding] = field(default_factory=list)
+    trend: list[dict] = field(default_factory=list)
+    denials: list[dict] = field(default_factory=list)
+    unbilled: list[dict] = field(default_factory=list)
+    unbilled_total: Decimal = Decimal(0)
+    filing_risk: list[dict] = field(default_factory=list)
+    filing_risk_total: Decimal = Decimal(0)
+    credentialing: list[list] = field(default_factory=list)
+    throughput: dict = field(default_factory=dict)
+    messages: dict = field(default_factory=dict)
+    hours_saved: list[tuple[str, int, int]] = field(default_factory=list)
 
 
-def figures(ctx: RuleContext, findings: list[Finding]) -> Figures:
+MINUTES_SAVED = {"appointment_reminder": 3, "calendar_invite": 2, "intake_forms_reminder": 3, "balance_notice": 5,
+                 "waitlist_opening": 5, "clinician_digest": 10, "billing_escalation": 15, "credentialing_reminder": 5,
+                 "weekly_summary": 60, "finding": 6}
+"""Minutes a person would spend doing each by hand (writing a reminder, assembling a digest, finding
+one problem across the trackers): the assumptions behind the hours-saved estimate."""
+
+
+def _week_counts(ctx: RuleContext, start: date, end: date) -> dict:
+    in_week = [a for a in ctx.practice.appointments if start <= a.date <= end]
+    statuses = Counter(a.status for a in in_week)
+    attended = statuses["completed"] + statuses["no_show"] + statuses["late_cancel"]
+    missed = statuses["no_show"] + statuses["late_cancel"]
+    claims = [c for c in ctx.practice.claims if c.status != "void"]
+    return {"week": start, "sessions": statuses["completed"],
+            "no_show_rate": (Decimal(missed) / Decimal(attended)).quantize(Decimal("0.001")) if attended else None,
+            "billed": sum((c.billed_amount or Decimal(0) for c in claims if start <= c.date_of_service <= end),
+                          Decimal(0)),
+            "collected": sum((c.paid_amount or Decimal(0) for c in claims
+                              if c.paid_on and start <= c.paid_on <= end), Decimal(0))}
+
+
+def figures(ctx: RuleContext, findings: list[Finding], history: dict | None = None) -> Figures:
+    """Every figure of the owner's week. ``history`` is what only the ledger knows: A/R snapshots of
+    earlier weeks (``ar`` by week start), the queue's states and the messages of the week."""
+    history = history or {}
     start, end = week_before(ctx.today)
     result = Figures((start, end))
     in_week = [a for a in ctx.practice.appointments if start <= a.date <= end]
@@ -115,7 +162,86 @@ def figures(ctx: RuleContext, findings: list[Finding]) -> Figures:
                                 if cap else None, "accepting_new": provider.accepting_new})
     result.findings = Counter((f.owner, f.severity) for f in findings)
     result.risks = [f for f in findings if f.severity == "urgent" or f.owner == "owner"]
+    _trend(ctx, result, history.get("ar", {}))
+    _money_at_stake(ctx, result, findings)
+    _denials(ctx, result)
+    _credentialing(ctx, result)
+    _people(result, findings, history, start, end)
     return result
+
+
+def _trend(ctx: RuleContext, result: Figures, ar_history: dict) -> None:
+    start = result.week[0]
+    for back in range(4, -1, -1):
+        week_start = start - timedelta(weeks=back)
+        row = _week_counts(ctx, week_start, week_start + timedelta(days=6))
+        snapshot = ar_history.get(week_start.isoformat(), {}) if back else {
+            "ar_total": str(result.ar_total), "ar_over_90_share": str(result.ar_over_90_share or "")}
+        row["ar_total"] = Decimal(snapshot["ar_total"]) if snapshot.get("ar_total") else None
+        row["ar_over_90_share"] = Decimal(snapshot["ar_over_90_share"]) if snapshot.get("ar_over_90_share") else None
+        result.trend.append(row)
+    no_shows = Counter(person_key(a.provider) for a in ctx.practice.appointments
+                       if start <= a.date <= result.week[1] and a.status in ("no_show", "late_cancel"))
+    for row in result.capacity:
+        row["no_shows_last_week"] = no_shows[person_key(row["provider"])]
+
+
+def _money_at_stake(ctx: RuleContext, result: Figures, findings: list[Finding]) -> None:
+    claims = {c.claim_id: c for c in ctx.practice.claims}
+    for finding in findings:
+        if finding.rule == "billing.unbilled_session":
+            appt = ctx.appointments.get(finding.refs.get("appointment", ""))
+            fee = ctx.typical_fee.get(appt.cpt[0]) if appt is not None and appt.cpt else None
+            result.unbilled.append({"appointment": finding.refs.get("appointment"), "client": finding.refs.get("client"),
+                                    "date": appt.date if appt else None, "provider": appt.provider if appt else "",
+                                    "estimate": fee})
+        elif finding.rule in ("billing.timely_filing_risk", "billing.claim_rejected"):
+            claim = claims.get(finding.refs.get("claim", ""))
+            if claim is not None:
+                result.filing_risk.append({"claim": claim.claim_id, "payer": claim.payer,
+                                           "date_of_service": claim.date_of_service, "status": claim.status or "",
+                                           "billed": claim.billed_amount, "filing_limit": finding.details.get(
+                                               "filing_limit", "")})
+    result.unbilled_total = sum((r["estimate"] for r in result.unbilled if r["estimate"]), Decimal(0))
+    result.filing_risk_total = sum((r["billed"] for r in result.filing_risk if r["billed"]), Decimal(0))
+
+
+def _denials(ctx: RuleContext, result: Figures) -> None:
+    since = ctx.today - timedelta(days=90)
+    by_payer: dict[str, list] = defaultdict(lambda: [0, 0])
+    for claim in ctx.practice.claims:
+        if claim.status in (None, "void", "draft") or claim.date_of_service < since:
+            continue
+        by_payer[claim.payer][0] += 1
+        by_payer[claim.payer][1] += claim.status == "denied"
+    result.denials = [{"payer": payer, "claims": total, "denied": denied,
+                       "rate": (Decimal(denied) / Decimal(total)).quantize(Decimal("0.001"))}
+                      for payer, (total, denied) in sorted(by_payer.items())]
+
+
+def _credentialing(ctx: RuleContext, result: Figures) -> None:
+    payers = sorted({row.payer for row in ctx.practice.credentialing})
+    if not payers:
+        return
+    result.credentialing = [["Clinician", *payers]]
+    for provider in ctx.practice.providers:
+        result.credentialing.append([provider.provider, *(
+            ctx.panel_status(provider.provider, payer, ctx.today).replace("_", " ") for payer in payers)])
+
+
+def _people(result: Figures, findings: list[Finding], history: dict, start: date, end: date) -> None:
+    states = history.get("queue", {})
+    resolved = sum(1 for s in states.values() if s.get("resolved_on") and start.isoformat() <= s["resolved_on"]
+                   <= end.isoformat())
+    overdue = sum(1 for f in findings if f.owner == "va" and f.due and f.due < end)
+    result.throughput = {"resolved in the week": resolved, "open and past due": overdue,
+                         "open": sum(1 for f in findings if f.owner == "va")}
+    result.messages = dict(history.get("messages", {}))
+    sent = result.messages.get("sent", Counter())
+    for kind, minutes in MINUTES_SAVED.items():
+        count = len(findings) if kind == "finding" else sent.get(kind, 0)
+        if count:
+            result.hours_saved.append((kind.replace("_", " "), count, count * minutes))
 
 
 def write(path: Path, f: Figures, practice_name: str) -> Path:
@@ -127,48 +253,116 @@ def write(path: Path, f: Figures, practice_name: str) -> Path:
     lines = RowWriter(summary)
     lines.append([f"{practice_name}: week of {start:%B} {start.day} to {end:%B} {end.day}, {end.year}"])
     summary["A1"].font = Font(bold=True, size=14)
+    lines.append(["Each figure is explained on the sheet named beside it."])
     lines.append([])
-    rows = [("Sessions completed", f.sessions["completed"], None),
-            ("No-shows", f.sessions["no_show"], None), ("Late cancels", f.sessions["late_cancel"], None),
-            ("Cancelled", f.sessions["cancelled"], None),
-            ("No-show and late-cancel rate", f.no_show_rate, "0.0%"),
-            ("Billed (dates of service in the week)", f.billed, MONEY),
-            ("Collected (payments dated in the week)", f.collected, MONEY),
-            ("A/R outstanding", f.ar_total, MONEY)]
-    rows += [(f"A/R {name} days", f.ar_by_bucket[name], MONEY) for name, _, _ in BUCKETS]
-    rows += [("Share of A/R over 90 days", f.ar_over_90_share, "0.0%")]
-    for label, value, number_format in rows:
-        lines.append([label, value], {2: number_format} if number_format else None)
-    if f.ar_over_90_share is not None and f.ar_over_90_share > HEALTHY_OVER_90:
-        summary.cell(lines.row, 2).fill = PatternFill("solid", fgColor="F8D7DA")
-        lines.append(["", "over the healthy 20-30%: see the Receivables sheet, oldest first"])
+    saved = sum(minutes for _, _, minutes in f.hours_saved) / 60
+    rows: list[tuple[str, object, str | None, str]] = [
+            ("Sessions held (completed)", f.sessions["completed"], None, "Trend"),
+            ("No-shows", f.sessions["no_show"], None, "Trend"), ("Late cancels", f.sessions["late_cancel"], None, ""),
+            ("Cancelled", f.sessions["cancelled"], None, ""),
+            ("Missed share (no-shows + late cancels of sessions due)", f.no_show_rate, "0.0%", "Trend"),
+            ("Billed (claims for sessions in the week)", f.billed, MONEY, "By payer"),
+            ("Collected (payments dated in the week)", f.collected, MONEY, "By payer"),
+            ("Owed to the practice (A/R)", f.ar_total, MONEY, "Receivables")]
+    rows += [(f"A/R {name} days old", f.ar_by_bucket[name], MONEY, "Receivables") for name, _, _ in BUCKETS]
+    rows += [("Share of A/R over 90 days (healthy: under 20-30%)", f.ar_over_90_share, "0.0%", "Receivables"),
+             ("Sessions held but not billed (estimate)", f.unbilled_total, MONEY, "Unbilled"),
+             ("Claims near or past the filing limit", f.filing_risk_total, MONEY, "Filing risk"),
+             ("Front desk: findings resolved in the week", f.throughput.get("resolved in the week", 0), None, ""),
+             ("Front desk: open findings past due", f.throughput.get("open and past due", 0), None, ""),
+             ("Messages sent in the week", sum(f.messages.get("sent", {}).values()), None, "Messages"),
+             ("Messages blocked (no secure channel) in the week", sum(f.messages.get("blocked", {}).values()), None,
+              "Messages"),
+             ("Hours of admin the automations saved (estimate)", round(saved, 1), "0.0", "Hours saved")]
+    for label, value, number_format, sheet in rows:
+        lines.append([label, value, f"see {sheet}" if sheet else None], {2: number_format} if number_format else None)
+        if "healthy" in label and f.ar_over_90_share is not None and f.ar_over_90_share > HEALTHY_OVER_90:
+            summary.cell(lines.row, 2).fill = PatternFill("solid", fgColor="F8D7DA")
     lines.append([])
-    lines.append(["Open findings", *SEVERITIES])
+    lines.append(["Open findings", *(SEVERITY_NAMES[s] for s in SEVERITIES)])
     for cell in summary[lines.row]:
         cell.font = bold
     for owner in OWNERS:
-        lines.append([owner, *(f.findings[(owner, s)] for s in SEVERITIES)])
-    summary.column_dimensions["A"].width = 42
-    summary.column_dimensions["B"].width = 18
+        lines.append([OWNER_NAMES[owner], *(f.findings[(owner, s)] for s in SEVERITIES)])
+    summary.column_dimensions["A"].width = 52
+    summary.column_dimensions["B"].width = 16
+    summary.column_dimensions["C"].width = 20
+    summary.column_dimensions["D"].width = 12
 
-    _table(book, "Receivables", ["Claim", "Payer", "Client", "Provider", "Date of service", "Status", "Billed", "Paid",
-                         "Outstanding", "Age (days)", "Bucket"],
+    trend = _table(book, "Trend", ["Week of", "Sessions held", "Missed share", "Billed", "Collected",
+                                   "Owed (A/R)", "A/R over 90 days"],
+                   [[r["week"], r["sessions"], r["no_show_rate"], r["billed"], r["collected"], r["ar_total"],
+                     r["ar_over_90_share"]] for r in f.trend],
+                   {1: "yyyy-mm-dd", 3: "0.0%", 4: MONEY, 5: MONEY, 6: MONEY, 7: "0.0%"})
+    _charts(book, trend, len(f.trend), f)
+    _table(book, "Receivables", ["Claim", "Payer", "Client", "Clinician", "Date of service", "Status", "Billed", "Paid",
+                                 "Outstanding", "Age (days)", "Bucket"],
            [[r["claim"], r["payer"], r["client"], r["provider"], r["date_of_service"], r["status"], r["billed"],
              r["paid"], r["outstanding"], r["age"], r["bucket"]] for r in f.ar_rows], {5: "yyyy-mm-dd", 7: MONEY,
                                                                                       8: MONEY, 9: MONEY})
-    _table(book, "By payer", ["Payer", "Billed in the week", "Collected in the week", "A/R outstanding"],
+    _table(book, "By payer", ["Payer", "Billed in the week", "Collected in the week", "Owed (A/R)"],
            [[p["payer"], p["billed"], p["collected"], p["ar"]] for p in f.by_payer], {2: MONEY, 3: MONEY, 4: MONEY})
-    _table(book, "Capacity", ["Provider", "Weekly capacity", "Seen last week", "Booked next 7 days", "Utilization",
-                              "Accepting new"],
-           [[c["provider"], c["capacity"], c["seen_last_week"], c["booked_next_7_days"], c["utilization"],
-             "yes" if c["accepting_new"] else "no" if c["accepting_new"] is False else ""] for c in f.capacity],
-           {5: "0%"})
-    _table(book, "Risks", ["Due", "Severity", "Owner", "Rule", "What to do", "Finding ID"],
-           [[r.due, r.severity, r.owner, r.rule, r.message, r.id] for r in f.risks], {1: "yyyy-mm-dd"}, wrap=5)
+    _table(book, "Denials", ["Payer", "Claims (last 90 days)", "Denied", "Denial rate"],
+           [[d["payer"], d["claims"], d["denied"], d["rate"]] for d in f.denials], {4: "0.0%"})
+    _table(book, "Capacity", ["Clinician", "Weekly capacity", "Held last week", "No-shows last week",
+                              "Booked next 7 days", "Booked share of capacity", "Accepting new"],
+           [[c["provider"], c["capacity"], c["seen_last_week"], c.get("no_shows_last_week", 0), c["booked_next_7_days"],
+             c["utilization"], "yes" if c["accepting_new"] is True else "no" if c["accepting_new"] is False else ""]
+            for c in f.capacity], {6: "0%"})
+    _table(book, "Unbilled", ["Session", "Client", "Date", "Clinician", "Typical fee (estimate)"],
+           [[u["appointment"], u["client"], u["date"], u["provider"], u["estimate"]] for u in f.unbilled],
+           {3: "yyyy-mm-dd", 5: MONEY})
+    _table(book, "Filing risk", ["Claim", "Payer", "Date of service", "Status", "Billed", "Filing limit"],
+           [[r["claim"], r["payer"], r["date_of_service"], r["status"], r["billed"], r["filing_limit"]]
+            for r in f.filing_risk], {3: "yyyy-mm-dd", 5: MONEY})
+    if f.credentialing:
+        _table(book, "Credentialing", f.credentialing[0], f.credentialing[1:], {})
+    _table(book, "Messages", ["Kind", "Sent", "Blocked", "Failed"],
+           [[kind.replace("_", " "), f.messages.get("sent", {}).get(kind, 0), f.messages.get("blocked", {}).get(kind, 0),
+             f.messages.get("failed", {}).get(kind, 0)]
+            for kind in sorted({k for counts in f.messages.values() for k in counts})], {})
+    _table(book, "Hours saved", ["Done automatically", "How many", "Minutes a person would spend"],
+           [[what, count, minutes] for what, count, minutes in f.hours_saved], {})
+    _table(book, "Risks", ["Due", "Urgency", "For", "Problem", "What to do", "Finding ID"],
+           [[r.due, SEVERITY_NAMES[r.severity], OWNER_NAMES[r.owner], title_of(r.rule), r.message, r.id]
+            for r in f.risks], {1: "yyyy-mm-dd"}, wrap=5)
     return save_atomically(book, path, "weekly summary")
 
 
+def _charts(book, trend, weeks: int, f: Figures) -> None:
+    """Native Excel charts on their own sheet, drawn from the Trend and Receivables figures."""
+    sheet = book.create_sheet("Charts", 1)
+    dates = Reference(trend, min_col=1, min_row=2, max_row=weeks + 1)
+
+    def chart(kind, title: str, column: int, anchor: str, y_title: str, number_format: str = "General"):
+        made = kind()
+        made.title, made.y_axis.title = title, y_title
+        made.add_data(Reference(trend, min_col=column, min_row=1, max_row=weeks + 1), titles_from_data=True)
+        made.set_categories(dates)
+        made.y_axis.number_format = number_format
+        made.height, made.width = 7.5, 15
+        sheet.add_chart(made, anchor)
+
+    chart(BarChart, "Sessions held per week", 2, "A1", "sessions")
+    chart(LineChart, "Missed share (no-shows + late cancels)", 3, "J1", "share", "0%")
+    chart(BarChart, "Collected per week", 5, "A17", "dollars", '"$"#,##0')
+    aging = book.create_sheet("AR aging")
+    lines = RowWriter(aging)
+    lines.append(["Days since the date of service", "Owed"])
+    for name, _, _ in BUCKETS:
+        lines.append([name, f.ar_by_bucket.get(name, Decimal(0))], {2: MONEY})
+    aging.column_dimensions["A"].width = 32
+    aging.column_dimensions["B"].width = 16
+    bars = BarChart()
+    bars.title, bars.y_axis.title = "A/R by age", "dollars"
+    bars.add_data(Reference(aging, min_col=2, min_row=1, max_row=len(BUCKETS) + 1), titles_from_data=True)
+    bars.set_categories(Reference(aging, min_col=1, min_row=2, max_row=len(BUCKETS) + 1))
+    bars.height, bars.width = 7.5, 15
+    sheet.add_chart(bars, "J17")
+
+
 def _table(book, title: str, header: list[str], rows: list[list], formats: dict[int, str], wrap: int | None = None):
+    """A detail sheet: bold header, widths that fit, frozen header, printable one page wide."""
     sheet = book.create_sheet(title)
     lines = RowWriter(sheet)
     lines.append(header)
@@ -178,3 +372,7 @@ def _table(book, title: str, header: list[str], rows: list[list], formats: dict[
     for row in rows:
         lines.append(row, formats, wrap=(wrap,) if wrap else ())
     sheet.freeze_panes = "A2"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    return sheet
