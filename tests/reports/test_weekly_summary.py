@@ -118,7 +118,7 @@ def test_the_new_figures_match_hand_computation():
     assert f.unbilled_total == money("130") and f.filing_risk_total == money("200")   # typical 90834 fee: CL-1
     assert f.credentialing == [["Clinician", "Aetna", "Cigna"], ["Ann Lee", "in network", "lapsed"]]
     assert f.throughput == {"resolved in the week": 1, "open and past due": 1, "open": 1}
-    assert dict((what, minutes) for what, _, minutes in f.hours_saved) == {
+    assert {what: minutes for what, _, minutes in f.hours_saved} == {
         "appointment reminder": 30, "clinician digest": 50, "finding": 18}
 
 
