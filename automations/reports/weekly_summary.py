@@ -288,6 +288,8 @@ def write(path: Path, f: Figures, practice_name: str) -> Path:
     summary.column_dimensions["B"].width = 16
     summary.column_dimensions["C"].width = 20
     summary.column_dimensions["D"].width = 12
+    summary.page_setup.fitToWidth, summary.page_setup.fitToHeight = 1, 0
+    summary.sheet_properties.pageSetUpPr.fitToPage = True
 
     trend = _table(book, "Trend", ["Week of", "Sessions held", "Missed share", "Billed", "Collected",
                                    "Owed (A/R)", "A/R over 90 days"],
@@ -332,6 +334,9 @@ def write(path: Path, f: Figures, practice_name: str) -> Path:
 def _charts(book, trend, weeks: int, f: Figures) -> None:
     """Native Excel charts on their own sheet, drawn from the Trend and Receivables figures."""
     sheet = book.create_sheet("Charts", 1)
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 1
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
     dates = Reference(trend, min_col=1, min_row=2, max_row=weeks + 1)
 
     def chart(kind, title: str, column: int, anchor: str, y_title: str, number_format: str = "General"):

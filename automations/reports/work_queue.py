@@ -25,7 +25,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import openpyxl
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -43,9 +43,12 @@ VISIBLE = {OPEN, APPROVED}
 REOPEN_AFTER_DAYS = 7
 DEFAULT_SNOOZE_DAYS = 7
 RESOLVED_KEPT_DAYS = 90
-COLUMNS = (("Status", 12), ("Notes", 40), ("Snooze until", 13), ("Urgency", 10), ("Due", 12), ("For", 12),
-           ("Problem", 30), ("What to do", 80), ("Records", 32), ("First seen", 12), ("Reopened", 12),
-           ("Rule", 30), ("Finding ID", 14))
+COLUMNS = (("Status", 11), ("Notes", 28), ("Snooze until", 12), ("Urgency", 9), ("Due", 11), ("For", 11),
+           ("Problem", 26), ("What to do", 60), ("Records", 26), ("First seen", 11), ("Reopened", 11),
+           ("Rule", 26), ("Finding ID", 13))
+PRINTED = 11
+"""Columns printed: up to Reopened (the rule id and finding id are for the screen)."""
+LINE_HEIGHT = 15
 """What the VA edits comes first (Status, Notes, Snooze until), then what she reads; the ids last."""
 OUR_TITLES = frozenset(title for title, _ in COLUMNS)
 LEGACY_TITLES = frozenset({"Severity", "Owner"})
@@ -296,6 +299,8 @@ def _write_findings(book, name: str, findings: list[Finding], update: QueueUpdat
         sheet.column_dimensions[get_column_letter(index)].width = width or dict(COLUMNS).get(title, 16)
     old = sorted((f for f in findings if f.id in kept), key=lambda f: kept[f.id].order)
     new = sorted((f for f in findings if f.id not in kept), key=queue_order)
+    if old == sorted(old, key=queue_order):  # the VA kept our order: everything in it, urgent first
+        old, new = [], sorted(findings, key=queue_order)
     formats = {layout.index(t) + 1: "yyyy-mm-dd" for t in ("Snooze until", "Due", "First seen", "Reopened")}
     for finding in new + old:
         state = update.states[finding.id]
@@ -309,6 +314,7 @@ def _write_findings(book, name: str, findings: list[Finding], update: QueueUpdat
         mine = kept.get(finding.id)
         row = rows.append([cells.get(t, mine.values.get(t) if mine else None) for t in layout], formats,
                           wrap=(layout.index("What to do") + 1, layout.index("Notes") + 1))
+        sheet.row_dimensions[row].height = _height(cells, sheet, layout)
         for index, title in enumerate(layout, start=1):
             if mine and title in mine.styles:
                 sheet.cell(row, index)._style = mine.styles[title]
@@ -324,11 +330,28 @@ def _write_findings(book, name: str, findings: list[Finding], update: QueueUpdat
     status.add(f"{column}2:{column}{max(rows.row, 2) + 500}")
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(layout))}{max(rows.row, 1)}"
     sheet.freeze_panes = "C2"
-    _print_setup(sheet)
+    _print_setup(sheet, layout.index("Reopened") + 1)
+    for index, title in enumerate(layout, start=1):
+        if title == "Records" or title == "Problem":
+            for row in range(2, rows.row + 1):
+                sheet.cell(row, index).alignment = Alignment(wrap_text=True, vertical="top")
 
 
-def _print_setup(sheet) -> None:
+def _height(cells: dict, sheet, layout: list[str]) -> float:
+    """Enough lines for the longest wrapped cell (spreadsheet programs do not size rows they did not
+    lay out themselves, so without this wrapped text overlaps the next row)."""
+    lines = 1
+    for title in ("What to do", "Notes", "Records", "Problem"):
+        text = str(cells.get(title) or "")
+        width = sheet.column_dimensions[get_column_letter(layout.index(title) + 1)].width or 10
+        lines = max(lines, -(-len(text) // max(int(width * 1.15), 8)))
+    return LINE_HEIGHT * lines + 2
+
+
+def _print_setup(sheet, printed: int | None = None) -> None:
     """Landscape, one page wide, the header on every page."""
+    if printed:
+        sheet.print_area = f"A1:{get_column_letter(printed)}{max(sheet.max_row, 2)}"
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0

@@ -211,3 +211,12 @@ def test_a_row_the_va_deletes_is_taken_as_done(queue):
     update = queue(found, TODAY + timedelta(days=1))
     assert len(update.open) == 1 and len(update.set_aside) == 1
     assert update.states[update.set_aside[0].id]["status"] == "Done"
+
+
+def test_long_advice_gets_a_row_tall_enough_and_the_ids_are_not_printed(queue):
+    long = Finding("billing.denial_open", "warning", "billing", "word " * 80, refs={"claim": "CL-1"}, due=TODAY)
+    queue([long, finding_for("billing.unbilled_session", "A-1")], TODAY)
+    sheet = openpyxl.load_workbook(queue.path)["Work queue"]
+    heights = {r: sheet.row_dimensions[r].height for r in (2, 3)}
+    assert max(heights.values()) >= 15 * 5 and min(heights.values()) < 40
+    assert str(sheet.print_area).startswith("'Work queue'!$A$1:$K$")

@@ -1,0 +1,71 @@
+"""Look at what people see: the VA's work queue and the owner's weekly summary as LibreOffice
+prints them, and three emails as a phone (390 px) and a laptop (900 px) show them.
+
+    python tools/pictures.py [OUT_FOLDER]        # default: workbooks/out/pictures
+
+Needs Debian's libreoffice-calc-nogui, chromium and poppler-utils (pdftoppm). It runs the sample
+practice in a scratch copy, so nothing in the repository changes. The tests check structure
+(columns, widths, charts, viewport); these pictures are for a person to look at.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EMAILS = (("appointment_reminder", "A-3032"), ("clinician_digest", "Maya Chen"), ("billing_escalation", None))
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--hide-scrollbars")
+
+
+def run(*args: str, cwd: Path = ROOT) -> None:
+    subprocess.run(args, cwd=cwd, check=True, capture_output=True, timeout=300)
+
+
+def workbook_pictures(workbook: Path, out: Path) -> list[Path]:
+    with tempfile.TemporaryDirectory() as profile:
+        run("soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf", "--outdir",
+            str(out), str(workbook))
+    pdf = out / (workbook.stem + ".pdf")
+    run("pdftoppm", "-png", "-r", "70", "-l", "4", str(pdf), str(out / workbook.stem))
+    return sorted(out.glob(f"{workbook.stem}*.png"))
+
+
+def email_pictures(practice: Path, out: Path) -> list[Path]:
+    made = []
+    for kind, record in EMAILS:
+        html = out / f"{kind}.html"
+        run(sys.executable, str(ROOT / "run.py"), "--config", str(practice / "config" / "practice.toml"), "preview",
+            kind, *([record] if record else []), "--html", str(html), "--today", "2026-11-26")
+        for width in (390, 900):
+            png = out / f"{kind}-{width}.png"
+            with tempfile.TemporaryDirectory() as profile:
+                run(shutil.which("chromium") or "chromium", *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
+                    f"--window-size={width},1400", f"--screenshot={png}", html.as_uri())
+            made.append(png)
+    return made
+
+
+def main(out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        practice = Path(scratch) / "practice"
+        for part in ("config", "workbooks/sample", "templates"):
+            shutil.copytree(ROOT / part, practice / part)
+        run(sys.executable, str(ROOT / "run.py"), "--config", str(practice / "config" / "practice.toml"), "run",
+            "all", "--today", "2026-11-30", "--quiet")
+        books = practice / "workbooks" / "out"
+        pictures = workbook_pictures(books / "work-queue.xlsx", out)
+        pictures += workbook_pictures(next(books.glob("weekly-summary-*.xlsx")), out)
+        pictures += email_pictures(practice, out)
+    return pictures
+
+
+if __name__ == "__main__":
+    for picture in main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "workbooks" / "out" / "pictures"):
+        print(picture)
