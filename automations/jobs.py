@@ -37,7 +37,7 @@ from .messages.kinds import check_overrides
 from .messages.postman import Postman
 from .messages.smime import load_signer
 from .messages.reminders import changed_since_reminded, due_reminders, reminder_fingerprint, within_sending_hours
-from .reports import digests, weekly_summary
+from .reports import digests, eap_reports, weekly_summary
 from .reports.work_queue import APPROVED, DONE, QueueUpdate, update_work_queue
 from .reports.work_queue import plan as plan_queue
 from .rules.catalogue import rules_switched_off
@@ -516,6 +516,7 @@ def digests_job(work: Work) -> None:
         sent = work.postman.send("billing_escalation", config.people.billing, escalation, key=work.today.isoformat())
         if sent.outcome.status == "blocked":
             work.message_blocked("billing_escalation", "the billing manager", sent.why_blocked, "billing escalation")
+    _eap_reports(work, findings)
     week = f"{work.today.isocalendar().year}-W{work.today.isocalendar().week:02d}"
     recipients: list[tuple[str, str | None, str]] = [(va, None, "the VA") for va in config.people.va]
     recipients += [(p.email, p.provider, p.provider) for p in ctx.practice.providers if p.email]
@@ -527,6 +528,26 @@ def digests_job(work: Work) -> None:
             "today": work.today.isoformat(), "items": items, "provider": about or ""}, key=week)
         if sent.outcome.status == "blocked":
             work.message_blocked("credentialing_reminder", who, sent.why_blocked, "credentialing reminder")
+
+
+def _eap_reports(work: Work, findings: list[Finding]) -> None:
+    """Each EAP case whose report is due: its workbook, beside the work queue, to the VA encrypted."""
+    for report in eap_reports.reports(work.ctx, findings):
+        name = f"eap-report-{report.authorization_id}.xlsx"
+        with tempfile.TemporaryDirectory() as scratch:
+            path = eap_reports.write((Path(scratch) if work.dry_run else work.config.work_queue.path.parent) / name,
+                                     report, work.config.practice.name)
+            data = path.read_bytes()
+        for va in work.config.people.va:
+            sent = work.postman.send("eap_report", va, {
+                "today": work.today.isoformat(), "authorization_id": report.authorization_id, "vendor": report.vendor,
+                "due": report.due.isoformat() if report.due else "-", "status": report.status, "file": name},
+                key=f"{report.authorization_id}:{report.due}", attachments=((name, data, XLSX),))
+            if sent.outcome.status == "blocked":
+                work.message_blocked("eap_report", "the VA", sent.why_blocked, "EAP report")
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def weekly_summary_job(work: Work) -> None:

@@ -28,7 +28,7 @@ KINDS = {
     "appointment_reminder": "APPOINTMENT_ID", "intake_forms_reminder": "APPOINTMENT_ID",
     "calendar_invite": "APPOINTMENT_ID", "balance_notice": "CLIENT_ID", "waitlist_opening": "PROSPECT_ID",
     "clinician_digest": "PROVIDER", "credentialing_reminder": "[PROVIDER]", "billing_escalation": "",
-    "va_work_queue": "", "weekly_summary": "",
+    "va_work_queue": "", "weekly_summary": "", "eap_report": "AUTHORIZATION_ID",
 }
 
 
@@ -116,6 +116,17 @@ def _addressed(config: Config, ctx: RuleContext, kind: str, record: str | None, 
         return to, {"today": ctx.today.isoformat(), "items": digests.credentialing_items(
             findings, provider.provider if provider else None), "provider": provider.provider if provider else ""}, \
             None, False
+    if kind == "eap_report":
+        from .reports import eap_reports
+
+        report = next((r for r in eap_reports.reports(ctx, findings)
+                       if r.authorization_id == _need(record, "AUTHORIZATION_ID")), None)
+        if report is None:
+            raise PracticeOpsError(f"no EAP report is due for {record!r}")
+        return (config.people.va[0] if config.people.va else "(no VA)", {
+            "today": ctx.today.isoformat(), "authorization_id": report.authorization_id, "vendor": report.vendor,
+            "due": report.due.isoformat() if report.due else "-", "status": report.status,
+            "file": f"eap-report-{report.authorization_id}.xlsx"}, None, False)
     if kind == "weekly_summary":
         return (config.people.owner or "(no owner address)",
                 contexts.weekly_summary(weekly_summary.figures(ctx, findings)), None, False)

@@ -73,6 +73,7 @@ PLANTED = {
     "authorizations.count_mismatch": "An authorization's Sessions Used is one short",
     "compliance.minor_consent_missing": "An adolescent client of Sofia Alvarez has no guardian consent on file",
     "compliance.consent_missing": "A client seen by video has no telehealth consent on file",
+    "authorizations.eap_report_due": "The EAP case at its last session owes its vendor a report in 5 days",
 }
 LICENSES = {"Maya Chen": "LCSW", "David Okafor": "LPC", "Sofia Alvarez": "LMFT", "James Whitfield": "LCSW"}
 
@@ -260,6 +261,7 @@ def _plant(rng, clients, appointments, claims, auths) -> None:
     eap_live = [x for x in appointments if x["authorization_id"] == eap["authorization_id"]
                 and x["status"] in ("completed", "scheduled", "confirmed")]
     eap["sessions_authorized"] = len(eap_live)
+    eap["utilization_report_due"] = ANCHOR + timedelta(days=5)   # the vendor's closing report
     # a duplicate appointment id
     dup = next(a for a in appointments if a["status"] == "cancelled")
     dup["appointment_id"] = next(a for a in appointments if a["date"] > dup["date"])["appointment_id"]

@@ -30,6 +30,7 @@ KINDS: dict[str, MessageKind] = {kind.name: kind for kind in (
     MessageKind("billing_escalation", "full", False),
     MessageKind("credentialing_reminder", "full", False),
     MessageKind("weekly_summary", "full", False),
+    MessageKind("eap_report", "full", False),
     MessageKind("va_work_queue", "none", False),
 )}
 
@@ -94,6 +95,8 @@ def sample_context(kind: str) -> dict:
         "weekly_summary": {"week_start": "2025-12-28", "week_end": "2026-01-03", "completed": 10,
                            "no_show_rate": "5%", "billed": "$1,300.00", "collected": "$900.00", "ar_total": "$2,000.00",
                            "ar_over_90": "10%", "urgent": 1, "risks": ["A sample risk."]},
+        "eap_report": {"today": "2026-01-04", "authorization_id": "EAP-1", "vendor": "ComPsych", "due": "2026-01-08",
+                       "status": "all sessions used", "file": "eap-report-EAP-1.xlsx"},
         "va_work_queue": {"today": "2026-01-04", "open": 3, "by_owner": [("va", 2), ("billing", 1)], "urgent": 1,
                           "data_issues": 0, "queue_name": "work-queue.xlsx", "resolved": 2,
                           "link": "https://drive.example/queue"},
