@@ -17,7 +17,7 @@ def test_a_used_up_eap_case_gets_a_report_with_its_sessions_and_a_follow_up(tmp_
     p = practice(sessions, clients=[client(payer="ComPsych")],
                  authorizations=[auth("EAP-1", payer="ComPsych", authorized=3, kind="eap", provider="Ann Lee")])
     found = evaluate(p, Thresholds(), TODAY)
-    assert [f.rule for f in found if f.rule.startswith("authorizations.")] == ["authorizations.eap_report_due"]
+    assert "authorizations.eap_report_due" in {f.rule for f in found}
     report, = reports(RuleContext(p, Thresholds(), TODAY), found)
     assert (report.vendor, report.authorized, report.status) == ("ComPsych", 3, "all sessions used")
     assert report.follow_up == TODAY - timedelta(days=7) + timedelta(weeks=3)
