@@ -92,7 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     rules = commands.add_parser("rules", help="print the rule reference")
     rules.add_argument("--markdown", action="store_true", help="as Markdown (docs/rules.md)")
     audit = commands.add_parser("audit", help="the audit log")
-    audit.add_argument("action", choices=["verify"])
+    audit.add_argument("action", choices=["verify", "binder"],
+                       help="verify: check the audit log's chain; binder: write the compliance binder workbook")
+    audit.add_argument("--today", type=_date, help="the binder's date (YYYY-MM-DD)")
     return parser
 
 
@@ -153,6 +155,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         return scheduler.serve(config, run_now=args.run_now)
+    if args.command == "audit" and args.action == "binder":
+        today = args.today or jobs.resolve_clock(config, None, None)[0]
+        print(f"compliance binder written to {jobs.compliance_binder(config, today)}")
+        return EXIT_OK
     if args.command == "audit":
         checked, problems = jobs.verify_audit(config)
         for problem in problems:

@@ -37,7 +37,7 @@ from .messages.kinds import check_overrides
 from .messages.postman import Postman
 from .messages.smime import load_signer
 from .messages.reminders import changed_since_reminded, due_reminders, reminder_fingerprint, within_sending_hours
-from .reports import digests, eap_reports, weekly_summary
+from .reports import binder, digests, eap_reports, weekly_summary
 from .reports.work_queue import APPROVED, DONE, QueueUpdate, update_work_queue
 from .reports.work_queue import plan as plan_queue
 from .rules.catalogue import rules_switched_off
@@ -587,6 +587,21 @@ def reconcile(work: Work) -> None:
 
 STEPS = {"reconcile": reconcile, "reminders": reminders, "digests": digests_job,
          "weekly-summary": weekly_summary_job}
+
+
+def compliance_binder(config: Config, today: date) -> Path:
+    """Write the compliance binder beside the work queue; reads the ledger, sends nothing."""
+    result = check(config, today)
+    if not result.usable or result.practice is None:
+        raise PracticeOpsError("; ".join(result.unavailable) or "the trackers could not be read")
+    ledger = Ledger.snapshot(config.state.dir)
+    try:
+        disclosures = ledger.disclosures()
+    finally:
+        ledger.close()
+    path = config.work_queue.path.parent / f"compliance-binder-{today.isoformat()}.xlsx"
+    return binder.write(path, RuleContext(result.practice, config.thresholds(), today), result.findings, disclosures,
+                        config.practice.name)
 
 
 def verify_audit(config: Config) -> tuple[int, list[str]]:

@@ -227,6 +227,10 @@ class Ledger:
         return {key[len(prefix):]: json.loads(value) for key, value in
                 self.db.execute("SELECT key, value FROM kept WHERE key LIKE ?", (prefix + "%",))}
 
+    def disclosures(self) -> list[tuple[str, str, str, str]]:
+        """(queued_at, kind, security, status) of every message: the disclosure log's rows."""
+        return list(self.db.execute("SELECT queued_at, kind, security, status FROM messages ORDER BY queued_at"))
+
     def message_counts(self, since: str, until: str) -> dict[str, dict[str, int]]:
         """status -> kind -> messages first handed over in [since, until)."""
         counts: dict[str, dict[str, int]] = {}

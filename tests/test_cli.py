@@ -151,3 +151,25 @@ def test_the_command_line_basics(tmp_path):
     broken = cli("--config", str(tmp_path / "missing.toml"), "check", "--json")
     assert broken.returncode == 2 and json.loads(broken.stdout)["errors"][0].endswith("no such config file "
                                                                                      "(pass --config PATH)")
+
+
+@pytest.mark.timeout(120)
+def test_audit_binder_writes_the_compliance_binder(tmp_path):
+    import shutil
+
+    import openpyxl
+
+    for part in ("config", "workbooks/sample", "templates"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    config = str(tmp_path / "config" / "practice.toml")
+    assert cli("--config", config, "run", "reminders", "--today", "2026-11-26", "--quiet").returncode == 0
+    done = cli("--config", config, "audit", "binder", "--today", "2026-11-26")
+    assert done.returncode == 0, done.stderr
+    book = openpyxl.load_workbook(tmp_path / "workbooks" / "out" / "compliance-binder-2026-11-26.xlsx")
+    assert {"BAAs", "Releases", "Privacy notice", "Consent", "Disclosure log", "Missing or expiring"} <= set(
+        book.sheetnames)
+    cover = {row[0]: row[1] for row in book["Binder"].iter_rows(values_only=True) if row[0]}
+    assert cover["Clients seen remotely with telehealth consent"] == "31 of 32"
+    months = list(book["Disclosure log"].iter_rows(min_row=2, values_only=True))
+    assert months and months[0][0] == "2026-11" and months[0][-1] > 0
+    assert any(row[1] == "BAA renewal due" for row in book["Missing or expiring"].iter_rows(values_only=True))
