@@ -381,8 +381,8 @@ def _check_contents(config: Config, check_sources: bool) -> list[str]:
         if online:
             problems.append(f"email.exchange: {online} is Exchange Online, whose EWS Microsoft is switching off "
                             f"(2026-10-01 to 2027-04-01): use transport = \"graph\" for Microsoft 365")
-    if config.work_queue.source == "gsheets":
-        problems.append("work_queue.source: a work queue in Google Sheets is not built yet; use source = \"excel\"")
+    if config.work_queue.source == "gsheets" and not config.work_queue.spreadsheet_id:
+        problems.append("work_queue.spreadsheet_id: is required for a work queue in Google Sheets")
     from .scheduler import validate as validate_schedule
 
     for job, spec in config.schedule.items():

@@ -209,6 +209,11 @@ class Work:
             return plan_queue(self.all_findings(), self.ledger.queue_rows(), {}, self.today)
         self.progress(f"Updating the work queue ({path.name})")
         try:
+            if self.config.work_queue.source == "gsheets":
+                from .reports.sheets_queue import update_sheets_queue
+
+                return update_sheets_queue(str(self.config.work_queue.spreadsheet_id), self.all_findings(), self.today,
+                                           self.ledger)
             update = update_work_queue(path, self.all_findings(), self.today, self.ledger)
             self.result.notices.extend(n for n in update.notices if n not in self.result.notices)
             return update

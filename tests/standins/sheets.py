@@ -8,6 +8,7 @@ Cells are given as Google holds them: text, numbers, booleans, and date, time or
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime, time
 from urllib.parse import parse_qs, unquote, urlparse
@@ -42,11 +43,36 @@ class SheetsStandIn(StandIn):
         """spreadsheets: {id: {"title": str, "locale": str (en_US by default), "sheets": {name: [[cell, ...]]}}}"""
         super().__init__()
         self.spreadsheets = spreadsheets
+        self.writes: list[tuple[str, dict]] = []
 
     def answer(self, method: str, path: str, headers: dict, body: bytes):
         url = urlparse(path)
-        status, payload = self.sheets_answer(url.path, parse_qs(url.query))
+        if method == "POST":
+            status, payload = self.sheets_write(url.path, json.loads(body or b"{}"))
+        else:
+            status, payload = self.sheets_answer(url.path, parse_qs(url.query))
         return status, payload, "application/json; charset=UTF-8"
+
+    def sheets_write(self, path: str, body: dict) -> tuple[int, dict]:
+        """spreadsheets:batchUpdate (addSheet) and values:batchUpdate (RAW values from A1)."""
+        match = re.fullmatch(r"/v4/spreadsheets/([^/:]+)(?:/values)?:batchUpdate", path)
+        book = self.spreadsheets.get(match[1]) if match else None
+        if book is None:
+            return 404, {"error": {"code": 404, "message": "Requested entity was not found.", "status": "NOT_FOUND"}}
+        self.writes.append((path, body))
+        if "requests" in body:
+            for request in body["requests"]:
+                book["sheets"].setdefault(request["addSheet"]["properties"]["title"], [])
+            return 200, {"spreadsheetId": match[1], "replies": [{} for _ in body["requests"]]}
+        for update in body.get("data", []):
+            wanted = update["range"]
+            name = wanted[1:-1].replace("''", "'") if wanted.startswith("'") else wanted
+            rows = book["sheets"].setdefault(name, [])
+            for index, values in enumerate(update["values"]):
+                while len(rows) <= index:
+                    rows.append([])
+                rows[index] = list(values)
+        return 200, {"spreadsheetId": match[1], "totalUpdatedCells": 0}
 
     def sheets_answer(self, path: str, query: dict) -> tuple[int, dict]:
         match = re.fullmatch(r"/v4/spreadsheets/([^/:]+)(?:/values(:batchGet|/.+))?", path)

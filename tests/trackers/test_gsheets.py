@@ -133,3 +133,41 @@ def test_a_duration_cell_read_unformatted_is_minutes():
     from automations.trackers.values import parse_minutes
 
     assert parse_minutes(53 / 1440) == 53 and parse_minutes(45) == 45
+
+
+def test_the_work_queue_can_live_in_google_sheets(tmp_path, stand_in):
+    """Read with one batch, written with one RAW batch (nothing becomes a formula); the VA's own column
+    and her Won't fix survive the next run; a row she deleted is Done."""
+    from datetime import date as day
+
+    from automations import jobs
+
+    stand_in.spreadsheets["queue-1"] = {"title": "Lakeside queue", "sheets": {}}
+    config = config_for(tmp_path)
+    path = config.path
+    path.write_text(path.read_text() + '[work_queue]\nsource = "gsheets"\nspreadsheet_id = "queue-1"\n'
+                                       '[state]\ndir = "var"\n')
+    config = config_module.load(path)
+    first = jobs.run(config, "reconcile", day(2026, 11, 26), jobs.resolve_clock(config, day(2026, 11, 26), None)[1])
+    writes = [body for p, body in stand_in.writes if p.endswith("values:batchUpdate")]
+    assert len(writes) >= 1 and all(w["valueInputOption"] == "RAW" for w in writes)
+    sheet = stand_in.spreadsheets["queue-1"]["sheets"]["Work queue"]
+    header = sheet[0]
+    assert header[:3] == ["Status", "Notes", "Snooze until"] and len(sheet) - 1 >= len(first.queue.open)
+    ids = [row[header.index("Finding ID")] for row in sheet[1:] if row and row[header.index("Finding ID")]]
+    header.append("Called?")
+    for row in sheet[1:]:
+        if row and row[header.index("Finding ID")] == ids[0]:
+            row[header.index("Status")] = "Won't fix"
+            row.append("yes")
+    deleted = next(i for i, row in enumerate(sheet) if row and row[header.index("Finding ID")] == ids[1])
+    del sheet[deleted]
+    before = len(stand_in.requests)
+    second = jobs.run(config, "reconcile", day(2026, 11, 27), jobs.resolve_clock(config, day(2026, 11, 27), None)[1])
+    states = second.queue.states
+    assert states[ids[0]]["status"] == "Won't fix" and states[ids[1]]["status"] == "Done"
+    aside = stand_in.spreadsheets["queue-1"]["sheets"]["Set aside"]
+    row = next(r for r in aside[1:] if r and r[aside[0].index("Finding ID")] == ids[0])
+    assert row[aside[0].index("Called?")] == "yes"
+    queue_requests = [p for _, p, _, _ in stand_in.requests[before:] if "queue-1" in p]
+    assert len(queue_requests) <= 3 * 2, "metadata, one batch read, one batch write per refresh"

@@ -1,0 +1,128 @@
+"""The VA's work queue in Google Sheets (`[work_queue] source = "gsheets"`), so she can work it from a
+browser or a phone. The same queue as the Excel one (reports/work_queue.py plans it; only the
+storage differs): her edits are read with one ``values.batchGet``, and every sheet is written with
+one ``values.batchUpdate`` in RAW mode, so nothing she or a tracker typed becomes a formula. Her own
+columns keep their values by finding id; a row she deleted is taken as Done.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ..errors import PracticeOpsError
+from ..ledger import Ledger
+from ..rules.catalogue import title_of
+from ..rules.findings import OWNER_NAMES, SEVERITY_NAMES, Finding
+from ..trackers.gsheets import sheets_service
+from . import work_queue as queue
+from .workbooks import cell_text
+
+SHEETS = (queue.QUEUE, queue.ASIDE, queue.RESOLVED, queue.LEGEND)
+
+
+def _quoted(sheet: str) -> str:
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+class SheetsQueue:
+    def __init__(self, spreadsheet_id: str):
+        from googleapiclient.errors import HttpError
+
+        self.id = spreadsheet_id
+        self._errors: tuple[type[Exception], ...] = (HttpError, OSError)
+        self._service = sheets_service()
+
+    def _call(self, request):
+        try:
+            return request.execute(num_retries=2)
+        except self._errors as exc:
+            raise PracticeOpsError(f"the work queue in Google Sheets ({self.id}) cannot be used "
+                                   f"({exc.__class__.__name__})") from None
+
+    def read(self) -> tuple[dict[str, queue.VaEdit], dict[str, dict[str, object]], dict[str, list[str]], bool]:
+        """(edits by finding id, the VA's own columns' values by finding id, each sheet's header,
+        whether the queue existed)."""
+        sheets = self._service.spreadsheets()
+        meta = self._call(sheets.get(spreadsheetId=self.id, fields="sheets.properties.title"))
+        present = [s["properties"]["title"] for s in meta.get("sheets", [])]
+        missing = [name for name in SHEETS if name not in present]
+        if missing:
+            self._call(sheets.batchUpdate(spreadsheetId=self.id, body={"requests": [
+                {"addSheet": {"properties": {"title": name}}} for name in missing]}))
+        data = self._call(sheets.values().batchGet(spreadsheetId=self.id, ranges=[_quoted(queue.QUEUE),
+                                                                                  _quoted(queue.ASIDE)],
+                                                   valueRenderOption="FORMATTED_VALUE"))
+        edits: dict[str, queue.VaEdit] = {}
+        extras: dict[str, dict[str, object]] = {}
+        headers: dict[str, list[str]] = {}
+        existed = False
+        for name, found in zip((queue.QUEUE, queue.ASIDE), data.get("valueRanges", []), strict=False):
+            rows = found.get("values", [])
+            if not rows:
+                continue
+            header = [str(h).strip() for h in rows[0]]
+            headers[name] = header
+            if "Finding ID" not in header:
+                continue
+            existed = True
+            for row in rows[1:]:
+                cells = dict(zip(header, row, strict=False))
+                finding_id = str(cells.get("Finding ID") or "").strip()
+                if not finding_id:
+                    continue
+                edit = queue.parse_status(cells.get("Status"), cells.get("Snooze until"))
+                edits[finding_id] = queue.VaEdit(edit.status, str(cells.get("Notes") or ""), edit.snooze_until,
+                                                 edit.unreadable_status)
+                extras[finding_id] = {h: v for h, v in cells.items()
+                                      if h and h not in queue.OUR_TITLES | queue.LEGACY_TITLES}
+        return edits, extras, headers, existed
+
+    def write(self, update: queue.QueueUpdate, today: date, extras: dict[str, dict[str, object]],
+              headers: dict[str, list[str]]) -> None:
+        data = []
+        theirs = list(dict.fromkeys(h for name in (queue.QUEUE, queue.ASIDE) for h in headers.get(name, [])
+                                    if h and h not in queue.OUR_TITLES | queue.LEGACY_TITLES))
+        for name, findings in ((queue.QUEUE, update.open), (queue.ASIDE, update.set_aside)):
+            layout = [title for title, _ in queue.COLUMNS] + theirs
+            rows = [layout] + [_row(f, update.states[f.id], layout, extras.get(f.id, {}))
+                               for f in sorted(findings, key=queue.queue_order)]
+            data.append({"range": _quoted(name), "values": _padded(rows, len(layout))})
+        resolved = [[title for title, _ in queue.RESOLVED_COLUMNS]]
+        for state in sorted((s for s in update.states.values() if s["resolved_on"]),
+                            key=lambda s: s["resolved_on"], reverse=True)[:500]:
+            resolved.append([state["resolved_on"], title_of(state["rule"]), "", "", state["finding_id"],
+                             state["first_seen"], state["status"], state["notes"]])
+        data.append({"range": _quoted(queue.RESOLVED), "values": _padded(resolved, len(queue.RESOLVED_COLUMNS))})
+        data.append({"range": _quoted(queue.LEGEND), "values": [list(r) for r in queue.LEGEND_ROWS]})
+        self._call(self._service.spreadsheets().values().batchUpdate(spreadsheetId=self.id, body={
+            "valueInputOption": "RAW", "data": data}))
+
+
+def _row(finding: Finding, state: dict, layout: list[str], theirs: dict[str, object]) -> list[str]:
+    cells = {"Status": state["status"], "Notes": state["notes"], "Snooze until": state["snoozed_until"] or "",
+             "Urgency": SEVERITY_NAMES[finding.severity], "Due": finding.due.isoformat() if finding.due else "",
+             "For": OWNER_NAMES[finding.owner], "Problem": title_of(finding.rule), "What to do": finding.message,
+             "Records": queue._refs_text(finding.refs), "First seen": state["first_seen"],
+             "Reopened": state["reopened_on"] or "", "Rule": finding.rule, "Finding ID": finding.id}
+    return [cell_text(str(cells.get(title, theirs.get(title, "")) or "")) for title in layout]
+
+
+def _padded(rows: list[list[str]], width: int, spare: int = 200) -> list[list[str]]:
+    """Blank rows after the last one, so rows a previous, longer queue wrote are cleared in the same write."""
+    return [row + [""] * (width - len(row)) for row in rows] + [[""] * width for _ in range(spare)]
+
+
+def update_sheets_queue(spreadsheet_id: str, findings: list[Finding], today: date, ledger: Ledger) -> queue.QueueUpdate:
+    store = SheetsQueue(spreadsheet_id)
+    edits, extras, headers, existed = store.read()
+    states = ledger.queue_rows()
+    if existed:
+        for finding_id, state in states.items():
+            if finding_id not in edits and state.get("written_status") in queue.VISIBLE and not state["resolved_on"]:
+                edits[finding_id] = queue.VaEdit(queue.DONE, state.get("written_notes") or "", None)
+    update = queue.plan(findings, states, edits, today)
+    store.write(update, today, extras, headers)
+    for state in update.states.values():
+        state["written_status"], state["written_notes"] = state["status"], state["notes"]
+    ledger.save_queue_rows(list(update.states.values()))
+    return update
