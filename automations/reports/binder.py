@@ -8,14 +8,12 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
-import openpyxl
-from openpyxl.styles import Font
 
 from ..rules.catalogue import title_of
 from ..rules.compliance import _active
 from ..rules.context import RuleContext
 from ..rules.findings import OWNER_NAMES, Finding
-from .workbooks import RowWriter, save_atomically
+from .workbooks import detail_sheet, save_atomically, titled_book
 
 CHANNELS = ("smime", "gateway", "plain", "blocked")
 
@@ -23,12 +21,8 @@ CHANNELS = ("smime", "gateway", "plain", "blocked")
 def write(path: Path, ctx: RuleContext, findings: list[Finding], disclosures: list[tuple[str, str, str, str]],
           practice_name: str) -> Path:
     """``disclosures``: (queued_at, kind, security, status) of every message the ledger holds."""
-    book = openpyxl.Workbook()
-    cover = book.active
-    cover.title = "Binder"
-    rows = RowWriter(cover)
-    rows.append([f"{practice_name}: compliance binder as of {ctx.today:%B} {ctx.today.day}, {ctx.today.year}"])
-    cover["A1"].font = Font(bold=True, size=14)
+    book, cover, rows = titled_book("Binder", f"{practice_name}: compliance binder as of {ctx.today:%B} "
+                                              f"{ctx.today.day}, {ctx.today.year}")
     rows.append([])
     active = [c for c in ctx.practice.clients if _active(c.status)]
 
@@ -50,28 +44,28 @@ def write(path: Path, ctx: RuleContext, findings: list[Finding], disclosures: li
     for column in "ABC":
         cover.column_dimensions[column].width = {"A": 60, "B": 14, "C": 10}[column]
 
-    _sheet(book, "BAAs", ["Vendor", "Signed", "Expires", "Status", "Days left"],
+    detail_sheet(book, "BAAs", ["Vendor", "Signed", "Expires", "Status", "Days left"],
            [[b.party, b.signed_on, b.expires_on, b.status or "", (b.expires_on - ctx.today).days if b.expires_on
              else None] for b in baas], {2: "yyyy-mm-dd", 3: "yyyy-mm-dd"})
-    _sheet(book, "Releases", ["Client", "Released to", "Signed", "Expires", "Status"],
+    detail_sheet(book, "Releases", ["Client", "Released to", "Signed", "Expires", "Status"],
            [[r.client_id, r.party, r.signed_on, r.expires_on, r.status or ""] for r in ctx.practice.compliance
             if r.item == "roi"], {3: "yyyy-mm-dd", 4: "yyyy-mm-dd"})
-    _sheet(book, "Privacy notice", ["Client", "Acknowledged"],
+    detail_sheet(book, "Privacy notice", ["Client", "Acknowledged"],
            [[c.client_id, "yes" if c.privacy_notice_ack else "missing"] for c in active], {})
-    _sheet(book, "Consent", ["Client", "Consent to treatment", "Telehealth consent", "Guardian consent"],
+    detail_sheet(book, "Consent", ["Client", "Consent to treatment", "Telehealth consent", "Guardian consent"],
            [[c.client_id, _yes(c.consent_to_treat), _yes(c.telehealth_consent), _yes(c.guardian_consent)]
             for c in active], {})
     months: Counter = Counter((d[0][:7], d[2]) for d in disclosures)
-    _sheet(book, "Disclosure log", ["Month", *(c.replace("smime", "S/MIME") for c in CHANNELS), "Total"],
+    detail_sheet(book, "Disclosure log", ["Month", *(c.replace("smime", "S/MIME") for c in CHANNELS), "Total"],
            [[month, *(months[(month, c)] for c in CHANNELS), sum(months[(month, c)] for c in CHANNELS)]
             for month in sorted({m for m, _ in months})], {})
     kinds: Counter = Counter((d[1], d[2]) for d in disclosures)
-    _sheet(book, "By message kind", ["Kind", *CHANNELS],
+    detail_sheet(book, "By message kind", ["Kind", *CHANNELS],
            [[kind.replace("_", " "), *(kinds[(kind, c)] for c in CHANNELS)] for kind in sorted({k for k, _ in kinds})],
            {})
     due = [f for f in findings if f.rule.startswith("compliance.") or f.rule in ("credentialing.license_expiring",
                                                                                  "credentialing.malpractice_expiring")]
-    _sheet(book, "Missing or expiring", ["Due", "Problem", "For", "What to do"],
+    detail_sheet(book, "Missing or expiring", ["Due", "Problem", "For", "What to do"],
            [[f.due, title_of(f.rule), OWNER_NAMES[f.owner], f.message] for f in sorted(
                due, key=lambda f: f.due or date.max)], {1: "yyyy-mm-dd"}, wrap=4)
     return save_atomically(book, path, "compliance binder")
@@ -79,17 +73,3 @@ def write(path: Path, ctx: RuleContext, findings: list[Finding], disclosures: li
 
 def _yes(value: object) -> str:
     return "n/a" if repr(value) == "N/A" else "yes" if value else "missing"
-
-
-def _sheet(book, title: str, header: list[str], data: list[list], formats: dict[int, str],
-           wrap: int | None = None) -> None:
-    sheet = book.create_sheet(title)
-    rows = RowWriter(sheet)
-    rows.append(header)
-    for index, name in enumerate(header, start=1):
-        sheet.cell(1, index).font = Font(bold=True)
-        sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].width = 80 if index == wrap else \
-            max(12, len(name) + 4)
-    for row in data:
-        rows.append(row, formats, wrap=(wrap,) if wrap else ())
-    sheet.freeze_panes = "A2"

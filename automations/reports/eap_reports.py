@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-import openpyxl
 from openpyxl.styles import Font
 
 from ..rules.context import RuleContext
 from ..rules.findings import Finding
-from .workbooks import RowWriter, save_atomically
+from .workbooks import save_atomically, titled_book
 
 FOLLOW_UP_AFTER = timedelta(weeks=3)
 
@@ -52,12 +51,7 @@ def reports(ctx: RuleContext, findings: list[Finding]) -> list[EapReport]:
 
 
 def write(path: Path, report: EapReport, practice_name: str) -> Path:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "Utilization report"
-    rows = RowWriter(sheet)
-    rows.append([f"{practice_name}: EAP utilization report"])
-    sheet["A1"].font = Font(bold=True, size=14)
+    book, sheet, rows = titled_book("Utilization report", f"{practice_name}: EAP utilization report")
     rows.append([])
     used = sum(1 for _, status, _ in report.sessions if status == "completed")
     for label, value, number_format in (

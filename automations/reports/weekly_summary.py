@@ -33,16 +33,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import openpyxl
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from ..rules.context import RuleContext
 from ..rules.catalogue import title_of
 from ..rules.findings import OWNER_NAMES, OWNERS, SEVERITIES, SEVERITY_NAMES, Finding
 from ..trackers.values import person_key
-from .workbooks import RowWriter, save_atomically
+from .workbooks import RowWriter, detail_sheet, save_atomically, titled_book
 
 BUCKETS = (("0-30", 0, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("91-120", 91, 120), ("over 120", 121, None))
 RECEIVABLE = frozenset({"submitted", "partial", "denied", "appealed"})
@@ -245,14 +243,10 @@ def _people(result: Figures, findings: list[Finding], history: dict, start: date
 
 
 def write(path: Path, f: Figures, practice_name: str) -> Path:
-    book = openpyxl.Workbook()
-    summary = book.active
-    summary.title = "Summary"
     start, end = f.week
     bold = Font(bold=True)
-    lines = RowWriter(summary)
-    lines.append([f"{practice_name}: week of {start:%B} {start.day} to {end:%B} {end.day}, {end.year}"])
-    summary["A1"].font = Font(bold=True, size=14)
+    book, summary, lines = titled_book("Summary", f"{practice_name}: week of {start:%B} {start.day} to "
+                                                  f"{end:%B} {end.day}, {end.year}")
     lines.append(["Each figure is explained on the sheet named beside it."])
     lines.append([])
     saved = sum(minutes for _, _, minutes in f.hours_saved) / 60
@@ -291,41 +285,41 @@ def write(path: Path, f: Figures, practice_name: str) -> Path:
     summary.page_setup.fitToWidth, summary.page_setup.fitToHeight = 1, 0
     summary.sheet_properties.pageSetUpPr.fitToPage = True
 
-    trend = _table(book, "Trend", ["Week of", "Sessions held", "Missed share", "Billed", "Collected",
+    trend = detail_sheet(book, "Trend", ["Week of", "Sessions held", "Missed share", "Billed", "Collected",
                                    "Owed (A/R)", "A/R over 90 days"],
                    [[r["week"], r["sessions"], r["no_show_rate"], r["billed"], r["collected"], r["ar_total"],
                      r["ar_over_90_share"]] for r in f.trend],
                    {1: "yyyy-mm-dd", 3: "0.0%", 4: MONEY, 5: MONEY, 6: MONEY, 7: "0.0%"})
     _charts(book, trend, len(f.trend), f)
-    _table(book, "Receivables", ["Claim", "Payer", "Client", "Clinician", "Date of service", "Status", "Billed", "Paid",
+    detail_sheet(book, "Receivables", ["Claim", "Payer", "Client", "Clinician", "Date of service", "Status", "Billed", "Paid",
                                  "Outstanding", "Age (days)", "Bucket"],
            [[r["claim"], r["payer"], r["client"], r["provider"], r["date_of_service"], r["status"], r["billed"],
              r["paid"], r["outstanding"], r["age"], r["bucket"]] for r in f.ar_rows], {5: "yyyy-mm-dd", 7: MONEY,
                                                                                       8: MONEY, 9: MONEY})
-    _table(book, "By payer", ["Payer", "Billed in the week", "Collected in the week", "Owed (A/R)"],
+    detail_sheet(book, "By payer", ["Payer", "Billed in the week", "Collected in the week", "Owed (A/R)"],
            [[p["payer"], p["billed"], p["collected"], p["ar"]] for p in f.by_payer], {2: MONEY, 3: MONEY, 4: MONEY})
-    _table(book, "Denials", ["Payer", "Claims (last 90 days)", "Denied", "Denial rate"],
+    detail_sheet(book, "Denials", ["Payer", "Claims (last 90 days)", "Denied", "Denial rate"],
            [[d["payer"], d["claims"], d["denied"], d["rate"]] for d in f.denials], {4: "0.0%"})
-    _table(book, "Capacity", ["Clinician", "Weekly capacity", "Held last week", "No-shows last week",
+    detail_sheet(book, "Capacity", ["Clinician", "Weekly capacity", "Held last week", "No-shows last week",
                               "Booked next 7 days", "Booked share of capacity", "Accepting new"],
            [[c["provider"], c["capacity"], c["seen_last_week"], c.get("no_shows_last_week", 0), c["booked_next_7_days"],
              c["utilization"], "yes" if c["accepting_new"] is True else "no" if c["accepting_new"] is False else ""]
             for c in f.capacity], {6: "0%"})
-    _table(book, "Unbilled", ["Session", "Client", "Date", "Clinician", "Typical fee (estimate)"],
+    detail_sheet(book, "Unbilled", ["Session", "Client", "Date", "Clinician", "Typical fee (estimate)"],
            [[u["appointment"], u["client"], u["date"], u["provider"], u["estimate"]] for u in f.unbilled],
            {3: "yyyy-mm-dd", 5: MONEY})
-    _table(book, "Filing risk", ["Claim", "Payer", "Date of service", "Status", "Billed", "Filing limit"],
+    detail_sheet(book, "Filing risk", ["Claim", "Payer", "Date of service", "Status", "Billed", "Filing limit"],
            [[r["claim"], r["payer"], r["date_of_service"], r["status"], r["billed"], r["filing_limit"]]
             for r in f.filing_risk], {3: "yyyy-mm-dd", 5: MONEY})
     if f.credentialing:
-        _table(book, "Credentialing", f.credentialing[0], f.credentialing[1:], {})
-    _table(book, "Messages", ["Kind", "Sent", "Blocked", "Failed"],
+        detail_sheet(book, "Credentialing", f.credentialing[0], f.credentialing[1:], {})
+    detail_sheet(book, "Messages", ["Kind", "Sent", "Blocked", "Failed"],
            [[kind.replace("_", " "), f.messages.get("sent", {}).get(kind, 0), f.messages.get("blocked", {}).get(kind, 0),
              f.messages.get("failed", {}).get(kind, 0)]
             for kind in sorted({k for counts in f.messages.values() for k in counts})], {})
-    _table(book, "Hours saved", ["Done automatically", "How many", "Minutes a person would spend"],
+    detail_sheet(book, "Hours saved", ["Done automatically", "How many", "Minutes a person would spend"],
            [[what, count, minutes] for what, count, minutes in f.hours_saved], {})
-    _table(book, "Risks", ["Due", "Urgency", "For", "Problem", "What to do", "Finding ID"],
+    detail_sheet(book, "Risks", ["Due", "Urgency", "For", "Problem", "What to do", "Finding ID"],
            [[r.due, SEVERITY_NAMES[r.severity], OWNER_NAMES[r.owner], title_of(r.rule), r.message, r.id]
             for r in f.risks], {1: "yyyy-mm-dd"}, wrap=5)
     return save_atomically(book, path, "weekly summary")
@@ -364,20 +358,3 @@ def _charts(book, trend, weeks: int, f: Figures) -> None:
     bars.set_categories(Reference(aging, min_col=1, min_row=2, max_row=len(BUCKETS) + 1))
     bars.height, bars.width = 7.5, 15
     sheet.add_chart(bars, "J17")
-
-
-def _table(book, title: str, header: list[str], rows: list[list], formats: dict[int, str], wrap: int | None = None):
-    """A detail sheet: bold header, widths that fit, frozen header, printable one page wide."""
-    sheet = book.create_sheet(title)
-    lines = RowWriter(sheet)
-    lines.append(header)
-    for index, name in enumerate(header, start=1):
-        sheet.cell(1, index).font = Font(bold=True)
-        sheet.column_dimensions[get_column_letter(index)].width = 80 if index == wrap else max(12, len(name) + 4)
-    for row in rows:
-        lines.append(row, formats, wrap=(wrap,) if wrap else ())
-    sheet.freeze_panes = "A2"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    return sheet

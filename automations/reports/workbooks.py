@@ -55,6 +55,41 @@ class RowWriter:
         return self.row
 
 
+def titled_book(sheet_title: str, heading: str) -> tuple[openpyxl.Workbook, Any, RowWriter]:
+    """A new workbook whose first sheet opens with a large heading: (book, sheet, its row writer)."""
+    from openpyxl.styles import Font
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = sheet_title
+    rows = RowWriter(sheet)
+    rows.append([heading])
+    sheet["A1"].font = Font(bold=True, size=14)
+    return book, sheet, rows
+
+
+def detail_sheet(book: openpyxl.Workbook, title: str, header: list[str], data: list[list], formats: dict[int, str],
+                 wrap: int | None = None, index: int | None = None) -> Any:
+    """A sheet of rows behind a figure: bold header, widths that fit, frozen header, printed
+    landscape one page wide."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    sheet = book.create_sheet(title, index)
+    rows = RowWriter(sheet)
+    rows.append(header)
+    for column, name in enumerate(header, start=1):
+        sheet.cell(1, column).font = Font(bold=True)
+        sheet.column_dimensions[get_column_letter(column)].width = 80 if column == wrap else max(12, len(name) + 4)
+    for row in data:
+        rows.append(row, formats, wrap=(wrap,) if wrap else ())
+    sheet.freeze_panes = "A2"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    return sheet
+
+
 def save_atomically(book: openpyxl.Workbook, path: Path, what: str) -> Path:
     """Replace ``path`` with ``book``; only a workbook practice-ops wrote is ever replaced."""
     from ..places import WORKBOOK_CREATOR, is_our_workbook
