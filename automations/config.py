@@ -399,17 +399,24 @@ def _check_contents(config: Config, check_sources: bool) -> list[str]:
 
 
 def _check_excel_sheet(name: str, tracker: TrackerSource) -> list[str]:
-    from .errors import TrackerUnavailable
-    from .trackers.sources import open_workbook
+    """The workbook is safe to open and has the sheet, read from its index alone (the run reads the
+    sheet once, later)."""
+    import zipfile
 
+    from .errors import TrackerUnavailable
+    from .trackers.excel import EXCEL_SUFFIXES, refuse_unsafe, sheet_parts
+
+    assert tracker.path is not None
     try:
-        workbook = open_workbook("excel", str(tracker.path))
+        if tracker.path.is_file() and tracker.path.suffix.lower() not in EXCEL_SUFFIXES:
+            raise TrackerUnavailable(tracker.path.name, "is not an .xlsx workbook: save it as Excel Workbook (.xlsx)")
+        refuse_unsafe(tracker.path, tracker.path.name)
+        sheets = list(sheet_parts(tracker.path))
     except TrackerUnavailable as exc:
         return [f"trackers.{name}.path: {tracker.path}: {exc.why}"]
-    try:
-        sheets = workbook.sheet_names()
-    finally:
-        workbook.close()
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError) as exc:
+        return [f"trackers.{name}.path: {tracker.path}: cannot be opened as an Excel workbook "
+                f"({exc.__class__.__name__})"]
     if tracker.sheet in sheets:
         return []
     guess = difflib.get_close_matches(tracker.sheet, sheets, n=1)

@@ -1,17 +1,18 @@
-"""Excel trackers, read with openpyxl in read-only mode.
+"""Excel trackers, read with python-calamine (a Rust reader, many times faster than openpyxl).
 
-openpyxl rather than a faster Rust reader: python-calamine hands error cells (#REF!, #DIV/0!)
-back as empty strings (python-calamine issue #105), and a formula error must never read as
-blank. bench/bench_read.py measures what read-only openpyxl costs on a large tracker.
+calamine hands error cells (#REF!, #DIV/0!) back as empty strings (python-calamine issue #105),
+and a formula error must never read as blank, so each sheet's XML is also scanned for its error
+cells (`t="e"`), whose values are put back in place. openpyxl stays for writing workbooks.
+bench/bench_practice.py measures the whole read against calamine's bare one.
 """
 
 from __future__ import annotations
 
+import html
+import re
 import zipfile
-from pathlib import Path
 from collections.abc import Iterator
-
-import openpyxl
+from pathlib import Path
 
 from ..errors import TrackerUnavailable
 
@@ -45,33 +46,83 @@ def refuse_unsafe(path: Path, label: str) -> None:
                                         f"damaged or not a real workbook, so it is not read")
 
 
+_ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\bt="e"[^>]*>(?:(?!</c>).)*?<v>([^<]*)</v>', re.S)
+_SHEET = re.compile(r'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
+_RELATION = re.compile(r'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"')
+_RELATION_REVERSED = re.compile(r'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
+
+
+def sheet_parts(path: Path) -> dict[str, str]:
+    """Sheet name -> its XML part, from the workbook's own index: no sheet is parsed, so `check`
+    can list a workbook's sheets without reading them."""
+    with zipfile.ZipFile(path) as archive:
+        book = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    targets = dict(_RELATION.findall(rels)) or {rid: target for target, rid in _RELATION_REVERSED.findall(rels)}
+    parts = {}
+    for name, rid in _SHEET.findall(book):
+        target = targets.get(rid, "")
+        parts[html.unescape(name)] = target.lstrip("/") if target.startswith("/xl/") else f"xl/{target}"
+    return parts
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + letter - 64
+    return index - 1
+
+
 class ExcelWorkbook:
     day_first = False  # text dates are read US-first (docs/decisions.md)
     locale_note = ""
 
     def __init__(self, path: Path):
+        from python_calamine import CalamineWorkbook
+
         self.path = path
         self.label = path.name
         if path.exists() and path.is_file() and path.suffix.lower() not in EXCEL_SUFFIXES:
             raise TrackerUnavailable(self.label, "is not an .xlsx workbook: save it as Excel Workbook (.xlsx)")
         refuse_unsafe(path, self.label)
         try:
-            self._book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl and its XML parser raise many kinds for a damaged file
+            self._parts = sheet_parts(path)
+            self._book = CalamineWorkbook.from_path(str(path))
+        except Exception as exc:  # calamine and the zip reader raise many kinds for a damaged file
             raise TrackerUnavailable(self.label, f"cannot be opened as an Excel workbook ({_why(exc)})") from None
 
     def sheet_names(self) -> list[str]:
-        return list(self._book.sheetnames)
+        return list(self._book.sheet_names)
+
+    def _errors(self, sheet: str) -> dict[tuple[int, int], str]:
+        """(row, column) -> the error text of each error cell (1-based rows, 0-based columns)."""
+        part = self._parts.get(sheet)
+        if not part:
+            return {}
+        with zipfile.ZipFile(self.path) as archive:
+            data = archive.read(part)
+        if b't="e"' not in data:
+            return {}
+        return {(int(row), _column_index(column)): value.decode("utf-8", "replace")
+                for column, row, value in _ERROR_CELL.findall(data)}
 
     def rows(self, sheet: str) -> Iterator[tuple[int, tuple]]:
-        if sheet not in self._book.sheetnames:
+        if sheet not in self._book.sheet_names:
             raise TrackerUnavailable(self.label, f"has no sheet {sheet!r} (it has: {', '.join(self.sheet_names())})")
-        worksheet = self._book[sheet]
         try:
-            yield from enumerate(worksheet.iter_rows(min_row=1, values_only=True), start=1)
-        except Exception as exc:  # a damaged sheet's XML fails as it is read
+            values = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            errors = self._errors(sheet)
+        except Exception as exc:  # a damaged sheet fails as it is read
             raise TrackerUnavailable(self.label, f"sheet {sheet!r} is damaged and cannot be read ({_why(exc)}); "
                                                  f"open it in Excel and save it again") from None
+        for (row, column), text in errors.items():
+            if row - 1 < len(values):
+                cells = values[row - 1]
+                if column >= len(cells):
+                    cells.extend([""] * (column + 1 - len(cells)))
+                cells[column] = html.unescape(text)
+        for number, cells in enumerate(values, start=1):
+            yield number, tuple(None if value == "" else value for value in cells)
 
     def close(self) -> None:
         self._book.close()

@@ -79,3 +79,22 @@ def test_run_refuses_a_zip_bomb_with_exit_2(tmp_path):
     config = write_config(tmp_path, bomb(tmp_path / "tracker.xlsx"))
     done = cli("--config", str(config), "run", "all", "--today", "2026-11-26")
     assert done.returncode == 2 and "unpacked" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_calamine_rows_keep_their_sheet_positions_and_formula_errors(tmp_path):
+    """A table starting at C3, an error cell from a formula: numbered and placed as Excel shows them."""
+    import xlsxwriter
+
+    path = tmp_path / "offset.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Sessions & notes")
+    sheet.write(2, 2, "Appointment ID")
+    sheet.write(2, 3, "Client ID")
+    sheet.write(3, 2, "A-1")
+    sheet.write_formula(3, 3, "=1/0", None, "#DIV/0!")
+    sheet.write(5, 2, "A-2")
+    sheet.write(5, 3, "C-2")
+    book.close()
+    rows = dict(ExcelWorkbook(path).rows("Sessions & notes"))
+    assert rows[3][2:] == ("Appointment ID", "Client ID")
+    assert rows[4][2:] == ("A-1", "#DIV/0!") and rows[6][2:] == ("A-2", "C-2") and rows[5] == (None,) * 4
