@@ -41,6 +41,10 @@ class CellError(PracticeOpsError):
         shown = "" if value is None else repr(value) if isinstance(value, str) else str(value)
         super().__init__(f"{file}:{sheet}: row {row}: {column}: {shown + ' ' if shown else ''}{why}")
 
+    def __reduce__(self):  # kept in the tracker cache, so it must come back whole
+        return (CellError, (self.file, self.sheet, self.row, self.column, self.value, self.why, self.rule, self.record,
+                            self.field))
+
 
 class TransportError(PracticeOpsError):
     """A message could not be handed to the mail system. One failure model for every transport:

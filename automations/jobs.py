@@ -44,6 +44,7 @@ from .rules.catalogue import rules_switched_off
 from .rules.context import RuleContext
 from .rules.findings import OWNER_NAMES, Finding, from_dict, sort_key
 from .rules.scheduling import reminder_blocked_finding
+from .trackers.cache import TrackerCache
 from .trackers.load import load_practice
 from .trackers.records import UPCOMING_STATUSES, Practice
 from .trackers.values import person_key
@@ -111,10 +112,12 @@ def resolve_clock(config: Config, today: date | None, now: datetime | None) -> t
     return today, now or datetime.combine(today, opening, tzinfo=zone)
 
 
-def check(config: Config, today: date, progress: Progress = lambda _: None, now: datetime | None = None) -> RunResult:
-    """Read every tracker and apply every rule; write and send nothing. Certificates that will not
-    be used (expired, for another address, unreadable) are listed in ``notices``."""
-    loaded = load_practice(config, progress)
+def check(config: Config, today: date, progress: Progress = lambda _: None, now: datetime | None = None,
+          cache: TrackerCache | None = None) -> RunResult:
+    """Read every tracker and apply every rule; write and send nothing (but the tracker cache, when
+    given). Certificates that will not be used (expired, for another address, unreadable) are listed
+    in ``notices``."""
+    loaded = load_practice(config, progress, cache)
     result = RunResult(data_issues=loaded.issues, unavailable=[str(u) for u in loaded.unavailable],
                        rows=loaded.rows, practice=loaded.practice)
     result.notices.extend(loaded.notices)
@@ -139,7 +142,7 @@ def run(config: Config, job: str, today: date, now: datetime, progress: Progress
     read into memory, nothing reaches a transport, no workbook is written)."""
     if job not in (*JOBS, "all"):
         raise PracticeOpsError(f"no job named {job!r}; jobs: {', '.join((*JOBS, 'all'))}")
-    result = check(config, today, progress)
+    result = check(config, today, progress, cache=tracker_cache(config, writable=not dry_run))
     if not result.usable:
         return result
     ledger = Ledger.snapshot(config.state.dir) if dry_run else Ledger(config.state.dir, config.state.audit_head)
@@ -155,6 +158,16 @@ def run(config: Config, job: str, today: date, now: datetime, progress: Progress
     finally:
         ledger.close()
     return result
+
+
+def tracker_cache(config: Config, writable: bool = True) -> TrackerCache | None:
+    """The parsed-tracker cache in the state folder, when that folder is practice-ops' own."""
+    from .places import folder_problem
+
+    state = Path(config.state.dir)
+    if folder_problem(state, "state") is not None:
+        return None
+    return TrackerCache(state / "cache", writable=writable and state.is_dir())
 
 
 class Work:

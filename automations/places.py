@@ -16,7 +16,8 @@ from pathlib import Path
 from .errors import PracticeOpsError
 
 MARKER = ".practice-ops"
-_OWN_FILES = ("ledger.sqlite3", "ledger.sqlite3-wal", "ledger.sqlite3-shm", "run.lock", "serve.lock", MARKER)
+_OWN_FILES = ("ledger.sqlite3", "ledger.sqlite3-wal", "ledger.sqlite3-shm", "run.lock", "serve.lock", MARKER,
+              "cache", "serve.pid", "steps-errors.log", "jobs-errors.log", "practice-ops-crash.log")
 QUEUE_SHEETS = ("Work queue", "Set aside", "Resolved")
 WORKBOOK_CREATOR = "practice-ops"
 

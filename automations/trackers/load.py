@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from collections.abc import Callable
 
 from ..config import Config
 from ..errors import CellError, TrackerUnavailable
+from .cache import TrackerCache
 from .reader import read_sheet
 from .records import ID_COLUMN, TRACKERS, Practice, last_row_wins
 from .sources import Workbooks
@@ -23,9 +25,10 @@ class Loaded:
     notices: list[str] = field(default_factory=list)
 
 
-def load_practice(config: Config, progress: Progress = lambda _: None) -> Loaded:
+def load_practice(config: Config, progress: Progress = lambda _: None, cache: TrackerCache | None = None) -> Loaded:
     """Read each configured tracker; a tracker that cannot be read at all is listed in
-    ``unavailable`` and the others are still read."""
+    ``unavailable`` and the others are still read. With ``cache``, an Excel tracker unchanged since
+    the last run comes from the cache instead of being parsed again."""
     practice_lists: dict[str, list] = {name: [] for name in TRACKERS}
     loaded = Loaded(Practice())
     present: set[str] = set()
@@ -41,14 +44,23 @@ def load_practice(config: Config, progress: Progress = lambda _: None) -> Loaded
             tracker = config.trackers.get(name)
             if tracker is None:
                 continue
+            settings = (tuple(sorted(tracker.columns.items())), tracker.header_row)
+            cached = (cache.get(tracker.path, name, tracker.sheet, settings)
+                      if cache is not None and tracker.source == "excel" and tracker.path is not None else None)
             try:
-                workbook = workbooks.get(tracker.source, tracker.location)
-                progress(f"Reading {name} ({workbook.label}:{tracker.sheet})")
-                sheet = read_sheet(name, workbook.rows(tracker.sheet), file=workbook.label, sheet=tracker.sheet,
-                                   overrides=dict(tracker.columns), header_row=tracker.header_row,
-                                   day_first=workbook.day_first)
-                if workbook.locale_note and workbook.locale_note not in loaded.notices:
-                    loaded.notices.append(workbook.locale_note)
+                if cached is not None:
+                    progress(f"Reading {name} ({Path(tracker.location).name}:{tracker.sheet}, unchanged)")
+                    sheet = cached
+                else:
+                    workbook = workbooks.get(tracker.source, tracker.location)
+                    progress(f"Reading {name} ({workbook.label}:{tracker.sheet})")
+                    sheet = read_sheet(name, workbook.rows(tracker.sheet), file=workbook.label, sheet=tracker.sheet,
+                                       overrides=dict(tracker.columns), header_row=tracker.header_row,
+                                       day_first=workbook.day_first)
+                    if workbook.locale_note and workbook.locale_note not in loaded.notices:
+                        loaded.notices.append(workbook.locale_note)
+                    if cache is not None and tracker.source == "excel" and tracker.path is not None:
+                        cache.put(tracker.path, name, tracker.sheet, settings, sheet)
             except TrackerUnavailable as exc:
                 loaded.unavailable.append(exc)
                 continue
