@@ -162,11 +162,16 @@ def run(config: Config, job: str, today: date, now: datetime, progress: Progress
 
 def tracker_cache(config: Config, writable: bool = True) -> TrackerCache | None:
     """The parsed-tracker cache in the state folder, when that folder is practice-ops' own."""
-    from .places import folder_problem
+    from .places import claim_folder, folder_problem
 
     state = Path(config.state.dir)
     if folder_problem(state, "state") is not None:
         return None
+    if writable:
+        try:
+            claim_folder(state, "state", private=True)   # the run makes it in a moment anyway
+        except PracticeOpsError:
+            return None
     return TrackerCache(state / "cache", writable=writable and state.is_dir())
 
 
@@ -189,7 +194,7 @@ class Work:
         self.raised: dict[str, tuple[Finding, date]] = {}
         self.job = job
         self.failed_steps: list[str] = []
-        self.queue = self.refresh_queue()
+        self.queue = self.refresh_queue(write=False)  # the VA's edits in; the workbook is written once, at the end
 
     # findings raised while sending ------------------------------------------------------------
     def raise_finding(self, finding: Finding, until: date) -> None:
@@ -212,7 +217,7 @@ class Work:
         merged.update({f.id: f for f in self.result.findings})
         return sorted(merged.values(), key=sort_key)
 
-    def refresh_queue(self) -> QueueUpdate:
+    def refresh_queue(self, write: bool = True) -> QueueUpdate:
         """Write the queue. A queue that cannot be written (open and locked in Excel on a shared
         drive, say) must not stop reminders going out: the run goes on and says so; the ledger keeps
         everything for the next write."""
@@ -220,14 +225,15 @@ class Work:
         path = self.config.work_queue.path
         if self.dry_run:
             return plan_queue(self.all_findings(), self.ledger.queue_rows(), {}, self.today)
-        self.progress(f"Updating the work queue ({path.name})")
+        if write:
+            self.progress(f"Updating the work queue ({path.name})")
         try:
             if self.config.work_queue.source == "gsheets":
                 from .reports.sheets_queue import update_sheets_queue
 
                 return update_sheets_queue(str(self.config.work_queue.spreadsheet_id), self.all_findings(), self.today,
-                                           self.ledger)
-            update = update_work_queue(path, self.all_findings(), self.today, self.ledger)
+                                           self.ledger, write=write)
+            update = update_work_queue(path, self.all_findings(), self.today, self.ledger, write=write)
             self.result.notices.extend(n for n in update.notices if n not in self.result.notices)
             return update
         except Exception as exc:  # a queue that cannot be written never stops the messages

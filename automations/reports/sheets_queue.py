@@ -112,7 +112,8 @@ def _padded(rows: list[list[str]], width: int, spare: int = 200) -> list[list[st
     return [row + [""] * (width - len(row)) for row in rows] + [[""] * width for _ in range(spare)]
 
 
-def update_sheets_queue(spreadsheet_id: str, findings: list[Finding], today: date, ledger: Ledger) -> queue.QueueUpdate:
+def update_sheets_queue(spreadsheet_id: str, findings: list[Finding], today: date, ledger: Ledger,
+                        write: bool = True) -> queue.QueueUpdate:
     store = SheetsQueue(spreadsheet_id)
     edits, extras, headers, existed = store.read()
     states = ledger.queue_rows()
@@ -121,8 +122,9 @@ def update_sheets_queue(spreadsheet_id: str, findings: list[Finding], today: dat
             if finding_id not in edits and state.get("written_status") in queue.VISIBLE and not state["resolved_on"]:
                 edits[finding_id] = queue.VaEdit(queue.DONE, state.get("written_notes") or "", None)
     update = queue.plan(findings, states, edits, today)
-    store.write(update, today, extras, headers)
-    for state in update.states.values():
-        state["written_status"], state["written_notes"] = state["status"], state["notes"]
+    if write:
+        store.write(update, today, extras, headers)
+        for state in update.states.values():
+            state["written_status"], state["written_notes"] = state["status"], state["notes"]
     ledger.save_queue_rows(list(update.states.values()))
     return update

@@ -195,9 +195,11 @@ def queue_order(finding: Finding) -> tuple:
     return (-SEVERITIES.index(finding.severity), finding.due or date.max, finding.rule, finding.id)
 
 
-def update_work_queue(path: Path, findings: list[Finding], today: date, ledger: Ledger) -> QueueUpdate:
+def update_work_queue(path: Path, findings: list[Finding], today: date, ledger: Ledger,
+                      write: bool = True) -> QueueUpdate:
     """Read the VA's edits, remember them, and update the workbook in place: the VA's own columns,
-    sheets, formatting and row order stay; a row she deleted is taken as Done."""
+    sheets, formatting and row order stay; a row she deleted is taken as Done. ``write=False``:
+    take in her edits (an Approved waitlist match) without writing the workbook yet."""
     edits = read_edits(path)
     states = ledger.queue_rows()
     if path.exists():
@@ -205,10 +207,10 @@ def update_work_queue(path: Path, findings: list[Finding], today: date, ledger: 
             if finding_id not in edits and state.get("written_status") in VISIBLE and not state["resolved_on"]:
                 edits[finding_id] = VaEdit(DONE, state.get("written_notes") or "", None)
     update = plan(findings, states, edits, today)
-    notices = _write(path, update, today)
-    update.notices = notices
-    for state in update.states.values():
-        state["written_status"], state["written_notes"] = state["status"], state["notes"]
+    if write:
+        update.notices = _write(path, update, today)
+        for state in update.states.values():
+            state["written_status"], state["written_notes"] = state["status"], state["notes"]
     ledger.save_queue_rows(list(update.states.values()))
     return update
 

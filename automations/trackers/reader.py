@@ -120,6 +120,7 @@ def read_sheet(tracker: str, rows: Iterator[tuple[int, tuple]], *, file: str, sh
     required = [spec.name for spec in columns_of(tracker) if spec.required]
     result = SheetRead(tracker, header_row=number,
                        columns={spec.name: str(header_cells[i]) for i, spec in mapping.items()})
+    memo: dict = {}
     for row_number, row_cells in all_rows:
         if row_number <= number:
             continue
@@ -127,7 +128,8 @@ def read_sheet(tracker: str, rows: Iterator[tuple[int, tuple]], *, file: str, sh
         if _is_note_row(raw, required, row_cells) or _is_example(tracker, raw):
             continue
         parsed, issues, usable = _parse_row(raw, mapping, result.columns, file=file, sheet=sheet,
-                                            row=row_number, record=_record_of(tracker, raw), day_first=day_first)
+                                            row=row_number, record=_record_of(tracker, raw), day_first=day_first,
+                                            memo=memo)
         result.issues.extend(issues)
         if usable:
             result.records.append(record_type(**parsed, source=RowRef(file, sheet, row_number)))
@@ -152,15 +154,43 @@ def _record_of(tracker: str, raw: dict[str, object]) -> tuple[str, str] | None:
     return RECORD_KIND[tracker], values.parse_text(value)
 
 
+_UNSET = object()
+
+
+def _parse_cell(spec: ColumnSpec, value: object, day_first: bool) -> object:
+    """One cell's typed value (or ValueError). Same column, same value, same result: memoized."""
+    if spec.kind == "enum":
+        parsed = values.parse_enum(value, spec.choices, spec.synonyms)
+    elif spec.kind in DATED:
+        parsed = PARSERS[spec.kind](value, day_first)
+    else:
+        parsed = PARSERS[spec.kind](value)
+    if parsed == values.OPEN_ENDED and spec.kind == "date":
+        if spec.required:
+            raise ValueError("is not a date a record can happen on (9999-12-31 means 'no end')")
+        return _UNSET  # no end: as if blank
+    return parsed
+
+
 def _parse_row(raw: dict[str, object], mapping: dict[int, ColumnSpec], headers: dict[str, str], *,
-               file: str, sheet: str, row: int, record: tuple[str, str] | None = None, day_first: bool = False):
+               file: str, sheet: str, row: int, record: tuple[str, str] | None = None, day_first: bool = False,
+               memo: dict | None = None):
+    """``memo``: parses already made in this sheet, by (column, value): a tracker's statuses, payers,
+    codes, dates and times repeat on thousands of rows."""
     parsed: dict[str, object] = {}
     issues: list[CellError] = []
     usable = True
+    memo = {} if memo is None else memo
     for spec in mapping.values():
         value = raw[spec.name]
         header = headers[spec.name].strip()
-        if values.is_excel_error(value):
+        if value is None:
+            if spec.required:
+                issues.append(CellError(file, sheet, row, header, None, "is empty but required",
+                                        rule="data.missing_required", record=record, field=spec.name))
+                usable = False
+            continue
+        if type(value) is str and values.is_excel_error(value):
             issues.append(CellError(file, sheet, row, header, value,
                                     "is a formula error: fix the formula or type the value",
                                     rule="data.formula_error", record=record, field=spec.name))
@@ -172,17 +202,20 @@ def _parse_row(raw: dict[str, object], mapping: dict[int, ColumnSpec], headers: 
                                         rule="data.missing_required", record=record, field=spec.name))
                 usable = False
             continue
+        key = (spec.name, type(value), value)
         try:
-            if spec.kind == "enum":
-                parsed[spec.name] = values.parse_enum(value, spec.choices, spec.synonyms)
-            elif spec.kind in DATED:
-                parsed[spec.name] = PARSERS[spec.kind](value, day_first)
-            else:
-                parsed[spec.name] = PARSERS[spec.kind](value)
-            if parsed[spec.name] == values.OPEN_ENDED and spec.kind == "date":
-                if spec.required:
-                    raise ValueError("is not a date a record can happen on (9999-12-31 means 'no end')")
-                del parsed[spec.name]  # no end: as if blank
+            found = memo.get(key, _UNSET) if spec.kind != "text" else _UNSET
+            if found is _UNSET:
+                try:
+                    found = _parse_cell(spec, value, day_first)
+                except ValueError as why:
+                    found = why
+                if spec.kind != "text":
+                    memo[key] = found
+            if isinstance(found, ValueError):
+                raise found
+            if found is not _UNSET:
+                parsed[spec.name] = found
         except ValueError as why:
             issues.append(CellError(file, sheet, row, header, _shown(value), str(why), record=record,
                                     field=spec.name))

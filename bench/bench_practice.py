@@ -1,0 +1,195 @@
+"""A large group practice, measured in one run against the tools a Python user would reach for.
+
+    python bench/bench_practice.py [APPOINTMENTS] [--problems 0.33] [--messages 5000]
+
+Generates a practice (30 clinicians, 3 years, 3,000 clients, matching claims with realistic
+problem rates or, with --problems, a third of the rows carrying one), then prints, as ratios to
+python-calamine's bare read of the same workbook: practice-ops' read, the rules, the work queue
+write, the whole `run reconcile` (first run, and a second on unchanged trackers), and, when
+pandas is installed, pandas.read_excel with calamine and with openpyxl. Peak memory is each
+`run reconcile` process's maximum resident size. Outbound: render, S/MIME-encrypt and write N
+messages, messages per second. Results and the machine they ran on: docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time as clock
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import xlsxwriter
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+START = date(2023, 12, 1)
+PAYERS = ["Aetna", "BlueCross BlueShield", "UnitedHealthcare", "Cigna", "Medicare", "Self-pay"]
+FEES = {"90834": 130, "90837": 170, "90832": 90}
+
+
+def generate(folder: Path, appointments: int, problems: float, seed: int = 7) -> Path:
+    rng = random.Random(seed)
+    book = xlsxwriter.Workbook(str(folder / "trackers.xlsx"), {"constant_memory": True})
+    when = book.add_format({"num_format": "mm/dd/yyyy"})
+    clock_format = book.add_format({"num_format": "h:mm AM/PM"})
+    providers = [f"Clinician {n:02d}" for n in range(30)]
+    clients = [(f"C-{n:05d}", rng.choice(PAYERS), providers[n % 30]) for n in range(3000)]
+
+    def sheet(name, header, rows):
+        ws = book.add_worksheet(name)
+        ws.write_row(0, 0, header)
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row):
+                if isinstance(value, date):
+                    ws.write_datetime(r, c, datetime.combine(value, time()), when)
+                elif isinstance(value, time):
+                    ws.write_datetime(r, c, datetime.combine(date(1899, 12, 31), value), clock_format)
+                elif value is not None:
+                    ws.write(r, c, value)
+
+    sheet("Clients", ["Client ID", "First Name", "Last Name", "Email", "Payer", "Email Consent", "Intake Forms Received",
+                      "Privacy Notice Ack", "Insurance Verified"],
+          ([cid, "Pat", f"Client{i}", f"c{i}@mail.example", payer, "plain_ok", "Y", "Y", "Y"]
+           for i, (cid, payer, _) in enumerate(clients)))
+    sheet("Providers", ["Provider", "Email", "Weekly Capacity", "License Expires"],
+          ([p, f"p{n}@practice.example", 30, date(2029, 1, 1)] for n, p in enumerate(providers)))
+    sheet("Credentialing", ["Provider", "Payer", "Status", "Effective Date"],
+          ([p, payer, "in_network", date(2020, 1, 1)] for p in providers for payer in PAYERS[:-1]))
+    span = 3 * 365
+    appts, claims = [], []
+    for n in range(appointments):
+        cid, payer, provider = clients[n % 3000]
+        day = START + timedelta(days=(n * span) // appointments)
+        minutes = rng.choice([45, 53, 55, 30])
+        status = "completed" if day < date(2026, 11, 20) else "scheduled"
+        if rng.random() < 0.03:
+            status = "no_show"
+        code = "90837" if minutes >= 53 else "90834" if minutes >= 38 else "90832"
+        appts.append([f"A-{n:06d}", cid, provider, day, time(9 + n % 8), minutes, minutes, "Individual", code,
+                      "In Person", status, payer])
+        troubled = rng.random() < problems
+        if status == "completed" and payer != "Self-pay" and not (troubled and rng.random() < 0.3):
+            billed = "90837" if troubled and rng.random() < 0.5 else code
+            claims.append([f"CL-{n:06d}", f"A-{n:06d}", cid, provider, day, billed, "11", FEES[billed], payer,
+                           day + timedelta(days=2), "paid" if day < date(2026, 10, 1) else "submitted",
+                           FEES[billed] * 0.8 if day < date(2026, 10, 1) else None])
+    sheet("Appointments", ["Appointment ID", "Client ID", "Provider", "Date", "Time", "Duration Min", "Actual Min",
+                           "Service", "CPT", "Modality", "Status", "Payer"], appts)
+    sheet("Claims", ["Claim ID", "Appointment ID", "Client ID", "Provider", "Date of Service", "CPT", "POS",
+                     "Billed Amount", "Payer", "Submitted On", "Status", "Paid Amount"], claims)
+    book.close()
+    trackers = "".join(f'[trackers.{t}]\npath = "trackers.xlsx"\nsheet = "{s}"\n' for t, s in (
+        ("clients", "Clients"), ("providers", "Providers"), ("credentialing", "Credentialing"),
+        ("appointments", "Appointments"), ("claims", "Claims")))
+    config = folder / "practice.toml"
+    config.write_text(f'[practice]\nname = "Bench"\n{trackers}[work_queue]\npath = "out/queue.xlsx"\n'
+                      f'[state]\ndir = "var"\n[email]\noutbox_dir = "outbox"\n')
+    return config
+
+
+def timed(work) -> tuple[float, object]:
+    started = clock.perf_counter()
+    result = work()
+    return clock.perf_counter() - started, result
+
+
+def calamine_bare(path: Path) -> None:
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(path))
+    for name in book.sheet_names:
+        book.get_sheet_by_name(name).to_python()
+
+
+def run_reconcile(config: Path) -> tuple[float, float]:
+    """(seconds, peak resident MB) of one `run reconcile` process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = clock.perf_counter()
+    subprocess.run([sys.executable, str(ROOT / "run.py"), "--config", str(config), "run", "reconcile", "--today",
+                    "2026-11-26", "--quiet"], check=True, capture_output=True)
+    seconds = clock.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak, before) / 1024
+
+
+def outbound(count: int, folder: Path) -> float:
+    """Messages per second: render, S/MIME-encrypt to a recipient's certificate, write an .eml."""
+    from cryptography import x509
+
+    from automations.messages.compose import compose, message_id
+    from automations.messages.render import Templates
+    from automations.messages.smime import seal
+    from automations.transports.outbox import Outbox
+    from tests.pki import make_identity
+
+    cert = x509.load_pem_x509_certificate(make_identity(folder / "keys", "ann@practice.example")[0].read_bytes())
+    templates, outbox = Templates(), Outbox(folder / "outbox-bench")
+    now = datetime(2026, 11, 26, 9)
+    context = {"sessions": [{"when": "Friday, November 27 at 9:00 AM", "video": False, "phone": False, "link": ""}],
+               "office_phone": "555-0100", "office_address": "1 Main St", "updated": False}
+    started = clock.perf_counter()
+    for n in range(count):
+        rendered = templates.render("appointment_reminder", "limited", practice_name="Bench", sender_name="Bench",
+                                    **context)
+        message = compose(rendered, sender="Bench <o@practice.example>", to="ann@practice.example",
+                          msg_id=message_id("appointment_reminder", "ann@practice.example", str(n), "o@practice.example"),
+                          now=now)
+        outbox.send(seal(message, cert))
+    return count / (clock.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("appointments", type=int, nargs="?", default=20000)
+    parser.add_argument("--problems", type=float, default=0.05)
+    parser.add_argument("--messages", type=int, default=1000)
+    args = parser.parse_args()
+    from automations import config as config_module
+    from automations import rules
+    from automations.ledger import Ledger
+    from automations.reports.work_queue import update_work_queue
+    from automations.trackers.load import load_practice
+
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        seconds, config_path = timed(lambda: generate(folder, args.appointments, args.problems))
+        workbook = folder / "trackers.xlsx"
+        print(f"machine: {platform.machine()}, {platform.processor() or platform.system()}, Python "
+              f"{platform.python_version()}; practice: {args.appointments:,} appointments, problem rate "
+              f"{args.problems:.0%} (generated in {seconds:.1f} s, {workbook.stat().st_size / 2**20:.1f} MB)")
+        bare, _ = timed(lambda: calamine_bare(workbook))
+        config = config_module.load(config_path)
+        read, loaded = timed(lambda: load_practice(config))
+        rules_time, findings = timed(lambda: rules.evaluate(loaded.practice, config.thresholds(), date(2026, 11, 26),
+                                                             loaded.issues))
+        ledger = Ledger(folder / "bench-state")
+        queue, _ = timed(lambda: update_work_queue(folder / "bench-queue.xlsx", findings, date(2026, 11, 26), ledger))
+        ledger.close()
+        first, first_mb = run_reconcile(config_path)
+        second, second_mb = run_reconcile(config_path)
+        print(f"calamine bare read (reference)   {bare:8.2f} s   1.00x")
+        for label, value in (("practice-ops read", read), ("rules", rules_time), ("work queue write", queue),
+                             ("run reconcile, first run", first), ("run reconcile, unchanged trackers", second)):
+            print(f"{label:<32} {value:8.2f} s   {value / bare:5.2f}x")
+        print(f"findings: {len(findings):,}; peak memory: {first_mb:.0f} MB first run, {second_mb:.0f} MB second")
+        try:
+            import pandas
+
+            for engine in ("calamine", "openpyxl"):
+                seconds, _ = timed(lambda engine=engine: pandas.read_excel(workbook, sheet_name=None, engine=engine))
+                print(f"pandas.read_excel ({engine}){'':<{14 - len(engine)}} {seconds:8.2f} s   {seconds / bare:5.2f}x")
+        except ImportError:
+            print("pandas not installed: pip install pandas to compare with pandas.read_excel")
+        rate = outbound(args.messages, folder)
+        print(f"outbound: {rate:,.0f} messages a second rendered, S/MIME-encrypted and written ({args.messages:,})")
+
+
+if __name__ == "__main__":
+    main()
