@@ -88,19 +88,26 @@ def code_pair_conflicts(billed: set[str]) -> dict[str, list[str]]:
     return conflicts
 
 
+_ONE_DIGIT = re.compile(r"\d(\.0)?")
+_TWO_DIGITS_DOT_ZERO = re.compile(r"\d\d\.0")
+_PSYCHIATRY_FORM = re.compile(r"9\d{4}")
+_CPT_FORM = re.compile(r"\d{5}|\d{4}[FTU]|[A-V]\d{4}")
+_MODIFIER_FORM = re.compile(r"[0-9A-Z]{2}")
+
+
 def normalise_pos(value: str | None) -> str | None:
     if value is None:
         return None
     text = str(value).strip()
-    if re.fullmatch(r"\d(\.0)?", text):
+    if _ONE_DIGIT.fullmatch(text):
         return "0" + text[0]
-    return text[:-2] if re.fullmatch(r"\d\d\.0", text) else text
+    return text[:-2] if _TWO_DIGITS_DOT_ZERO.fullmatch(text) else text
 
 
 def is_real_cpt(code: str) -> bool:
-    if re.fullmatch(r"9\d{4}", code) and "90785" <= code <= "90899":
+    if _PSYCHIATRY_FORM.fullmatch(code) and "90785" <= code <= "90899":
         return code in PSYCHIATRY_CODES
-    return bool(re.fullmatch(r"\d{5}|\d{4}[FTU]|[A-V]\d{4}", code))
+    return bool(_CPT_FORM.fullmatch(code))
 
 
 def is_real_pos(code: str) -> bool:
@@ -108,7 +115,7 @@ def is_real_pos(code: str) -> bool:
 
 
 def is_real_modifier(code: str) -> bool:
-    return bool(re.fullmatch(r"[0-9A-Z]{2}", code))
+    return bool(_MODIFIER_FORM.fullmatch(code))
 
 
 def split_carc(text: str) -> tuple[str | None, str] | None:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from ..trackers.records import (LIVE_STATUSES, UPCOMING_STATUSES, Appointment, Authorization, Claim, Credential,
-                                Practice)
+                                Practice, last_row_wins)
 from ..trackers.values import is_self_pay, person_key
 from .thresholds import Thresholds
 
@@ -32,12 +32,9 @@ class RuleContext:
     def duplicate_rows(self, tracker: str) -> dict[str, list]:
         """Id -> every row's record, for ids on several rows: as the loader found them, or in the
         lists themselves where the records were built without it."""
-        from ..trackers.records import last_row_wins
-
-        found = dict(self.practice.duplicates.get(tracker, {}))
-        for key, records in last_row_wins(tracker, getattr(self.practice, tracker))[1].items():
-            found.setdefault(key, records)
-        return found
+        if self.practice.deduplicated:  # the loader kept the last row of each id and noted the others
+            return dict(self.practice.duplicates.get(tracker, {}))
+        return last_row_wins(tracker, getattr(self.practice, tracker))[1]
 
     @cached_property
     def ambiguous_clients(self) -> frozenset[str]:
@@ -113,8 +110,17 @@ class RuleContext:
             index[(appt.client_id, person_key(appt.provider), appt.date)].append(appt)
         return index
 
+    @cached_property
+    def _sessions_of_claims(self) -> dict[int, Appointment | None]:
+        return {id(claim): self._session_of(claim) for claim in self.practice.claims}
+
     def appointment_of(self, claim: Claim) -> Appointment | None:
-        """The claim's session: by appointment_id where given, else by client, provider and date."""
+        """The claim's session: by appointment_id where given, else by client, provider and date
+        (matched once per claim and run)."""
+        sessions = self._sessions_of_claims
+        return sessions[id(claim)] if id(claim) in sessions else self._session_of(claim)
+
+    def _session_of(self, claim: Claim) -> Appointment | None:
         if claim.appointment_id and claim.appointment_id in self.appointments:
             return self.appointments[claim.appointment_id]
         candidates = self.appointments_by_visit.get(

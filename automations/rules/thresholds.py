@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 
+from ..trackers.values import fold
+
 
 def _t(default, doc: str, type_: object = None):
     """A threshold: its default from DOMAIN.md, what it means, and (where it is not the default's
@@ -75,8 +77,6 @@ class Thresholds:
 
     def payer_key(self, payer: str | None) -> str:
         """One key per payer, however the trackers spell it (`BCBS`, `BlueCross BlueShield`)."""
-        from ..trackers.values import fold
-
         folded = fold(payer or "")
         return self.payer_aliases.get(folded, folded)
 
@@ -84,8 +84,6 @@ class Thresholds:
         """The practice's thresholds with this payer's overrides applied (names folded)."""
         if not payer:
             return self
-        from ..trackers.values import fold
-
         override = self.payer_overrides.get(fold(payer)) or self.payer_overrides.get(self.payer_key(payer))
         return replace(self, **override) if override else self
 

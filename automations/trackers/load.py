@@ -74,5 +74,6 @@ def load_practice(config: Config, progress: Progress = lambda _: None, cache: Tr
         workbooks.close()
     unreadable = frozenset((*issue.record, issue.field) for issue in loaded.issues if issue.record is not None)
     loaded.practice = Practice(**practice_lists, present=frozenset(present), columns=columns, unreadable=unreadable,
+                               deduplicated=True,
                                duplicates={name: found for name, found in duplicates.items() if found})
     return loaded

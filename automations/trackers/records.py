@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, time
 from decimal import Decimal
 
-from .values import YesNo
+from .values import YesNo, person_key
 
 Kind = str  # text | email | date | time | minutes | money | count | yes_no | on_file | enum | codes
 
@@ -343,6 +343,8 @@ class Practice:
     not 'none on file' but 'unreadable', and messages say so."""
     duplicates: dict[str, dict[str, list]] = field(default_factory=dict)
     """Tracker -> id -> every row's record, for ids on more than one row (the lists keep the last)."""
+    deduplicated: bool = False
+    """Set by the loader: ``duplicates`` is complete, so the rules need not group the rows again."""
 
     def keeps(self, tracker: str, column: str | None = None) -> bool:
         if tracker not in self.present:
@@ -352,8 +354,6 @@ class Practice:
 
 def record_key(tracker: str, record) -> str:
     """The id a record is known by: clinicians by their person key, the rest by their id column."""
-    from .values import person_key
-
     value = getattr(record, ID_COLUMN[tracker])
     return person_key(value) if tracker == "providers" else value
 
