@@ -14,6 +14,7 @@ a digest with no secure channel) reaches the VA as a finding.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import tempfile
 import traceback
@@ -21,6 +22,7 @@ from contextlib import nullcontext
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from pathlib import Path
 from collections.abc import Callable
 
@@ -44,8 +46,8 @@ from .rules.catalogue import rules_switched_off
 from .rules.context import RuleContext
 from .rules.findings import OWNER_NAMES, Finding, from_dict, sort_key
 from .rules.scheduling import reminder_blocked_finding
-from .trackers.cache import TrackerCache
-from .trackers.load import load_practice
+from .trackers.cache import TrackerCache, code_version
+from .trackers.load import load_practice, unchanged_since_cached
 from .trackers.records import UPCOMING_STATUSES, Practice
 from .trackers.values import person_key
 from .transports import open_transport
@@ -72,6 +74,15 @@ class RunResult:
     work_queue: Path | None = None
     queue: QueueUpdate | None = None
     practice: Practice | None = None
+    reread: Callable[[], Practice] | None = field(default=None, repr=False)
+    """Reads the records when the findings came from the last check and a job needs them."""
+
+    def the_practice(self) -> Practice:
+        if self.practice is None and self.reread is not None:
+            self.practice = self.reread()
+        if self.practice is None:
+            raise PracticeOpsError("the trackers were not read")
+        return self.practice
 
     @property
     def usable(self) -> bool:
@@ -116,12 +127,22 @@ def check(config: Config, today: date, progress: Progress = lambda _: None, now:
           cache: TrackerCache | None = None) -> RunResult:
     """Read every tracker and apply every rule; write and send nothing (but the tracker cache, when
     given). Certificates that will not be used (expired, for another address, unreadable) are listed
-    in ``notices``."""
+    in ``notices``. With the cache, trackers unchanged since a check of the same day, thresholds and
+    rules give that check's findings, and the records are read only if a job asks for them."""
+    key = _check_key(config, today, cache) if cache is not None and now is None else None
+    kept = cache.get_checked(key) if cache is not None and key is not None else None
+    if isinstance(kept, dict) and {"findings", "issues", "rows", "notices"} <= kept.keys():
+        progress("Trackers unchanged since the last check today")
+        result = RunResult(findings=kept["findings"], data_issues=kept["issues"], rows=kept["rows"],
+                           notices=[*kept["notices"], *check_overrides(config)])
+        result.reread = lambda: load_practice(config, progress, cache).practice
+        return result
     loaded = load_practice(config, progress, cache)
     result = RunResult(data_issues=loaded.issues, unavailable=[str(u) for u in loaded.unavailable],
                        rows=loaded.rows, practice=loaded.practice)
     result.notices.extend(loaded.notices)
     result.notices.extend(rules_switched_off(loaded.practice.present, loaded.practice.columns))
+    read_notices = list(result.notices)
     result.notices.extend(check_overrides(config))
     if now is not None:
         certificates = CertificateStore(config.security.certificates, now)
@@ -133,7 +154,21 @@ def check(config: Config, today: date, progress: Progress = lambda _: None, now:
             result.notices.append(signing_problem)
     if result.usable:
         result.findings = rules.evaluate(loaded.practice, config.thresholds(), today, loaded.issues)
+        key = _check_key(config, today, cache) if cache is not None and now is None else None
+        if cache is not None and key is not None:
+            cache.put_checked(key, {"findings": result.findings, "issues": result.data_issues, "rows": result.rows,
+                                    "notices": read_notices})
     return result
+
+
+def _check_key(config: Config, today: date, cache: TrackerCache) -> str | None:
+    """What a check's findings rest on: every tracker's content and reading, the thresholds, the
+    day and the code of the reader and the rules."""
+    unchanged = unchanged_since_cached(config, cache)
+    if unchanged is None:
+        return None
+    identity = repr((unchanged, repr(config.thresholds()), today.isoformat(), code_version("trackers", "rules")))
+    return hashlib.sha256(identity.encode()).hexdigest()[:32]
 
 
 def run(config: Config, job: str, today: date, now: datetime, progress: Progress = lambda _: None,
@@ -183,8 +218,6 @@ class Work:
         self.config, self.result, self.ledger, self.today, self.now = config, result, ledger, today, now
         self.progress = progress
         self.dry_run = dry_run
-        assert result.practice is not None, "a run starts from a read practice"
-        self.ctx = RuleContext(result.practice, config.thresholds(), today)
         self.run_id = ledger.start_run(job, today.isoformat(), now)
         self.postman = Postman(config, ledger, lambda: open_transport(config.email), self.run_id, now,
                                dry_run=dry_run)
@@ -195,6 +228,11 @@ class Work:
         self.job = job
         self.failed_steps: list[str] = []
         self.queue = self.refresh_queue(write=False)  # the VA's edits in; the workbook is written once, at the end
+
+    @cached_property
+    def ctx(self) -> RuleContext:
+        """The records, indexed; read on first use (a reconcile over unchanged trackers needs none)."""
+        return RuleContext(self.result.the_practice(), self.config.thresholds(), self.today)
 
     # findings raised while sending ------------------------------------------------------------
     def raise_finding(self, finding: Finding, until: date) -> None:

@@ -17,6 +17,7 @@ workbook's older text undoing it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from copy import copy
@@ -25,7 +26,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import openpyxl
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -195,24 +196,69 @@ def queue_order(finding: Finding) -> tuple:
     return (-SEVERITIES.index(finding.severity), finding.due or date.max, finding.rule, finding.id)
 
 
+LAYOUT_VERSION = 2
+"""Raise when the workbook's layout changes, so an untouched queue is written again in the new one."""
+WRITTEN = "work_queue.written"
+"""Ledger key: the content hash of the queue as practice-ops last wrote it."""
+_EDITS_READ: dict[str, dict[str, VaEdit]] = {}
+
+
+def _content_hash(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _edits(path: Path, content: str) -> dict[str, VaEdit]:
+    """The VA's edits, parsed once per content: a run reads the queue at its start and again before
+    it writes, and the second read of the same bytes is free."""
+    if content not in _EDITS_READ:
+        _EDITS_READ.clear()
+        _EDITS_READ[content] = read_edits(path)
+    return dict(_EDITS_READ[content])
+
+
 def update_work_queue(path: Path, findings: list[Finding], today: date, ledger: Ledger,
                       write: bool = True) -> QueueUpdate:
     """Read the VA's edits, remember them, and update the workbook in place: the VA's own columns,
     sheets, formatting and row order stay; a row she deleted is taken as Done. ``write=False``:
-    take in her edits (an Approved waitlist match) without writing the workbook yet."""
-    edits = read_edits(path)
+    take in her edits (an Approved waitlist match) without writing the workbook yet.
+
+    A queue nobody touched since practice-ops wrote it (the same bytes) holds no edits: it is not
+    read; and when practice-ops had also written it anew (nothing of the VA's in it: no column,
+    colour or row order of hers), it is written anew again rather than edited in place (at
+    thousands of rows, loading the old workbook to keep what the VA changed is most of the cost)."""
+    content = _content_hash(path) if path.exists() else None
+    written = ledger.kept(WRITTEN).get("", {})
+    untouched = content is not None and written.get("sha256") == content
+    edits = {} if untouched or content is None else _edits(path, content)
     states = ledger.queue_rows()
-    if path.exists():
+    if content is not None and not untouched:
         for finding_id, state in states.items():
             if finding_id not in edits and state.get("written_status") in VISIBLE and not state["resolved_on"]:
                 edits[finding_id] = VaEdit(DONE, state.get("written_notes") or "", None)
     update = plan(findings, states, edits, today)
     if write:
-        update.notices = _write(path, update, today)
+        shown = _shown(update, today)
+        if not (untouched and written.get("shown") == shown):
+            update.notices, anew = _write(path, update, today, anew=untouched and bool(written.get("anew")))
+            ledger.keep(WRITTEN, {"sha256": _content_hash(path), "anew": anew, "shown": shown})
         for state in update.states.values():
             state["written_status"], state["written_notes"] = state["status"], state["notes"]
     ledger.save_queue_rows(list(update.states.values()))
     return update
+
+
+def _shown(update: QueueUpdate, today: date) -> str:
+    """A digest of everything the workbook would show: the same digest, over an untouched queue,
+    means writing it again would change nothing, so it is left as it is."""
+    fields = ("status", "notes", "snoozed_until", "first_seen", "reopened_on", "resolved_on", "summary")
+    shown = [LAYOUT_VERSION, today.isoformat() if any(s["resolved_on"] for s in update.states.values()) else "",
+             [[f.id, f.rule, f.severity, f.owner, f.message, f.due.isoformat() if f.due else None,
+               sorted(f.refs.items())] for f in (*update.open, None, *update.set_aside) if f is not None],
+             len(update.open), sorted([s["finding_id"], *(s.get(k) for k in fields)] for s in update.states.values())]
+    return hashlib.sha256(json.dumps(shown, separators=(",", ":")).encode()).hexdigest()
 
 
 def _refs_text(refs: dict) -> str:
@@ -247,17 +293,19 @@ def _existing(sheet) -> tuple[list[str], dict[str, _Kept]]:
     return header, kept
 
 
-def _write(path: Path, update: QueueUpdate, today: date) -> list[str]:
+def _write(path: Path, update: QueueUpdate, today: date, anew: bool = False) -> tuple[list[str], bool]:
+    """Write the queue; (notices, whether it was written from a new workbook)."""
     from ..places import is_our_workbook
 
     notices: list[str] = []
     book = None
-    if path.exists() and is_our_workbook(path):
+    if not anew and path.exists() and is_our_workbook(path):
         try:
             book = openpyxl.load_workbook(path)
         except Exception:  # unreadable now: the ledger has everything; start a fresh workbook
             notices.append(f"{path.name} could not be opened, so it was written anew; the VA's own columns and "
                            f"formatting in it were lost (her statuses and notes are kept)")
+    fresh = book is None
     if book is None:
         book = openpyxl.Workbook()
         book.active.title = QUEUE
@@ -269,7 +317,7 @@ def _write(path: Path, update: QueueUpdate, today: date) -> list[str]:
     book._sheets.sort(key=lambda ws: order.index(ws.title) if ws.title in order else len(order))
     book.active = 0
     save_atomically(book, path, "work queue")
-    return notices
+    return notices, fresh
 
 
 def _write_findings(book, name: str, findings: list[Finding], update: QueueUpdate, notices: list[str]) -> None:
@@ -304,6 +352,9 @@ def _write_findings(book, name: str, findings: list[Finding], update: QueueUpdat
     if old == sorted(old, key=queue_order):  # the VA kept our order: everything in it, urgent first
         old, new = [], sorted(findings, key=queue_order)
     formats = {layout.index(t) + 1: "yyyy-mm-dd" for t in ("Snooze until", "Due", "First seen", "Reopened")}
+    wrapped = tuple(layout.index(t) + 1 for t in ("What to do", "Notes", "Records", "Problem"))
+    urgency = layout.index("Urgency") + 1
+    widths_now = {t: sheet.column_dimensions[get_column_letter(layout.index(t) + 1)].width or 10 for t in WRAPPED}
     for finding in new + old:
         state = update.states[finding.id]
         cells = {"Status": state["status"], "Notes": state["notes"],
@@ -315,14 +366,12 @@ def _write_findings(book, name: str, findings: list[Finding], update: QueueUpdat
                  "Rule": finding.rule, "Finding ID": finding.id}
         mine = kept.get(finding.id)
         row = rows.append([cells.get(t, mine.values.get(t) if mine else None) for t in layout], formats,
-                          wrap=(layout.index("What to do") + 1, layout.index("Notes") + 1))
-        sheet.row_dimensions[row].height = _height(cells, sheet, layout)
-        for index, title in enumerate(layout, start=1):
-            if mine and title in mine.styles:
-                sheet.cell(row, index)._style = mine.styles[title]
-        if not (mine and "Urgency" in mine.styles):
-            sheet.cell(row, layout.index("Urgency") + 1).fill = PatternFill(
-                "solid", fgColor=_SEVERITY_FILL[finding.severity])
+                          wrap=wrapped, fills={urgency: _SEVERITY_FILL[finding.severity]})
+        sheet.row_dimensions[row].height = _height(cells, widths_now)
+        if mine:
+            for index, title in enumerate(layout, start=1):
+                if title in mine.styles:
+                    sheet.cell(row, index)._style = mine.styles[title]
     status = DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"', allow_blank=True,
                             showErrorMessage=False)
     sheet.data_validations.dataValidation = [v for v in sheet.data_validations.dataValidation
@@ -333,21 +382,19 @@ def _write_findings(book, name: str, findings: list[Finding], update: QueueUpdat
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(layout))}{max(rows.row, 1)}"
     sheet.freeze_panes = "C2"
     _print_setup(sheet, layout.index("Reopened") + 1)
-    for index, title in enumerate(layout, start=1):
-        if title == "Records" or title == "Problem":
-            for row in range(2, rows.row + 1):
-                sheet.cell(row, index).alignment = Alignment(wrap_text=True, vertical="top")
 
 
-def _height(cells: dict, sheet, layout: list[str]) -> float:
+WRAPPED = ("What to do", "Notes", "Records", "Problem")
+
+
+def _height(cells: dict, widths: dict[str, float]) -> float:
     """Enough lines for the longest wrapped cell (spreadsheet programs do not size rows they did not
     lay out themselves, so without this wrapped text overlaps the next row)."""
-    lines = 1
-    for title in ("What to do", "Notes", "Records", "Problem"):
-        text = str(cells.get(title) or "")
-        width = sheet.column_dimensions[get_column_letter(layout.index(title) + 1)].width or 10
-        lines = max(lines, -(-len(text) // max(int(width * 1.15), 8)))
-    return LINE_HEIGHT * lines + 2
+    most = 1
+    for title in WRAPPED:
+        length = len(str(cells.get(title) or ""))
+        most = max(most, -(-length // max(int(widths[title] * 1.15), 8)))
+    return LINE_HEIGHT * most + 2
 
 
 def _print_setup(sheet, printed: int | None = None) -> None:

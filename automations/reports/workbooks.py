@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import os
 import tempfile
+from copy import copy
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment
+from openpyxl.styles import Alignment, PatternFill
 
 from ..errors import PracticeOpsError
 
@@ -31,28 +32,50 @@ def cell_text(value: str) -> str:
 
 class RowWriter:
     """Appends rows to one sheet. It counts rows itself (``sheet.max_row`` walks every cell, which
-    made a large queue quadratic) and stores every string as text."""
+    made a large queue quadratic), stores every string as text, and builds each cell look (number
+    format, wrapping, fill) once: openpyxl registers a style by hashing it, which costs more than
+    the cell itself when done for every one of thousands of rows."""
 
     def __init__(self, sheet: Any, next_row: int = 1):
         self.sheet = sheet
         self.row = next_row - 1
+        self._looks: dict[tuple, Any] = {}
 
     def append(self, values: Iterable[Any], formats: dict[int, str] | None = None,
-               wrap: Iterable[int] = ()) -> int:
+               wrap: Iterable[int] = (), fills: dict[int, str] | None = None) -> int:
+        """``fills``: column -> a solid background colour (RRGGBB)."""
         self.row += 1
+        wrap = tuple(wrap)
         for column, value in enumerate(values, start=1):
             if value is None:
-                continue
-            if isinstance(value, str):
+                if column not in wrap and not (fills and column in fills):
+                    continue
+                cell = self.sheet.cell(row=self.row, column=column)
+            elif isinstance(value, str):
                 cell = self.sheet.cell(row=self.row, column=column, value=cell_text(value))
                 cell.data_type = "s"  # never "f": text is text
             else:
                 cell = self.sheet.cell(row=self.row, column=column, value=value)
-            if formats and column in formats:
-                cell.number_format = formats[column]
-        for column in wrap:
-            self.sheet.cell(row=self.row, column=column).alignment = Alignment(wrap_text=True, vertical="top")
+            look = ((formats or {}).get(column), column in wrap, (fills or {}).get(column))
+            if look != (None, False, None):
+                self._dress(cell, look)
         return self.row
+
+    def _dress(self, cell: Any, look: tuple) -> None:
+        known = self._looks.get(look)
+        if known is not None and not cell.has_style:
+            cell._style = copy(known)
+            return
+        had_style = cell.has_style
+        number_format, wrapped, fill = look
+        if number_format:
+            cell.number_format = number_format
+        if wrapped:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if fill:
+            cell.fill = PatternFill("solid", fgColor=fill)
+        if known is None and not had_style:
+            self._looks[look] = copy(cell._style)
 
 
 def titled_book(sheet_title: str, heading: str) -> tuple[openpyxl.Workbook, Any, RowWriter]:

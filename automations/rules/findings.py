@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 
 SEVERITIES = ("info", "warning", "urgent")
@@ -32,7 +33,7 @@ class Finding:
         if self.owner not in OWNERS:
             raise ValueError(f"unknown owner {self.owner!r}")
 
-    @property
+    @cached_property
     def id(self) -> str:
         """Stable across runs: the rule and the records it rests on, never the wording or the date.
         Where a finding names a record, the row it sits on is not part of its identity, so sorting

@@ -1,22 +1,31 @@
 """Parsed trackers kept between runs: a tracker file that has not changed (same size and
 modification time, or else the same content) is not parsed again. The cache lives in the state
 folder (owner-only) and is keyed by everything that shapes a read: the file's content, the sheet,
-the config's column mapping and header row, the locale, and this reader's version and columns, so
-a changed tracker, config or release reads afresh. A cache entry that cannot be used is ignored.
+the config's column mapping and header row, the locale, and the reader's own source code, so a
+changed tracker, config or release reads afresh. A cache entry that cannot be used is ignored.
+
+It also keeps the last check: the findings of the rules over trackers that have not changed, for
+the same day, thresholds and rules (their source code is part of the key). The rules are pure
+functions of those, so a second run on unchanged trackers reads neither the trackers nor the
+records, and applies no rule.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import pickle
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from .reader import SheetRead
 from .records import columns_of
 
-READER_VERSION = "2"
+READER_VERSION = "3"
 """Raise when what a read produces changes shape, so old cache entries are not used."""
+CHECKED = "checked-"
 
 
 def _digest(path: Path) -> str:
@@ -27,6 +36,19 @@ def _digest(path: Path) -> str:
     return sha.hexdigest()
 
 
+@cache
+def code_version(*packages: str) -> str:
+    """A digest of the source of these packages (folders beside this one): an upgrade, or a
+    developer's edit, never meets an entry made by other code."""
+    root = Path(__file__).resolve().parents[1]
+    sha = hashlib.sha256(READER_VERSION.encode())
+    for package in packages:
+        for source in sorted((root / package).glob("*.py")):
+            sha.update(source.name.encode())
+            sha.update(source.read_bytes())
+    return sha.hexdigest()[:16]
+
+
 class TrackerCache:
     def __init__(self, folder: Path, writable: bool = True):
         self.folder = folder
@@ -34,34 +56,76 @@ class TrackerCache:
         self.hits = 0
 
     def _entry(self, tracker: str, sheet: str, settings: tuple) -> Path:
-        key = repr((READER_VERSION, tracker, sheet, settings, [repr(c) for c in columns_of(tracker)]))
+        key = repr((code_version("trackers"), tracker, sheet, settings, [repr(c) for c in columns_of(tracker)]))
         return self.folder / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".pickle")
 
-    def get(self, path: Path, tracker: str, sheet: str, settings: tuple) -> SheetRead | None:
+    def current(self, path: Path, tracker: str, sheet: str, settings: tuple) -> str | None:
+        """The content digest of ``path`` when the entry for it is current, else None. The stamp
+        beside the entry answers without loading the entry."""
         entry = self._entry(tracker, sheet, settings)
         try:
             stat = path.stat()
-            with open(entry, "rb") as handle:
-                kept = pickle.load(handle)  # our own owner-only state folder: trusted as the ledger is
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
+            stamp = json.loads(entry.with_suffix(".stamp").read_text())
+            if not entry.is_file():
+                return None
+        except (OSError, ValueError):
             return None
-        same_file = (kept.get("size"), kept.get("mtime")) == (stat.st_size, stat.st_mtime_ns)
-        if not same_file and kept.get("digest") != _digest(path):
+        if (stamp.get("size"), stamp.get("mtime")) == (stat.st_size, stat.st_mtime_ns):
+            return stamp.get("digest")
+        try:
+            return stamp.get("digest") if stamp.get("digest") == _digest(path) else None
+        except OSError:
+            return None
+
+    def get(self, path: Path, tracker: str, sheet: str, settings: tuple) -> SheetRead | None:
+        if self.current(path, tracker, sheet, settings) is None:
+            return None
+        try:
+            with open(self._entry(tracker, sheet, settings), "rb") as handle:
+                read = pickle.load(handle)  # our own owner-only state folder: trusted as the ledger is
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError):
+            return None
+        if not isinstance(read, SheetRead):
             return None
         self.hits += 1
-        return kept.get("read")
+        return read
 
     def put(self, path: Path, tracker: str, sheet: str, settings: tuple, read: SheetRead) -> None:
         if not self.writable:
             return
         entry = self._entry(tracker, sheet, settings)
-        temp = entry.with_suffix(".tmp")
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
             stat = path.stat()
-            with open(temp, "wb") as handle:
-                pickle.dump({"size": stat.st_size, "mtime": stat.st_mtime_ns, "digest": _digest(path), "read": read},
-                            handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temp, entry)
+            stamp = {"size": stat.st_size, "mtime": stat.st_mtime_ns, "digest": _digest(path)}
+            self._replace(entry, pickle.dumps(read, protocol=pickle.HIGHEST_PROTOCOL))
+            self._replace(entry.with_suffix(".stamp"), json.dumps(stamp).encode())
         except OSError:
+            return
+
+    # the last check -------------------------------------------------------------------------
+    def get_checked(self, key: str) -> Any:
+        try:
+            with open(self.folder / f"{CHECKED}{key}.pickle", "rb") as handle:
+                return pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError):
+            return None
+
+    def put_checked(self, key: str, value: Any) -> None:
+        """Keep one check: the older ones (another day's, another config's) are removed."""
+        if not self.writable:
+            return
+        try:
+            for old in self.folder.glob(f"{CHECKED}*.pickle"):
+                old.unlink(missing_ok=True)
+            self._replace(self.folder / f"{CHECKED}{key}.pickle", pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError:
+            return
+
+    def _replace(self, target: Path, data: bytes) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        temp = target.with_name(target.name + ".tmp")
+        try:
+            temp.write_bytes(data)
+            os.replace(temp, target)
+        finally:
             temp.unlink(missing_ok=True)

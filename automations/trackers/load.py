@@ -44,7 +44,7 @@ def load_practice(config: Config, progress: Progress = lambda _: None, cache: Tr
             tracker = config.trackers.get(name)
             if tracker is None:
                 continue
-            settings = (tuple(sorted(tracker.columns.items())), tracker.header_row)
+            settings = _settings(tracker)
             cached = (cache.get(tracker.path, name, tracker.sheet, settings)
                       if cache is not None and tracker.source == "excel" and tracker.path is not None else None)
             try:
@@ -77,3 +77,24 @@ def load_practice(config: Config, progress: Progress = lambda _: None, cache: Tr
                                deduplicated=True,
                                duplicates={name: found for name, found in duplicates.items() if found})
     return loaded
+
+
+def _settings(tracker) -> tuple:
+    return (tuple(sorted(tracker.columns.items())), tracker.header_row)
+
+
+def unchanged_since_cached(config: Config, cache: TrackerCache) -> list[tuple] | None:
+    """Each configured tracker with the digest of its unchanged file, or None when any of them
+    is not an Excel file the cache holds as it is now."""
+    unchanged = []
+    for name in TRACKERS:
+        tracker = config.trackers.get(name)
+        if tracker is None:
+            continue
+        if tracker.source != "excel" or tracker.path is None:
+            return None
+        digest = cache.current(tracker.path, name, tracker.sheet, _settings(tracker))
+        if digest is None:
+            return None
+        unchanged.append((name, str(tracker.path), tracker.sheet, _settings(tracker), digest))
+    return unchanged

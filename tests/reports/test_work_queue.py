@@ -220,3 +220,42 @@ def test_long_advice_gets_a_row_tall_enough_and_the_ids_are_not_printed(queue):
     heights = {r: sheet.row_dimensions[r].height for r in (2, 3)}
     assert max(heights.values()) >= 15 * 5 and min(heights.values()) < 40
     assert str(sheet.print_area).startswith("'Work queue'!$A$1:$K$")
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """How many times the workbook's edits were parsed: the reader is wrapped, never replaced."""
+    from automations.reports import work_queue
+
+    calls = {"n": 0}
+    original = work_queue.read_edits
+
+    def counting(path):
+        calls["n"] += 1
+        return original(path)
+
+    monkeypatch.setattr(work_queue, "read_edits", counting)
+    return calls
+
+
+def test_a_queue_nobody_touched_is_not_read_and_not_rewritten_when_nothing_changed(queue, reads):
+    found = [finding("A-1"), finding("A-2", date(2026, 11, 20))]
+    queue(found, TODAY)
+    written = queue.path.read_bytes()
+    update = queue(found, TODAY)
+    assert reads["n"] == 0 and queue.path.read_bytes() == written
+    assert [f.id for f in update.open] == [found[1].id, found[0].id]
+    queue([*found, finding("A-3")], TODAY)                       # a new finding: written, still without a read
+    assert reads["n"] == 0 and len(sheet_rows(queue.path)) == 3
+
+
+def test_a_queue_the_va_edited_is_read_once_per_content_and_her_edit_kept(queue, reads):
+    found = [finding("A-1"), finding("A-2")]
+    queue(found, TODAY)
+    edit(queue.path, found[0].id, Status="Won't fix", Notes="client moved away")
+    queue(found, TODAY)
+    queue(found, TODAY)                                           # the same bytes as the last write: not read
+    assert reads["n"] == 1
+    aside = sheet_rows(queue.path, "Set aside")
+    assert [(r["Finding ID"], r["Status"], r["Notes"]) for r in aside] == [(found[0].id, "Won't fix",
+                                                                           "client moved away")]

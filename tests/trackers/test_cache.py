@@ -1,7 +1,7 @@
 """A tracker unchanged since the last run is not parsed again; any change reads afresh."""
 
 import os
-from datetime import date
+from datetime import date, time
 
 import pytest
 
@@ -72,3 +72,62 @@ def test_a_damaged_cache_entry_is_ignored(tmp_path, counted):
         entry.write_bytes(b"not a pickle")
     assert load_practice(config, cache=cache).practice.appointments
     assert counted["n"] == 8
+
+
+@pytest.fixture
+def evaluated(monkeypatch):
+    """How many times the rules ran: wrapped, never replaced."""
+    from automations import rules
+
+    calls = {"n": 0}
+    original = rules.evaluate
+
+    def counting(*args, **kwargs):
+        calls["n"] += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(rules, "evaluate", counting)
+    return calls
+
+
+UNBILLED = {**MINIMAL, "Appointments": [*MINIMAL["Appointments"],
+                                        ["A-2", "C-1", "Ann Lee", date(2026, 11, 9), time(9), 45, 45, "completed",
+                                         "Aetna"]]}
+
+
+def test_a_second_check_the_same_day_on_unchanged_trackers_reads_nothing_and_applies_no_rule(
+        tmp_path, counted, evaluated):
+    from automations import jobs
+
+    book = make_workbook(tmp_path / "t.xlsx", UNBILLED)
+    config = config_module.load(write_config(tmp_path, book))
+    cache = TrackerCache(tmp_path / "var" / "cache")
+    first = jobs.check(config, date(2026, 11, 26), cache=cache)
+    assert first.findings and (counted["n"], evaluated["n"]) == (4, 1)
+    second = jobs.check(config, date(2026, 11, 26), cache=cache)
+    assert (counted["n"], evaluated["n"]) == (4, 1) and second.practice is None
+    assert [f.to_dict() for f in second.findings] == [f.to_dict() for f in first.findings]
+    assert second.rows == first.rows and second.notices == first.notices
+    assert [str(i) for i in second.data_issues] == [str(i) for i in first.data_issues]
+    assert second.the_practice().appointments == first.practice.appointments   # read when a job asks
+    assert counted["n"] == 4                                                   # from the tracker cache
+
+
+@pytest.mark.parametrize("change", ["next day", "threshold", "tracker"])
+def test_the_rules_run_again_when_the_day_the_thresholds_or_a_tracker_change(tmp_path, counted, evaluated, change):
+    from automations import jobs
+
+    book = make_workbook(tmp_path / "t.xlsx", MINIMAL)
+    path = write_config(tmp_path, book)
+    cache = TrackerCache(tmp_path / "var" / "cache")
+    today = date(2026, 11, 26)
+    jobs.check(config_module.load(path), today, cache=cache)
+    if change == "next day":
+        today = date(2026, 11, 27)
+    elif change == "threshold":
+        path.write_text(path.read_text() + '\n[rules]\nfiling_urgent_days = 5\n')
+    else:
+        make_workbook(book, {**MINIMAL, "Clients": [*MINIMAL["Clients"], ["C-3", "Aetna", "none"]]})
+    again = jobs.check(config_module.load(path), today, cache=cache)
+    assert evaluated["n"] == 2 and again.practice is not None
+    assert counted["n"] == (8 if change == "tracker" else 4)
