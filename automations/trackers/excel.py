@@ -11,7 +11,8 @@ from __future__ import annotations
 import html
 import re
 import zipfile
-from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ..errors import TrackerUnavailable
@@ -20,6 +21,8 @@ EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm"}
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_UNPACKED_BYTES = 2 * 1024 * 1024 * 1024
 MAX_RATIO = 200
+READ_AHEAD = 1
+"""Sheets being read at once: this one and the next."""
 """A tracker this large, or packed this tightly, is damaged or hostile (a zip bomb): refused, not read."""
 
 
@@ -74,10 +77,15 @@ def _column_index(letters: bytes) -> int:
 
 
 class ExcelWorkbook:
+    """One workbook, its sheets read by calamine. Given the sheets a run will read, it reads one
+    ahead in a worker thread (calamine and zlib let go of Python's lock while they work), so the
+    next sheet is being unpacked while this one is parsed; each worker has its own calamine handle,
+    as one handle serves one thread at a time."""
+
     day_first = False  # text dates are read US-first (docs/decisions.md)
     locale_note = ""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, sheets: tuple[str, ...] = ()):
         from python_calamine import CalamineWorkbook
 
         self.path = path
@@ -90,9 +98,29 @@ class ExcelWorkbook:
             self._book = CalamineWorkbook.from_path(str(path))
         except Exception as exc:  # calamine and the zip reader raise many kinds for a damaged file
             raise TrackerUnavailable(self.label, f"cannot be opened as an Excel workbook ({_why(exc)})") from None
+        self._ahead = [s for s in dict.fromkeys(sheets) if s in self._book.sheet_names]
+        self._pending: dict[str, Future] = {}
+        self._workers = ThreadPoolExecutor(max_workers=READ_AHEAD, thread_name_prefix="sheet") \
+            if len(self._ahead) > 1 and READ_AHEAD > 1 else None
+        self._read_ahead()
 
     def sheet_names(self) -> list[str]:
         return list(self._book.sheet_names)
+
+    def _read_ahead(self) -> None:
+        while self._workers is not None and self._ahead and len(self._pending) < READ_AHEAD:
+            sheet = self._ahead.pop(0)
+            self._pending[sheet] = self._workers.submit(self._read, sheet, own_handle=True)
+
+    def _read(self, sheet: str, own_handle: bool = False) -> tuple[list[list], dict[tuple[int, int], str]]:
+        from python_calamine import CalamineWorkbook
+
+        book = CalamineWorkbook.from_path(str(self.path)) if own_handle else self._book
+        try:
+            return book.get_sheet_by_name(sheet).to_python(skip_empty_area=False), self._errors(sheet)
+        finally:
+            if own_handle:
+                book.close()
 
     def _errors(self, sheet: str) -> dict[tuple[int, int], str]:
         """(row, column) -> the error text of each error cell (1-based rows, 0-based columns)."""
@@ -106,15 +134,19 @@ class ExcelWorkbook:
         return {(int(row), _column_index(column)): value.decode("utf-8", "replace")
                 for column, row, value in _ERROR_CELL.findall(data)}
 
-    def rows(self, sheet: str) -> Iterator[tuple[int, tuple]]:
+    def rows(self, sheet: str) -> Iterator[tuple[int, Sequence]]:
         if sheet not in self._book.sheet_names:
             raise TrackerUnavailable(self.label, f"has no sheet {sheet!r} (it has: {', '.join(self.sheet_names())})")
         try:
-            values = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-            errors = self._errors(sheet)
+            if sheet in self._ahead:
+                self._ahead.remove(sheet)
+            pending = self._pending.pop(sheet, None)
+            values, errors = pending.result() if pending is not None else self._read(sheet)
         except Exception as exc:  # a damaged sheet fails as it is read
             raise TrackerUnavailable(self.label, f"sheet {sheet!r} is damaged and cannot be read ({_why(exc)}); "
                                                  f"open it in Excel and save it again") from None
+        finally:
+            self._read_ahead()
         for (row, column), text in errors.items():
             if row - 1 < len(values):
                 cells = values[row - 1]
@@ -122,9 +154,14 @@ class ExcelWorkbook:
                     cells.extend([""] * (column + 1 - len(cells)))
                 cells[column] = html.unescape(text)
         for number, cells in enumerate(values, start=1):
-            yield number, tuple(None if value == "" else value for value in cells)
+            if "" in cells:
+                cells[:] = [None if value == "" else value for value in cells]
+            yield number, cells
 
     def close(self) -> None:
+        if self._workers is not None:
+            self._workers.shutdown(wait=True, cancel_futures=True)
+            self._pending.clear()
         self._book.close()
 
 

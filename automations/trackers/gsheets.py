@@ -12,7 +12,7 @@ credentials: the local stand-in the tests use, as Google's own emulators work.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from ..emulators import emulator_host
 from ..errors import TrackerUnavailable
@@ -92,7 +92,7 @@ class GoogleSheet:
         return {name: found.get("values", []) for name, found in zip(wanted, data.get("valueRanges", []),
                                                                      strict=False)}
 
-    def rows(self, sheet: str) -> Iterator[tuple[int, tuple]]:
+    def rows(self, sheet: str) -> Iterator[tuple[int, Sequence]]:
         if sheet not in self._sheets:
             raise TrackerUnavailable(self.label, f"has no sheet {sheet!r} (it has: {', '.join(self._sheets)})")
         if self._values is None or sheet not in self._values:

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from collections.abc import Callable, Iterator
+from dataclasses import fields as dataclass_fields
+from itertools import repeat
+from operator import attrgetter
+from collections.abc import Callable, Iterator, Sequence
 
 from ..errors import CellError, TrackerUnavailable
 from . import values
@@ -44,8 +47,29 @@ class SheetRead:
     header_row: int = 0
     columns: dict[str, str] = field(default_factory=dict)  # canonical -> the sheet's header
 
+    def __getstate__(self) -> dict:
+        """The tracker cache pickles a read: its records travel as tuples of their fields, which
+        pickle several times faster than a hundred thousand records' own states."""
+        names = _field_names(self.tracker)
+        fields_of = attrgetter(*names)
+        sources = [(r.source.file, r.source.sheet, r.source.row) if r.source else None for r in self.records]
+        return {**self.__dict__, "records": (names, list(map(fields_of, self.records)), sources)}
 
-def match_headers(tracker: str, headers: tuple, overrides: dict[str, str]) -> dict[int, ColumnSpec]:
+    def __setstate__(self, state: dict) -> None:
+        names, rows, sources = state["records"]
+        if names != _field_names(state["tracker"]):
+            raise ValueError("the records have changed shape since this read was kept")
+        record_type = TRACKERS[state["tracker"]]
+        records = [record_type(*row, source=RowRef(*source) if source else None)
+                   for row, source in zip(rows, sources, strict=True)]
+        self.__dict__.update({**state, "records": records})
+
+
+def _field_names(tracker: str) -> list[str]:
+    return [f.name for f in dataclass_fields(TRACKERS[tracker]) if f.name != "source"]
+
+
+def match_headers(tracker: str, headers: Sequence, overrides: dict[str, str]) -> dict[int, ColumnSpec]:
     """Column index -> canonical column, for one candidate header row."""
     specs = {spec.name: spec for spec in columns_of(tracker)}
     wanted: dict[str, str] = {}
@@ -68,11 +92,11 @@ def match_headers(tracker: str, headers: tuple, overrides: dict[str, str]) -> di
     return mapping
 
 
-def _find_header(tracker: str, rows: list[tuple[int, tuple]], overrides: dict[str, str],
-                 header_row: int | None, where: str) -> tuple[int, dict[int, ColumnSpec], tuple]:
+def _find_header(tracker: str, rows: list[tuple[int, Sequence]], overrides: dict[str, str],
+                 header_row: int | None, where: str) -> tuple[int, dict[int, ColumnSpec], Sequence]:
     required = {spec.name for spec in columns_of(tracker) if spec.required}
     candidates = [r for r in rows if r[0] == header_row] if header_row else rows[:HEADER_SEARCH_ROWS]
-    best: tuple[float, int, dict, tuple] | None = None
+    best: tuple[float, int, dict, Sequence] | None = None
     for number, cells in candidates:
         mapping = match_headers(tracker, cells, overrides)
         names = {spec.name for spec in mapping.values()}
@@ -94,7 +118,7 @@ def _find_header(tracker: str, rows: list[tuple[int, tuple]], overrides: dict[st
     return number, mapping, cells
 
 
-def _is_note_row(cells: dict[str, object], required: list[str], row_cells: tuple) -> bool:
+def _is_note_row(cells: dict[str, object], required: list[str], row_cells: Sequence) -> bool:
     """A line of prose or a totals line under the table, not a record with cells missing."""
     filled = [cells[name] for name in required if not values.is_blank(cells.get(name))]
     if len(filled) > 1:
@@ -109,10 +133,14 @@ def _is_note_row(cells: dict[str, object], required: list[str], row_cells: tuple
     return len(everything) == 1 and len(text.split()) >= 4
 
 
-def read_sheet(tracker: str, rows: Iterator[tuple[int, tuple]], *, file: str, sheet: str,
+def read_sheet(tracker: str, rows: Iterator[tuple[int, Sequence]], *, file: str, sheet: str,
                overrides: dict[str, str] | None = None, header_row: int | None = None,
                day_first: bool = False) -> SheetRead:
-    """``day_first``: the workbook's locale writes dates day first, so text dates are read so."""
+    """``day_first``: the workbook's locale writes dates day first, so text dates are read so.
+
+    The sheet is read a column at a time: a tracker's statuses, payers, codes, dates and times
+    repeat on thousands of rows, so each distinct value of a column is parsed once. Issues come
+    out in sheet order (row, then column), as a VA reads them."""
     where = f"{file}:{sheet}"
     all_rows = list(rows)
     number, mapping, header_cells = _find_header(tracker, all_rows, overrides or {}, header_row, where)
@@ -120,29 +148,136 @@ def read_sheet(tracker: str, rows: Iterator[tuple[int, tuple]], *, file: str, sh
     required = [spec.name for spec in columns_of(tracker) if spec.required]
     result = SheetRead(tracker, header_row=number,
                        columns={spec.name: str(header_cells[i]) for i, spec in mapping.items()})
-    memo: dict = {}
-    for row_number, row_cells in all_rows:
-        if row_number <= number:
+    data = [(row_number, cells) for row_number, cells in all_rows if row_number > number]
+    del all_rows
+    if not data:
+        return result
+    width = max(max(mapping) + 1, max(len(cells) for _, cells in data))
+    by_column = _transpose([cells for _, cells in data], width)
+    row_numbers = [row_number for row_number, _ in data]
+    del data  # the cells live on in by_column; the rows can go
+    keys = {spec.name: _keys(by_column[i]) for i, spec in mapping.items()}
+    outcomes = {spec.name: _outcomes(spec, keys[spec.name], day_first) for spec in mapping.values()}
+    kept = _record_rows(tracker, len(row_numbers), by_column, mapping, keys, outcomes, required)
+    id_index = next((i for i, spec in mapping.items() if spec.name == ID_COLUMN.get(tracker)), None)
+
+    found: list[tuple[int, int, CellError]] = []
+    unusable: set[int] = set()
+    for order, (i, spec) in enumerate(mapping.items()):
+        header = result.columns[spec.name].strip()
+        for r, why, rule in _failures(spec, keys[spec.name], outcomes[spec.name]):
+            if not kept[r]:
+                continue
+            value = None if rule == "data.missing_required" else by_column[i][r]
+            record = (_record_of(tracker, {ID_COLUMN[tracker]: by_column[id_index][r]})
+                      if id_index is not None else None)
+            found.append((r, order, CellError(file, sheet, row_numbers[r], header, _shown(value), why, rule=rule,
+                                              record=record, field=spec.name)))
+            if spec.required:
+                unusable.add(r)
+    found.sort(key=lambda issue: issue[:2])
+    result.issues = [issue for _, _, issue in found]
+
+    mapped = {spec.name for spec in mapping.values()}
+    columns: list = []
+    defaults = []
+    for f in dataclass_fields(record_type):
+        if f.name == "source":
             continue
-        raw = {spec.name: (row_cells[i] if i < len(row_cells) else None) for i, spec in mapping.items()}
-        if _is_note_row(raw, required, row_cells) or _is_example(tracker, raw):
-            continue
-        parsed, issues, usable = _parse_row(raw, mapping, result.columns, file=file, sheet=sheet,
-                                            row=row_number, record=_record_of(tracker, raw), day_first=day_first,
-                                            memo=memo)
-        result.issues.extend(issues)
-        if usable:
-            result.records.append(record_type(**parsed, source=RowRef(file, sheet, row_number)))
+        defaults.append(f.default)
+        if f.name in mapped:
+            typed = {key: (f.default if _is_failure(outcome) else outcome) for key, outcome in outcomes[f.name].items()}
+            columns.append(list(map(typed.__getitem__, keys[f.name])))
+        else:
+            columns.append(repeat(f.default, len(row_numbers)))
+    rows_kept = [row_number for r, row_number in enumerate(row_numbers) if kept[r] and r not in unusable]
+    if len(rows_kept) < len(row_numbers):
+        chosen = [r for r in range(len(row_numbers)) if kept[r] and r not in unusable]
+        columns = [[column[r] for r in chosen] if isinstance(column, list) else repeat(column_default, len(chosen))
+                   for column, column_default in zip(columns, defaults, strict=True)]
+    result.records = [record_type(*values_of_row, source=RowRef(file, sheet, row_number))
+                      for row_number, *values_of_row in zip(rows_kept, *columns, strict=False)]
     return result
 
 
-def _is_example(tracker: str, raw: dict[str, object]) -> bool:
-    """A blank tracker's sample row: its id (or, for trackers without one, its first required text
-    cell) starts with EXAMPLE. Never a record."""
-    column = ID_COLUMN.get(tracker) or next(
+def _transpose(rows: list[Sequence], width: int) -> list[list]:
+    """The sheet's first ``width`` columns; rows may be ragged (a row ends at its last filled cell)."""
+    if all(len(cells) >= width for cells in rows):
+        return [list(column) for column in zip(*rows, strict=False)][:width]
+    return [[cells[i] if i < len(cells) else None for cells in rows] for i in range(width)]
+
+
+_NUMBERS = frozenset({bool, int, float})
+
+
+def _keys(cells: list) -> list:
+    """A memo key per cell: the value itself, unless the column mixes kinds of number, which Python
+    takes as equal (1, 1.0 and True): then the value with its type (a yes/no column's TRUE is not a
+    count's 1)."""
+    if len(_NUMBERS.intersection(map(type, cells))) <= 1:
+        return cells
+    return [_Typed(value) if value.__class__ in _NUMBERS else value for value in cells]
+
+
+class _Typed(tuple):
+    """(type, value): a number kept apart from the equal numbers of other types."""
+
+    def __new__(cls, value: object) -> _Typed:
+        return super().__new__(cls, (value.__class__, value))
+
+
+def _outcomes(spec: ColumnSpec, keys: list, day_first: bool) -> dict:
+    """Each distinct key of a column -> its typed value, or _UNSET, _BLANK, _ERROR or a ValueError."""
+    return {key: _outcome(spec, key[1] if key.__class__ is _Typed else key, day_first) for key in dict.fromkeys(keys)}
+
+
+def _is_failure(outcome: object) -> bool:
+    return outcome is _UNSET or outcome is _BLANK or outcome is _ERROR or isinstance(outcome, ValueError)
+
+
+def _failures(spec: ColumnSpec, keys: list, outcomes: dict) -> list[tuple[int, str, str]]:
+    """(row index, why, rule) of each cell of the column that cannot be read."""
+    bad = {key: why for key, outcome in outcomes.items() if (why := _why_not(spec, outcome)) is not None}
+    if not bad:
+        return []
+    return [(r, *bad[key]) for r, key in enumerate(keys) if key in bad]
+
+
+def _why_not(spec: ColumnSpec, outcome: object) -> tuple[str, str] | None:
+    if isinstance(outcome, ValueError):
+        return str(outcome), "data.bad_value"
+    if outcome is _ERROR:
+        return "is a formula error: fix the formula or type the value", "data.formula_error"
+    if outcome is _BLANK and spec.required:
+        return "is empty but required", "data.missing_required"
+    return None
+
+
+def _record_rows(tracker: str, count: int, by_column: list[list], mapping: dict[int, ColumnSpec],
+                 keys: dict[str, list], outcomes: dict[str, dict], required: list[str]) -> list[bool]:
+    """Which rows are records: not blank, not a note or totals line under the table, not a blank
+    tracker's EXAMPLE row. A row with two required cells filled is a record without more ado."""
+    blanks = [0] * count
+    for name in required:
+        empty = {key for key, outcome in outcomes[name].items() if outcome is _BLANK}
+        if empty:
+            for r, key in enumerate(keys[name]):
+                if key in empty:
+                    blanks[r] += 1
+    kept = [True] * count
+    for r in range(count):
+        if len(required) - blanks[r] <= 1:
+            raw = {spec.name: by_column[i][r] for i, spec in mapping.items()}
+            kept[r] = not _is_note_row(raw, required, tuple(column[r] for column in by_column))
+    example = ID_COLUMN.get(tracker) or next(
         (spec.name for spec in columns_of(tracker) if spec.required and spec.kind == "text"), None)
-    value = raw.get(column) if column else None
-    return isinstance(value, str) and value.strip().upper().startswith("EXAMPLE")
+    if example in keys:
+        samples = {key for key in outcomes[example]
+                   if key.__class__ is str and key.strip().upper().startswith("EXAMPLE")}
+        for r, key in enumerate(keys[example]) if samples else ():
+            if key in samples:
+                kept[r] = False
+    return kept
 
 
 def _record_of(tracker: str, raw: dict[str, object]) -> tuple[str, str] | None:
@@ -155,10 +290,12 @@ def _record_of(tracker: str, raw: dict[str, object]) -> tuple[str, str] | None:
 
 
 _UNSET = object()
+_BLANK = object()
+_ERROR = object()
 
 
 def _parse_cell(spec: ColumnSpec, value: object, day_first: bool) -> object:
-    """One cell's typed value (or ValueError). Same column, same value, same result: memoized."""
+    """One cell's typed value (or ValueError)."""
     if spec.kind == "enum":
         parsed = values.parse_enum(value, spec.choices, spec.synonyms)
     elif spec.kind in DATED:
@@ -172,55 +309,19 @@ def _parse_cell(spec: ColumnSpec, value: object, day_first: bool) -> object:
     return parsed
 
 
-def _parse_row(raw: dict[str, object], mapping: dict[int, ColumnSpec], headers: dict[str, str], *,
-               file: str, sheet: str, row: int, record: tuple[str, str] | None = None, day_first: bool = False,
-               memo: dict | None = None):
-    """``memo``: parses already made in this sheet, by (column, value): a tracker's statuses, payers,
-    codes, dates and times repeat on thousands of rows."""
-    parsed: dict[str, object] = {}
-    issues: list[CellError] = []
-    usable = True
-    memo = {} if memo is None else memo
-    for spec in mapping.values():
-        value = raw[spec.name]
-        header = headers[spec.name].strip()
-        if value is None:
-            if spec.required:
-                issues.append(CellError(file, sheet, row, header, None, "is empty but required",
-                                        rule="data.missing_required", record=record, field=spec.name))
-                usable = False
-            continue
-        if type(value) is str and values.is_excel_error(value):
-            issues.append(CellError(file, sheet, row, header, value,
-                                    "is a formula error: fix the formula or type the value",
-                                    rule="data.formula_error", record=record, field=spec.name))
-            usable = usable and not spec.required
-            continue
-        if values.is_blank(value):
-            if spec.required:
-                issues.append(CellError(file, sheet, row, header, None, "is empty but required",
-                                        rule="data.missing_required", record=record, field=spec.name))
-                usable = False
-            continue
-        key = (spec.name, type(value), value)
-        try:
-            found = memo.get(key, _UNSET) if spec.kind != "text" else _UNSET
-            if found is _UNSET:
-                try:
-                    found = _parse_cell(spec, value, day_first)
-                except ValueError as why:
-                    found = why
-                if spec.kind != "text":
-                    memo[key] = found
-            if isinstance(found, ValueError):
-                raise found
-            if found is not _UNSET:
-                parsed[spec.name] = found
-        except ValueError as why:
-            issues.append(CellError(file, sheet, row, header, _shown(value), str(why), record=record,
-                                    field=spec.name))
-            usable = usable and not spec.required
-    return parsed, issues, usable
+def _outcome(spec: ColumnSpec, value: object, day_first: bool) -> object:
+    """What one distinct cell value comes to: its typed value, _UNSET, _BLANK, _ERROR or a ValueError."""
+    if value is None:
+        return _BLANK
+    if value.__class__ is str:
+        if not value.strip():
+            return _BLANK
+        if values.is_excel_error(value):
+            return _ERROR
+    try:
+        return _parse_cell(spec, value, day_first)
+    except ValueError as why:
+        return why.with_traceback(None)  # kept, it must not keep the read's frames (and the sheet) alive
 
 
 def _shown(value: object) -> object:

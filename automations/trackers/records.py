@@ -17,7 +17,7 @@ from .values import YesNo, person_key
 Kind = str  # text | email | date | time | minutes | money | count | yes_no | on_file | enum | codes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RowRef:
     """Where a record came from, so that every finding can point back to a row."""
 
@@ -63,7 +63,7 @@ _STATUS_SYNONYMS = {"canceled": "cancelled", "cancel": "cancelled", "rescheduled
                     "unconfirmed": "scheduled"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Client:
     client_id: str = column(required=True, aliases=("client", "client#", "client no", "client number",
                                                     "patient id", "patient", "id"))
@@ -125,7 +125,7 @@ def is_pre_licensed(license_type: str | None) -> bool:
         word in folded for word in ("associate", "intern", "resident", "prelicensed", "provisional"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Provider:
     provider: str = column(required=True, aliases=("clinician", "therapist", "name", "provider name"))
     email: str | None = column("email", aliases=("email address", "e-mail"))
@@ -143,7 +143,7 @@ class Provider:
     source: RowRef | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Appointment:
     appointment_id: str = column(required=True, aliases=("appt id", "appointment", "appt", "appt #",
                                                          "session id", "id"))
@@ -181,7 +181,7 @@ class Appointment:
     source: RowRef | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Claim:
     claim_id: str = column(required=True, aliases=("claim", "claim #", "claim no", "claim number", "id"))
     appointment_id: str | None = column(aliases=("appt id", "appointment", "appt", "appt #", "session id"))
@@ -215,7 +215,7 @@ class Claim:
     source: RowRef | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Credential:
     provider: str = column(required=True, aliases=("clinician", "therapist"))
     payer: str = column(required=True, aliases=("insurance", "payor", "plan", "panel"))
@@ -236,7 +236,7 @@ class Credential:
     source: RowRef | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Authorization:
     authorization_id: str = column(required=True, aliases=("auth", "auth #", "auth id", "authorization",
                                                            "auth number", "case #", "eap case"))
@@ -257,7 +257,7 @@ class Authorization:
     source: RowRef | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ComplianceItem:
     item: str = column("enum", required=True, aliases=("document", "type", "doc type"), choices=COMPLIANCE_ITEMS,
                        synonyms={"businessassociateagreement": "baa", "release": "roi",
@@ -270,7 +270,7 @@ class ComplianceItem:
     source: RowRef | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WaitlistEntry:
     prospect_id: str = column(required=True, aliases=("prospect", "id", "waitlist id"))
     name: str | None = column(aliases=("prospect name", "full name"))
@@ -305,7 +305,7 @@ RECORD_KIND = {"clients": "client", "providers": "provider", "appointments": "ap
 """Tracker -> the word a finding's ``refs`` use for one of its records."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ColumnSpec:
     name: str
     kind: Kind

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Protocol
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from ..errors import TrackerUnavailable
 
@@ -21,8 +21,9 @@ class Workbook(Protocol):
 
     def sheet_names(self) -> list[str]: ...
 
-    def rows(self, sheet: str) -> Iterator[tuple[int, tuple]]:
-        """Yield (1-based row number, cell values) for every row, blank ones included."""
+    def rows(self, sheet: str) -> Iterator[tuple[int, Sequence]]:
+        """Yield (1-based row number, cell values) for every row, blank ones included; an empty
+        cell is None. The values may be a list the reader is free to keep (no copy is made)."""
         ...
 
     def close(self) -> None: ...
@@ -56,7 +57,7 @@ def open_workbook(source: str, location: str, sheets: tuple[str, ...] = ()) -> W
     if source == "excel":
         from .excel import ExcelWorkbook
 
-        return ExcelWorkbook(Path(location))
+        return ExcelWorkbook(Path(location), sheets)
     if source == "gsheets":
         from .gsheets import GoogleSheet
 

@@ -110,6 +110,8 @@ def person_key(name: str | None) -> str:
 def parse_text(value: object) -> str:
     """Text as a VA typed it, less control characters (Google Sheets passes them through, and no
     workbook may be written with them)."""
+    if value.__class__ is str and value.isprintable() and not (value[:1].isspace() or value[-1:].isspace()):
+        return value  # the common case: nothing to take away
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime):

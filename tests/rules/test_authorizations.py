@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -38,7 +39,7 @@ def test_sessions_match_by_payer_and_dates_when_the_appointment_names_no_authori
     inside = sessions(8, 0, auth_id=None)
     a = auth(authorized=10, start_date=DAY - timedelta(weeks=20), end_date=TODAY + timedelta(days=60))
     assert findings(practice(inside, authorizations=[a]), TODAY, NEAR)[0].details["completed"] == 8
-    other_payer = [x.__class__(**{**x.__dict__, "payer": "Cigna"}) for x in inside]
+    other_payer = [replace(x, payer="Cigna") for x in inside]
     assert findings(practice(other_payer, authorizations=[a]), TODAY, NEAR) == []
 
 

@@ -95,6 +95,6 @@ def test_calamine_rows_keep_their_sheet_positions_and_formula_errors(tmp_path):
     sheet.write(5, 2, "A-2")
     sheet.write(5, 3, "C-2")
     book.close()
-    rows = dict(ExcelWorkbook(path).rows("Sessions & notes"))
+    rows = {number: tuple(cells) for number, cells in ExcelWorkbook(path).rows("Sessions & notes")}
     assert rows[3][2:] == ("Appointment ID", "Client ID")
     assert rows[4][2:] == ("A-1", "#DIV/0!") and rows[6][2:] == ("A-2", "C-2") and rows[5] == (None,) * 4
