@@ -37,7 +37,10 @@ from ..rules.findings import OWNER_NAMES, SEVERITIES, SEVERITY_NAMES, Finding, s
 from ..trackers.values import fold, parse_date
 from .workbooks import RowWriter, save_atomically
 
-QUEUE, ASIDE, RESOLVED = "Work queue", "Set aside", "Resolved"
+QUEUE, MORE, ASIDE, RESOLVED, BY_PROBLEM = "Work queue", "More open", "Set aside", "Resolved", "By problem"
+GROUP_AT = 50
+"""A problem with more open rows than this shows its most pressing 50 on the Work queue; the rest
+wait on More open, and By problem counts them all: a day's work, not a wall of rows."""
 OPEN, DONE, SNOOZED, WONT_FIX, APPROVED = "Open", "Done", "Snoozed", "Won't fix", "Approved"
 STATUSES = (OPEN, DONE, SNOOZED, WONT_FIX, APPROVED)
 VISIBLE = {OPEN, APPROVED}
@@ -117,7 +120,7 @@ def read_edits(path: Path) -> dict[str, VaEdit]:
                                f"the VA's decisions are kept in the ledger") from None
     edits: dict[str, VaEdit] = {}
     try:
-        for name in (QUEUE, ASIDE):
+        for name in (QUEUE, MORE, ASIDE):
             if name not in book.sheetnames:
                 continue
             rows = book[name].iter_rows(values_only=True)
@@ -196,7 +199,7 @@ def queue_order(finding: Finding) -> tuple:
     return (-SEVERITIES.index(finding.severity), finding.due or date.max, finding.rule, finding.id)
 
 
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 """Raise when the workbook's layout changes, so an untouched queue is written again in the new one."""
 WRITTEN = "work_queue.written"
 """Ledger key: the content hash of the queue as practice-ops last wrote it."""
@@ -309,15 +312,63 @@ def _write(path: Path, update: QueueUpdate, today: date, anew: bool = False) -> 
     if book is None:
         book = openpyxl.Workbook()
         book.active.title = QUEUE
-    for name, findings in ((QUEUE, update.open), (ASIDE, update.set_aside)):
+    shown, more = by_problem(update.open)
+    for name, findings in ((QUEUE, shown), (MORE, more), (ASIDE, update.set_aside)):
+        if name == MORE and not findings:
+            if MORE in book.sheetnames:
+                del book[MORE]
+            continue
         _write_findings(book, name, findings, update, notices)
+    _write_by_problem(book, update.open, shown)
     _write_resolved(book, update, today)
     _write_legend(book)
-    order = [QUEUE, ASIDE, RESOLVED, LEGEND]
+    order = [QUEUE, BY_PROBLEM, MORE, ASIDE, RESOLVED, LEGEND]
     book._sheets.sort(key=lambda ws: order.index(ws.title) if ws.title in order else len(order))
     book.active = 0
     save_atomically(book, path, "work queue")
     return notices, fresh
+
+
+def by_problem(open_findings: list[Finding]) -> tuple[list[Finding], list[Finding]]:
+    """(the Work queue's rows, More open's rows): every finding of a problem with up to GROUP_AT
+    open rows, and the GROUP_AT most pressing of a larger one, on the Work queue."""
+    shown: list[Finding] = []
+    more: list[Finding] = []
+    seen: dict[str, int] = {}
+    for finding in sorted(open_findings, key=queue_order):
+        seen[finding.rule] = seen.get(finding.rule, 0) + 1
+        (shown if seen[finding.rule] <= GROUP_AT else more).append(finding)
+    return shown, more
+
+
+BY_PROBLEM_COLUMNS = (("Problem", 30), ("For", 12), ("Open", 8), ("Urgent", 8), ("Soonest due", 12),
+                      ("On Work queue", 14), ("On More open", 14), ("Rule", 30))
+
+
+def _write_by_problem(book, open_findings: list[Finding], shown: list[Finding]) -> None:
+    """One row per problem, most urgent first, when any problem has more rows than the Work queue shows."""
+    if BY_PROBLEM in book.sheetnames:
+        del book[BY_PROBLEM]
+    if len(shown) == len(open_findings):
+        return
+    on_queue: dict[str, int] = {}
+    for finding in shown:
+        on_queue[finding.rule] = on_queue.get(finding.rule, 0) + 1
+    groups: dict[str, list[Finding]] = {}
+    for finding in open_findings:
+        groups.setdefault(finding.rule, []).append(finding)
+    sheet = book.create_sheet(BY_PROBLEM)
+    rows = _header(sheet, BY_PROBLEM_COLUMNS)
+    summary = []
+    for rule, found in groups.items():
+        urgent = sum(1 for f in found if f.severity == "urgent")
+        dues = [f.due for f in found if f.due]
+        summary.append((-urgent, min(dues) if dues else date.max, rule, found, urgent, min(dues) if dues else None))
+    for _, _, rule, found, urgent, soonest in sorted(summary, key=lambda row: row[:3]):
+        owners = sorted({OWNER_NAMES[f.owner] for f in found})
+        rows.append([title_of(rule), ", ".join(owners), len(found), urgent, soonest, on_queue.get(rule, 0),
+                     len(found) - on_queue.get(rule, 0), rule], {5: "yyyy-mm-dd"})
+    _print_setup(sheet)
 
 
 def _write_findings(book, name: str, findings: list[Finding], update: QueueUpdate, notices: list[str]) -> None:
@@ -441,6 +492,8 @@ LEGEND_ROWS = (
     *((name, "") for name in OWNER_NAMES.values()),
     ("", ""),
     ("Your own columns, sheets, colours and row order stay; deleting a row marks it Done.", ""),
+    (f"A problem with more than {GROUP_AT} open rows shows its {GROUP_AT} most pressing here; the rest are on "
+     f"{MORE} (edit them there just the same), and {BY_PROBLEM} counts every problem.", ""),
 )
 
 

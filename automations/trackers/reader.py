@@ -227,8 +227,20 @@ class _Typed(tuple):
 
 
 def _outcomes(spec: ColumnSpec, keys: list, day_first: bool) -> dict:
-    """Each distinct key of a column -> its typed value, or _UNSET, _BLANK, _ERROR or a ValueError."""
+    """Each distinct key of a column -> its typed value, or _UNSET, _BLANK, _ERROR or a ValueError.
+    Ids make most of a text column's values distinct, so clean text (printable, no edge spaces,
+    not an error like #REF!) is taken as it is without the general parse."""
+    if spec.kind == "text":
+        return {key: key if key.__class__ is str and _clean_text(key) else
+                _outcome(spec, key[1] if key.__class__ is _Typed else key, day_first) for key in dict.fromkeys(keys)}
     return {key: _outcome(spec, key[1] if key.__class__ is _Typed else key, day_first) for key in dict.fromkeys(keys)}
+
+
+def _clean_text(text: str) -> bool:
+    return text.isprintable() and text[:1] not in _NOT_CLEAN_START and not text[-1:].isspace()
+
+
+_NOT_CLEAN_START = frozenset({"", "#", " ", "\t", "\u00a0"})
 
 
 def _is_failure(outcome: object) -> bool:

@@ -24,7 +24,7 @@ def sheet_rows(path, name="Work queue"):
 def edit(path, finding_id, **cells):
     """Do what the VA does: open the workbook, type into a row, save."""
     book = openpyxl.load_workbook(path)
-    for sheet in (book["Work queue"], book["Set aside"]):
+    for sheet in (book[name] for name in ("Work queue", "More open", "Set aside") if name in book.sheetnames):
         header = [c.value for c in sheet[1]]
         for row in sheet.iter_rows(min_row=2):
             if row[header.index("Finding ID")].value == finding_id:
@@ -259,3 +259,29 @@ def test_a_queue_the_va_edited_is_read_once_per_content_and_her_edit_kept(queue,
     aside = sheet_rows(queue.path, "Set aside")
     assert [(r["Finding ID"], r["Status"], r["Notes"]) for r in aside] == [(found[0].id, "Won't fix",
                                                                            "client moved away")]
+
+
+def test_a_problem_with_many_rows_shows_its_most_pressing_and_the_rest_wait_on_more_open(queue):
+    from automations.reports.work_queue import GROUP_AT
+
+    many = [finding(f"A-{n:03d}", TODAY + timedelta(days=n % 40), "urgent" if n % 10 == 0 else "warning")
+            for n in range(GROUP_AT + 70)]
+    few = [finding_for("credentialing.caqh_attestation_due", f"P-{n}", owner="va") for n in range(3)]
+    queue([*many, *few], TODAY)
+    shown, more = sheet_rows(queue.path), sheet_rows(queue.path, "More open")
+    assert len(shown) == GROUP_AT + 3 and len(more) == 70
+    assert {r["Finding ID"] for r in shown} >= {f.id for f in few}
+    urgent = {f.id for f in many if f.severity == "urgent"}
+    assert urgent <= {r["Finding ID"] for r in shown}                      # the most pressing first
+    assert {r["Finding ID"] for r in shown} | {r["Finding ID"] for r in more} == {f.id for f in [*many, *few]}
+    problems = {r["Rule"]: r for r in sheet_rows(queue.path, "By problem")}
+    assert (problems["billing.unbilled_session"]["Open"], problems["billing.unbilled_session"]["On More open"],
+            problems["billing.unbilled_session"]["Urgent"]) == (GROUP_AT + 70, 70, 12)
+    assert openpyxl.load_workbook(queue.path).sheetnames[:3] == ["Work queue", "By problem", "More open"]
+    waiting = more[-1]["Finding ID"]
+    edit(queue.path, waiting, Status="Won't fix", Notes="payer agreed")   # worked on More open, kept
+    update = queue([*many, *few], TODAY + timedelta(days=1))
+    assert update.states[waiting]["status"] == "Won't fix" and update.states[waiting]["notes"] == "payer agreed"
+    assert waiting in {r["Finding ID"] for r in sheet_rows(queue.path, "Set aside")}
+    queue(few, TODAY + timedelta(days=2))                                  # the big problem solved: no grouping
+    assert openpyxl.load_workbook(queue.path).sheetnames == ["Work queue", "Set aside", "Resolved", "How to use"]
