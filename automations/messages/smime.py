@@ -4,9 +4,9 @@ and Thunderbird read the result."""
 
 from __future__ import annotations
 
-from typing import Any
-
+import base64
 import os
+from typing import Any
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy as email_policy
@@ -19,7 +19,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.ciphers import algorithms
 from cryptography.hazmat.primitives.serialization import pkcs7
 
+from .compose import header
 
+
+SEALED_CONTENT = (("Content-Transfer-Encoding", "base64"), ("Content-Disposition", 'attachment; filename="smime.p7m"'),
+                  ("Content-Type", 'application/pkcs7-mime; smime-type="enveloped-data"; name="smime.p7m"'),
+                  ("MIME-Version", "1.0"))
 OUTER_HEADERS = ("From", "To", "Cc", "Subject", "Date", "Message-ID", "X-Practice-Ops-Kind", "Auto-Submitted",
                  "In-Reply-To", "References")
 
@@ -84,9 +89,9 @@ def seal(message: EmailMessage, recipient: x509.Certificate, signer: Signer | No
     der = envelope.set_content_encryption_algorithm(algorithms.AES256).encrypt(serialization.Encoding.DER, [])
     sealed = EmailMessage()
     for name in OUTER_HEADERS:
-        if message[name] is not None:
-            sealed[name] = message[name]
-    sealed.set_content(der, maintype="application", subtype="pkcs7-mime",
-                       params={"smime-type": "enveloped-data", "name": "smime.p7m"},
-                       disposition="attachment", filename="smime.p7m")
+        if (value := message[name]) is not None:
+            sealed[name] = value
+    for name, value in SEALED_CONTENT:  # what set_content writes for it, parsed once
+        sealed[name] = header(name, value)
+    sealed.set_payload(base64.encodebytes(der).decode("ascii"))
     return sealed

@@ -21,8 +21,12 @@ EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm"}
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_UNPACKED_BYTES = 2 * 1024 * 1024 * 1024
 MAX_RATIO = 200
-READ_AHEAD = 1
+READ_AHEAD = 2
 """Sheets being read at once: this one and the next."""
+READ_AHEAD_BYTES = 128 * 2**20
+"""...as long as the two largest sheets a run reads unpack to no more than this together: reading one
+ahead holds both in memory, which a large practice's office PC should not pay for (at 200,000
+appointments it would be 650 MB instead of 500 MB)."""
 """A tracker this large, or packed this tightly, is damaged or hostile (a zip bomb): refused, not read."""
 
 
@@ -101,11 +105,20 @@ class ExcelWorkbook:
         self._ahead = [s for s in dict.fromkeys(sheets) if s in self._book.sheet_names]
         self._pending: dict[str, Future] = {}
         self._workers = ThreadPoolExecutor(max_workers=READ_AHEAD, thread_name_prefix="sheet") \
-            if len(self._ahead) > 1 and READ_AHEAD > 1 else None
+            if len(self._ahead) > 1 and self._unpacked(self._ahead) <= READ_AHEAD_BYTES else None
         self._read_ahead()
 
     def sheet_names(self) -> list[str]:
         return list(self._book.sheet_names)
+
+    def _unpacked(self, sheets: list[str]) -> int:
+        """The unpacked size of the two largest of these sheets (from the zip's directory)."""
+        try:
+            with zipfile.ZipFile(self.path) as archive:
+                sizes = {info.filename: info.file_size for info in archive.infolist()}
+        except (OSError, zipfile.BadZipFile):
+            return READ_AHEAD_BYTES + 1
+        return sum(sorted((sizes.get(self._parts.get(s, ""), 0) for s in sheets), reverse=True)[:2])
 
     def _read_ahead(self) -> None:
         while self._workers is not None and self._ahead and len(self._pending) < READ_AHEAD:

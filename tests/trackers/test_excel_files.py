@@ -98,3 +98,32 @@ def test_calamine_rows_keep_their_sheet_positions_and_formula_errors(tmp_path):
     rows = {number: tuple(cells) for number, cells in ExcelWorkbook(path).rows("Sessions & notes")}
     assert rows[3][2:] == ("Appointment ID", "Client ID")
     assert rows[4][2:] == ("A-1", "#DIV/0!") and rows[6][2:] == ("A-2", "C-2") and rows[5] == (None,) * 4
+
+
+@pytest.mark.parametrize("budget", [0, 128 * 2**20])
+def test_reading_the_next_sheet_ahead_or_not_gives_the_same_rows(tmp_path, monkeypatch, budget):
+    """A small workbook is read a sheet ahead in a worker thread; a large one (beyond the memory
+    budget) a sheet at a time. The rows are the same either way, errors included."""
+    import xlsxwriter
+
+    from automations.trackers import excel
+
+    path = tmp_path / "three.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    for name in ("One", "Two", "Three"):
+        sheet = book.add_worksheet(name)
+        sheet.write_row(0, 0, ["Appointment ID", "Client ID"])
+        sheet.write_row(1, 0, [f"{name}-1", "C-1"])
+        sheet.write_formula(2, 1, "=1/0", None, "#DIV/0!")
+    book.close()
+    plain = {name: [list(cells) for _, cells in excel.ExcelWorkbook(path).rows(name)] for name in ("One", "Two")}
+    monkeypatch.setattr(excel, "READ_AHEAD_BYTES", budget)
+    ahead = excel.ExcelWorkbook(path, ("One", "Two", "Three"))
+    assert (ahead._workers is not None) == (budget > 0)
+    try:
+        assert {name: [list(cells) for _, cells in ahead.rows(name)] for name in ("Two", "One")} == plain
+        assert plain["One"][2] == [None, "#DIV/0!"]
+        with pytest.raises(TrackerUnavailable):
+            list(ahead.rows("Four"))
+    finally:
+        ahead.close()
