@@ -1,22 +1,26 @@
 """A large group practice, measured in one run against the tools a Python user would reach for.
 
+    pip install -e .[bench]          # pandas and mailmerge, for the comparisons
     python bench/bench_practice.py [APPOINTMENTS] [--problems 0.33] [--messages 5000]
 
 Generates a practice (30 clinicians, 3 years, 3,000 clients, matching claims with realistic
 problem rates or, with --problems, a third of the rows carrying one), then prints, as ratios to
 python-calamine's bare read of the same workbook: practice-ops' read, the rules, the work queue
-write, the whole `run reconcile` (first run, and a second on unchanged trackers), and, when
-pandas is installed, pandas.read_excel with calamine and with openpyxl. Peak memory is each
-`run reconcile` process's maximum resident size. Outbound: render, S/MIME-encrypt and write N
-messages, messages per second. Results and the machine they ran on: docs/performance.md.
+write, and the whole `run reconcile` as a new process three times: the first run, again the same
+day (unchanged trackers: the last check's findings), and the next day (unchanged trackers: records
+from the cache, the rules applied again). With pandas installed, pandas.read_excel with calamine
+and with openpyxl. Peak memory is each `run reconcile` process's maximum resident size (where the
+platform reports it). Outbound: render, S/MIME-encrypt and write N messages, messages per second,
+beside awdeorio/mailmerge's dry run of the same N rows. Results and the machine they ran on:
+docs/performance.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import platform
+import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -108,15 +112,17 @@ def calamine_bare(path: Path) -> None:
         book.get_sheet_by_name(name).to_python()
 
 
-def run_reconcile(config: Path) -> tuple[float, float]:
+def run_reconcile(config: Path, today: date) -> tuple[float, float]:
     """(seconds, peak resident MB) of one `run reconcile` process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = clock.perf_counter()
-    subprocess.run([sys.executable, str(ROOT / "run.py"), "--config", str(config), "run", "reconcile", "--today",
-                    "2026-11-26", "--quiet"], check=True, capture_output=True)
+    process = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "--config", str(config), "run", "reconcile",
+                                "--today", today.isoformat(), "--quiet"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0) if hasattr(os, "wait4") else (0, process.wait(), None)
     seconds = clock.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(peak, before) / 1024
+    if status != 0:
+        raise SystemExit(f"run reconcile failed ({status})")
+    return seconds, (usage.ru_maxrss / 1024 if usage is not None else float("nan"))
 
 
 def outbound(count: int, folder: Path) -> float:
@@ -145,6 +151,35 @@ def outbound(count: int, folder: Path) -> float:
     return count / (clock.perf_counter() - started)
 
 
+def mailmerge_dry_run(count: int, folder: Path) -> float | None:
+    """Messages per second of awdeorio/mailmerge's dry run over the same number of rows (a text and
+    an HTML alternative, rendered with jinja2 and printed raw, as its CLI does); None without it."""
+    try:
+        import mailmerge  # noqa: F401
+    except ImportError:
+        return None
+    work = folder / "mailmerge"
+    work.mkdir()
+    (work / "template.txt").write_text(
+        "TO: {{email}}\nSUBJECT: Appointment reminder from Bench\nFROM: Bench <o@practice.example>\n"
+        "MIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=\"boundary\"\n\n"
+        "--boundary\nContent-Type: text/plain; charset=us-ascii\n\nHello,\n\nThis is a reminder of your "
+        "upcoming appointment with Bench:\n  - {{when}} at the office\nOffice: 1 Main St\n\n"
+        "--boundary\nContent-Type: text/html; charset=us-ascii\n\n<html><body><p>Hello,</p><p>This is a "
+        "reminder of your upcoming appointment with Bench: {{when}} at the office.</p></body></html>\n\n"
+        "--boundary--\n")
+    rows = "".join(f"ann{n}@practice.example,Friday November 27 at 9:00 AM\n" for n in range(count))
+    (work / "database.csv").write_text("email,when\n" + rows)
+    (work / "server.conf").write_text("[smtp_server]\nhost = localhost\nport = 25\nsecurity = Never\n"
+                                      "username = None\n")
+    started = clock.perf_counter()
+    command = [sys.executable, "-c", "import sys; from mailmerge.__main__ import main; sys.exit(main())",
+               "--dry-run", "--no-limit", "--output-format", "raw", "--template", str(work / "template.txt"),
+               "--database", str(work / "database.csv"), "--config", str(work / "server.conf")]
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    return count / (clock.perf_counter() - started)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("appointments", type=int, nargs="?", default=20000)
@@ -153,42 +188,53 @@ def main() -> None:
     args = parser.parse_args()
     from automations import config as config_module
     from automations import rules
+    from automations.jobs import bulk_work
     from automations.ledger import Ledger
     from automations.reports.work_queue import update_work_queue
     from automations.trackers.load import load_practice
 
+    today = date(2026, 11, 26)
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         seconds, config_path = timed(lambda: generate(folder, args.appointments, args.problems))
         workbook = folder / "trackers.xlsx"
-        print(f"machine: {platform.machine()}, {platform.processor() or platform.system()}, Python "
-              f"{platform.python_version()}; practice: {args.appointments:,} appointments, problem rate "
+        print(f"machine: {platform.machine()}, {platform.processor() or platform.system()}, {os.cpu_count()} cores, "
+              f"Python {platform.python_version()}; practice: {args.appointments:,} appointments, problem rate "
               f"{args.problems:.0%} (generated in {seconds:.1f} s, {workbook.stat().st_size / 2**20:.1f} MB)")
         bare, _ = timed(lambda: calamine_bare(workbook))
         config = config_module.load(config_path)
-        read, loaded = timed(lambda: load_practice(config))
-        rules_time, findings = timed(lambda: rules.evaluate(loaded.practice, config.thresholds(), date(2026, 11, 26),
-                                                             loaded.issues))
-        ledger = Ledger(folder / "bench-state")
-        queue, _ = timed(lambda: update_work_queue(folder / "bench-queue.xlsx", findings, date(2026, 11, 26), ledger))
-        ledger.close()
-        first, first_mb = run_reconcile(config_path)
-        second, second_mb = run_reconcile(config_path)
-        print(f"calamine bare read (reference)   {bare:8.2f} s   1.00x")
+        with bulk_work():  # as a run does: the cycle collector waits
+            read, loaded = timed(lambda: load_practice(config))
+            rules_time, findings = timed(lambda: rules.evaluate(loaded.practice, config.thresholds(), today,
+                                                                 loaded.issues))
+            ledger = Ledger(folder / "bench-state")
+            queue, _ = timed(lambda: update_work_queue(folder / "bench-queue.xlsx", findings, today, ledger))
+            ledger.close()
+        first, first_mb = run_reconcile(config_path, today)
+        same_day, same_mb = run_reconcile(config_path, today)
+        next_day, next_mb = run_reconcile(config_path, today + timedelta(days=1))
+        print(f"calamine bare read (reference)           {bare:8.2f} s   1.00x")
         for label, value in (("practice-ops read", read), ("rules", rules_time), ("work queue write", queue),
-                             ("run reconcile, first run", first), ("run reconcile, unchanged trackers", second)):
-            print(f"{label:<32} {value:8.2f} s   {value / bare:5.2f}x")
-        print(f"findings: {len(findings):,}; peak memory: {first_mb:.0f} MB first run, {second_mb:.0f} MB second")
+                             ("run reconcile, first run", first),
+                             ("run reconcile, again the same day", same_day),
+                             ("run reconcile, next day (same trackers)", next_day)):
+            print(f"{label:<40} {value:8.2f} s   {value / bare:5.2f}x")
+        print(f"findings: {len(findings):,}; peak memory: {first_mb:.0f} MB first run, {same_mb:.0f} MB again the "
+              f"same day, {next_mb:.0f} MB the next day")
         try:
             import pandas
 
             for engine in ("calamine", "openpyxl"):
                 seconds, _ = timed(lambda engine=engine: pandas.read_excel(workbook, sheet_name=None, engine=engine))
-                print(f"pandas.read_excel ({engine}){'':<{14 - len(engine)}} {seconds:8.2f} s   {seconds / bare:5.2f}x")
+                print(f"pandas.read_excel ({engine}){'':<{22 - len(engine)}} {seconds:8.2f} s   {seconds / bare:5.2f}x"
+                      f"   ({seconds / first:.2f}x run reconcile's first run)")
         except ImportError:
-            print("pandas not installed: pip install pandas to compare with pandas.read_excel")
+            print("pandas not installed: pip install -e .[bench] to compare with pandas.read_excel")
         rate = outbound(args.messages, folder)
         print(f"outbound: {rate:,.0f} messages a second rendered, S/MIME-encrypted and written ({args.messages:,})")
+        merged = mailmerge_dry_run(args.messages, folder)
+        print(f"mailmerge --dry-run of the same rows: {merged:,.0f} messages a second (not encrypted)" if merged
+              else "mailmerge not installed: pip install -e .[bench] to compare with its dry run")
 
 
 if __name__ == "__main__":

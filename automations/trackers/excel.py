@@ -104,7 +104,7 @@ class ExcelWorkbook:
             raise TrackerUnavailable(self.label, f"cannot be opened as an Excel workbook ({_why(exc)})") from None
         self._ahead = [s for s in dict.fromkeys(sheets) if s in self._book.sheet_names]
         self._pending: dict[str, Future] = {}
-        self._workers = ThreadPoolExecutor(max_workers=READ_AHEAD, thread_name_prefix="sheet") \
+        self._workers = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sheet") \
             if len(self._ahead) > 1 and self._unpacked(self._ahead) <= READ_AHEAD_BYTES else None
         self._read_ahead()
 
