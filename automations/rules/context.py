@@ -57,6 +57,14 @@ class RuleContext:
     def _thresholds_by_payer(self) -> dict:
         return {}
 
+    @cached_property
+    def _memos(self) -> dict[str, dict]:
+        return {}
+
+    def memo(self, name: str) -> dict:
+        """A rule's own memo for this run (same records, same answer): ``name`` keeps rules apart."""
+        return self._memos.setdefault(name, {})
+
     def t(self, payer: str | None) -> Thresholds:
         """The thresholds for this payer's records (computed once per payer name)."""
         cache = self._thresholds_by_payer

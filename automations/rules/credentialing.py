@@ -115,7 +115,14 @@ def application_followup(ctx: RuleContext) -> Iterator[Finding]:
 
 def billing_clinician(ctx: RuleContext, provider_name: str, payer: str) -> str:
     """Whose panel a session is billed under: a pre-licensed clinician's sessions go under the
-    supervisor where the payer does not credential associates."""
+    supervisor where the payer does not credential associates (once per name and payer a run)."""
+    known = ctx.memo("billing_clinician")
+    if (provider_name, payer) not in known:
+        known[provider_name, payer] = _billing_clinician(ctx, provider_name, payer)
+    return known[provider_name, payer]
+
+
+def _billing_clinician(ctx: RuleContext, provider_name: str, payer: str) -> str:
     provider = ctx.providers.get(person_key(provider_name))
     if (provider is not None and is_pre_licensed(provider.license_type) and provider.supervisor
             and not ctx.t(payer).credentials_associates):

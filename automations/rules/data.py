@@ -67,8 +67,6 @@ def unknown_reference(ctx: RuleContext) -> Iterator[Finding]:
 
     def check(kind: str, record_id: str, record, column: str, value: str | None, known: set, tracker: str,
               folded: bool = False) -> Iterator[Finding]:
-        if value is None or tracker not in present or (person_key(value) if folded else value) in known:
-            return
         where = f" ({record.source})" if record.source else ""
         hint = ""
         if folded:
@@ -80,23 +78,36 @@ def unknown_reference(ctx: RuleContext) -> Iterator[Finding]:
                       f"tracker{hint}. Fix the {'name' if folded else 'id'}, or add the missing row to {tracker}.",
                       refs={kind: record_id}, key=column)
 
+    def unknown(value: str | None, known: set, tracker: str, folded: bool = False) -> bool:
+        return value is not None and tracker in present and (person_key(value) if folded else value) not in known
+
     for a in ctx.practice.appointments:
-        yield from check("appointment", a.appointment_id, a, "client_id", a.client_id, clients, "clients")
-        yield from check("appointment", a.appointment_id, a, "provider", a.provider, providers, "providers", True)
-        yield from check("appointment", a.appointment_id, a, "authorization_id", a.authorization_id,
-                         authorizations, "authorizations")
+        if unknown(a.client_id, clients, "clients"):
+            yield from check("appointment", a.appointment_id, a, "client_id", a.client_id, clients, "clients")
+        if unknown(a.provider, providers, "providers", True):
+            yield from check("appointment", a.appointment_id, a, "provider", a.provider, providers, "providers", True)
+        if unknown(a.authorization_id, authorizations, "authorizations"):
+            yield from check("appointment", a.appointment_id, a, "authorization_id", a.authorization_id,
+                             authorizations, "authorizations")
     for c in ctx.practice.claims:
-        yield from check("claim", c.claim_id, c, "client_id", c.client_id, clients, "clients")
-        yield from check("claim", c.claim_id, c, "provider", c.provider, providers, "providers", True)
-        yield from check("claim", c.claim_id, c, "appointment_id", c.appointment_id, appointments, "appointments")
+        if unknown(c.client_id, clients, "clients"):
+            yield from check("claim", c.claim_id, c, "client_id", c.client_id, clients, "clients")
+        if unknown(c.provider, providers, "providers", True):
+            yield from check("claim", c.claim_id, c, "provider", c.provider, providers, "providers", True)
+        if unknown(c.appointment_id, appointments, "appointments"):
+            yield from check("claim", c.claim_id, c, "appointment_id", c.appointment_id, appointments, "appointments")
     for auth in ctx.practice.authorizations:
-        yield from check("authorization", auth.authorization_id, auth, "client_id", auth.client_id, clients, "clients")
-        yield from check("authorization", auth.authorization_id, auth, "provider", auth.provider, providers,
-                         "providers", True)
+        if unknown(auth.client_id, clients, "clients"):
+            yield from check("authorization", auth.authorization_id, auth, "client_id", auth.client_id, clients,
+                             "clients")
+        if unknown(auth.provider, providers, "providers", True):
+            yield from check("authorization", auth.authorization_id, auth, "provider", auth.provider, providers,
+                             "providers", True)
     for cred in ctx.practice.credentialing:
-        yield from check("provider", cred.provider, cred, "provider", cred.provider, providers, "providers", True)
+        if unknown(cred.provider, providers, "providers", True):
+            yield from check("provider", cred.provider, cred, "provider", cred.provider, providers, "providers", True)
     for item in ctx.practice.compliance:
-        if item.client_id:
+        if item.client_id and unknown(item.client_id, clients, "clients"):
             yield from check("client", item.client_id, item, "client_id", item.client_id, clients, "clients")
 
 

@@ -349,6 +349,7 @@ def parse_codes(value: object) -> tuple[str, ...]:
     return tuple(p[:-2] if re.fullmatch(r"\d+\.0", p) else p for p in parts)
 
 
+@lru_cache(maxsize=4096)
 def is_self_pay(payer: str | None) -> bool:
     """`Self-pay`, `Sliding scale`, `Superbill`, `Out of network (OON)`, `Uninsured`, ...: the client pays."""
     if payer is None:
