@@ -14,6 +14,7 @@ import zipfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from ..errors import TrackerUnavailable
 
@@ -23,10 +24,10 @@ MAX_UNPACKED_BYTES = 2 * 1024 * 1024 * 1024
 MAX_RATIO = 200
 READ_AHEAD = 2
 """Sheets being read at once: this one and the next."""
-READ_AHEAD_BYTES = 128 * 2**20
-"""...as long as the two largest sheets a run reads unpack to no more than this together: reading one
-ahead holds both in memory, which a large practice's office PC should not pay for (at 200,000
-appointments it would be 650 MB instead of 500 MB)."""
+READ_AHEAD_BYTES = 256 * 2**20
+"""...as long as the two largest sheets a run reads unpack to no more than this together: the sheet
+read ahead waits in calamine's form beside the one being parsed (at 200,000 appointments, 206 MB of
+XML, a run peaks at 480 MB; sheets beyond this are read one at a time)."""
 """A tracker this large, or packed this tightly, is damaged or hostile (a zip bomb): refused, not read."""
 
 
@@ -71,6 +72,21 @@ def sheet_parts(path: Path) -> dict[str, str]:
         target = targets.get(rid, "")
         parts[html.unescape(name)] = target.lstrip("/") if target.startswith("/xl/") else f"xl/{target}"
     return parts
+
+
+def _has_error_cells(archive: zipfile.ZipFile, part: str, chunk_size: int = 1 << 20) -> bool:
+    """Whether the sheet's XML has an error cell, looked for a megabyte at a time: most sheets have
+    none, and holding a large sheet's whole XML beside calamine's copy would double the read's
+    memory."""
+    marker = b't="e"'
+    tail = b""
+    with archive.open(part) as stream:
+        while chunk := stream.read(chunk_size):
+            window = tail + chunk
+            if marker in window:
+                return True
+            tail = window[-(len(marker) - 1):]
+    return False
 
 
 def _column_index(letters: bytes) -> int:
@@ -125,15 +141,19 @@ class ExcelWorkbook:
             sheet = self._ahead.pop(0)
             self._pending[sheet] = self._workers.submit(self._read, sheet, own_handle=True)
 
-    def _read(self, sheet: str, own_handle: bool = False) -> tuple[list[list], dict[tuple[int, int], str]]:
+    def _read(self, sheet: str, own_handle: bool = False) -> tuple[Any, dict[tuple[int, int], str], Any]:
+        """(the sheet as calamine holds it, its error cells, the handle to close once it is taken in).
+        Turning it into Python values waits for the thread that parses it: a sheet read ahead costs
+        calamine's compact form in memory, not Python's."""
         from python_calamine import CalamineWorkbook
 
-        book = CalamineWorkbook.from_path(str(self.path)) if own_handle else self._book
+        book = CalamineWorkbook.from_path(str(self.path)) if own_handle else None
         try:
-            return book.get_sheet_by_name(sheet).to_python(skip_empty_area=False), self._errors(sheet)
-        finally:
-            if own_handle:
+            return (book or self._book).get_sheet_by_name(sheet), self._errors(sheet), book
+        except BaseException:
+            if book is not None:
                 book.close()
+            raise
 
     def _errors(self, sheet: str) -> dict[tuple[int, int], str]:
         """(row, column) -> the error text of each error cell (1-based rows, 0-based columns)."""
@@ -141,9 +161,9 @@ class ExcelWorkbook:
         if not part:
             return {}
         with zipfile.ZipFile(self.path) as archive:
+            if not _has_error_cells(archive, part):
+                return {}
             data = archive.read(part)
-        if b't="e"' not in data:
-            return {}
         return {(int(row), _column_index(column)): value.decode("utf-8", "replace")
                 for column, row, value in _ERROR_CELL.findall(data)}
 
@@ -154,7 +174,13 @@ class ExcelWorkbook:
             if sheet in self._ahead:
                 self._ahead.remove(sheet)
             pending = self._pending.pop(sheet, None)
-            values, errors = pending.result() if pending is not None else self._read(sheet)
+            read, errors, handle = pending.result() if pending is not None else self._read(sheet)
+            try:
+                values = read.to_python(skip_empty_area=False)
+            finally:
+                del read  # calamine's copy goes before the rows are gone through
+                if handle is not None:
+                    handle.close()
         except Exception as exc:  # a damaged sheet fails as it is read
             raise TrackerUnavailable(self.label, f"sheet {sheet!r} is damaged and cannot be read ({_why(exc)}); "
                                                  f"open it in Excel and save it again") from None

@@ -127,3 +127,15 @@ def test_reading_the_next_sheet_ahead_or_not_gives_the_same_rows(tmp_path, monke
             list(ahead.rows("Four"))
     finally:
         ahead.close()
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 3, 4, 5, 7, 64, 1 << 20])
+def test_an_error_cell_is_found_wherever_the_sheet_is_cut_while_looking(tmp_path, chunk_size):
+    """The sheet XML is searched a piece at a time; the marker split across two pieces still counts."""
+    path = tmp_path / "parts.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("with.xml", b'<row><c r="A1" t="s"><v>0</v></c><c r="B1" t="e"><v>#REF!</v></c></row>')
+        archive.writestr("without.xml", b'<row><c r="A1" t="s"><v>0</v></c><c r="B1" t="n"><v>3</v></c></row>')
+    with zipfile.ZipFile(path) as archive:
+        assert excel._has_error_cells(archive, "with.xml", chunk_size)
+        assert not excel._has_error_cells(archive, "without.xml", chunk_size)
