@@ -216,9 +216,17 @@ def _session_words(minutes: int, documented: bool) -> str:
             else f"a session scheduled for {minutes} minutes (no actual time recorded)")
 
 
-def _time_coded_claims(ctx: RuleContext) -> Iterator[tuple[Claim, Appointment, int, bool]]:
-    """Claims whose codes the time rule judges: a held session with minutes, not a missed one
-    (billing.no_show_billed) and not one caught in a code pair (billing.code_pair_conflict)."""
+def _time_coded_claims(ctx: RuleContext) -> list[tuple[Claim, Appointment, int, bool]]:
+    """Claims whose codes the time rules judge: a held session with minutes, not a missed one
+    (billing.no_show_billed) and not one caught in a code pair (billing.code_pair_conflict).
+    Found once per run for both time rules."""
+    known = ctx.memo("time_coded_claims")
+    if "claims" not in known:
+        known["claims"] = list(_find_time_coded_claims(ctx))
+    return known["claims"]
+
+
+def _find_time_coded_claims(ctx: RuleContext) -> Iterator[tuple[Claim, Appointment, int, bool]]:
     for claim in ctx.live_claims:
         if not codes.TIME_BASED_CODES.intersection(claim.cpt) or claim.claim_id in ctx.code_pair_claims:
             continue

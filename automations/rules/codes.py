@@ -8,6 +8,7 @@ and where a typo (90835) looks most like a real code.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 PSYCHIATRY_CODES = frozenset({
     "90785", "90791", "90792", "90832", "90833", "90834", "90836", "90837", "90838", "90839", "90840",
@@ -75,9 +76,11 @@ CORRECTABLE_CARCS = frozenset({"4", "5", "11", "16", "22", "109"})
 NOT_APPEALABLE_CARCS = frozenset({"29", "45"})
 
 
-def code_pair_conflicts(billed: set[str]) -> dict[str, list[str]]:
+def code_pair_conflicts(billed: set[str] | frozenset[str]) -> dict[str, list[str]]:
     """Code to remove -> the codes it may not be billed beside, for one client and date. The fix
     is always to remove a code, never to bill a longer one."""
+    if not (INTAKE_CODES & billed or COMPLEXITY_ADDON in billed):
+        return {}  # most visits: nothing to pair
     conflicts: dict[str, list[str]] = {}
     for intake in sorted(INTAKE_CODES & billed):
         for code in sorted(INTAKE_EXCLUDES & billed):
@@ -95,6 +98,7 @@ _CPT_FORM = re.compile(r"\d{5}|\d{4}[FTU]|[A-V]\d{4}")
 _MODIFIER_FORM = re.compile(r"[0-9A-Z]{2}")
 
 
+@lru_cache(maxsize=1024)
 def normalise_pos(value: str | None) -> str | None:
     if value is None:
         return None
@@ -104,6 +108,7 @@ def normalise_pos(value: str | None) -> str | None:
     return text[:-2] if _TWO_DIGITS_DOT_ZERO.fullmatch(text) else text
 
 
+@lru_cache(maxsize=4096)
 def is_real_cpt(code: str) -> bool:
     if _PSYCHIATRY_FORM.fullmatch(code) and "90785" <= code <= "90899":
         return code in PSYCHIATRY_CODES

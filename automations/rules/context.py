@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
+from typing import cast
 
 from ..trackers.records import (LIVE_STATUSES, UPCOMING_STATUSES, Appointment, Authorization, Claim, Credential,
                                 Practice, last_row_wins)
@@ -20,6 +21,10 @@ from ..trackers.values import is_self_pay, person_key
 from .thresholds import Thresholds
 
 CLOSED_CLAIM_STATUSES = frozenset({"void", "written_off"})
+
+
+_NOT_READ = object()
+"""A claim the context has not matched (one built after it, as tests do)."""
 
 
 @dataclass
@@ -125,8 +130,8 @@ class RuleContext:
     def appointment_of(self, claim: Claim) -> Appointment | None:
         """The claim's session: by appointment_id where given, else by client, provider and date
         (matched once per claim and run)."""
-        sessions = self._sessions_of_claims
-        return sessions[id(claim)] if id(claim) in sessions else self._session_of(claim)
+        found = self._sessions_of_claims.get(id(claim), _NOT_READ)
+        return self._session_of(claim) if found is _NOT_READ else cast(Appointment | None, found)
 
     def _session_of(self, claim: Claim) -> Appointment | None:
         if claim.appointment_id and claim.appointment_id in self.appointments:

@@ -54,6 +54,15 @@ class TrackerCache:
         self.folder = folder
         self.writable = writable
         self.hits = 0
+        self._digests: dict[tuple[str, int, int], str] = {}
+
+    def _digest(self, path: Path) -> str:
+        """A file's SHA-256 once per version in a run: a workbook holding five trackers is hashed once."""
+        stat = path.stat()
+        key = (str(path), stat.st_size, stat.st_mtime_ns)
+        if key not in self._digests:
+            self._digests[key] = _digest(path)
+        return self._digests[key]
 
     def _entry(self, tracker: str, sheet: str, settings: tuple) -> Path:
         key = repr((code_version("trackers"), tracker, sheet, settings, [repr(c) for c in columns_of(tracker)]))
@@ -73,7 +82,7 @@ class TrackerCache:
         if (stamp.get("size"), stamp.get("mtime")) == (stat.st_size, stat.st_mtime_ns):
             return stamp.get("digest")
         try:
-            return stamp.get("digest") if stamp.get("digest") == _digest(path) else None
+            return stamp.get("digest") if stamp.get("digest") == self._digest(path) else None
         except OSError:
             return None
 
@@ -96,7 +105,7 @@ class TrackerCache:
         entry = self._entry(tracker, sheet, settings)
         try:
             stat = path.stat()
-            stamp = {"size": stat.st_size, "mtime": stat.st_mtime_ns, "digest": _digest(path)}
+            stamp = {"size": stat.st_size, "mtime": stat.st_mtime_ns, "digest": self._digest(path)}
             self._replace(entry, pickle.dumps(read, protocol=pickle.HIGHEST_PROTOCOL))
             self._replace(entry.with_suffix(".stamp"), json.dumps(stamp).encode())
         except OSError:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import date, time
 from decimal import Decimal
+from operator import attrgetter
 
 from .values import YesNo, person_key
 
@@ -362,11 +363,13 @@ def last_row_wins(tracker: str, records: list) -> tuple[list, dict[str, list]]:
     """One record per id, the last row's, in sheet order; and the ids that were on several rows. A
     VA's newest row is usually the last, and one rule for every job means reruns never flip between
     two rows (an invitation sent for one, then the other)."""
-    rows: dict[str, list] = {}
-    for record in records:
-        rows.setdefault(record_key(tracker, record), []).append(record)
-    duplicates = {key: found for key, found in rows.items() if len(found) > 1}
-    if not duplicates:
+    keys = ([record_key(tracker, record) for record in records] if tracker == "providers"
+            else list(map(attrgetter(ID_COLUMN[tracker]), records)))
+    if len(set(keys)) == len(keys):
         return records, {}
+    rows: dict[str, list] = {}
+    for key, record in zip(keys, records, strict=True):
+        rows.setdefault(key, []).append(record)
+    duplicates = {key: found for key, found in rows.items() if len(found) > 1}
     last = {key: found[-1] for key, found in rows.items()}
     return [r for r in records if last[record_key(tracker, r)] is r], duplicates
