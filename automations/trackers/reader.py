@@ -185,8 +185,11 @@ def read_sheet(tracker: str, rows: Iterator[tuple[int, Sequence]], *, file: str,
         if f.name == "source":
             continue
         defaults.append(f.default)
-        if f.name in mapped:
-            typed = {key: (f.default if _is_failure(outcome) else outcome) for key, outcome in outcomes[f.name].items()}
+        if f.name in mapped and outcomes[f.name] is None:
+            columns.append(keys[f.name])
+        elif f.name in mapped:
+            typed = {key: (f.default if _is_failure(outcome) else outcome)
+                     for key, outcome in (outcomes[f.name] or {}).items()}
             columns.append(list(map(typed.__getitem__, keys[f.name])))
         else:
             columns.append(repeat(f.default, len(row_numbers)))
@@ -226,14 +229,17 @@ class _Typed(tuple):
         return super().__new__(cls, (value.__class__, value))
 
 
-def _outcomes(spec: ColumnSpec, keys: list, day_first: bool) -> dict:
-    """Each distinct key of a column -> its typed value, or _UNSET, _BLANK, _ERROR or a ValueError.
-    Ids make most of a text column's values distinct, so clean text (printable, no edge spaces,
-    not an error like #REF!) is taken as it is without the general parse."""
+def _outcomes(spec: ColumnSpec, keys: list, day_first: bool) -> dict | None:
+    """Each distinct key of a column -> its typed value, or _UNSET, _BLANK, _ERROR or a ValueError;
+    None for a text column of clean text only (printable, no edge spaces, no error like #REF!),
+    where every cell is its own value: an id column, whose values are all distinct."""
+    unique = dict.fromkeys(keys)
     if spec.kind == "text":
+        if all(key.__class__ is str and _clean_text(key) for key in unique):
+            return None
         return {key: key if key.__class__ is str and _clean_text(key) else
-                _outcome(spec, key[1] if key.__class__ is _Typed else key, day_first) for key in dict.fromkeys(keys)}
-    return {key: _outcome(spec, key[1] if key.__class__ is _Typed else key, day_first) for key in dict.fromkeys(keys)}
+                _outcome(spec, key[1] if key.__class__ is _Typed else key, day_first) for key in unique}
+    return {key: _outcome(spec, key[1] if key.__class__ is _Typed else key, day_first) for key in unique}
 
 
 def _clean_text(text: str) -> bool:
@@ -247,8 +253,10 @@ def _is_failure(outcome: object) -> bool:
     return outcome is _UNSET or outcome is _BLANK or outcome is _ERROR or isinstance(outcome, ValueError)
 
 
-def _failures(spec: ColumnSpec, keys: list, outcomes: dict) -> list[tuple[int, str, str]]:
+def _failures(spec: ColumnSpec, keys: list, outcomes: dict | None) -> list[tuple[int, str, str]]:
     """(row index, why, rule) of each cell of the column that cannot be read."""
+    if outcomes is None:
+        return []
     bad = {key: why for key, outcome in outcomes.items() if (why := _why_not(spec, outcome)) is not None}
     if not bad:
         return []
@@ -266,12 +274,12 @@ def _why_not(spec: ColumnSpec, outcome: object) -> tuple[str, str] | None:
 
 
 def _record_rows(tracker: str, count: int, by_column: list[list], mapping: dict[int, ColumnSpec],
-                 keys: dict[str, list], outcomes: dict[str, dict], required: list[str]) -> list[bool]:
+                 keys: dict[str, list], outcomes: dict[str, dict | None], required: list[str]) -> list[bool]:
     """Which rows are records: not blank, not a note or totals line under the table, not a blank
     tracker's EXAMPLE row. A row with two required cells filled is a record without more ado."""
     blanks = [0] * count
     for name in required:
-        empty = {key for key, outcome in outcomes[name].items() if outcome is _BLANK}
+        empty = {key for key, outcome in (outcomes[name] or {}).items() if outcome is _BLANK}
         if empty:
             for r, key in enumerate(keys[name]):
                 if key in empty:
@@ -284,7 +292,7 @@ def _record_rows(tracker: str, count: int, by_column: list[list], mapping: dict[
     example = ID_COLUMN.get(tracker) or next(
         (spec.name for spec in columns_of(tracker) if spec.required and spec.kind == "text"), None)
     if example in keys:
-        samples = {key for key in outcomes[example]
+        samples = {key for key in (outcomes[example] or dict.fromkeys(keys[example]))
                    if key.__class__ is str and key.strip().upper().startswith("EXAMPLE")}
         for r, key in enumerate(keys[example]) if samples else ():
             if key in samples:
