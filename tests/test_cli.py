@@ -49,6 +49,8 @@ def test_run_all_on_the_sample_practice(sample):
     assert "Reading appointments" in done.stderr  # progress while it reads
 
     again = cli("--config", str(sample), "run", "all", "--today", "2026-11-26", "--json")
+    assert "Trackers unchanged since the last check today" in again.stderr   # the last check's findings
+    assert not [n for n in json.loads(again.stdout)["notices"] if "step stopped" in n]  # records read for the jobs
     assert {m["status"] for m in json.loads(again.stdout)["messages"]} <= {"already_sent", "blocked"}
     assert sorted((sample.parent.parent / "outbox").glob("*.eml")) == outbox
     assert [f["id"] for f in json.loads(again.stdout)["findings"]] == [f["id"] for f in data["findings"]]

@@ -198,8 +198,15 @@ class ExcelWorkbook:
             yield number, cells
 
     def close(self) -> None:
+        """Every handle closed, those of sheets read ahead and never asked for too (on Windows an
+        open handle can stop the VA's Excel from saving the workbook)."""
         if self._workers is not None:
             self._workers.shutdown(wait=True, cancel_futures=True)
+            for pending in self._pending.values():
+                if not pending.cancelled() and pending.exception() is None:
+                    handle = pending.result()[2]
+                    if handle is not None:
+                        handle.close()
             self._pending.clear()
         self._book.close()
 
