@@ -87,15 +87,16 @@ def _write_off(payer: str) -> str:
 def unbilled_session(ctx: RuleContext) -> Iterator[Finding]:
     if "claims" not in ctx.practice.present:
         return
+    billed = ctx.claims_by_appointment
     for appt in ctx.practice.appointments:
-        if appt.status != "completed" or not ctx.is_insured(appt):
+        if appt.status != "completed" or any(c.status != "void" for c in billed.get(appt.appointment_id, ())):
+            continue  # most sessions: billed, known with one lookup
+        if not ctx.is_insured(appt):
             continue
         payer = ctx.payer_of(appt) or ""
         t = ctx.t(payer)
         overdue_from = appt.date + timedelta(days=t.unbilled_after_days)
         if ctx.today < overdue_from:
-            continue
-        if any(c.status != "void" for c in ctx.claims_by_appointment.get(appt.appointment_id, [])):
             continue
         deadline = appt.date + timedelta(days=t.timely_filing_days)
         left = ctx.days_until(deadline)
