@@ -131,3 +131,34 @@ def test_the_rules_run_again_when_the_day_the_thresholds_or_a_tracker_change(tmp
     again = jobs.check(config_module.load(path), today, cache=cache)
     assert evaluated["n"] == 2 and again.practice is not None
     assert counted["n"] == (8 if change == "tracker" else 4)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "wrong shape", "empty"])
+def test_a_damaged_last_check_is_ignored_and_checked_afresh(tmp_path, counted, evaluated, damage):
+    import pickle
+
+    from automations import jobs
+
+    book = make_workbook(tmp_path / "t.xlsx", UNBILLED)
+    config = config_module.load(write_config(tmp_path, book))
+    cache = TrackerCache(tmp_path / "var" / "cache")
+    first = jobs.check(config, date(2026, 11, 26), cache=cache)
+    (kept,) = (tmp_path / "var" / "cache").glob("checked-*.pickle")
+    kept.write_bytes({"garbage": b"not a pickle", "wrong shape": pickle.dumps({"findings": []}),
+                      "empty": b""}[damage])
+    again = jobs.check(config, date(2026, 11, 26), cache=cache)
+    assert evaluated["n"] == 2 and [f.id for f in again.findings] == [f.id for f in first.findings]
+
+
+def test_a_check_that_cannot_keep_its_findings_still_gives_them(tmp_path, evaluated):
+    """A dry run's cache is read-only: it may use the last check, never writes one."""
+    from automations import jobs
+
+    book = make_workbook(tmp_path / "t.xlsx", UNBILLED)
+    config = config_module.load(write_config(tmp_path, book))
+    read_only = TrackerCache(tmp_path / "var" / "cache", writable=False)
+    found = jobs.check(config, date(2026, 11, 26), cache=read_only)
+    assert found.findings and not list((tmp_path / "var").rglob("*"))
+    jobs.check(config, date(2026, 11, 26), cache=TrackerCache(tmp_path / "var" / "cache"))
+    again = jobs.check(config, date(2026, 11, 26), cache=TrackerCache(tmp_path / "var" / "cache", writable=False))
+    assert evaluated["n"] == 2 and [f.id for f in again.findings] == [f.id for f in found.findings]
