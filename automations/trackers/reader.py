@@ -60,7 +60,7 @@ class SheetRead:
         if names != _field_names(state["tracker"]):
             raise ValueError("the records have changed shape since this read was kept")
         record_type = TRACKERS[state["tracker"]]
-        records = [record_type(*row, source=RowRef(*source) if source else None)
+        records = [record_type(*row, RowRef(*source) if source else None)  # source is every record's last field
                    for row, source in zip(rows, sources, strict=True)]
         self.__dict__.update({**state, "records": records})
 
@@ -159,12 +159,23 @@ def read_sheet(tracker: str, rows: Iterator[tuple[int, Sequence]], *, file: str,
     keys = {spec.name: _keys(by_column[i]) for i, spec in mapping.items()}
     outcomes = {spec.name: _outcomes(spec, keys[spec.name], day_first) for spec in mapping.values()}
     kept = _record_rows(tracker, len(row_numbers), by_column, mapping, keys, outcomes, required)
-    id_index = next((i for i, spec in mapping.items() if spec.name == ID_COLUMN.get(tracker)), None)
+    result.issues, unusable = _cell_issues(tracker, file, sheet, mapping, result.columns, by_column, row_numbers,
+                                           keys, outcomes, kept)
+    chosen = [r for r in range(len(row_numbers)) if kept[r] and r not in unusable]
+    result.records = _records(record_type, mapping, keys, outcomes, chosen, len(row_numbers),
+                              [RowRef(file, sheet, row_numbers[r]) for r in chosen])
+    return result
 
+
+def _cell_issues(tracker: str, file: str, sheet: str, mapping: dict[int, ColumnSpec], headers: dict[str, str],
+                 by_column: list[list], row_numbers: list[int], keys: dict[str, list], outcomes: dict[str, dict | None],
+                 kept: list[bool]) -> tuple[list[CellError], set[int]]:
+    """Every cell that cannot be read, in sheet order; and the rows a required cell of which is one."""
     found: list[tuple[int, int, CellError]] = []
     unusable: set[int] = set()
+    id_index = next((i for i, spec in mapping.items() if spec.name == ID_COLUMN.get(tracker)), None)
     for order, (i, spec) in enumerate(mapping.items()):
-        header = result.columns[spec.name].strip()
+        header = headers[spec.name].strip()
         for r, why, rule in _failures(spec, keys[spec.name], outcomes[spec.name]):
             if not kept[r]:
                 continue
@@ -176,31 +187,30 @@ def read_sheet(tracker: str, rows: Iterator[tuple[int, Sequence]], *, file: str,
             if spec.required:
                 unusable.add(r)
     found.sort(key=lambda issue: issue[:2])
-    result.issues = [issue for _, _, issue in found]
+    return [issue for _, _, issue in found], unusable
 
+
+def _records(record_type: type, mapping: dict[int, ColumnSpec], keys: dict[str, list],
+             outcomes: dict[str, dict | None], chosen: list[int], count: int, sources: list[RowRef]) -> list:
+    """The chosen rows' records, built a column at a time (an unreadable or blank cell leaves the
+    field's default), each with its source."""
     mapped = {spec.name for spec in mapping.values()}
     columns: list = []
-    defaults = []
     for f in dataclass_fields(record_type):
         if f.name == "source":
+            columns.append(sources)
             continue
-        defaults.append(f.default)
-        if f.name in mapped and outcomes[f.name] is None:
-            columns.append(keys[f.name])
-        elif f.name in mapped:
-            typed = {key: (f.default if _is_failure(outcome) else outcome)
-                     for key, outcome in (outcomes[f.name] or {}).items()}
-            columns.append(list(map(typed.__getitem__, keys[f.name])))
+        if f.name not in mapped:
+            columns.append(repeat(f.default, len(chosen)))
+            continue
+        outcome_of = outcomes[f.name]
+        if outcome_of is None:
+            column = keys[f.name]
         else:
-            columns.append(repeat(f.default, len(row_numbers)))
-    rows_kept = [row_number for r, row_number in enumerate(row_numbers) if kept[r] and r not in unusable]
-    if len(rows_kept) < len(row_numbers):
-        chosen = [r for r in range(len(row_numbers)) if kept[r] and r not in unusable]
-        columns = [[column[r] for r in chosen] if isinstance(column, list) else repeat(column_default, len(chosen))
-                   for column, column_default in zip(columns, defaults, strict=True)]
-    result.records = [record_type(*values_of_row, source=RowRef(file, sheet, row_number))
-                      for row_number, *values_of_row in zip(rows_kept, *columns, strict=False)]
-    return result
+            typed = {key: (f.default if _is_failure(outcome) else outcome) for key, outcome in outcome_of.items()}
+            column = list(map(typed.__getitem__, keys[f.name]))
+        columns.append(column if len(chosen) == count else [column[r] for r in chosen])
+    return [record_type(*values_of_row) for values_of_row in zip(*columns, strict=False)]
 
 
 def _transpose(rows: list[Sequence], width: int) -> list[list]:

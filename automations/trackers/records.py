@@ -297,6 +297,9 @@ TRACKERS: dict[str, type] = {
 }
 """Tracker name (as in the config) -> record type."""
 
+if any(fields(record_type)[-1].name != "source" for record_type in TRACKERS.values()):
+    raise TypeError("every record type ends with its source: the reader and the cache build records positionally")
+
 ID_COLUMN = {"clients": "client_id", "providers": "provider", "appointments": "appointment_id",
              "claims": "claim_id", "authorizations": "authorization_id", "waitlist": "prospect_id"}
 """Trackers whose rows carry an id that must be unique."""
