@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +33,7 @@ def workbook_pictures(workbook: Path, out: Path) -> list[Path]:
         run("soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf", "--outdir",
             str(out), str(workbook))
     pdf = out / (workbook.stem + ".pdf")
-    run("pdftoppm", "-png", "-r", "70", "-l", "4", str(pdf), str(out / workbook.stem))
+    run("pdftoppm", "-png", "-r", "70", "-l", "8", str(pdf), str(out / workbook.stem))
     return sorted(out.glob(f"{workbook.stem}*.png"))
 
 
@@ -51,6 +52,30 @@ def email_pictures(practice: Path, out: Path) -> list[Path]:
     return made
 
 
+def grouped_queue(folder: Path) -> Path:
+    """A work queue where one problem has more open rows than the Work queue shows: its More open
+    and By problem sheets, as a large practice's VA sees them."""
+    sys.path.insert(0, str(ROOT))
+    from automations.ledger import Ledger
+    from automations.reports.work_queue import GROUP_AT, update_work_queue
+    from automations.rules.findings import Finding
+
+    today = date(2026, 11, 26)
+    many = [Finding("billing.unbilled_session", "urgent" if n % 10 == 0 else "warning", "billing",
+                    f"Session A-{n:04d} on 2026-08-{1 + n % 28:02d} (Maya Chen, Aetna) was completed {60 + n % 30} "
+                    f"days ago and has no claim. Bill it: Aetna's filing limit is 2026-12-{1 + n % 28:02d}.",
+                    refs={"appointment": f"A-{n:04d}"}, due=today + timedelta(days=n % 40))
+            for n in range(GROUP_AT + 30)]
+    few = [Finding("credentialing.caqh_attestation_due", "warning", "va", f"P-{n}'s CAQH attestation is due.",
+                   refs={"provider": f"P-{n}"}, due=today) for n in range(3)]
+    ledger = Ledger(folder / "state")
+    try:
+        update_work_queue(folder / "grouped-work-queue.xlsx", [*many, *few], today, ledger)
+    finally:
+        ledger.close()
+    return folder / "grouped-work-queue.xlsx"
+
+
 def main(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
@@ -63,6 +88,7 @@ def main(out: Path) -> list[Path]:
         pictures = workbook_pictures(books / "work-queue.xlsx", out)
         pictures += workbook_pictures(next(books.glob("weekly-summary-*.xlsx")), out)
         pictures += email_pictures(practice, out)
+        pictures += workbook_pictures(grouped_queue(Path(scratch)), out)
     return pictures
 
 

@@ -199,7 +199,7 @@ def queue_order(finding: Finding) -> tuple:
     return (-SEVERITIES.index(finding.severity), finding.due or date.max, finding.rule, finding.id)
 
 
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4
 """Raise when the workbook's layout changes, so an untouched queue is written again in the new one."""
 WRITTEN = "work_queue.written"
 """Ledger key: the content hash of the queue as practice-ops last wrote it."""
@@ -342,7 +342,7 @@ def by_problem(open_findings: list[Finding]) -> tuple[list[Finding], list[Findin
 
 
 BY_PROBLEM_COLUMNS = (("Problem", 30), ("For", 12), ("Open", 8), ("Urgent", 8), ("Soonest due", 12),
-                      ("On Work queue", 14), ("On More open", 14), ("Rule", 30))
+                      ("On Work queue", 16), ("On More open", 16), ("Rule", 34))
 
 
 def _write_by_problem(book, open_findings: list[Finding], shown: list[Finding]) -> None:
@@ -491,9 +491,9 @@ LEGEND_ROWS = (
     ("For", ""),
     *((name, "") for name in OWNER_NAMES.values()),
     ("", ""),
-    ("Your own columns, sheets, colours and row order stay; deleting a row marks it Done.", ""),
-    (f"A problem with more than {GROUP_AT} open rows shows its {GROUP_AT} most pressing here; the rest are on "
-     f"{MORE} (edit them there just the same), and {BY_PROBLEM} counts every problem.", ""),
+    ("Your changes", "Your own columns, sheets, colours and row order stay; deleting a row marks it Done."),
+    (MORE, f"A problem with more than {GROUP_AT} open rows shows its {GROUP_AT} most pressing on {QUEUE}; the rest "
+           f"are on {MORE} (edit them there just the same), and {BY_PROBLEM} counts every problem."),
 )
 
 
@@ -503,11 +503,12 @@ def _write_legend(book) -> None:
     sheet = book.create_sheet(LEGEND)
     rows = RowWriter(sheet)
     for left, right in LEGEND_ROWS:
-        row = rows.append([left, right])
+        row = rows.append([left, right], wrap=(2,))
         if left in ("Status", "Urgency", "For"):
             sheet.cell(row, 1).font = Font(bold=True)
     sheet.column_dimensions["A"].width = 16
     sheet.column_dimensions["B"].width = 90
+    _print_setup(sheet)
 
 
 def _header(sheet, columns) -> RowWriter:
