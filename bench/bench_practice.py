@@ -3,8 +3,9 @@
     pip install -e .[bench]          # pandas and mailmerge, for the comparisons
     python bench/bench_practice.py [APPOINTMENTS] [--problems 0.33] [--messages 5000]
 
-Generates a practice (30 clinicians, 3 years, 3,000 clients, matching claims with realistic
-problem rates or, with --problems, a third of the rows carrying one), then prints, as ratios to
+Generates a practice (30 clinicians, 3 years, 3,000 clients, panels, yearly prior authorizations
+for one insured client in ten, matching claims with realistic problem rates or, with --problems, a
+third of the rows carrying one), then prints, as ratios to
 python-calamine's bare read of the same workbook: practice-ops' read, the rules, the work queue
 write, and the whole `run reconcile` as a new process three times: the first run, again the same
 day (unchanged trackers: the last check's findings), and the next day (unchanged trackers: records
@@ -36,6 +37,8 @@ sys.path.insert(0, str(ROOT))
 START = date(2023, 12, 1)
 PAYERS = ["Aetna", "BlueCross BlueShield", "UnitedHealthcare", "Cigna", "Medicare", "Self-pay"]
 FEES = {"90834": 130, "90837": 170, "90832": 90}
+AUTH_EVERY = 10
+"""One insured client in ten needs a prior authorization, renewed yearly."""
 
 
 def generate(folder: Path, appointments: int, problems: float, seed: int = 7) -> Path:
@@ -66,6 +69,15 @@ def generate(folder: Path, appointments: int, problems: float, seed: int = 7) ->
           ([p, f"p{n}@practice.example", 30, date(2029, 1, 1)] for n, p in enumerate(providers)))
     sheet("Credentialing", ["Provider", "Payer", "Status", "Effective Date"],
           ([p, payer, "in_network", date(2020, 1, 1)] for p in providers for payer in PAYERS[:-1]))
+    authorized = {i for i, (_, payer, _) in enumerate(clients) if payer != "Self-pay" and i % AUTH_EVERY == 0}
+    sheet("Authorizations", ["Auth #", "Client ID", "Payer", "Type", "Sessions Authorized", "Start Date", "End Date",
+                             "Provider"],
+          ([f"AU-{i:05d}-{year}", clients[i][0], clients[i][1], "prior_auth",
+            # a third of a year's sessions when troubled: the practice runs past the authorization
+            max(2, appointments // 3000 // 3 // 3) if rng.random() < problems else appointments // 3000 + 10,
+            START + timedelta(days=365 * year + i % 365), START + timedelta(days=365 * year + i % 365 + 364),
+            clients[i][2]]
+           for i in sorted(authorized) for year in range(3)))  # each client's year starts on its own day
     span = 3 * 365
     appts, claims = [], []
     for n in range(appointments):
@@ -76,8 +88,10 @@ def generate(folder: Path, appointments: int, problems: float, seed: int = 7) ->
         if rng.random() < 0.03:
             status = "no_show"
         code = "90837" if minutes >= 53 else "90834" if minutes >= 38 else "90832"
+        year = ((day - START).days - n % 3000 % 365) // 365
+        auth = f"AU-{n % 3000:05d}-{year}" if n % 3000 in authorized and year >= 0 else None
         appts.append([f"A-{n:06d}", cid, provider, day, time(9 + n % 8), minutes, minutes, "Individual", code,
-                      "In Person", status, payer])
+                      "In Person", status, payer, auth])
         troubled = rng.random() < problems
         if status == "completed" and payer != "Self-pay" and not (troubled and rng.random() < 0.3):
             billed = "90837" if troubled and rng.random() < 0.5 else code
@@ -85,13 +99,13 @@ def generate(folder: Path, appointments: int, problems: float, seed: int = 7) ->
                            day + timedelta(days=2), "paid" if day < date(2026, 10, 1) else "submitted",
                            FEES[billed] * 0.8 if day < date(2026, 10, 1) else None])
     sheet("Appointments", ["Appointment ID", "Client ID", "Provider", "Date", "Time", "Duration Min", "Actual Min",
-                           "Service", "CPT", "Modality", "Status", "Payer"], appts)
+                           "Service", "CPT", "Modality", "Status", "Payer", "Auth #"], appts)
     sheet("Claims", ["Claim ID", "Appointment ID", "Client ID", "Provider", "Date of Service", "CPT", "POS",
                      "Billed Amount", "Payer", "Submitted On", "Status", "Paid Amount"], claims)
     book.close()
     trackers = "".join(f'[trackers.{t}]\npath = "trackers.xlsx"\nsheet = "{s}"\n' for t, s in (
         ("clients", "Clients"), ("providers", "Providers"), ("credentialing", "Credentialing"),
-        ("appointments", "Appointments"), ("claims", "Claims")))
+        ("appointments", "Appointments"), ("claims", "Claims"), ("authorizations", "Authorizations")))
     config = folder / "practice.toml"
     config.write_text(f'[practice]\nname = "Bench"\n{trackers}[work_queue]\npath = "out/queue.xlsx"\n'
                       f'[state]\ndir = "var"\n[email]\noutbox_dir = "outbox"\n')
