@@ -182,10 +182,9 @@ class ExcelWorkbook:
                 if handle is not None:
                     handle.close()
         except Exception as exc:  # a damaged sheet fails as it is read
+            self._read_ahead()
             raise TrackerUnavailable(self.label, f"sheet {sheet!r} is damaged and cannot be read ({_why(exc)}); "
                                                  f"open it in Excel and save it again") from None
-        finally:
-            self._read_ahead()
         for (row, column), text in errors.items():
             if row - 1 < len(values):
                 cells = values[row - 1]
@@ -196,6 +195,8 @@ class ExcelWorkbook:
             if "" in cells:
                 cells[:] = [None if value == "" else value for value in cells]
             yield number, cells
+        del values
+        self._read_ahead()  # the next sheet starts once this one is handed over, as its rows are about to go
 
     def close(self) -> None:
         """Every handle closed, those of sheets read ahead and never asked for too (on Windows an
