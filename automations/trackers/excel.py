@@ -22,13 +22,13 @@ EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm"}
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_UNPACKED_BYTES = 2 * 1024 * 1024 * 1024
 MAX_RATIO = 200
+"""A tracker this large, or packed this tightly, is damaged or hostile (a zip bomb): refused, not read."""
 READ_AHEAD = 2
 """Sheets being read at once: this one and the next."""
 READ_AHEAD_BYTES = 256 * 2**20
 """...as long as the two largest sheets a run reads unpack to no more than this together: the sheet
 read ahead waits in calamine's form beside the one being parsed (at 200,000 appointments, 207 MB of
 XML, a run peaks at 460 MB; sheets beyond this are read one at a time)."""
-"""A tracker this large, or packed this tightly, is damaged or hostile (a zip bomb): refused, not read."""
 
 
 def refuse_unsafe(path: Path, label: str) -> None:
