@@ -8,6 +8,7 @@ recognised by holding nothing but practice-ops' own files.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import zipfile
@@ -20,6 +21,13 @@ _OWN_FILES = ("ledger.sqlite3", "ledger.sqlite3-wal", "ledger.sqlite3-shm", "run
               "cache", "serve.pid", "steps-errors.log", "jobs-errors.log", "practice-ops-crash.log")
 QUEUE_SHEETS = ("Work queue", "Set aside", "Resolved")
 WORKBOOK_CREATOR = "practice-ops"
+
+
+def content_digest(path: Path) -> str:
+    """The SHA-256 of a file's bytes: how practice-ops knows a tracker or its work queue is unchanged
+    whatever its timestamps say. Raises OSError when the file cannot be read."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _holds_only_ours(folder: Path, suffixes: tuple[str, ...]) -> bool:

@@ -207,8 +207,10 @@ _EDITS_READ: dict[str, dict[str, VaEdit]] = {}
 
 
 def _content_hash(path: Path) -> str | None:
+    from ..places import content_digest
+
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return content_digest(path)
     except OSError:
         return None
 

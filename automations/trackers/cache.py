@@ -20,20 +20,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ..places import content_digest
 from .reader import SheetRead
 from .records import columns_of
 
 READER_VERSION = "3"
 """Raise when what a read produces changes shape, so old cache entries are not used."""
 CHECKED = "checked-"
-
-
-def _digest(path: Path) -> str:
-    sha = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            sha.update(block)
-    return sha.hexdigest()
 
 
 @cache
@@ -61,7 +54,7 @@ class TrackerCache:
         stat = path.stat()
         key = (str(path), stat.st_size, stat.st_mtime_ns)
         if key not in self._digests:
-            self._digests[key] = _digest(path)
+            self._digests[key] = content_digest(path)
         return self._digests[key]
 
     def _entry(self, tracker: str, sheet: str, settings: tuple) -> Path:
