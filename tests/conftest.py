@@ -13,6 +13,19 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
+def count_calls(monkeypatch, owner, name: str) -> dict[str, int]:
+    """Wrap ``owner.name`` (never replace what it does) and count its calls in ``["n"]``."""
+    calls = {"n": 0}
+    original = getattr(owner, name)
+
+    def counting(*args, **kwargs):
+        calls["n"] += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counting)
+    return calls
+
+
 def make_workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
     book = openpyxl.Workbook()
     book.remove(book.active)

@@ -226,16 +226,9 @@ def test_long_advice_gets_a_row_tall_enough_and_the_ids_are_not_printed(queue):
 def reads(monkeypatch):
     """How many times the workbook's edits were parsed: the reader is wrapped, never replaced."""
     from automations.reports import work_queue
+    from tests.conftest import count_calls
 
-    calls = {"n": 0}
-    original = work_queue.read_edits
-
-    def counting(path):
-        calls["n"] += 1
-        return original(path)
-
-    monkeypatch.setattr(work_queue, "read_edits", counting)
-    return calls
+    return count_calls(monkeypatch, work_queue, "read_edits")
 
 
 def test_a_queue_nobody_touched_is_not_read_and_not_rewritten_when_nothing_changed(queue, reads):

@@ -6,24 +6,16 @@ from datetime import date, time
 import pytest
 
 from automations import config as config_module
-from automations.trackers import reader
+from automations.trackers import load
 from automations.trackers.cache import TrackerCache
 from automations.trackers.load import load_practice
-from tests.conftest import MINIMAL, make_workbook, write_config
+from tests.conftest import MINIMAL, count_calls, make_workbook, write_config
 
 
 @pytest.fixture
 def counted(monkeypatch):
     """How many sheets were parsed: the reader is wrapped, never replaced."""
-    calls = {"n": 0}
-    original = reader.read_sheet
-
-    def counting(*args, **kwargs):
-        calls["n"] += 1
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr("automations.trackers.load.read_sheet", counting)
-    return calls
+    return count_calls(monkeypatch, load, "read_sheet")
 
 
 def test_an_unchanged_tracker_comes_from_the_cache(tmp_path, counted):
@@ -79,15 +71,7 @@ def evaluated(monkeypatch):
     """How many times the rules ran: wrapped, never replaced."""
     from automations import rules
 
-    calls = {"n": 0}
-    original = rules.evaluate
-
-    def counting(*args, **kwargs):
-        calls["n"] += 1
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(rules, "evaluate", counting)
-    return calls
+    return count_calls(monkeypatch, rules, "evaluate")
 
 
 UNBILLED = {**MINIMAL, "Appointments": [*MINIMAL["Appointments"],
