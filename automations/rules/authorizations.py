@@ -76,8 +76,8 @@ def expiring(ctx: RuleContext) -> Iterator[Finding]:
             continue
         completed, upcoming = ctx.usage(auth)
         left = auth.sessions_authorized - completed - len(upcoming)
-        after = [a for a in ctx.live_appointments
-                 if a.client_id == auth.client_id and a.date > auth.end_date and a.status != "completed"
+        after = [a for a in ctx.live_sessions_by_client.get(auth.client_id, ())
+                 if a.date > auth.end_date and a.status != "completed"
                  and ctx.same_payer(ctx.payer_of(a), auth.payer)]
         if left <= 0 and not after:
             continue

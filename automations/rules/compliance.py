@@ -84,12 +84,8 @@ def privacy_notice_missing(ctx: RuleContext) -> Iterator[Finding]:
 
 def _sessions_by_client(ctx: RuleContext) -> dict[str, list[Appointment]]:
     """Each active client's live sessions (booked or held), in date order."""
-    sessions: dict[str, list[Appointment]] = {}
-    for appt in sorted(ctx.live_appointments, key=lambda a: (a.date, a.time)):
-        client = ctx.clients.get(appt.client_id)
-        if client is not None and _active(client.status):
-            sessions.setdefault(appt.client_id, []).append(appt)
-    return sessions
+    return {client_id: sessions for client_id, sessions in ctx.live_sessions_by_client.items()
+            if (client := ctx.clients.get(client_id)) is not None and _active(client.status)}
 
 
 def _due(ctx: RuleContext, sessions: list[Appointment]) -> date:
@@ -105,6 +101,8 @@ def _due(ctx: RuleContext, sessions: list[Appointment]) -> date:
 def consent_missing(ctx: RuleContext) -> Iterator[Finding]:
     treatment = ctx.practice.keeps("clients", "consent_to_treat")
     telehealth = ctx.practice.keeps("clients", "telehealth_consent")
+    if not (treatment or telehealth):
+        return
     for client_id, sessions in _sessions_by_client(ctx).items():
         client = ctx.clients[client_id]
         first = sessions[0]

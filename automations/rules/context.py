@@ -9,6 +9,7 @@ sessions.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -108,12 +109,30 @@ class RuleContext:
         return bool(payer) and not is_self_pay(payer)
 
     @cached_property
+    def live_sessions_by_client(self) -> dict[str, list[Appointment]]:
+        """Client -> the client's live appointments in date and time order, clients in the order of
+        their first session: rules that look at one client's sessions look here, not at them all."""
+        return self._live_sessions_by(lambda appt: appt.client_id)
+
+    @cached_property
+    def live_sessions_by_provider(self) -> dict[str, list[Appointment]]:
+        """Clinician (as ``person_key`` matches names) -> live appointments in date and time order."""
+        return self._live_sessions_by(lambda appt: person_key(appt.provider))
+
+    def _live_sessions_by(self, key: Callable[[Appointment], str]) -> dict[str, list[Appointment]]:
+        index: dict[str, list[Appointment]] = {}
+        for appt in self._live_sessions_in_order:
+            index.setdefault(key(appt), []).append(appt)
+        return index
+
+    @cached_property
+    def _live_sessions_in_order(self) -> list[Appointment]:
+        return sorted(self.live_appointments, key=lambda a: (a.date, a.time))
+
+    @cached_property
     def first_appointment(self) -> dict[str, Appointment]:
         """Client -> the client's earliest live appointment: where intake work is due."""
-        first: dict[str, Appointment] = {}
-        for appt in sorted(self.live_appointments, key=lambda a: (a.date, a.time)):
-            first.setdefault(appt.client_id, appt)
-        return first
+        return {client: sessions[0] for client, sessions in self.live_sessions_by_client.items()}
 
     # claims ---------------------------------------------------------------------------------
     @cached_property

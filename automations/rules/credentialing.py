@@ -61,10 +61,8 @@ def _expiring(ctx: RuleContext, rule_id: str, what: str, column: str, warn: int,
         if expires is None or ctx.days_until(expires) > warn:
             continue
         left = ctx.days_until(expires)
-        booked = sorted((a for a in ctx.live_appointments
-                         if person_key(a.provider) == person_key(provider.provider) and a.date >= expires
-                         and a.date >= ctx.today and a.status != "completed"),
-                        key=lambda a: (a.date, a.time)) if booked_after else []
+        booked = [a for a in ctx.live_sessions_by_provider.get(person_key(provider.provider), ())
+                  if a.date >= expires and a.date >= ctx.today and a.status != "completed"] if booked_after else []
         severity = "urgent" if left < 0 or booked or (urgent is not None and left <= urgent) else "warning"
         state = f"expired on {expires:%Y-%m-%d}" if left < 0 else f"expires on {expires:%Y-%m-%d} ({left} days)"
         sessions = (f" {len(booked)} session(s) are booked on or after that date: "

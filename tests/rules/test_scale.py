@@ -30,3 +30,45 @@ def calls_for(tmp_path, appointments: int) -> int:
 def test_doubling_the_practice_about_doubles_the_rules_work(tmp_path):
     small, large = calls_for(tmp_path, 25_000), calls_for(tmp_path, 50_000)
     assert large / small < 2.5, (small, large)
+
+
+def lines_for(clients: int) -> int:
+    """Lines the rules execute (a comprehension's every turn counts, which call counts miss) over a
+    practice where every client's authorization is about to end and every tenth clinician's
+    license has lapsed, each with sessions booked after."""
+    import sys
+    from datetime import timedelta
+    from pathlib import Path
+
+    from automations.rules import Thresholds
+    from automations.trackers.records import Provider
+    from tests.rules.builders import appt, auth, client, practice
+
+    today = date(2026, 11, 26)
+    providers = [Provider(f"Clinician {n}", license_expires=today - timedelta(days=1)) for n in range(clients // 10)]
+    sessions = [appt(f"A-{c}-{k}", client=f"C-{c}", provider=f"Clinician {c % len(providers)}",
+                     day=today + timedelta(days=7 * k), status="scheduled") for c in range(clients) for k in range(4)]
+    p = practice(appointments=sessions, providers=providers, clients=[client(f"C-{c}") for c in range(clients)],
+                 authorizations=[auth(f"AU-{c}", client=f"C-{c}", authorized=1, end_date=today + timedelta(days=10))
+                                 for c in range(clients)])
+    rules_folder = str(Path(evaluate.__code__.co_filename).parent)
+    count = 0
+
+    def trace(frame, event, arg):
+        nonlocal count
+        if not frame.f_code.co_filename.startswith(rules_folder):
+            return None
+        count += event == "line"
+        return trace
+
+    sys.settrace(trace)
+    try:
+        evaluate(p, Thresholds(), today)
+    finally:
+        sys.settrace(None)
+    return count
+
+
+def test_rules_about_one_client_or_clinician_look_at_theirs_not_every_session():
+    small, large = lines_for(200), lines_for(400)
+    assert large / small < 2.5, (small, large)
