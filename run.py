@@ -2,7 +2,7 @@
 
 import sys
 
-from automations.cli import main
-
 if __name__ == "__main__":
+    from automations.cli import main  # here, not above: a worker process imports this file too
+
     sys.exit(main())

@@ -93,13 +93,18 @@ class TrackerCache:
         return read
 
     def put(self, path: Path, tracker: str, sheet: str, settings: tuple, read: SheetRead) -> None:
+        if self.writable:
+            self.put_pickled(path, tracker, sheet, settings, pickle.dumps(read, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def put_pickled(self, path: Path, tracker: str, sheet: str, settings: tuple, pickled: bytes) -> None:
+        """``put`` for a read already pickled (by the process that parsed it)."""
         if not self.writable:
             return
         entry = self._entry(tracker, sheet, settings)
         try:
             stat = path.stat()
             stamp = {"size": stat.st_size, "mtime": stat.st_mtime_ns, "digest": self._digest(path)}
-            self._replace(entry, pickle.dumps(read, protocol=pickle.HIGHEST_PROTOCOL))
+            self._replace(entry, pickled)
             self._replace(entry.with_suffix(".stamp"), json.dumps(stamp).encode())
         except OSError:
             return

@@ -74,6 +74,15 @@ def sheet_parts(path: Path) -> dict[str, str]:
     return parts
 
 
+def sheet_sizes(path: Path) -> dict[str, int]:
+    """Sheet name -> the bytes of its XML once unpacked, from the zip directory: how much reading
+    each sheet is, known without reading any."""
+    parts = sheet_parts(path)
+    with zipfile.ZipFile(path) as archive:
+        sizes = {info.filename: info.file_size for info in archive.infolist()}
+    return {name: sizes.get(part, 0) for name, part in parts.items()}
+
+
 def _has_error_cells(archive: zipfile.ZipFile, part: str, chunk_size: int = 1 << 20) -> bool:
     """Whether the sheet's XML has an error cell, looked for a megabyte at a time: most sheets have
     none, and holding a large sheet's whole XML beside calamine's copy would double the read's
@@ -130,11 +139,10 @@ class ExcelWorkbook:
     def _unpacked(self, sheets: list[str]) -> int:
         """The unpacked size of the two largest of these sheets (from the zip's directory)."""
         try:
-            with zipfile.ZipFile(self.path) as archive:
-                sizes = {info.filename: info.file_size for info in archive.infolist()}
-        except (OSError, zipfile.BadZipFile):
+            sizes = sheet_sizes(self.path)
+        except (OSError, KeyError, zipfile.BadZipFile):
             return READ_AHEAD_BYTES + 1
-        return sum(sorted((sizes.get(self._parts.get(s, ""), 0) for s in sheets), reverse=True)[:2])
+        return sum(sorted((sizes.get(s, 0) for s in sheets), reverse=True)[:2])
 
     def _read_ahead(self) -> None:
         while self._workers is not None and self._ahead and len(self._pending) < READ_AHEAD:

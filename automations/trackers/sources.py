@@ -63,3 +63,16 @@ def open_workbook(source: str, location: str, sheets: tuple[str, ...] = ()) -> W
 
         return GoogleSheet(location, sheets)
     raise TrackerUnavailable(location, f"unknown tracker source {source!r} (use excel or gsheets)")
+
+
+def sheet_sizes(source: str, location: str) -> dict[str, int]:
+    """Sheet -> how much data it holds (unpacked bytes), where the source can tell without reading
+    it (an Excel file's zip directory); {} where it cannot."""
+    if source != "excel":
+        return {}
+    from .excel import sheet_sizes as excel_sheet_sizes
+
+    try:
+        return excel_sheet_sizes(Path(location))
+    except Exception:  # a file that cannot say is read as usual, and fails there if it must
+        return {}

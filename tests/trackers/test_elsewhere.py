@@ -1,0 +1,121 @@
+"""Large sheets parsed in a second process give the practice a read here would: same records,
+issues, order and unreadable trackers; and nothing is lost when the worker cannot help."""
+
+import multiprocessing
+from datetime import date, time
+
+import pytest
+
+from automations import config as config_module
+from automations.trackers import elsewhere as elsewhere_module
+from automations.trackers import load as load_module
+from automations.trackers.cache import TrackerCache
+from automations.trackers.elsewhere import Elsewhere, SheetJob, share_out
+from automations.trackers.load import load_practice
+from tests.conftest import count_calls, make_workbook, write_config
+
+MB = 2**20
+
+
+def job(tracker: str, size: int) -> SheetJob:
+    return SheetJob(tracker, "excel", "t.xlsx", tracker.title(), (), None, size)
+
+
+@pytest.mark.parametrize(("sizes", "away"), [
+    ({"appointments": 60 * MB}, set()),                                    # one sheet: nothing to share
+    ({"appointments": 60 * MB, "claims": 45 * MB}, {"claims"}),             # the largest stays here
+    ({"appointments": 45 * MB, "claims": 60 * MB}, {"appointments"}),
+    ({"appointments": 60 * MB, "claims": 45 * MB, "clients": MB}, {"claims", "clients"}),  # where less waits
+    ({"appointments": 60 * MB, "claims": 45 * MB, "authorizations": 40 * MB}, {"claims"}),
+    ({"appointments": 100 * MB, "claims": 45 * MB, "authorizations": 40 * MB}, {"claims", "authorizations"}),
+    ({"appointments": 10 * MB, "claims": 3 * MB}, set()),                   # the worker's share not worth a process
+    ({"appointments": 0, "claims": 0}, set()),                               # sizes unknown (Google Sheets)
+])
+def test_sheets_are_shared_longest_first_and_only_when_worth_a_process(sizes, away, monkeypatch):
+    monkeypatch.setattr(elsewhere_module.os, "cpu_count", lambda: 2)
+    assert share_out([job(name, size) for name, size in sizes.items()]) == away
+
+
+def test_one_core_parses_everything_here(monkeypatch):
+    monkeypatch.setattr(elsewhere_module.os, "cpu_count", lambda: 1)
+    assert share_out([job("appointments", 60 * MB), job("claims", 45 * MB)]) == set()
+
+
+SHEETS = {
+    "Clients": [["Client ID", "Payer", "Email Consent"], ["C-1", "Aetna", "encrypted"], ["C-2", "Self-pay", "maybe"],
+                ["C-1", "Cigna", "none"]],
+    "Providers": [["Provider", "Email"], ["Ann Lee", "ann@example.org"]],
+    "Appointments": [["Appointment ID", "Client ID", "Provider", "Date", "Time", "Duration Min", "Status", "Payer"],
+                     ["A-1", "C-1", "Ann Lee", date(2026, 11, 2), time(9), 45, "completed", "Aetna"],
+                     ["A-2", "C-2", "Ann Lee", "13/45/2026", time(10), "#REF!", "completed", None],
+                     ["A-3", "C-1", "Ann Lee", "11/04/2026", "10:00 AM", "forty", "scheduled", "Aetna"]],
+    "Claims": [["Claim ID", "Appointment ID", "Client ID", "Provider", "Date of Service", "CPT", "Payer", "Status"],
+               ["CL-1", "A-1", "C-1", "Ann Lee", date(2026, 11, 2), "90834", "Aetna", "submitted"],
+               ["CL-2", "A-2", "C-2", "Ann Lee", "yesterday", "9083", "Aetna", "paid"]],
+    "Auths": [["Nothing here looks like a header"], ["x"]],
+}
+TRACKERS = {"clients": "Clients", "providers": "Providers", "appointments": "Appointments", "claims": "Claims",
+            "authorizations": "Auths"}
+
+
+def what_was_read(loaded) -> tuple:
+    practice = loaded.practice
+    return (practice.clients, practice.providers, practice.appointments, practice.claims, practice.present,
+            practice.columns, practice.duplicates, practice.unreadable, [str(i) for i in loaded.issues],
+            [(i.rule, i.row, i.column, i.value) for i in loaded.issues], loaded.rows,
+            [str(u) for u in loaded.unavailable], loaded.notices)
+
+
+@pytest.fixture
+def config(tmp_path):
+    book = make_workbook(tmp_path / "tracker.xlsx", SHEETS)
+    return config_module.load(write_config(tmp_path, book, TRACKERS))
+
+
+@pytest.mark.timeout(60)
+def test_sheets_parsed_in_the_worker_read_exactly_as_here(config, monkeypatch, tmp_path):
+    here = load_practice(config)
+    monkeypatch.setattr(elsewhere_module, "WORKER_MIN_BYTES", 0)
+    monkeypatch.setattr(elsewhere_module.os, "cpu_count", lambda: 2)
+    taken = count_calls(monkeypatch, Elsewhere, "take")
+    cache = TrackerCache(tmp_path / "cache")
+    shared = load_practice(config, cache=cache)
+    assert taken["n"] >= 2  # the worker had the unreadable tracker too, and said so
+    assert what_was_read(shared) == what_was_read(here)
+    again = load_practice(config, cache=cache)  # the worker's pickled reads, kept as they came
+    assert cache.hits == 4
+    assert what_was_read(again) == what_was_read(here)
+
+
+@pytest.mark.timeout(60)
+def test_a_worker_that_dies_loses_nothing(config, monkeypatch):
+    here = load_practice(config)
+    monkeypatch.setattr(elsewhere_module, "WORKER_MIN_BYTES", 0)
+    monkeypatch.setattr(elsewhere_module.os, "cpu_count", lambda: 2)
+    started = Elsewhere.__init__
+
+    def start_then_die(self, jobs):
+        started(self, jobs)
+        for child in multiprocessing.active_children():
+            child.kill()
+
+    monkeypatch.setattr(Elsewhere, "__init__", start_then_die)
+    parsed_here = count_calls(monkeypatch, load_module, "read_sheet")
+    assert what_was_read(load_practice(config)) == what_was_read(here)
+    assert parsed_here["n"] == 5  # every tracker, the worker's share too, parsed here
+
+
+@pytest.mark.timeout(60)
+def test_a_sheet_the_worker_fails_on_is_left_to_this_process(tmp_path):
+    book = make_workbook(tmp_path / "tracker.xlsx", SHEETS)
+    broken = SheetJob("claims", "excel", str(book), "Claims", (("not a pair",),), None, 1)  # type: ignore[arg-type]
+    missing = SheetJob("clients", "excel", str(tmp_path / "gone.xlsx"), "Clients", (), None, 1)
+    elsewhere = Elsewhere([broken, missing])
+    try:
+        assert "claims" in elsewhere and "clients" in elsewhere
+        assert elsewhere.take("claims") is None
+        with pytest.raises(load_module.TrackerUnavailable, match="gone.xlsx: file not found"):
+            elsewhere.take("clients")
+    finally:
+        elsewhere.close()
+    assert not multiprocessing.active_children()
