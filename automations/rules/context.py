@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
-from typing import cast
 
 from ..trackers.records import (LIVE_STATUSES, UPCOMING_STATUSES, Appointment, Authorization, Claim, Credential,
                                 Practice, last_row_wins)
@@ -22,10 +21,6 @@ from ..trackers.values import is_self_pay, person_key
 from .thresholds import Thresholds
 
 CLOSED_CLAIM_STATUSES = frozenset({"void", "written_off"})
-
-
-_NOT_READ = object()
-"""A claim the context has not matched (one built after it, as tests do)."""
 
 
 @dataclass
@@ -149,8 +144,10 @@ class RuleContext:
     def appointment_of(self, claim: Claim) -> Appointment | None:
         """The claim's session: by appointment_id where given, else by client, provider and date
         (matched once per claim and run)."""
-        found = self._sessions_of_claims.get(id(claim), _NOT_READ)
-        return self._session_of(claim) if found is _NOT_READ else cast(Appointment | None, found)
+        try:
+            return self._sessions_of_claims[id(claim)]
+        except KeyError:  # a claim made after the context was (as tests do)
+            return self._session_of(claim)
 
     def _session_of(self, claim: Claim) -> Appointment | None:
         if claim.appointment_id and claim.appointment_id in self.appointments:
