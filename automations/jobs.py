@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator
 
 from . import rules
 from .config import Config
+from .elsewhere import RULES_ELSEWHERE, Elsewhere, RulesJob, worth_sharing_rules
 from .errors import CellError, PracticeOpsError
 from .ledger import Ledger
 from .places import write_private_log
@@ -48,8 +49,8 @@ from .rules.context import RuleContext
 from .rules.findings import OWNER_NAMES, Finding, from_dict, sort_key
 from .rules.scheduling import reminder_blocked_finding
 from .trackers.cache import TrackerCache, code_version
-from .trackers.load import load_practice, unchanged_since_cached
-from .trackers.records import UPCOMING_STATUSES, Practice
+from .trackers.load import Loaded, load_practice, reading_settings, unchanged_since_cached
+from .trackers.records import TRACKERS, UPCOMING_STATUSES, Practice
 from .trackers.values import person_key
 from .transports import open_transport
 
@@ -150,7 +151,8 @@ def check(config: Config, today: date, progress: Progress = lambda _: None, now:
 
 def _check(config: Config, today: date, progress: Progress, now: datetime | None,
            cache: TrackerCache | None) -> RunResult:
-    key = _check_key(config, today, cache) if cache is not None and now is None else None
+    unchanged = unchanged_since_cached(config, cache) if cache is not None and now is None else None
+    key = _check_key(config, today, unchanged) if unchanged is not None else None
     kept = cache.get_checked(key) if cache is not None and key is not None else None
     if isinstance(kept, dict) and {"findings", "issues", "rows", "notices"} <= kept.keys():
         progress("Trackers unchanged since the last check today")
@@ -158,36 +160,65 @@ def _check(config: Config, today: date, progress: Progress, now: datetime | None
                            notices=[*kept["notices"], *check_overrides(config)])
         result.reread = lambda: load_practice(config, progress, cache).practice
         return result
-    loaded = load_practice(config, progress, cache)
-    result = RunResult(data_issues=loaded.issues, unavailable=[str(u) for u in loaded.unavailable],
-                       rows=loaded.rows, practice=loaded.practice)
-    result.notices.extend(loaded.notices)
-    result.notices.extend(rules_switched_off(loaded.practice.present, loaded.practice.columns))
-    read_notices = list(result.notices)
-    result.notices.extend(check_overrides(config))
-    if now is not None:
-        certificates = CertificateStore(config.security.certificates, now)
-        result.notices.extend(certificates.check_all())
-        result.notices.extend(setup_gaps(config, loaded.practice, certificates))
-        signing_problem = load_signer(config.security.signing_cert, config.security.signing_key,
-                                      config.security.signing_key_password_env, now)[1]
-        if signing_problem:
-            result.notices.append(signing_problem)
-    if result.usable:
-        result.findings = rules.evaluate(loaded.practice, config.thresholds(), today, loaded.issues)
-        key = _check_key(config, today, cache) if cache is not None and now is None else None
-        if cache is not None and key is not None:
-            cache.put_checked(key, {"findings": result.findings, "issues": result.data_issues, "rows": result.rows,
-                                    "notices": read_notices})
+    elsewhere = Elsewhere()
+    try:
+        if cache is not None and unchanged is not None:  # every record in the cache: the worker can start at once
+            _share_rules(config, today, cache, elsewhere, [name for name in TRACKERS if name in config.trackers])
+        loaded = load_practice(config, progress, cache, elsewhere,
+                               share_read=lambda names: _share_rules(config, today, cache, elsewhere, names)
+                               if cache is not None else None)
+        result = RunResult(data_issues=loaded.issues, unavailable=[str(u) for u in loaded.unavailable],
+                           rows=loaded.rows, practice=loaded.practice)
+        result.notices.extend(loaded.notices)
+        result.notices.extend(rules_switched_off(loaded.practice.present, loaded.practice.columns))
+        read_notices = list(result.notices)
+        result.notices.extend(check_overrides(config))
+        if now is not None:
+            certificates = CertificateStore(config.security.certificates, now)
+            result.notices.extend(certificates.check_all())
+            result.notices.extend(setup_gaps(config, loaded.practice, certificates))
+            signing_problem = load_signer(config.security.signing_cert, config.security.signing_key,
+                                          config.security.signing_key_password_env, now)[1]
+            if signing_problem:
+                result.notices.append(signing_problem)
+        if result.usable:
+            result.findings = _apply_rules(loaded, config.thresholds(), today, elsewhere)
+            unchanged = unchanged_since_cached(config, cache) if cache is not None and now is None else None
+            key = _check_key(config, today, unchanged) if unchanged is not None else None
+            if cache is not None and key is not None:
+                cache.put_checked(key, {"findings": result.findings, "issues": result.data_issues,
+                                        "rows": result.rows, "notices": read_notices})
+    finally:
+        elsewhere.close()
     return result
 
 
-def _check_key(config: Config, today: date, cache: TrackerCache) -> str | None:
-    """What a check's findings rest on: every tracker's content and reading, the thresholds, the
-    day and the code of the reader and the rules."""
-    unchanged = unchanged_since_cached(config, cache)
-    if unchanged is None:
-        return None
+def _share_rules(config: Config, today: date, cache: TrackerCache, elsewhere: Elsewhere, names: list[str]) -> None:
+    """Hand ``RULES_ELSEWHERE`` to the run's second process, when the practice is large enough and
+    every tracker it needs is an Excel file the cache keeps."""
+    trackers = [config.trackers[name] for name in names]
+    if elsewhere.applying_rules or not cache.writable or any(t.source != "excel" or t.path is None for t in trackers):
+        return
+    if not worth_sharing_rules([t.path for t in trackers if t.path is not None]):
+        return
+    elsewhere.apply_rules(RulesJob(tuple((name, str(t.path), t.sheet, reading_settings(t))
+                                         for name, t in zip(names, trackers, strict=True)),
+                                   str(cache.folder), config.thresholds(), today))
+
+
+def _apply_rules(loaded: Loaded, thresholds: rules.Thresholds, today: date, elsewhere: Elsewhere) -> list[Finding]:
+    """Every rule's findings: ``RULES_ELSEWHERE`` from the second process when it has them (the
+    same findings as here: the rules are pure), the others applied here meanwhile."""
+    if not elsewhere.applying_rules:
+        return rules.evaluate(loaded.practice, thresholds, today, loaded.issues)
+    applied = rules.apply(loaded.practice, thresholds, today, [rule for rule in rules.RULES if rule not in RULES_ELSEWHERE])
+    applied.update(elsewhere.rules_applied() or {})
+    return rules.evaluate(loaded.practice, thresholds, today, loaded.issues, applied)
+
+
+def _check_key(config: Config, today: date, unchanged: list[tuple]) -> str:
+    """What a check's findings rest on: every tracker's content and reading (``unchanged``), the
+    thresholds, the day and the code of the reader and the rules."""
     identity = repr((unchanged, repr(config.thresholds()), today.isoformat(), code_version("trackers", "rules")))
     return hashlib.sha256(identity.encode()).hexdigest()[:32]
 

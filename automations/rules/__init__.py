@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 
 from ..errors import CellError
@@ -13,20 +13,29 @@ from .context import RuleContext
 from .findings import Finding, sort_key
 from .thresholds import Thresholds
 
-__all__ = ["RULES", "Rule", "Finding", "Thresholds", "evaluate"]
+__all__ = ["RULES", "Rule", "Finding", "Thresholds", "apply", "evaluate"]
 
 
-def evaluate(practice: Practice, thresholds: Thresholds, today: date,
-             cell_issues: Sequence[CellError] = ()) -> list[Finding]:
+def apply(practice: Practice, thresholds: Thresholds, today: date, rule_ids: Collection[str]) -> dict[str, list[Finding]]:
+    """These rules' findings, by rule id: part of a check, applied in another process
+    (automations/elsewhere.py) and handed to ``evaluate``."""
+    ctx = RuleContext(practice, thresholds, today)
+    return {rule_id: list(registered.check(ctx)) for rule_id, registered in RULES.items()
+            if rule_id in rule_ids and registered.check is not None}
+
+
+def evaluate(practice: Practice, thresholds: Thresholds, today: date, cell_issues: Sequence[CellError] = (),
+             applied: Mapping[str, list[Finding]] | None = None) -> list[Finding]:
     """Every registered rule over the practice, plus the reader's cell problems, most urgent first.
-    The same finding (same id) is reported once."""
+    The same finding (same id) is reported once. ``applied``: the findings of rules already applied
+    (``apply``), taken as they are; the result is the same as applying them here."""
     ctx = RuleContext(practice, thresholds, today)
     found: dict[str, Finding] = {}
     for finding in data.cell_findings(cell_issues, today):
         found.setdefault(finding.id, finding)
-    for registered in RULES.values():
+    for rule_id, registered in RULES.items():
         if registered.check is None:
             continue
-        for finding in registered.check(ctx):
+        for finding in applied[rule_id] if applied is not None and rule_id in applied else registered.check(ctx):
             found.setdefault(finding.id, finding)
     return sorted(found.values(), key=sort_key)

@@ -92,22 +92,38 @@ class TrackerCache:
         self.hits += 1
         return read
 
-    def put(self, path: Path, tracker: str, sheet: str, settings: tuple, read: SheetRead) -> None:
-        if self.writable:
-            self.put_pickled(path, tracker, sheet, settings, pickle.dumps(read, protocol=pickle.HIGHEST_PROTOCOL))
+    def put(self, path: Path, tracker: str, sheet: str, settings: tuple, read: SheetRead,
+            seen: tuple[int, int] | None = None) -> None:
+        """Keep a read of ``path``. ``seen``: the file's (size, mtime) before it was read; a file
+        saved again while it was being read is not kept (its stamp would vouch for other content)."""
+        if self.writable and _same_file(path, seen):
+            self.put_pickled(path, tracker, sheet, settings, pickle.dumps(read, protocol=pickle.HIGHEST_PROTOCOL),
+                             seen)
 
-    def put_pickled(self, path: Path, tracker: str, sheet: str, settings: tuple, pickled: bytes) -> None:
+    def put_pickled(self, path: Path, tracker: str, sheet: str, settings: tuple, pickled: bytes,
+                    seen: tuple[int, int] | None = None) -> None:
         """``put`` for a read already pickled (by the process that parsed it)."""
         if not self.writable:
             return
         entry = self._entry(tracker, sheet, settings)
         try:
             stat = path.stat()
+            if seen is not None and seen != (stat.st_size, stat.st_mtime_ns):
+                return
             stamp = {"size": stat.st_size, "mtime": stat.st_mtime_ns, "digest": self._digest(path)}
             self._replace(entry, pickled)
             self._replace(entry.with_suffix(".stamp"), json.dumps(stamp).encode())
         except OSError:
             return
+
+    @staticmethod
+    def seen(path: Path) -> tuple[int, int] | None:
+        """A file's (size, mtime) now: taken before it is read, given to ``put``."""
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        return stat.st_size, stat.st_mtime_ns
 
     # the last check -------------------------------------------------------------------------
     def get_checked(self, key: str) -> Any:
@@ -136,3 +152,7 @@ class TrackerCache:
             os.replace(temp, target)
         finally:
             temp.unlink(missing_ok=True)
+
+
+def _same_file(path: Path, seen: tuple[int, int] | None) -> bool:
+    return seen is None or TrackerCache.seen(path) == seen

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from ..config import Config
 from ..errors import CellError, TrackerUnavailable
 from .cache import TrackerCache
-from .elsewhere import Elsewhere, SheetJob, share_out
+from ..elsewhere import Elsewhere, SheetJob, share_out
 from .reader import SheetRead, read_sheet
 from .records import ID_COLUMN, TRACKERS, Practice, last_row_wins
 from .sources import Workbooks, sheet_sizes
@@ -26,21 +26,24 @@ class Loaded:
     notices: list[str] = field(default_factory=list)
 
 
-def load_practice(config: Config, progress: Progress = lambda _: None, cache: TrackerCache | None = None) -> Loaded:
+def load_practice(config: Config, progress: Progress = lambda _: None, cache: TrackerCache | None = None,
+                  elsewhere: Elsewhere | None = None, share_read: Callable[[list[str]], None] | None = None
+                  ) -> Loaded:
     """Read each configured tracker; a tracker that cannot be read at all is listed in
     ``unavailable`` and the others are still read. With ``cache``, an Excel tracker unchanged since
     the last run comes from the cache instead of being parsed again. Large sheets are shared with
-    a second process (``elsewhere``); records, issues and their order are the same either way."""
-    practice_lists: dict[str, list] = {name: [] for name in TRACKERS}
+    the run's second process (``elsewhere``, one made here if not given); records, issues and their
+    order are the same either way. ``share_read`` is told, once this process's share is read and
+    kept, which trackers the practice will hold (those it gave the worker included)."""
     loaded = Loaded(Practice())
-    present: set[str] = set()
-    columns: dict[str, frozenset[str]] = {}
-    duplicates: dict[str, dict[str, list]] = {}
     configured = {name: config.trackers[name] for name in TRACKERS if name in config.trackers}
     cached = {name: kept for name, tracker in configured.items()
               if (kept := _cached(cache, name, tracker)) is not None}
     to_parse = {name: tracker for name, tracker in configured.items() if name not in cached}
-    elsewhere = Elsewhere(_jobs_elsewhere(to_parse))
+    seen = {name: TrackerCache.seen(tracker.path) for name, tracker in to_parse.items() if tracker.path is not None}
+    own = elsewhere is None
+    elsewhere = elsewhere or Elsewhere()
+    elsewhere.parse(_jobs_elsewhere(to_parse))
     wanted: dict[tuple[str, str], tuple[str, ...]] = {}
     for name, tracker in to_parse.items():
         if name not in elsewhere:
@@ -51,33 +54,49 @@ def load_practice(config: Config, progress: Progress = lambda _: None, cache: Tr
     try:
         # this process's share first, then the worker's: its sheets are ready by then
         for name in sorted(configured, key=lambda name: name in elsewhere):
+            if share_read is not None and name in elsewhere:
+                share_read([name for name in configured if not isinstance(reads.get(name), TrackerUnavailable)])
+                share_read = None
             try:
-                reads[name] = _read(name, configured[name], cached, elsewhere, workbooks, loaded, progress, cache)
+                reads[name] = _read(name, configured[name], cached, elsewhere, workbooks, loaded, progress, cache,
+                                    seen.get(name))
             except TrackerUnavailable as exc:
                 reads[name] = exc
+        if share_read is not None:
+            share_read([name for name in configured if isinstance(reads[name], SheetRead)])
     finally:
-        elsewhere.close()
+        if own:
+            elsewhere.close()
         workbooks.close()
-    for name, read in ((name, reads[name]) for name in configured):
-        if isinstance(read, TrackerUnavailable):
-            loaded.unavailable.append(read)
-            continue
-        practice_lists[name], duplicates[name] = (last_row_wins(name, read.records) if name in ID_COLUMN
-                                                 else (read.records, {}))
-        loaded.issues.extend(read.issues)
-        loaded.rows[name] = len(read.records)
-        present.add(name)
-        columns[name] = frozenset(read.columns)
-    unreadable = frozenset((*issue.record, issue.field) for issue in loaded.issues if issue.record is not None)
-    loaded.practice = Practice(**practice_lists, present=frozenset(present), columns=columns, unreadable=unreadable,
-                               deduplicated=True,
-                               duplicates={name: found for name, found in duplicates.items() if found})
+    in_order = [(name, reads[name]) for name in configured]
+    loaded.unavailable = [read for _, read in in_order if isinstance(read, TrackerUnavailable)]
+    readable = {name: read for name, read in in_order if isinstance(read, SheetRead)}
+    loaded.practice = practice_from(readable)
+    loaded.issues = [issue for read in readable.values() for issue in read.issues]
+    loaded.rows = {name: len(read.records) for name, read in readable.items()}
     return loaded
 
 
+def practice_from(reads: dict[str, SheetRead]) -> Practice:
+    """The practice these reads make (tracker -> read, in ``TRACKERS`` order): a duplicated id's
+    last row wins, and every cell that could not be read is known to the rules."""
+    lists: dict[str, list] = {name: [] for name in TRACKERS}
+    duplicates: dict[str, dict[str, list]] = {}
+    for name, read in reads.items():
+        lists[name], duplicates[name] = (last_row_wins(name, read.records) if name in ID_COLUMN
+                                         else (read.records, {}))
+    unreadable = frozenset((*issue.record, issue.field) for read in reads.values() for issue in read.issues
+                           if issue.record is not None)
+    return Practice(**lists, present=frozenset(reads), columns={name: frozenset(read.columns)
+                                                                for name, read in reads.items()},
+                    unreadable=unreadable, deduplicated=True,
+                    duplicates={name: found for name, found in duplicates.items() if found})
+
+
 def _read(name: str, tracker, cached: dict[str, SheetRead], elsewhere: Elsewhere, workbooks: Workbooks,
-          loaded: Loaded, progress: Progress, cache: TrackerCache | None) -> SheetRead:
-    """One tracker's read: from the cache, from the worker, or parsed here (and then kept)."""
+          loaded: Loaded, progress: Progress, cache: TrackerCache | None, seen: tuple[int, int] | None) -> SheetRead:
+    """One tracker's read: from the cache, from the worker, or parsed here (and then kept, if its
+    file is as it was ``seen`` before the reading started)."""
     if name in cached:
         progress(f"Reading {name} ({Path(tracker.location).name}:{tracker.sheet}, unchanged)")
         return cached[name]
@@ -87,7 +106,7 @@ def _read(name: str, tracker, cached: dict[str, SheetRead], elsewhere: Elsewhere
         progress(f"Reading {name} ({Path(tracker.location).name}:{tracker.sheet})")
         _note_locale(loaded, parsed.locale_note)
         if kept_as is not None and cache is not None:
-            cache.put_pickled(kept_as, name, tracker.sheet, _settings(tracker), parsed.pickled)
+            cache.put_pickled(kept_as, name, tracker.sheet, reading_settings(tracker), parsed.pickled, seen)
         return parsed.read
     workbook = workbooks.get(tracker.source, tracker.location)
     progress(f"Reading {name} ({workbook.label}:{tracker.sheet})")
@@ -95,14 +114,14 @@ def _read(name: str, tracker, cached: dict[str, SheetRead], elsewhere: Elsewhere
                       overrides=dict(tracker.columns), header_row=tracker.header_row, day_first=workbook.day_first)
     _note_locale(loaded, workbook.locale_note)
     if kept_as is not None and cache is not None:
-        cache.put(kept_as, name, tracker.sheet, _settings(tracker), read)
+        cache.put(kept_as, name, tracker.sheet, reading_settings(tracker), read, seen)
     return read
 
 
 def _cached(cache: TrackerCache | None, name: str, tracker) -> SheetRead | None:
     if cache is None or tracker.source != "excel" or tracker.path is None:
         return None
-    return cache.get(tracker.path, name, tracker.sheet, _settings(tracker))
+    return cache.get(tracker.path, name, tracker.sheet, reading_settings(tracker))
 
 
 def _jobs_elsewhere(to_parse: dict) -> list[SheetJob]:
@@ -124,7 +143,8 @@ def _note_locale(loaded: Loaded, note: str) -> None:
         loaded.notices.append(note)
 
 
-def _settings(tracker) -> tuple:
+def reading_settings(tracker) -> tuple:
+    """What shapes a tracker's read besides its file: the cache keys on it."""
     return (tuple(sorted(tracker.columns.items())), tracker.header_row)
 
 
@@ -138,8 +158,8 @@ def unchanged_since_cached(config: Config, cache: TrackerCache) -> list[tuple] |
             continue
         if tracker.source != "excel" or tracker.path is None:
             return None
-        digest = cache.current(tracker.path, name, tracker.sheet, _settings(tracker))
+        digest = cache.current(tracker.path, name, tracker.sheet, reading_settings(tracker))
         if digest is None:
             return None
-        unchanged.append((name, str(tracker.path), tracker.sheet, _settings(tracker), digest))
+        unchanged.append((name, str(tracker.path), tracker.sheet, reading_settings(tracker), digest))
     return unchanged

@@ -40,6 +40,27 @@ def test_a_touched_but_unchanged_file_still_comes_from_the_cache(tmp_path, count
     assert counted["n"] == 4
 
 
+def test_a_tracker_saved_while_it_was_read_is_not_kept(tmp_path, monkeypatch):
+    """The VA saves the workbook while the run reads it: that read is of the old content, so it
+    must not be kept under the new file's stamp (the next run would take it for the new one)."""
+    book = make_workbook(tmp_path / "t.xlsx", MINIMAL)
+    config = config_module.load(write_config(tmp_path, book))
+    cache = TrackerCache(tmp_path / "var" / "cache")
+    reading = load.read_sheet
+
+    def read_then_save(*args, **kwargs):
+        read = reading(*args, **kwargs)
+        changed = {**MINIMAL, "Clients": [*MINIMAL["Clients"], ["C-3", "Cigna", "none"]]}
+        make_workbook(book, changed)
+        os.utime(book, ns=(book.stat().st_mtime_ns + 10**9,) * 2)
+        return read
+
+    monkeypatch.setattr(load, "read_sheet", read_then_save)
+    load_practice(config, cache=cache)
+    monkeypatch.setattr(load, "read_sheet", reading)
+    assert [c.client_id for c in load_practice(config, cache=cache).practice.clients] == ["C-1", "C-2", "C-3"]
+
+
 def test_a_changed_tracker_or_mapping_reads_afresh(tmp_path, counted):
     book = make_workbook(tmp_path / "t.xlsx", MINIMAL)
     path = write_config(tmp_path, book)

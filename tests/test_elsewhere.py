@@ -1,16 +1,18 @@
-"""Large sheets parsed in a second process give the practice a read here would: same records,
-issues, order and unreadable trackers; and nothing is lost when the worker cannot help."""
+"""The run's second process changes nothing but the time: large sheets parsed there give the
+practice a read here would (same records, issues, order, unreadable trackers), rules applied there
+give the findings they give here, and nothing is lost when the worker cannot help."""
 
 import multiprocessing
+import shutil
 from datetime import date, time
 
 import pytest
 
 from automations import config as config_module
-from automations.trackers import elsewhere as elsewhere_module
+from automations import elsewhere as elsewhere_module
 from automations.trackers import load as load_module
 from automations.trackers.cache import TrackerCache
-from automations.trackers.elsewhere import Elsewhere, SheetJob, share_out
+from automations.elsewhere import Elsewhere, SheetJob, share_out
 from automations.trackers.load import load_practice
 from tests.conftest import count_calls, make_workbook, write_config
 
@@ -92,14 +94,14 @@ def test_a_worker_that_dies_loses_nothing(config, monkeypatch):
     here = load_practice(config)
     monkeypatch.setattr(elsewhere_module, "WORKER_MIN_BYTES", 0)
     monkeypatch.setattr(elsewhere_module.os, "cpu_count", lambda: 2)
-    started = Elsewhere.__init__
+    started = Elsewhere.parse
 
     def start_then_die(self, jobs):
         started(self, jobs)
         for child in multiprocessing.active_children():
             child.kill()
 
-    monkeypatch.setattr(Elsewhere, "__init__", start_then_die)
+    monkeypatch.setattr(Elsewhere, "parse", start_then_die)
     parsed_here = count_calls(monkeypatch, load_module, "read_sheet")
     assert what_was_read(load_practice(config)) == what_was_read(here)
     assert parsed_here["n"] == 5  # every tracker, the worker's share too, parsed here
@@ -110,7 +112,8 @@ def test_a_sheet_the_worker_fails_on_is_left_to_this_process(tmp_path):
     book = make_workbook(tmp_path / "tracker.xlsx", SHEETS)
     broken = SheetJob("claims", "excel", str(book), "Claims", (("not a pair",),), None, 1)  # type: ignore[arg-type]
     missing = SheetJob("clients", "excel", str(tmp_path / "gone.xlsx"), "Clients", (), None, 1)
-    elsewhere = Elsewhere([broken, missing])
+    elsewhere = Elsewhere()
+    elsewhere.parse([broken, missing])
     try:
         assert "claims" in elsewhere and "clients" in elsewhere
         assert elsewhere.take("claims") is None
@@ -119,3 +122,68 @@ def test_a_sheet_the_worker_fails_on_is_left_to_this_process(tmp_path):
     finally:
         elsewhere.close()
     assert not multiprocessing.active_children()
+
+
+def test_the_rules_the_worker_applies_are_in_the_catalogue():
+    from automations.elsewhere import RULES_ELSEWHERE
+    from automations.rules import RULES
+
+    assert RULES_ELSEWHERE <= RULES.keys()
+    assert all(RULES[rule].check is not None for rule in RULES_ELSEWHERE)
+
+
+def check_twice(config, monkeypatch, shared: bool, kill: bool = False) -> tuple[list, list, int]:
+    """The findings of a first check and of the next day's (records from the cache), and how
+    many times the worker gave its rules' findings."""
+    from automations import jobs
+
+    if shared:
+        for setting in ("WORKER_MIN_BYTES", "RULES_MIN_FILE_BYTES"):
+            monkeypatch.setattr(elsewhere_module, setting, 0)
+        monkeypatch.setattr(elsewhere_module.os, "cpu_count", lambda: 2)
+    given = {"n": 0}
+    applied = Elsewhere.rules_applied
+
+    def counted(self):
+        if kill:
+            for child in multiprocessing.active_children():
+                child.kill()
+        found = applied(self)
+        given["n"] += found is not None
+        return found
+
+    monkeypatch.setattr(Elsewhere, "rules_applied", counted)
+    first = jobs.check(config, date(2026, 11, 26), cache=jobs.tracker_cache(config))
+    later = jobs.check(config, date(2026, 11, 27), cache=jobs.tracker_cache(config))
+    return first.findings, later.findings, given["n"]
+
+
+@pytest.fixture
+def troubled_practice(tmp_path):
+    from bench.bench_practice import generate
+
+    folder = tmp_path / "practice"
+    folder.mkdir()
+    return config_module.load(generate(folder, 1500, problems=0.33))
+
+
+@pytest.mark.timeout(120)
+def test_rules_applied_in_the_worker_find_what_they_find_here(troubled_practice, monkeypatch):
+    from automations.elsewhere import RULES_ELSEWHERE
+
+    here_first, here_later, _ = check_twice(troubled_practice, monkeypatch, shared=False)
+    shutil.rmtree(troubled_practice.state.dir)
+    first, later, given = check_twice(troubled_practice, monkeypatch, shared=True)
+    assert given == 2  # the first check (after the worker parsed) and the next day's (from the cache)
+    assert {f.rule for f in here_first} & RULES_ELSEWHERE and {f.rule for f in here_first} - RULES_ELSEWHERE
+    assert first == here_first
+    assert later == here_later
+
+
+@pytest.mark.timeout(120)
+def test_a_worker_that_dies_before_its_rules_are_back_loses_no_finding(troubled_practice, monkeypatch):
+    here_first, here_later, _ = check_twice(troubled_practice, monkeypatch, shared=False)
+    shutil.rmtree(troubled_practice.state.dir)
+    first, later, given = check_twice(troubled_practice, monkeypatch, shared=True, kill=True)
+    assert given == 0
+    assert (first, later) == (here_first, here_later)

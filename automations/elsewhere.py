@@ -1,0 +1,244 @@
+"""The run's second process: large sheets parsed, and part of the rules applied, beside this one.
+
+Parsing a sheet and applying a rule are Python work, so threads cannot share them; an office PC
+has at least two cores. When a check must parse several large sheets (a group practice's
+appointments and claims), the largest stays here and the others go to one worker process, which
+hands back each read already pickled for the tracker cache. At a group practice's size the worker
+then applies the claim-coding rules (about half the rules' work) to the same records while this process
+applies the others; ``rules.evaluate`` merges both as if all had run here. Small practices never
+start a worker: a process costs a fraction of a second, more than their whole check.
+
+Nothing is lost when the worker cannot help (one core, a process that will not start or dies, a
+tracker it cannot see the way this process does): what it held is done here, as it would have
+been. A tracker the worker finds unreadable is reported exactly as here. The worker is started
+with ``spawn`` on every platform, as Windows and macOS must, so what is tested on Linux is what
+runs on every office PC.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import TrackerUnavailable
+from .trackers.reader import SheetRead
+
+if TYPE_CHECKING:
+    from .rules.findings import Finding
+    from .rules.thresholds import Thresholds
+
+WORKER_MIN_BYTES = 4 * 2**20
+"""A worker parses sheets when its share unpacks to at least this much XML (about 10,000 rows)."""
+WORKER_OVERHEAD = 1.25
+"""A sheet parsed elsewhere costs about a quarter more than here: pickled there, unpickled here."""
+RULES_MIN_FILE_BYTES = 2 * 2**20
+"""The worker applies its rules when the trackers' files (compressed, as saved) hold at
+least this much: about 40,000 appointments and claims. Below it the rules take less time than a
+process takes to start."""
+RULES_ELSEWHERE = frozenset({"billing.cpt_time_mismatch", "billing.below_minimum_time", "billing.multiple_time_codes",
+                             "billing.duplicate_claim", "billing.code_pair_conflict",
+                             "billing.claim_without_session", "billing.no_show_billed"})
+"""The rules the worker applies: how claims were coded. Measured at 100,000 appointments they are
+under half the rules' work (0.38 s of 0.83 s), as the worker first loads the records this process
+read."""
+
+
+@dataclass(frozen=True)
+class SheetJob:
+    """One tracker to parse, everything the worker needs to parse it as this process would."""
+
+    tracker: str
+    source: str
+    location: str
+    sheet: str
+    overrides: tuple[tuple[str, str], ...]
+    header_row: int | None
+    size: int = 0
+
+
+@dataclass(frozen=True)
+class RulesJob:
+    """The records the worker needs for its rules: each tracker of the practice, where the tracker
+    cache keeps it (the worker holds the sheets it parsed itself)."""
+
+    trackers: tuple[tuple[str, str, str, tuple], ...]  # (tracker, path, sheet, reading settings)
+    cache_folder: str
+    thresholds: Thresholds
+    today: date
+
+
+@dataclass
+class Parsed:
+    read: SheetRead
+    pickled: bytes
+    locale_note: str = ""
+
+
+def share_out(jobs: list[SheetJob]) -> set[str]:
+    """The trackers the worker should parse. Longest first, each sheet goes where the work would
+    end sooner (the largest stays here); the worker is used only when its share is worth a process."""
+    if (os.cpu_count() or 1) < 2 or len(jobs) < 2:
+        return set()
+    here = away = 0.0
+    elsewhere: set[str] = set()
+    for job in sorted(jobs, key=lambda job: job.size, reverse=True):
+        if here + job.size <= away + job.size * WORKER_OVERHEAD:
+            here += job.size
+        else:
+            away += job.size * WORKER_OVERHEAD
+            elsewhere.add(job.tracker)
+    return elsewhere if away >= WORKER_MIN_BYTES * WORKER_OVERHEAD else set()
+
+
+def worth_sharing_rules(files: list[Path]) -> bool:
+    """Whether the trackers (their files as saved) are large enough to share the rules."""
+    if (os.cpu_count() or 1) < 2:
+        return False
+    try:
+        return sum(path.stat().st_size for path in set(files)) >= RULES_MIN_FILE_BYTES
+    except OSError:
+        return False
+
+
+class Elsewhere:
+    """The worker process of one check, started when first given work; ``close`` ends it."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        self._failed = False
+        self._sheets: dict[str, Future] = {}
+        self._rules: Future | None = None
+
+    def _submit(self, work: Any, job: Any) -> Future | None:
+        if self._failed:
+            return None
+        try:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            return self._pool.submit(work, job)
+        except Exception:  # a process that cannot start only means doing the work here
+            self._failed = True
+            return None
+
+    # sheets ------------------------------------------------------------------------------------
+    def parse(self, jobs: list[SheetJob]) -> None:
+        for job in sorted(jobs, key=lambda job: job.size, reverse=True):
+            if (pending := self._submit(parse_sheet, job)) is not None:
+                self._sheets[job.tracker] = pending
+
+    def __contains__(self, tracker: str) -> bool:
+        return tracker in self._sheets
+
+    def take(self, tracker: str) -> Parsed | None:
+        """The worker's read of this tracker; None when it could not give one (parse it here).
+        A tracker it found unreadable raises ``TrackerUnavailable`` here, as a read here would."""
+        pending = self._sheets.pop(tracker)
+        try:
+            outcome = pending.result()
+        except Exception:  # the worker died or failed: this process parses the sheet
+            return None
+        if outcome[0] == "unavailable":
+            raise TrackerUnavailable(outcome[1], outcome[2])
+        _, pickled, locale_note = outcome
+        try:
+            read = pickle.loads(pickled)
+        except Exception:  # a read that does not come back whole is read again here
+            return None
+        return Parsed(read, pickled, locale_note) if isinstance(read, SheetRead) else None
+
+    # rules -------------------------------------------------------------------------------------
+    @property
+    def applying_rules(self) -> bool:
+        return self._rules is not None
+
+    def apply_rules(self, job: RulesJob) -> None:
+        """Start ``RULES_ELSEWHERE`` in the worker (once per check)."""
+        if self._rules is None:
+            self._rules = self._submit(apply_rules, job)
+
+    def rules_applied(self) -> dict[str, list[Finding]] | None:
+        """The worker's findings by rule id, or None when it has none to give (apply them here)."""
+        pending, self._rules = self._rules, None
+        if pending is None:
+            return None
+        try:
+            pickled = pending.result()
+            found = pickle.loads(pickled) if pickled is not None else None
+        except Exception:  # the worker died or failed: this process applies those rules
+            return None
+        return found if isinstance(found, dict) else None
+
+    def close(self) -> None:
+        """Waits for the worker to end: no process outlives the check."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        self._sheets.clear()
+        self._rules = None
+
+
+# in the worker ---------------------------------------------------------------------------------
+_parsed_here: dict[str, SheetRead] = {}
+"""The sheets this worker parsed in this check, kept for the rules it may be asked to apply."""
+_unreadable_here: set[str] = set()
+"""The trackers it found unreadable: the practice goes without them."""
+
+
+def parse_sheet(job: SheetJob) -> tuple:
+    """("read", pickled SheetRead, the workbook's locale note), or ("unavailable", location, why)
+    for a tracker that cannot be read."""
+    import gc
+
+    from .trackers.reader import read_sheet
+    from .trackers.sources import open_workbook
+
+    gc.disable()  # as in the run itself (jobs.bulk_work): millions of objects, no cycles
+    try:
+        workbook = open_workbook(job.source, job.location, (job.sheet,))
+        try:
+            read = read_sheet(job.tracker, workbook.rows(job.sheet), file=workbook.label, sheet=job.sheet,
+                              overrides=dict(job.overrides), header_row=job.header_row,
+                              day_first=workbook.day_first)
+            _parsed_here[job.tracker] = read
+            return "read", pickle.dumps(read, protocol=pickle.HIGHEST_PROTOCOL), workbook.locale_note
+        finally:
+            workbook.close()
+    except TrackerUnavailable as exc:
+        _unreadable_here.add(job.tracker)
+        return "unavailable", exc.location, exc.why
+    finally:
+        gc.enable()
+
+
+def apply_rules(job: RulesJob) -> bytes | None:
+    """``RULES_ELSEWHERE``'s findings by rule id, pickled; None when a tracker's read is neither
+    parsed here nor in the cache as the asking process's was."""
+    import gc
+
+    from . import rules
+    from .trackers.cache import TrackerCache
+    from .trackers.load import practice_from
+
+    gc.disable()
+    try:
+        cache = TrackerCache(Path(job.cache_folder), writable=False)
+        reads: dict[str, SheetRead] = {}
+        for tracker, path, sheet, settings in job.trackers:
+            if tracker in _unreadable_here:
+                continue  # this process found it unreadable, and so did the one that asked
+            read = _parsed_here.get(tracker) or cache.get(Path(path), tracker, sheet, settings)
+            if read is None:
+                return None
+            reads[tracker] = read
+        _parsed_here.clear()
+        _unreadable_here.clear()
+        found = rules.apply(practice_from(reads), job.thresholds, job.today, RULES_ELSEWHERE)
+        return pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)
+    finally:
+        gc.enable()
