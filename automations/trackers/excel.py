@@ -157,7 +157,9 @@ class ExcelWorkbook:
 
         book = CalamineWorkbook.from_path(str(self.path)) if own_handle else None
         try:
-            return (book or self._book).get_sheet_by_name(sheet), self._errors(sheet), book
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="error-cells") as scan:
+                errors = scan.submit(self._errors, sheet)  # zlib's work, beside calamine's
+                return (book or self._book).get_sheet_by_name(sheet), errors.result(), book
         except BaseException:
             if book is not None:
                 book.close()
