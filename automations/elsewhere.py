@@ -17,6 +17,7 @@ runs on every office PC.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import pickle
@@ -120,7 +121,9 @@ class Elsewhere:
             return None
         try:
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+                # no cycle collection in the worker either (jobs.bulk_work): it lives for one check
+                self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=gc.disable)
             return self._pool.submit(work, job)
         except Exception:  # a process that cannot start only means doing the work here
             self._failed = True
@@ -193,12 +196,9 @@ _unreadable_here: set[str] = set()
 def parse_sheet(job: SheetJob) -> tuple:
     """("read", pickled SheetRead, the workbook's locale note), or ("unavailable", location, why)
     for a tracker that cannot be read."""
-    import gc
-
     from .trackers.reader import read_sheet
     from .trackers.sources import open_workbook
 
-    gc.disable()  # as in the run itself (jobs.bulk_work): millions of objects, no cycles
     try:
         workbook = open_workbook(job.source, job.location, (job.sheet,))
         try:
@@ -212,33 +212,25 @@ def parse_sheet(job: SheetJob) -> tuple:
     except TrackerUnavailable as exc:
         _unreadable_here.add(job.tracker)
         return "unavailable", exc.location, exc.why
-    finally:
-        gc.enable()
 
 
 def apply_rules(job: RulesJob) -> bytes | None:
     """``RULES_ELSEWHERE``'s findings by rule id, pickled; None when a tracker's read is neither
     parsed here nor in the cache as the asking process's was."""
-    import gc
-
     from . import rules
     from .trackers.cache import TrackerCache
     from .trackers.load import practice_from
 
-    gc.disable()
-    try:
-        cache = TrackerCache(Path(job.cache_folder), writable=False)
-        reads: dict[str, SheetRead] = {}
-        for tracker, path, sheet, settings in job.trackers:
-            if tracker in _unreadable_here:
-                continue  # this process found it unreadable, and so did the one that asked
-            read = _parsed_here.get(tracker) or cache.get(Path(path), tracker, sheet, settings)
-            if read is None:
-                return None
-            reads[tracker] = read
-        _parsed_here.clear()
-        _unreadable_here.clear()
-        found = rules.apply(practice_from(reads), job.thresholds, job.today, RULES_ELSEWHERE)
-        return pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)
-    finally:
-        gc.enable()
+    cache = TrackerCache(Path(job.cache_folder), writable=False)
+    reads: dict[str, SheetRead] = {}
+    for tracker, path, sheet, settings in job.trackers:
+        if tracker in _unreadable_here:
+            continue  # this process found it unreadable, and so did the one that asked
+        read = _parsed_here.get(tracker) or cache.get(Path(path), tracker, sheet, settings)
+        if read is None:
+            return None
+        reads[tracker] = read
+    _parsed_here.clear()
+    _unreadable_here.clear()
+    found = rules.apply(practice_from(reads), job.thresholds, job.today, RULES_ELSEWHERE)
+    return pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)
