@@ -35,7 +35,8 @@ if TYPE_CHECKING:
     from .rules.thresholds import Thresholds
 
 WORKER_MIN_BYTES = 4 * 2**20
-"""A worker parses sheets when its share unpacks to at least this much XML (about 10,000 rows)."""
+"""A worker parses sheets when its share unpacks to at least this much XML: 8,000 to 25,000 rows,
+by how the file was saved (inline or shared strings)."""
 WORKER_OVERHEAD = 1.25
 """A sheet parsed elsewhere costs about a quarter more than here: pickled there, unpickled here."""
 RULES_MIN_FILE_BYTES = 2 * 2**20

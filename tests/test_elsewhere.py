@@ -12,7 +12,7 @@ from automations import config as config_module
 from automations import elsewhere as elsewhere_module
 from automations.trackers import load as load_module
 from automations.trackers.cache import TrackerCache
-from automations.elsewhere import Elsewhere, SheetJob, share_out
+from automations.elsewhere import Elsewhere, SheetJob, share_out, worth_sharing_rules
 from automations.trackers.load import load_practice
 from tests.conftest import count_calls, make_workbook, write_config
 
@@ -41,6 +41,21 @@ def test_sheets_are_shared_longest_first_and_only_when_worth_a_process(sizes, aw
 def test_one_core_parses_everything_here(monkeypatch):
     monkeypatch.setattr(elsewhere_module.os, "cpu_count", lambda: 1)
     assert share_out([job("appointments", 60 * MB), job("claims", 45 * MB)]) == set()
+
+
+@pytest.mark.parametrize(("sizes", "cores", "shared"), [
+    ([MB, MB], 2, True),            # two trackers' files, 2 MB together
+    ([2 * MB - 1], 2, False),       # a smaller practice: the rules take less than a process to start
+    ([3 * MB], 1, False),           # one core: nothing to share it with
+])
+def test_the_rules_are_shared_only_at_size_and_with_a_second_core(sizes, cores, shared, tmp_path, monkeypatch):
+    monkeypatch.setattr(elsewhere_module.os, "cpu_count", lambda: cores)
+    files = []
+    for n, size in enumerate(sizes):
+        (tmp_path / f"{n}.xlsx").write_bytes(b"x" * size)
+        files.append(tmp_path / f"{n}.xlsx")
+    assert worth_sharing_rules([*files, *files]) is shared  # a workbook holding two trackers counts once
+    assert worth_sharing_rules([tmp_path / "gone.xlsx"]) is False
 
 
 SHEETS = {
