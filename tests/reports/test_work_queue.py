@@ -3,6 +3,7 @@ from datetime import date, timedelta
 import openpyxl
 import pytest
 
+from automations.errors import PracticeOpsError
 from automations.ledger import Ledger
 from automations.reports.work_queue import parse_status, update_work_queue
 from automations.rules.findings import Finding
@@ -278,3 +279,38 @@ def test_a_problem_with_many_rows_shows_its_most_pressing_and_the_rest_wait_on_m
     assert waiting in {r["Finding ID"] for r in sheet_rows(queue.path, "Set aside")}
     queue(few, TODAY + timedelta(days=2))                                  # the big problem solved: no grouping
     assert openpyxl.load_workbook(queue.path).sheetnames == ["Work queue", "Set aside", "Resolved", "How to use"]
+
+
+@pytest.mark.parametrize(("typed", "kept"), [
+    (5, "5"),                       # a whole number stays whole (calamine reads every number as a float)
+    (2.5, "2.5"),
+    ("called payer, ref #12", "called payer, ref #12"),
+])
+def test_what_the_va_types_in_notes_comes_back_as_she_typed_it(queue, typed, kept):
+    found = [finding("A-1")]
+    queue(found, TODAY)
+    edit(queue.path, found[0].id, Notes=typed)
+    queue(found, TODAY + timedelta(days=1))
+    assert sheet_rows(queue.path)[0]["Notes"] == kept
+
+
+def test_a_snooze_date_typed_as_a_date_cell_is_read(queue):
+    found = [finding("A-1"), finding("A-2")]
+    queue(found, TODAY)
+    edit(queue.path, found[0].id, Status="Snoozed", **{"Snooze until": date(2026, 12, 10)})
+    update = queue(found, TODAY + timedelta(days=1))
+    assert [f.id for f in update.set_aside] == [found[0].id]
+    assert update.states[found[0].id]["snoozed_until"] == "2026-12-10"
+
+
+def test_a_damaged_queue_says_so_and_loses_no_decision(queue):
+    found = [finding("A-1")]
+    queue(found, TODAY)
+    edit(queue.path, found[0].id, Status="Won't fix")
+    queue(found, TODAY)
+    queue.path.write_bytes(b"PK\x03\x04 not a workbook any more")
+    with pytest.raises(PracticeOpsError, match="queue.xlsx: the work queue cannot be opened"):
+        queue(found, TODAY + timedelta(days=1))
+    queue.path.unlink()
+    update = queue(found, TODAY + timedelta(days=1))
+    assert update.states[found[0].id]["status"] == "Won't fix"
