@@ -5,14 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from ..config import Config
 from ..errors import CellError, TrackerUnavailable
 from .cache import TrackerCache
 from ..elsewhere import Elsewhere, SheetJob, share_out
 from .reader import SheetRead, read_sheet
 from .records import ID_COLUMN, TRACKERS, Practice, last_row_wins
 from .sources import Workbooks, sheet_sizes
+
+if TYPE_CHECKING:  # the second process loads records without the config's validation library
+    from ..config import Config
 
 Progress = Callable[[str], None]
 
