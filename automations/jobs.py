@@ -288,7 +288,8 @@ class Work:
         self.raised: dict[str, tuple[Finding, date]] = {}
         self.job = job
         self.failed_steps: list[str] = []
-        self.queue = self.refresh_queue(write=False)  # the VA's edits in; the workbook is written once, at the end
+        # the VA's edits in, for the steps that act on them; the workbook is written once, at the end
+        self.queue: QueueUpdate | None = self.refresh_queue(write=False) if job != "reconcile" else None
 
     @cached_property
     def ctx(self) -> RuleContext:
@@ -378,11 +379,14 @@ class Work:
 
     def finish(self, notify_va: bool) -> None:
         self.report_failures()
-        self.queue = self.refresh_queue()
+        queue = self.refresh_queue()
+        if self.queue is not None:
+            queue.counting_since(self.queue)
+        self.queue = queue
         self.result.findings = self.all_findings()
-        self.result.queue, self.result.work_queue = self.queue, self.config.work_queue.path
+        self.result.queue, self.result.work_queue = queue, self.config.work_queue.path
         if notify_va:
-            self._notify_va()
+            self._notify_va(queue)
 
     def close(self) -> None:
         """Always runs: the transport closed, what was sent reported, and the run's row never left
@@ -400,16 +404,16 @@ class Work:
             "findings": len(self.result.findings), "data_issues": len(self.result.data_issues),
             "messages": dict(Counter(m.status for m in self.result.messages)), "failed_steps": self.failed_steps})
 
-    def _notify_va(self) -> None:
+    def _notify_va(self, queue: QueueUpdate) -> None:
         """One PHI-free note a day to each VA: how many items wait, and where."""
-        waiting = self.queue.open
+        waiting = queue.open
         by_owner = Counter(OWNER_NAMES[f.owner] for f in waiting)
         for va in self.config.people.va:
             self.postman.send("va_work_queue", va, {
                 "today": self.today.isoformat(), "open": len(waiting), "by_owner": sorted(by_owner.items()),
                 "urgent": sum(1 for f in waiting if f.severity == "urgent"),
                 "data_issues": len(self.result.data_issues), "queue_name": self.config.work_queue.path.name,
-                "resolved": len(self.queue.resolved_today), "link": self.config.work_queue.link},
+                "resolved": len(queue.resolved_today), "link": self.config.work_queue.link},
                 key=self.today.isoformat())
 
 

@@ -87,6 +87,17 @@ class QueueUpdate:
     states: dict[str, dict] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
 
+    def counting_since(self, earlier: QueueUpdate) -> QueueUpdate:
+        """This update, also counting what an earlier plan in the same run resolved or reopened: the
+        later plan finds those already done and would count none of them (the VA's note said
+        "0 resolved" every day)."""
+        states = self.states
+        self.resolved_today = [f for f in dict.fromkeys([*earlier.resolved_today, *self.resolved_today])
+                               if states.get(f, {}).get("resolved_on")]
+        self.reopened_today = [f for f in dict.fromkeys([*earlier.reopened_today, *self.reopened_today])
+                               if f in states and not states[f].get("resolved_on")]
+        return self
+
 
 def parse_status(text: object, snooze_cell: object = None) -> VaEdit:
     """`Done`, `won't fix`, `Snoozed until 12/3/2026` (or Snoozed with a date in Snooze until)."""

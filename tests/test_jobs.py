@@ -1,0 +1,57 @@
+"""What a run reports about the queue counts what this run changed, whichever job ran."""
+
+from datetime import date, datetime
+from email import message_from_bytes, policy
+
+import pytest
+
+from automations import config as config_module
+from automations import jobs
+from tests.conftest import MINIMAL, make_workbook, write_config
+
+DAY = date(2026, 12, 20)
+
+
+def run(config, job: str, day: date):
+    return jobs.run(config, job, day, datetime.combine(day, datetime.min.time().replace(hour=8), tzinfo=config.zone))
+
+
+def va_note(config, day: date) -> str:
+    outbox = config.email.outbox_dir
+    for path in sorted(outbox.glob("va_work_queue-*.eml")):
+        message = message_from_bytes(path.read_bytes(), policy=policy.default)
+        if message["Date"] and str(day.day) in message["Date"]:
+            return message.get_body(("plain",)).get_content()
+    raise AssertionError("no VA note that day")
+
+
+@pytest.mark.parametrize("job", ["reconcile", "all"])
+def test_a_problem_gone_since_the_last_run_is_counted_resolved(tmp_path, job):
+    unbilled = {**MINIMAL, "Claims": MINIMAL["Claims"][:1]}  # the session has no claim
+    book = make_workbook(tmp_path / "t.xlsx", unbilled)
+    config = config_module.load(write_config(tmp_path, book))
+    first = run(config, job, DAY)
+    gone = [f.id for f in first.findings if f.rule == "billing.unbilled_session"]
+    assert gone
+    make_workbook(book, MINIMAL)  # the claim is entered
+    later = run(config, job, date(2026, 12, 21))
+    assert later.queue is not None and later.queue.resolved_today == gone
+    assert later.to_json()["queue"]["resolved_today"] == 1
+    assert "1 item was resolved since the last run" in va_note(config, date(2026, 12, 21))
+
+
+@pytest.mark.parametrize("job", ["reconcile", "all"])
+def test_a_done_problem_still_there_a_week_later_is_counted_reopened(tmp_path, job):
+    from datetime import timedelta
+
+    from tests.reports.test_work_queue import edit
+
+    book = make_workbook(tmp_path / "t.xlsx", {**MINIMAL, "Claims": MINIMAL["Claims"][:1]})
+    config = config_module.load(write_config(tmp_path, book))
+    first = run(config, job, DAY)
+    unbilled = next(f.id for f in first.findings if f.rule == "billing.unbilled_session")
+    edit(config.work_queue.path, unbilled, Status="Done")
+    run(config, job, DAY + timedelta(days=1))
+    later = run(config, job, DAY + timedelta(days=8))
+    assert later.queue is not None and unbilled in later.queue.reopened_today
+    assert later.to_json()["queue"]["reopened_today"] >= 1
