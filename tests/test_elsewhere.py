@@ -202,3 +202,19 @@ def test_a_worker_that_dies_before_its_rules_are_back_loses_no_finding(troubled_
     first, later, given = check_twice(troubled_practice, monkeypatch, shared=True, kill=True)
     assert given == 0
     assert (first, later) == (here_first, here_later)
+
+
+@pytest.mark.timeout(60)
+def test_a_machine_that_cannot_start_a_process_reads_and_checks_here(config, monkeypatch):
+    """No semaphores (some containers), no executable to spawn: the work is done here."""
+    here = load_practice(config)
+    monkeypatch.setattr(elsewhere_module, "WORKER_MIN_BYTES", 0)
+    monkeypatch.setattr(elsewhere_module.os, "cpu_count", lambda: 2)
+
+    def no_processes(method):
+        raise OSError("this platform lacks a working sem_open implementation")
+
+    monkeypatch.setattr(elsewhere_module.multiprocessing, "get_context", no_processes)
+    parsed_here = count_calls(monkeypatch, load_module, "read_sheet")
+    assert what_was_read(load_practice(config)) == what_was_read(here)
+    assert parsed_here["n"] == 5
