@@ -18,6 +18,7 @@ runs on every office PC.
 from __future__ import annotations
 
 import gc
+import logging
 import multiprocessing
 import os
 import pickle
@@ -33,6 +34,8 @@ from .trackers.reader import SheetRead
 if TYPE_CHECKING:
     from .rules.findings import Finding
     from .rules.thresholds import Thresholds
+
+log = logging.getLogger("practice_ops.elsewhere")
 
 WORKER_MIN_BYTES = 4 * 2**20
 """A worker parses sheets when its share unpacks to at least this much XML: 8,000 to 25,000 rows,
@@ -126,7 +129,8 @@ class Elsewhere:
                 self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                                                  initializer=gc.disable)
             return self._pool.submit(work, job)
-        except Exception:  # a process that cannot start only means doing the work here
+        except Exception as exc:  # a process that cannot start only means doing the work here
+            log.warning("no second process (%s): the work is done in this one", exc.__class__.__name__)
             self._failed = True
             return None
 
@@ -145,7 +149,8 @@ class Elsewhere:
         pending = self._sheets.pop(tracker)
         try:
             outcome = pending.result()
-        except Exception:  # the worker died or failed: this process parses the sheet
+        except Exception as exc:  # the worker died or failed: this process parses the sheet
+            log.warning("the second process gave no read of %s (%s): read here", tracker, exc.__class__.__name__)
             return None
         if outcome[0] == "unavailable":
             raise TrackerUnavailable(outcome[1], outcome[2])
@@ -174,7 +179,8 @@ class Elsewhere:
         try:
             pickled = pending.result()
             found = pickle.loads(pickled) if pickled is not None else None
-        except Exception:  # the worker died or failed: this process applies those rules
+        except Exception as exc:  # the worker died or failed: this process applies those rules
+            log.warning("the second process gave no findings (%s): its rules are applied here", exc.__class__.__name__)
             return None
         return found if isinstance(found, dict) else None
 
