@@ -4,9 +4,10 @@ Parsing a sheet and applying a rule are Python work, so threads cannot share the
 has at least two cores. When a check must parse several large sheets (a group practice's
 appointments and claims), the largest stays here and the others go to one worker process, which
 hands back each read already pickled for the tracker cache. At a group practice's size the worker
-then applies the claim-coding rules (about half the rules' work) to the same records while this process
-applies the others; ``rules.evaluate`` merges both as if all had run here. Small practices never
-start a worker: a process costs a fraction of a second, more than their whole check.
+then applies the claim-coding rules (about half the rules' work) to the same records while this
+process applies the others; ``rules.evaluate`` merges both as if all had run here. Small
+practices never start a worker: a process costs a fraction of a second, more than their whole
+check.
 
 Nothing is lost when the worker cannot help (one core, a process that will not start or dies, a
 tracker it cannot see the way this process does): what it held is done here, as it would have
@@ -43,9 +44,9 @@ by how the file was saved (inline or shared strings)."""
 WORKER_OVERHEAD = 1.25
 """A sheet parsed elsewhere costs about a quarter more than here: pickled there, unpickled here."""
 RULES_MIN_FILE_BYTES = 2 * 2**20
-"""The worker applies its rules when the trackers' files (compressed, as saved) hold at
-least this much: about 40,000 appointments and claims. Below it the rules take less time than a
-process takes to start."""
+"""The worker applies its rules when the trackers' files (compressed, as saved) hold at least
+this much: about 40,000 appointments and claims. Below it the rules take less time than a process
+takes to start."""
 RULES_ELSEWHERE = frozenset({"billing.cpt_time_mismatch", "billing.below_minimum_time", "billing.multiple_time_codes",
                              "billing.duplicate_claim", "billing.code_pair_conflict",
                              "billing.claim_without_session", "billing.no_show_billed"})
@@ -80,6 +81,9 @@ class RulesJob:
 
 @dataclass
 class Parsed:
+    """A read the worker made: the records, the same pickled (as the cache keeps them), and the
+    workbook's locale note."""
+
     read: SheetRead
     pickled: bytes
     locale_note: str = ""
