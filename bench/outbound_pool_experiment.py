@@ -1,0 +1,91 @@
+"""An experiment, not practice-ops' path: how fast outbound could go with messages prepared in
+parallel, to size the work issue 11's 1,000 messages a second would take.
+
+    python bench/outbound_pool_experiment.py [N]
+
+Two worker processes render, compose and S/MIME-seal the same reminders as bench_practice.py's
+outbound figure, in batches of 100; this process writes each .eml as the Outbox does (a temporary
+file, fsync, rename) from four threads, so the disk's flushes overlap. The Postman does neither:
+it prepares, records and hands over one message at a time, in order, through the never-twice
+ledger. docs/performance.md says what it would take to get there.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+BATCH = 100
+_prepared_with: dict = {}
+
+
+def _start(certificate_pem: bytes) -> None:
+    from cryptography import x509
+
+    from automations.messages.render import Templates
+
+    _prepared_with["certificate"] = x509.load_pem_x509_certificate(certificate_pem)
+    _prepared_with["templates"] = Templates()
+
+
+def prepare(numbers: list[int]) -> list[tuple[int, bytes]]:
+    """Render, compose and seal these reminders; their bytes as the Outbox would write them."""
+    from email.policy import SMTP
+
+    from automations.messages.compose import compose, message_id
+    from automations.messages.smime import seal
+
+    context = {"sessions": [{"when": "Friday, November 27 at 9:00 AM", "video": False, "phone": False, "link": ""}],
+               "office_phone": "555-0100", "office_address": "1 Main St", "updated": False}
+    prepared = []
+    for n in numbers:
+        rendered = _prepared_with["templates"].render("appointment_reminder", "limited", practice_name="Bench",
+                                                      sender_name="Bench", **context)
+        message = compose(rendered, sender="Bench <o@practice.example>", to="ann@practice.example",
+                          msg_id=message_id("appointment_reminder", "ann@practice.example", str(n),
+                                            "o@practice.example"), now=datetime(2026, 11, 26, 9))
+        prepared.append((n, seal(message, _prepared_with["certificate"]).as_bytes(policy=SMTP)))
+    return prepared
+
+
+def write(folder: Path, n: int, data: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".eml")
+    with os.fdopen(handle, "wb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(temporary, folder / f"message-{n}.eml")
+
+
+def main() -> None:
+    from tests.pki import make_identity
+
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        pem = make_identity(folder / "keys", "ann@practice.example")[0].read_bytes()
+        (folder / "out").mkdir()
+        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"), initializer=_start,
+                                 initargs=(pem,)) as preparers, ThreadPoolExecutor(4) as writers:
+            list(preparers.map(prepare, [[0], [1]]))  # both processes started and warm
+            started = time.perf_counter()
+            batches = [list(range(first, min(first + BATCH, count))) for first in range(0, count, BATCH)]
+            written = [writers.submit(write, folder / "out", n, data)
+                       for batch in preparers.map(prepare, batches) for n, data in batch]
+            for done in written:
+                done.result()
+            seconds = time.perf_counter() - started
+    print(f"{count:,} messages prepared by 2 processes and written by 4 threads: {count / seconds:,.0f} a second")
+
+
+if __name__ == "__main__":
+    main()
