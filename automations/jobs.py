@@ -46,7 +46,7 @@ from .reports.work_queue import APPROVED, DONE, QueueUpdate, update_work_queue
 from .reports.work_queue import plan as plan_queue
 from .rules.catalogue import rules_switched_off
 from .rules.context import RuleContext
-from .rules.findings import OWNER_NAMES, Finding, from_dict, sort_key
+from .rules.findings import Finding, from_dict, sort_key
 from .rules.scheduling import reminder_blocked_finding
 from .trackers.cache import TrackerCache, code_version
 from .trackers.load import Loaded, load_practice, reading_settings, unchanged_since_cached
@@ -406,15 +406,10 @@ class Work:
 
     def _notify_va(self, queue: QueueUpdate) -> None:
         """One PHI-free note a day to each VA: how many items wait, and where."""
-        waiting = queue.open
-        by_owner = Counter(OWNER_NAMES[f.owner] for f in waiting)
+        note = contexts.va_work_queue(self.config, self.today, queue.open, len(self.result.data_issues),
+                                      len(queue.resolved_today))
         for va in self.config.people.va:
-            self.postman.send("va_work_queue", va, {
-                "today": self.today.isoformat(), "open": len(waiting), "by_owner": sorted(by_owner.items()),
-                "urgent": sum(1 for f in waiting if f.severity == "urgent"),
-                "data_issues": len(self.result.data_issues), "queue_name": self.config.work_queue.path.name,
-                "resolved": len(queue.resolved_today), "link": self.config.work_queue.link},
-                key=self.today.isoformat())
+            self.postman.send("va_work_queue", va, note, key=self.today.isoformat())
 
 
 # reminders: everything addressed to clients, and calendar invitations --------------------------

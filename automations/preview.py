@@ -130,13 +130,8 @@ def _addressed(config: Config, ctx: RuleContext, kind: str, record: str | None, 
     if kind == "weekly_summary":
         return (config.people.owner or "(no owner address)",
                 contexts.weekly_summary(weekly_summary.figures(ctx, findings)), None, False)
-    by_owner: dict[str, int] = {}
-    for f in findings:
-        by_owner[f.owner] = by_owner.get(f.owner, 0) + 1
-    return (config.people.va[0] if config.people.va else "(no VA)", {
-        "today": ctx.today.isoformat(), "open": len(findings), "by_owner": sorted(by_owner.items()),
-        "urgent": sum(1 for f in findings if f.severity == "urgent"), "data_issues": len(result.data_issues),
-        "queue_name": config.work_queue.path.name, "resolved": 0, "link": config.work_queue.link}, None, False)
+    return (config.people.va[0] if config.people.va else "(no VA)",
+            contexts.va_work_queue(config, ctx.today, findings, len(result.data_issues), resolved=0), None, False)
 
 
 def write_html(preview_: Preview, path: Path) -> Path:

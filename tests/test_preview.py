@@ -21,6 +21,7 @@ def preview(*args):
     (["credentialing_reminder"], "To: va@riverbend.example"),
     (["waitlist_opening", "W-201"], "An opening at Riverbend Counseling"),
     (["va_work_queue"], "Subject: Riverbend Counseling: your work queue for 2026-11-26"),
+    (["va_work_queue"], "for Front desk"),  # owners in words, as the note the job sends
     (["intake_forms_reminder", "A-3032"], "Before your first visit"),
 ])
 def test_preview_renders_each_kind_for_a_sample_record(args, shows):

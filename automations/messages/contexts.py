@@ -3,11 +3,13 @@ the jobs that send and for ``preview``, which shows the same message without sen
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import Counter
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from ..config import Config
 from ..rules.context import RuleContext
+from ..rules.findings import OWNER_NAMES, Finding
 from ..trackers.records import Appointment
 from . import invites
 from .reminders import start_of
@@ -84,3 +86,12 @@ def weekly_summary(figures) -> dict:
             "ar_over_90": f"{figures.ar_over_90_share:.0%}" if figures.ar_over_90_share is not None else "-",
             "urgent": sum(1 for r in figures.risks if r.severity == "urgent"),
             "risks": [r.message for r in figures.risks[:10]]}
+
+
+def va_work_queue(config: Config, today: date, waiting: list[Finding], data_issues: int, resolved: int) -> dict:
+    """The VA's PHI-free morning note: how many items wait, for whom, how many are urgent, and how
+    many this run saw resolved."""
+    by_owner = Counter(OWNER_NAMES[f.owner] for f in waiting)
+    return {"today": today.isoformat(), "open": len(waiting), "by_owner": sorted(by_owner.items()),
+            "urgent": sum(1 for f in waiting if f.severity == "urgent"), "data_issues": data_issues,
+            "queue_name": config.work_queue.path.name, "resolved": resolved, "link": config.work_queue.link}
