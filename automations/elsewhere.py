@@ -140,9 +140,14 @@ class Elsewhere:
 
     # sheets ------------------------------------------------------------------------------------
     def parse(self, jobs: list[SheetJob]) -> None:
+        """One task per workbook, its sheets largest first: the worker opens each workbook once
+        (calamine reads a workbook's shared strings as it opens it)."""
+        by_workbook: dict[tuple[str, str], list[SheetJob]] = {}
         for job in sorted(jobs, key=lambda job: job.size, reverse=True):
-            if (pending := self._submit(parse_sheet, job)) is not None:
-                self._sheets[job.tracker] = pending
+            by_workbook.setdefault((job.source, job.location), []).append(job)
+        for group in by_workbook.values():
+            if (pending := self._submit(parse_sheets, tuple(group))) is not None:
+                self._sheets.update(dict.fromkeys((job.tracker for job in group), pending))
 
     def __contains__(self, tracker: str) -> bool:
         return tracker in self._sheets
@@ -152,7 +157,7 @@ class Elsewhere:
         A tracker it found unreadable raises ``TrackerUnavailable`` here, as a read here would."""
         pending = self._sheets.pop(tracker)
         try:
-            outcome = pending.result()
+            outcome = pending.result()[tracker]
         except Exception as exc:  # the worker died or failed: this process parses the sheet
             log.warning("the second process gave no read of %s (%s): read here", tracker, exc.__class__.__name__)
             return None
@@ -204,25 +209,35 @@ _unreadable_here: set[str] = set()
 """The trackers it found unreadable: the practice goes without them."""
 
 
-def parse_sheet(job: SheetJob) -> tuple:
-    """("read", pickled SheetRead, the workbook's locale note), or ("unavailable", location, why)
-    for a tracker that cannot be read."""
+def parse_sheets(jobs: tuple[SheetJob, ...]) -> dict[str, tuple]:
+    """Tracker -> ("read", pickled SheetRead, the workbook's locale note), or ("unavailable",
+    location, why) for a tracker that cannot be read; the workbook (one for all ``jobs``) opened
+    once, its next sheet read ahead while one is parsed, as in the run's own process."""
     from .trackers.reader import read_sheet
     from .trackers.sources import open_workbook
 
+    outcomes: dict[str, tuple] = {}
     try:
-        workbook = open_workbook(job.source, job.location, (job.sheet,))
-        try:
-            read = read_sheet(job.tracker, workbook.rows(job.sheet), file=workbook.label, sheet=job.sheet,
-                              overrides=dict(job.overrides), header_row=job.header_row,
-                              day_first=workbook.day_first)
-            _parsed_here[job.tracker] = read
-            return "read", pickle.dumps(read, protocol=pickle.HIGHEST_PROTOCOL), workbook.locale_note
-        finally:
-            workbook.close()
+        workbook = open_workbook(jobs[0].source, jobs[0].location, tuple(job.sheet for job in jobs))
     except TrackerUnavailable as exc:
-        _unreadable_here.add(job.tracker)
-        return "unavailable", exc.location, exc.why
+        _unreadable_here.update(job.tracker for job in jobs)
+        return dict.fromkeys((job.tracker for job in jobs), ("unavailable", exc.location, exc.why))
+    try:
+        for job in jobs:
+            try:
+                read = read_sheet(job.tracker, workbook.rows(job.sheet), file=workbook.label, sheet=job.sheet,
+                                  overrides=dict(job.overrides), header_row=job.header_row,
+                                  day_first=workbook.day_first)
+            except TrackerUnavailable as exc:
+                _unreadable_here.add(job.tracker)
+                outcomes[job.tracker] = ("unavailable", exc.location, exc.why)
+                continue
+            _parsed_here[job.tracker] = read
+            outcomes[job.tracker] = ("read", pickle.dumps(read, protocol=pickle.HIGHEST_PROTOCOL),
+                                     workbook.locale_note)
+    finally:
+        workbook.close()
+    return outcomes
 
 
 def apply_rules(job: RulesJob) -> bytes | None:

@@ -218,3 +218,19 @@ def test_a_machine_that_cannot_start_a_process_reads_and_checks_here(config, mon
     parsed_here = count_calls(monkeypatch, load_module, "read_sheet")
     assert what_was_read(load_practice(config)) == what_was_read(here)
     assert parsed_here["n"] == 5
+
+
+def test_the_worker_opens_a_workbook_once_for_all_its_sheets(config, monkeypatch):
+    """calamine reads a workbook's shared strings as it opens it: once, not once per tracker."""
+    from automations.trackers import sources
+
+    monkeypatch.setattr(elsewhere_module, "_parsed_here", {})
+    monkeypatch.setattr(elsewhere_module, "_unreadable_here", set())
+    opened = count_calls(monkeypatch, sources, "open_workbook")
+    book = str(config.trackers["claims"].path)
+    jobs = tuple(SheetJob(tracker, "excel", book, sheet, (), None, 1)
+                 for tracker, sheet in (("claims", "Claims"), ("clients", "Clients"), ("authorizations", "Auths")))
+    outcomes = elsewhere_module.parse_sheets(jobs)
+    assert opened["n"] == 1
+    assert [outcomes[t][0] for t in ("claims", "clients", "authorizations")] == ["read", "read", "unavailable"]
+    assert set(elsewhere_module._parsed_here) == {"claims", "clients"}
