@@ -1,7 +1,7 @@
 """A large group practice, measured in one run against the tools a Python user would reach for.
 
     pip install -e .[bench]          # pandas and mailmerge, for the comparisons
-    python bench/bench_practice.py [APPOINTMENTS] [--problems 0.33] [--messages 5000]
+    python bench/bench_practice.py [APPOINTMENTS] [--problems 0.33] [--messages 5000] [--shared-strings]
 
 Generates a practice (30 clinicians, 3 years, 3,000 clients, panels, yearly prior authorizations
 for one insured client in ten, matching claims with realistic problem rates or, with --problems, a
@@ -43,9 +43,11 @@ AUTH_EVERY = 10
 """One insured client in ten needs a prior authorization, renewed yearly."""
 
 
-def generate(folder: Path, appointments: int, problems: float, seed: int = 7) -> Path:
+def generate(folder: Path, appointments: int, problems: float, seed: int = 7, shared_strings: bool = False) -> Path:
+    """``shared_strings``: text in one shared table, as Excel and LibreOffice save it, instead of
+    inline in each cell (smaller sheets, a larger table read as the workbook opens)."""
     rng = random.Random(seed)
-    book = xlsxwriter.Workbook(str(folder / "trackers.xlsx"), {"constant_memory": True})
+    book = xlsxwriter.Workbook(str(folder / "trackers.xlsx"), {"constant_memory": not shared_strings})
     when = book.add_format({"num_format": "mm/dd/yyyy"})
     clock_format = book.add_format({"num_format": "h:mm AM/PM"})
     providers = [f"Clinician {n:02d}" for n in range(30)]
@@ -260,6 +262,7 @@ def main() -> None:
     parser.add_argument("appointments", type=int, nargs="?", default=20000)
     parser.add_argument("--problems", type=float, default=0.05)
     parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--shared-strings", action="store_true", help="save text as Excel does, in a shared table")
     args = parser.parse_args()
     from automations import config as config_module
     from automations import rules
@@ -271,11 +274,13 @@ def main() -> None:
     today = date(2026, 11, 26)
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
-        seconds, config_path = timed(lambda: generate(folder, args.appointments, args.problems))
+        seconds, config_path = timed(lambda: generate(folder, args.appointments, args.problems,
+                                                      shared_strings=args.shared_strings))
         workbook = folder / "trackers.xlsx"
         print(f"machine: {platform.machine()}, {platform.processor() or platform.system()}, {os.cpu_count()} cores, "
               f"Python {platform.python_version()}; practice: {args.appointments:,} appointments, problem rate "
-              f"{args.problems:.0%} (generated in {seconds:.1f} s, {workbook.stat().st_size / 2**20:.1f} MB)")
+              f"{args.problems:.0%}{', shared strings' if args.shared_strings else ''} (generated in {seconds:.1f} s, "
+              f"{workbook.stat().st_size / 2**20:.1f} MB)")
         bare, _ = timed(lambda: calamine_bare(workbook))
         config = config_module.load(config_path)
         with bulk_work():  # as a run does: the cycle collector waits
