@@ -188,11 +188,24 @@ def run_reconcile(config: Path, today: date) -> tuple[float, float, float]:
     return float(seconds), float(peak), float(together)
 
 
+def reminder(templates, n: int):
+    """The n-th benchmark reminder, rendered and composed (not yet sealed): the same message for
+    the outbound figure and bench/outbound_pool_experiment.py."""
+    from automations.messages.compose import compose, message_id
+
+    rendered = templates.render("appointment_reminder", "limited", practice_name="Bench", sender_name="Bench",
+                                sessions=[{"when": "Friday, November 27 at 9:00 AM", "video": False, "phone": False,
+                                           "link": ""}],
+                                office_phone="555-0100", office_address="1 Main St", updated=False)
+    return compose(rendered, sender="Bench <o@practice.example>", to="ann@practice.example",
+                   msg_id=message_id("appointment_reminder", "ann@practice.example", str(n), "o@practice.example"),
+                   now=datetime(2026, 11, 26, 9))
+
+
 def outbound(count: int, folder: Path) -> float:
     """Messages per second: render, S/MIME-encrypt to a recipient's certificate, write an .eml."""
     from cryptography import x509
 
-    from automations.messages.compose import compose, message_id
     from automations.messages.render import Templates
     from automations.messages.smime import seal
     from automations.transports.outbox import Outbox
@@ -200,17 +213,9 @@ def outbound(count: int, folder: Path) -> float:
 
     cert = x509.load_pem_x509_certificate(make_identity(folder / "keys", "ann@practice.example")[0].read_bytes())
     templates, outbox = Templates(), Outbox(folder / "outbox-bench")
-    now = datetime(2026, 11, 26, 9)
-    context = {"sessions": [{"when": "Friday, November 27 at 9:00 AM", "video": False, "phone": False, "link": ""}],
-               "office_phone": "555-0100", "office_address": "1 Main St", "updated": False}
     started = clock.perf_counter()
     for n in range(count):
-        rendered = templates.render("appointment_reminder", "limited", practice_name="Bench", sender_name="Bench",
-                                    **context)
-        message = compose(rendered, sender="Bench <o@practice.example>", to="ann@practice.example",
-                          msg_id=message_id("appointment_reminder", "ann@practice.example", str(n), "o@practice.example"),
-                          now=now)
-        outbox.send(seal(message, cert))
+        outbox.send(seal(reminder(templates, n), cert))
     return count / (clock.perf_counter() - started)
 
 

@@ -18,7 +18,6 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,20 +40,11 @@ def prepare(numbers: list[int]) -> list[tuple[int, bytes]]:
     """Render, compose and seal these reminders; their bytes as the Outbox would write them."""
     from email.policy import SMTP
 
-    from automations.messages.compose import compose, message_id
     from automations.messages.smime import seal
+    from bench.bench_practice import reminder
 
-    context = {"sessions": [{"when": "Friday, November 27 at 9:00 AM", "video": False, "phone": False, "link": ""}],
-               "office_phone": "555-0100", "office_address": "1 Main St", "updated": False}
-    prepared = []
-    for n in numbers:
-        rendered = _prepared_with["templates"].render("appointment_reminder", "limited", practice_name="Bench",
-                                                      sender_name="Bench", **context)
-        message = compose(rendered, sender="Bench <o@practice.example>", to="ann@practice.example",
-                          msg_id=message_id("appointment_reminder", "ann@practice.example", str(n),
-                                            "o@practice.example"), now=datetime(2026, 11, 26, 9))
-        prepared.append((n, seal(message, _prepared_with["certificate"]).as_bytes(policy=SMTP)))
-    return prepared
+    return [(n, seal(reminder(_prepared_with["templates"], n), _prepared_with["certificate"]).as_bytes(policy=SMTP))
+            for n in numbers]
 
 
 def write(folder: Path, n: int, data: bytes) -> None:
