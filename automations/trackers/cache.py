@@ -96,7 +96,7 @@ class TrackerCache:
             seen: tuple[int, int] | None = None) -> None:
         """Keep a read of ``path``. ``seen``: the file's (size, mtime) before it was read; a file
         saved again while it was being read is not kept (its stamp would vouch for other content)."""
-        if self.writable and _same_file(path, seen):
+        if self.writable and (seen is None or self.seen(path) == seen):  # no pickling for a file saved meanwhile
             self.put_pickled(path, tracker, sheet, settings, pickle.dumps(read, protocol=pickle.HIGHEST_PROTOCOL),
                              seen)
 
@@ -152,7 +152,3 @@ class TrackerCache:
             os.replace(temp, target)
         finally:
             temp.unlink(missing_ok=True)
-
-
-def _same_file(path: Path, seen: tuple[int, int] | None) -> bool:
-    return seen is None or TrackerCache.seen(path) == seen
