@@ -9,7 +9,6 @@ import os
 from typing import Any
 from dataclasses import dataclass
 from datetime import datetime
-from email import policy as email_policy
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.ciphers import algorithms
 from cryptography.hazmat.primitives.serialization import pkcs7
 
-from .compose import header
+from .compose import POLICY, WIRE
 
 
 SEALED_CONTENT = (("Content-Transfer-Encoding", "base64"), ("Content-Disposition", 'attachment; filename="smime.p7m"'),
@@ -66,12 +65,12 @@ def load_signer(cert_path: Path | None, key_path: Path | None, password_env: str
 
 def _inner_entity(message: EmailMessage) -> bytes:
     """The message's body as a MIME entity: content headers only, CRLF line ends (as CMS signs them)."""
-    inner = EmailMessage(policy=email_policy.SMTP)
+    inner = EmailMessage(policy=WIRE)
     for name, value in message.items():
         if name.lower().startswith("content-"):
             inner[name] = value
     inner.set_payload(message.get_payload())
-    return inner.as_bytes(policy=email_policy.SMTP)
+    return inner.as_bytes(policy=WIRE)
 
 
 def seal(message: EmailMessage, recipient: x509.Certificate, signer: Signer | None = None,
@@ -87,11 +86,11 @@ def seal(message: EmailMessage, recipient: x509.Certificate, signer: Signer | No
     if also is not None and also != recipient:
         envelope = envelope.add_recipient(also)
     der = envelope.set_content_encryption_algorithm(algorithms.AES256).encrypt(serialization.Encoding.DER, [])
-    sealed = EmailMessage()
+    sealed = EmailMessage(policy=POLICY)
     for name in OUTER_HEADERS:
         if (value := message[name]) is not None:
             sealed[name] = value
-    for name, value in SEALED_CONTENT:  # what set_content writes for it, parsed once
-        sealed[name] = header(name, value)
+    for name, value in SEALED_CONTENT:  # what set_content writes for it
+        sealed[name] = value
     sealed.set_payload(base64.encodebytes(der).decode("ascii"))
     return sealed

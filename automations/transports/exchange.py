@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import os
 from email.message import EmailMessage
-from email.policy import SMTP
 
 from ..config import ExchangeSettings
 from ..emulators import emulator_host
 from ..errors import TransportError
+from ..messages.compose import WIRE
 
 
 class Exchange:
@@ -68,7 +68,7 @@ class Exchange:
         if self._account is None:
             self._account = self._connect()
         try:
-            Message(account=self._account, mime_content=message.as_bytes(policy=SMTP)).send(save_copy=False)
+            Message(account=self._account, mime_content=message.as_bytes(policy=WIRE)).send(save_copy=False)
         except UnauthorizedError:
             raise TransportError("exchange: the server refused the username and password", kind="setup") from None
         except (ErrorServerBusy, RateLimitError) as exc:

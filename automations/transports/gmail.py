@@ -12,12 +12,12 @@ from __future__ import annotations
 import base64
 import os
 from email.message import EmailMessage
-from email.policy import SMTP
 
 from ..config import GmailSettings
 from ..emulators import emulator_host
 from ..errors import TransportError
 from . import for_status
+from ..messages.compose import WIRE
 
 SCOPES = ["https://www.googleapis.com/auth/gmail.send"]
 
@@ -65,7 +65,7 @@ class Gmail:
         from google.auth import exceptions as auth_errors
         from googleapiclient.errors import HttpError
 
-        raw = base64.urlsafe_b64encode(message.as_bytes(policy=SMTP)).decode()
+        raw = base64.urlsafe_b64encode(message.as_bytes(policy=WIRE)).decode()
         try:
             self._client().users().messages().send(userId="me", body={"raw": raw}).execute(num_retries=0)
         except HttpError as exc:

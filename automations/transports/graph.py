@@ -13,7 +13,6 @@ import base64
 import os
 from typing import Any
 from email.message import EmailMessage
-from email.policy import SMTP
 from urllib.parse import quote
 
 import requests
@@ -22,6 +21,7 @@ from ..config import GraphSettings
 from ..emulators import emulator_host
 from ..errors import TransportError
 from . import for_status
+from ..messages.compose import WIRE
 
 GRAPH = "https://graph.microsoft.com/v1.0"
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
@@ -76,7 +76,7 @@ class Graph:
         if token:
             headers["Authorization"] = f"Bearer {token}"
         url = f"{self.base}/users/{quote(self.sender)}/sendMail"
-        body = base64.b64encode(message.as_bytes(policy=SMTP))
+        body = base64.b64encode(message.as_bytes(policy=WIRE))
         try:
             response = self._session.post(url, data=body, headers=headers, timeout=self.settings.timeout_seconds)
         except requests.exceptions.SSLError as exc:

@@ -10,11 +10,11 @@ import hashlib
 import os
 import tempfile
 from email.message import EmailMessage
-from email.policy import SMTP
 from pathlib import Path
 
 from ..errors import PracticeOpsError, TransportError
 from ..places import claim_folder
+from ..messages.compose import WIRE
 
 
 class Outbox:
@@ -40,7 +40,7 @@ class Outbox:
         try:
             fd, temp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".eml")
             with os.fdopen(fd, "wb") as handle:
-                handle.write(message.as_bytes(policy=SMTP))
+                handle.write(message.as_bytes(policy=WIRE))
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temp, target)
