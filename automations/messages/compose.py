@@ -36,6 +36,10 @@ class _HeaderClasses(HeaderRegistry):
             made = self._made[key] = super().__getitem__(name)
         return made
 
+    def map_to_type(self, name: str, cls: type) -> None:
+        super().map_to_type(name, cls)
+        self._made.pop(name.lower(), None)
+
 
 class _OncePerText(EmailPolicy):
     """``email.policy.default``, each header parsed and folded once per text.
