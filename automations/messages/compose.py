@@ -72,12 +72,12 @@ writes, so the cache is keyed by these settings, not by the policy object."""
 
 @lru_cache(maxsize=4096)
 def _folded(folding: tuple, name: str, value: Any) -> bytes:
-    return EmailPolicy.fold_binary(POLICY.clone(**dict(zip(_FOLDING, folding, strict=True))), name, value)
+    return EmailPolicy.fold_binary(EMAIL_POLICY.clone(**dict(zip(_FOLDING, folding, strict=True))), name, value)
 
 
-POLICY = _OncePerText(header_factory=_HeaderClasses())
+EMAIL_POLICY = _OncePerText(header_factory=_HeaderClasses())
 """Every message practice-ops builds uses this policy (the stock default's behaviour)."""
-WIRE = POLICY.clone(linesep="\r\n")
+WIRE = EMAIL_POLICY.clone(linesep="\r\n")
 """What a message is written with for a file or a server: ``email.policy.SMTP``'s CRLF line ends."""
 
 
@@ -87,7 +87,7 @@ def compose(rendered: Rendered, *, sender: str, to: str, msg_id: str, now: datet
     """Text and HTML alternatives; with ``calendar`` = (iCalendar text, METHOD), a third
     text/calendar alternative in the iMIP layout Outlook and Gmail recognise; ``attachments`` are
     (file name, bytes, MIME type) and make the message multipart/mixed."""
-    message = EmailMessage(policy=POLICY)
+    message = EmailMessage(policy=EMAIL_POLICY)
     message["From"] = sender
     message["To"] = to
     message["Subject"] = f"{subject_tag} {rendered.subject}".strip()

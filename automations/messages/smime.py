@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.ciphers import algorithms
 from cryptography.hazmat.primitives.serialization import pkcs7
 
-from .compose import POLICY, WIRE
+from .compose import EMAIL_POLICY, WIRE
 
 
 SEALED_CONTENT = (("Content-Transfer-Encoding", "base64"), ("Content-Disposition", 'attachment; filename="smime.p7m"'),
@@ -86,7 +86,7 @@ def seal(message: EmailMessage, recipient: x509.Certificate, signer: Signer | No
     if also is not None and also != recipient:
         envelope = envelope.add_recipient(also)
     der = envelope.set_content_encryption_algorithm(algorithms.AES256).encrypt(serialization.Encoding.DER, [])
-    sealed = EmailMessage(policy=POLICY)
+    sealed = EmailMessage(policy=EMAIL_POLICY)
     for name in OUTER_HEADERS:
         if (value := message[name]) is not None:
             sealed[name] = value
