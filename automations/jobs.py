@@ -42,7 +42,7 @@ from .messages.postman import Postman
 from .messages.smime import load_signer
 from .messages.reminders import changed_since_reminded, due_reminders, reminder_fingerprint, within_sending_hours
 from .reports import binder, digests, eap_reports, weekly_summary
-from .reports.work_queue import APPROVED, DONE, QueueUpdate, update_work_queue
+from .reports.work_queue import ANNOUNCED, APPROVED, DONE, QueueUpdate, announced_on, resolved_since_note, update_work_queue
 from .reports.work_queue import plan as plan_queue
 from .rules.catalogue import rules_switched_off
 from .rules.context import RuleContext
@@ -380,8 +380,6 @@ class Work:
     def finish(self, notify_va: bool) -> None:
         self.report_failures()
         queue = self.refresh_queue()
-        if self.queue is not None:
-            queue.counting_since(self.queue)
         self.queue = queue
         self.result.findings = self.all_findings()
         self.result.queue, self.result.work_queue = queue, self.config.work_queue.path
@@ -405,11 +403,15 @@ class Work:
             "messages": dict(Counter(m.status for m in self.result.messages)), "failed_steps": self.failed_steps})
 
     def _notify_va(self, queue: QueueUpdate) -> None:
-        """One PHI-free note a day to each VA: how many items wait, and where."""
-        note = contexts.va_work_queue(self.config, self.today, queue.open, len(self.result.data_issues),
-                                      len(queue.resolved_today))
-        for va in self.config.people.va:
-            self.postman.send("va_work_queue", va, note, key=self.today.isoformat())
+        """One PHI-free note a day to each VA: how many items wait, and where, and how many were
+        resolved since her last note."""
+        announced = self.ledger.kept(ANNOUNCED).get("", {})
+        resolved = resolved_since_note(queue.states, announced, self.today)
+        note = contexts.va_work_queue(self.config, self.today, queue.open, len(self.result.data_issues), len(resolved))
+        outcomes = [self.postman.send("va_work_queue", va, note, key=self.today.isoformat()).outcome
+                    for va in self.config.people.va]
+        if not self.dry_run and any(outcome.status == "sent" for outcome in outcomes):
+            self.ledger.keep(ANNOUNCED, announced_on(queue.states, self.today))
 
 
 # reminders: everything addressed to clients, and calendar invitations --------------------------

@@ -90,7 +90,7 @@ def weekly_summary(figures) -> dict:
 
 def va_work_queue(config: Config, today: date, waiting: list[Finding], data_issues: int, resolved: int) -> dict:
     """The VA's PHI-free morning note: how many items wait, for whom, how many are urgent, and how
-    many this run saw resolved."""
+    many were resolved since her last note."""
     by_owner = Counter(OWNER_NAMES[f.owner] for f in waiting)
     return {"today": today.isoformat(), "open": len(waiting), "by_owner": sorted(by_owner.items()),
             "urgent": sum(1 for f in waiting if f.severity == "urgent"), "data_issues": data_issues,

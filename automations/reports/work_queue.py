@@ -82,21 +82,10 @@ class VaEdit:
 class QueueUpdate:
     open: list[Finding] = field(default_factory=list)
     set_aside: list[Finding] = field(default_factory=list)
-    resolved_today: list[str] = field(default_factory=list)
-    reopened_today: list[str] = field(default_factory=list)
+    resolved_today: list[str] = field(default_factory=list)  # resolved on the day, by this run or an earlier one
+    reopened_today: list[str] = field(default_factory=list)  # reopened on the day and open still
     states: dict[str, dict] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
-
-    def counting_since(self, earlier: QueueUpdate) -> QueueUpdate:
-        """This update, also counting what an earlier plan in the same run resolved or reopened: the
-        later plan finds those already done and would count none of them (the VA's note said
-        "0 resolved" every day)."""
-        states = self.states
-        self.resolved_today = [f for f in dict.fromkeys([*earlier.resolved_today, *self.resolved_today])
-                               if states.get(f, {}).get("resolved_on")]
-        self.reopened_today = [f for f in dict.fromkeys([*earlier.reopened_today, *self.reopened_today])
-                               if f in states and not states[f].get("resolved_on")]
-        return self
 
 
 def parse_status(text: object, snooze_cell: object = None) -> VaEdit:
@@ -211,9 +200,31 @@ def plan(findings: list[Finding], states: dict[str, dict], edits: dict[str, VaEd
     for finding_id, state in states.items():
         if finding_id not in current and not state["resolved_on"]:
             state["resolved_on"] = day
-            update.resolved_today.append(finding_id)
+    # by the day, not by this plan: the hourly reminders plan the queue too, and the first run after
+    # midnight would otherwise have taken every count of the day from the morning's reconcile
+    update.resolved_today = [finding_id for finding_id, state in states.items() if state["resolved_on"] == day]
+    update.reopened_today = [finding_id for finding_id, state in states.items()
+                             if state.get("reopened_on") == day and not state["resolved_on"]]
     update.states = states
     return update
+
+
+def resolved_since_note(states: dict[str, dict], announced: dict, today: date) -> list[str]:
+    """The findings resolved since the VA's last note (``announced``, as ``announced_on`` gave it):
+    by day from that note's day, less those of that day it already counted; before any note, today's.
+    Whichever run resolved them (an hourly reminders run, an afternoon rerun), the next note says so."""
+    since = announced.get("day") or today.isoformat()
+    told = set(announced.get("ids", ()))
+    return [finding_id for finding_id, state in states.items()
+            if state["resolved_on"] and state["resolved_on"] >= since and finding_id not in told]
+
+
+def announced_on(states: dict[str, dict], today: date) -> dict:
+    """What a note sent today has told the VA: every finding resolved today (counted by this note or
+    an earlier one of the same day)."""
+    day = today.isoformat()
+    return {"day": day, "ids": sorted(finding_id for finding_id, state in states.items()
+                                      if state["resolved_on"] == day)}
 
 
 def queue_order(finding: Finding) -> tuple:
@@ -225,6 +236,8 @@ LAYOUT_VERSION = 4
 """Raise when the workbook's layout changes, so an untouched queue is written again in the new one."""
 WRITTEN = "work_queue.written"
 """Ledger key: the content hash of the queue as practice-ops last wrote it."""
+ANNOUNCED = "work_queue.announced"
+"""Ledger key: the day of the VA's last note and the findings resolved that day it counted."""
 _EDITS_READ: dict[str, dict[str, VaEdit]] = {}
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from automations.errors import PracticeOpsError
 from automations.ledger import Ledger
-from automations.reports.work_queue import parse_status, update_work_queue
+from automations.reports.work_queue import announced_on, parse_status, resolved_since_note, update_work_queue
 from automations.rules.findings import Finding
 
 TODAY = date(2026, 11, 26)
@@ -314,3 +314,25 @@ def test_a_damaged_queue_says_so_and_loses_no_decision(queue):
     queue.path.unlink()
     update = queue(found, TODAY + timedelta(days=1))
     assert update.states[found[0].id]["status"] == "Won't fix"
+
+
+def _resolved(**days: str | None) -> dict[str, dict]:
+    return {fid: {"finding_id": fid, "resolved_on": day} for fid, day in days.items()}
+
+
+@pytest.mark.parametrize(("announced", "counted"), [
+    ({}, ["today"]),  # before any note: today's only, not the Resolved sheet's 90 days
+    ({"day": "2026-11-25", "ids": []}, ["yesterday", "today"]),
+    ({"day": "2026-11-25", "ids": ["yesterday"]}, ["today"]),  # told in yesterday's note
+    ({"day": "2026-11-26", "ids": ["today"]}, []),  # a second note the same day tells nothing twice
+    ({"day": "2026-11-20", "ids": []}, ["last_week", "yesterday", "today"]),  # notes missed: all since the last
+])
+def test_a_note_counts_what_was_resolved_since_the_last_note(announced, counted):
+    states = _resolved(long_ago="2026-10-01", last_week="2026-11-20", yesterday="2026-11-25", today="2026-11-26",
+                       still_open=None)
+    assert resolved_since_note(states, announced, TODAY) == counted
+
+
+def test_a_sent_note_remembers_the_days_resolutions_it_told():
+    states = _resolved(yesterday="2026-11-25", today="2026-11-26", also_today="2026-11-26", still_open=None)
+    assert announced_on(states, TODAY) == {"day": "2026-11-26", "ids": ["also_today", "today"]}
