@@ -18,7 +18,7 @@ from .values import YesNo, person_key
 Kind = str  # text | email | date | time | minutes | money | count | yes_no | on_file | enum | codes
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class RowRef:
     """Where a record came from, so that every finding can point back to a row."""
 
@@ -64,7 +64,7 @@ _STATUS_SYNONYMS = {"canceled": "cancelled", "cancel": "cancelled", "rescheduled
                     "unconfirmed": "scheduled"}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Client:
     client_id: str = column(required=True, aliases=("client", "client#", "client no", "client number",
                                                     "patient id", "patient", "id"))
@@ -126,7 +126,7 @@ def is_pre_licensed(license_type: str | None) -> bool:
         word in folded for word in ("associate", "intern", "resident", "prelicensed", "provisional"))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Provider:
     provider: str = column(required=True, aliases=("clinician", "therapist", "name", "provider name"))
     email: str | None = column("email", aliases=("email address", "e-mail"))
@@ -144,7 +144,7 @@ class Provider:
     source: RowRef | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Appointment:
     appointment_id: str = column(required=True, aliases=("appt id", "appointment", "appt", "appt #",
                                                          "session id", "id"))
@@ -182,7 +182,7 @@ class Appointment:
     source: RowRef | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Claim:
     claim_id: str = column(required=True, aliases=("claim", "claim #", "claim no", "claim number", "id"))
     appointment_id: str | None = column(aliases=("appt id", "appointment", "appt", "appt #", "session id"))
@@ -216,7 +216,7 @@ class Claim:
     source: RowRef | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Credential:
     provider: str = column(required=True, aliases=("clinician", "therapist"))
     payer: str = column(required=True, aliases=("insurance", "payor", "plan", "panel"))
@@ -237,7 +237,7 @@ class Credential:
     source: RowRef | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Authorization:
     authorization_id: str = column(required=True, aliases=("auth", "auth #", "auth id", "authorization",
                                                            "auth number", "case #", "eap case"))
@@ -258,7 +258,7 @@ class Authorization:
     source: RowRef | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class ComplianceItem:
     item: str = column("enum", required=True, aliases=("document", "type", "doc type"), choices=COMPLIANCE_ITEMS,
                        synonyms={"businessassociateagreement": "baa", "release": "roi",
@@ -271,7 +271,7 @@ class ComplianceItem:
     source: RowRef | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class WaitlistEntry:
     prospect_id: str = column(required=True, aliases=("prospect", "id", "waitlist id"))
     name: str | None = column(aliases=("prospect name", "full name"))
