@@ -21,6 +21,7 @@ import hashlib
 import json
 import re
 from copy import copy
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -36,7 +37,7 @@ from ..rules.catalogue import title_of
 from ..rules.findings import OWNER_NAMES, SEVERITIES, SEVERITY_NAMES, Finding, sort_key
 from ..trackers.sources import open_workbook
 from ..trackers.values import fold, parse_date
-from .workbooks import RowWriter, save_atomically
+from .workbooks import FreshBook, RowWriter, replace_atomically, save_atomically
 
 QUEUE, MORE, ASIDE, RESOLVED, BY_PROBLEM = "Work queue", "More open", "Set aside", "Resolved", "By problem"
 GROUP_AT = 50
@@ -64,6 +65,8 @@ LEGEND = "How to use"
 RECURS_WITHIN_DAYS = 7
 """A finding that comes back within this many days of resolving keeps the VA's decision."""
 _SEVERITY_FILL = {"urgent": "F8D7DA", "warning": "FFF3CD", "info": "E7F1FF"}
+HEADER_FILL = "DDE4EE"
+DATE_FORMAT = "yyyy-mm-dd"
 _STATUS_WORDS = {"open": OPEN, "todo": OPEN, "new": OPEN, "reopened": OPEN, "done": DONE, "fixed": DONE,
                  "complete": DONE, "completed": DONE, "wontfix": WONT_FIX, "willnotfix": WONT_FIX,
                  "ignore": WONT_FIX, "na": WONT_FIX, "approved": APPROVED, "approve": APPROVED, "snoozed": SNOOZED,
@@ -345,10 +348,17 @@ def _write(path: Path, update: QueueUpdate, today: date, anew: bool = False) -> 
         except Exception:  # unreadable now: the ledger has everything; start a fresh workbook
             notices.append(f"{path.name} could not be opened, so it was written anew; the VA's own columns and "
                            f"formatting in it were lost (her statuses and notes are kept)")
-    fresh = book is None
     if book is None:
-        book = openpyxl.Workbook()
-        book.active.title = QUEUE
+        replace_atomically(path, "work queue", lambda temp: _write_fresh(temp, update, today))
+        return notices, True
+    _write_in_place(book, update, today, notices)
+    save_atomically(book, path, "work queue")
+    return notices, False
+
+
+def _write_in_place(book: openpyxl.Workbook, update: QueueUpdate, today: date, notices: list[str]) -> None:
+    """The queue written into a workbook the VA may have worked in (openpyxl): her own columns,
+    sheets, colours and row order stay."""
     shown, more = by_problem(update.open)
     for name, findings in ((QUEUE, shown), (MORE, more), (ASIDE, update.set_aside)):
         if name == MORE and not findings:
@@ -362,8 +372,52 @@ def _write(path: Path, update: QueueUpdate, today: date, anew: bool = False) -> 
     order = [QUEUE, BY_PROBLEM, MORE, ASIDE, RESOLVED, LEGEND]
     book._sheets.sort(key=lambda ws: order.index(ws.title) if ws.title in order else len(order))
     book.active = 0
-    save_atomically(book, path, "work queue")
-    return notices, fresh
+
+
+def _write_fresh(temp: str, update: QueueUpdate, today: date) -> None:
+    """The queue from nothing (no VA columns, colours or order to keep), in one pass with
+    XlsxWriter: the same sheets, columns, looks and order as the in-place writer gives a new queue."""
+    shown, more = by_problem(update.open)
+    ours = [title for title, _ in COLUMNS]
+    with FreshBook(temp) as book:
+        for name, findings in ((QUEUE, shown), (BY_PROBLEM, None), (MORE, more), (ASIDE, update.set_aside)):
+            if name == BY_PROBLEM:
+                summary = _by_problem_rows(update.open, shown)
+                if summary is not None:
+                    _fresh_table(book, BY_PROBLEM, BY_PROBLEM_COLUMNS, summary, {5: DATE_FORMAT})
+                continue
+            if name == MORE and not findings:
+                continue
+            sheet = book.sheet(name)
+            sheet.append(ours, bold=range(1, len(ours) + 1), fills=dict.fromkeys(range(1, len(ours) + 1), HEADER_FILL))
+            sheet.widths(width for _, width in COLUMNS)
+            widths = dict(COLUMNS)
+            for finding in sorted(findings or (), key=queue_order):
+                cells = _finding_cells(finding, update.states[finding.id])
+                sheet.append([cells[t] for t in ours], FINDING_FORMATS, wrap=FINDING_WRAPPED,
+                             fills={URGENCY: _SEVERITY_FILL[finding.severity]}, height=_height(cells, widths))
+            sheet.choices(ours.index("Status") + 1, max(sheet.row, 2) + 500, STATUSES)
+            sheet.filter(len(ours))
+            sheet.freeze("C2")
+            sheet.print_setup(ours.index("Reopened") + 1)
+        _fresh_table(book, RESOLVED, RESOLVED_COLUMNS, _resolved_rows(update, today), RESOLVED_FORMATS, wrap=(3,))
+        legend = book.sheet(LEGEND)
+        for left, right in LEGEND_ROWS:
+            legend.append([left, right], wrap=(2,), bold=(1,) if left in LEGEND_HEADINGS else ())
+        legend.widths(LEGEND_WIDTHS)
+        legend.print_setup()
+
+
+def _fresh_table(book: FreshBook, name: str, columns: tuple, rows: list[list], formats: dict[int, str],
+                 wrap: tuple[int, ...] = ()) -> None:
+    """A sheet of rows under a bold header, frozen below it (as _header and _print_setup make it)."""
+    sheet = book.sheet(name)
+    sheet.append([title for title, _ in columns], bold=range(1, len(columns) + 1))
+    sheet.widths(width for _, width in columns)
+    for row in rows:
+        sheet.append(row, formats, wrap=wrap)
+    sheet.freeze("A2")
+    sheet.print_setup()
 
 
 def by_problem(open_findings: list[Finding]) -> tuple[list[Finding], list[Finding]]:
@@ -386,26 +440,34 @@ def _write_by_problem(book, open_findings: list[Finding], shown: list[Finding]) 
     """One row per problem, most urgent first, when any problem has more rows than the Work queue shows."""
     if BY_PROBLEM in book.sheetnames:
         del book[BY_PROBLEM]
-    if len(shown) == len(open_findings):
+    summary = _by_problem_rows(open_findings, shown)
+    if summary is None:
         return
+    sheet = book.create_sheet(BY_PROBLEM)
+    rows = _header(sheet, BY_PROBLEM_COLUMNS)
+    for row in summary:
+        rows.append(row, {5: DATE_FORMAT})
+    _print_setup(sheet)
+
+
+def _by_problem_rows(open_findings: list[Finding], shown: list[Finding]) -> list[list] | None:
+    """One row per problem, most urgent first; None when the Work queue shows every open finding."""
+    if len(shown) == len(open_findings):
+        return None
     on_queue: dict[str, int] = {}
     for finding in shown:
         on_queue[finding.rule] = on_queue.get(finding.rule, 0) + 1
     groups: dict[str, list[Finding]] = {}
     for finding in open_findings:
         groups.setdefault(finding.rule, []).append(finding)
-    sheet = book.create_sheet(BY_PROBLEM)
-    rows = _header(sheet, BY_PROBLEM_COLUMNS)
     summary = []
     for rule, found in groups.items():
         urgent = sum(1 for f in found if f.severity == "urgent")
         dues = [f.due for f in found if f.due]
         summary.append((-urgent, min(dues) if dues else date.max, rule, found, urgent, min(dues) if dues else None))
-    for _, _, rule, found, urgent, soonest in sorted(summary, key=lambda row: row[:3]):
-        owners = sorted({OWNER_NAMES[f.owner] for f in found})
-        rows.append([title_of(rule), ", ".join(owners), len(found), urgent, soonest, on_queue.get(rule, 0),
-                     len(found) - on_queue.get(rule, 0), rule], {5: "yyyy-mm-dd"})
-    _print_setup(sheet)
+    return [[title_of(rule), ", ".join(sorted({OWNER_NAMES[f.owner] for f in found})), len(found), urgent, soonest,
+             on_queue.get(rule, 0), len(found) - on_queue.get(rule, 0), rule]
+            for _, _, rule, found, urgent, soonest in sorted(summary, key=lambda row: row[:3])]
 
 
 def _write_findings(book, name: str, findings: list[Finding], update: QueueUpdate, notices: list[str]) -> None:
@@ -432,26 +494,19 @@ def _write_findings(book, name: str, findings: list[Finding], update: QueueUpdat
             cell._style = header_styles[title]
         else:
             cell.font = Font(bold=True, name="Calibri", size=11)
-            cell.fill = PatternFill("solid", fgColor="DDE4EE")
+            cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
         width = widths.get(title) if not fresh else None
         sheet.column_dimensions[get_column_letter(index)].width = width or dict(COLUMNS).get(title, 16)
     old = sorted((f for f in findings if f.id in kept), key=lambda f: kept[f.id].order)
     new = sorted((f for f in findings if f.id not in kept), key=queue_order)
     if old == sorted(old, key=queue_order):  # the VA kept our order: everything in it, urgent first
         old, new = [], sorted(findings, key=queue_order)
-    formats = {layout.index(t) + 1: "yyyy-mm-dd" for t in ("Snooze until", "Due", "First seen", "Reopened")}
-    wrapped = tuple(layout.index(t) + 1 for t in ("What to do", "Notes", "Records", "Problem"))
+    formats = {layout.index(t) + 1: DATE_FORMAT for t in DATED}
+    wrapped = tuple(layout.index(t) + 1 for t in WRAPPED)
     urgency = layout.index("Urgency") + 1
     widths_now = {t: sheet.column_dimensions[get_column_letter(layout.index(t) + 1)].width or 10 for t in WRAPPED}
     for finding in new + old:
-        state = update.states[finding.id]
-        cells = {"Status": state["status"], "Notes": state["notes"],
-                 "Snooze until": date.fromisoformat(state["snoozed_until"]) if state["snoozed_until"] else None,
-                 "Urgency": SEVERITY_NAMES[finding.severity], "Due": finding.due,
-                 "For": OWNER_NAMES[finding.owner], "Problem": title_of(finding.rule), "What to do": finding.message,
-                 "Records": _refs_text(finding.refs), "First seen": date.fromisoformat(state["first_seen"]),
-                 "Reopened": date.fromisoformat(state["reopened_on"]) if state["reopened_on"] else None,
-                 "Rule": finding.rule, "Finding ID": finding.id}
+        cells = _finding_cells(finding, update.states[finding.id])
         mine = kept.get(finding.id)
         row = rows.append([cells.get(t, mine.values.get(t) if mine else None) for t in layout], formats,
                           wrap=wrapped, fills={urgency: _SEVERITY_FILL[finding.severity]})
@@ -472,10 +527,27 @@ def _write_findings(book, name: str, findings: list[Finding], update: QueueUpdat
     _print_setup(sheet, layout.index("Reopened") + 1)
 
 
+def _finding_cells(finding: Finding, state: dict) -> dict[str, object]:
+    """What the queue shows of one finding, by column title."""
+    return {"Status": state["status"], "Notes": state["notes"],
+            "Snooze until": date.fromisoformat(state["snoozed_until"]) if state["snoozed_until"] else None,
+            "Urgency": SEVERITY_NAMES[finding.severity], "Due": finding.due,
+            "For": OWNER_NAMES[finding.owner], "Problem": title_of(finding.rule), "What to do": finding.message,
+            "Records": _refs_text(finding.refs), "First seen": date.fromisoformat(state["first_seen"]),
+            "Reopened": date.fromisoformat(state["reopened_on"]) if state["reopened_on"] else None,
+            "Rule": finding.rule, "Finding ID": finding.id}
+
+
 WRAPPED = ("What to do", "Notes", "Records", "Problem")
+DATED = ("Snooze until", "Due", "First seen", "Reopened")
+_TITLES = [title for title, _ in COLUMNS]
+FINDING_FORMATS = {_TITLES.index(t) + 1: DATE_FORMAT for t in DATED}
+FINDING_WRAPPED = tuple(_TITLES.index(t) + 1 for t in WRAPPED)
+URGENCY = _TITLES.index("Urgency") + 1
+"""Where those columns are in a queue written from nothing (ours, in COLUMNS order)."""
 
 
-def _height(cells: dict, widths: dict[str, float]) -> float:
+def _height(cells: dict, widths: Mapping[str, float]) -> float:
     """Enough lines for the longest wrapped cell (spreadsheet programs do not size rows they did not
     lay out themselves, so without this wrapped text overlaps the next row)."""
     most = 1
@@ -501,15 +573,26 @@ def _write_resolved(book, update: QueueUpdate, today: date) -> None:
         del book[RESOLVED]
     resolved = book.create_sheet(RESOLVED)
     rows = _header(resolved, RESOLVED_COLUMNS)
+    for row in _resolved_rows(update, today):
+        rows.append(row, RESOLVED_FORMATS, wrap=(3,))
+    _print_setup(resolved)
+
+
+RESOLVED_FORMATS = {1: DATE_FORMAT, 6: DATE_FORMAT}
+
+
+def _resolved_rows(update: QueueUpdate, today: date) -> list[list]:
+    """The findings resolved in the last RESOLVED_KEPT_DAYS days, latest first."""
     cutoff = (today - timedelta(days=RESOLVED_KEPT_DAYS)).isoformat()
     gone = sorted((s for s in update.states.values() if s["resolved_on"] and s["resolved_on"] >= cutoff),
                   key=lambda s: (s["resolved_on"], s["finding_id"]), reverse=True)
+    rows = []
     for state in gone:
         summary = json.loads(state.get("summary") or "{}")
         rows.append([date.fromisoformat(state["resolved_on"]), title_of(state["rule"]), summary.get("message", ""),
                      _refs_text(summary.get("refs", {})), state["finding_id"], date.fromisoformat(state["first_seen"]),
-                     state["status"], state["notes"]], {1: "yyyy-mm-dd", 6: "yyyy-mm-dd"}, wrap=(3,))
-    _print_setup(resolved)
+                     state["status"], state["notes"]])
+    return rows
 
 
 LEGEND_ROWS = (
@@ -541,11 +624,14 @@ def _write_legend(book) -> None:
     rows = RowWriter(sheet)
     for left, right in LEGEND_ROWS:
         row = rows.append([left, right], wrap=(2,))
-        if left in ("Status", "Urgency", "For"):
+        if left in LEGEND_HEADINGS:
             sheet.cell(row, 1).font = Font(bold=True)
-    sheet.column_dimensions["A"].width = 16
-    sheet.column_dimensions["B"].width = 90
+    sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = LEGEND_WIDTHS
     _print_setup(sheet)
+
+
+LEGEND_HEADINGS = ("Status", "Urgency", "For")
+LEGEND_WIDTHS = (16, 90)
 
 
 def _header(sheet, columns) -> RowWriter:
