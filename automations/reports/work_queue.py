@@ -235,7 +235,7 @@ def queue_order(finding: Finding) -> tuple:
     return (-SEVERITIES.index(finding.severity), finding.due or date.max, finding.rule, finding.id)
 
 
-LAYOUT_VERSION = 4
+LAYOUT_VERSION = 5
 """Raise when the workbook's layout changes, so an untouched queue is written again in the new one."""
 WRITTEN = "work_queue.written"
 """Ledger key: the content hash of the queue as practice-ops last wrote it."""
@@ -395,7 +395,8 @@ def _write_fresh(temp: str, update: QueueUpdate, today: date) -> None:
             for finding in sorted(findings or (), key=queue_order):
                 cells = _finding_cells(finding, update.states[finding.id])
                 sheet.append([cells[t] for t in ours], FINDING_FORMATS, wrap=FINDING_WRAPPED,
-                             fills={URGENCY: _SEVERITY_FILL[finding.severity]}, height=_height(cells, widths))
+                             fills={URGENCY: _SEVERITY_FILL[finding.severity]}, top=True,
+                             height=_height(cells, widths))
             sheet.choices(ours.index("Status") + 1, max(sheet.row, 2) + 500, STATUSES)
             sheet.filter(len(ours))
             sheet.freeze("C2")
@@ -509,7 +510,7 @@ def _write_findings(book, name: str, findings: list[Finding], update: QueueUpdat
         cells = _finding_cells(finding, update.states[finding.id])
         mine = kept.get(finding.id)
         row = rows.append([cells.get(t, mine.values.get(t) if mine else None) for t in layout], formats,
-                          wrap=wrapped, fills={urgency: _SEVERITY_FILL[finding.severity]})
+                          wrap=wrapped, fills={urgency: _SEVERITY_FILL[finding.severity]}, top=True)
         sheet.row_dimensions[row].height = _height(cells, widths_now)
         if mine:
             for index, title in enumerate(layout, start=1):

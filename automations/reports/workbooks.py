@@ -43,8 +43,9 @@ class RowWriter:
         self._looks: dict[tuple, Any] = {}
 
     def append(self, values: Iterable[Any], formats: dict[int, str] | None = None,
-               wrap: Iterable[int] = (), fills: dict[int, str] | None = None) -> int:
-        """``fills``: column -> a solid background colour (RRGGBB)."""
+               wrap: Iterable[int] = (), fills: dict[int, str] | None = None, top: bool = False) -> int:
+        """``fills``: column -> a solid background colour (RRGGBB); ``top``: every cell at the top of
+        the row, level with the wrapped ones (which always are)."""
         self.row += 1
         wrap = tuple(wrap)
         for column, value in enumerate(values, start=1):
@@ -57,8 +58,8 @@ class RowWriter:
                 cell.data_type = "s"  # never "f": text is text
             else:
                 cell = self.sheet.cell(row=self.row, column=column, value=value)
-            look = ((formats or {}).get(column), column in wrap, (fills or {}).get(column))
-            if look != (None, False, None):
+            look = ((formats or {}).get(column), column in wrap, (fills or {}).get(column), top)
+            if look != (None, False, None, False):
                 self._dress(cell, look)
         return self.row
 
@@ -68,11 +69,11 @@ class RowWriter:
             cell._style = copy(known)
             return
         had_style = cell.has_style
-        number_format, wrapped, fill = look
+        number_format, wrapped, fill, top = look
         if number_format:
             cell.number_format = number_format
-        if wrapped:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if wrapped or top:
+            cell.alignment = Alignment(wrap_text=wrapped or None, vertical="top")
         if fill:
             cell.fill = PatternFill("solid", fgColor=fill)
         if known is None and not had_style:
@@ -172,17 +173,19 @@ class FreshBook:
         return FreshSheet(self, self._book.add_worksheet(title))
 
     def look(self, number_format: str | None = None, wrap: bool = False, fill: str | None = None,
-             bold: bool = False) -> Any:
+             bold: bool = False, top: bool = False) -> Any:
         """One XlsxWriter format per look, as RowWriter builds one openpyxl style per look."""
-        key = (number_format, wrap, fill, bold)
-        if key == (None, False, None, False):
+        key = (number_format, wrap, fill, bold, top)
+        if key == (None, False, None, False, False):
             return None
         if key not in self._looks:
             spec: dict[str, Any] = {}
             if number_format:
                 spec["num_format"] = number_format
             if wrap:
-                spec.update(text_wrap=True, valign="top")
+                spec["text_wrap"] = True
+            if wrap or top:
+                spec["valign"] = "top"
             if fill:
                 spec.update(pattern=1, bg_color=f"#{fill}")
             if bold:
@@ -199,9 +202,11 @@ class FreshSheet:
         self.row = 0
 
     def append(self, values: Iterable[Any], formats: dict[int, str] | None = None, wrap: Iterable[int] = (),
-               fills: dict[int, str] | None = None, bold: Iterable[int] = (), height: float | None = None) -> int:
+               fills: dict[int, str] | None = None, top: bool = False, bold: Iterable[int] = (),
+               height: float | None = None) -> int:
         """Like RowWriter.append (``formats``: column -> number format; ``wrap``: wrapped columns;
-        ``fills``: column -> background colour), plus ``bold`` columns and the row's ``height``."""
+        ``fills``: column -> background colour; ``top``: every cell top-aligned), plus ``bold``
+        columns and the row's ``height``."""
         self.row += 1
         wrap, bold = tuple(wrap), tuple(bold)
         at = self.row - 1
@@ -209,9 +214,9 @@ class FreshSheet:
             self.sheet.set_row(at, height)
         for column, value in enumerate(values, start=1):
             look = self.book.look((formats or {}).get(column), column in wrap, (fills or {}).get(column),
-                                  column in bold)
+                                  column in bold, top)
             if value is None or value == "":
-                if look is not None:
+                if look is not None and (column in wrap or (fills and column in fills)):
                     self.sheet.write_blank(at, column - 1, None, look)
             elif isinstance(value, str):
                 self.sheet.write_string(at, column - 1, cell_text(value), look)

@@ -165,6 +165,7 @@ def test_the_queue_reads_at_a_glance(queue):
     assert sheet.page_setup.orientation == "landscape" and one_page_wide and sheet.page_setup.fitToHeight == 0
     assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.print_title_rows == "$1:$1"
     assert sheet.column_dimensions["H"].width >= 60 and sheet["H2"].alignment.wrap_text
+    assert {sheet.cell(2, column).alignment.vertical for column in range(1, 14) if sheet.cell(2, column).value} == {"top"}
     assert "How to use" in book.sheetnames
 
 
@@ -345,7 +346,7 @@ def _looks(path):
     seen = {}
     for sheet in book.worksheets:
         cells = {(c.row, c.column): (c.value, c.number_format if c.value is not None else None,
-                                     bool(c.alignment.wrap_text), bool(c.font.b),
+                                     bool(c.alignment.wrap_text), c.alignment.vertical, bool(c.font.b),
                                      c.fill.fgColor.rgb[-6:] if c.fill.fill_type == "solid" else None)
                  for row in sheet.iter_rows() for c in row
                  if c.value is not None or c.alignment.wrap_text or c.fill.fill_type == "solid"}
