@@ -200,6 +200,7 @@ class FreshSheet:
     def __init__(self, book: FreshBook, sheet: Any):
         self.book, self.sheet = book, sheet
         self.row = 0
+        self._kinds: dict[tuple, list[tuple[Any, bool]]] = {}
 
     def append(self, values: Iterable[Any], formats: dict[int, str] | None = None, wrap: Iterable[int] = (),
                fills: dict[int, str] | None = None, top: bool = False, bold: Iterable[int] = (),
@@ -208,27 +209,39 @@ class FreshSheet:
         ``fills``: column -> background colour; ``top``: every cell top-aligned), plus ``bold``
         columns and the row's ``height``."""
         self.row += 1
-        wrap, bold = tuple(wrap), tuple(bold)
+        values = list(values)
+        looks = self._looks(len(values), formats, tuple(wrap), fills, top, tuple(bold))
         at = self.row - 1
         if height is not None:
             self.sheet.set_row(at, height)
-        for column, value in enumerate(values, start=1):
-            look = self.book.look((formats or {}).get(column), column in wrap, (fills or {}).get(column),
-                                  column in bold, top)
+        for column, (value, (look, blank_kept)) in enumerate(zip(values, looks, strict=True)):
             if value is None or value == "":
-                if look is not None and (column in wrap or (fills and column in fills)):
-                    self.sheet.write_blank(at, column - 1, None, look)
+                if blank_kept:
+                    self.sheet.write_blank(at, column, None, look)
             elif isinstance(value, str):
-                self.sheet.write_string(at, column - 1, cell_text(value), look)
+                self.sheet.write_string(at, column, cell_text(value), look)
             elif isinstance(value, bool):
-                self.sheet.write_boolean(at, column - 1, value, look)
+                self.sheet.write_boolean(at, column, value, look)
             elif isinstance(value, (int, float)):
-                self.sheet.write_number(at, column - 1, value, look)
+                self.sheet.write_number(at, column, value, look)
             elif isinstance(value, (date, datetime)):
-                self.sheet.write_datetime(at, column - 1, value, look)
+                self.sheet.write_datetime(at, column, value, look)
             else:
-                self.sheet.write_string(at, column - 1, cell_text(str(value)), look)
+                self.sheet.write_string(at, column, cell_text(str(value)), look)
         return self.row
+
+    def _looks(self, count: int, formats: dict[int, str] | None, wrap: tuple[int, ...], fills: dict[int, str] | None,
+               top: bool, bold: tuple[int, ...]) -> list[tuple[Any, bool]]:
+        """Each column's (format, whether an empty cell is written to carry it), worked out once per
+        kind of row: a queue's thousands of rows come in a handful of kinds."""
+        kind = (count, tuple((formats or {}).items()), wrap, tuple((fills or {}).items()), top, bold)
+        looks = self._kinds.get(kind)
+        if looks is None:
+            looks = self._kinds[kind] = [
+                (self.book.look((formats or {}).get(column), column in wrap, (fills or {}).get(column),
+                                column in bold, top), column in wrap or column in (fills or {}))
+                for column in range(1, count + 1)]
+        return looks
 
     def widths(self, widths: Iterable[float]) -> None:
         for index, width in enumerate(widths):
