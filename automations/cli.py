@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from . import config as config_module
-from . import jobs, new_practice
+from . import jobs
 from . import preview as preview_module
 from . import scheduler
 from .errors import ConfigError, PracticeOpsError
@@ -143,6 +143,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(rule_reference(markdown=args.markdown))
         return EXIT_OK
     if args.command == "init":
+        from . import new_practice  # openpyxl: loaded only to make blank trackers
+
         for path in new_practice.init_practice(args.folder, args.name):
             print(path)
         print(f"Next: fill in {args.folder / 'practice.toml'}, then run: python run.py --config "

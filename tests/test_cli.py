@@ -175,3 +175,13 @@ def test_audit_binder_writes_the_compliance_binder(tmp_path):
     months = list(book["Disclosure log"].iter_rows(min_row=2, values_only=True))
     assert months and months[0][0] == "2026-11" and months[0][-1] > 0
     assert any(row[1] == "BAA renewal due" for row in book["Missing or expiring"].iter_rows(values_only=True))
+
+
+def test_a_reconcile_that_writes_the_queue_from_nothing_never_loads_openpyxl(sample):
+    """openpyxl (and numpy, which it loads when installed) cost a tenth of a second at every start;
+    only a queue the VA worked in, the weekly summary and reports need it."""
+    code = ("import sys; from automations import cli; "
+            f"code = cli.main(['--config', {str(sample)!r}, 'run', 'reconcile', '--today', '2026-11-26', '--quiet']); "
+            "print(code, 'openpyxl' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.stdout.split()[-2:] == ["0", "False"], done.stderr

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from openpyxl.styles import Font
 
 from ..rules.context import RuleContext
 from ..rules.findings import Finding
@@ -51,6 +50,8 @@ def reports(ctx: RuleContext, findings: list[Finding]) -> list[EapReport]:
 
 
 def write(path: Path, report: EapReport, practice_name: str) -> Path:
+    from openpyxl.styles import Font  # only when a report is written: most runs never load openpyxl
+
     book, sheet, rows = titled_book("Utilization report", f"{practice_name}: EAP utilization report")
     rows.append([])
     used = sum(1 for _, status, _ in report.sessions if status == "completed")

@@ -33,8 +33,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from openpyxl.chart import BarChart, LineChart, Reference
-from openpyxl.styles import Font, PatternFill
 
 from ..rules.context import RuleContext
 from ..rules.catalogue import title_of
@@ -243,6 +241,8 @@ def _people(result: Figures, findings: list[Finding], history: dict, start: date
 
 
 def write(path: Path, f: Figures, practice_name: str) -> Path:
+    from openpyxl.styles import Font, PatternFill  # only when the summary is written: most runs never load openpyxl
+
     start, end = f.week
     bold = Font(bold=True)
     book, summary, lines = titled_book("Summary", f"{practice_name}: week of {start:%B} {start.day} to "
@@ -326,6 +326,8 @@ def write(path: Path, f: Figures, practice_name: str) -> Path:
 
 
 def _charts(book, trend, weeks: int, f: Figures) -> None:
+    from openpyxl.chart import BarChart, LineChart, Reference
+
     """Native Excel charts on their own sheet, drawn from the Trend and Receivables figures."""
     sheet = book.create_sheet("Charts", 1)
     sheet.page_setup.orientation = "landscape"

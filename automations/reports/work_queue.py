@@ -20,16 +20,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from copy import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-import openpyxl
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..errors import PracticeOpsError, TrackerUnavailable
 from ..ledger import Ledger
@@ -37,7 +32,7 @@ from ..rules.catalogue import title_of
 from ..rules.findings import OWNER_NAMES, SEVERITIES, SEVERITY_NAMES, Finding, sort_key
 from ..trackers.sources import open_workbook
 from ..trackers.values import fold, parse_date
-from .workbooks import FreshBook, RowWriter, replace_atomically, save_atomically
+from .workbooks import FreshBook, replace_atomically
 
 QUEUE, MORE, ASIDE, RESOLVED, BY_PROBLEM = "Work queue", "More open", "Set aside", "Resolved", "By problem"
 GROUP_AT = 50
@@ -308,70 +303,20 @@ def _refs_text(refs: dict) -> str:
     return ", ".join(f"{kind} {ref}" for kind, ref in refs.items() if kind != "sheet_row" or len(refs) == 1)
 
 
-@dataclass
-class _Kept:
-    """What the VA put on one finding's row: her own columns' values and every cell's style."""
-    order: int
-    values: dict[str, object]
-    styles: dict[str, object]
-
-
-def _existing(sheet) -> tuple[list[str], dict[str, _Kept]]:
-    rows = list(sheet.iter_rows())
-    if not rows:
-        return [], {}
-    header = [str(c.value).strip() if c.value is not None else "" for c in rows[0]]
-    if "Finding ID" not in header:
-        return header, {}
-    at = header.index("Finding ID")
-    kept: dict[str, _Kept] = {}
-    for order, row in enumerate(rows[1:]):
-        finding_id = row[at].value if at < len(row) else None
-        if not finding_id:
-            continue
-        values = {header[i]: c.value for i, c in enumerate(row) if i < len(header) and header[i]
-                  and header[i] not in OUR_TITLES | LEGACY_TITLES}
-        styles = {header[i]: copy(c._style) for i, c in enumerate(row) if i < len(header) and header[i] and c.has_style}
-        kept[str(finding_id).strip()] = _Kept(order, values, styles)
-    return header, kept
-
-
 def _write(path: Path, update: QueueUpdate, today: date, anew: bool = False) -> tuple[list[str], bool]:
     """Write the queue; (notices, whether it was written from a new workbook)."""
     from ..places import is_our_workbook
 
     notices: list[str] = []
-    book = None
     if not anew and path.exists() and is_our_workbook(path):
-        try:
-            book = openpyxl.load_workbook(path)
-        except Exception:  # unreadable now: the ledger has everything; start a fresh workbook
-            notices.append(f"{path.name} could not be opened, so it was written anew; the VA's own columns and "
-                           f"formatting in it were lost (her statuses and notes are kept)")
-    if book is None:
-        replace_atomically(path, "work queue", lambda temp: _write_fresh(temp, update, today))
-        return notices, True
-    _write_in_place(book, update, today, notices)
-    save_atomically(book, path, "work queue")
-    return notices, False
+        from .queue_in_place import edit_in_place  # openpyxl: only for a queue the VA may have worked in
 
-
-def _write_in_place(book: openpyxl.Workbook, update: QueueUpdate, today: date, notices: list[str]) -> None:
-    """The queue written into a workbook the VA may have worked in (openpyxl): her own columns,
-    sheets, colours and row order stay."""
-    shown, more = by_problem(update.open)
-    for name, findings in ((QUEUE, shown), (MORE, more), (ASIDE, update.set_aside)):
-        if name == MORE and not findings:
-            if MORE in book.sheetnames:
-                del book[MORE]
-            continue
-        _write_findings(book, name, findings, update, notices)
-    _write_by_problem(book, update.open, shown)
-    _write_resolved(book, update, today)
-    _write_legend(book)
-    order = [QUEUE, BY_PROBLEM, MORE, ASIDE, RESOLVED, LEGEND]
-    book._sheets.sort(key=lambda ws: order.index(ws.title) if ws.title in order else len(order))
-    book.active = 0
+        if edit_in_place(path, update, today, notices):
+            return notices, False
+        notices.append(f"{path.name} could not be opened, so it was written anew; the VA's own columns and "
+                       f"formatting in it were lost (her statuses and notes are kept)")
+    replace_atomically(path, "work queue", lambda temp: _write_fresh(temp, update, today))
+    return notices, True
 
 
 def _write_fresh(temp: str, update: QueueUpdate, today: date) -> None:
@@ -437,20 +382,6 @@ BY_PROBLEM_COLUMNS = (("Problem", 30), ("For", 12), ("Open", 8), ("Urgent", 8), 
                       ("On Work queue", 16), ("On More open", 16), ("Rule", 34))
 
 
-def _write_by_problem(book, open_findings: list[Finding], shown: list[Finding]) -> None:
-    """One row per problem, most urgent first, when any problem has more rows than the Work queue shows."""
-    if BY_PROBLEM in book.sheetnames:
-        del book[BY_PROBLEM]
-    summary = _by_problem_rows(open_findings, shown)
-    if summary is None:
-        return
-    sheet = book.create_sheet(BY_PROBLEM)
-    rows = _header(sheet, BY_PROBLEM_COLUMNS)
-    for row in summary:
-        rows.append(row, {5: DATE_FORMAT})
-    _print_setup(sheet)
-
-
 def _by_problem_rows(open_findings: list[Finding], shown: list[Finding]) -> list[list] | None:
     """One row per problem, most urgent first; None when the Work queue shows every open finding."""
     if len(shown) == len(open_findings):
@@ -469,63 +400,6 @@ def _by_problem_rows(open_findings: list[Finding], shown: list[Finding]) -> list
     return [[title_of(rule), ", ".join(sorted({OWNER_NAMES[f.owner] for f in found})), len(found), urgent, soonest,
              on_queue.get(rule, 0), len(found) - on_queue.get(rule, 0), rule]
             for _, _, rule, found, urgent, soonest in sorted(summary, key=lambda row: row[:3])]
-
-
-def _write_findings(book, name: str, findings: list[Finding], update: QueueUpdate, notices: list[str]) -> None:
-    fresh = name not in book.sheetnames
-    sheet = book[name] if not fresh else book.create_sheet(name)
-    header, kept = _existing(sheet)
-    if sheet.merged_cells.ranges:
-        notices.append(f"{name}: merged cells were unmerged so rows can move")
-        for merged in list(sheet.merged_cells.ranges):
-            sheet.unmerge_cells(str(merged))
-    ours = [title for title, _ in COLUMNS]
-    theirs = [h for h in header if h and h not in OUR_TITLES | LEGACY_TITLES]
-    layout = [h for h in header if h in OUR_TITLES or h in theirs] if OUR_TITLES <= set(header) else ours + theirs
-    header_styles = {h: copy(c._style) for h, c in zip(header, sheet[1], strict=False) if h and c.has_style} \
-        if header else {}
-    widths = {h: sheet.column_dimensions[get_column_letter(i)].width for i, h in enumerate(header, 1) if h}
-    if sheet.max_row > 1:
-        sheet.delete_rows(2, sheet.max_row - 1)
-    rows = RowWriter(sheet)
-    rows.append(layout)
-    for index, title in enumerate(layout, start=1):
-        cell = sheet.cell(1, index)
-        if title in header_styles:
-            cell._style = header_styles[title]
-        else:
-            cell.font = Font(bold=True, name="Calibri", size=11)
-            cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
-        width = widths.get(title) if not fresh else None
-        sheet.column_dimensions[get_column_letter(index)].width = width or dict(COLUMNS).get(title, 16)
-    old = sorted((f for f in findings if f.id in kept), key=lambda f: kept[f.id].order)
-    new = sorted((f for f in findings if f.id not in kept), key=queue_order)
-    if old == sorted(old, key=queue_order):  # the VA kept our order: everything in it, urgent first
-        old, new = [], sorted(findings, key=queue_order)
-    formats = {layout.index(t) + 1: DATE_FORMAT for t in DATED}
-    wrapped = tuple(layout.index(t) + 1 for t in WRAPPED)
-    urgency = layout.index("Urgency") + 1
-    widths_now = {t: sheet.column_dimensions[get_column_letter(layout.index(t) + 1)].width or 10 for t in WRAPPED}
-    for finding in new + old:
-        cells = _finding_cells(finding, update.states[finding.id])
-        mine = kept.get(finding.id)
-        row = rows.append([cells.get(t, mine.values.get(t) if mine else None) for t in layout], formats,
-                          wrap=wrapped, fills={urgency: _SEVERITY_FILL[finding.severity]}, top=True)
-        sheet.row_dimensions[row].height = _height(cells, widths_now)
-        if mine:
-            for index, title in enumerate(layout, start=1):
-                if title in mine.styles:
-                    sheet.cell(row, index)._style = mine.styles[title]
-    status = DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"', allow_blank=True,
-                            showErrorMessage=False)
-    sheet.data_validations.dataValidation = [v for v in sheet.data_validations.dataValidation
-                                             if v.formula1 != status.formula1]
-    sheet.add_data_validation(status)
-    column = get_column_letter(layout.index("Status") + 1)
-    status.add(f"{column}2:{column}{max(rows.row, 2) + 500}")
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(layout))}{max(rows.row, 1)}"
-    sheet.freeze_panes = "C2"
-    _print_setup(sheet, layout.index("Reopened") + 1)
 
 
 def _finding_cells(finding: Finding, state: dict) -> dict[str, object]:
@@ -556,27 +430,6 @@ def _height(cells: dict, widths: Mapping[str, float]) -> float:
         length = len(str(cells.get(title) or ""))
         most = max(most, -(-length // max(int(widths[title] * 1.15), 8)))
     return LINE_HEIGHT * most + 2
-
-
-def _print_setup(sheet, printed: int | None = None) -> None:
-    """Landscape, one page wide, the header on every page."""
-    if printed:
-        sheet.print_area = f"A1:{get_column_letter(printed)}{max(sheet.max_row, 2)}"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = "1:1"
-
-
-def _write_resolved(book, update: QueueUpdate, today: date) -> None:
-    if RESOLVED in book.sheetnames:
-        del book[RESOLVED]
-    resolved = book.create_sheet(RESOLVED)
-    rows = _header(resolved, RESOLVED_COLUMNS)
-    for row in _resolved_rows(update, today):
-        rows.append(row, RESOLVED_FORMATS, wrap=(3,))
-    _print_setup(resolved)
 
 
 RESOLVED_FORMATS = {1: DATE_FORMAT, 6: DATE_FORMAT}
@@ -618,28 +471,5 @@ LEGEND_ROWS = (
 )
 
 
-def _write_legend(book) -> None:
-    if LEGEND in book.sheetnames:
-        del book[LEGEND]
-    sheet = book.create_sheet(LEGEND)
-    rows = RowWriter(sheet)
-    for left, right in LEGEND_ROWS:
-        row = rows.append([left, right], wrap=(2,))
-        if left in LEGEND_HEADINGS:
-            sheet.cell(row, 1).font = Font(bold=True)
-    sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = LEGEND_WIDTHS
-    _print_setup(sheet)
-
-
 LEGEND_HEADINGS = ("Status", "Urgency", "For")
 LEGEND_WIDTHS = (16, 90)
-
-
-def _header(sheet, columns) -> RowWriter:
-    rows = RowWriter(sheet)
-    rows.append([name for name, _ in columns])
-    for index, (_, width) in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-        sheet.cell(1, index).font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    return rows

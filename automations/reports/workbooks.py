@@ -11,24 +11,27 @@ Two promises hold for every one of them:
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from copy import copy
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openpyxl
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, PatternFill
 
 from ..errors import PracticeOpsError
 
+if TYPE_CHECKING:  # openpyxl is loaded only by what writes with it
+    import openpyxl
+
 MAX_CELL_TEXT = 32_767
+ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+"""The control characters XML 1.0, so no workbook, may hold (openpyxl refuses the same set)."""
 
 
 def cell_text(value: str) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_TEXT]
+    return ILLEGAL_CHARACTERS.sub("", value)[:MAX_CELL_TEXT]
 
 
 class RowWriter:
@@ -68,6 +71,8 @@ class RowWriter:
         if known is not None and not cell.has_style:
             cell._style = copy(known)
             return
+        from openpyxl.styles import Alignment, PatternFill
+
         had_style = cell.has_style
         number_format, wrapped, fill, top = look
         if number_format:
@@ -82,6 +87,7 @@ class RowWriter:
 
 def titled_book(sheet_title: str, heading: str) -> tuple[openpyxl.Workbook, Any, RowWriter]:
     """A new workbook whose first sheet opens with a large heading: (book, sheet, its row writer)."""
+    import openpyxl
     from openpyxl.styles import Font
 
     book = openpyxl.Workbook()

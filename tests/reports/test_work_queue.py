@@ -365,7 +365,8 @@ def _looks(path):
 def test_a_queue_written_from_nothing_looks_as_the_in_place_writer_makes_it(tmp_path):
     """Two writers, one layout: XlsxWriter for a queue from nothing (three times faster), openpyxl
     for one the VA worked in. Given a blank workbook, openpyxl's must come out the same."""
-    from automations.reports.work_queue import GROUP_AT, QUEUE, WONT_FIX, VaEdit, _write_fresh, _write_in_place, plan
+    from automations.reports.queue_in_place import _write_in_place
+    from automations.reports.work_queue import GROUP_AT, QUEUE, WONT_FIX, VaEdit, _write_fresh, plan
 
     many = [finding_for("billing.unbilled_session", f"A-{n}", due=TODAY + timedelta(days=n % 9))
             for n in range(GROUP_AT + 5)]

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 from automations.ledger import Ledger
-from automations.reports import work_queue
+from automations.reports import queue_in_place
 from automations.reports.work_queue import update_work_queue
 from automations.reports.workbooks import RowWriter, save_atomically
 from automations.rules.findings import Finding
@@ -92,11 +92,27 @@ def test_writing_the_queue_is_linear_in_its_rows(tmp_path, monkeypatch):
     monkeypatch.setattr(openpyxl.worksheet.worksheet.Worksheet, "max_row", property(counting))
 
     def visits_for(n: int) -> int:
-        visits["n"] = 0
+        from tests.reports.test_work_queue import edit
+
+        path, ledger = tmp_path / f"q{n}.xlsx", Ledger(tmp_path / f"var{n}")
         findings = [Finding("billing.unbilled_session", "warning", "billing", "x", refs={"appointment": f"A-{i}"},
                             due=TODAY) for i in range(n)]
-        update_work_queue(tmp_path / f"q{n}.xlsx", findings, TODAY, Ledger(tmp_path / f"var{n}"))
+        update_work_queue(path, findings, TODAY, ledger)  # from nothing (XlsxWriter: one pass by design)
+        edit(path, findings[0].id, Notes="called the payer")  # worked in: the next write edits it in place
+        visits["n"] = 0
+        update_work_queue(path, findings, TODAY, ledger)
+        ledger.close()
         return visits["n"]
 
     assert visits_for(400) <= visits_for(100) + 10      # max_row is no longer asked per row
-    assert work_queue.RowWriter is RowWriter
+    assert queue_in_place.RowWriter is RowWriter
+
+
+def test_a_cell_drops_exactly_the_characters_openpyxl_refuses():
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    from automations.reports.workbooks import cell_text
+
+    every = "".join(map(chr, range(0x80))) + "\u00e9\u2014\ufffd"
+    assert cell_text(every) == ILLEGAL_CHARACTERS_RE.sub("", every)
+    assert "\t" in cell_text(every) and "\n" in cell_text(every)

@@ -1,0 +1,195 @@
+"""The work queue edited in place, with openpyxl: a queue the VA may have worked in keeps her own
+columns, sheets, colours and row order. A queue written from nothing is work_queue._write_fresh's
+(XlsxWriter); both take their rows from work_queue's builders and must look the same (tested).
+Imported only when a queue is edited, so a run that writes one from nothing never loads openpyxl."""
+
+from __future__ import annotations
+
+from copy import copy
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from ..rules.findings import Finding
+from .work_queue import (ASIDE, BY_PROBLEM, BY_PROBLEM_COLUMNS, COLUMNS, DATE_FORMAT, DATED, HEADER_FILL, LEGACY_TITLES,
+                         LEGEND, LEGEND_HEADINGS, LEGEND_ROWS, LEGEND_WIDTHS, MORE, OUR_TITLES, QUEUE, RESOLVED,
+                         RESOLVED_COLUMNS, RESOLVED_FORMATS, STATUSES, WRAPPED, _SEVERITY_FILL, QueueUpdate,
+                         _by_problem_rows, _finding_cells, _height, _resolved_rows, by_problem, queue_order)
+from .workbooks import RowWriter, save_atomically
+
+
+def edit_in_place(path: Path, update: QueueUpdate, today: date, notices: list[str]) -> bool:
+    """Write the queue into the workbook at ``path``; False when it cannot be opened."""
+    try:
+        book = openpyxl.load_workbook(path)
+    except Exception:  # unreadable now: the caller writes it anew (the ledger has everything)
+        return False
+    _write_in_place(book, update, today, notices)
+    save_atomically(book, path, "work queue")
+    return True
+
+
+@dataclass
+class _Kept:
+    """What the VA put on one finding's row: her own columns' values and every cell's style."""
+    order: int
+    values: dict[str, object]
+    styles: dict[str, object]
+
+
+def _existing(sheet) -> tuple[list[str], dict[str, _Kept]]:
+    rows = list(sheet.iter_rows())
+    if not rows:
+        return [], {}
+    header = [str(c.value).strip() if c.value is not None else "" for c in rows[0]]
+    if "Finding ID" not in header:
+        return header, {}
+    at = header.index("Finding ID")
+    kept: dict[str, _Kept] = {}
+    for order, row in enumerate(rows[1:]):
+        finding_id = row[at].value if at < len(row) else None
+        if not finding_id:
+            continue
+        values = {header[i]: c.value for i, c in enumerate(row) if i < len(header) and header[i]
+                  and header[i] not in OUR_TITLES | LEGACY_TITLES}
+        styles = {header[i]: copy(c._style) for i, c in enumerate(row) if i < len(header) and header[i] and c.has_style}
+        kept[str(finding_id).strip()] = _Kept(order, values, styles)
+    return header, kept
+
+
+def _write_in_place(book: openpyxl.Workbook, update: QueueUpdate, today: date, notices: list[str]) -> None:
+    """The queue written into a workbook the VA may have worked in (openpyxl): her own columns,
+    sheets, colours and row order stay."""
+    shown, more = by_problem(update.open)
+    for name, findings in ((QUEUE, shown), (MORE, more), (ASIDE, update.set_aside)):
+        if name == MORE and not findings:
+            if MORE in book.sheetnames:
+                del book[MORE]
+            continue
+        _write_findings(book, name, findings, update, notices)
+    _write_by_problem(book, update.open, shown)
+    _write_resolved(book, update, today)
+    _write_legend(book)
+    order = [QUEUE, BY_PROBLEM, MORE, ASIDE, RESOLVED, LEGEND]
+    book._sheets.sort(key=lambda ws: order.index(ws.title) if ws.title in order else len(order))
+    book.active = 0
+
+
+def _write_by_problem(book, open_findings: list[Finding], shown: list[Finding]) -> None:
+    """One row per problem, most urgent first, when any problem has more rows than the Work queue shows."""
+    if BY_PROBLEM in book.sheetnames:
+        del book[BY_PROBLEM]
+    summary = _by_problem_rows(open_findings, shown)
+    if summary is None:
+        return
+    sheet = book.create_sheet(BY_PROBLEM)
+    rows = _header(sheet, BY_PROBLEM_COLUMNS)
+    for row in summary:
+        rows.append(row, {5: DATE_FORMAT})
+    _print_setup(sheet)
+
+
+def _write_findings(book, name: str, findings: list[Finding], update: QueueUpdate, notices: list[str]) -> None:
+    fresh = name not in book.sheetnames
+    sheet = book[name] if not fresh else book.create_sheet(name)
+    header, kept = _existing(sheet)
+    if sheet.merged_cells.ranges:
+        notices.append(f"{name}: merged cells were unmerged so rows can move")
+        for merged in list(sheet.merged_cells.ranges):
+            sheet.unmerge_cells(str(merged))
+    ours = [title for title, _ in COLUMNS]
+    theirs = [h for h in header if h and h not in OUR_TITLES | LEGACY_TITLES]
+    layout = [h for h in header if h in OUR_TITLES or h in theirs] if OUR_TITLES <= set(header) else ours + theirs
+    header_styles = {h: copy(c._style) for h, c in zip(header, sheet[1], strict=False) if h and c.has_style} \
+        if header else {}
+    widths = {h: sheet.column_dimensions[get_column_letter(i)].width for i, h in enumerate(header, 1) if h}
+    if sheet.max_row > 1:
+        sheet.delete_rows(2, sheet.max_row - 1)
+    rows = RowWriter(sheet)
+    rows.append(layout)
+    for index, title in enumerate(layout, start=1):
+        cell = sheet.cell(1, index)
+        if title in header_styles:
+            cell._style = header_styles[title]
+        else:
+            cell.font = Font(bold=True, name="Calibri", size=11)
+            cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
+        width = widths.get(title) if not fresh else None
+        sheet.column_dimensions[get_column_letter(index)].width = width or dict(COLUMNS).get(title, 16)
+    old = sorted((f for f in findings if f.id in kept), key=lambda f: kept[f.id].order)
+    new = sorted((f for f in findings if f.id not in kept), key=queue_order)
+    if old == sorted(old, key=queue_order):  # the VA kept our order: everything in it, urgent first
+        old, new = [], sorted(findings, key=queue_order)
+    formats = {layout.index(t) + 1: DATE_FORMAT for t in DATED}
+    wrapped = tuple(layout.index(t) + 1 for t in WRAPPED)
+    urgency = layout.index("Urgency") + 1
+    widths_now = {t: sheet.column_dimensions[get_column_letter(layout.index(t) + 1)].width or 10 for t in WRAPPED}
+    for finding in new + old:
+        cells = _finding_cells(finding, update.states[finding.id])
+        mine = kept.get(finding.id)
+        row = rows.append([cells.get(t, mine.values.get(t) if mine else None) for t in layout], formats,
+                          wrap=wrapped, fills={urgency: _SEVERITY_FILL[finding.severity]}, top=True)
+        sheet.row_dimensions[row].height = _height(cells, widths_now)
+        if mine:
+            for index, title in enumerate(layout, start=1):
+                if title in mine.styles:
+                    sheet.cell(row, index)._style = mine.styles[title]
+    status = DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"', allow_blank=True,
+                            showErrorMessage=False)
+    sheet.data_validations.dataValidation = [v for v in sheet.data_validations.dataValidation
+                                             if v.formula1 != status.formula1]
+    sheet.add_data_validation(status)
+    column = get_column_letter(layout.index("Status") + 1)
+    status.add(f"{column}2:{column}{max(rows.row, 2) + 500}")
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(layout))}{max(rows.row, 1)}"
+    sheet.freeze_panes = "C2"
+    _print_setup(sheet, layout.index("Reopened") + 1)
+
+
+def _print_setup(sheet, printed: int | None = None) -> None:
+    """Landscape, one page wide, the header on every page."""
+    if printed:
+        sheet.print_area = f"A1:{get_column_letter(printed)}{max(sheet.max_row, 2)}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+
+
+def _write_resolved(book, update: QueueUpdate, today: date) -> None:
+    if RESOLVED in book.sheetnames:
+        del book[RESOLVED]
+    resolved = book.create_sheet(RESOLVED)
+    rows = _header(resolved, RESOLVED_COLUMNS)
+    for row in _resolved_rows(update, today):
+        rows.append(row, RESOLVED_FORMATS, wrap=(3,))
+    _print_setup(resolved)
+
+
+def _write_legend(book) -> None:
+    if LEGEND in book.sheetnames:
+        del book[LEGEND]
+    sheet = book.create_sheet(LEGEND)
+    rows = RowWriter(sheet)
+    for left, right in LEGEND_ROWS:
+        row = rows.append([left, right], wrap=(2,))
+        if left in LEGEND_HEADINGS:
+            sheet.cell(row, 1).font = Font(bold=True)
+    sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = LEGEND_WIDTHS
+    _print_setup(sheet)
+
+
+def _header(sheet, columns) -> RowWriter:
+    rows = RowWriter(sheet)
+    rows.append([name for name, _ in columns])
+    for index, (_, width) in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+        sheet.cell(1, index).font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    return rows
