@@ -18,8 +18,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from ..rules.findings import Finding
 from .work_queue import (ASIDE, BY_PROBLEM, BY_PROBLEM_COLUMNS, COLUMNS, DATE_FORMAT, DATED, HEADER_FILL, LEGACY_TITLES,
                          LEGEND, LEGEND_HEADINGS, LEGEND_ROWS, LEGEND_WIDTHS, MORE, OUR_TITLES, QUEUE, RESOLVED,
-                         RESOLVED_COLUMNS, RESOLVED_FORMATS, STATUSES, WRAPPED, _SEVERITY_FILL, QueueUpdate,
-                         _by_problem_rows, _finding_cells, _height, _resolved_rows, by_problem, queue_order)
+                         RESOLVED_COLUMNS, RESOLVED_FORMATS, STATUSES, WRAPPED, SEVERITY_FILL, QueueUpdate,
+                         by_problem_rows, finding_cells, row_height, resolved_rows, by_problem, queue_order)
 from .workbooks import RowWriter, save_atomically
 
 
@@ -84,7 +84,7 @@ def _write_by_problem(book, open_findings: list[Finding], shown: list[Finding]) 
     """One row per problem, most urgent first, when any problem has more rows than the Work queue shows."""
     if BY_PROBLEM in book.sheetnames:
         del book[BY_PROBLEM]
-    summary = _by_problem_rows(open_findings, shown)
+    summary = by_problem_rows(open_findings, shown)
     if summary is None:
         return
     sheet = book.create_sheet(BY_PROBLEM)
@@ -130,11 +130,11 @@ def _write_findings(book, name: str, findings: list[Finding], update: QueueUpdat
     urgency = layout.index("Urgency") + 1
     widths_now = {t: sheet.column_dimensions[get_column_letter(layout.index(t) + 1)].width or 10 for t in WRAPPED}
     for finding in new + old:
-        cells = _finding_cells(finding, update.states[finding.id])
+        cells = finding_cells(finding, update.states[finding.id])
         mine = kept.get(finding.id)
         row = rows.append([cells.get(t, mine.values.get(t) if mine else None) for t in layout], formats,
-                          wrap=wrapped, fills={urgency: _SEVERITY_FILL[finding.severity]}, top=True)
-        sheet.row_dimensions[row].height = _height(cells, widths_now)
+                          wrap=wrapped, fills={urgency: SEVERITY_FILL[finding.severity]}, top=True)
+        sheet.row_dimensions[row].height = row_height(cells, widths_now)
         if mine:
             for index, title in enumerate(layout, start=1):
                 if title in mine.styles:
@@ -167,7 +167,7 @@ def _write_resolved(book, update: QueueUpdate, today: date) -> None:
         del book[RESOLVED]
     resolved = book.create_sheet(RESOLVED)
     rows = _header(resolved, RESOLVED_COLUMNS)
-    for row in _resolved_rows(update, today):
+    for row in resolved_rows(update, today):
         rows.append(row, RESOLVED_FORMATS, wrap=(3,))
     _print_setup(resolved)
 

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-
 from ..errors import PracticeOpsError, TrackerUnavailable
 from ..ledger import Ledger
 from ..rules.catalogue import title_of
@@ -59,7 +58,7 @@ RESOLVED_COLUMNS = (("Resolved on", 12), ("Problem", 30), ("What it said", 90), 
 LEGEND = "How to use"
 RECURS_WITHIN_DAYS = 7
 """A finding that comes back within this many days of resolving keeps the VA's decision."""
-_SEVERITY_FILL = {"urgent": "F8D7DA", "warning": "FFF3CD", "info": "E7F1FF"}
+SEVERITY_FILL = {"urgent": "F8D7DA", "warning": "FFF3CD", "info": "E7F1FF"}
 HEADER_FILL = "DDE4EE"
 DATE_FORMAT = "yyyy-mm-dd"
 _STATUS_WORDS = {"open": OPEN, "todo": OPEN, "new": OPEN, "reopened": OPEN, "done": DONE, "fixed": DONE,
@@ -327,7 +326,7 @@ def _write_fresh(temp: str, update: QueueUpdate, today: date) -> None:
     with FreshBook(temp) as book:
         for name, findings in ((QUEUE, shown), (BY_PROBLEM, None), (MORE, more), (ASIDE, update.set_aside)):
             if name == BY_PROBLEM:
-                summary = _by_problem_rows(update.open, shown)
+                summary = by_problem_rows(update.open, shown)
                 if summary is not None:
                     _fresh_table(book, BY_PROBLEM, BY_PROBLEM_COLUMNS, summary, {5: DATE_FORMAT})
                 continue
@@ -338,15 +337,15 @@ def _write_fresh(temp: str, update: QueueUpdate, today: date) -> None:
             sheet.widths(width for _, width in COLUMNS)
             widths = dict(COLUMNS)
             for finding in sorted(findings or (), key=queue_order):
-                cells = _finding_cells(finding, update.states[finding.id])
+                cells = finding_cells(finding, update.states[finding.id])
                 sheet.append([cells[t] for t in ours], FINDING_FORMATS, wrap=FINDING_WRAPPED,
-                             fills={URGENCY: _SEVERITY_FILL[finding.severity]}, top=True,
-                             height=_height(cells, widths))
+                             fills={URGENCY: SEVERITY_FILL[finding.severity]}, top=True,
+                             height=row_height(cells, widths))
             sheet.choices(ours.index("Status") + 1, max(sheet.row, 2) + 500, STATUSES)
             sheet.filter(len(ours))
             sheet.freeze("C2")
             sheet.print_setup(ours.index("Reopened") + 1)
-        _fresh_table(book, RESOLVED, RESOLVED_COLUMNS, _resolved_rows(update, today), RESOLVED_FORMATS, wrap=(3,))
+        _fresh_table(book, RESOLVED, RESOLVED_COLUMNS, resolved_rows(update, today), RESOLVED_FORMATS, wrap=(3,))
         legend = book.sheet(LEGEND)
         for left, right in LEGEND_ROWS:
             legend.append([left, right], wrap=(2,), bold=(1,) if left in LEGEND_HEADINGS else ())
@@ -382,7 +381,7 @@ BY_PROBLEM_COLUMNS = (("Problem", 30), ("For", 12), ("Open", 8), ("Urgent", 8), 
                       ("On Work queue", 16), ("On More open", 16), ("Rule", 34))
 
 
-def _by_problem_rows(open_findings: list[Finding], shown: list[Finding]) -> list[list] | None:
+def by_problem_rows(open_findings: list[Finding], shown: list[Finding]) -> list[list] | None:
     """One row per problem, most urgent first; None when the Work queue shows every open finding."""
     if len(shown) == len(open_findings):
         return None
@@ -402,7 +401,7 @@ def _by_problem_rows(open_findings: list[Finding], shown: list[Finding]) -> list
             for _, _, rule, found, urgent, soonest in sorted(summary, key=lambda row: row[:3])]
 
 
-def _finding_cells(finding: Finding, state: dict) -> dict[str, object]:
+def finding_cells(finding: Finding, state: dict) -> dict[str, object]:
     """What the queue shows of one finding, by column title."""
     return {"Status": state["status"], "Notes": state["notes"],
             "Snooze until": date.fromisoformat(state["snoozed_until"]) if state["snoozed_until"] else None,
@@ -422,7 +421,7 @@ URGENCY = _TITLES.index("Urgency") + 1
 """Where those columns are in a queue written from nothing (ours, in COLUMNS order)."""
 
 
-def _height(cells: dict, widths: Mapping[str, float]) -> float:
+def row_height(cells: dict, widths: Mapping[str, float]) -> float:
     """Enough lines for the longest wrapped cell (spreadsheet programs do not size rows they did not
     lay out themselves, so without this wrapped text overlaps the next row)."""
     most = 1
@@ -435,7 +434,7 @@ def _height(cells: dict, widths: Mapping[str, float]) -> float:
 RESOLVED_FORMATS = {1: DATE_FORMAT, 6: DATE_FORMAT}
 
 
-def _resolved_rows(update: QueueUpdate, today: date) -> list[list]:
+def resolved_rows(update: QueueUpdate, today: date) -> list[list]:
     """The findings resolved in the last RESOLVED_KEPT_DAYS days, latest first."""
     cutoff = (today - timedelta(days=RESOLVED_KEPT_DAYS)).isoformat()
     gone = sorted((s for s in update.states.values() if s["resolved_on"] and s["resolved_on"] >= cutoff),
