@@ -18,7 +18,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from ..rules.findings import Finding
 from .work_queue import (ASIDE, BY_PROBLEM, BY_PROBLEM_COLUMNS, COLUMNS, DATE_FORMAT, DATED, HEADER_FILL, LEGACY_TITLES,
                          LEGEND, LEGEND_HEADINGS, LEGEND_ROWS, LEGEND_WIDTHS, MORE, OUR_TITLES, QUEUE, RESOLVED,
-                         RESOLVED_COLUMNS, RESOLVED_FORMATS, STATUSES, WRAPPED, SEVERITY_FILL, QueueUpdate,
+                         RESOLVED_COLUMNS, RESOLVED_FORMATS, SEVERITY_FILL, STATUSES, WRAPPED, QueueUpdate,
                          by_problem_rows, finding_cells, row_height, resolved_rows, by_problem, queue_order)
 from .workbooks import RowWriter, save_atomically
 
@@ -51,15 +51,51 @@ def _existing(sheet) -> tuple[list[str], dict[str, _Kept]]:
         return header, {}
     at = header.index("Finding ID")
     kept: dict[str, _Kept] = {}
+    hers: dict[tuple, bool] = {}
     for order, row in enumerate(rows[1:]):
         finding_id = row[at].value if at < len(row) else None
         if not finding_id:
             continue
         values = {header[i]: c.value for i, c in enumerate(row) if i < len(header) and header[i]
                   and header[i] not in OUR_TITLES | LEGACY_TITLES}
-        styles = {header[i]: copy(c._style) for i, c in enumerate(row) if i < len(header) and header[i] and c.has_style}
+        styles = {}
+        for i, c in enumerate(row):
+            title = header[i] if i < len(header) else ""
+            if not (title and c.has_style):
+                continue
+            if title in OUR_TITLES:
+                key = tuple(c._style)
+                if key not in hers:
+                    hers[key] = not _looks_ours(c)
+                if not hers[key]:
+                    continue  # as practice-ops wrote it: written afresh (a new urgency gets its colour)
+            styles[title] = copy(c._style)
         kept[str(finding_id).strip()] = _Kept(order, values, styles)
     return header, kept
+
+
+_OUR_FILLS = frozenset(SEVERITY_FILL.values())
+
+
+def _looks_ours(cell) -> bool:
+    """Whether a cell of one of our columns has a look practice-ops gives a finding's row (in this
+    layout or an older one): no font, border or protection of its own, no number format but ours,
+    at most top alignment, no fill but an urgency colour. Any other look is the VA's, and stays."""
+    style = cell._style
+    if style.fontId or style.borderId or style.protectionId or style.quotePrefix:
+        return False
+    if cell.number_format not in ("General", DATE_FORMAT):
+        return False
+    if style.fillId:
+        colour = cell.fill.fgColor
+        if cell.fill.fill_type != "solid" or colour.type != "rgb" or str(colour.rgb)[-6:].upper() not in _OUR_FILLS:
+            return False
+    if style.alignmentId:
+        alignment = cell.alignment
+        if alignment.vertical not in (None, "top") or alignment.horizontal or alignment.indent \
+                or alignment.textRotation or alignment.shrink_to_fit:
+            return False
+    return True
 
 
 def _write_in_place(book: openpyxl.Workbook, update: QueueUpdate, today: date, notices: list[str]) -> None:

@@ -67,22 +67,30 @@ class RowWriter:
         return self.row
 
     def _dress(self, cell: Any, look: tuple) -> None:
+        number_format, wrapped, fill, top = look
+        # a date's value gives its cell a number format; the look's own replaces it, so such a cell
+        # is as plain as one without a style (else every date cell took the slow road below)
+        plain = not cell.has_style or (number_format is not None and _only_number_format(cell._style))
         known = self._looks.get(look)
-        if known is not None and not cell.has_style:
+        if known is not None and plain:
             cell._style = copy(known)
             return
         from openpyxl.styles import Alignment, PatternFill
 
-        had_style = cell.has_style
-        number_format, wrapped, fill, top = look
         if number_format:
             cell.number_format = number_format
         if wrapped or top:
             cell.alignment = Alignment(wrap_text=wrapped or None, vertical="top")
         if fill:
             cell.fill = PatternFill("solid", fgColor=fill)
-        if known is None and not had_style:
+        if known is None and plain:
             self._looks[look] = copy(cell._style)
+
+
+def _only_number_format(style: Any) -> bool:
+    """An openpyxl style array that sets a number format and nothing else."""
+    return not (style.fontId or style.fillId or style.borderId or style.alignmentId or style.protectionId
+                or style.quotePrefix or style.pivotButton or style.xfId)
 
 
 def titled_book(sheet_title: str, heading: str) -> tuple[openpyxl.Workbook, Any, RowWriter]:

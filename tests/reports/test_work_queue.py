@@ -1,11 +1,13 @@
 from datetime import date, timedelta
 
 import openpyxl
+from openpyxl.styles import PatternFill
 import pytest
 
 from automations.errors import PracticeOpsError
 from automations.ledger import Ledger
-from automations.reports.work_queue import announced_on, parse_status, resolved_since_note, update_work_queue
+from automations.reports.work_queue import (SEVERITY_FILL, announced_on, parse_status, resolved_since_note,
+                                            update_work_queue)
 from automations.rules.findings import Finding
 
 TODAY = date(2026, 11, 26)
@@ -170,7 +172,6 @@ def test_the_queue_reads_at_a_glance(queue):
 
 
 def test_the_vas_own_column_sheet_colour_and_order_survive_a_week_of_daily_runs(queue):
-    from openpyxl.styles import PatternFill
 
     weekly = finding_for("credentialing.caqh_attestation_due", "P-1", owner="va")
     daily = [finding_for("billing.unbilled_session", f"A-{n}") for n in range(3)]
@@ -392,3 +393,22 @@ def test_a_queue_written_from_nothing_looks_as_the_in_place_writer_makes_it(tmp_
     in_place = _looks(tmp_path / "in_place.xlsx")[1]
     for name in names:
         assert fresh[name] == in_place[name], name
+
+
+def test_an_edited_queue_gives_a_finding_its_new_urgency_colour_and_keeps_the_va_s_own(queue):
+    """Kept from the VA's rows: the looks she gave them, not the ones practice-ops gave them last time
+    (a finding that turned urgent kept its yellow "Soon" fill beside the word "Urgent")."""
+    soon = finding_for("billing.unbilled_session", "A-1", due=TODAY + timedelta(days=5))
+    queue([soon], TODAY)
+    edit(queue.path, soon.id, Notes="called the payer")  # she works in it: the next write edits it in place
+    book = openpyxl.load_workbook(queue.path)
+    sheet = book["Work queue"]
+    header = [c.value for c in sheet[1]]
+    sheet.cell(2, header.index("Problem") + 1).fill = PatternFill("solid", fgColor="FFFF00")
+    book.save(queue.path)
+    queue([finding_for("billing.unbilled_session", "A-1", "urgent", due=TODAY)], TODAY + timedelta(days=1))
+    row = openpyxl.load_workbook(queue.path)["Work queue"][2]
+    assert row[header.index("Urgency")].value == "Urgent"
+    assert row[header.index("Urgency")].fill.fgColor.rgb.endswith(SEVERITY_FILL["urgent"])
+    assert row[header.index("Problem")].fill.fgColor.rgb.endswith("FFFF00")
+    assert row[header.index("Notes")].value == "called the payer"
