@@ -87,9 +87,10 @@ def _write_off(payer: str) -> str:
 def unbilled_session(ctx: RuleContext) -> Iterator[Finding]:
     if "claims" not in ctx.practice.present:
         return
-    billed = ctx.claims_by_appointment
+    billed = {appointment_id for appointment_id, claims in ctx.claims_by_appointment.items()
+              if any(c.status != "void" for c in claims)}
     for appt in ctx.practice.appointments:
-        if appt.status != "completed" or any(c.status != "void" for c in billed.get(appt.appointment_id, ())):
+        if appt.status != "completed" or appt.appointment_id in billed:
             continue  # most sessions: billed, known with one lookup
         if not ctx.is_insured(appt):
             continue
