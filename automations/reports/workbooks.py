@@ -180,8 +180,9 @@ class FreshBook:
     def __enter__(self) -> FreshBook:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self._book.close()
+    def __exit__(self, failed: type[BaseException] | None, *_: object) -> None:
+        if failed is None:  # a failure is not written (nor hidden by a second one from writing)
+            self._book.close()
 
     def sheet(self, title: str) -> FreshSheet:
         return FreshSheet(self, self._book.add_worksheet(title))

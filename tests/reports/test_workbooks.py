@@ -116,3 +116,28 @@ def test_a_cell_drops_exactly_the_characters_openpyxl_refuses():
     every = "".join(map(chr, range(0x80))) + "\u00e9\u2014\ufffd"
     assert cell_text(every) == ILLEGAL_CHARACTERS_RE.sub("", every)
     assert "\t" in cell_text(every) and "\n" in cell_text(every)
+
+
+@pytest.mark.parametrize("fails_at", ["rows", "writing"])
+def test_a_queue_that_fails_midway_leaves_the_last_one_whole_and_no_litter(tmp_path, monkeypatch, fails_at):
+    from automations.reports import work_queue, workbooks
+
+    path, ledger = tmp_path / "out" / "queue.xlsx", Ledger(tmp_path / "var")
+    first = [Finding("billing.unbilled_session", "warning", "billing", "x", refs={"appointment": "A-1"}, due=TODAY)]
+    update_work_queue(path, first, TODAY, ledger)
+    before = path.read_bytes()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk unplugged")
+
+    if fails_at == "rows":
+        monkeypatch.setattr(work_queue, "finding_cells", broken)
+    else:
+        monkeypatch.setattr(workbooks.FreshSheet, "freeze", broken)
+    second = [*first, Finding("billing.unbilled_session", "urgent", "billing", "y", refs={"appointment": "A-2"},
+                              due=TODAY)]
+    with pytest.raises(RuntimeError):
+        update_work_queue(path, second, TODAY, ledger)
+    ledger.close()
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in path.parent.iterdir()) == ["queue.xlsx"]
