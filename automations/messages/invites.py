@@ -14,8 +14,6 @@ from datetime import datetime, timedelta
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vCalAddress, vText
-
 from ..trackers.records import Appointment
 from .vtimezone import vtimezone
 
@@ -42,6 +40,8 @@ def label_for(appt: Appointment, initials: str) -> str:
 def build(start: datetime, *, method: str, uid: str, sequence: int, organizer: str, attendees: list[tuple[str, str]],
           label: str, minutes: int, where: str, zone: ZoneInfo, now: datetime) -> bytes:
     """One iMIP message's calendar part. ``start`` is aware, in the practice's zone."""
+    from icalendar import Calendar, Event, vCalAddress, vText  # loaded when an invitation is built
+
     calendar = Calendar()
     calendar.add("prodid", "-//practice-ops//calendar invites//EN")
     calendar.add("version", "2.0")

@@ -13,8 +13,10 @@ import zoneinfo
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
-from icalendar import Timezone, TimezoneDaylight, TimezoneStandard, vRecur
+if TYPE_CHECKING:
+    from icalendar import Timezone
 
 DAYS = ("SU", "MO", "TU", "WE", "TH", "FR", "SA")
 _NAME = r"(?:<[^>]+>|[A-Za-z]{3,})"
@@ -70,6 +72,8 @@ def _onset(rule: str, year: int) -> tuple[datetime, dict]:
 @lru_cache(maxsize=16)
 def vtimezone(key: str) -> Timezone | None:
     """The VTIMEZONE for a zone name, or None when its rule cannot be read (the caller falls back)."""
+    from icalendar import Timezone, TimezoneDaylight, TimezoneStandard, vRecur  # loaded when an invitation is built
+
     match = _POSIX.match(posix_rule(key))
     if not match:
         return None

@@ -289,11 +289,11 @@ def update_work_queue(path: Path, findings: list[Finding], today: date, ledger: 
 
 def _shown(update: QueueUpdate, today: date) -> str:
     """A digest of everything the workbook would show: the same digest, over an untouched queue,
-    means writing it again would change nothing, so it is left as it is."""
-    fields = ("status", "notes", "snoozed_until", "first_seen", "reopened_on", "resolved_on", "summary")
+    means writing it again would change nothing, so it is left as it is. A finding's state holds all
+    of it: its sheet (status, resolved_on) and, in ``summary``, what this run said of it (message,
+    records, urgency, owner, due); the day matters only to the Resolved sheet's 90 days."""
+    fields = ("rule", "status", "notes", "snoozed_until", "first_seen", "reopened_on", "resolved_on", "summary")
     shown = [LAYOUT_VERSION, today.isoformat() if any(s["resolved_on"] for s in update.states.values()) else "",
-             [[f.id, f.rule, f.severity, f.owner, f.message, f.due.isoformat() if f.due else None,
-               sorted(f.refs.items())] for f in (*update.open, None, *update.set_aside) if f is not None],
              len(update.open), sorted([s["finding_id"], *(s.get(k) for k in fields)] for s in update.states.values())]
     return hashlib.sha256(json.dumps(shown, separators=(",", ":")).encode()).hexdigest()
 

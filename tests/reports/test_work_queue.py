@@ -8,7 +8,7 @@ from automations.errors import PracticeOpsError
 from automations.ledger import Ledger
 from automations.reports.work_queue import (SEVERITY_FILL, announced_on, parse_status, resolved_since_note,
                                             update_work_queue)
-from automations.rules.findings import Finding
+from automations.rules.findings import OWNER_NAMES, SEVERITY_NAMES, Finding
 
 TODAY = date(2026, 11, 26)
 
@@ -412,3 +412,26 @@ def test_an_edited_queue_gives_a_finding_its_new_urgency_colour_and_keeps_the_va
     assert row[header.index("Urgency")].fill.fgColor.rgb.endswith(SEVERITY_FILL["urgent"])
     assert row[header.index("Problem")].fill.fgColor.rgb.endswith("FFFF00")
     assert row[header.index("Notes")].value == "called the payer"
+
+
+@pytest.mark.parametrize("change", [
+    {"message": "Session A-1 was completed 91 days ago and has no claim."},
+    {"severity": "urgent"},
+    {"due": TODAY + timedelta(days=3)},
+    {"refs": {"appointment": "A-1", "client": "C-9"}},
+    {"owner": "va"},
+])
+def test_an_untouched_queue_is_written_again_when_anything_it_shows_changes(queue, change):
+    from dataclasses import replace
+
+    before = [finding("A-1"), finding("A-2")]
+    queue(before, TODAY)
+    queue(before, TODAY)
+    written = queue.path.read_bytes()
+    queue(before, TODAY)
+    assert queue.path.read_bytes() == written  # nothing changed: left as it is
+    after = [replace(before[0], **change), before[1]]
+    queue(after, TODAY)
+    row = next(r for r in sheet_rows(queue.path) if r["What to do"] == after[0].message)
+    assert queue.path.read_bytes() != written
+    assert (row["Urgency"], row["For"]) == (SEVERITY_NAMES[after[0].severity], OWNER_NAMES[after[0].owner])
