@@ -157,17 +157,21 @@ def check_twice(config, monkeypatch, shared: bool, kill: bool = False) -> tuple[
             monkeypatch.setattr(elsewhere_module, setting, 0)
         monkeypatch.setattr(elsewhere_module.os, "cpu_count", lambda: 2)
     given = {"n": 0}
-    applied = Elsewhere.rules_applied
+    applied, start = Elsewhere.rules_applied, Elsewhere.apply_rules
 
     def counted(self):
-        if kill:
-            for child in multiprocessing.active_children():
-                child.kill()
         found = applied(self)
         given["n"] += found is not None
         return found
 
+    def started_then_killed(self, job):
+        start(self, job)
+        for child in multiprocessing.active_children():  # at once: its rules cannot be back yet
+            child.kill()
+
     monkeypatch.setattr(Elsewhere, "rules_applied", counted)
+    if kill:
+        monkeypatch.setattr(Elsewhere, "apply_rules", started_then_killed)
     first = jobs.check(config, date(2026, 11, 26), cache=jobs.tracker_cache(config))
     later = jobs.check(config, date(2026, 11, 27), cache=jobs.tracker_cache(config))
     return first.findings, later.findings, given["n"]
