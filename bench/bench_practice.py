@@ -2,6 +2,7 @@
 
     pip install -e .[bench]          # pandas and mailmerge, for the comparisons
     python bench/bench_practice.py [APPOINTMENTS] [--problems 0.33] [--messages 5000] [--shared-strings]
+                                   [--repeat 3]
 
 Generates a practice (30 clinicians, 3 years, 3,000 clients, panels, yearly prior authorizations
 for one insured client in ten, matching claims with realistic problem rates or, with --problems, a
@@ -15,6 +16,9 @@ and with openpyxl. Peak memory is each `run reconcile`'s largest process's maxim
 (where the platform reports it), and, where /proc exists, the run and its second process (which
 parses large sheets and applies part of the rules) together. Outbound: render, S/MIME-encrypt and
 write N messages, messages per second, beside awdeorio/mailmerge's dry run of the same N rows.
+With --repeat N the bare read, the four runs (each time from no state) and outbound are measured
+N times and their medians printed (peak memory: the largest of the N); ratios on this VM move by
+about a tenth between single runs.
 Results and the machine they ran on: docs/performance.md.
 """
 
@@ -30,6 +34,7 @@ import tempfile
 import time as clock
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from statistics import median
 
 import xlsxwriter
 
@@ -219,6 +224,19 @@ def outbound(count: int, folder: Path) -> float:
     return count / (clock.perf_counter() - started)
 
 
+def four_runs(folder: Path, config: Path, today: date) -> list[tuple[float, float, float]]:
+    """The four `run reconcile`s, from no state at all: the first run, again the same day, the next
+    day, the next day after a VA's edits."""
+    import shutil
+
+    for made in ("var", "out"):
+        shutil.rmtree(folder / made, ignore_errors=True)
+    (folder / ".practice-ops-audit-head.json").unlink(missing_ok=True)
+    runs = [run_reconcile(config, today), run_reconcile(config, today), run_reconcile(config, today + timedelta(days=1))]
+    va_edits(folder / "out" / "queue.xlsx")
+    return [*runs, run_reconcile(config, today + timedelta(days=1))]
+
+
 def va_edits(queue: Path) -> None:
     """What a VA does in a day: three rows marked Done, a note, a column of her own; saved in place.
     The next run must read her edits and keep her column, so it loads and rewrites the workbook."""
@@ -268,6 +286,8 @@ def main() -> None:
     parser.add_argument("--problems", type=float, default=0.05)
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--shared-strings", action="store_true", help="save text as Excel does, in a shared table")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="the bare read, the four runs and outbound N times each: their medians (pandas once)")
     args = parser.parse_args()
     from automations import config as config_module
     from automations import rules
@@ -286,7 +306,7 @@ def main() -> None:
               f"Python {platform.python_version()}; practice: {args.appointments:,} appointments, problem rate "
               f"{args.problems:.0%}{', shared strings' if args.shared_strings else ''} (generated in {seconds:.1f} s, "
               f"{workbook.stat().st_size / 2**20:.1f} MB)")
-        bare, _ = timed(lambda: calamine_bare(workbook))
+        bare = median(timed(lambda: calamine_bare(workbook))[0] for _ in range(args.repeat))
         config = config_module.load(config_path)
         with bulk_work():  # as a run does: the cycle collector waits
             read, loaded = timed(lambda: load_practice(config))
@@ -295,11 +315,11 @@ def main() -> None:
             ledger = Ledger(folder / "bench-state")
             queue, _ = timed(lambda: update_work_queue(folder / "bench-queue.xlsx", findings, today, ledger))
             ledger.close()
-        first, first_mb, first_all = run_reconcile(config_path, today)
-        same_day, same_mb, same_all = run_reconcile(config_path, today)
-        next_day, next_mb, next_all = run_reconcile(config_path, today + timedelta(days=1))
-        va_edits(folder / "out" / "queue.xlsx")
-        edited, edited_mb, edited_all = run_reconcile(config_path, today + timedelta(days=1))
+        rounds = [four_runs(folder, config_path, today) for _ in range(args.repeat)]
+        (first, first_mb, first_all), (same_day, same_mb, same_all), (next_day, next_mb, next_all), \
+            (edited, edited_mb, edited_all) = (
+                (median(r[i][0] for r in rounds), max(r[i][1] for r in rounds), max(r[i][2] for r in rounds))
+                for i in range(4))
         print(f"calamine bare read (reference)           {bare:8.2f} s   1.00x")
         for label, value in (("practice-ops read", read), ("rules", rules_time), ("work queue write", queue),
                              ("run reconcile, first run", first),
@@ -320,7 +340,7 @@ def main() -> None:
                       f"   ({seconds / first:.2f}x run reconcile's first run)")
         except ImportError:
             print("pandas not installed: pip install -e .[bench] to compare with pandas.read_excel")
-        rate = outbound(args.messages, folder)
+        rate = median(outbound(args.messages, folder / f"outbound-{n}") for n in range(args.repeat))
         print(f"outbound: {rate:,.0f} messages a second rendered, S/MIME-encrypted and written ({args.messages:,})")
         merged = mailmerge_dry_run(args.messages, folder)
         print(f"mailmerge --dry-run of the same rows: {merged:,.0f} messages a second (not encrypted)" if merged
