@@ -36,7 +36,7 @@ def edit_in_place(path: Path, update: QueueUpdate, today: date, notices: list[st
 
 @dataclass
 class _Kept:
-    """What the VA put on one finding's row: her own columns' values and every cell's style."""
+    """What the VA put on one finding's row: her own columns' values and the looks she gave its cells."""
     order: int
     values: dict[str, object]
     styles: dict[str, object]
