@@ -1,8 +1,11 @@
-"""Writing the workbooks practice-ops makes (the work queue, the weekly summary, blank trackers).
+"""Writing the workbooks practice-ops makes (the work queue, the weekly summary, blank trackers):
+openpyxl's RowWriter for a workbook edited in place or a report, XlsxWriter's FreshBook for a
+work queue written from nothing.
 
 Two promises hold for every one of them:
 - **Nothing read from a tracker becomes a formula.** A payer typed as `=HYPERLINK(...)`, or a VA's
-  note starting with `=`, is stored as text (an inline string) and reads back exactly as typed.
+  note starting with `=`, is stored as text (a string cell, never a formula or a link) and reads
+  back exactly as typed.
   Characters no workbook may hold (control characters from Google Sheets) are dropped.
 - **A reader never finds half a file.** The workbook is written to a temporary file beside the
   target, flushed to disk, then renamed over it; a failed write leaves the old one and no litter.
@@ -18,7 +21,6 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
 
 from ..errors import PracticeOpsError
 

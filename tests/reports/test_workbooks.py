@@ -24,12 +24,24 @@ def formulas_in(path) -> list[str]:
         return [name for name in sheets if b"<f>" in book.read(name) or b"<f " in book.read(name)]
 
 
-def test_text_is_always_text(tmp_path):
-    book = openpyxl.Workbook()
-    rows = RowWriter(book.active)
-    for value in POISON:
-        rows.append([value])
-    path = save_atomically(book, tmp_path / "out.xlsx", "test")
+@pytest.mark.parametrize("writer", ["openpyxl", "xlsxwriter"])
+def test_text_is_always_text(tmp_path, writer):
+    from automations.reports.workbooks import FreshBook, replace_atomically
+
+    if writer == "openpyxl":
+        book = openpyxl.Workbook()
+        rows = RowWriter(book.active)
+        for value in POISON:
+            rows.append([value])
+        path = save_atomically(book, tmp_path / "out.xlsx", "test")
+    else:
+        def write(temp: str) -> None:
+            with FreshBook(temp) as fresh:
+                sheet = fresh.sheet("Sheet")
+                for value in POISON:
+                    sheet.append([value])
+
+        path = replace_atomically(tmp_path / "out.xlsx", "test", write)
     assert formulas_in(path) == []
     read = [c.value for c in openpyxl.load_workbook(path).active["A"]]
     assert read[:5] == POISON[:5] and read[5] == "Aetna"
