@@ -16,10 +16,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..rules.findings import Finding
-from .work_queue import (ASIDE, BY_PROBLEM, BY_PROBLEM_COLUMNS, COLUMNS, DATE_FORMAT, DATED, HEADER_FILL, LEGACY_TITLES,
-                         LEGEND, LEGEND_HEADINGS, LEGEND_ROWS, LEGEND_WIDTHS, MORE, OUR_TITLES, QUEUE, RESOLVED,
-                         RESOLVED_COLUMNS, RESOLVED_FORMATS, SEVERITY_FILL, STATUSES, WRAPPED, QueueUpdate,
-                         by_problem_rows, finding_cells, row_height, resolved_rows, by_problem, queue_order)
+from .work_queue import (ASIDE, BY_PROBLEM, BY_PROBLEM_COLUMNS, BY_PROBLEM_FORMATS, COLUMNS, DATE_FORMAT, DATED,
+                         HEADER_FILL, LEGACY_TITLES, LEGEND, LEGEND_HEADINGS, LEGEND_ROWS, LEGEND_WIDTHS, MORE,
+                         OUR_TITLES, QUEUE, RESOLVED, RESOLVED_COLUMNS, RESOLVED_FORMATS, SEVERITY_FILL, STATUSES,
+                         TITLES, WRAPPED, QueueUpdate, by_problem, by_problem_rows, finding_cells, queue_order,
+                         resolved_rows, row_height)
 from .workbooks import RowWriter, save_atomically
 
 
@@ -126,7 +127,7 @@ def _write_by_problem(book, open_findings: list[Finding], shown: list[Finding]) 
     sheet = book.create_sheet(BY_PROBLEM)
     rows = _header(sheet, BY_PROBLEM_COLUMNS)
     for row in summary:
-        rows.append(row, {5: DATE_FORMAT})
+        rows.append(row, BY_PROBLEM_FORMATS)
     _print_setup(sheet)
 
 
@@ -138,7 +139,7 @@ def _write_findings(book, name: str, findings: list[Finding], update: QueueUpdat
         notices.append(f"{name}: merged cells were unmerged so rows can move")
         for merged in list(sheet.merged_cells.ranges):
             sheet.unmerge_cells(str(merged))
-    ours = [title for title, _ in COLUMNS]
+    ours = TITLES
     theirs = [h for h in header if h and h not in OUR_TITLES | LEGACY_TITLES]
     layout = [h for h in header if h in OUR_TITLES or h in theirs] if OUR_TITLES <= set(header) else ours + theirs
     header_styles = {h: copy(c._style) for h, c in zip(header, sheet[1], strict=False) if h and c.has_style} \

@@ -50,7 +50,8 @@ PRINTED = 11
 """Columns printed: up to Reopened (the rule id and finding id are for the screen)."""
 LINE_HEIGHT = 15
 """What the VA edits comes first (Status, Notes, Snooze until), then what she reads; the ids last."""
-OUR_TITLES = frozenset(title for title, _ in COLUMNS)
+TITLES = [title for title, _ in COLUMNS]
+OUR_TITLES = frozenset(TITLES)
 LEGACY_TITLES = frozenset({"Severity", "Owner"})
 """Titles an older queue had: dropped, not taken for the VA's own columns."""
 RESOLVED_COLUMNS = (("Resolved on", 12), ("Problem", 30), ("What it said", 90), ("Records", 40), ("Finding ID", 15),
@@ -322,35 +323,37 @@ def _write_fresh(temp: str, update: QueueUpdate, today: date) -> None:
     """The queue from nothing (no VA columns, colours or order to keep), in one pass with
     XlsxWriter: the same sheets, columns, looks and order as the in-place writer gives a new queue."""
     shown, more = by_problem(update.open)
-    ours = [title for title, _ in COLUMNS]
     with FreshBook(temp) as book:
-        for name, findings in ((QUEUE, shown), (BY_PROBLEM, None), (MORE, more), (ASIDE, update.set_aside)):
-            if name == BY_PROBLEM:
-                summary = by_problem_rows(update.open, shown)
-                if summary is not None:
-                    _fresh_table(book, BY_PROBLEM, BY_PROBLEM_COLUMNS, summary, {5: DATE_FORMAT})
-                continue
-            if name == MORE and not findings:
-                continue
-            sheet = book.sheet(name)
-            sheet.append(ours, bold=range(1, len(ours) + 1), fills=dict.fromkeys(range(1, len(ours) + 1), HEADER_FILL))
-            sheet.widths(width for _, width in COLUMNS)
-            widths = dict(COLUMNS)
-            for finding in sorted(findings or (), key=queue_order):
-                cells = finding_cells(finding, update.states[finding.id])
-                sheet.append([cells[t] for t in ours], FINDING_FORMATS, wrap=FINDING_WRAPPED,
-                             fills={URGENCY: SEVERITY_FILL[finding.severity]}, top=True,
-                             height=row_height(cells, widths))
-            sheet.choices(ours.index("Status") + 1, max(sheet.row, 2) + 500, STATUSES)
-            sheet.filter(len(ours))
-            sheet.freeze("C2")
-            sheet.print_setup(ours.index("Reopened") + 1)
+        _fresh_findings(book, QUEUE, shown, update)
+        summary = by_problem_rows(update.open, shown)
+        if summary is not None:
+            _fresh_table(book, BY_PROBLEM, BY_PROBLEM_COLUMNS, summary, BY_PROBLEM_FORMATS)
+        if more:
+            _fresh_findings(book, MORE, more, update)
+        _fresh_findings(book, ASIDE, update.set_aside, update)
         _fresh_table(book, RESOLVED, RESOLVED_COLUMNS, resolved_rows(update, today), RESOLVED_FORMATS, wrap=(3,))
         legend = book.sheet(LEGEND)
         for left, right in LEGEND_ROWS:
             legend.append([left, right], wrap=(2,), bold=(1,) if left in LEGEND_HEADINGS else ())
         legend.widths(LEGEND_WIDTHS)
         legend.print_setup()
+
+
+def _fresh_findings(book: FreshBook, name: str, findings: list[Finding], update: QueueUpdate) -> None:
+    """One sheet of findings, urgent first, as _write_findings lays out a new one."""
+    sheet = book.sheet(name)
+    every = range(1, len(TITLES) + 1)
+    sheet.append(TITLES, bold=every, fills=dict.fromkeys(every, HEADER_FILL))
+    sheet.widths(width for _, width in COLUMNS)
+    widths = dict(COLUMNS)
+    for finding in sorted(findings, key=queue_order):
+        cells = finding_cells(finding, update.states[finding.id])
+        sheet.append([cells[t] for t in TITLES], FINDING_FORMATS, wrap=FINDING_WRAPPED,
+                     fills={URGENCY: SEVERITY_FILL[finding.severity]}, top=True, height=row_height(cells, widths))
+    sheet.choices(TITLES.index("Status") + 1, max(sheet.row, 2) + 500, STATUSES)
+    sheet.filter(len(TITLES))
+    sheet.freeze("C2")
+    sheet.print_setup(TITLES.index("Reopened") + 1)
 
 
 def _fresh_table(book: FreshBook, name: str, columns: tuple, rows: list[list], formats: dict[int, str],
@@ -377,6 +380,7 @@ def by_problem(open_findings: list[Finding]) -> tuple[list[Finding], list[Findin
     return shown, more
 
 
+BY_PROBLEM_FORMATS = {5: DATE_FORMAT}
 BY_PROBLEM_COLUMNS = (("Problem", 30), ("For", 12), ("Open", 8), ("Urgent", 8), ("Soonest due", 12),
                       ("On Work queue", 16), ("On More open", 16), ("Rule", 34))
 
@@ -414,10 +418,9 @@ def finding_cells(finding: Finding, state: dict) -> dict[str, object]:
 
 WRAPPED = ("What to do", "Notes", "Records", "Problem")
 DATED = ("Snooze until", "Due", "First seen", "Reopened")
-_TITLES = [title for title, _ in COLUMNS]
-FINDING_FORMATS = {_TITLES.index(t) + 1: DATE_FORMAT for t in DATED}
-FINDING_WRAPPED = tuple(_TITLES.index(t) + 1 for t in WRAPPED)
-URGENCY = _TITLES.index("Urgency") + 1
+FINDING_FORMATS = {TITLES.index(t) + 1: DATE_FORMAT for t in DATED}
+FINDING_WRAPPED = tuple(TITLES.index(t) + 1 for t in WRAPPED)
+URGENCY = TITLES.index("Urgency") + 1
 """Where those columns are in a queue written from nothing (ours, in COLUMNS order)."""
 
 
