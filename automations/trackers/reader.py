@@ -241,12 +241,15 @@ class _Typed(tuple):
 
 def _outcomes(spec: ColumnSpec, keys: list, day_first: bool) -> dict | None:
     """Each distinct key of a column -> its typed value, or _UNSET, _BLANK, _ERROR or a ValueError;
-    None for a text column of clean text only (printable, no edge spaces, no error like #REF!),
-    where every cell is its own value: an id column, whose values are all distinct."""
+    None for a text column of clean text only (printable, no edge spaces, no error like #REF!)
+    whose values are all distinct (an id column), where every cell is its own value. A clean text
+    column that repeats its values maps each to its first cell: the spreadsheet reader makes a new
+    string for every cell, and a practice's 30 clinicians' names would otherwise be kept 200,000
+    times (a tenth of a large run's memory, in each process)."""
     unique = dict.fromkeys(keys)
     if spec.kind == "text":
         if all(key.__class__ is str and _clean_text(key) for key in unique):
-            return None
+            return None if len(unique) == len(keys) else {key: key for key in unique}
         return {key: key if key.__class__ is str and _clean_text(key) else
                 _outcome(spec, key[1] if key.__class__ is _Typed else key, day_first) for key in unique}
     return {key: _outcome(spec, key[1] if key.__class__ is _Typed else key, day_first) for key in unique}

@@ -160,3 +160,16 @@ def test_a_smuggled_address_is_a_bad_value_and_the_client_has_no_address(cell):
     read = read_sheet("clients", iter(sheet), file="t.xlsx", sheet="C")
     assert read.records[0].email is None
     assert read.issues[0].rule == "data.bad_value" and read.issues[0].record == ("client", "C-1")
+
+
+def test_text_a_column_repeats_is_kept_once_per_value_and_ids_as_they_are():
+    """A spreadsheet reader gives a new string for every cell: a clinician's name on 200,000 rows
+    would be 200,000 strings in each process. Repeated clean text is kept once per value."""
+    names = ["Ann Lee", "Bo Diaz"]
+    sheet = rows(("Appointment ID", "Client ID", "Provider", "Date", "Time"),
+                 *((f"A-{n}", "".join("C-1"), "".join(names[n % 2]), "2026-11-02", "09:00") for n in range(6)))
+    read = read_sheet("appointments", iter(sheet), file="t.xlsx", sheet="Appointments")
+    assert [a.provider for a in read.records] == names * 3
+    assert len({id(a.provider) for a in read.records}) == 2
+    assert len({id(a.client_id) for a in read.records}) == 1
+    assert [a.appointment_id for a in read.records] == [f"A-{n}" for n in range(6)]
