@@ -24,7 +24,7 @@ from ..places import content_digest
 from .reader import SheetRead
 from .records import columns_of
 
-READER_VERSION = "3"
+READER_VERSION = "4"
 """Raise when what a read produces changes shape, so old cache entries are not used."""
 CHECKED = "checked-"
 
@@ -93,12 +93,15 @@ class TrackerCache:
         return read
 
     def put(self, path: Path, tracker: str, sheet: str, settings: tuple, read: SheetRead,
-            seen: tuple[int, int] | None = None) -> None:
-        """Keep a read of ``path``. ``seen``: the file's (size, mtime) before it was read; a file
-        saved again while it was being read is not kept (its stamp would vouch for other content)."""
-        if self.writable and (seen is None or self.seen(path) == seen):  # no pickling for a file saved meanwhile
-            self.put_pickled(path, tracker, sheet, settings, pickle.dumps(read, protocol=pickle.HIGHEST_PROTOCOL),
-                             seen)
+            seen: tuple[int, int] | None = None) -> bytes | None:
+        """Keep a read of ``path``; return what was kept (the read pickled), None when nothing was.
+        ``seen``: the file's (size, mtime) before it was read; a file saved again while it was
+        being read is not kept (its stamp would vouch for other content)."""
+        if not self.writable or (seen is not None and self.seen(path) != seen):  # no pickling for a file saved meanwhile
+            return None
+        pickled = pickle.dumps(read, protocol=pickle.HIGHEST_PROTOCOL)
+        self.put_pickled(path, tracker, sheet, settings, pickled, seen)
+        return pickled
 
     def put_pickled(self, path: Path, tracker: str, sheet: str, settings: tuple, pickled: bytes,
                     seen: tuple[int, int] | None = None) -> None:

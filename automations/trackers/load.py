@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Callable
@@ -117,7 +118,10 @@ def _read(name: str, tracker, cached: dict[str, SheetRead], elsewhere: Elsewhere
                       overrides=dict(tracker.columns), header_row=tracker.header_row, day_first=workbook.day_first)
     _note_locale(loaded, workbook.locale_note)
     if kept_as is not None and cache is not None:
-        cache.put(kept_as, name, tracker.sheet, reading_settings(tracker), read, seen)
+        kept = cache.put(kept_as, name, tracker.sheet, reading_settings(tracker), read, seen)
+        if kept is not None:  # the parse's freed cells lie among its records: made again, they lie together
+            del read
+            read = pickle.loads(kept)
     return read
 
 

@@ -167,3 +167,36 @@ def test_a_check_that_cannot_keep_its_findings_still_gives_them(tmp_path, evalua
     jobs.check(config, date(2026, 11, 26), cache=TrackerCache(tmp_path / "var" / "cache"))
     again = jobs.check(config, date(2026, 11, 26), cache=TrackerCache(tmp_path / "var" / "cache", writable=False))
     assert evaluated["n"] == 2 and [f.id for f in again.findings] == [f.id for f in found.findings]
+
+
+def test_a_read_kept_is_given_back_as_the_cache_will_give_it(tmp_path):
+    """The run goes on with the read made again from what it kept (its records together in
+    memory): the same records, sources and issues as the parse, and as the next run's."""
+    book = make_workbook(tmp_path / "t.xlsx", MINIMAL)
+    config = config_module.load(write_config(tmp_path, book))
+    parsed = load_practice(config)
+    cache = TrackerCache(tmp_path / "var" / "cache")
+    kept = load_practice(config, cache=cache)
+    again = load_practice(config, cache=cache)
+    assert cache.hits == 4
+    for loaded in (kept, again):
+        assert loaded.practice.appointments == parsed.practice.appointments
+        assert loaded.practice.claims == parsed.practice.claims
+        assert [a.source for a in loaded.practice.appointments] == [a.source for a in parsed.practice.appointments]
+        assert [str(i) for i in loaded.issues] == [str(i) for i in parsed.issues]
+
+
+def test_records_travel_with_their_sources_whatever_they_are():
+    """Pickled a field at a time: a record without a source, or from another sheet, comes back so."""
+    import pickle
+
+    from automations.trackers.reader import SheetRead
+    from automations.trackers.records import Appointment, RowRef
+
+    records = [Appointment("A-1", "C-1", "Ann Lee", date(2026, 11, 2), time(9), source=RowRef("a.xlsx", "Appts", 2)),
+               Appointment("A-2", "C-1", "Ann Lee", date(2026, 11, 3), source=None),
+               Appointment("A-3", "C-2", "Bo Diaz", date(2026, 11, 4), source=RowRef("b.xlsx", "Old", 9))]
+    read = pickle.loads(pickle.dumps(SheetRead("appointments", records, header_row=1, columns={"date": "Date"})))
+    assert read.records == records
+    assert [r.source for r in read.records] == [r.source for r in records]
+    assert read.columns == {"date": "Date"} and read.header_row == 1
