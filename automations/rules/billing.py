@@ -331,7 +331,7 @@ def multiple_time_codes(ctx: RuleContext) -> Iterator[Finding]:
       when="codes that may not be billed together for one client and date: 90791/90792 with 90832-90838, 90839 or "
            "90846/90847 by the same provider; 90785 with 90839/90840. The fix names the code to remove")
 def code_pair_conflict(ctx: RuleContext) -> Iterator[Finding]:
-    for (client, _, day), claims in ctx.same_day_claims.items():
+    for (client, _, day), claims in ctx.pair_coded_visits.items():
         billed = {code for claim in claims for code in claim.cpt}
         for remove, besides in codes.code_pair_conflicts(billed).items():
             beside = "/".join(besides)

@@ -70,6 +70,8 @@ INTAKE_EXCLUDES = frozenset({*PSYCHOTHERAPY_CODES, *EM_ADDON_CODES, CRISIS_CODE,
 """Codes a diagnostic evaluation may not share a date with, for one client and provider (NCCI)."""
 COMPLEXITY_ADDON = "90785"
 COMPLEXITY_EXCLUDES = frozenset({CRISIS_CODE, CRISIS_ADDON})
+PAIRED_CODES = frozenset({*INTAKE_CODES, COMPLEXITY_ADDON})
+"""Every code pair that may not be billed together holds one of these."""
 TELEHEALTH_MODIFIERS = frozenset({"95", "93", "GT", "FQ"})
 CORRECTABLE_CARCS = frozenset({"4", "5", "11", "16", "22", "109"})
 """Denials fixed by a corrected claim, which must reach the payer within the filing limit."""
@@ -79,7 +81,7 @@ NOT_APPEALABLE_CARCS = frozenset({"29", "45"})
 def code_pair_conflicts(billed: set[str] | frozenset[str]) -> dict[str, list[str]]:
     """Code to remove -> the codes it may not be billed beside, for one client and date. The fix
     is always to remove a code, never to bill a longer one."""
-    if not (INTAKE_CODES & billed or COMPLEXITY_ADDON in billed):
+    if not PAIRED_CODES & billed:
         return {}  # most visits: nothing to pair
     conflicts: dict[str, list[str]] = {}
     for intake in sorted(INTAKE_CODES & billed):

@@ -36,6 +36,19 @@ def test_code_pairs_need_one_client_provider_and_date(change):
     assert findings(practice([appt()], claims, clients=[client(), client("C-2")]), TODAY, PAIR) == []
 
 
+def test_only_visits_a_code_pair_can_touch_are_indexed_and_their_claims_in_any_order():
+    """A large practice's every visit is not kept for code pairs: only those billing 90791, 90792
+    or 90785, with all their claims, whichever claim comes first."""
+    from automations.rules.context import RuleContext
+
+    claims = [claim(id="CL-1", cpt=("90834",)), claim(id="CL-2", cpt=("90791",)),
+              claim(id="CL-3", cpt=("90837",), day=DAY + timedelta(days=1), appointment=None)]
+    p = practice([appt(), appt("A-2", day=DAY + timedelta(days=1))], claims)
+    visits = RuleContext(p, Thresholds(), TODAY).pair_coded_visits
+    assert [[c.claim_id for c in visit] for visit in visits.values()] == [["CL-1", "CL-2"]]
+    assert [f.details["remove"] for f in findings(p, TODAY, PAIR)] == ["90834"]
+
+
 def test_90785_with_psychotherapy_is_no_conflict():
     assert findings(practice([appt()], [claim(cpt=("90834", "90785"))]), TODAY, PAIR) == []
 
