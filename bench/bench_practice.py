@@ -15,7 +15,8 @@ from the cache, the rules applied again), and the next day again after a VA's ed
 and with openpyxl. Peak memory is each `run reconcile`'s largest process's maximum resident size
 (where the platform reports it), and, where /proc exists, the run and its second process (which
 parses large sheets and applies part of the rules) together. Outbound: render, S/MIME-encrypt and
-write N messages, messages per second, beside awdeorio/mailmerge's dry run of the same N rows.
+write N messages, messages per second, beside the disk's own rate of flushed files of the same
+size (the ceiling of a durable outbox) and awdeorio/mailmerge's dry run of the same N rows.
 With --repeat N the bare read, the four runs (each time from no state) and outbound are measured
 N times and their medians printed (peak memory: the largest of the N); ratios on this VM move by
 about a tenth between single runs.
@@ -224,6 +225,23 @@ def outbound(count: int, folder: Path) -> float:
     return count / (clock.perf_counter() - started)
 
 
+def flushed_files(count: int, folder: Path, size: int) -> float:
+    """Files a second this disk writes as the Outbox writes a message (a temporary file, flushed to
+    disk, renamed), with nothing else to do: the ceiling of any outbound figure that has each
+    message on disk before the ledger says it went."""
+    folder.mkdir(parents=True)
+    data = b"x" * size
+    started = clock.perf_counter()
+    for n in range(count):
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".eml")
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, folder / f"{n}.eml")
+    return count / (clock.perf_counter() - started)
+
+
 def four_runs(folder: Path, config: Path, today: date) -> list[tuple[float, float, float]]:
     """The four `run reconcile`s, from no state at all: the first run, again the same day, the next
     day, the next day after a VA's edits."""
@@ -340,8 +358,16 @@ def main() -> None:
                       f"   ({seconds / first:.2f}x run reconcile's first run)")
         except ImportError:
             print("pandas not installed: pip install -e .[bench] to compare with pandas.read_excel")
-        rate = median(outbound(args.messages, folder / f"outbound-{n}") for n in range(args.repeat))
-        print(f"outbound: {rate:,.0f} messages a second rendered, S/MIME-encrypted and written ({args.messages:,})")
+        rates, disk = [], []
+        for n in range(args.repeat):  # each beside the disk's own figure, as the disk's pace moves through a day
+            rates.append(outbound(args.messages, folder / f"outbound-{n}"))
+            written = list((folder / f"outbound-{n}" / "outbox-bench").glob("*.eml"))
+            disk.append(flushed_files(args.messages, folder / f"flushed-{n}",
+                                      sum(path.stat().st_size for path in written) // len(written)))
+        rate = median(rates)
+        print(f"outbound: {rate:,.0f} messages a second rendered, S/MIME-encrypted and written ({args.messages:,}); "
+              f"the disk alone writes {median(disk):,.0f} files of their size a second, each flushed as the outbox "
+              f"does ({rate / median(disk):.0%} of it)")
         merged = mailmerge_dry_run(args.messages, folder)
         print(f"mailmerge --dry-run of the same rows: {merged:,.0f} messages a second (not encrypted)" if merged
               else "mailmerge not installed: pip install -e .[bench] to compare with its dry run")
