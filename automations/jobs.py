@@ -311,11 +311,7 @@ class Work:
 
     # the work queue ---------------------------------------------------------------------------
     def all_findings(self) -> list[Finding]:
-        stored = [from_dict(d) for d in self.ledger.message_findings(self.today.isoformat())]
-        merged = {f.id: f for f in stored}
-        merged.update({f.id: f for f, _ in self.raised.values()})
-        merged.update({f.id: f for f in self.result.findings})
-        return sorted(merged.values(), key=sort_key)
+        return queue_findings(self.ledger, self.today, [f for f, _ in self.raised.values()], self.result.findings)
 
     def refresh_queue(self, write: bool = True) -> QueueUpdate:
         """Write the queue. A queue that cannot be written (open and locked in Excel on a shared
@@ -405,13 +401,39 @@ class Work:
     def _notify_va(self, queue: QueueUpdate) -> None:
         """One PHI-free note a day to each VA: how many items wait, and where, and how many were
         resolved since her last note."""
-        announced = self.ledger.kept(ANNOUNCED).get("", {})
-        resolved = resolved_since_note(queue.states, announced, self.today)
-        note = contexts.va_work_queue(self.config, self.today, queue.open, len(self.result.data_issues), len(resolved))
+        note = va_note(self.config, self.ledger, queue, self.today, len(self.result.data_issues))
         outcomes = [self.postman.send("va_work_queue", va, note, key=self.today.isoformat()).outcome
                     for va in self.config.people.va]
         if not self.dry_run and any(outcome.status == "sent" for outcome in outcomes):
             self.ledger.keep(ANNOUNCED, announced_on(queue.states, self.today))
+
+
+def queue_findings(ledger: Ledger, today: date, *found: list[Finding]) -> list[Finding]:
+    """What the work queue shows: the findings about messages kept in the ledger for today, then
+    ``found`` (a later list's finding wins over an earlier one of the same id), most urgent first."""
+    merged = {f.id: f for f in (from_dict(d) for d in ledger.message_findings(today.isoformat()))}
+    for findings in found:
+        merged.update((f.id, f) for f in findings)
+    return sorted(merged.values(), key=sort_key)
+
+
+def va_note(config: Config, ledger: Ledger, queue: QueueUpdate, today: date, data_issues: int) -> dict:
+    """The VA's note as a run sends it and `preview` shows it: what waits in the queue, and what
+    was resolved since her last note (the ledger's ``work_queue.announced``)."""
+    announced = ledger.kept(ANNOUNCED).get("", {})
+    return contexts.va_work_queue(config, today, queue.open, data_issues,
+                                  len(resolved_since_note(queue.states, announced, today)))
+
+
+def va_note_preview(config: Config, findings: list[Finding], today: date, data_issues: int) -> dict:
+    """The note a run today would send, from the ledger as it is (a copy, never written): the
+    queue planned as a dry run plans it, without the VA's edits not yet taken in."""
+    ledger = Ledger.snapshot(config.state.dir)
+    try:
+        queue = plan_queue(queue_findings(ledger, today, findings), ledger.queue_rows(), {}, today)
+        return va_note(config, ledger, queue, today, data_issues)
+    finally:
+        ledger.close()
 
 
 # reminders: everything addressed to clients, and calendar invitations --------------------------

@@ -131,7 +131,7 @@ def _addressed(config: Config, ctx: RuleContext, kind: str, record: str | None, 
         return (config.people.owner or "(no owner address)",
                 contexts.weekly_summary(weekly_summary.figures(ctx, findings)), None, False)
     return (config.people.va[0] if config.people.va else "(no VA)",
-            contexts.va_work_queue(config, ctx.today, findings, len(result.data_issues), resolved=0), None, False)
+            jobs.va_note_preview(config, findings, ctx.today, len(result.data_issues)), None, False)
 
 
 def write_html(preview_: Preview, path: Path) -> Path:

@@ -42,3 +42,32 @@ def test_preview_writes_the_html(tmp_path):
 def test_preview_mistakes_are_explained(args, says):
     done = preview(*args)
     assert done.returncode == 2 and says in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_va_note_preview_says_what_the_next_run_would_send_and_writes_nothing(tmp_path):
+    """The note counts what the queue shows (not every finding) and what was resolved since the
+    VA's last note, from the ledger as it is; previewing it changes nothing there."""
+    from datetime import date, datetime, time
+
+    from automations import config as config_module
+    from automations import jobs
+    from automations.preview import preview as preview_kind
+    from tests.conftest import MINIMAL, make_workbook, write_config
+    from tests.test_jobs import va_note
+
+    day, next_day = date(2026, 12, 20), date(2026, 12, 21)
+    book = make_workbook(tmp_path / "t.xlsx", {**MINIMAL, "Claims": MINIMAL["Claims"][:1]})  # A-1 unbilled
+    config = config_module.load(write_config(tmp_path, book))
+    fresh = preview_kind(config, "va_work_queue", None, day, datetime.combine(day, time(8), tzinfo=config.zone))
+    assert "resolved" not in fresh.rendered.text and not (tmp_path / "var").exists()
+    jobs.run(config, "reconcile", day, datetime.combine(day, time(8), tzinfo=config.zone))
+    make_workbook(book, MINIMAL)  # the claim is entered
+    ledger = tmp_path / "var" / "ledger.sqlite3"
+    before = ledger.read_bytes()
+    shown = preview_kind(config, "va_work_queue", None, next_day,
+                         datetime.combine(next_day, time(8), tzinfo=config.zone)).rendered.text
+    assert "1 item was resolved since the last note" in shown
+    assert ledger.read_bytes() == before
+    sent = jobs.run(config, "reconcile", next_day, datetime.combine(next_day, time(8), tzinfo=config.zone))
+    assert shown.splitlines() == va_note(config, next_day).splitlines()
+    assert f"has {len(sent.queue.open)} open item" in shown
