@@ -10,7 +10,8 @@ never billed to the client.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterable, Iterator
+from typing import TypeVar
 
 from ..trackers.records import Appointment, Claim
 from ..trackers.values import NotApplicable, fold, is_self_pay, person_key
@@ -26,6 +27,25 @@ GFE_VALID_DAYS = 365
 MISSED_SESSION_POLICY = ("Insurers never pay for missed sessions. A missed-session fee is billed to the client only "
                          "under the practice's written policy: Medicare patients only under a policy that applies to "
                          "all patients, and Medicare is never billed for it; Medicaid generally forbids such fees.")
+
+
+Key = TypeVar("Key", bound=Hashable)
+Item = TypeVar("Item")
+
+
+def _repeated(keyed: Iterable[tuple[Key, Item]]) -> dict[Key, list[Item]]:
+    """Key -> its items, in order, for the keys that come more than once. Nearly every claim of a
+    large practice has a visit, a day and a code of its own: a list for each was tens of MB."""
+    first: dict[Key, Item] = {}
+    repeated: dict[Key, list[Item]] = {}
+    for key, item in keyed:
+        if key in repeated:
+            repeated[key].append(item)
+        elif key in first:
+            repeated[key] = [first[key], item]
+        else:
+            first[key] = item
+    return repeated
 
 
 def _refs(claim=None, appt=None) -> dict[str, str]:
@@ -305,11 +325,8 @@ def below_minimum_time(ctx: RuleContext) -> Iterator[Finding]:
       when="more than one of 90832/90834/90837 (or one of them with 90839) for a client on one date; quiet where "
            "billing.duplicate_claim already reports the same claims")
 def multiple_time_codes(ctx: RuleContext) -> Iterator[Finding]:
-    by_day: dict[tuple, list] = {}
-    for claim in ctx.live_claims:
-        for code in claim.cpt:
-            if code in codes.PSYCHOTHERAPY_CODES or code == codes.CRISIS_CODE:
-                by_day.setdefault((claim.client_id, claim.date_of_service), []).append((code, claim))
+    by_day = _repeated(((claim.client_id, claim.date_of_service), (code, claim)) for claim in ctx.live_claims
+                       for code in claim.cpt if code in codes.PSYCHOTHERAPY_CODES or code == codes.CRISIS_CODE)
     for (client, day), billed in by_day.items():
         therapy = [code for code, _ in billed if code in codes.PSYCHOTHERAPY_CODES]
         crisis = any(code == codes.CRISIS_CODE for code, _ in billed)
@@ -444,15 +461,9 @@ def telehealth_modifier_on_in_person(ctx: RuleContext) -> Iterator[Finding]:
 @rule("billing.duplicate_claim", owner="billing", severity="warning",
       when="two live claims for one client, provider, date and code")
 def duplicate_claim(ctx: RuleContext) -> Iterator[Finding]:
-    groups: dict[tuple, list] = {}
-    for claim in ctx.live_claims:
-        if claim.status == "denied":
-            continue
-        for code in dict.fromkeys(claim.cpt):
-            groups.setdefault((claim.client_id, person_key(claim.provider), claim.date_of_service, code), []).append(claim)
+    groups = _repeated(((claim.client_id, person_key(claim.provider), claim.date_of_service, code), claim)
+                       for claim in ctx.live_claims if claim.status != "denied" for code in dict.fromkeys(claim.cpt))
     for (client, _, day, code), claims in groups.items():
-        if len(claims) < 2:
-            continue
         ids = sorted(c.claim_id for c in claims)
         paid = [c.claim_id for c in claims if c.status in PAID_STATUSES]
         fix = ("Keep one and void the rest before the payer denies them as duplicates (CARC 18)." if len(paid) < 2

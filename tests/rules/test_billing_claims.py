@@ -91,6 +91,20 @@ def test_duplicate_claim(second, fires):
         assert found[0].refs == {"claim": "CL-1", "duplicate_claim": "CL-2", "client": "C-1"}
 
 
+@pytest.mark.parametrize("others, named", [
+    ([], None), ([claim(id="CL-2")], "CL-1, CL-2"), ([claim(id="CL-2"), claim(id="CL-3")], "CL-1, CL-2, CL-3"),
+    ([claim(id="CL-2", cpt=("90837",)), claim(id="CL-3")], "CL-1, CL-3")])
+def test_every_claim_of_a_duplicate_is_named_however_many(others, named):
+    found = findings(practice([appt()], [claim(), *others]), TODAY, "billing.duplicate_claim")
+    assert [f.message.split(" all bill")[0] for f in found] == ([f"Claims {named}"] if named else [])
+
+
+def test_a_third_time_code_on_the_day_is_in_the_same_finding():
+    claims = [claim(cpt=("90834",)), claim(id="CL-2", cpt=("90832",)), claim(id="CL-3", cpt=("90837",))]
+    (found,) = findings(practice([appt()], claims), TODAY, "billing.multiple_time_codes")
+    assert "90834 + 90832 + 90837" in found.message and "(claims CL-1, CL-2, CL-3)" in found.message
+
+
 @pytest.mark.parametrize("age_days, status, submitted, severity", [
     (75, "draft", None, None), (76, "draft", None, "warning"), (86, "draft", None, "warning"),
     (87, "draft", None, "urgent"), (90, "draft", None, "urgent"), (91, "draft", None, "urgent"),
