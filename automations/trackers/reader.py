@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
-from itertools import repeat
+from itertools import compress, repeat
 from operator import attrgetter
 from collections.abc import Callable, Iterator, Sequence
 
@@ -153,18 +153,20 @@ def read_sheet(tracker: str, rows: Iterator[tuple[int, Sequence]], *, file: str,
     del all_rows
     if not data:
         return result
-    width = max(max(mapping) + 1, max(len(cells) for _, cells in data))
-    by_column = _transpose([cells for _, cells in data], width)
-    row_numbers = [row_number for row_number, _ in data]
-    del data  # the cells live on in by_column; the rows can go
-    keys = {spec.name: _keys(by_column[i]) for i, spec in mapping.items()}
-    outcomes = {spec.name: _outcomes(spec, keys[spec.name], day_first) for spec in mapping.values()}
-    kept = _record_rows(tracker, len(row_numbers), by_column, mapping, keys, outcomes, required)
+    row_numbers, rows_cells = (list(part) for part in zip(*data, strict=True))
+    del data
+    by_column = _transpose(rows_cells, max(max(mapping) + 1, max(map(len, rows_cells))))
+    del rows_cells  # the cells live on in by_column; the rows can go
+    keyed = {spec.name: _keys(by_column[i]) for i, spec in mapping.items()}
+    keys = {name: column_keys for name, (column_keys, _) in keyed.items()}
+    outcomes = {spec.name: _outcomes(spec, keyed[spec.name][1], len(row_numbers), day_first)
+                for spec in mapping.values()}
+    kept = _record_rows(tracker, len(row_numbers), by_column, mapping, keyed, outcomes, required)
     result.issues, unusable = _cell_issues(tracker, file, sheet, mapping, result.columns, by_column, row_numbers,
                                            keys, outcomes, kept)
-    chosen = [r for r in range(len(row_numbers)) if kept[r] and r not in unusable]
-    result.records = _records(record_type, mapping, keys, outcomes, chosen, len(row_numbers),
-                              [RowRef(file, sheet, row_numbers[r]) for r in chosen])
+    chosen = [kept[r] and r not in unusable for r in range(len(row_numbers))]
+    result.records = _records(record_type, mapping, keys, outcomes, chosen,
+                              list(map(RowRef, repeat(file), repeat(sheet), compress(row_numbers, chosen))))
     return result
 
 
@@ -192,17 +194,18 @@ def _cell_issues(tracker: str, file: str, sheet: str, mapping: dict[int, ColumnS
 
 
 def _records(record_type: type, mapping: dict[int, ColumnSpec], keys: dict[str, list],
-             outcomes: dict[str, dict | None], chosen: list[int], count: int, sources: list[RowRef]) -> list:
-    """The chosen rows' records, built a column at a time (an unreadable or blank cell leaves the
-    field's default), each with its source."""
+             outcomes: dict[str, dict | None], chosen: list[bool], sources: list[RowRef]) -> list:
+    """The chosen rows' records (``chosen``: one flag per row), built a column at a time (an
+    unreadable or blank cell leaves the field's default), each with its source."""
     mapped = {spec.name for spec in mapping.values()}
+    every_row = all(chosen)
     columns: list = []
     for f in dataclass_fields(record_type):
         if f.name == "source":
             columns.append(sources)
             continue
         if f.name not in mapped:
-            columns.append(repeat(f.default, len(chosen)))
+            columns.append(repeat(f.default, len(sources)))
             continue
         outcome_of = outcomes[f.name]
         if outcome_of is None:
@@ -210,27 +213,30 @@ def _records(record_type: type, mapping: dict[int, ColumnSpec], keys: dict[str, 
         else:
             typed = {key: (f.default if _is_failure(outcome) else outcome) for key, outcome in outcome_of.items()}
             column = list(map(typed.__getitem__, keys[f.name]))
-        columns.append(column if len(chosen) == count else [column[r] for r in chosen])
-    return [record_type(*values_of_row) for values_of_row in zip(*columns, strict=False)]
+        columns.append(column if every_row else list(compress(column, chosen)))
+    return list(map(record_type, *columns))
 
 
 def _transpose(rows: list[Sequence], width: int) -> list[list]:
     """The sheet's first ``width`` columns; rows may be ragged (a row ends at its last filled cell)."""
-    if all(len(cells) >= width for cells in rows):
-        return [list(column) for column in zip(*rows, strict=False)][:width]
-    return [[cells[i] if i < len(cells) else None for cells in rows] for i in range(width)]
+    padded = [cells if len(cells) >= width else [*cells, *[None] * (width - len(cells))] for cells in rows]
+    return [list(column) for column in zip(*padded, strict=False)][:width]
 
 
 _NUMBERS = frozenset({bool, int, float})
 
 
-def _keys(cells: list) -> list:
-    """A memo key per cell: the value itself, unless the column mixes kinds of number, which Python
-    takes as equal (1, 1.0 and True): then the value with its type (a yes/no column's TRUE is not a
-    count's 1)."""
-    if len(_NUMBERS.intersection(map(type, cells))) <= 1:
-        return cells
-    return [_Typed(value) if value.__class__ in _NUMBERS else value for value in cells]
+def _keys(cells: list) -> tuple[list, dict]:
+    """A memo key per cell, and the distinct keys (in order, as a dict's keys): the value itself,
+    unless the column mixes kinds of number, which Python takes as equal (1, 1.0 and True): then
+    the value with its type (a yes/no column's TRUE is not a count's 1). A column none of whose
+    distinct values is a number holds none (no text, date or time equals one), so only a column
+    with numbers is looked at cell by cell."""
+    distinct = dict.fromkeys(cells)
+    if _NUMBERS.isdisjoint(map(type, distinct)) or len(_NUMBERS.intersection(map(type, cells))) <= 1:
+        return cells, distinct
+    keys = [_Typed(value) if value.__class__ in _NUMBERS else value for value in cells]
+    return keys, dict.fromkeys(keys)
 
 
 class _Typed(tuple):
@@ -240,17 +246,17 @@ class _Typed(tuple):
         return super().__new__(cls, (value.__class__, value))
 
 
-def _outcomes(spec: ColumnSpec, keys: list, day_first: bool) -> dict | None:
-    """Each distinct key of a column -> its typed value, or _UNSET, _BLANK, _ERROR or a ValueError;
-    None for a text column of clean text only (printable, no edge spaces, no error like #REF!)
-    whose values are all distinct (an id column), where every cell is its own value. A clean text
-    column that repeats its values maps each to its first cell: the spreadsheet reader makes a new
-    string for every cell, and a practice's 30 clinicians' names would otherwise be kept 200,000
-    times (a tenth of a large run's memory, in each process)."""
-    unique = dict.fromkeys(keys)
+def _outcomes(spec: ColumnSpec, unique: dict, count: int, day_first: bool) -> dict | None:
+    """Each distinct key of a column of ``count`` cells (``unique``, as ``_keys`` gave them) -> its typed value, or
+    _UNSET, _BLANK, _ERROR or a ValueError; None for a text column of clean text only (printable,
+    no edge spaces, no error like #REF!) whose values are all distinct (an id column), where every
+    cell is its own value. A clean text column that repeats its values maps each to its first
+    cell: the spreadsheet reader makes a new string for every cell, and a practice's 30
+    clinicians' names would otherwise be kept 200,000 times (a tenth of a large run's memory, in
+    each process)."""
     if spec.kind == "text":
-        if all(key.__class__ is str and _clean_text(key) for key in unique):
-            return None if len(unique) == len(keys) else {key: key for key in unique}
+        if _all_clean_text(unique):
+            return None if len(unique) == count else {key: key for key in unique}
         return {key: key if key.__class__ is str and _clean_text(key) else
                 _outcome(spec, key[1] if key.__class__ is _Typed else key, day_first) for key in unique}
     return {key: _outcome(spec, key[1] if key.__class__ is _Typed else key, day_first) for key in unique}
@@ -258,6 +264,20 @@ def _outcomes(spec: ColumnSpec, keys: list, day_first: bool) -> dict | None:
 
 def _clean_text(text: str) -> bool:
     return text.isprintable() and text[:1] not in _NOT_CLEAN_START and not text[-1:].isspace()
+
+
+def _all_clean_text(unique: dict) -> bool:
+    """Whether every key is clean text (``_clean_text``), asked of all of them at once: a printable
+    text's only space is ' ' (no other character is both), so once their joined text is printable,
+    what is left is an empty key or one that starts with '#' or ' ' or ends with ' '."""
+    try:
+        joined = "\n".join(unique)
+    except TypeError:  # a key that is not text
+        return False
+    return not unique or ("".join(unique).isprintable() and _UNCLEAN_EDGE.search(joined) is None)
+
+
+_UNCLEAN_EDGE = re.compile(r"^(?:[# ]|$)| $", re.MULTILINE)
 
 
 _NOT_CLEAN_START = frozenset({"", "#", " ", "\t", "\u00a0"})
@@ -288,14 +308,14 @@ def _why_not(spec: ColumnSpec, outcome: object) -> tuple[str, str] | None:
 
 
 def _record_rows(tracker: str, count: int, by_column: list[list], mapping: dict[int, ColumnSpec],
-                 keys: dict[str, list], outcomes: dict[str, dict | None], required: list[str]) -> list[bool]:
+                 keyed: dict[str, tuple[list, dict]], outcomes: dict[str, dict | None], required: list[str]) -> list[bool]:
     """Which rows are records: not blank, not a note or totals line under the table, not a blank
     tracker's EXAMPLE row. A row with two required cells filled is a record without more ado."""
     blanks = [0] * count
     for name in required:
         empty = {key for key, outcome in (outcomes[name] or {}).items() if outcome is _BLANK}
         if empty:
-            for r, key in enumerate(keys[name]):
+            for r, key in enumerate(keyed[name][0]):
                 if key in empty:
                     blanks[r] += 1
     kept = [True] * count
@@ -305,13 +325,26 @@ def _record_rows(tracker: str, count: int, by_column: list[list], mapping: dict[
             kept[r] = not _is_note_row(raw, required, tuple(column[r] for column in by_column))
     example = ID_COLUMN.get(tracker) or next(
         (spec.name for spec in columns_of(tracker) if spec.required and spec.kind == "text"), None)
-    if example in keys:
-        samples = {key for key in (outcomes[example] or dict.fromkeys(keys[example]))
+    if example in keyed:
+        keys, distinct = keyed[example]
+        samples = {key for key in _perhaps_examples(distinct)
                    if key.__class__ is str and key.strip().upper().startswith("EXAMPLE")}
-        for r, key in enumerate(keys[example]) if samples else ():
+        for r, key in enumerate(keys) if samples else ():
             if key in samples:
                 kept[r] = False
     return kept
+
+
+def _perhaps_examples(distinct: dict) -> dict | tuple:
+    """The keys to look at one by one for a blank tracker's EXAMPLE row: none, when the text of
+    them all has no line starting so (a sheet of 100,000 ids is searched at once)."""
+    try:
+        return distinct if _EXAMPLE.search("\n".join(distinct)) else ()
+    except TypeError:  # not all text
+        return distinct
+
+
+_EXAMPLE = re.compile(r"^\s*example", re.IGNORECASE | re.MULTILINE)
 
 
 def _record_of(tracker: str, raw: dict[str, object]) -> tuple[str, str] | None:

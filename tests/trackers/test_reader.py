@@ -1,6 +1,8 @@
 from datetime import date, time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from automations.errors import TrackerUnavailable
 from automations.trackers.reader import read_sheet
@@ -173,3 +175,46 @@ def test_text_a_column_repeats_is_kept_once_per_value_and_ids_as_they_are():
     assert len({id(a.provider) for a in read.records}) == 2
     assert len({id(a.client_id) for a in read.records}) == 1
     assert [a.appointment_id for a in read.records] == [f"A-{n}" for n in range(6)]
+
+
+@pytest.mark.parametrize("keys", [
+    ["A-1", "A-2"], ["A-1", ""], ["#REF!", "A-2"], [" A-1"], ["A-1 "], ["A\t1"], ["A\n1"], ["A-1\u00a0"],
+    ["\u00a0A-1"], ["A#1", "mid dle"], ["A-1", 5], [None], ["e\u0301"], ["A-1", "A-1 ", "A-2"]])
+def test_a_column_is_clean_text_at_once_exactly_when_each_key_is(keys):
+    """The whole column is asked at once; the answer is the one each key would give."""
+    from automations.trackers.reader import _all_clean_text, _clean_text
+
+    assert _all_clean_text(dict.fromkeys(keys)) is all(k.__class__ is str and _clean_text(k) for k in keys)
+
+
+@pytest.mark.parametrize("cells, typed", [
+    (["a", "b", "a"], False), ([date(2026, 1, 1), "x", None], False), ([1, 2, 1], False), ([1, 1.0], True),
+    ([True, 1], True), (["x", 1.5, 2], True), ([1.0, 2.5, None], False)])
+def test_only_a_column_mixing_kinds_of_number_keys_cells_by_type(cells, typed):
+    from automations.trackers.reader import _keys, _Typed
+
+    keys, distinct = _keys(cells)
+    assert any(isinstance(key, _Typed) for key in keys) is typed
+    assert list(distinct) == list(dict.fromkeys(keys))
+
+
+@pytest.mark.parametrize("first_id", ["EXAMPLE", "example-1", "  Example row", "\u00a0EXAMPLE"])
+def test_a_blank_trackers_example_row_is_passed_over_however_it_is_written(first_id):
+    sheet = rows(("Client ID", "Payer"), (first_id, "Aetna"), ("C-1", "Aetna"), ("C-2", "Cigna"))
+    read = read_sheet("clients", iter(sheet), file="t.xlsx", sheet="Clients")
+    assert [c.client_id for c in read.records] == ["C-1", "C-2"]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(st.text(max_size=8), max_size=6))
+def test_asking_a_whole_column_at_once_agrees_with_asking_each_key(keys):
+    """Any text at all: the clean-text and EXAMPLE-row answers for a column are those of its keys."""
+    from automations.trackers.reader import _all_clean_text, _clean_text, _perhaps_examples
+
+    distinct = dict.fromkeys(keys)
+    assert _all_clean_text(distinct) is all(_clean_text(k) for k in keys)
+
+    def is_example(key: str) -> bool:
+        return key.strip().upper().startswith("EXAMPLE")
+
+    assert {k for k in _perhaps_examples(distinct) if is_example(k)} == {k for k in keys if is_example(k)}
