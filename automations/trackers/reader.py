@@ -171,7 +171,7 @@ def read_sheet(tracker: str, rows: Iterator[tuple[int, Sequence]], *, file: str,
 
 
 def _cell_issues(tracker: str, file: str, sheet: str, mapping: dict[int, ColumnSpec], headers: dict[str, str],
-                 by_column: list[list], row_numbers: list[int], keys: dict[str, list], outcomes: dict[str, dict | None],
+                 by_column: Sequence[Sequence], row_numbers: list[int], keys: dict[str, Sequence], outcomes: dict[str, dict | None],
                  kept: list[bool]) -> tuple[list[CellError], set[int]]:
     """Every cell that cannot be read, in sheet order; and the rows a required cell of which is one."""
     found: list[tuple[int, int, CellError]] = []
@@ -193,7 +193,7 @@ def _cell_issues(tracker: str, file: str, sheet: str, mapping: dict[int, ColumnS
     return [issue for _, _, issue in found], unusable
 
 
-def _records(record_type: type, mapping: dict[int, ColumnSpec], keys: dict[str, list],
+def _records(record_type: type, mapping: dict[int, ColumnSpec], keys: dict[str, Sequence],
              outcomes: dict[str, dict | None], chosen: list[bool], sources: list[RowRef]) -> list:
     """The chosen rows' records (``chosen``: one flag per row), built a column at a time (an
     unreadable or blank cell leaves the field's default), each with its source."""
@@ -217,16 +217,17 @@ def _records(record_type: type, mapping: dict[int, ColumnSpec], keys: dict[str, 
     return list(map(record_type, *columns))
 
 
-def _transpose(rows: list[Sequence], width: int) -> list[list]:
+def _transpose(rows: list[Sequence], width: int) -> list[tuple]:
     """The sheet's first ``width`` columns; rows may be ragged (a row ends at its last filled cell)."""
-    padded = [cells if len(cells) >= width else [*cells, *[None] * (width - len(cells))] for cells in rows]
-    return [list(column) for column in zip(*padded, strict=False)][:width]
+    if min(map(len, rows)) < width:
+        rows = [cells if len(cells) >= width else [*cells, *[None] * (width - len(cells))] for cells in rows]
+    return list(zip(*rows, strict=False))[:width]
 
 
 _NUMBERS = frozenset({bool, int, float})
 
 
-def _keys(cells: list) -> tuple[list, dict]:
+def _keys(cells: Sequence) -> tuple[Sequence, dict]:
     """A memo key per cell, and the distinct keys (in order, as a dict's keys): the value itself,
     unless the column mixes kinds of number, which Python takes as equal (1, 1.0 and True): then
     the value with its type (a yes/no column's TRUE is not a count's 1). A column none of whose
@@ -287,7 +288,7 @@ def _is_failure(outcome: object) -> bool:
     return outcome is _UNSET or outcome is _BLANK or outcome is _ERROR or isinstance(outcome, ValueError)
 
 
-def _failures(spec: ColumnSpec, keys: list, outcomes: dict | None) -> list[tuple[int, str, str]]:
+def _failures(spec: ColumnSpec, keys: Sequence, outcomes: dict | None) -> list[tuple[int, str, str]]:
     """(row index, why, rule) of each cell of the column that cannot be read."""
     if outcomes is None:
         return []
@@ -307,8 +308,8 @@ def _why_not(spec: ColumnSpec, outcome: object) -> tuple[str, str] | None:
     return None
 
 
-def _record_rows(tracker: str, count: int, by_column: list[list], mapping: dict[int, ColumnSpec],
-                 keyed: dict[str, tuple[list, dict]], outcomes: dict[str, dict | None], required: list[str]) -> list[bool]:
+def _record_rows(tracker: str, count: int, by_column: Sequence[Sequence], mapping: dict[int, ColumnSpec],
+                 keyed: dict[str, tuple[Sequence, dict]], outcomes: dict[str, dict | None], required: list[str]) -> list[bool]:
     """Which rows are records: not blank, not a note or totals line under the table, not a blank
     tracker's EXAMPLE row. A row with two required cells filled is a record without more ado."""
     blanks = [0] * count
