@@ -157,11 +157,16 @@ def read_sheet(tracker: str, rows: Iterator[tuple[int, Sequence]], *, file: str,
     del data
     by_column = _transpose(rows_cells, max(max(mapping) + 1, max(map(len, rows_cells))))
     del rows_cells  # the cells live on in by_column; the rows can go
-    keyed = {spec.name: _keys(by_column[i]) for i, spec in mapping.items()}
-    keys = {name: column_keys for name, (column_keys, _) in keyed.items()}
-    outcomes = {spec.name: _outcomes(spec, keyed[spec.name][1], len(row_numbers), day_first)
-                for spec in mapping.values()}
-    kept = _record_rows(tracker, len(row_numbers), by_column, mapping, keyed, outcomes, required)
+    keys: dict[str, Sequence] = {}
+    outcomes: dict[str, dict | None] = {}
+    example = _example_column(tracker)
+    examples: dict = {}
+    for i, spec in mapping.items():  # a column's distinct keys are let go once looked at (an id column's are many)
+        keys[spec.name], distinct = _keys(by_column[i])
+        outcomes[spec.name] = _outcomes(spec, distinct, len(row_numbers), day_first)
+        if spec.name == example:
+            examples = _perhaps_examples(distinct)
+    kept = _record_rows(len(row_numbers), by_column, mapping, keys, outcomes, required, example, examples)
     result.issues, unusable = _cell_issues(tracker, file, sheet, mapping, result.columns, by_column, row_numbers,
                                            keys, outcomes, kept)
     chosen = [kept[r] and r not in unusable for r in range(len(row_numbers))]
@@ -308,15 +313,17 @@ def _why_not(spec: ColumnSpec, outcome: object) -> tuple[str, str] | None:
     return None
 
 
-def _record_rows(tracker: str, count: int, by_column: Sequence[Sequence], mapping: dict[int, ColumnSpec],
-                 keyed: dict[str, tuple[Sequence, dict]], outcomes: dict[str, dict | None], required: list[str]) -> list[bool]:
+def _record_rows(count: int, by_column: Sequence[Sequence], mapping: dict[int, ColumnSpec], keys: dict[str, Sequence],
+                 outcomes: dict[str, dict | None], required: list[str], example: str | None,
+                 examples: dict) -> list[bool]:
     """Which rows are records: not blank, not a note or totals line under the table, not a blank
-    tracker's EXAMPLE row. A row with two required cells filled is a record without more ado."""
+    tracker's EXAMPLE row (``examples``: the distinct keys of its ``example`` column that may be
+    one). A row with two required cells filled is a record without more ado."""
     blanks = [0] * count
     for name in required:
         empty = {key for key, outcome in (outcomes[name] or {}).items() if outcome is _BLANK}
         if empty:
-            for r, key in enumerate(keyed[name][0]):
+            for r, key in enumerate(keys[name]):
                 if key in empty:
                     blanks[r] += 1
     kept = [True] * count
@@ -324,23 +331,24 @@ def _record_rows(tracker: str, count: int, by_column: Sequence[Sequence], mappin
         if len(required) - blanks[r] <= 1:
             raw = {spec.name: by_column[i][r] for i, spec in mapping.items()}
             kept[r] = not _is_note_row(raw, required, tuple(column[r] for column in by_column))
-    example = ID_COLUMN.get(tracker) or next(
-        (spec.name for spec in columns_of(tracker) if spec.required and spec.kind == "text"), None)
-    if example in keyed:
-        keys, distinct = keyed[example]
-        samples = {key for key in _perhaps_examples(distinct)
-                   if key.__class__ is str and key.strip().upper().startswith("EXAMPLE")}
-        for r, key in enumerate(keys) if samples else ():
-            if key in samples:
-                kept[r] = False
+    samples = {key for key in examples if key.__class__ is str and key.strip().upper().startswith("EXAMPLE")}
+    for r, key in enumerate(keys[example]) if samples and example is not None else ():
+        if key in samples:
+            kept[r] = False
     return kept
 
 
-def _perhaps_examples(distinct: dict) -> dict | tuple:
+def _example_column(tracker: str) -> str | None:
+    """The column a blank tracker's EXAMPLE row is known by: its id, or its first required text."""
+    return ID_COLUMN.get(tracker) or next(
+        (spec.name for spec in columns_of(tracker) if spec.required and spec.kind == "text"), None)
+
+
+def _perhaps_examples(distinct: dict) -> dict:
     """The keys to look at one by one for a blank tracker's EXAMPLE row: none, when the text of
     them all has no line starting so (a sheet of 100,000 ids is searched at once)."""
     try:
-        return distinct if _EXAMPLE.search("\n".join(distinct)) else ()
+        return distinct if _EXAMPLE.search("\n".join(distinct)) else {}
     except TypeError:  # not all text
         return distinct
 
