@@ -225,20 +225,24 @@ def outbound(count: int, folder: Path) -> float:
     return count / (clock.perf_counter() - started)
 
 
+def write_flushed(target: Path, data: bytes) -> None:
+    """One file written as the Outbox writes a message: a temporary file, flushed to disk, renamed."""
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".eml")
+    with os.fdopen(handle, "wb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(temporary, target)
+
+
 def flushed_files(count: int, folder: Path, size: int) -> float:
-    """Files a second this disk writes as the Outbox writes a message (a temporary file, flushed to
-    disk, renamed), with nothing else to do: the ceiling of any outbound figure that has each
-    message on disk before the ledger says it went."""
+    """Files a second this disk writes as the Outbox writes a message, with nothing else to do: the
+    ceiling of any outbound figure that has each message on disk before the ledger says it went."""
     folder.mkdir(parents=True)
     data = b"x" * size
     started = clock.perf_counter()
     for n in range(count):
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".eml")
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, folder / f"{n}.eml")
+        write_flushed(folder / f"{n}.eml", data)
     return count / (clock.perf_counter() - started)
 
 

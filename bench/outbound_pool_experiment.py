@@ -13,7 +13,6 @@ ledger. docs/performance.md says what it would take to get there.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import sys
 import tempfile
 import time
@@ -48,12 +47,9 @@ def prepare(numbers: list[int]) -> list[tuple[int, bytes]]:
 
 
 def write(folder: Path, n: int, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".eml")
-    with os.fdopen(handle, "wb") as file:
-        file.write(data)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(temporary, folder / f"message-{n}.eml")
+    from bench.bench_practice import write_flushed
+
+    write_flushed(folder / f"message-{n}.eml", data)
 
 
 def main() -> None:
