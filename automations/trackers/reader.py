@@ -161,7 +161,7 @@ def read_sheet(tracker: str, rows: Iterator[tuple[int, Sequence]], *, file: str,
     outcomes: dict[str, dict | None] = {}
     example = _example_column(tracker)
     examples: dict = {}
-    for i, spec in mapping.items():  # a column's distinct keys are let go once looked at (an id column's are many)
+    for i, spec in mapping.items():  # each column's distinct keys go once looked at (an id column's are many)
         keys[spec.name], distinct = _keys(by_column[i])
         outcomes[spec.name] = _outcomes(spec, distinct, len(row_numbers), day_first)
         if spec.name == example:
@@ -253,13 +253,13 @@ class _Typed(tuple):
 
 
 def _outcomes(spec: ColumnSpec, unique: dict, count: int, day_first: bool) -> dict | None:
-    """Each distinct key of a column of ``count`` cells (``unique``, as ``_keys`` gave them) -> its typed value, or
-    _UNSET, _BLANK, _ERROR or a ValueError; None for a text column of clean text only (printable,
-    no edge spaces, no error like #REF!) whose values are all distinct (an id column), where every
-    cell is its own value. A clean text column that repeats its values maps each to its first
-    cell: the spreadsheet reader makes a new string for every cell, and a practice's 30
-    clinicians' names would otherwise be kept 200,000 times (a tenth of a large run's memory, in
-    each process)."""
+    """Each distinct key of a column of ``count`` cells (``unique``, as ``_keys`` gave them) -> its
+    typed value, or _UNSET, _BLANK, _ERROR or a ValueError; None for a text column of clean text
+    only (printable, no edge spaces, no error like #REF!) whose values are all distinct (an id
+    column), where every cell is its own value. A clean text column that repeats its values maps
+    each to its first cell: the spreadsheet reader makes a new string for every cell, and a
+    practice's 30 clinicians' names would otherwise be kept 200,000 times (a tenth of a large
+    run's memory, in each process)."""
     if spec.kind == "text":
         if _all_clean_text(unique):
             return None if len(unique) == count else {key: key for key in unique}
