@@ -108,8 +108,10 @@ def _column_index(letters: bytes) -> int:
 class ExcelWorkbook:
     """One workbook, its sheets read by calamine. Given the sheets a run will read, it reads one
     ahead in a worker thread (calamine and zlib let go of Python's lock while they work), so the
-    next sheet is being unpacked while this one is parsed; each worker has its own calamine handle,
-    as one handle serves one thread at a time."""
+    next sheet is being unpacked while this one is parsed. The workbook has one calamine handle:
+    a handle serves one thread at a time, so once there is a reading thread every sheet is taken
+    from the handle there (a second handle would hold a second copy of the workbook's shared
+    strings, 20 MB at 200,000 appointments)."""
 
     day_first = False  # text dates are read US-first (docs/decisions.md)
     locale_note = ""
@@ -125,16 +127,17 @@ class ExcelWorkbook:
         try:
             self._parts = sheet_parts(path)
             self._book = CalamineWorkbook.from_path(str(path))
+            self._names = list(self._book.sheet_names)
         except Exception as exc:  # calamine and the zip reader raise many kinds for a damaged file
             raise TrackerUnavailable(self.label, f"cannot be opened as an Excel workbook ({_why(exc)})") from None
-        self._ahead = [s for s in dict.fromkeys(sheets) if s in self._book.sheet_names]
+        self._ahead = [s for s in dict.fromkeys(sheets) if s in self._names]
         self._pending: dict[str, Future] = {}
         self._workers = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sheet") \
             if len(self._ahead) > 1 and self._unpacked(self._ahead) <= READ_AHEAD_BYTES else None
         self._read_ahead()
 
     def sheet_names(self) -> list[str]:
-        return list(self._book.sheet_names)
+        return list(self._names)
 
     def _unpacked(self, sheets: list[str]) -> int:
         """The unpacked size of the two largest of these sheets (from the zip's directory)."""
@@ -147,23 +150,15 @@ class ExcelWorkbook:
     def _read_ahead(self) -> None:
         while self._workers is not None and self._ahead and len(self._pending) < READ_AHEAD:
             sheet = self._ahead.pop(0)
-            self._pending[sheet] = self._workers.submit(self._read, sheet, own_handle=True)
+            self._pending[sheet] = self._workers.submit(self._read, sheet)
 
-    def _read(self, sheet: str, own_handle: bool = False) -> tuple[Any, dict[tuple[int, int], str], Any]:
-        """(the sheet as calamine holds it, its error cells, the handle to close once it is taken in).
-        Turning it into Python values waits for the thread that parses it: a sheet read ahead costs
-        calamine's compact form in memory, not Python's."""
-        from python_calamine import CalamineWorkbook
-
-        book = CalamineWorkbook.from_path(str(self.path)) if own_handle else None
-        try:
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="error-cells") as scan:
-                errors = scan.submit(self._errors, sheet)  # zlib's work, beside calamine's
-                return (book or self._book).get_sheet_by_name(sheet), errors.result(), book
-        except BaseException:
-            if book is not None:
-                book.close()
-            raise
+    def _read(self, sheet: str) -> tuple[Any, dict[tuple[int, int], str]]:
+        """(the sheet as calamine holds it, its error cells). Turning it into Python values waits
+        for the thread that parses it: a sheet read ahead costs calamine's compact form in memory,
+        not Python's."""
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="error-cells") as scan:
+            errors = scan.submit(self._errors, sheet)  # zlib's work, beside calamine's
+            return self._book.get_sheet_by_name(sheet), errors.result()
 
     def _errors(self, sheet: str) -> dict[tuple[int, int], str]:
         """(row, column) -> the error text of each error cell (1-based rows, 0-based columns)."""
@@ -178,48 +173,56 @@ class ExcelWorkbook:
                 for column, row, value in _ERROR_CELL.findall(data)}
 
     def rows(self, sheet: str) -> Iterator[tuple[int, Sequence]]:
-        if sheet not in self._book.sheet_names:
-            raise TrackerUnavailable(self.label, f"has no sheet {sheet!r} (it has: {', '.join(self.sheet_names())})")
+        """(row number, cells) from row 1, each row as wide as the sheet's last used column, a blank
+        cell None. Rows are handed out one at a time from calamine's own form, so the reader keeps a
+        repeated value once as it goes rather than the whole sheet as Python values at once."""
+        if sheet not in self._names:
+            raise TrackerUnavailable(self.label, f"has no sheet {sheet!r} (it has: {', '.join(self._names)})")
         try:
             if sheet in self._ahead:
                 self._ahead.remove(sheet)
             pending = self._pending.pop(sheet, None)
-            read, errors, handle = pending.result() if pending is not None else self._read(sheet)
-            try:
-                values = read.to_python(skip_empty_area=False)
-            finally:
-                del read  # calamine's copy goes before the rows are gone through
-                if handle is not None:
-                    handle.close()
+            if pending is None and self._workers is not None:  # the handle is the reading thread's
+                pending = self._workers.submit(self._read, sheet)
+            read, errors = pending.result() if pending is not None else self._read(sheet)
         except Exception as exc:  # a damaged sheet fails as it is read
             self._read_ahead()
             raise TrackerUnavailable(self.label, f"sheet {sheet!r} is damaged and cannot be read ({_why(exc)}); "
                                                  f"open it in Excel and save it again") from None
-        for (row, column), text in errors.items():
-            if row - 1 < len(values):
-                cells = values[row - 1]
-                if column >= len(cells):
-                    cells.extend([""] * (column + 1 - len(cells)))
-                cells[column] = html.unescape(text)
-        for number, cells in enumerate(values, start=1):
-            if "" in cells:
-                cells[:] = [None if value == "" else value for value in cells]
-            yield number, cells
-        del values
-        self._read_ahead()  # the next sheet starts once this one is handed over, as its rows are about to go
+        try:
+            yield from _numbered(read, errors)
+        finally:
+            del read  # calamine's copy goes once the rows are gone through
+        self._read_ahead()  # the next sheet starts once this one is handed over
 
     def close(self) -> None:
-        """Every handle closed, those of sheets read ahead and never asked for too (on Windows an
-        open handle can stop the VA's Excel from saving the workbook)."""
+        """The handle closed once no thread reads from it (on Windows an open handle can stop the
+        VA's Excel from saving the workbook)."""
         if self._workers is not None:
             self._workers.shutdown(wait=True, cancel_futures=True)
-            for pending in self._pending.values():
-                if not pending.cancelled() and pending.exception() is None:
-                    handle = pending.result()[2]
-                    if handle is not None:
-                        handle.close()
             self._pending.clear()
         self._book.close()
+
+
+def _numbered(read: Any, errors: dict[tuple[int, int], str]) -> Iterator[tuple[int, list]]:
+    """calamine's rows start at row 1 but at the first used column: the columns before it come
+    back as blank cells, so that a cell's index is its column's everywhere. An error cell shows its
+    error (#REF!), which calamine would leave blank."""
+    start = read.start
+    left = [""] * start[1] if start is not None and start[1] > 0 else []
+    errors_by_row: dict[int, list[tuple[int, str]]] = {}
+    for (row, column), text in errors.items():
+        errors_by_row.setdefault(row, []).append((column, html.unescape(text)))
+    for number, cells in enumerate(read.iter_rows(), start=1):
+        if left:
+            cells[:0] = left
+        for column, text in errors_by_row.get(number, ()):
+            if column >= len(cells):
+                cells.extend([""] * (column + 1 - len(cells)))
+            cells[column] = text
+        if "" in cells:
+            cells[:] = [None if value == "" else value for value in cells]
+        yield number, cells
 
 
 def _why(exc: Exception) -> str:

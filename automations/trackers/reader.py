@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
-from itertools import compress, repeat
+from datetime import date, datetime, time, timedelta
+from itertools import chain, compress, islice, repeat
 from operator import attrgetter
 from collections.abc import Callable, Iterator, Sequence
 
@@ -143,27 +144,24 @@ def read_sheet(tracker: str, rows: Iterator[tuple[int, Sequence]], *, file: str,
     repeat on thousands of rows, so each distinct value of a column is parsed once. Issues come
     out in sheet order (row, then column), as a VA reads them."""
     where = f"{file}:{sheet}"
-    all_rows = list(rows)
-    number, mapping, header_cells = _find_header(tracker, all_rows, overrides or {}, header_row, where)
+    rows = iter(rows)
+    head = _head(rows, header_row)
+    number, mapping, header_cells = _find_header(tracker, head, overrides or {}, header_row, where)
     record_type = TRACKERS[tracker]
     required = [spec.name for spec in columns_of(tracker) if spec.required]
     result = SheetRead(tracker, header_row=number,
                        columns={spec.name: str(header_cells[i]) for i, spec in mapping.items()})
-    data = [(row_number, cells) for row_number, cells in all_rows if row_number > number]
-    del all_rows
-    if not data:
+    row_numbers, by_column = _columns(chain((row for row in head if row[0] > number), rows), max(mapping) + 1)
+    del head
+    if not row_numbers:
         return result
-    row_numbers, rows_cells = (list(part) for part in zip(*data, strict=True))
-    del data
-    by_column = _transpose(rows_cells, max(max(mapping) + 1, max(map(len, rows_cells))))
-    del rows_cells  # the cells live on in by_column; the rows can go
     keys: dict[str, Sequence] = {}
     outcomes: dict[str, dict | None] = {}
     example = _example_column(tracker)
     examples: dict = {}
     for i, spec in mapping.items():  # each column's distinct keys go once looked at (an id column's are many)
         keys[spec.name], distinct = _keys(by_column[i])
-        outcomes[spec.name] = _outcomes(spec, distinct, len(row_numbers), day_first)
+        outcomes[spec.name] = _outcomes(spec, distinct, day_first)
         if spec.name == example:
             examples = _perhaps_examples(distinct)
     kept = _record_rows(len(row_numbers), by_column, mapping, keys, outcomes, required, example, examples)
@@ -222,11 +220,48 @@ def _records(record_type: type, mapping: dict[int, ColumnSpec], keys: dict[str, 
     return list(map(record_type, *columns))
 
 
-def _transpose(rows: list[Sequence], width: int) -> list[tuple]:
-    """The sheet's first ``width`` columns; rows may be ragged (a row ends at its last filled cell)."""
-    if min(map(len, rows)) < width:
-        rows = [cells if len(cells) >= width else [*cells, *[None] * (width - len(cells))] for cells in rows]
-    return list(zip(*rows, strict=False))[:width]
+def _head(rows: Iterator[tuple[int, Sequence]], header_row: int | None) -> list[tuple[int, Sequence]]:
+    """The rows a header is looked for in: the first ``HEADER_SEARCH_ROWS``, or up to ``header_row``."""
+    head = list(islice(rows, HEADER_SEARCH_ROWS))
+    while header_row and head and head[-1][0] < header_row and (row := next(rows, None)) is not None:
+        head.append(row)
+    return head
+
+
+CHUNK_ROWS = 4096
+
+
+def _columns(rows: Iterator[tuple[int, Sequence]], width: int) -> tuple[list[int], list[list]]:
+    """The rows' numbers and their cells a column at a time, at least ``width`` columns (rows may be
+    ragged: a row ends at its last filled cell), taken in a few thousand rows at a time. A column's
+    repeated values are kept as one object per value: the sheet's reader makes a new one for every
+    cell, and a practice's 30 clinicians' names, three years of dates and a few session lengths
+    would otherwise be held 200,000 times each while the sheet is read (about half of its memory).
+    Only where every cell of the stretch is text, a date, a time or a decimal number: 1, 1.0 and
+    TRUE are equal to Python but not to a tracker (a -0 becomes 0, as Excel shows it)."""
+    numbers: list[int] = []
+    columns: list[list] = [[] for _ in range(width)]
+    seen: list[dict] = [{} for _ in range(width)]
+    while chunk := list(islice(rows, CHUNK_ROWS)):
+        chunk_numbers, cells = zip(*chunk, strict=True)
+        wide = max(len(columns), max(map(len, cells)))
+        if wide > len(columns):
+            columns.extend([None] * len(numbers) for _ in range(wide - len(columns)))
+            seen.extend({} for _ in range(wide - len(seen)))
+        if min(map(len, cells)) < wide:
+            cells = tuple(row if len(row) >= wide else [*row, *[None] * (wide - len(row))] for row in cells)
+        for column, stretch, kept in zip(columns, zip(*cells, strict=True), seen, strict=True):
+            if _ONE_PER_VALUE.issuperset(map(type, stretch)):
+                column.extend(map(kept.setdefault, stretch, stretch))
+            else:
+                column.extend(stretch)
+        numbers.extend(chunk_numbers)
+    return numbers, columns
+
+
+_ONE_PER_VALUE = frozenset({str, type(None), date, datetime, time, timedelta, float})
+"""Kinds no value of which equals a value of another kind among a sheet's cells (a float would
+equal an int or a bool: a stretch holding those is kept as it is)."""
 
 
 _NUMBERS = frozenset({bool, int, float})
@@ -252,17 +287,13 @@ class _Typed(tuple):
         return super().__new__(cls, (value.__class__, value))
 
 
-def _outcomes(spec: ColumnSpec, unique: dict, count: int, day_first: bool) -> dict | None:
-    """Each distinct key of a column of ``count`` cells (``unique``, as ``_keys`` gave them) -> its
+def _outcomes(spec: ColumnSpec, unique: dict, day_first: bool) -> dict | None:
+    """Each distinct key of a column (``unique``, as ``_keys`` gave them) -> its
     typed value, or _UNSET, _BLANK, _ERROR or a ValueError; None for a text column of clean text
-    only (printable, no edge spaces, no error like #REF!) whose values are all distinct (an id
-    column), where every cell is its own value. A clean text column that repeats its values maps
-    each to its first cell: the spreadsheet reader makes a new string for every cell, and a
-    practice's 30 clinicians' names would otherwise be kept 200,000 times (a tenth of a large
-    run's memory, in each process)."""
+    only (printable, no edge spaces, no error like #REF!), where every cell is its own value."""
     if spec.kind == "text":
         if _all_clean_text(unique):
-            return None if len(unique) == count else {key: key for key in unique}
+            return None
         return {key: key if key.__class__ is str and _clean_text(key) else
                 _outcome(spec, key[1] if key.__class__ is _Typed else key, day_first) for key in unique}
     return {key: _outcome(spec, key[1] if key.__class__ is _Typed else key, day_first) for key in unique}

@@ -177,6 +177,31 @@ def test_text_a_column_repeats_is_kept_once_per_value_and_ids_as_they_are():
     assert [a.appointment_id for a in read.records] == [f"A-{n}" for n in range(6)]
 
 
+@pytest.mark.parametrize("chunk_rows", [2, 3, 4096])
+def test_a_sheet_is_taken_in_a_column_at_a_time_keeping_a_repeated_value_once(monkeypatch, chunk_rows):
+    """Rows arrive a few thousand at a time: repeated text, dates, times and decimals are kept as
+    one object per value; a stretch mixing 1, 1.0 and TRUE keeps each as it is; a short row is
+    filled out with blanks, and a longer row further down widens every column before it."""
+    from datetime import datetime
+
+    from automations.trackers import reader
+
+    monkeypatch.setattr(reader, "CHUNK_ROWS", chunk_rows)
+    day = [date(2026, 11, 2), datetime(2026, 11, 2, 0, 0)]
+    lines = [(7, ["".join("Ann"), date(2026, 11, 2), float("50"), 1.0]),
+             (8, ["".join("Ann"), date(2026, 11, 2), float("50"), True]),
+             (10, ["".join("Bo"), day[1]]),
+             (11, ["".join("Ann"), date(2026, 11, 2), float("50"), 1, time(9), "x"])]
+    numbers, columns = reader._columns(iter(lines), 2)
+    assert numbers == [7, 8, 10, 11]
+    assert columns[0] == ["Ann", "Ann", "Bo", "Ann"] and len({id(v) for v in columns[0]}) == 2
+    assert [type(v) for v in columns[1]] == [date, date, datetime, date]
+    assert columns[1][0] is columns[1][1] is columns[1][3]
+    assert columns[2] == [50.0, 50.0, None, 50.0] and columns[2][0] is columns[2][1] is columns[2][3]
+    assert [(type(v), v) for v in columns[3]] == [(float, 1.0), (bool, True), (type(None), None), (int, 1)]
+    assert columns[4] == [None, None, None, time(9)] and columns[5] == [None, None, None, "x"]
+
+
 @pytest.mark.parametrize("keys", [
     ["A-1", "A-2"], ["A-1", ""], ["#REF!", "A-2"], [" A-1"], ["A-1 "], ["A\t1"], ["A\n1"], ["A-1\u00a0"],
     ["\u00a0A-1"], ["A#1", "mid dle"], ["A-1", 5], [None], ["e\u0301"], ["A-1", "A-1 ", "A-2"]])
