@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import TrackerUnavailable
+from .memory import give_back_freed_memory
 from .trackers.reader import SheetRead
 
 if TYPE_CHECKING:
@@ -237,6 +238,7 @@ def parse_sheets(jobs: tuple[SheetJob, ...]) -> dict[str, tuple]:
                 continue
             pickled = pickle.dumps(read, protocol=pickle.HIGHEST_PROTOCOL)
             del read
+            give_back_freed_memory()
             _parsed_here[job.tracker] = pickled
             outcomes[job.tracker] = ("read", pickled, workbook.locale_note)
     finally:
@@ -263,5 +265,6 @@ def apply_rules(job: RulesJob) -> bytes | None:
         reads[tracker] = read
     _parsed_here.clear()
     _unreadable_here.clear()
+    give_back_freed_memory()
     found = rules.apply(practice_from(reads), job.thresholds, job.today, RULES_ELSEWHERE)
     return pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)

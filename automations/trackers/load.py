@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..errors import CellError, TrackerUnavailable
+from ..memory import give_back_freed_memory
 from .cache import TrackerCache
 from ..elsewhere import Elsewhere, SheetJob, share_out
 from .reader import SheetRead, read_sheet
@@ -78,6 +79,7 @@ def load_practice(config: Config, progress: Progress = lambda _: None, cache: Tr
     loaded.practice = practice_from(readable)
     loaded.issues = [issue for read in readable.values() for issue in read.issues]
     loaded.rows = {name: len(read.records) for name, read in readable.items()}
+    give_back_freed_memory()
     return loaded
 
 
@@ -122,6 +124,7 @@ def _read(name: str, tracker, cached: dict[str, SheetRead], elsewhere: Elsewhere
         if kept is not None:  # the parse's freed cells lie among its records: made again, they lie together
             del read
             read = pickle.loads(kept)
+    give_back_freed_memory()
     return read
 
 

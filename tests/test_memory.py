@@ -1,0 +1,33 @@
+import sys
+from pathlib import Path
+
+import pytest
+
+from automations import memory
+
+
+def resident_mb() -> int:
+    return int(Path("/proc/self/statm").read_text().split()[1]) * 4096 // 2**20
+
+
+@pytest.mark.parametrize("platform", ["win32", "darwin"])
+def test_where_the_c_library_cannot_trim_nothing_is_called(monkeypatch, platform):
+    memory._trim.cache_clear()
+    monkeypatch.setattr(sys, "platform", platform)
+    try:
+        assert memory._trim() is None and memory.give_back_freed_memory() is False
+    finally:
+        memory._trim.cache_clear()
+
+
+@pytest.mark.skipif(memory._trim() is None, reason="glibc's malloc_trim only")
+def test_memory_freed_below_live_values_goes_back_to_the_system():
+    """A parse's freed cells lie below values still alive: the C library keeps the pages until asked."""
+    cells = [bytes(4000) + bytes([n % 256]) for n in range(15000)]  # about 60 MB, from malloc
+    alive = bytes(4000)  # above them: the heap cannot shrink from its top
+    before = resident_mb()
+    del cells
+    kept = resident_mb()
+    assert memory.give_back_freed_memory()
+    assert before - kept < 20 and kept - resident_mb() > 40, (before, kept, resident_mb())
+    assert alive == bytes(4000)
