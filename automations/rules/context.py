@@ -138,24 +138,26 @@ class RuleContext:
         return index
 
     @cached_property
-    def _sessions_of_claims(self) -> dict[int, Appointment | None]:
-        return {id(claim): self._session_of(claim) for claim in self.practice.claims}
+    def _sessions_by_visit(self) -> dict[int, tuple[Claim, Appointment | None]]:
+        return {}
 
     def appointment_of(self, claim: Claim) -> Appointment | None:
         """The claim's session: by appointment_id where given, else by client, provider and date
-        (matched once per claim and run)."""
-        try:
-            return self._sessions_of_claims[id(claim)]
-        except KeyError:  # a claim made after the context was (as tests do)
-            return self._session_of(claim)
-
-    def _session_of(self, claim: Claim) -> Appointment | None:
-        if claim.appointment_id and claim.appointment_id in self.appointments:
-            return self.appointments[claim.appointment_id]
+        (matched once per claim and run, kept for those claims only: a dict over every claim was
+        10 MB at 160,000 claims)."""
+        if claim.appointment_id:
+            session = self.appointments.get(claim.appointment_id)
+            if session is not None:
+                return session
+        matched = self._sessions_by_visit.get(id(claim))
+        if matched is not None and matched[0] is claim:
+            return matched[1]
         candidates = self.appointments_by_visit.get(
             (claim.client_id, person_key(claim.provider), claim.date_of_service), [])
         completed = [a for a in candidates if a.status == "completed"]
-        return (completed or candidates)[0] if candidates else None
+        session = (completed or candidates)[0] if candidates else None
+        self._sessions_by_visit[id(claim)] = (claim, session)
+        return session
 
     @cached_property
     def live_claims(self) -> list[Claim]:
