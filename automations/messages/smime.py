@@ -11,14 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
-
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.ciphers import algorithms
-from cryptography.hazmat.primitives.serialization import pkcs7
+from typing import TYPE_CHECKING
 
 from .compose import EMAIL_POLICY, WIRE
+
+if TYPE_CHECKING:  # cryptography is loaded when first used (messages/certificates.py says why)
+    from cryptography import x509
 
 
 SEALED_CONTENT = (("Content-Transfer-Encoding", "base64"), ("Content-Disposition", 'attachment; filename="smime.p7m"'),
@@ -40,6 +38,10 @@ def load_signer(cert_path: Path | None, key_path: Path | None, password_env: str
     identity costs the signature, never the message: encryption still protects it."""
     if not cert_path and not key_path:
         return None, None
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
     off = "; messages go encrypted but unsigned until it is fixed"
     if not (cert_path and key_path):
         return None, f"security: signing_cert and signing_key go together{off}"
@@ -77,6 +79,10 @@ def seal(message: EmailMessage, recipient: x509.Certificate, signer: Signer | No
          also: x509.Certificate | None = None) -> EmailMessage:
     """The same message, its body signed (optionally) and encrypted to ``recipient``, and to
     ``also`` (the practice's own certificate, so its Sent Items copy stays readable)."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.ciphers import algorithms
+    from cryptography.hazmat.primitives.serialization import pkcs7
+
     body = _inner_entity(message)
     if signer is not None:
         body = (pkcs7.PKCS7SignatureBuilder().set_data(body)

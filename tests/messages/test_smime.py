@@ -1,7 +1,9 @@
 import subprocess
+import sys
 from datetime import datetime, timedelta, UTC
 from email import message_from_bytes, policy
 
+import pytest
 from cryptography import x509
 
 from automations.messages.certificates import CertificateStore
@@ -125,3 +127,16 @@ def test_the_practices_own_copy_decrypts_with_the_practices_key_and_the_recipien
     refused = subprocess.run(["openssl", "cms", "-decrypt", "-in", str(eml), "-recip", str(other_cert), "-inkey",
                               str(other_key)], capture_output=True, timeout=60)
     assert refused.returncode != 0
+
+
+@pytest.mark.timeout(60)
+def test_the_command_line_loads_cryptography_only_to_seal_or_read_a_certificate(tmp_path):
+    """13 MB a run that seals nothing never holds, and one that does holds only after the parse."""
+    script = ("import sys; from datetime import datetime; from pathlib import Path; import automations.cli\n"
+              "from automations.messages.certificates import CertificateStore\n"
+              "store = CertificateStore(Path(sys.argv[1]), datetime(2026, 11, 26))\n"
+              "before = 'cryptography' in sys.modules; store.for_address('nobody@practice.example')\n"
+              "print(before, 'cryptography' in sys.modules)")
+    (tmp_path / "nobody@practice.example.pem").write_text("not a certificate")
+    shown = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert shown.stdout.split() == ["False", "True"], shown.stderr
