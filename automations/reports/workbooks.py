@@ -33,6 +33,8 @@ ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def cell_text(value: str) -> str:
+    if value.isprintable() and len(value) <= MAX_CELL_TEXT:  # most text: nothing to take out (asked in C)
+        return value
     return ILLEGAL_CHARACTERS.sub("", value)[:MAX_CELL_TEXT]
 
 
@@ -231,12 +233,15 @@ class FreshSheet:
         at = self.row - 1
         if height is not None:
             self.sheet.set_row(at, height)
+        sheet = self.sheet
         for column, (value, (look, blank_kept)) in enumerate(zip(values, looks, strict=True)):
-            if value is None or value == "":
+            if value.__class__ is str and value:
+                sheet.write_string(at, column, cell_text(value), look)
+            elif value is None or value == "":
                 if blank_kept:
-                    self.sheet.write_blank(at, column, None, look)
+                    sheet.write_blank(at, column, None, look)
             elif isinstance(value, str):
-                self.sheet.write_string(at, column, cell_text(value), look)
+                sheet.write_string(at, column, cell_text(value), look)
             elif isinstance(value, bool):
                 self.sheet.write_boolean(at, column, value, look)
             elif isinstance(value, (int, float)):
