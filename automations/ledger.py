@@ -169,18 +169,37 @@ class Ledger:
         finally:
             lock.release()
 
+    @contextmanager
+    def _with_its_audit(self) -> Iterator[None]:
+        """A change and its audit entry in one transaction: both reach the disk, in one flush, or
+        neither does. Apart, a crash between them left a status the trail never recorded, which
+        the next check reads as an edited table; and each was a flush of its own (two more per
+        message sent)."""
+        if self.db.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
     # runs -----------------------------------------------------------------------------------
     def start_run(self, job: str, today: str, now: datetime) -> int:
-        cur = self.db.execute("INSERT INTO runs (job, today, started_at) VALUES (?, ?, ?)",
-                              (job, today, now.isoformat()))
-        self.append_audit("run.started", {"run": cur.lastrowid, "job": job, "today": today}, now)
+        with self._with_its_audit():
+            cur = self.db.execute("INSERT INTO runs (job, today, started_at) VALUES (?, ?, ?)",
+                                  (job, today, now.isoformat()))
+            self.append_audit("run.started", {"run": cur.lastrowid, "job": job, "today": today}, now)
         assert cur.lastrowid is not None
         return cur.lastrowid
 
     def finish_run(self, run_id: int, now: datetime, status: str, summary: dict) -> None:
-        self.db.execute("UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?",
-                        (now.isoformat(), status, json.dumps(summary, sort_keys=True), run_id))
-        self.append_audit("run.finished", {"run": run_id, "status": status, **summary}, now)
+        with self._with_its_audit():
+            self.db.execute("UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?",
+                            (now.isoformat(), status, json.dumps(summary, sort_keys=True), run_id))
+            self.append_audit("run.finished", {"run": run_id, "status": status, **summary}, now)
 
     def runs(self) -> list[sqlite3.Row]:
         self.db.row_factory = sqlite3.Row
@@ -197,18 +216,21 @@ class Ledger:
     def queue_message(self, message_id: str, kind: str, recipient: str, security: str, run_id: int | None,
                       now: datetime, status: str = "pending") -> None:
         """Recorded before the transport sees it: a crash after this line resends, never forgets."""
-        before = self.message_status(message_id)
-        self.db.execute(
-            "INSERT INTO messages (message_id, kind, recipient, security, status, run_id, queued_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(message_id) DO UPDATE SET run_id = excluded.run_id",
-            (message_id, kind, recipient, security, status, run_id, now.isoformat()))
-        if before is None:
-            self.append_audit(f"message.{status}", {"message_id": message_id, "kind": kind, "security": security}, now)
+        with self._with_its_audit():
+            before = self.message_status(message_id)
+            self.db.execute(
+                "INSERT INTO messages (message_id, kind, recipient, security, status, run_id, queued_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(message_id) DO UPDATE SET run_id = excluded.run_id",
+                (message_id, kind, recipient, security, status, run_id, now.isoformat()))
+            if before is None:
+                self.append_audit(f"message.{status}", {"message_id": message_id, "kind": kind,
+                                                        "security": security}, now)
 
     def mark_sent(self, message_id: str, now: datetime, transport: str = "") -> None:
-        self.db.execute("UPDATE messages SET status = 'sent', sent_at = ?, error = NULL, transport = ? "
-                        "WHERE message_id = ?", (now.isoformat(), transport, message_id))
-        self.append_audit("message.sent", {"message_id": message_id, "transport": transport}, now)
+        with self._with_its_audit():
+            self.db.execute("UPDATE messages SET status = 'sent', sent_at = ?, error = NULL, transport = ? "
+                            "WHERE message_id = ?", (now.isoformat(), transport, message_id))
+            self.append_audit("message.sent", {"message_id": message_id, "transport": transport}, now)
 
     def is_delivered(self, message_id: str, transport: str) -> bool:
         """Sent, and through a transport that counts: what the outbox wrote was a review, so a live
@@ -278,10 +300,13 @@ class Ledger:
     def mark_failed(self, message_id: str, error: str, permanent: bool = False, now: datetime | None = None) -> None:
         """``failed`` is tried again next run; ``refused`` (permanent) never is."""
         status = "refused" if permanent else "failed"
-        changed = self.message_status(message_id) != status
-        self.db.execute("UPDATE messages SET status = ?, error = ? WHERE message_id = ?", (status, error, message_id))
-        if changed:
-            self.append_audit(f"message.{status}", {"message_id": message_id}, now or datetime.now().astimezone())
+        with self._with_its_audit():
+            changed = self.message_status(message_id) != status
+            self.db.execute("UPDATE messages SET status = ?, error = ? WHERE message_id = ?",
+                            (status, error, message_id))
+            if changed:
+                self.append_audit(f"message.{status}", {"message_id": message_id},
+                                  now or datetime.now().astimezone())
 
     def messages(self) -> list[tuple]:
         return list(self.db.execute("SELECT message_id, kind, recipient, security, status FROM messages ORDER BY queued_at"))

@@ -30,6 +30,31 @@ def test_a_message_is_pending_until_sent(ledger):
     assert ledger.message_status("<m1@x>") == "sent"
 
 
+@pytest.mark.parametrize("change", [
+    lambda book: book.queue_message("<m2@x>", "va_work_queue", "va@x", "plain", 1, NOW),
+    lambda book: book.mark_sent("<m1@x>", NOW, "outbox"),
+    lambda book: book.mark_failed("<m1@x>", "550 no such user", permanent=True, now=NOW),
+    lambda book: book.finish_run(1, NOW, "ok", {}),
+])
+def test_a_change_and_its_audit_entry_reach_the_disk_together_or_not_at_all(ledger, monkeypatch, change):
+    """A crash between them would leave a status the trail never recorded (read as an edited table)."""
+    ledger.start_run("reminders", "2026-11-26", NOW)
+    ledger.queue_message("<m1@x>", "va_work_queue", "va@x", "plain", 1, NOW)
+    before = (ledger.messages(), list(ledger.db.execute("SELECT * FROM runs")), ledger.verify_audit())
+
+    def crash(*_args):
+        raise KeyboardInterrupt  # the process stopped between the change and its entry
+
+    monkeypatch.setattr(ledger, "append_audit", crash)
+    with pytest.raises(KeyboardInterrupt):
+        change(ledger)
+    monkeypatch.undo()
+    assert (ledger.messages(), list(ledger.db.execute("SELECT * FROM runs")), ledger.verify_audit()) == before
+    assert not ledger.db.in_transaction
+    change(ledger)
+    assert ledger.verify_audit()[1] == []
+
+
 def test_the_audit_chain_is_intact_after_normal_use(ledger):
     run = ledger.start_run("reconcile", "2026-11-26", NOW)
     ledger.finish_run(run, NOW, "ok", {"findings": 3})
