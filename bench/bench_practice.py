@@ -7,7 +7,8 @@
 Generates a practice (30 clinicians, 3 years, 3,000 clients, panels, yearly prior authorizations
 for one insured client in ten, matching claims with realistic problem rates or, with --problems, a
 third of the rows carrying one), then prints, as ratios to
-python-calamine's bare read of the same workbook: practice-ops' read, the rules, the work queue
+python-calamine's bare read of the same workbook (``to_python``; its row-by-row read is printed
+beside it): practice-ops' read, the rules, the work queue
 write, and the whole `run reconcile` as a new process four times: the first run, again the same
 day (unchanged trackers: the last check's findings), the next day (unchanged trackers: records
 from the cache, the rules applied again), and the next day again after a VA's edits to the queue
@@ -16,7 +17,8 @@ and with openpyxl. Peak memory is each `run reconcile`'s largest process's maxim
 (where the platform reports it), and, where /proc exists, the run and its second process (which
 parses large sheets and applies part of the rules) together. Outbound: render, S/MIME-encrypt and
 write N messages, messages per second, beside the disk's own rate of flushed files of the same
-size (the ceiling of a durable outbox) and awdeorio/mailmerge's dry run of the same N rows.
+size (the ceiling of a durable outbox) and awdeorio/mailmerge's dry run of the same N rows; then
+the same N handed over as a run does, each recorded in the never-twice ledger before and after.
 With --repeat N the bare read, the four runs (each time from no state) and outbound are measured
 N times and their medians printed (peak memory: the largest of the N); ratios on this VM move by
 about a tenth between single runs.
@@ -216,10 +218,16 @@ def reminder(templates, n: int):
                    now=datetime(2026, 11, 26, 9))
 
 
-def outbound(count: int, folder: Path) -> float:
-    """Messages per second: render, S/MIME-encrypt to a recipient's certificate, write an .eml."""
+def outbound(count: int, folder: Path, recorded: bool = False) -> float:
+    """Messages per second: render, S/MIME-encrypt to a recipient's certificate, write an .eml;
+    ``recorded``: each also handed over as a run does (``delivery.deliver``: recorded pending in
+    the never-twice ledger, written, recorded sent, each record on disk before the next step)."""
+    from datetime import UTC
+
     from cryptography import x509
 
+    from automations.ledger import Ledger
+    from automations.messages.delivery import deliver
     from automations.messages.render import Templates
     from automations.messages.smime import seal
     from automations.transports.outbox import Outbox
@@ -227,10 +235,20 @@ def outbound(count: int, folder: Path) -> float:
 
     cert = x509.load_pem_x509_certificate(make_identity(folder / "keys", "ann@practice.example")[0].read_bytes())
     templates, outbox = Templates(), Outbox(folder / "outbox-bench")
+    ledger = Ledger(folder / "state-bench") if recorded else None
+    now = datetime(2026, 11, 26, 9, tzinfo=UTC)
     started = clock.perf_counter()
     for n in range(count):
-        outbox.send(seal(reminder(templates, n), cert))
-    return count / (clock.perf_counter() - started)
+        sealed = seal(reminder(templates, n), cert)
+        if ledger is None:
+            outbox.send(sealed)
+        elif deliver(ledger, outbox, sealed, kind="appointment_reminder", security="smime", run_id=1,
+                     now=now).status != "sent":
+            raise SystemExit("a benchmark message was not sent")
+    rate = count / (clock.perf_counter() - started)
+    if ledger is not None:
+        ledger.close()
+    return rate
 
 
 def write_flushed(target: Path, data: bytes) -> None:
@@ -383,6 +401,9 @@ def main() -> None:
         print(f"outbound: {rate:,.0f} messages a second rendered, S/MIME-encrypted and written ({args.messages:,}); "
               f"the disk alone writes {median(disk):,.0f} files of their size a second, each flushed as the outbox "
               f"does ({rate / median(disk):.0%} of it)")
+        recorded = median(outbound(args.messages, folder / f"recorded-{n}", recorded=True) for n in range(args.repeat))
+        print(f"outbound as a run hands each over (recorded in the ledger before and after): {recorded:,.0f} "
+              f"messages a second")
         merged = mailmerge_dry_run(args.messages, folder)
         print(f"mailmerge --dry-run of the same rows: {merged:,.0f} messages a second (not encrypted)" if merged
               else "mailmerge not installed: pip install -e .[bench] to compare with its dry run")
