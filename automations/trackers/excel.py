@@ -205,16 +205,16 @@ class ExcelWorkbook:
 
 
 def _numbered(read: Any, errors: dict[tuple[int, int], str]) -> Iterator[tuple[int, list]]:
-    """calamine's rows start at row 1 but at the first used column: the columns before it come
-    back as blank cells, so that a cell's index is its column's everywhere. An error cell shows its
-    error (#REF!), which calamine would leave blank."""
-    start = read.start
-    left = [""] * start[1] if start is not None and start[1] > 0 else []
+    """calamine's rows start at row 1 but at the first used column: the columns before it are put
+    back as blank cells (unless its rows already hold them), so that a cell's index is its
+    column's everywhere. An error cell shows its error (#REF!), which calamine would leave blank."""
+    start, end = read.start, read.end
+    left = [""] * start[1] if start is not None and end is not None and start[1] > 0 else []
     errors_by_row: dict[int, list[tuple[int, str]]] = {}
     for (row, column), text in errors.items():
         errors_by_row.setdefault(row, []).append((column, html.unescape(text)))
     for number, cells in enumerate(read.iter_rows(), start=1):
-        if left:
+        if left and len(cells) < end[1] + 1:
             cells[:0] = left
         for column, text in errors_by_row.get(number, ()):
             if column >= len(cells):
