@@ -243,13 +243,13 @@ class FreshSheet:
             elif isinstance(value, str):
                 sheet.write_string(at, column, cell_text(value), look)
             elif isinstance(value, bool):
-                self.sheet.write_boolean(at, column, value, look)
+                sheet.write_boolean(at, column, value, look)
             elif isinstance(value, (int, float)):
-                self.sheet.write_number(at, column, value, look)
+                sheet.write_number(at, column, value, look)
             elif isinstance(value, (date, datetime)):
-                self.sheet.write_datetime(at, column, value, look)
+                sheet.write_datetime(at, column, value, look)
             else:
-                self.sheet.write_string(at, column, cell_text(str(value)), look)
+                sheet.write_string(at, column, cell_text(str(value)), look)
         return self.row
 
     def _looks(self, count: int, formats: dict[int, str] | None, wrap: tuple[int, ...], fills: dict[int, str] | None,
