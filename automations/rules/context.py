@@ -137,10 +137,6 @@ class RuleContext:
             index[(appt.client_id, person_key(appt.provider), appt.date)].append(appt)
         return index
 
-    @cached_property
-    def _sessions_by_visit(self) -> dict[int, tuple[Claim, Appointment | None]]:
-        return {}
-
     def appointment_of(self, claim: Claim) -> Appointment | None:
         """The claim's session: by appointment_id where given, else by client, provider and date
         (matched once per claim and run, kept for those claims only: a dict over every claim was
@@ -149,14 +145,15 @@ class RuleContext:
             session = self.appointments.get(claim.appointment_id)
             if session is not None:
                 return session
-        matched = self._sessions_by_visit.get(id(claim))
+        by_visit = self.memo("appointment_of")
+        matched = by_visit.get(id(claim))
         if matched is not None and matched[0] is claim:
             return matched[1]
         candidates = self.appointments_by_visit.get(
             (claim.client_id, person_key(claim.provider), claim.date_of_service), [])
         completed = [a for a in candidates if a.status == "completed"]
         session = (completed or candidates)[0] if candidates else None
-        self._sessions_by_visit[id(claim)] = (claim, session)
+        by_visit[id(claim)] = (claim, session)
         return session
 
     @cached_property
