@@ -170,11 +170,11 @@ class Ledger:
             lock.release()
 
     @contextmanager
-    def _with_its_audit(self) -> Iterator[None]:
-        """A change and its audit entry in one transaction: both reach the disk, in one flush, or
-        neither does. Apart, a crash between them left a status the trail never recorded, which
-        the next check reads as an edited table; and each was a flush of its own (two more per
-        message sent)."""
+    def _transaction(self) -> Iterator[None]:
+        """What is written inside reaches the disk together, in one flush, or not at all: the
+        queue's rows, and each change with its audit entry (apart, a crash between them left a
+        status the trail never recorded, which the next check reads as an edited table; and each
+        was a flush of its own, two more per message sent). Inside another, it is part of that one."""
         if self.db.in_transaction:
             yield
             return
@@ -188,7 +188,7 @@ class Ledger:
 
     # runs -----------------------------------------------------------------------------------
     def start_run(self, job: str, today: str, now: datetime) -> int:
-        with self._with_its_audit():
+        with self._transaction():
             cur = self.db.execute("INSERT INTO runs (job, today, started_at) VALUES (?, ?, ?)",
                                   (job, today, now.isoformat()))
             self.append_audit("run.started", {"run": cur.lastrowid, "job": job, "today": today}, now)
@@ -196,7 +196,7 @@ class Ledger:
         return cur.lastrowid
 
     def finish_run(self, run_id: int, now: datetime, status: str, summary: dict) -> None:
-        with self._with_its_audit():
+        with self._transaction():
             self.db.execute("UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?",
                             (now.isoformat(), status, json.dumps(summary, sort_keys=True), run_id))
             self.append_audit("run.finished", {"run": run_id, "status": status, **summary}, now)
@@ -216,7 +216,7 @@ class Ledger:
     def queue_message(self, message_id: str, kind: str, recipient: str, security: str, run_id: int | None,
                       now: datetime, status: str = "pending") -> None:
         """Recorded before the transport sees it: a crash after this line resends, never forgets."""
-        with self._with_its_audit():
+        with self._transaction():
             before = self.message_status(message_id)
             self.db.execute(
                 "INSERT INTO messages (message_id, kind, recipient, security, status, run_id, queued_at) "
@@ -227,7 +227,7 @@ class Ledger:
                                                         "security": security}, now)
 
     def mark_sent(self, message_id: str, now: datetime, transport: str = "") -> None:
-        with self._with_its_audit():
+        with self._transaction():
             self.db.execute("UPDATE messages SET status = 'sent', sent_at = ?, error = NULL, transport = ? "
                             "WHERE message_id = ?", (now.isoformat(), transport, message_id))
             self.append_audit("message.sent", {"message_id": message_id, "transport": transport}, now)
@@ -300,7 +300,7 @@ class Ledger:
     def mark_failed(self, message_id: str, error: str, permanent: bool = False, now: datetime | None = None) -> None:
         """``failed`` is tried again next run; ``refused`` (permanent) never is."""
         status = "refused" if permanent else "failed"
-        with self._with_its_audit():
+        with self._transaction():
             changed = self.message_status(message_id) != status
             self.db.execute("UPDATE messages SET status = ?, error = ? WHERE message_id = ?",
                             (status, error, message_id))
@@ -323,16 +323,11 @@ class Ledger:
     def save_queue_rows(self, rows: list[dict]) -> None:
         placeholders = ", ".join("?" for _ in self.QUEUE_COLUMNS)
         updates = ", ".join(f"{c} = excluded.{c}" for c in self.QUEUE_COLUMNS[1:])
-        self.db.execute("BEGIN")
-        try:
+        with self._transaction():
             self.db.executemany(
                 f"INSERT INTO queue ({', '.join(self.QUEUE_COLUMNS)}) VALUES ({placeholders}) "
                 f"ON CONFLICT(finding_id) DO UPDATE SET {updates}",
                 [tuple(row.get(c) for c in self.QUEUE_COLUMNS) for row in rows])
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
 
     # findings raised while sending (a blocked message), kept until they no longer apply -------
     def keep_message_findings(self, findings: list[tuple[str, dict, str]]) -> None:
