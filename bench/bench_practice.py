@@ -2,7 +2,7 @@
 
     pip install -e .[bench]          # pandas and mailmerge, for the comparisons
     python bench/bench_practice.py [APPOINTMENTS] [--problems 0.33] [--messages 5000] [--shared-strings]
-                                   [--repeat 3]
+                                   [--repeat 3] [--double]
 
 Generates a practice (30 clinicians, 3 years, 3,000 clients, panels, yearly prior authorizations
 for one insured client in ten, matching claims with realistic problem rates or, with --problems, a
@@ -21,20 +21,25 @@ size (the ceiling of a durable outbox) and awdeorio/mailmerge's dry run of the s
 the same N handed over as a run does, each recorded in the never-twice ledger before and after.
 With --repeat N the bare read, the four runs (each time from no state) and outbound are measured
 N times and their medians printed (peak memory: the largest of the N); ratios on this VM move by
-about a tenth between single runs.
+about a tenth between single runs. With --double the first run is timed again at twice the
+appointments (the growth target, and memory at the larger size). Last, each of issue 11's targets
+with this run's figure and whether it is met.
 Results and the machine they ran on: docs/performance.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import platform
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
 import time as clock
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from statistics import median
@@ -122,6 +127,69 @@ def generate(folder: Path, appointments: int, problems: float, seed: int = 7, sh
     config.write_text(f'[practice]\nname = "Bench"\n{trackers}[work_queue]\npath = "out/queue.xlsx"\n'
                       f'[state]\ndir = "var"\n[email]\noutbox_dir = "outbox"\n')
     return config
+
+
+@dataclass
+class Measured:
+    """What one benchmark command measured, as issue 11's targets need it (seconds, MB, a second)."""
+    appointments: int
+    bare: float
+    first: float
+    same_day: float
+    next_day: float
+    peak_largest: float
+    peak_together: float
+    """The first run's peaks at ``peak_at`` appointments (the larger size measured); NaN where the
+    platform cannot tell."""
+    peak_at: int
+    outbound: float
+    pandas_openpyxl: float | None = None
+    first_doubled: float | None = None
+    """The first run at twice the appointments (``--double``), for the growth target."""
+
+
+def against_targets(m: Measured) -> list[tuple[str, str, bool | None]]:
+    """(target, what was measured, met: True, False, or None when this run could not tell): issue
+    11's targets, each judged by the figures of this one run."""
+    def within(limit: float, value: float) -> bool:
+        return round(value, 2) <= limit
+
+    verdicts: list[tuple[str, str, bool | None]] = [
+        (f"run reconcile within {FIRST_RUN_LIMIT:g}x the bare read (aim {FIRST_RUN_AIM:g}x)",
+         f"{m.first / m.bare:.2f}x", within(FIRST_RUN_LIMIT, m.first / m.bare))]
+    if m.pandas_openpyxl is None:
+        verdicts.append((f"at least {PANDAS_MULTIPLE:g}x faster than pandas.read_excel with openpyxl",
+                         "pandas not installed", None))
+    else:
+        verdicts.append((f"at least {PANDAS_MULTIPLE:g}x faster than pandas.read_excel with openpyxl",
+                         f"{m.pandas_openpyxl / m.first:.2f}x",
+                         round(m.pandas_openpyxl / m.first, 2) >= PANDAS_MULTIPLE))
+    for label, seconds in (("the same day", m.same_day), ("the next day", m.next_day)):
+        verdicts.append((f"a second run on unchanged trackers, {label}, within {SECOND_RUN_LIMIT:g}x the bare read",
+                         f"{seconds / m.bare:.2f}x", within(SECOND_RUN_LIMIT, seconds / m.bare)))
+    if m.first_doubled is None:
+        verdicts.append((f"time growing at most {GROWTH_LIMIT:g}x from {m.appointments:,} to {2 * m.appointments:,}",
+                         "not measured (add --double)", None))
+    else:
+        verdicts.append((f"time growing at most {GROWTH_LIMIT:g}x from {m.appointments:,} to {2 * m.appointments:,}",
+                         f"{m.first_doubled / m.first:.2f}x", within(GROWTH_LIMIT, m.first_doubled / m.first)))
+    together_known = not math.isnan(m.peak_together)
+    verdicts += [
+        (f"peak memory at {m.peak_at:,} appointments under {MEMORY_LIMIT_MB} MB, the run's processes together "
+         f"(aim {MEMORY_AIM_MB} MB a process)",
+         f"{m.peak_together:.0f} MB together, {m.peak_largest:.0f} MB the largest" if together_known
+         else f"{m.peak_largest:.0f} MB the largest process (together: not known here)",
+         (m.peak_together if together_known else m.peak_largest) < MEMORY_LIMIT_MB),
+        (f"at least {OUTBOUND_RATE:,} encrypted messages a second", f"{m.outbound:,.0f} a second",
+         m.outbound >= OUTBOUND_RATE)]
+    return verdicts
+
+
+FIRST_RUN_LIMIT, FIRST_RUN_AIM, PANDAS_MULTIPLE, SECOND_RUN_LIMIT, GROWTH_LIMIT = 3.0, 2.0, 5.0, 1.5, 2.2
+MEMORY_LIMIT_MB, MEMORY_AIM_MB, OUTBOUND_RATE = 500, 300, 1000
+TARGETS_FROM = 100_000
+"""Issue 11's targets, as ratios in one run (a ratio is judged as printed, to two places), for a
+practice of 100,000 and 200,000 appointments."""
 
 
 def timed(work) -> tuple[float, object]:
@@ -275,14 +343,17 @@ def flushed_files(count: int, folder: Path, size: int) -> float:
 def four_runs(folder: Path, config: Path, today: date) -> list[tuple[float, float, float]]:
     """The four `run reconcile`s, from no state at all: the first run, again the same day, the next
     day, the next day after a VA's edits."""
-    import shutil
-
-    for made in ("var", "out"):
-        shutil.rmtree(folder / made, ignore_errors=True)
-    (folder / ".practice-ops-audit-head.json").unlink(missing_ok=True)
+    no_state(folder)
     runs = [run_reconcile(config, today), run_reconcile(config, today), run_reconcile(config, today + timedelta(days=1))]
     va_edits(folder / "out" / "queue.xlsx")
     return [*runs, run_reconcile(config, today + timedelta(days=1))]
+
+
+def no_state(folder: Path) -> None:
+    """The practice as before its first run: no ledger, cache or queue."""
+    for made in ("var", "out"):
+        shutil.rmtree(folder / made, ignore_errors=True)
+    (folder / ".practice-ops-audit-head.json").unlink(missing_ok=True)
 
 
 def va_edits(queue: Path) -> None:
@@ -336,6 +407,8 @@ def main() -> None:
     parser.add_argument("--shared-strings", action="store_true", help="save text as Excel does, in a shared table")
     parser.add_argument("--repeat", type=int, default=1,
                         help="the bare read, the four runs and outbound N times each: their medians (pandas once)")
+    parser.add_argument("--double", action="store_true",
+                        help="also time the first run at twice the appointments, for the growth target")
     args = parser.parse_args()
     from automations import config as config_module
     from automations import rules
@@ -382,11 +455,13 @@ def main() -> None:
               f"{same_mb:.0f} MB again the same day, {next_mb:.0f} MB the next day, {edited_mb:.0f} MB after the "
               f"VA's edits; of the run and its second process together: {first_all:.0f} / {same_all:.0f} / "
               f"{next_all:.0f} / {edited_all:.0f} MB")
+        pandas_seconds: dict[str, float] = {}
         try:
             import pandas
 
             for engine in ("calamine", "openpyxl"):
                 seconds, _ = timed(lambda engine=engine: pandas.read_excel(workbook, sheet_name=None, engine=engine))
+                pandas_seconds[engine] = seconds
                 print(f"pandas.read_excel ({engine}){'':<{22 - len(engine)}} {seconds:8.2f} s   {seconds / bare:5.2f}x"
                       f"   ({seconds / first:.2f}x run reconcile's first run)")
         except ImportError:
@@ -407,6 +482,31 @@ def main() -> None:
         merged = mailmerge_dry_run(args.messages, folder)
         print(f"mailmerge --dry-run of the same rows: {merged:,.0f} messages a second (not encrypted)" if merged
               else "mailmerge not installed: pip install -e .[bench] to compare with its dry run")
+        measured = Measured(args.appointments, bare, first, same_day, next_day, first_mb, first_all,
+                            args.appointments, rate, pandas_seconds.get("openpyxl"))
+        if args.double:
+            measured = doubled(measured, folder / "doubled", args)
+        print("\nagainst issue 11's targets" + (":" if args.appointments >= TARGETS_FROM else
+              f" (set for {TARGETS_FROM:,} and {2 * TARGETS_FROM:,} appointments; smaller, starting Python weighs "
+              f"more than the work):"))
+        for target, figure, met in against_targets(measured):
+            print(f"  {'met' if met else 'NOT MET' if met is False else 'unknown':<8} {target}: {figure}")
+
+
+def doubled(measured: Measured, folder: Path, args: argparse.Namespace) -> Measured:
+    """The first run, and its peaks, at twice the appointments: the same practice, longer."""
+    folder.mkdir()
+    config = generate(folder, 2 * args.appointments, args.problems, shared_strings=args.shared_strings)
+    today = date(2026, 11, 26)
+    runs = []
+    for _ in range(args.repeat):
+        no_state(folder)
+        runs.append(run_reconcile(config, today))
+    seconds = median(run[0] for run in runs)
+    print(f"run reconcile, first run at {2 * args.appointments:,} appointments: {seconds:.2f} s "
+          f"({seconds / measured.first:.2f}x the first run at {args.appointments:,})")
+    return replace(measured, first_doubled=seconds, peak_largest=max(run[1] for run in runs),
+                   peak_together=max(run[2] for run in runs), peak_at=2 * args.appointments)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,61 @@
+"""The benchmark's verdicts on issue 11's targets: each judged at its boundary, as printed."""
+
+import math
+
+import pytest
+
+from bench.bench_practice import Measured, against_targets
+
+
+def measured(**changes) -> Measured:
+    figures = {"appointments": 100_000, "bare": 1.0, "first": 2.0, "same_day": 0.3, "next_day": 1.0,
+               "peak_largest": 200.0, "peak_together": 300.0, "peak_at": 200_000, "outbound": 1200.0,
+               "pandas_openpyxl": 20.0, "first_doubled": 4.0}
+    return Measured(**{**figures, **changes})
+
+
+def verdict(m: Measured, starts: str) -> tuple[str, bool | None]:
+    found = [(figure, met) for target, figure, met in against_targets(m) if target.startswith(starts)]
+    assert len(found) == 1, starts
+    return found[0]
+
+
+@pytest.mark.parametrize("first, met", [(2.0, True), (3.0, True), (3.004, True), (3.006, False), (3.5, False)])
+def test_first_run_within_three_times_the_bare_read(first, met):
+    assert verdict(measured(first=first, pandas_openpyxl=100.0, first_doubled=first * 2), "run reconcile")[1] is met
+
+
+@pytest.mark.parametrize("pandas_seconds, met", [(10.0, True), (9.98, False), (None, None)])
+def test_pandas_with_openpyxl_at_least_five_times_slower(pandas_seconds, met):
+    figure, verdict_met = verdict(measured(pandas_openpyxl=pandas_seconds), "at least 5x")
+    assert verdict_met is met
+    assert ("not installed" in figure) is (met is None)
+
+
+@pytest.mark.parametrize("day, seconds, met", [
+    ("the same day", 1.5, True), ("the same day", 1.51, False), ("the next day", 1.5, True),
+    ("the next day", 1.77, False)])
+def test_each_second_run_judged_on_its_own(day, seconds, met):
+    m = measured(same_day=seconds if day == "the same day" else 0.3,
+                 next_day=seconds if day == "the next day" else 1.0)
+    assert verdict(m, f"a second run on unchanged trackers, {day}") == (f"{seconds:.2f}x", met)
+
+
+@pytest.mark.parametrize("doubled, met", [(4.4, True), (4.42, False), (None, None)])
+def test_growth_needs_the_doubled_run(doubled, met):
+    figure, verdict_met = verdict(measured(first_doubled=doubled), "time growing")
+    assert verdict_met is met
+    assert ("--double" in figure) is (met is None)
+
+
+@pytest.mark.parametrize("together, largest, met", [
+    (499.0, 260.0, True), (500.0, 260.0, False), (math.nan, 499.0, True), (math.nan, 501.0, False)])
+def test_memory_of_the_processes_together_or_the_largest_where_unknown(together, largest, met):
+    figure, verdict_met = verdict(measured(peak_together=together, peak_largest=largest), "peak memory")
+    assert verdict_met is met
+    assert ("not known" in figure) is math.isnan(together)
+
+
+@pytest.mark.parametrize("rate, met", [(1000.0, True), (999.4, False), (634.0, False)])
+def test_outbound_at_least_a_thousand_a_second(rate, met):
+    assert verdict(measured(outbound=rate), "at least 1,000")[1] is met
