@@ -145,7 +145,9 @@ class Measured:
     outbound: float
     pandas_openpyxl: float | None = None
     first_doubled: float | None = None
-    """The first run at twice the appointments (``--double``), for the growth target."""
+    """The first run at twice the appointments (``--double``), for the growth target..."""
+    bare_doubled: float | None = None
+    """...and the bare read there, for the first-run target at that size too."""
 
 
 def against_targets(m: Measured) -> list[tuple[str, str, bool | None]]:
@@ -155,8 +157,11 @@ def against_targets(m: Measured) -> list[tuple[str, str, bool | None]]:
         return round(value, 2) <= limit
 
     verdicts: list[tuple[str, str, bool | None]] = [
-        (f"run reconcile within {FIRST_RUN_LIMIT:g}x the bare read (aim {FIRST_RUN_AIM:g}x)",
-         f"{m.first / m.bare:.2f}x", within(FIRST_RUN_LIMIT, m.first / m.bare))]
+        (f"run reconcile within {FIRST_RUN_LIMIT:g}x the bare read at {size:,} appointments (aim {FIRST_RUN_AIM:g}x)",
+         f"{first / bare:.2f}x", within(FIRST_RUN_LIMIT, first / bare))
+        for size, first, bare in ((m.appointments, m.first, m.bare),
+                                  (2 * m.appointments, m.first_doubled, m.bare_doubled))
+        if first is not None and bare is not None]
     if m.pandas_openpyxl is None:
         verdicts.append((f"at least {PANDAS_MULTIPLE:g}x faster than pandas.read_excel with openpyxl",
                          "pandas not installed", None))
@@ -498,14 +503,15 @@ def doubled(measured: Measured, folder: Path, args: argparse.Namespace) -> Measu
     folder.mkdir()
     config = generate(folder, 2 * args.appointments, args.problems, shared_strings=args.shared_strings)
     today = date(2026, 11, 26)
+    bare = median(timed(lambda: calamine_bare(folder / "trackers.xlsx"))[0] for _ in range(args.repeat))
     runs = []
     for _ in range(args.repeat):
         no_state(folder)
         runs.append(run_reconcile(config, today))
     seconds = median(run[0] for run in runs)
-    print(f"run reconcile, first run at {2 * args.appointments:,} appointments: {seconds:.2f} s "
-          f"({seconds / measured.first:.2f}x the first run at {args.appointments:,})")
-    return replace(measured, first_doubled=seconds, peak_largest=max(run[1] for run in runs),
+    print(f"run reconcile, first run at {2 * args.appointments:,} appointments: {seconds:.2f} s, {seconds / bare:.2f}x "
+          f"its bare read ({bare:.2f} s), {seconds / measured.first:.2f}x the first run at {args.appointments:,}")
+    return replace(measured, first_doubled=seconds, bare_doubled=bare, peak_largest=max(run[1] for run in runs),
                    peak_together=max(run[2] for run in runs), peak_at=2 * args.appointments)
 
 

@@ -10,7 +10,7 @@ from bench.bench_practice import Measured, against_targets
 def measured(**changes) -> Measured:
     figures = {"appointments": 100_000, "bare": 1.0, "first": 2.0, "same_day": 0.3, "next_day": 1.0,
                "peak_largest": 200.0, "peak_together": 300.0, "peak_at": 200_000, "outbound": 1200.0,
-               "pandas_openpyxl": 20.0, "first_doubled": 4.0}
+               "pandas_openpyxl": 20.0, "first_doubled": 4.0, "bare_doubled": 2.0}
     return Measured(**{**figures, **changes})
 
 
@@ -22,7 +22,18 @@ def verdict(m: Measured, starts: str) -> tuple[str, bool | None]:
 
 @pytest.mark.parametrize("first, met", [(2.0, True), (3.0, True), (3.004, True), (3.006, False), (3.5, False)])
 def test_first_run_within_three_times_the_bare_read(first, met):
-    assert verdict(measured(first=first, pandas_openpyxl=100.0, first_doubled=first * 2), "run reconcile")[1] is met
+    m = measured(first=first, pandas_openpyxl=100.0, first_doubled=first * 2)
+    assert verdict(m, "run reconcile within 3x the bare read at 100,000")[1] is met
+    assert verdict(m, "run reconcile within 3x the bare read at 200,000")[1] is met
+
+
+def test_first_run_at_twice_the_size_judged_only_when_measured():
+    m = measured(first_doubled=6.2, bare_doubled=2.0)
+    assert verdict(m, "run reconcile within 3x the bare read at 200,000") == ("3.10x", False)
+    assert verdict(m, "run reconcile within 3x the bare read at 100,000") == ("2.00x", True)
+    alone = measured(first_doubled=None, bare_doubled=None)
+    assert [t for t, _, _ in against_targets(alone) if t.startswith("run reconcile")] == [
+        "run reconcile within 3x the bare read at 100,000 appointments (aim 2x)"]
 
 
 @pytest.mark.parametrize("pandas_seconds, met", [(10.0, True), (9.98, False), (None, None)])
