@@ -1,11 +1,13 @@
 """An experiment, not practice-ops' path: how fast outbound could go with messages prepared in
 parallel, to size the work issue 11's 1,000 messages a second would take.
 
-    python bench/outbound_pool_experiment.py [N]
+    python bench/outbound_pool_experiment.py [N] [--one-process]
 
 Two worker processes render, compose and S/MIME-seal the same reminders as bench_practice.py's
 outbound figure, in batches of 100; this process writes each .eml as the Outbox does (a temporary
-file, fsync, rename) from four threads, so the disk's flushes overlap. The Postman does neither:
+file, fsync, rename) from four threads, so the disk's flushes overlap. With --one-process this
+process prepares each message itself while the four threads write the ones before it: the next
+message's preparation overlapped with this one's flush, and no more. The Postman does neither:
 it prepares, records and hands over one message at a time, in order, through the never-twice
 ledger. docs/performance.md says what it would take to get there.
 """
@@ -52,14 +54,30 @@ def write(folder: Path, n: int, data: bytes) -> None:
     write_flushed(folder / f"message-{n}.eml", data)
 
 
+def one_process(count: int, folder: Path, pem: bytes) -> float:
+    """Messages a second, prepared here one after another while four threads write and flush them."""
+    _start(pem)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(4) as writers:
+        written = [writers.submit(write, folder, n, data) for n, data in (prepare([n])[0] for n in range(count))]
+        for done in written:
+            done.result()
+    return count / (time.perf_counter() - started)
+
+
 def main() -> None:
     from tests.pki import make_identity
 
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
+    numbers = [argument for argument in sys.argv[1:] if argument != "--one-process"]
+    count = int(numbers[0]) if numbers else 5000
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         pem = make_identity(folder / "keys", "ann@practice.example")[0].read_bytes()
         (folder / "out").mkdir()
+        if "--one-process" in sys.argv:
+            rate = one_process(count, folder / "out", pem)
+            print(f"{count:,} messages prepared here and written by 4 threads meanwhile: {rate:,.0f} a second")
+            return
         with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"), initializer=_start,
                                  initargs=(pem,)) as preparers, ThreadPoolExecutor(4) as writers:
             list(preparers.map(prepare, [[0], [1]]))  # both processes started and warm
