@@ -150,6 +150,7 @@ def check_login(server, session, envelope, mechanism, auth_data):
 
 @pytest.mark.parametrize("security", ["starttls", "ssl"])
 @pytest.mark.timeout(60)
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # implicit TLS: aiosmtpd cannot see it
 def test_smtp_over_tls_with_a_login_against_a_real_server(security, tmp_path, monkeypatch):
     cert, context = tls_server_context(tmp_path)
     handler = Recorder()
