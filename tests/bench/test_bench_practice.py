@@ -60,7 +60,8 @@ def test_growth_needs_the_doubled_run(doubled, met):
 
 
 @pytest.mark.parametrize("together, largest, met", [
-    (499.0, 260.0, True), (500.0, 260.0, False), (math.nan, 499.0, True), (math.nan, 501.0, False)])
+    (499.0, 260.0, True), (500.0, 260.0, False), (math.nan, 499.0, True), (math.nan, 501.0, False),
+    (math.nan, math.nan, None)])
 def test_memory_of_the_processes_together_or_the_largest_where_unknown(together, largest, met):
     figure, verdict_met = verdict(measured(peak_together=together, peak_largest=largest), "peak memory")
     assert verdict_met is met
