@@ -262,6 +262,8 @@ def parse_money(value: object) -> Decimal:
 
 
 def _plausible_money(amount: Decimal) -> Decimal:
+    if not amount:  # "-0", "(0)": nothing, as a spreadsheet shows it (never "$-0" in a message)
+        return abs(amount)
     if amount < 0:
         raise ValueError("is negative: record refunds and credits in the notes, not as negative amounts")
     if amount > MAX_MONEY:

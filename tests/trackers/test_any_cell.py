@@ -40,3 +40,23 @@ def test_any_rows_under_a_good_header_are_records_or_reported_cells(tracker, row
     read = read_sheet(tracker, iter(sheet), file="f.xlsx", sheet="S")
     for issue in read.issues:
         assert issue.file == "f.xlsx" and issue.sheet == "S" and issue.row >= 2 and issue.why
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(st.sampled_from(sorted(TRACKERS)), st.lists(st.lists(CELLS, min_size=1, max_size=18), max_size=12))
+def test_a_sheet_reads_the_same_whatever_the_rows_arrive_in(tracker, rows):
+    """Rows come from calamine a few thousand at a time and each column keeps a repeated value once:
+    how the rows are cut into stretches never changes a record, its types or a reported cell."""
+    from automations.trackers import reader
+
+    header = tuple(spec.name for spec in columns_of(tracker))
+    sheet = [(1, header)] + [(n, tuple(row)) for n, row in enumerate(rows, start=2)]
+    reads = []
+    for chunk_rows in (2, 3, reader.CHUNK_ROWS):
+        kept, reader.CHUNK_ROWS = reader.CHUNK_ROWS, chunk_rows
+        try:
+            read = read_sheet(tracker, iter(sheet), file="f.xlsx", sheet="S")
+        finally:
+            reader.CHUNK_ROWS = kept
+        reads.append(([repr(r) for r in read.records], [repr(i) for i in read.issues]))
+    assert reads[0] == reads[1] == reads[2]

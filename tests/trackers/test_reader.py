@@ -243,3 +243,18 @@ def test_asking_a_whole_column_at_once_agrees_with_asking_each_key(keys):
         return key.strip().upper().startswith("EXAMPLE")
 
     assert {k for k in _perhaps_examples(distinct) if is_example(k)} == {k for k in keys if is_example(k)}
+
+
+@pytest.mark.parametrize("chunk_rows", [2, 4096])
+def test_zero_and_a_negative_zero_read_the_same_however_the_rows_are_cut(monkeypatch, chunk_rows):
+    """0.0 and -0.0 are equal, so a column keeping a value once, and the parse of each distinct
+    value, may keep either for both: whichever is kept, the amount is nothing owed, with no sign."""
+    from automations.trackers import reader
+
+    monkeypatch.setattr(reader, "CHUNK_ROWS", chunk_rows)
+    header = ("Claim ID", "Client ID", "Provider", "Date of Service", "CPT", "Billed Amount", "Payer", "Status")
+    rows = [(1, header)] + [(n, (f"CL-{n}", "C-1", "Ann Lee", date(2026, 11, 2), "90834", amount, "Aetna", "paid"))
+                            for n, amount in ((2, -0.0), (3, 0.0), (4, 1), (5, 130.0))]
+    read = read_sheet("claims", iter(rows), file="f.xlsx", sheet="Claims")
+    assert [str(c.billed_amount) for c in read.records] == ["0.0", "0.0", "1", "130.0"]
+    assert not read.issues

@@ -68,6 +68,12 @@ def test_money(raw, expected):
     assert values.parse_money(raw) == expected
 
 
+@pytest.mark.parametrize("raw", [-0.0, "-0", "(0)", "$-0.00", -0.001])
+def test_a_negative_zero_is_nothing_owed_without_a_sign(raw):
+    amount = values.parse_money(raw)
+    assert amount == 0 and not amount.is_signed()
+
+
 @pytest.mark.parametrize("raw", ["$12,3x", "n/a", "NaN", "(12.50)", "-$5", -0.01, "$1,000,000.01", 1e12])
 def test_bad_money(raw):
     with pytest.raises(ValueError):
