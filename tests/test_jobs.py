@@ -88,3 +88,30 @@ def test_each_resolution_is_in_one_note_whichever_run_of_the_day_found_it(tmp_pa
     assert "1 item was resolved since the last note" in va_note(config, DAY + timedelta(days=2))
     run(config, "reconcile", DAY + timedelta(days=3), time(6, 30))
     assert "resolved" not in va_note(config, DAY + timedelta(days=3))
+
+
+@pytest.mark.parametrize("job", ["reconcile", "all"])
+def test_the_records_are_let_go_before_the_queue_is_written_and_read_again_if_asked(tmp_path, job, monkeypatch):
+    """The queue's write is a large run's last peak; the records (the most a run holds) are gone by
+    then, and a caller that asks for them afterwards gets them read again."""
+    from automations.reports import work_queue
+
+    config = config_module.load(write_config(tmp_path, make_workbook(tmp_path / "t.xlsx", MINIMAL)))
+    checked, held_while_writing = [], []
+    checks, writes = jobs.check, work_queue.update_work_queue
+
+    def check_kept(*args, **kwargs):
+        checked.append(checks(*args, **kwargs))
+        return checked[-1]
+
+    def write_watched(*args, **kwargs):
+        held_while_writing.append(checked[-1].practice)
+        return writes(*args, **kwargs)
+
+    monkeypatch.setattr(jobs, "check", check_kept)
+    monkeypatch.setattr(jobs, "update_work_queue", write_watched)
+    result = run(config, job, DAY)
+    assert held_while_writing and held_while_writing[-1] is None
+    assert result.practice is None
+    assert [a.appointment_id for a in result.the_practice().appointments] == \
+        [a.appointment_id for a in jobs.check(config, DAY).practice.appointments]
