@@ -78,7 +78,8 @@ class RunResult:
     queue: QueueUpdate | None = None
     practice: Practice | None = None
     reread: Callable[[], Practice] | None = field(default=None, repr=False)
-    """Reads the records when the findings came from the last check and a job needs them."""
+    """Reads the records when a job needs them and they are not held: the findings came from the
+    last check, or the run let them go before writing the queue."""
 
     def the_practice(self) -> Practice:
         if self.practice is None and self.reread is not None:
@@ -156,15 +157,16 @@ def check(config: Config, today: date, progress: Progress = lambda _: None, now:
 
 def _check(config: Config, today: date, progress: Progress, now: datetime | None,
            cache: TrackerCache | None) -> RunResult:
+    def reread() -> Practice:  # the records again, when a job asks after they were let go or never read
+        return load_practice(config, progress, cache).practice
+
     unchanged = unchanged_since_cached(config, cache) if cache is not None and now is None else None
     key = _check_key(config, today, unchanged) if unchanged is not None else None
     kept = cache.get_checked(key) if cache is not None and key is not None else None
     if isinstance(kept, dict) and {"findings", "issues", "rows", "notices"} <= kept.keys():
         progress("Trackers unchanged since the last check today")
-        result = RunResult(findings=kept["findings"], data_issues=kept["issues"], rows=kept["rows"],
-                           notices=[*kept["notices"], *check_overrides(config)])
-        result.reread = lambda: load_practice(config, progress, cache).practice
-        return result
+        return RunResult(findings=kept["findings"], data_issues=kept["issues"], rows=kept["rows"],
+                         notices=[*kept["notices"], *check_overrides(config)], reread=reread)
     elsewhere = Elsewhere()
     try:
         if cache is not None and unchanged is not None:  # every record in the cache: the worker can start at once
@@ -173,7 +175,7 @@ def _check(config: Config, today: date, progress: Progress, now: datetime | None
                                share_read=lambda names: _share_rules(config, today, cache, elsewhere, names)
                                if cache is not None else None)
         result = RunResult(data_issues=loaded.issues, unavailable=[str(u) for u in loaded.unavailable],
-                           rows=loaded.rows, practice=loaded.practice)
+                           rows=loaded.rows, practice=loaded.practice, reread=reread)
         result.notices.extend(loaded.notices)
         result.notices.extend(rules_switched_off(loaded.practice.present, loaded.practice.columns))
         read_notices = list(result.notices)
@@ -239,12 +241,9 @@ def run(config: Config, job: str, today: date, now: datetime, progress: Progress
 
 
 def _run(config: Config, job: str, today: date, now: datetime, progress: Progress, dry_run: bool) -> RunResult:
-    cache = tracker_cache(config, writable=not dry_run)
-    result = check(config, today, progress, cache=cache)
+    result = check(config, today, progress, cache=tracker_cache(config, writable=not dry_run))
     if not result.usable:
         return result
-    if result.reread is None:
-        result.reread = lambda: load_practice(config, progress, cache).practice
     ledger = Ledger.snapshot(config.state.dir) if dry_run else Ledger(config.state.dir, config.state.audit_head)
     try:
         with nullcontext() if dry_run else ledger.exclusive():

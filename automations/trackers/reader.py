@@ -238,7 +238,8 @@ def _columns(rows: Iterator[tuple[int, Sequence]], width: int) -> tuple[list[int
     cell, and a practice's 30 clinicians' names, three years of dates and a few session lengths
     would otherwise be held 200,000 times each while the sheet is read (about half of its memory).
     Only where every cell of the stretch is text, a date, a time or a decimal number: 1, 1.0 and
-    TRUE are equal to Python but not to a tracker (a -0 becomes 0, as Excel shows it)."""
+    TRUE are equal to Python but not to a tracker (0.0 and -0.0 share one object, whichever came
+    first: every parser reads both as 0)."""
     numbers: list[int] = []
     columns: list[list] = [[] for _ in range(width)]
     seen: list[dict] = [{} for _ in range(width)]
