@@ -1,8 +1,10 @@
 """Whole workbooks, written by two different programs, read through the config."""
 
 from datetime import date, datetime, time
+from pathlib import Path
 
 import openpyxl
+import pytest
 import xlsxwriter
 
 from automations import config as config_module
@@ -107,3 +109,42 @@ def test_a_tracker_saved_by_libreoffice_reads_the_same(tmp_path):
         ("V-3", date(2026, 11, 4), time(11), 30)]
     assert [str(i) for i in loaded.issues] == [
         "lakeside.xlsx:sessions: row 5: Fee check: '#DIV/0!' is a formula error: fix the formula or type the value"]
+
+
+def reading_lines(tmp_path, appointments: int, monkeypatch) -> int:
+    """Lines practice-ops executes reading a generated practice (a third of its rows troubled), all
+    of it in this process; calamine's own work is Rust's, linear in the file."""
+    import sys
+
+    from automations import elsewhere
+    from bench.bench_practice import generate
+
+    monkeypatch.setattr(elsewhere.os, "cpu_count", lambda: 1)
+    folder = tmp_path / str(appointments)
+    folder.mkdir()
+    config = config_module.load(generate(folder, appointments, problems=0.33))
+    ours = str(Path(load_practice.__code__.co_filename).parent.parent)
+    lines = 0
+
+    def trace(frame, event, arg):
+        nonlocal lines
+        if not frame.f_code.co_filename.startswith(ours):
+            return None
+        lines += event == "line"
+        return trace
+
+    sys.settrace(trace)
+    try:
+        loaded = load_practice(config)
+    finally:
+        sys.settrace(None)
+    assert len(loaded.practice.appointments) == appointments
+    return lines
+
+
+@pytest.mark.timeout(120)
+def test_doubling_a_practice_about_doubles_the_reading_work(tmp_path, monkeypatch):
+    """Issue 11: reading stays linear (each column's distinct values parsed once, never a row
+    searched for per row)."""
+    small, large = reading_lines(tmp_path, 10_000, monkeypatch), reading_lines(tmp_path, 20_000, monkeypatch)
+    assert large <= 2.3 * small, (small, large)
