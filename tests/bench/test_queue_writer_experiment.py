@@ -1,0 +1,35 @@
+"""The writer experiment's look at a workbook: what a VA would meet in a queue another writer made
+(a row number twice, a sheet without even its header), and nothing in the queue practice-ops
+writes."""
+
+import zipfile
+from datetime import date, timedelta
+
+from automations.reports.work_queue import _write_fresh, plan
+from automations.rules.findings import Finding
+from bench.queue_writer_experiment import what_a_va_would_meet
+
+TODAY = date(2026, 11, 26)
+SHEET = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{}</worksheet>')
+
+
+def book(path, *sheets: str):
+    with zipfile.ZipFile(path, "w") as made:
+        for n, data in enumerate(sheets, start=1):
+            made.writestr(f"xl/worksheets/sheet{n}.xml", SHEET.format(data))
+    return path
+
+
+def test_a_row_written_twice_and_a_sheet_without_its_header_are_met(tmp_path):
+    rows = '<sheetData><row r="1"><c r="A1"/></row><row r="2"/><row r="2" ht="17.25"/></sheetData>'
+    met = what_a_va_would_meet(book(tmp_path / "rust.xlsx", rows, "<sheetData/>",
+                                    '<sheetData><row r="1"/><row r="2"/></sheetData>'))
+    assert met == ["xl/worksheets/sheet1.xml: 1 row number(s) written twice",
+                   "xl/worksheets/sheet2.xml: no rows at all, not even the header"]
+
+
+def test_the_queue_practice_ops_writes_has_none_of_it(tmp_path):
+    findings = [Finding("billing.unbilled_session", "warning", "billing", f"Session A-{n} has no claim.",
+                        refs={"appointment": f"A-{n}"}, due=TODAY + timedelta(days=n % 5)) for n in range(80)]
+    _write_fresh(str(tmp_path / "queue.xlsx"), plan(findings, {}, {}, TODAY), TODAY)
+    assert what_a_va_would_meet(tmp_path / "queue.xlsx") == []
