@@ -13,6 +13,27 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
+def lines_executed(step, within: str | None = None) -> tuple[int, object]:
+    """(the lines Python executes running ``step()``, in files under the folder ``within`` or
+    everywhere; what ``step`` returned). A comprehension's or a generator's every turn counts, which
+    call counts miss: the scale tests compare these at two sizes, never times."""
+    lines = 0
+
+    def trace(frame, event, arg):
+        nonlocal lines
+        if within is not None and not frame.f_code.co_filename.startswith(within):
+            return None
+        lines += event == "line"
+        return trace
+
+    sys.settrace(trace)
+    try:
+        returned = step()
+    finally:
+        sys.settrace(None)
+    return lines, returned
+
+
 def count_calls(monkeypatch, owner, name: str) -> dict[str, int]:
     """Wrap ``owner.name`` (never replace what it does) and count its calls in ``["n"]``."""
     calls = {"n": 0}

@@ -6,7 +6,6 @@ worked in it (her edits read back, every row rewritten around them). Counted: th
 executes, here and in the libraries, and the cells openpyxl walks in C (``max_row`` is one line
 that walks every cell of the sheet)."""
 
-import sys
 from datetime import date, timedelta
 
 import openpyxl
@@ -16,6 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from automations.ledger import Ledger
 from automations.reports.work_queue import GROUP_AT, update_work_queue
 from automations.rules.findings import Finding
+from tests.conftest import lines_executed
 
 TODAY = date(2026, 11, 26)
 RULES = ("billing.unbilled_session", "billing.cpt_time_mismatch", "billing.unpaid_followup",
@@ -74,20 +74,8 @@ def walked_cells(monkeypatch):
 
 def counted(step) -> tuple[int, int]:
     """(lines executed, in practice-ops and in the libraries it calls; cells walked)."""
-    lines = 0
     WalkedCells.walked = 0
-
-    def trace(frame, event, arg):
-        nonlocal lines
-        lines += event == "line"
-        return trace
-
-    sys.settrace(trace)
-    try:
-        step()
-    finally:
-        sys.settrace(None)
-    return lines, WalkedCells.walked
+    return lines_executed(step)[0], WalkedCells.walked
 
 
 def va_works_in(path, rows: int) -> None:

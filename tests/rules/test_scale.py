@@ -12,6 +12,7 @@ from automations import config as config_module
 from automations.rules import evaluate
 from automations.trackers.load import load_practice
 from bench.bench_practice import generate
+from tests.conftest import lines_executed
 
 
 def calls_for(tmp_path, appointments: int) -> int:
@@ -36,7 +37,6 @@ def lines_for(clients: int) -> int:
     """Lines the rules execute (a comprehension's every turn counts, which call counts miss) over a
     practice where every client's authorization is about to end and every tenth clinician's
     license has lapsed, each with sessions booked after."""
-    import sys
     from datetime import timedelta
     from pathlib import Path
 
@@ -52,21 +52,7 @@ def lines_for(clients: int) -> int:
                  authorizations=[auth(f"AU-{c}", client=f"C-{c}", authorized=1, end_date=today + timedelta(days=10))
                                  for c in range(clients)])
     rules_folder = str(Path(evaluate.__code__.co_filename).parent)
-    count = 0
-
-    def trace(frame, event, arg):
-        nonlocal count
-        if not frame.f_code.co_filename.startswith(rules_folder):
-            return None
-        count += event == "line"
-        return trace
-
-    sys.settrace(trace)
-    try:
-        evaluate(p, Thresholds(), today)
-    finally:
-        sys.settrace(None)
-    return count
+    return lines_executed(lambda: evaluate(p, Thresholds(), today), within=rules_folder)[0]
 
 
 def test_rules_about_one_client_or_clinician_look_at_theirs_not_every_session():

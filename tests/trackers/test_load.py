@@ -9,7 +9,7 @@ import xlsxwriter
 
 from automations import config as config_module
 from automations.trackers.load import load_practice
-from tests.conftest import make_workbook, write_config
+from tests.conftest import lines_executed, make_workbook, write_config
 
 
 def write_with_xlsxwriter(path, sheets):
@@ -114,8 +114,6 @@ def test_a_tracker_saved_by_libreoffice_reads_the_same(tmp_path):
 def reading_lines(tmp_path, appointments: int, monkeypatch) -> int:
     """Lines practice-ops executes reading a generated practice (a third of its rows troubled), all
     of it in this process; calamine's own work is Rust's, linear in the file."""
-    import sys
-
     from automations import elsewhere
     from bench.bench_practice import generate
 
@@ -124,20 +122,7 @@ def reading_lines(tmp_path, appointments: int, monkeypatch) -> int:
     folder.mkdir()
     config = config_module.load(generate(folder, appointments, problems=0.33))
     ours = str(Path(load_practice.__code__.co_filename).parent.parent)
-    lines = 0
-
-    def trace(frame, event, arg):
-        nonlocal lines
-        if not frame.f_code.co_filename.startswith(ours):
-            return None
-        lines += event == "line"
-        return trace
-
-    sys.settrace(trace)
-    try:
-        loaded = load_practice(config)
-    finally:
-        sys.settrace(None)
+    lines, loaded = lines_executed(lambda: load_practice(config), within=ours)
     assert len(loaded.practice.appointments) == appointments
     return lines
 
