@@ -96,10 +96,11 @@ def queue_work(tmp_path, count: int) -> list[tuple[int, int]]:
     path = folder / "queue.xlsx"
     ledger = Ledger(folder / "var")
     try:
-        fresh = counted(lambda: update_work_queue(path, findings(count, TODAY), TODAY, ledger))
+        today, later = TODAY, TODAY + timedelta(days=1)
+        found_today, found_later = findings(count, today), findings(count, later)
+        fresh = counted(lambda: update_work_queue(path, found_today, today, ledger))
         va_works_in(path, rows=count // 10)
-        later = TODAY + timedelta(days=1)
-        in_place = counted(lambda: update_work_queue(path, findings(count, later), later, ledger))
+        in_place = counted(lambda: update_work_queue(path, found_later, later, ledger))
     finally:
         ledger.close()
     return [fresh, in_place]
