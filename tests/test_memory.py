@@ -6,10 +6,6 @@ import pytest
 from automations import memory
 
 
-def resident_mb() -> int:
-    return int(Path("/proc/self/statm").read_text().split()[1]) * 4096 // 2**20
-
-
 @pytest.mark.parametrize("platform", ["win32", "darwin"])
 def test_where_the_c_library_cannot_trim_nothing_is_called(monkeypatch, platform):
     memory._trim.cache_clear()
@@ -21,7 +17,6 @@ def test_where_the_c_library_cannot_trim_nothing_is_called(monkeypatch, platform
 
 
 FREED_AMONG_LIVE = """
-import sys
 from pathlib import Path
 
 from automations import memory
