@@ -5,12 +5,13 @@ what it would cost, to size the last step issue 11's next-day target would take.
     python bench/queue_writer_experiment.py [N] [--problems 0.33]
 
 It generates the benchmark's practice (N appointments, default 100,000, a third of the rows
-troubled), checks it, plans a new queue for its findings and writes that queue twice: with
+troubled), checks it, plans a new queue for its findings and writes that queue three times: with
 XlsxWriter, as practice-ops does (``work_queue._write_fresh``), and with rustpy-xlsxwriter (a
-binding of rust_xlsxwriter), the same sheets, rows, widths, heights and looks as far as its API
-reaches. Then it looks in the Rust writer's file for what a VA would meet: sheet XML that Excel
-repairs, a sheet without its header. docs/performance.md says what was found and why the queue
-stays with XlsxWriter.
+binding of rust_xlsxwriter) the same sheets, rows, widths, heights and looks as far as its API
+reaches, once row by row (its default) and once each sheet held whole. Then it looks in the Rust
+writer's files for what a VA would meet: a row number written twice (Excel offers to repair such
+a file), a sheet without its header. docs/performance.md says what was found and
+docs/decisions.md why the queue stays with XlsxWriter.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import tempfile
 import time
 import zipfile
 from datetime import date
+from functools import partial
 from pathlib import Path
 from statistics import median
 
@@ -47,10 +49,11 @@ def with_xlsxwriter(path: Path, update, today: date) -> None:
     _write_fresh(str(path), update, today)
 
 
-def with_rust(path: Path, update, today: date) -> None:
+def with_rust(path: Path, update, today: date, buffered: bool = False) -> None:
     """The queue in one call to rustpy-xlsxwriter. Its API takes records and per-column formats,
     not a format per cell: the urgency colour becomes conditional formatting, a wrapped blank cell
-    takes its column's look, and a heading row of the legend is bold across."""
+    takes its column's look, and a heading row of the legend is bold across. ``buffered``: each
+    sheet held whole until written (its ``dedupe_strings``) instead of written row by row."""
     import rustpy_xlsxwriter as rust
 
     from automations.reports import work_queue as queue
@@ -96,7 +99,8 @@ def with_rust(path: Path, update, today: date) -> None:
     sheets.append((queue.LEGEND, legend))
     options["row_formats"][queue.LEGEND] = {n: bold for n, row in enumerate(legend, start=1)
                                            if row["Status"] in queue.LEGEND_HEADINGS}
-    rust.write_worksheets(sheets, str(path), **{key: value for key, value in options.items() if value})
+    rust.write_worksheets(sheets, str(path), dedupe_strings={"general": buffered},
+                          **{key: value for key, value in options.items() if value})
 
 
 def what_a_va_would_meet(path: Path) -> list[str]:
@@ -143,10 +147,12 @@ def main() -> None:
         except ImportError:
             print("rustpy-xlsxwriter is not installed: pip install rustpy-xlsxwriter")
             return
-        rust = timed(with_rust, Path(folder) / "rust.xlsx", update, today, args.repeat)
-        print(f"the same queue written by rustpy-xlsxwriter: {rust:.2f} s ({ours / rust:.1f}x faster)")
-        for problem in what_a_va_would_meet(Path(folder) / "rust-0.xlsx") or ["nothing a VA would meet"]:
-            print(f"  {problem}")
+        for buffered, how in ((False, "row by row, its default"), (True, "each sheet held whole")):
+            path = Path(folder) / f"rust-{'held' if buffered else 'rows'}.xlsx"
+            rust = timed(partial(with_rust, buffered=buffered), path, update, today, args.repeat)
+            print(f"the same queue written by rustpy-xlsxwriter, {how}: {rust:.2f} s ({ours / rust:.1f}x faster)")
+            for problem in what_a_va_would_meet(path.with_name(f"{path.stem}-0.xlsx")) or ["nothing a VA would meet"]:
+                print(f"  {problem}")
 
 
 if __name__ == "__main__":
