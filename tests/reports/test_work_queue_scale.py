@@ -41,24 +41,19 @@ class WalkedCells(dict):
 
     walked = 0
 
-    def _walk(self) -> None:
+
+def _walking(name: str):
+    plain = getattr(dict, name)
+
+    def walking(self):
         WalkedCells.walked += len(self)
+        return plain(self)
 
-    def __iter__(self):
-        self._walk()
-        return super().__iter__()
+    return walking
 
-    def keys(self):
-        self._walk()
-        return super().keys()
 
-    def values(self):
-        self._walk()
-        return super().values()
-
-    def items(self):
-        self._walk()
-        return super().items()
+for _way in ("__iter__", "keys", "values", "items"):
+    setattr(WalkedCells, _way, _walking(_way))
 
 
 @pytest.fixture
