@@ -9,7 +9,7 @@ import pytest
 from automations.ledger import Ledger
 from automations.reports import queue_in_place
 from automations.reports.work_queue import update_work_queue
-from automations.reports.workbooks import RowWriter, save_atomically
+from automations.reports.workbooks import FRESH_WRITERS, RowWriter, save_atomically
 from automations.rules.findings import Finding
 
 TODAY = date(2026, 11, 26)
@@ -24,7 +24,7 @@ def formulas_in(path) -> list[str]:
         return [name for name in sheets if b"<f>" in book.read(name) or b"<f " in book.read(name)]
 
 
-@pytest.mark.parametrize("writer", ["openpyxl", "xlsxwriter"])
+@pytest.mark.parametrize("writer", ["openpyxl", *FRESH_WRITERS])
 def test_text_is_always_text(tmp_path, writer):
     from automations.reports.workbooks import FreshBook, replace_atomically
 
@@ -36,7 +36,7 @@ def test_text_is_always_text(tmp_path, writer):
         path = save_atomically(book, tmp_path / "out.xlsx", "test")
     else:
         def write(temp: str) -> None:
-            with FreshBook(temp) as fresh:
+            with FreshBook(temp, writer) as fresh:
                 sheet = fresh.sheet("Sheet")
                 for value in POISON:
                     sheet.append([value])
