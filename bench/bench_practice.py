@@ -293,7 +293,8 @@ def reminder(templates, n: int):
 
 
 def outbound(count: int, folder: Path, recorded: bool = False) -> float:
-    """Messages per second: render, S/MIME-encrypt to a recipient's certificate, write an .eml;
+    """Messages per second: render, S/MIME-encrypt to a recipient's certificate, write an .eml (all
+    of them on disk at the end, as the outbox flushes them);
     ``recorded``: each also handed over as a run does (``delivery.deliver``: recorded pending in
     the never-twice ledger, written, recorded sent, each record on disk before the next step)."""
     from datetime import UTC
@@ -319,6 +320,7 @@ def outbound(count: int, folder: Path, recorded: bool = False) -> float:
         elif deliver(ledger, outbox, sealed, kind="appointment_reminder", security="smime", run_id=1,
                      now=now).status != "sent":
             raise SystemExit("a benchmark message was not sent")
+    outbox.close()  # its last files flushed to disk, as a run's end flushes them
     rate = count / (clock.perf_counter() - started)
     if ledger is not None:
         ledger.close()
@@ -326,7 +328,7 @@ def outbound(count: int, folder: Path, recorded: bool = False) -> float:
 
 
 def write_flushed(target: Path, data: bytes) -> None:
-    """One file written as the Outbox writes a message: a temporary file, flushed to disk, renamed."""
+    """One file written whole and on disk before the next: a temporary file, flushed, renamed."""
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".eml")
     with os.fdopen(handle, "wb") as file:
         file.write(data)
@@ -336,8 +338,9 @@ def write_flushed(target: Path, data: bytes) -> None:
 
 
 def flushed_files(count: int, folder: Path, size: int) -> float:
-    """Files a second this disk writes as the Outbox writes a message, with nothing else to do: the
-    ceiling of any outbound figure that has each message on disk before the ledger says it went."""
+    """Files a second this disk writes each flushed before the next, with nothing else to do: the
+    ceiling of any outbound figure that has each message on disk before the ledger says it went, as
+    the Outbox did before it flushed its files in groups."""
     folder.mkdir(parents=True)
     data = b"x" * size
     started = clock.perf_counter()
@@ -480,8 +483,8 @@ def main() -> None:
                                       sum(path.stat().st_size for path in written) // len(written)))
         rate = median(rates)
         print(f"outbound: {rate:,.0f} messages a second rendered, S/MIME-encrypted and written ({args.messages:,}); "
-              f"the disk alone writes {median(disk):,.0f} files of their size a second, each flushed as the outbox "
-              f"does ({rate / median(disk):.0%} of it)")
+              f"the disk alone writes {median(disk):,.0f} files of their size a second each flushed before the next "
+              f"({rate / median(disk):.0%} of it; the outbox flushes them in groups)")
         recorded = median(outbound(args.messages, folder / f"recorded-{n}", recorded=True) for n in range(args.repeat))
         print(f"outbound as a run hands each over (recorded in the ledger before and after): {recorded:,.0f} "
               f"messages a second")

@@ -278,3 +278,14 @@ def test_a_duplicated_appointment_id_uses_the_last_row_and_reruns_never_flip_the
                  for part in message_from_bytes(eml.read_bytes(), policy=policy.default).walk()
                  if part.get_content_type() == "text/calendar")
     assert event["dtstart"].dt.hour == 14
+
+
+def test_an_outbox_the_disk_cannot_flush_at_the_end_is_a_notice_and_the_run_still_ends(tmp_path, monkeypatch):
+    from automations.transports import outbox
+
+    path = write_practice(tmp_path, [appt(day=DAY + timedelta(days=1), at=time(15))])
+    monkeypatch.setattr(outbox, "_flush", lambda written: "No space left on device")
+    result = run(path, "reminders")
+    assert len(sent(result, "appointment_reminder")) == 1
+    assert any(n.startswith("email through outbox: outbox ") and "may not be on disk (No space left on device)" in n
+               for n in result.notices), result.notices

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..config import Config
+from ..errors import TransportError
 from ..ledger import Ledger
 from .certificates import CertificateStore
 from .compose import compose, is_address, message_id
@@ -168,9 +169,13 @@ class Postman:
         return self._transport
 
     def close(self) -> None:
+        """The transport closed (the outbox flushes its last files then); a failure to is a notice."""
         if self._transport is not None:
-            self._transport.close()
-            self._transport = None
+            transport, self._transport = self._transport, None
+            try:
+                transport.close()
+            except TransportError as exc:
+                self.notices.append(f"email through {self.config.email.transport}: {exc}")
         tally: dict[tuple[str, str], int] = {}
         for outcome in self.outcomes:
             tally[(outcome.kind, outcome.status)] = tally.get((outcome.kind, outcome.status), 0) + 1

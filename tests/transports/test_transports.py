@@ -37,6 +37,82 @@ def test_outbox_writes_one_parseable_file_per_message_id(tmp_path):
     assert not list((tmp_path / "out").glob(".tmp-*"))
 
 
+def counting_flushes(monkeypatch) -> list[str]:
+    """What os.fsync is asked to flush from now on: "file" or "folder", in order (and flushed)."""
+    import os
+    import stat
+
+    asked: list[str] = []
+    flush = os.fsync
+
+    def counted(fd):
+        asked.append("file" if stat.S_ISREG(os.fstat(fd).st_mode) else "folder")
+        flush(fd)
+
+    monkeypatch.setattr(os, "fsync", counted)
+    return asked
+
+
+def test_the_outbox_flushes_its_files_in_groups_and_its_last_ones_when_it_closes(tmp_path, monkeypatch):
+    from automations.transports import outbox as outbox_module
+
+    monkeypatch.setattr(outbox_module, "FLUSH_EVERY", 5)
+    asked = counting_flushes(monkeypatch)
+    outbox = open_transport(EmailSettings(transport="outbox", outbox_dir=tmp_path / "out"))
+    for n in range(4):
+        outbox.send(a_message(f"<m{n}@lakeside.example>"))
+    assert asked == [] and len(list((tmp_path / "out").glob("*.eml"))) == 4  # written whole, not yet flushed
+    outbox.send(a_message("<m4@lakeside.example>"))
+    assert asked.count("file") == 5
+    outbox.send(a_message("<m5@lakeside.example>"))
+    outbox.send(a_message("<m6@lakeside.example>"))
+    outbox.close()
+    assert asked.count("file") == 7
+    outbox.close()
+    assert asked.count("file") == 7  # nothing written since: nothing flushed twice
+
+
+def test_a_run_killed_before_the_flush_leaves_every_message_whole_and_no_litter(tmp_path):
+    """Killed without a chance to close: what was written is whole (the system keeps it), under its
+    own name, and nothing half-written lies beside it."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    script = (f"from tests.transports.test_transports import a_message\n"
+              f"from automations.config import EmailSettings\n"
+              f"from automations.transports import open_transport\n"
+              f"import os, pathlib\n"
+              f"box = open_transport(EmailSettings(transport='outbox', outbox_dir=pathlib.Path({str(tmp_path)!r}) / 'out'))\n"
+              f"for n in range(3):\n"
+              f"    box.send(a_message(f'<k{{n}}@lakeside.example>'))\n"
+              f"os._exit(9)\n")
+    killed = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, timeout=60)
+    assert killed.returncode == 9, killed.stderr
+    files = sorted((tmp_path / "out").glob("*.eml"))
+    assert sorted(message_from_bytes(f.read_bytes(), policy=policy.default)["Message-ID"] for f in files) == [
+        "<k0@lakeside.example>", "<k1@lakeside.example>", "<k2@lakeside.example>"]
+    assert not list((tmp_path / "out").glob(".tmp-*"))
+
+
+def test_a_flush_the_disk_refuses_is_a_transport_error_naming_the_outbox(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    outbox = open_transport(EmailSettings(transport="outbox", outbox_dir=tmp_path / "out"))
+    outbox.send(a_message())
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(TransportError, match=r"1 of the 1 review copies last written may not be on disk "
+                                             r"\(No space left on device\)") as raised:
+        outbox.close()
+    assert raised.value.kind == "setup" and str(tmp_path / "out") in str(raised.value)
+
+
 class Recorder(MessageHandler):
     def __init__(self):
         super().__init__()
