@@ -72,7 +72,7 @@ def timed(writer: str, path: Path, update, today: date, repeat: int) -> float:
 
 
 def main() -> None:
-    from automations.reports.workbooks import FRESH_WRITERS, fresh_writer
+    from automations.reports.workbooks import FRESH_WRITERS, fresh_writer, installed_writers
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("appointments", type=int, nargs="?", default=100_000)
@@ -85,7 +85,7 @@ def main() -> None:
         installed = fresh_writer()
         reference = "xlsxwriter"
         times: dict[str, float] = {}
-        for writer in [reference, *(w for w in FRESH_WRITERS[FRESH_WRITERS.index(installed):] if w != reference)]:
+        for writer in [reference, *(w for w in installed_writers() if w != reference)]:
             path = Path(folder) / f"{writer}.xlsx"
             times[writer] = timed(writer, path, update, today, args.repeat)
             faster = f" ({times[reference] / times[writer]:.1f}x faster)" if writer != reference else " (reference)"

@@ -13,6 +13,7 @@ Two promises hold for every one of them:
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tempfile
@@ -26,6 +27,8 @@ from ..errors import PracticeOpsError
 
 if TYPE_CHECKING:  # openpyxl is loaded only by what writes with it
     import openpyxl
+
+log = logging.getLogger("practice_ops.workbooks")
 
 MAX_CELL_TEXT = 32_767
 ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -179,6 +182,27 @@ def fresh_writer() -> str:
     except ImportError:
         return "xlsxwriter"
     return "rust_xlsxwriter"
+
+
+def installed_writers() -> tuple[str, ...]:
+    """The FRESH_WRITERS this installation has, fastest first (XlsxWriter always)."""
+    return FRESH_WRITERS[FRESH_WRITERS.index(fresh_writer()):]
+
+
+def write_fresh(write: Callable[[str], None]) -> None:
+    """``write(writer)`` with the fastest writer installed and, should that one fail, once more with
+    XlsxWriter: a young binding may cost a run time, never its workbook. A Rust panic reaches
+    Python as a BaseException, so more than Exception is caught here (never an interrupt)."""
+    writer = fresh_writer()
+    try:
+        write(writer)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:
+        if writer == "xlsxwriter":
+            raise
+        log.warning("%s could not write the workbook (%s); XlsxWriter writes it", writer, exc.__class__.__name__)
+        write("xlsxwriter")
 
 
 class FreshBook:

@@ -19,7 +19,10 @@ class Transport(Protocol):
         """Hand one message to the mail system, or raise ``TransportError``."""
         ...
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """End the run's use of it: a connection closed, or (the outbox) its last files flushed to
+        disk; ``TransportError`` when that fails (the Postman makes it a notice)."""
+        ...
 
 
 def retry_after(value: str | None) -> float | None:

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from automations.reports.work_queue import _write_fresh, plan
-from automations.reports.workbooks import FRESH_WRITERS
+from automations.reports.workbooks import installed_writers
 from automations.rules.findings import Finding
 from bench.queue_writers import what_a_va_would_meet
 
@@ -32,7 +32,7 @@ def test_a_row_written_twice_or_out_of_order_and_a_sheet_without_its_header_are_
                    "xl/worksheets/sheet4.xml: rows out of order"]
 
 
-@pytest.mark.parametrize("writer", FRESH_WRITERS)
+@pytest.mark.parametrize("writer", installed_writers())
 def test_the_queue_practice_ops_writes_has_none_of_it(tmp_path, writer):
     findings = [Finding("billing.unbilled_session", "warning", "billing", f"Session A-{n} has no claim.",
                         refs={"appointment": f"A-{n}"}, due=TODAY + timedelta(days=n % 5)) for n in range(80)]
