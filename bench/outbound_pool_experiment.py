@@ -4,12 +4,13 @@ parallel, to size the work issue 11's 1,000 messages a second would take.
     python bench/outbound_pool_experiment.py [N] [--one-process]
 
 Two worker processes render, compose and S/MIME-seal the same reminders as bench_practice.py's
-outbound figure, in batches of 100; this process writes each .eml as the Outbox does (a temporary
-file, fsync, rename) from four threads, so the disk's flushes overlap. With --one-process this
+outbound figure, in batches of 100; this process writes each .eml flushed before it is renamed (a
+temporary file, fsync, rename; as the Outbox did before it flushed in groups) from four threads,
+so the disk's flushes overlap. With --one-process this
 process prepares each message itself while the four threads write the ones before it: the next
 message's preparation overlapped with this one's flush, and no more. The Postman does neither:
 it prepares, records and hands over one message at a time, in order, through the never-twice
-ledger. docs/performance.md says what it would take to get there.
+ledger, and the Outbox now flushes its files in groups (docs/decisions.md).
 """
 
 from __future__ import annotations

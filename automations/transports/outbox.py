@@ -5,8 +5,9 @@ so a rerun rewrites the same file rather than adding a second one, and a run kil
 leaves each message either whole or not there (the ledger then has it pending, and the next run
 writes it).
 
-The files are flushed to disk in groups (every FLUSH_EVERY messages, and when the transport
-closes), several at a time, not one by one before each is recorded: one flush per message made
+The files are flushed to disk in groups (every FLUSH_EVERY messages, behind the writing of the
+next ones, and when the transport closes), several at a time, not one by one before each is
+recorded: one flush per message made
 the disk's rate of flushes the ceiling of a run's outbound (631 messages a second at 1,232
 flushes), and what a flush per message protects is a review copy against a power cut. An outbox
 message is a review, never a delivery (DESIGN.md): a live transport still sends it, so a power cut
@@ -19,7 +20,7 @@ import errno
 import hashlib
 import os
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -41,6 +42,9 @@ class Outbox:
         self.folder = Path(folder)
         self._claimed = False
         self._unflushed: list[Path] = []
+        self._flushing: list[Future[str]] = []
+        self._flushing_count = 0
+        self._flusher: ThreadPoolExecutor | None = None
 
     def path_for(self, message: EmailMessage) -> Path:
         kind = message.get("X-Practice-Ops-Kind", "message")
@@ -65,24 +69,41 @@ class Outbox:
                                  kind="setup") from None
         self._unflushed.append(target)
         if len(self._unflushed) >= FLUSH_EVERY:
-            self.flush()
+            self._flush_behind()
 
-    def flush(self) -> None:
-        """Every file written since the last flush, and the folder's record of them, on disk."""
+    def _flush_behind(self) -> None:
+        """Start flushing the files written since the last group while the next ones are written
+        (a flush lets go of Python's lock); the group before must be on disk first."""
+        self._wait()
         written, self._unflushed = self._unflushed, []
         if not written:
             return
-        with ThreadPoolExecutor(min(FLUSHING_AT_ONCE, len(written))) as flushing:
-            failed = [problem for problem in flushing.map(_flush, written) if problem]
-        folder_problem = _flush_folder(self.folder)
-        if failed or folder_problem:
-            raise TransportError(f"outbox {self.folder}: {len(failed) or len(written)} of the {len(written)} review "
-                                 f"copies last written may not be on disk ({(failed or [folder_problem])[0]})",
-                                 kind="setup")
+        if self._flusher is None:
+            self._flusher = ThreadPoolExecutor(FLUSHING_AT_ONCE, thread_name_prefix="outbox-flush")
+        self._flushing = [self._flusher.submit(_flush, path) for path in written]
+        self._flushing.append(self._flusher.submit(_flush_folder, self.folder))
+        self._flushing_count = len(written)
+
+    def _wait(self) -> None:
+        flushing, self._flushing = self._flushing, []
+        problems = [problem for problem in (done.result() for done in flushing) if problem]
+        if problems:
+            raise TransportError(f"outbox {self.folder}: {min(len(problems), self._flushing_count)} of the "
+                                 f"{self._flushing_count} review copies last written may not be on disk "
+                                 f"({problems[0]})", kind="setup")
+
+    def flush(self) -> None:
+        """Every file written so far, and the folder's record of them, on disk."""
+        self._flush_behind()
+        self._wait()
 
     def close(self) -> None:
-        self.flush()
-
+        try:
+            self.flush()
+        finally:
+            if self._flusher is not None:
+                self._flusher.shutdown(wait=True)
+                self._flusher = None
 
 def _flush(path: Path) -> str:
     """Flush one written file to disk; what went wrong, or ""."""

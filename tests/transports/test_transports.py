@@ -37,16 +37,20 @@ def test_outbox_writes_one_parseable_file_per_message_id(tmp_path):
     assert not list((tmp_path / "out").glob(".tmp-*"))
 
 
-def counting_flushes(monkeypatch) -> list[str]:
-    """What os.fsync is asked to flush from now on: "file" or "folder", in order (and flushed)."""
+def counting_flushes(monkeypatch) -> list[tuple[str, int]]:
+    """What os.fsync is asked to flush from now on: ("file" or "folder", its inode), and flushed."""
     import os
     import stat
+    import threading
 
-    asked: list[str] = []
+    asked: list[tuple[str, int]] = []
+    lock = threading.Lock()
     flush = os.fsync
 
     def counted(fd):
-        asked.append("file" if stat.S_ISREG(os.fstat(fd).st_mode) else "folder")
+        seen = os.fstat(fd)
+        with lock:
+            asked.append(("file" if stat.S_ISREG(seen.st_mode) else "folder", seen.st_ino))
         flush(fd)
 
     monkeypatch.setattr(os, "fsync", counted)
@@ -59,17 +63,24 @@ def test_the_outbox_flushes_its_files_in_groups_and_its_last_ones_when_it_closes
     monkeypatch.setattr(outbox_module, "FLUSH_EVERY", 5)
     asked = counting_flushes(monkeypatch)
     outbox = open_transport(EmailSettings(transport="outbox", outbox_dir=tmp_path / "out"))
+
+    def files_flushed() -> list[int]:
+        return [inode for kind, inode in asked if kind == "file"]
+
     for n in range(4):
         outbox.send(a_message(f"<m{n}@lakeside.example>"))
     assert asked == [] and len(list((tmp_path / "out").glob("*.eml"))) == 4  # written whole, not yet flushed
-    outbox.send(a_message("<m4@lakeside.example>"))
-    assert asked.count("file") == 5
-    outbox.send(a_message("<m5@lakeside.example>"))
-    outbox.send(a_message("<m6@lakeside.example>"))
+    for n in range(4, 10):
+        outbox.send(a_message(f"<m{n}@lakeside.example>"))
+    assert len(files_flushed()) >= 5  # the first group, flushed behind the second, is done before the third starts
+    for n in range(10, 12):
+        outbox.send(a_message(f"<m{n}@lakeside.example>"))
     outbox.close()
-    assert asked.count("file") == 7
+    written = {path.stat().st_ino for path in (tmp_path / "out").glob("*.eml")}
+    assert sorted(files_flushed()) == sorted(written) and len(written) == 12  # each once, none left out
+    assert ("folder", (tmp_path / "out").stat().st_ino) in asked
     outbox.close()
-    assert asked.count("file") == 7  # nothing written since: nothing flushed twice
+    assert len(files_flushed()) == 12  # nothing written since: nothing flushed twice
 
 
 def test_a_run_killed_before_the_flush_leaves_every_message_whole_and_no_litter(tmp_path):
@@ -111,6 +122,29 @@ def test_a_flush_the_disk_refuses_is_a_transport_error_naming_the_outbox(tmp_pat
                                              r"\(No space left on device\)") as raised:
         outbox.close()
     assert raised.value.kind == "setup" and str(tmp_path / "out") in str(raised.value)
+
+
+def test_a_group_the_disk_would_not_flush_stops_the_next_message_that_would_follow_it(tmp_path, monkeypatch):
+    """Flushed behind the writing, a group's failure is met when the next group would start: that
+    message is refused (so it stays pending), not recorded as written."""
+    import errno
+    import os
+
+    from automations.transports import outbox as outbox_module
+
+    monkeypatch.setattr(outbox_module, "FLUSH_EVERY", 2)
+
+    def failing(fd):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", failing)
+    outbox = open_transport(EmailSettings(transport="outbox", outbox_dir=tmp_path / "out"))
+    outbox.send(a_message("<a@lakeside.example>"))
+    outbox.send(a_message("<b@lakeside.example>"))  # the group of two starts flushing, and fails
+    outbox.send(a_message("<c@lakeside.example>"))
+    with pytest.raises(TransportError, match=r"2 of the 2 review copies last written may not be on disk "
+                                             r"\(Input/output error\)"):
+        outbox.send(a_message("<d@lakeside.example>"))
 
 
 class Recorder(MessageHandler):
