@@ -299,3 +299,101 @@ def test_smtp_refuses_a_server_certificate_it_cannot_trust(tmp_path):
         assert failure.value.kind == "setup" and "TLS failed" in str(failure.value)
     finally:
         controller.stop()
+
+
+def written_ids(folder) -> list[str]:
+    return sorted(message_from_bytes(path.read_bytes(), policy=policy.default)["Message-ID"]
+                  for path in folder.glob("*.eml"))
+
+
+@pytest.mark.timeout(120)
+def test_a_large_run_hands_its_files_to_a_second_process_and_every_one_comes_out_whole(tmp_path, monkeypatch):
+    from automations.messages.compose import WIRE
+    from automations.transports import outbox as outbox_module
+
+    monkeypatch.setattr(outbox_module, "HANDOVER_AT", 3)
+    outbox = open_transport(EmailSettings(transport="outbox", outbox_dir=tmp_path / "out"))
+    sent = [a_message(f"<h{n}@lakeside.example>") for n in range(40)]
+    for n, message in enumerate(sent):
+        outbox.send(message)
+        if n == 3:
+            assert (tmp_path / "out" / outbox_module.JOURNAL).exists()  # the fourth went to the journal
+    outbox.close()
+    assert written_ids(tmp_path / "out") == sorted(f"<h{n}@lakeside.example>" for n in range(40))
+    for message in sent:
+        assert outbox.path_for(message).read_bytes() == message.as_bytes(policy=WIRE)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.endswith(".eml")) == [".practice-ops"]
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("second_process", ["refused", "killed"])
+def test_without_its_second_process_a_large_run_writes_every_file_itself(tmp_path, monkeypatch, caplog, second_process):
+    import multiprocessing
+
+    from automations.transports import outbox as outbox_module
+
+    monkeypatch.setattr(outbox_module, "HANDOVER_AT", 3)
+    if second_process == "refused":
+        def refuse(self):
+            raise OSError(11, "Resource temporarily unavailable")
+
+        monkeypatch.setattr(multiprocessing.get_context("spawn").Process, "start", refuse)
+    outbox = open_transport(EmailSettings(transport="outbox", outbox_dir=tmp_path / "out"))
+    for n in range(20):
+        outbox.send(a_message(f"<w{n}@lakeside.example>"))
+        if n == 5 and second_process == "killed":
+            outbox._maker.kill()  # the second process dies mid-run (the test's one reach inside)
+            outbox._maker.join()
+    outbox.close()
+    assert written_ids(tmp_path / "out") == sorted(f"<w{n}@lakeside.example>" for n in range(20))
+    assert not (tmp_path / "out" / outbox_module.JOURNAL).exists()
+    assert "this one writes" in caplog.text
+
+
+@pytest.mark.timeout(120)
+def test_a_run_killed_after_handing_over_leaves_a_journal_the_next_use_makes_into_files(tmp_path):
+    import subprocess
+    import sys
+
+    from automations.transports.outbox import JOURNAL
+    from tests.conftest import ROOT
+
+    script = (f"from tests.transports.test_transports import a_message\n"
+              f"from automations.config import EmailSettings\n"
+              f"from automations.transports import open_transport, outbox\n"
+              f"import os, pathlib\n"
+              f"outbox.HANDOVER_AT = 2\n"
+              f"box = open_transport(EmailSettings(transport='outbox', outbox_dir=pathlib.Path({str(tmp_path)!r}) / 'out'))\n"
+              f"for n in range(8):\n"
+              f"    box.send(a_message(f'<j{{n}}@lakeside.example>'))\n"
+              f"os._exit(9)\n")
+    killed = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, timeout=60)
+    assert killed.returncode == 9, killed.stderr
+    assert (tmp_path / "out" / JOURNAL).exists()
+    outbox = open_transport(EmailSettings(transport="outbox", outbox_dir=tmp_path / "out"))
+    outbox.send(a_message("<next@lakeside.example>"))
+    outbox.close()
+    assert written_ids(tmp_path / "out") == sorted([*(f"<j{n}@lakeside.example>" for n in range(8)),
+                                                    "<next@lakeside.example>"])
+    assert not (tmp_path / "out" / JOURNAL).exists() and not list((tmp_path / "out").glob(".tmp-*"))
+
+
+def test_a_journal_cut_short_gives_back_its_whole_records_and_no_more(tmp_path, caplog):
+    """A power cut can leave the journal's last record in part (or zeros after it): every record
+    before it is made a file; the one in part was never recorded as sent."""
+    from automations.messages.compose import WIRE
+    from automations.transports.outbox import JOURNAL, _record
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / ".practice-ops").write_text("This folder holds practice-ops' outbox.\n")
+    whole = [a_message(f"<c{n}@lakeside.example>") for n in range(2)]
+    outbox = open_transport(EmailSettings(transport="outbox", outbox_dir=folder))
+    journal = b"".join(_record(outbox.path_for(m).name, m.as_bytes(policy=WIRE)) for m in whole)
+    torn = _record(outbox.path_for(a_message("<c2@lakeside.example>")).name, a_message("<c2@lakeside.example>")
+                   .as_bytes(policy=WIRE))
+    (folder / JOURNAL).write_bytes(journal + torn[:-10] + b"\0" * 10)
+    outbox.send(a_message("<after@lakeside.example>"))
+    outbox.close()
+    assert written_ids(folder) == ["<after@lakeside.example>", "<c0@lakeside.example>", "<c1@lakeside.example>"]
+    assert "is not as written" in caplog.text and not (folder / JOURNAL).exists()
