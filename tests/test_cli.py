@@ -161,8 +161,8 @@ def test_audit_binder_writes_the_compliance_binder(tmp_path):
 
     import openpyxl
 
-    for part in ("config", "workbooks/sample", "templates"):
-        shutil.copytree(ROOT / part, tmp_path / part)
+    for part in ("config", "workbooks/sample", "templates"):  # the committed files, not what a run left beside them
+        shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns(".practice-ops-audit-head.json*"))
     config = str(tmp_path / "config" / "practice.toml")
     assert cli("--config", config, "run", "reminders", "--today", "2026-11-26", "--quiet").returncode == 0
     done = cli("--config", config, "audit", "binder", "--today", "2026-11-26")
