@@ -83,9 +83,13 @@ def test_the_outbox_flushes_its_files_in_groups_and_its_last_ones_when_it_closes
     assert len(files_flushed()) == 12  # nothing written since: nothing flushed twice
 
 
-def test_a_run_killed_before_the_flush_leaves_every_message_whole_and_no_litter(tmp_path):
-    """Killed without a chance to close: what was written is whole (the system keeps it), under its
-    own name, and nothing half-written lies beside it."""
+def written_ids(folder) -> list[str]:
+    return sorted(message_from_bytes(path.read_bytes(), policy=policy.default)["Message-ID"]
+                  for path in folder.glob("*.eml"))
+
+
+def killed_after_sending(folder, count: int, prefix: str, handover_at: int | None = None) -> None:
+    """A process sends ``count`` messages to an outbox in ``folder`` and dies without closing it."""
     import subprocess
     import sys
 
@@ -93,17 +97,24 @@ def test_a_run_killed_before_the_flush_leaves_every_message_whole_and_no_litter(
 
     script = (f"from tests.transports.test_transports import a_message\n"
               f"from automations.config import EmailSettings\n"
-              f"from automations.transports import open_transport\n"
+              f"from automations.transports import open_transport, outbox\n"
               f"import os, pathlib\n"
-              f"box = open_transport(EmailSettings(transport='outbox', outbox_dir=pathlib.Path({str(tmp_path)!r}) / 'out'))\n"
-              f"for n in range(3):\n"
-              f"    box.send(a_message(f'<k{{n}}@lakeside.example>'))\n"
+              f"outbox.HANDOVER_AT = {handover_at or 10**9}\n"
+              f"box = open_transport(EmailSettings(transport='outbox', outbox_dir=pathlib.Path({str(folder)!r})))\n"
+              f"for n in range({count}):\n"
+              f"    box.send(a_message(f'<{prefix}{{n}}@lakeside.example>'))\n"
               f"os._exit(9)\n")
     killed = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, timeout=60)
     assert killed.returncode == 9, killed.stderr
-    files = sorted((tmp_path / "out").glob("*.eml"))
-    assert sorted(message_from_bytes(f.read_bytes(), policy=policy.default)["Message-ID"] for f in files) == [
-        "<k0@lakeside.example>", "<k1@lakeside.example>", "<k2@lakeside.example>"]
+
+
+@pytest.mark.timeout(120)
+def test_a_run_killed_before_the_flush_leaves_every_message_whole_and_no_litter(tmp_path):
+    """Killed without a chance to close: what was written is whole (the system keeps it), under its
+    own name, and nothing half-written lies beside it."""
+    killed_after_sending(tmp_path / "out", 3, "k")
+    assert written_ids(tmp_path / "out") == ["<k0@lakeside.example>", "<k1@lakeside.example>",
+                                             "<k2@lakeside.example>"]
     assert not list((tmp_path / "out").glob(".tmp-*"))
 
 
@@ -301,11 +312,6 @@ def test_smtp_refuses_a_server_certificate_it_cannot_trust(tmp_path):
         controller.stop()
 
 
-def written_ids(folder) -> list[str]:
-    return sorted(message_from_bytes(path.read_bytes(), policy=policy.default)["Message-ID"]
-                  for path in folder.glob("*.eml"))
-
-
 @pytest.mark.timeout(120)
 def test_a_large_run_hands_its_files_to_a_second_process_and_every_one_comes_out_whole(tmp_path, monkeypatch):
     from automations.messages.compose import WIRE
@@ -352,23 +358,9 @@ def test_without_its_second_process_a_large_run_writes_every_file_itself(tmp_pat
 
 @pytest.mark.timeout(120)
 def test_a_run_killed_after_handing_over_leaves_a_journal_the_next_use_makes_into_files(tmp_path):
-    import subprocess
-    import sys
-
     from automations.transports.outbox import JOURNAL
-    from tests.conftest import ROOT
 
-    script = (f"from tests.transports.test_transports import a_message\n"
-              f"from automations.config import EmailSettings\n"
-              f"from automations.transports import open_transport, outbox\n"
-              f"import os, pathlib\n"
-              f"outbox.HANDOVER_AT = 2\n"
-              f"box = open_transport(EmailSettings(transport='outbox', outbox_dir=pathlib.Path({str(tmp_path)!r}) / 'out'))\n"
-              f"for n in range(8):\n"
-              f"    box.send(a_message(f'<j{{n}}@lakeside.example>'))\n"
-              f"os._exit(9)\n")
-    killed = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, timeout=60)
-    assert killed.returncode == 9, killed.stderr
+    killed_after_sending(tmp_path / "out", 8, "j", handover_at=2)
     assert (tmp_path / "out" / JOURNAL).exists()
     outbox = open_transport(EmailSettings(transport="outbox", outbox_dir=tmp_path / "out"))
     outbox.send(a_message("<next@lakeside.example>"))
