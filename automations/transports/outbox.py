@@ -269,19 +269,21 @@ def records(data: bytes) -> Iterator[tuple[int, str | None, bytes]]:
 def replay(journal: Path) -> int:
     """Make every whole record of ``journal`` its file, flushed to disk; how many. A record not as
     written ends it: a run stopped by a power cut wrote it in part, and never recorded it as sent."""
-    made: list[Path] = []
+    made, flushing = 0, GroupFlush(journal.parent)
     try:
         for _, name, message in records(journal.read_bytes()):
             if name is None:
                 break
             target = journal.parent / Path(name).name
             _write_whole(target, message)
-            made.append(target)
+            made += 1
+            if problem := flushing.add(target):
+                raise OSError(errno.EIO, problem)
     except ValueError as exc:
         log.warning("outbox: %s; the messages before it were written", exc)
-    if problem := _flush_all(made):
+    if problem := flushing.finish():
         raise OSError(errno.EIO, problem)
-    return len(made)
+    return made
 
 
 def _maker_main(journal: str) -> None:
@@ -325,13 +327,6 @@ def make_files(journal: str) -> str:
                 pending = pending[consumed:]
     except (OSError, ValueError) as exc:
         return f"{exc.__class__.__name__}: {getattr(exc, 'strerror', None) or exc}"
-
-
-def _flush_all(paths: list[Path]) -> str:
-    for path in paths:
-        if problem := _flush(path):
-            return problem
-    return ""
 
 
 def _write_whole(target: Path, data: bytes) -> None:
