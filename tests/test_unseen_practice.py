@@ -134,7 +134,8 @@ PLANTED = {
 }
 
 
-def test_every_planted_problem_and_nothing_else(tmp_path):
+def write_practice(tmp_path):
+    """The practice's workbook (by XlsxWriter) and its config; returns the config's path."""
     book = write_with_xlsxwriter(tmp_path / "lakeside.xlsx", SHEETS)
     lines = ['[practice]', 'name = "Lakeside Therapy"', 'timezone = "America/Denver"', '']
     for tracker, sheet in SHEET_OF.items():
@@ -143,7 +144,11 @@ def test_every_planted_problem_and_nothing_else(tmp_path):
         lines += [f'{canonical} = "{header}"' for canonical, header in COLUMNS[tracker].items()]
         lines.append("")
     (tmp_path / "lakeside.toml").write_text("\n".join(lines) + PAYERS)
-    result = jobs.check(config_module.load(tmp_path / "lakeside.toml"), TODAY)
+    return tmp_path / "lakeside.toml"
+
+
+def test_every_planted_problem_and_nothing_else(tmp_path):
+    result = jobs.check(config_module.load(write_practice(tmp_path)), TODAY)
     assert result.unavailable == []
     assert [str(i) for i in result.data_issues] == ["lakeside.xlsx:Billing Log: row 6: Sent: 'Feb 30, 2027' is not a date"]
     assert dict(Counter(f.rule for f in result.findings)) == PLANTED, [f.message for f in result.findings]

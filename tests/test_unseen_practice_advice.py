@@ -117,13 +117,18 @@ PLANTED = {
 
 
 def checked(tmp_path, sheets=None):
+    return jobs.check(config_module.load(write_practice(tmp_path, sheets)), TODAY)
+
+
+def write_practice(tmp_path, sheets=None):
+    """The practice's workbook and its config; returns the config's path."""
     book = make_workbook(tmp_path / "harbor.xlsx", sheets or SHEETS)
     lines = ['[practice]', 'name = "Harbor Family Counseling"', 'timezone = "America/Chicago"', '']
     for tracker, sheet in SHEET_OF.items():
         lines += [f"[trackers.{tracker}]", f'path = "{book.name}"', f'sheet = "{sheet}"', ""]
     lines += ['[payers."Medicare"]', "timely_filing_days = 365", "appeal_days = 120", 'audio_modifier = "93"']
     (tmp_path / "harbor.toml").write_text("\n".join(lines) + "\n")
-    return jobs.check(config_module.load(tmp_path / "harbor.toml"), TODAY)
+    return tmp_path / "harbor.toml"
 
 
 def test_every_planted_problem_and_nothing_on_the_clean_records(tmp_path):

@@ -1,8 +1,11 @@
 """Google Sheets trackers, read with google-api-python-client (Sheets API v4).
 
-Values are read unformatted, dates as serial numbers (as Excel stores them), so the one cell parser
-reads them like Excel's and no locale can swap day and month; a formula error still reads
-`#DIV/0!`.
+Each cell is read with its type: its effective value and the type of its effective number format
+(``spreadsheets.get`` with grid data, masked to those two fields). A number formatted as a date, a
+time or both becomes the ``date``, ``time`` or ``datetime`` that python-calamine hands back for the
+same cell of an Excel file, so one cell parser reads both alike: a consent date typed into a yes/no
+column is a date (yes), never the serial 46315. A checkbox is a boolean; currency, percent and plain
+numbers are numbers; a formula error reads as its text (`#DIV/0!`); no locale can swap day and month.
 
 Credentials come from Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS naming a
 service account's key file, shared on the sheet as a viewer), never from the config. When
@@ -13,6 +16,8 @@ credentials: the local stand-in the tests use, as Google's own emulators work.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
+from typing import Any
 
 from ..emulators import emulator_host
 from ..errors import TrackerUnavailable
@@ -44,11 +49,51 @@ DAY_FIRST_LOCALES = ("en_US", "en_PH", "es_US", "fil_PH")
 """Locales that write dates month first; every other locale is read day first (en_GB: 26/11/2026)."""
 
 
+SHEETS_EPOCH = datetime(1899, 12, 30)
+"""Day 0 of Google Sheets' serial numbers (unlike Excel's, its 1900 has no 29 February)."""
+CELL_FIELDS = "sheets(properties.title,data(startRow,rowData.values(effectiveValue,effectiveFormat.numberFormat.type)))"
+"""The grid data a read asks for: each cell's value and the type of its number format, nothing else."""
+ERROR_TEXT = {"ERROR": "#ERROR!", "NULL_VALUE": "#NULL!", "DIVIDE_BY_ZERO": "#DIV/0!", "VALUE": "#VALUE!",
+              "REF": "#REF!", "NAME": "#NAME?", "NUM": "#NUM!", "N_A": "#N/A", "LOADING": "#GETTING_DATA"}
+"""The API's error types as a spreadsheet shows them (``LOADING``: still calculating)."""
+
+
+def typed_cell(cell: dict[str, Any]) -> object:
+    """One ``CellData`` as the value an Excel file gives for the same cell."""
+    value = cell.get("effectiveValue")
+    if not value:
+        return None
+    if "errorValue" in value:
+        return ERROR_TEXT.get(value["errorValue"].get("type", ""), "#ERROR!")
+    if "boolValue" in value:
+        return bool(value["boolValue"])
+    if "numberValue" in value:
+        number = value["numberValue"]
+        kind = (cell.get("effectiveFormat") or {}).get("numberFormat", {}).get("type")
+        return _number(number, kind) if kind in ("DATE", "TIME", "DATE_TIME") else number
+    text = value.get("stringValue")
+    return None if text in (None, "") else text
+
+
+def _number(number: float, kind: str) -> object:
+    """A serial number by its format: a date, a time of day, both, or a duration (a time format past
+    24 hours). A serial no calendar holds stays a number, which the cell's parser refuses."""
+    try:
+        if kind == "TIME":
+            if 0 <= number < 1:
+                return (SHEETS_EPOCH + timedelta(days=number)).time().replace(microsecond=0)
+            return timedelta(days=number)
+        moment = SHEETS_EPOCH + timedelta(days=number)
+    except (OverflowError, ValueError):
+        return number
+    return moment.date() if kind == "DATE" else moment.replace(microsecond=0)
+
+
 class GoogleSheet:
     """One spreadsheet: two requests in all, its metadata (title, sheets, locale) and one
-    ``values.batchGet`` for every sheet the practice keeps in it. Values come unformatted with dates
-    as serial numbers, so the sheet's locale cannot swap day and month; dates typed as text are read
-    by that locale, and ``locale_note`` says which was used."""
+    ``spreadsheets.get`` with the grid data of every sheet the practice keeps in it, each cell with
+    the type of its number format, so a date reads as a date wherever it is typed; dates typed as
+    text are read by the sheet's locale, and ``locale_note`` says which was used."""
 
     def __init__(self, spreadsheet_id: str, sheets: tuple[str, ...] = ()):
         from googleapiclient.errors import HttpError
@@ -85,12 +130,19 @@ class GoogleSheet:
 
     def _fetch(self, first: str) -> dict[str, list]:
         wanted = self._wanted if first in self._wanted else [*self._wanted, first]
-        data = self._call(self._service.spreadsheets().values().batchGet(
-            spreadsheetId=self.spreadsheet_id, ranges=[_quoted(s) for s in wanted],
-            valueRenderOption="UNFORMATTED_VALUE", dateTimeRenderOption="SERIAL_NUMBER", majorDimension="ROWS"),
-            self.label)
-        return {name: found.get("values", []) for name, found in zip(wanted, data.get("valueRanges", []),
-                                                                     strict=False)}
+        data = self._call(self._service.spreadsheets().get(
+            spreadsheetId=self.spreadsheet_id, ranges=[_quoted(s) for s in wanted], includeGridData=True,
+            fields=CELL_FIELDS), self.label)
+        found: dict[str, list] = {name: [] for name in wanted}
+        for sheet in data.get("sheets", []):
+            name = sheet.get("properties", {}).get("title")
+            if name not in found:
+                continue
+            for grid in sheet.get("data", []):
+                rows = found[name]
+                rows.extend([] for _ in range(grid.get("startRow", 0) - len(rows)))
+                rows.extend([typed_cell(cell) for cell in row.get("values", [])] for row in grid.get("rowData", []))
+        return found
 
     def rows(self, sheet: str) -> Iterator[tuple[int, Sequence]]:
         if sheet not in self._sheets:
@@ -98,7 +150,7 @@ class GoogleSheet:
         if self._values is None or sheet not in self._values:
             self._values = {**(self._values or {}), **self._fetch(sheet)}
         for number, values in enumerate(self._values.get(sheet, []), start=1):
-            yield number, tuple(None if v == "" else v for v in values)
+            yield number, tuple(values)
 
     def close(self) -> None:
         close = getattr(self._service, "close", None)

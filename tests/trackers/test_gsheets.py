@@ -68,10 +68,9 @@ def test_a_google_sheet_reads_like_an_excel_tracker(tmp_path, stand_in):
         "Lakeside trackers:Appt Log: row 5: Fee check: '#DIV/0!' is a formula error: fix the formula or type the value",
         "Lakeside trackers:Appt Log: row 8: When: '11/31/2026' is not a date"]
     assert [c.client_id for c in loaded.practice.clients] == ["C-1", "C-2"]      # the Excel half
-    values = [path for _, path, _, _ in stand_in.requests if "/values" in path]
-    assert len(values) == 1 and "values:batchGet" in values[0]
-    assert "UNFORMATTED_VALUE" in values[0] and "SERIAL_NUMBER" in values[0]
-    assert len(stand_in.requests) == 2, "one spreadsheet: its metadata and one batch of values"
+    grids = [path for _, path, _, _ in stand_in.requests if "includeGridData=true" in path]
+    assert len(grids) == 1 and "effectiveValue" in grids[0] and "numberFormat.type" in grids[0]
+    assert len(stand_in.requests) == 2, "one spreadsheet: its metadata and one batch of typed cells"
 
 
 def test_a_missing_spreadsheet_or_sheet_is_unavailable_not_a_crash(tmp_path, stand_in):
