@@ -128,9 +128,13 @@ def age_on(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-def _minor_sessions(client: Client, sessions: list[Appointment], age_of_consent: int) -> list[Appointment]:
+def _minor_sessions(client: Client, sessions: list[Appointment], age_of_consent: int, today: date) -> list[Appointment]:
+    """The sessions at which the client is a minor; none for a birth date in the future (a bad value:
+    data.bad_value says so), which is never a child."""
     born = client.date_of_birth
-    return [a for a in sessions if born is not None and age_on(born, a.date) < age_of_consent]
+    if born is None or born > today:
+        return []
+    return [a for a in sessions if age_on(born, a.date) < age_of_consent]
 
 
 @rule("compliance.minor_consent_missing", owner="va", severity="warning",
@@ -143,7 +147,7 @@ def minor_consent_missing(ctx: RuleContext) -> Iterator[Finding]:
     age = ctx.thresholds.age_of_consent
     for client_id, sessions in _sessions_by_client(ctx).items():
         client = ctx.clients[client_id]
-        minor = _minor_sessions(client, sessions, age)
+        minor = _minor_sessions(client, sessions, age, ctx.today)
         if not minor or client.guardian_consent:
             continue
         first = minor[0]

@@ -15,8 +15,21 @@ from .context import RuleContext
 from .findings import Finding
 
 declare("data.missing_required", owner="va", severity="warning", when="a required cell is empty")
-declare("data.bad_value", owner="va", severity="warning",
-        when="a date, time, number, money or enum cell cannot be read")
+@rule("data.bad_value", owner="va", severity="warning",
+      when="a date, time, number, money or enum cell cannot be read (the reader says which); a date of birth in "
+           "the future is a bad value, never a child")
+def future_birth_date(ctx: RuleContext) -> Iterator[Finding]:
+    for client in ctx.practice.clients:
+        born = client.date_of_birth
+        if born is None or born <= ctx.today:
+            continue
+        where = client.source
+        refs = {"client": client.client_id, **({"sheet_row": f"{where.file}:{where.sheet}:{where.row}"} if where else {})}
+        yield Finding("data.bad_value", "warning", "va",
+                      f"{f'{where}: ' if where else ''}date of birth of client {client.client_id}: {born:%m/%d/%Y} is "
+                      f"in the future, so it is not read (no age, no minor's consent rule). Correct the year in the "
+                      f"tracker: a two-digit year reads 00-29 as 2000-2029 and 30-99 as 1930-1999.",
+                      refs=refs, key="date_of_birth", due=ctx.today)
 declare("data.formula_error", owner="va", severity="warning",
         when="a cell holds an error value (#REF!, #N/A, #VALUE!, ...)")
 

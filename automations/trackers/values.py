@@ -177,10 +177,21 @@ def _any_date(value: object, day_first: bool = False) -> date:
                 parsed = datetime.strptime(candidate, fmt).date()
             except ValueError:
                 continue
-            return parsed
+            return _excel_century(parsed) if "%y" in fmt else parsed
     if re.fullmatch(r"\d{5}(\.0+)?", text):
         return excel_serial(float(text))
     raise ValueError("is not a date")
+
+
+TWO_DIGIT_PIVOT = 30
+"""Excel's window for a two-digit year: 00-29 is 2000-2029, 30-99 is 1930-1999 (Python's own
+window would make a Medicare client born in '49 a child born in 2049)."""
+
+
+def _excel_century(day: date) -> date:
+    if day.year >= 2000 + TWO_DIGIT_PIVOT:
+        return day.replace(year=day.year - 100)
+    return day
 
 
 def parse_time(value: object) -> time:
