@@ -229,12 +229,14 @@ if TYPE_CHECKING:  # the fields are the thresholds, made at import time
 
     class PayerRules(Strict):
         aliases: list[str]
+        program: str
 
         def __getattr__(self, name: str) -> Any: ...
 else:
     RuleSettings = _threshold_model("RuleSettings", "Practice-wide thresholds; unset keys keep DOMAIN.md's default.")
     PayerRules = _threshold_model("PayerRules", "One payer's overrides of any threshold, and other names it goes by.",
-                                  {"aliases": (list[str], Field(default_factory=list))})
+                                  {"aliases": (list[str], Field(default_factory=list)),
+                                   "program": (Literal["medicare", "medicaid", ""], Field(default=""))})
 
 
 class Config(Strict):
@@ -261,12 +263,14 @@ class Config(Strict):
         base = self.rules.model_dump(exclude_none=True)
         overrides = {}
         for name, rules in self.payers.items():
-            override = rules.model_dump(exclude_none=True, exclude={"aliases"})
+            override = rules.model_dump(exclude_none=True, exclude={"aliases", "program"})
             for known_as in (name, *rules.aliases):
                 overrides[fold(known_as)] = override
         aliases = {fold(alias): fold(name) for name, rules in self.payers.items() for alias in (name, *rules.aliases)}
+        programs = {fold(alias): rules.program for name, rules in self.payers.items() if rules.program
+                    for alias in (name, *rules.aliases)}
         return Thresholds(**base, age_of_consent=self.practice.age_of_consent, payer_overrides=overrides,
-                          payer_aliases=aliases)
+                          payer_aliases=aliases, payer_programs=programs)
 
 SCHEDULED_JOBS = ("reconcile", "reminders", "digests", "weekly-summary")
 

@@ -46,6 +46,7 @@ from .reports import binder, digests, eap_reports, weekly_summary
 from .reports.work_queue import ANNOUNCED, APPROVED, DONE, QueueUpdate, announced_on, resolved_since_note, update_work_queue
 from .reports.work_queue import plan as plan_queue
 from .rules.catalogue import rules_switched_off
+from .rules.credentialing import unknown_license_types
 from .rules.context import RuleContext
 from .rules.findings import Finding, from_dict, sort_key
 from .rules.scheduling import reminder_blocked_finding
@@ -178,6 +179,7 @@ def _check(config: Config, today: date, progress: Progress, now: datetime | None
                            rows=loaded.rows, practice=loaded.practice, reread=reread)
         result.notices.extend(loaded.notices)
         result.notices.extend(rules_switched_off(loaded.practice.present, loaded.practice.columns))
+        result.notices.extend(unknown_license_types(loaded.practice))
         read_notices = list(result.notices)
         result.notices.extend(check_overrides(config))
         if now is not None:
@@ -226,7 +228,7 @@ def _apply_rules(loaded: Loaded, thresholds: rules.Thresholds, today: date, else
 def _check_key(config: Config, today: date, unchanged: list[tuple]) -> str:
     """What a check's findings rest on: every tracker's content and reading (``unchanged``), the
     thresholds, the day and the code of the reader and the rules."""
-    identity = repr((unchanged, repr(config.thresholds()), today.isoformat(), code_version("trackers", "rules")))
+    identity = repr((unchanged, config.thresholds().identity(), today.isoformat(), code_version("trackers", "rules")))
     return hashlib.sha256(identity.encode()).hexdigest()[:32]
 
 
@@ -629,7 +631,8 @@ def _invite_to_send(ledger: Ledger, appt, email: str, minutes: int, sender: str)
     cancelled = appt.status in invites.CANCELLED_STATUSES
     state = ledger.invite_state(appt.appointment_id, email)
     if state is None:
-        return None if cancelled else ("REQUEST", invites.uid_for(appt.appointment_id, sender), 0, fingerprint)
+        return None if cancelled else ("REQUEST", invites.uid_for(appt.appointment_id, sender,
+                                                                  ledger.practice_key("invite-uid")), 0, fingerprint)
     uid, sequence, old_fingerprint, old_method = state
     if cancelled:
         return None if old_method == "CANCEL" else ("CANCEL", uid, sequence + 1, fingerprint)

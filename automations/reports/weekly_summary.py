@@ -260,8 +260,12 @@ def write(path: Path, f: Figures, practice_name: str) -> Path:
             ("Owed to the practice (A/R)", f.ar_total, MONEY, "Receivables")]
     rows += [(f"A/R {name} days old", f.ar_by_bucket[name], MONEY, "Receivables") for name, _, _ in BUCKETS]
     rows += [("Share of A/R over 90 days (healthy: under 20-30%)", f.ar_over_90_share, "0.0%", "Receivables"),
-             ("Sessions held but not billed (estimate)", f.unbilled_total, MONEY, "Unbilled"),
-             ("Claims near or past the filing limit", f.filing_risk_total, MONEY, "Filing risk"),
+             ("Sessions held but not billed (estimate)", f.unbilled_total, MONEY, "Unbilled")]
+    unknown_fees = sum(1 for u in f.unbilled if u["estimate"] is None)
+    if unknown_fees:
+        rows.append(("Sessions not billed whose fee is unknown (no typical fee on file)", unknown_fees, None,
+                     "Unbilled"))
+    rows += [("Claims near or past the filing limit", f.filing_risk_total, MONEY, "Filing risk"),
              ("Front desk: findings resolved in the week", f.throughput.get("resolved in the week", 0), None, ""),
              ("Front desk: open findings past due", f.throughput.get("open and past due", 0), None, ""),
              ("Messages sent in the week", sum(f.messages.get("sent", {}).values()), None, "Messages"),

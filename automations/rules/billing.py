@@ -14,7 +14,7 @@ from collections.abc import Hashable, Iterable, Iterator
 from typing import TypeVar
 
 from ..trackers.records import Appointment, Claim
-from ..trackers.values import NotApplicable, fold, is_self_pay, person_key
+from ..trackers.values import NotApplicable, is_self_pay, person_key
 from . import codes
 from .catalogue import rule
 from .context import RuleContext
@@ -22,7 +22,6 @@ from .findings import Finding
 from .thresholds import Thresholds
 
 PAID_STATUSES = frozenset({"paid", "partial"})
-GOVERNMENT_REFUND_DAYS = 60
 GFE_VALID_DAYS = 365
 MISSED_SESSION_POLICY = ("Insurers never pay for missed sessions. A missed-session fee is billed to the client only "
                          "under the practice's written policy: Medicare patients only under a policy that applies to "
@@ -59,15 +58,9 @@ def _refs(claim=None, appt=None) -> dict[str, str]:
     return refs
 
 
-def is_government(payer: str | None) -> bool:
-    """Medicare and Medicaid (and their managed plans), whose overpayments have a statutory refund window."""
-    folded = fold(payer or "")
-    return "medicare" in folded or "medicaid" in folded
-
-
 def refund_days(ctx: RuleContext, payer: str | None) -> int:
-    if is_government(payer):
-        return GOVERNMENT_REFUND_DAYS
+    """Days to return an identified overpayment: Medicare's and Medicaid's statutory 60 (their program
+    defaults), else the payer's ``overpayment_refund_days``."""
     return ctx.t(payer).overpayment_refund_days
 
 
@@ -227,9 +220,12 @@ def time_code_problems(billed: tuple[str, ...], minutes: int, t: Thresholds) -> 
 
 def _minutes(ctx: RuleContext, appt: Appointment) -> tuple[int | None, bool]:
     """(minutes, documented): face-to-face time where recorded, else the scheduled length, which
-    is not documentation."""
+    is not documentation; none where the face-to-face cell cannot be read (data.bad_value asks for it:
+    the booking does not stand in for it)."""
     if appt.actual_min is not None:
         return appt.actual_min, True
+    if ctx.practice.cannot_read(appt, "actual_min"):
+        return None, False
     return appt.duration_min, False
 
 
@@ -383,10 +379,14 @@ _ADDON_BASES = {
 
 
 @rule("billing.addon_without_base", owner="billing", severity="warning",
-      when="an add-on code (90785, 90833/90836/90838, 90840) without the code it needs")
+      when="an add-on code (90785, 90833/90836/90838, 90840) without the code it needs; quiet for an add-on that "
+           "billing.code_pair_conflict says to remove")
 def addon_without_base(ctx: RuleContext) -> Iterator[Finding]:
     for claim in ctx.live_claims:
+        removed = ctx.removed_by_pair_conflict(claim)
         for addon in dict.fromkeys(claim.cpt):
+            if addon in removed:
+                continue
             if addon in _ADDON_BASES and not _ADDON_BASES[addon][0].intersection(claim.cpt):
                 yield Finding("billing.addon_without_base", "warning", "billing",
                               f"Claim {claim.claim_id} bills add-on +{addon} without {_ADDON_BASES[addon][1]}. "
@@ -528,23 +528,62 @@ def claim_rejected(ctx: RuleContext) -> Iterator[Finding]:
 
 
 @rule("billing.unpaid_followup", owner="billing", severity="warning",
-      when="a submitted claim is unpaid more than `unpaid_after_days` days after submission",
-      thresholds=("unpaid_after_days",))
+      when="a submitted claim is unpaid more than `unpaid_after_days` days after submission (with no submission "
+           "date, after its date of service); an appealed claim once `appeal_decision_days` have passed since the "
+           "appeal (or, with no appeal date, the denial), never counted from the submission",
+      thresholds=("unpaid_after_days", "appeal_decision_days"))
 def unpaid_followup(ctx: RuleContext) -> Iterator[Finding]:
     for claim in ctx.live_claims:
-        if claim.status not in ("submitted", "appealed"):
-            continue
-        sent = claim.submitted_on or claim.date_of_service
-        days = ctx.t(claim.payer).unpaid_after_days
-        if (ctx.today - sent).days <= days:
-            continue
+        if claim.status == "submitted":
+            yield from _unpaid_submitted(ctx, claim)
+        elif claim.status == "appealed":
+            yield from _unanswered_appeal(ctx, claim)
+
+
+def _unpaid_submitted(ctx: RuleContext, claim: Claim) -> Iterator[Finding]:
+    if ctx.practice.cannot_read(claim, "submitted_on"):
+        return  # data.bad_value asks for the date; the date of service does not stand in for it
+    sent = claim.submitted_on or claim.date_of_service
+    days = ctx.t(claim.payer).unpaid_after_days
+    waited = (ctx.today - sent).days
+    if waited <= days:
+        return
+    since = (f"was submitted on {sent:%Y-%m-%d}" if claim.submitted_on else
+             f"has no submission date; from its date of service it")
+    yield Finding("billing.unpaid_followup", "warning", "billing",
+                  f"Claim {claim.claim_id} ({claim.payer}, {claim.date_of_service:%Y-%m-%d}) {since} and is unpaid "
+                  f"after {waited} days, past the 30 days prompt-pay laws expect. Call {claim.payer} or check the "
+                  f"portal: a claim the payer never received must be refiled before the filing limit "
+                  f"({ctx.filing_deadline(claim):%Y-%m-%d}).",
+                  refs=_refs(claim), due=sent + timedelta(days=days + 1))
+
+
+def _unanswered_appeal(ctx: RuleContext, claim: Claim) -> Iterator[Finding]:
+    """An appeal waits on the payer's decision: followed up once the decision time has passed since
+    the appeal, or since the denial where no appeal date is recorded."""
+    if ctx.practice.cannot_read(claim, "appealed_on") or (
+            claim.appealed_on is None and ctx.practice.cannot_read(claim, "denied_on")):
+        return  # data.bad_value asks for the date
+    started, what = ((claim.appealed_on, "appealed") if claim.appealed_on else (claim.denied_on, "denied"))
+    days = ctx.t(claim.payer).appeal_decision_days
+    if started is None:
         yield Finding("billing.unpaid_followup", "warning", "billing",
-                      f"Claim {claim.claim_id} ({claim.payer}, {claim.date_of_service:%Y-%m-%d}) was "
-                      f"{'appealed' if claim.status == 'appealed' else 'submitted'} on {sent:%Y-%m-%d} and is unpaid "
-                      f"after {(ctx.today - sent).days} days, past the 30 days prompt-pay laws expect. Call "
-                      f"{claim.payer} or check the portal: a claim the payer never received must be refiled before "
-                      f"the filing limit ({ctx.filing_deadline(claim):%Y-%m-%d}).",
-                      refs=_refs(claim), due=sent + timedelta(days=days + 1))
+                      f"Claim {claim.claim_id} ({claim.payer}, {claim.date_of_service:%Y-%m-%d}) is under appeal with "
+                      f"no appeal or denial date recorded, so its follow-up cannot be timed. Record the date the "
+                      f"appeal was sent (appealed_on) from the appeal's confirmation.",
+                      refs=_refs(claim), key="no_date", due=ctx.today)
+        return
+    waited = (ctx.today - started).days
+    if waited <= days:
+        return
+    denial = f" (denied on {claim.denied_on:%Y-%m-%d})" if claim.denied_on and what == "appealed" else ""
+    yield Finding("billing.unpaid_followup", "warning", "billing",
+                  f"Claim {claim.claim_id} ({claim.payer}, {claim.date_of_service:%Y-%m-%d}) was {what} on "
+                  f"{started:%Y-%m-%d}{denial} and the appeal has no decision after {waited} days; {claim.payer} "
+                  f"decides within {days} days. Call {claim.payer}'s appeals line or check the portal for the "
+                  f"decision, and record it (paid, or denied again: then the next level of appeal).",
+                  refs=_refs(claim), due=started + timedelta(days=days + 1),
+                  details={"appeal_from": what, "since": started.isoformat()})
 
 
 def _denial_reasons(claim: Claim) -> list[tuple[str, str, str, str]]:
@@ -573,10 +612,7 @@ def denial_open(ctx: RuleContext) -> Iterator[Finding]:
         carcs = {number for _, number, _, _ in reasons}
         panel = ctx.panel_status(claim.provider, claim.payer, claim.date_of_service) \
             if ctx.practice.keeps("credentialing") else None
-        auth = None
-        if appt is not None:
-            auth = next((a for a, sessions in ctx.sessions_by_authorization.items()
-                         if any(s.appointment_id == appt.appointment_id for s in sessions)), None)
+        auth = ctx.authorization_of_session.get(appt.appointment_id) if appt is not None else None
         fixes = []
         for shown, number, meaning, fix in reasons:
             if number == "197" and auth:

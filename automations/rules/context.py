@@ -8,12 +8,14 @@ sessions.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
+from itertools import accumulate
 
 from ..trackers.records import (LIVE_STATUSES, UPCOMING_STATUSES, Appointment, Authorization, Claim, Credential,
                                 Practice, last_row_wins)
@@ -196,13 +198,26 @@ class RuleContext:
     def code_pair_claims(self) -> frozenset[str]:
         """Claims caught in a code-pair conflict: the time rules leave their codes alone, since the
         fix is to remove a code, never to bill a longer one."""
+        return frozenset(self._pair_removals)
+
+    def removed_by_pair_conflict(self, claim: Claim) -> frozenset[str]:
+        """The claim's codes that billing.code_pair_conflict says to remove: every other code rule
+        leaves them alone (one problem, one piece of advice: never "add the base code" to a code
+        that is to go)."""
+        return self._pair_removals.get(claim.claim_id, frozenset())
+
+    @cached_property
+    def _pair_removals(self) -> dict[str, frozenset[str]]:
+        """Claim id -> its codes a pair conflict removes, for every claim of a conflicting visit."""
         from .codes import code_pair_conflicts
 
-        caught: set[str] = set()
+        removals: dict[str, frozenset[str]] = {}
         for claims in self.pair_coded_visits.values():
-            if code_pair_conflicts({code for claim in claims for code in claim.cpt}):
-                caught.update(claim.claim_id for claim in claims)
-        return frozenset(caught)
+            conflicts = code_pair_conflicts({code for claim in claims for code in claim.cpt})
+            if conflicts:
+                for claim in claims:
+                    removals[claim.claim_id] = frozenset(conflicts).intersection(claim.cpt)
+        return removals
 
     def filing_deadline(self, claim: Claim) -> date:
         return claim.date_of_service + timedelta(days=self.t(claim.payer).timely_filing_days)
@@ -261,19 +276,49 @@ class RuleContext:
         return index
 
     @cached_property
+    def authorization_of_session(self) -> dict[str, str]:
+        """Appointment id -> the authorization it is counted to (one lookup, not a scan of them all)."""
+        return {appt.appointment_id: auth_id for auth_id, sessions in self.sessions_by_authorization.items()
+                for appt in sessions}
+
+    @cached_property
     def authorizations_by_client(self) -> dict[str, list[Authorization]]:
         index: dict[str, list[Authorization]] = defaultdict(list)
         for auth in self.practice.authorizations:
             index[auth.client_id].append(auth)
         return index
 
+    @cached_property
+    def _authorizations_by_date(self) -> dict[tuple[str, str], tuple[list[date], list[Authorization], list[date]]]:
+        """(client, payer key) -> (start dates, authorizations in start order, the latest end reached by
+        each prefix): an appointment finds its authorization by bisection, however many years of
+        authorizations the client holds."""
+        groups: dict[tuple[str, str], list[Authorization]] = defaultdict(list)
+        for auth in self.practice.authorizations:
+            if auth.payer:
+                groups[(auth.client_id, self.thresholds.payer_key(auth.payer))].append(auth)
+        index = {}
+        for key, auths in groups.items():
+            auths.sort(key=lambda a: a.start_date or date.min)
+            index[key] = ([a.start_date or date.min for a in auths], auths,
+                          list(accumulate((a.end_date or date.max for a in auths), max)))
+        return index
+
     def authorization_covering(self, appt: Appointment) -> Authorization | None:
+        """The client's authorization with the appointment's payer whose dates cover it; of several,
+        the one that started last (a renewal supersedes the authorization before it)."""
         payer = self.payer_of(appt)
-        for auth in self.authorizations_by_client.get(appt.client_id, []):
-            if (self.same_payer(auth.payer, payer)
-                    and (auth.start_date is None or auth.start_date <= appt.date)
-                    and (auth.end_date is None or appt.date <= auth.end_date)):
-                return auth
+        found = self._authorizations_by_date.get((appt.client_id, self.thresholds.payer_key(payer))) if payer else None
+        if found is None:
+            return None
+        starts, auths, reach = found
+        i = bisect_right(starts, appt.date)
+        while i > 0:
+            i -= 1
+            if reach[i] < appt.date:
+                return None  # no authorization starting this early runs this late
+            if auths[i].end_date is None or appt.date <= auths[i].end_date:
+                return auths[i]
         return None
 
     def usage(self, auth: Authorization) -> tuple[int, list[Appointment]]:

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from collections.abc import Iterator
 
-from ..trackers.records import is_pre_licensed
+from ..trackers.records import Practice, is_pre_licensed, license_standing
 from ..trackers.values import is_self_pay, person_key
 from .catalogue import rule
 from .context import RuleContext
@@ -99,6 +99,8 @@ def malpractice_expiring(ctx: RuleContext) -> Iterator[Finding]:
       thresholds=("application_followup_days",))
 def application_followup(ctx: RuleContext) -> Iterator[Finding]:
     for row in ctx.practice.credentialing:
+        if ctx.practice.cannot_read(row, "last_follow_up_on"):
+            continue  # data.bad_value asks for the date; the submission date does not stand in for it
         last = row.last_follow_up_on or row.application_submitted_on
         if row.status != "pending" or last is None:
             continue
@@ -109,6 +111,28 @@ def application_followup(ctx: RuleContext) -> Iterator[Finding]:
                       f"{row.provider}'s application with {row.payer} has had no follow-up since {last:%Y-%m-%d} "
                       f"({(ctx.today - last).days} days). Call the payer's provider relations and note the reference.",
                       refs={"provider": row.provider, "payer": row.payer}, due=last + timedelta(days=days))
+
+
+def money_at_risk(amount: Decimal, estimated: bool, unknown: int, sessions: int) -> str:
+    """The sentence an owner trusts: an amount only where one is known, never "$0.00" for "no fee on file"."""
+    if unknown == sessions:
+        which = "this session" if sessions == 1 else f"these {sessions} sessions"
+        return f"The amount at risk is unknown: no claim or typical fee is on file for {which}."
+    known = f"About ${amount:,.2f}{' (partly estimated)' if estimated else ''} is at risk"
+    if unknown:
+        return (f"{known}, plus {unknown} session{'s' if unknown > 1 else ''} whose amount is unknown (no claim or fee "
+                f"on file).")
+    return known + "."
+
+
+def unknown_license_types(practice: Practice) -> list[str]:
+    """What ``check`` says of each clinician whose license type is no title practice-ops knows: such a
+    clinician is judged as licensed, so an associate written that way would bill alone unnoticed."""
+    return [f"{p.source or 'providers'}: {p.provider}'s license type {p.license_type!r} is not a title practice-ops "
+            f"knows, so their sessions are judged as an independently licensed clinician's. If they practise under "
+            f"a supervisor, write their state title (LPC-A, ACSW, LMSW, LMFT-Associate, ...) or add the word "
+            f"associate; if licensed, write the license (LCSW, LPC, LMFT, PhD, ...)"
+            for p in practice.providers if license_standing(p.license_type) == "unknown"]
 
 
 def billing_clinician(ctx: RuleContext, provider_name: str, payer: str) -> str:
@@ -157,6 +181,7 @@ def not_in_network_for_session(ctx: RuleContext) -> Iterator[Finding]:
         rows.sort(key=lambda r: (r[0].date, r[0].time))
         at_risk = Decimal(0)
         estimated = False
+        unknown = 0
         for appt, _ in rows:
             billed = [c.billed_amount for c in ctx.claims_by_appointment.get(appt.appointment_id, [])
                       if c.billed_amount and c.status != "void"]
@@ -165,6 +190,8 @@ def not_in_network_for_session(ctx: RuleContext) -> Iterator[Finding]:
             elif appt.cpt and appt.cpt[0] in ctx.typical_fee:
                 at_risk += ctx.typical_fee[appt.cpt[0]]
                 estimated = True
+            else:
+                unknown += 1
         statuses = sorted({status.replace("_", " ") for _, status in rows})
         past = [a for a, _ in rows if a.date < ctx.today]
         ahead = [a for a, _ in rows if a.date >= ctx.today]
@@ -177,19 +204,21 @@ def not_in_network_for_session(ctx: RuleContext) -> Iterator[Finding]:
             settle = "Most payers do not pay for a lapse retroactively (CARC 185): settle the panel."
         yield Finding("credentialing.not_in_network_for_session", "urgent", "owner",
                       f"{provider} is {' / '.join(statuses)} with {payer} but has {len(rows)} session(s) with its "
-                      f"clients ({len(past)} past, {len(ahead)} ahead): {listing}. About ${at_risk:,.2f}"
-                      f"{' (partly estimated)' if estimated else ''} is at risk. Reassign or reschedule the sessions "
+                      f"clients ({len(past)} past, {len(ahead)} ahead): {listing}. "
+                      f"{money_at_risk(at_risk, estimated, unknown, len(rows))} Reassign or reschedule the sessions "
                       f"ahead. {settle}",
                       refs={"provider": provider, "payer": payer},
                       due=ahead[0].date if ahead else ctx.today,
                       details={"appointments": [a.appointment_id for a, _ in rows], "revenue_at_risk": str(at_risk),
-                               "estimated": estimated})
+                               "estimated": estimated, "sessions_of_unknown_amount": unknown})
 
 
 @rule("credentialing.associate_billing", owner="va", severity="warning",
-      when="a pre-licensed clinician's (license_type LPC-A, LMSW, LMFT-A, associate, intern) session is billed under "
-           "their own name to a payer that does not credential associates (`credentials_associates`), or they have no "
-           "supervisor on file", thresholds=("credentials_associates",),
+      when="a pre-licensed clinician's (license_type by its state title: ACSW, AMFT, APCC, LMSW, LPC-A, LMFT-A, "
+           "LPC-Associate, LGPC, LAPC, LCMHC-A, an associate, intern, resident or trainee; a supervisor's -S title, "
+           "LCSW-S, is licensed) session is billed under their own name to a payer that does not credential "
+           "associates (`credentials_associates`), or they have no supervisor on file; `check` names a license "
+           "type it does not know", thresholds=("credentials_associates",),
       needs=(("providers", "license_type"),))
 def associate_billing(ctx: RuleContext) -> Iterator[Finding]:
     if not ctx.practice.keeps("providers", "license_type"):

@@ -183,6 +183,8 @@ def _waiting(prospect) -> bool:
 def waitlist_stale(ctx: RuleContext) -> Iterator[Finding]:
     days = ctx.thresholds.waitlist_stale_days
     for prospect in ctx.practice.waitlist:
+        if ctx.practice.cannot_read(prospect, "last_contacted_on"):
+            continue  # data.bad_value asks for the date; the day the prospect was added does not stand in for it
         last = prospect.last_contacted_on or prospect.added_on
         if _waiting(prospect) and last is not None and (ctx.today - last).days >= days:
             yield Finding("scheduling.waitlist_stale", "warning", "va",

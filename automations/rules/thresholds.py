@@ -6,9 +6,34 @@ The config overrides any of them for the whole practice in ``[rules]`` and per p
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields, replace
 
 from ..trackers.values import fold
+
+PROGRAMS = ("medicare", "medicaid")
+PROGRAM_DEFAULTS: dict[str, dict[str, object]] = {
+    "medicare": {"timely_filing_days": 365, "appeal_days": 120, "appeal_decision_days": 60,
+                 "telehealth_pos": ("02", "10"), "telehealth_modifier": "", "audio_modifier": "93",
+                 "overpayment_refund_days": 60},
+    "medicaid": {"timely_filing_days": 365, "overpayment_refund_days": 60},
+}
+"""What DOMAIN.md says of Medicare and Medicaid ("Payers known by name"): a payer of the program carries
+these unless its own ``[payers."Name"]`` table sets the key."""
+STATE_MEDICAID_PLANS = ("medi-cal", "medi cal", "tenncare", "masshealth", "apple health", "soonercare", "badgercare",
+                        "mo healthnet", "husky health", "kancare", "ahcccs", "nj familycare", "health first colorado",
+                        "centennial care")
+"""State Medicaid programs known by a name that does not say Medicaid (matched in the lower-cased name)."""
+
+
+def program_by_name(payer: str) -> str | None:
+    """``medicare`` or ``medicaid`` where the payer's name says so (Medicare Part B, Medi-Cal, TennCare)."""
+    text = re.sub(r"\s+", " ", payer.lower())
+    if "medicare" in text:
+        return "medicare"
+    if "medicaid" in text or any(plan in text for plan in STATE_MEDICAID_PLANS):
+        return "medicaid"
+    return None
 
 
 def _t(default, doc: str, type_: object = None):
@@ -28,6 +53,9 @@ class Thresholds:
     overpayment_refund_days: int = _t(0, "days in which an identified overpayment must be returned (0: no "
                                          "statutory window; Medicare and Medicaid are always 60)")
     unpaid_after_days: int = _t(30, "days after submission before an unpaid claim needs a follow-up")
+    appeal_decision_days: int = _t(60, "days the payer takes to decide an appeal, from the appeal (or, with no "
+                                       "appeal date, the denial), before it is followed up (Medicare "
+                                       "redetermination: 60)")
     balance_after_days: int = _t(30, "days a client balance may stand before a notice")
     telehealth_pos: str | tuple[str, ...] = _t(("02", "10"), "place(s) of service the payer accepts for video and "
                                                           "phone sessions, one code or a list (\"\": none; bill "
@@ -74,18 +102,36 @@ class Thresholds:
     payer_overrides: dict = field(default_factory=dict, compare=False, repr=False)
     payer_aliases: dict = field(default_factory=dict, compare=False, repr=False)
     """Folded alias -> folded canonical payer name, from the config's ``aliases`` lists."""
+    payer_programs: dict = field(default_factory=dict, compare=False, repr=False)
+    """Folded payer name or alias -> ``program`` from its config table (a plan whose name does not say so)."""
 
     def payer_key(self, payer: str | None) -> str:
         """One key per payer, however the trackers spell it (`BCBS`, `BlueCross BlueShield`)."""
         folded = fold(payer or "")
         return self.payer_aliases.get(folded, folded)
 
+    def identity(self) -> str:
+        """Everything a rule's answer rests on, payers' tables included: what a kept check is keyed by."""
+        return repr((self, sorted(self.payer_overrides.items(), key=repr), sorted(self.payer_aliases.items()),
+                     sorted(self.payer_programs.items())))
+
+    def program_of(self, payer: str | None) -> str | None:
+        """``medicare``, ``medicaid`` or None: the payer's ``program`` key, else what its name says."""
+        if not payer:
+            return None
+        folded = fold(payer)
+        return (self.payer_programs.get(folded) or self.payer_programs.get(self.payer_key(payer))
+                or program_by_name(payer))
+
     def for_payer(self, payer: str | None) -> Thresholds:
-        """The practice's thresholds with this payer's overrides applied (names folded)."""
+        """The practice's thresholds for this payer: DOMAIN.md's defaults, the ``[rules]`` table, the
+        defaults of the payer's program (Medicare, Medicaid), then the payer's own table (names folded)."""
         if not payer:
             return self
+        program = self.program_of(payer)
         override = self.payer_overrides.get(fold(payer)) or self.payer_overrides.get(self.payer_key(payer))
-        return replace(self, **override) if override else self
+        changes = {**PROGRAM_DEFAULTS.get(program or "", {}), **(override or {})}
+        return replace(self, **changes) if changes else self
 
 
     def telehealth_places(self) -> tuple[str, ...]:

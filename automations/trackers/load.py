@@ -93,9 +93,11 @@ def practice_from(reads: dict[str, SheetRead]) -> Practice:
                                          else (read.records, {}))
     unreadable = frozenset((*issue.record, issue.field) for read in reads.values() for issue in read.issues
                            if issue.record is not None)
+    cells = frozenset((issue.file, issue.sheet, issue.row, issue.field) for read in reads.values()
+                      for issue in read.issues)
     return Practice(**lists, present=frozenset(reads), columns={name: frozenset(read.columns)
                                                                 for name, read in reads.items()},
-                    unreadable=unreadable, deduplicated=True,
+                    unreadable=unreadable, unreadable_cells=cells, deduplicated=True,
                     duplicates={name: found for name, found in duplicates.items() if found})
 
 

@@ -8,6 +8,7 @@ and the docs all read this one table.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
 from datetime import date, time
 from decimal import Decimal
@@ -110,20 +111,53 @@ class Client:
     source: RowRef | None = None
 
 
-PRE_LICENSED = frozenset({"lpca", "lmsw", "lmfta", "amft", "asw", "apcc", "lapc", "lgpc", "lcswa", "lmhca",
-                          "lpcci", "lpci", "lmfti", "mhci", "rmhci", "llpc", "llmsw", "plpc"})
-"""Folded license types of clinicians who practise under a supervisor (`LPC-A`, `LMSW`, `LMFT-A`,
-associates, interns, residents)."""
+PRE_LICENSED = frozenset({
+    "acsw", "amft", "apcc", "asw", "aswc",                      # California
+    "lmsw", "llmsw", "lgsw", "lgpc", "lgmft", "lapc", "lamft",  # Texas, Michigan, Maryland, Georgia
+    "lpca", "lmfta", "lcswa", "lcmhca", "lmhca", "lpcci", "lpci", "lmfti", "mhci", "rmhci", "llpc", "plpc",
+    "lpcmhi", "lmhci", "cswa", "lpcr", "rlmft",
+})
+"""Folded state titles of clinicians who practise under a supervisor (DOMAIN.md, Associates)."""
+PRE_LICENSED_WORDS = ("associate", "intern", "resident", "prelicensed", "trainee", "provisional", "registered",
+                      "supervisee", "student", "practicum", "mastersocialworker", "graduatesocialworker")
+"""Words (folded) that make any title an associate's: `LPC-Associate`, `MFT Intern`, `Licensed Master Social
+Worker` (an LMSW, who may not practise independently)."""
+LICENSED = frozenset({
+    "lcsw", "licsw", "lisw", "liscsw", "lcswc", "lcswr", "lcswpip", "lpc", "lpcc", "lcpc", "lmhc", "lmft", "mft",
+    "lcmhc", "lpcmh", "lmhp", "lcmft", "lcat", "lpat", "ladc", "lcadc", "lcdc", "lac", "lp", "lpa", "psychologist",
+    "phd", "psyd", "edd", "md", "do", "np", "pmhnp", "pmhnpbc", "aprn", "apn", "cns", "psychiatrist", "lsatp",
+    "licensed", "bcba",
+})
+"""Folded titles of independently licensed clinicians (a supervisor's `-S` suffix, LCSW-S or LPC-S, is one
+of them and a qualified supervisor)."""
+
+
+def license_standing(license_type: str | None) -> str | None:
+    """``associate`` (practises under a supervisor), ``licensed``, ``unknown`` (a title practice-ops does
+    not know: ``check`` names it), or None for a blank cell. Every title in the cell is read
+    (`LMSW, LCDC`): one associate title makes an associate; `-S` marks a licensed supervisor."""
+    from .values import fold
+
+    if not license_type or not license_type.strip():
+        return None
+    if any(word in fold(license_type) for word in PRE_LICENSED_WORDS):
+        return "associate"
+    titles = [t for t in re.split(r"[\s,;/()&|]+", license_type.strip()) if t]
+    standing = "unknown"
+    for title in titles:
+        supervisor = re.fullmatch(r"(.+?)[-\s]?S", title) if title.upper().endswith("-S") else None
+        folded = fold(supervisor[1] if supervisor else title)
+        if not folded:
+            continue
+        if folded in PRE_LICENSED and not supervisor:
+            return "associate"
+        if folded in LICENSED or (supervisor and folded in LICENSED | PRE_LICENSED):
+            standing = "licensed"
+    return standing
 
 
 def is_pre_licensed(license_type: str | None) -> bool:
-    from .values import fold
-
-    if not license_type:
-        return False
-    folded = fold(license_type)
-    return folded in PRE_LICENSED or any(
-        word in folded for word in ("associate", "intern", "resident", "prelicensed", "provisional"))
+    return license_standing(license_type) == "associate"
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -213,6 +247,8 @@ class Claim:
     denial_code: str | None = column(aliases=("denial", "carc", "denial reason", "reason code"))
     denied_on: date | None = column("date", aliases=("denial date", "date denied", "denied", "eob date",
                                                      "era date"))
+    appealed_on: date | None = column("date", aliases=("appeal date", "date appealed", "appeal submitted",
+                                                       "appeal sent", "appeal filed", "appealed"))
     source: RowRef | None = None
 
 
@@ -345,10 +381,18 @@ class Practice:
     unreadable: frozenset[tuple[str, str, str]] = frozenset()
     """(record kind, record id, column) of each cell that could not be read: a blank field there is
     not 'none on file' but 'unreadable', and messages say so."""
+    unreadable_cells: frozenset[tuple[str, str, int, str]] = frozenset()
+    """(file, sheet, row, column) of every cell that could not be read, for records of any tracker."""
     duplicates: dict[str, dict[str, list]] = field(default_factory=dict)
     """Tracker -> id -> every row's record, for ids on more than one row (the lists keep the last)."""
     deduplicated: bool = False
     """Set by the loader: ``duplicates`` is complete, so the rules need not group the rows again."""
+
+    def cannot_read(self, record, column: str) -> bool:
+        """Whether the record's ``column`` cell was there but could not be read: a blank there borrows
+        nothing (no other column stands in for it, and no rule reads it as 'none on file')."""
+        where = record.source
+        return where is not None and (where.file, where.sheet, where.row, column) in self.unreadable_cells
 
     def keeps(self, tracker: str, column: str | None = None) -> bool:
         if tracker not in self.present:
