@@ -245,6 +245,15 @@ class Ledger:
         self.db.execute("INSERT INTO kept (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = "
                         "excluded.value", (key, json.dumps(value, sort_keys=True, default=str)))
 
+    def practice_key(self, name: str) -> bytes:
+        """A random key of this practice's, made on first use and kept in the ledger (owner-only): what
+        opaque identifiers are keyed with, so that no record id travels in clear (an invitation's UID)."""
+        key = f"secret:{name}"
+        self.db.execute("INSERT OR IGNORE INTO kept (key, value) VALUES (?, ?)",
+                        (key, json.dumps({"hex": os.urandom(32).hex()})))
+        row = self.db.execute("SELECT value FROM kept WHERE key = ?", (key,)).fetchone()
+        return bytes.fromhex(json.loads(row[0])["hex"])
+
     def kept(self, prefix: str) -> dict[str, dict]:
         return {key[len(prefix):]: json.loads(value) for key, value in
                 self.db.execute("SELECT key, value FROM kept WHERE key LIKE ?", (prefix + "%",))}

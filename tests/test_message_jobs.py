@@ -84,6 +84,7 @@ def test_an_invite_follows_the_appointment_through_a_move_and_a_cancellation(tmp
     event = cal.walk("VEVENT")[0]
     assert (cal["method"], event["sequence"], str(event["summary"])) == ("REQUEST", 0, "Session")
     uid = str(event["uid"])
+    assert "A-1" not in uid and "A-1" not in message.as_string()     # no record id travels in clear
 
     assert sent(run(path, "reminders"), "calendar_invite") == []           # unchanged: nothing
 
@@ -101,6 +102,23 @@ def test_an_invite_follows_the_appointment_through_a_move_and_a_cancellation(tmp
     assert (cal["method"], event["sequence"], str(event["uid"]), str(event["status"])) == (
         "CANCEL", 2, uid, "CANCELLED")
     assert sent(run(path, "reminders"), "calendar_invite") == []
+
+
+def test_an_appointment_invited_before_opaque_uids_keeps_its_uid(tmp_path):
+    """Calendars hold the event under the UID they were sent: a move updates that event, never a new one."""
+    from automations.ledger import Ledger
+
+    path = write_practice(tmp_path, [appt()])
+    first = sent(run(path, "reminders"), "calendar_invite")
+    _, cal = invite_in(tmp_path, first[0].message_id)
+    ledger = Ledger(tmp_path / "var")
+    old = "appointment-A-1@lake.example"
+    ledger.db.execute("UPDATE invites SET uid = ?", (old,))
+    ledger.close()
+    write_practice(tmp_path, [appt(at=time(11))])                          # moved
+    moved = sent(run(path, "reminders"), "calendar_invite")
+    _, cal = invite_in(tmp_path, moved[0].message_id)
+    assert (cal["method"], str(cal.walk("VEVENT")[0]["uid"])) == ("REQUEST", old)
 
 
 def test_no_client_messages_outside_the_sending_hours(tmp_path):

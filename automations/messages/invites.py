@@ -10,6 +10,7 @@ diagnosis.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
@@ -20,9 +21,13 @@ from .vtimezone import vtimezone
 CANCELLED_STATUSES = frozenset({"cancelled", "late_cancel"})
 
 
-def uid_for(appointment_id: str, sender: str) -> str:
+def uid_for(appointment_id: str, sender: str, key: bytes) -> str:
+    """A new invitation's UID: stable for the appointment, opaque (a keyed hash, ``key`` the practice's
+    own from the ledger), so an invitation in clear carries no record id. An appointment invited before
+    keeps the UID the ledger recorded, so every calendar goes on updating the same event."""
     domain = parseaddr(sender)[1].rpartition("@")[2] or "practice-ops.invalid"
-    return f"appointment-{appointment_id}@{domain}"
+    opaque = hmac.new(key, appointment_id.encode(), hashlib.sha256).hexdigest()[:32]
+    return f"{opaque}@{domain}"
 
 
 def fingerprint(appt: Appointment, minutes: int) -> str:

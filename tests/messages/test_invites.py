@@ -12,20 +12,21 @@ ZONE = ZoneInfo("America/Chicago")
 def build(appt, method="REQUEST", sequence=0):
     return Calendar.from_ical(invites.build(
         datetime.combine(appt.date, appt.time, tzinfo=ZONE), method=method,
-        uid=invites.uid_for(appt.appointment_id, "Office <o@lake.example>"), sequence=sequence,
+        uid=invites.uid_for(appt.appointment_id, "Office <o@lake.example>", b"k" * 32), sequence=sequence,
         organizer="Lakeside <o@lake.example>", attendees=[("Ann Lee", "ann@lake.example")],
         label=invites.label_for(appt, "R.D."), minutes=50, where="Office", zone=ZONE,
         now=datetime(2026, 11, 26, 12, tzinfo=UTC)))
 
 
 APPT = Appointment("A-7", "C-1", "Ann Lee", date(2026, 11, 27), time(14, 30), 50, status="scheduled")
+UID = invites.uid_for("A-7", "Office <o@lake.example>", b"k" * 32)
 
 
 def test_a_request_in_the_imip_layout():
     cal = build(APPT)
     assert cal["method"] == "REQUEST"
     event = cal.walk("VEVENT")[0]
-    assert str(event["uid"]) == "appointment-A-7@lake.example"
+    assert str(event["uid"]) == UID
     assert event["sequence"] == 0 and str(event["status"]) == "CONFIRMED"
     assert event.decoded("dtstart") == datetime(2026, 11, 27, 14, 30, tzinfo=ZONE)
     assert event["dtstart"].params["TZID"] == "America/Chicago"
@@ -39,7 +40,16 @@ def test_a_cancel_keeps_the_uid_and_raises_the_sequence():
     cal = build(APPT, method="CANCEL", sequence=2)
     event = cal.walk("VEVENT")[0]
     assert cal["method"] == "CANCEL" and event["sequence"] == 2 and str(event["status"]) == "CANCELLED"
-    assert str(event["uid"]) == "appointment-A-7@lake.example"
+    assert str(event["uid"]) == UID
+
+
+def test_the_uid_is_stable_opaque_and_keyed_by_the_practice():
+    """No record id in clear: the UID is a keyed hash of the appointment id, the same every run for
+    one practice's key, different for another practice's."""
+    assert "A-7" not in UID and UID.endswith("@lake.example") and len(UID.partition("@")[0]) == 32
+    assert invites.uid_for("A-7", "Office <o@lake.example>", b"k" * 32) == UID
+    assert invites.uid_for("A-8", "Office <o@lake.example>", b"k" * 32) != UID
+    assert invites.uid_for("A-7", "Office <o@lake.example>", b"j" * 32) != UID
 
 
 def test_the_fingerprint_changes_only_with_what_the_calendar_shows():
