@@ -31,7 +31,7 @@ from ..rules.catalogue import title_of
 from ..rules.findings import OWNER_NAMES, SEVERITIES, SEVERITY_NAMES, Finding, sort_key
 from ..trackers.sources import open_workbook
 from ..trackers.values import fold, parse_date
-from .workbooks import FreshBook, replace_atomically, write_fresh
+from .workbooks import FreshBook, replace_atomically
 
 QUEUE, MORE, ASIDE, RESOLVED, BY_PROBLEM = "Work queue", "More open", "Set aside", "Resolved", "By problem"
 GROUP_AT = 50
@@ -319,16 +319,11 @@ def _write(path: Path, update: QueueUpdate, today: date, anew: bool = False) -> 
     return notices, True
 
 
-def _write_fresh(temp: str, update: QueueUpdate, today: date, writer: str | None = None) -> None:
+def _write_fresh(temp: str, update: QueueUpdate, today: date) -> None:
     """The queue from nothing (no VA columns, colours or order to keep), in one pass with a
-    FreshBook (``writer``: one of FRESH_WRITERS; by default the fastest installed, and XlsxWriter
-    should that one fail): the same sheets, columns, looks and order as the in-place writer gives a
-    new queue."""
-    if writer is None:
-        write_fresh(lambda chosen: _write_fresh(temp, update, today, chosen))
-        return
+    FreshBook: the same sheets, columns, looks and order as the in-place writer gives a new queue."""
     shown, more = by_problem(update.open)
-    with FreshBook(temp, writer) as book:
+    with FreshBook(temp) as book:
         _fresh_findings(book, QUEUE, shown, update)
         summary = by_problem_rows(update.open, shown)
         if summary is not None:

@@ -1,6 +1,6 @@
 """Writing the workbooks practice-ops makes (the work queue, the weekly summary, blank trackers):
-openpyxl's RowWriter for a workbook edited in place or a report, FreshBook (rust_xlsxwriter, or
-XlsxWriter where that does not install) for a work queue written from nothing.
+openpyxl's RowWriter for a workbook edited in place or a report, FreshBook (XlsxWriter) for a work
+queue written from nothing.
 
 Two promises hold for every one of them:
 - **Nothing read from a tracker becomes a formula.** A payer typed as `=HYPERLINK(...)`, or a VA's
@@ -168,69 +168,21 @@ def replace_atomically(path: Path, what: str, write: Callable[[str], None]) -> P
     return path
 
 
-FRESH_WRITERS = ("rust_xlsxwriter", "xlsxwriter")
-"""What writes a workbook from nothing, fastest first: rust_xlsxwriter (through the
-rvgsrust-xlsxwriter binding, where its wheel installs: x86-64 Linux, Windows, Apple-silicon Macs)
-writes the troubled practice's 15,000-row queue in 0.5 s; XlsxWriter, everywhere else, in 0.9 s.
-The same cells and looks from either (tests/reports/test_work_queue.py holds both to openpyxl's)."""
-
-
-def fresh_writer() -> str:
-    """The first of FRESH_WRITERS this installation has."""
-    try:
-        import rvgsrust_xlsxwriter  # noqa: F401
-    except ImportError:
-        return "xlsxwriter"
-    return "rust_xlsxwriter"
-
-
-def installed_writers() -> tuple[str, ...]:
-    """The FRESH_WRITERS this installation has, fastest first (XlsxWriter always)."""
-    return FRESH_WRITERS[FRESH_WRITERS.index(fresh_writer()):]
-
-
-def write_fresh(write: Callable[[str], None]) -> None:
-    """``write(writer)`` with the fastest writer installed and, should that one fail, once more with
-    XlsxWriter: a young binding may cost a run time, never its workbook. A Rust panic reaches
-    Python as a BaseException, so more than Exception is caught here (never an interrupt)."""
-    writer = fresh_writer()
-    try:
-        write(writer)
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException as exc:
-        if writer == "xlsxwriter":
-            raise
-        log.warning("%s could not write the workbook (%s); XlsxWriter writes it", writer, exc.__class__.__name__)
-        write("xlsxwriter")
-
-
 class FreshBook:
-    """A workbook written whole, from nothing, in one pass, by a writer made for that (FRESH_WRITERS;
-    openpyxl, three times slower than XlsxWriter, stays for a workbook edited in place, where what
-    the VA added must be kept). The module's two promises hold here too: a string is stored as text
-    (never a formula or a link), without characters no workbook may hold. Use as a context manager;
-    the file is written when it closes."""
+    """A workbook written whole, from nothing, in one pass, by XlsxWriter (openpyxl, three times
+    slower, stays for a workbook edited in place, where what the VA added must be kept). The
+    module's two promises hold here too: a string is stored as text (never a formula or a link),
+    without characters no workbook may hold. Use as a context manager; the file is written when it
+    closes."""
 
-    def __init__(self, path: str, writer: str | None = None):
+    def __init__(self, path: str):
+        import xlsxwriter
+
         from ..places import WORKBOOK_CREATOR
 
-        writer = writer or fresh_writer()
-        if writer not in FRESH_WRITERS:
-            raise ValueError(f"no workbook writer {writer!r}")
-        self.writer = writer
-        self._book: Any
-        if writer == "rust_xlsxwriter":
-            import rvgsrust_xlsxwriter
-
-            self._book = rvgsrust_xlsxwriter.Workbook(path)
-            self._book.set_properties(author=WORKBOOK_CREATOR)
-        else:
-            import xlsxwriter
-
-            self._book = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_urls": False,
-                                                    "strings_to_numbers": False})
-            self._book.set_properties({"author": WORKBOOK_CREATOR})
+        self._book = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_urls": False,
+                                                "strings_to_numbers": False})
+        self._book.set_properties({"author": WORKBOOK_CREATOR})
         self._looks: dict[tuple, Any] = {}
 
     def __enter__(self) -> FreshBook:
@@ -241,8 +193,7 @@ class FreshBook:
             self._book.close()
 
     def sheet(self, title: str) -> FreshSheet:
-        sheet = self._book.add_worksheet(title)
-        return (RustSheet if self.writer == "rust_xlsxwriter" else FreshSheet)(self, sheet)
+        return FreshSheet(self, self._book.add_worksheet(title))
 
     def look(self, number_format: str | None = None, wrap: bool = False, fill: str | None = None,
              bold: bool = False, top: bool = False) -> Any:
@@ -251,8 +202,7 @@ class FreshBook:
         if key == (None, False, None, False, False):
             return None
         if key not in self._looks:
-            self._looks[key] = (self._rust_look if self.writer == "rust_xlsxwriter" else self._xlsxwriter_look)(
-                number_format, wrap, fill, bold, top)
+            self._looks[key] = self._xlsxwriter_look(number_format, wrap, fill, bold, top)
         return self._looks[key]
 
     def _xlsxwriter_look(self, number_format: str | None, wrap: bool, fill: str | None, bold: bool,
@@ -270,24 +220,10 @@ class FreshBook:
             spec["bold"] = True
         return self._book.add_format(spec)
 
-    def _rust_look(self, number_format: str | None, wrap: bool, fill: str | None, bold: bool, top: bool) -> Any:
-        look = self._book.add_format()
-        if number_format:
-            look.set_num_format(number_format)
-        if wrap:
-            look.set_text_wrap()
-        if wrap or top:
-            look.set_vertical_align("top")
-        if fill:
-            look.set_pattern("solid").set_background_color(f"#{fill}")
-        if bold:
-            look.set_bold()
-        return look
-
 
 class FreshSheet:
     """One sheet of a FreshBook, appended row by row as RowWriter appends to an openpyxl sheet.
-    Written with XlsxWriter's calls; RustSheet puts the same through rust_xlsxwriter's."""
+    Written with XlsxWriter's calls."""
 
     def __init__(self, book: FreshBook, sheet: Any):
         self.book, self.sheet = book, sheet
@@ -376,82 +312,3 @@ class FreshSheet:
         self.sheet.set_landscape()
         self.sheet.fit_to_pages(1, 0)
         self.sheet.repeat_rows(0)
-
-
-class RustSheet(FreshSheet):
-    """A FreshSheet through rust_xlsxwriter's calls: one ``write`` for any value (a string always as
-    text: that binding never makes a formula or a link of one), formats set on an empty cell."""
-
-    def _writes(self) -> tuple[Callable, Callable, Callable]:
-        return self.sheet.write, self.sheet.write, self._blank
-
-    def append_rows(self, rows: Iterable[tuple[list, dict[int, str] | None, float | None]],
-                    formats: dict[int, str] | None = None, wrap: Iterable[int] = (), top: bool = False) -> None:
-        """The same cells as ``append`` row by row, handed over a column at a time: each stretch of
-        a column with one look in one call (a queue's 15,000 rows: 0.2 s of Python where a call per
-        cell took 0.38)."""
-        rows = list(rows)
-        if not rows:
-            return
-        wrap = tuple(wrap)
-        first = self.row
-        looks = [self._looks(len(values), formats, wrap, fills, top, ()) for values, fills, _ in rows]
-        for at, (_, _, height) in enumerate(rows, start=first):
-            if height is not None:
-                self.sheet.set_row_height(at, height)
-        write_column = self.sheet.write_column
-        for column in range(len(rows[0][0])):
-            stretch: list = []
-            start, stretch_look = first, None
-            for at, ((values, _, _), row_looks) in enumerate(zip(rows, looks, strict=True), start=first):
-                look, blank_kept = row_looks[column]
-                value = values[column]
-                if value.__class__ is str and value:
-                    value = cell_text(value)
-                elif value is None or value == "":
-                    value = None
-                elif isinstance(value, str):
-                    value = cell_text(value)
-                elif not isinstance(value, (int, float, date)):
-                    value = cell_text(str(value))
-                if value is None and not blank_kept:  # as ``append``: an empty cell without a look is not written
-                    if stretch:
-                        write_column(start, column, stretch, stretch_look)
-                        stretch = []
-                    continue
-                if stretch and look is not stretch_look:
-                    write_column(start, column, stretch, stretch_look)
-                    stretch = []
-                if not stretch:
-                    start, stretch_look = at, look
-                stretch.append(value)
-            if stretch:
-                write_column(start, column, stretch, stretch_look)
-        self.row += len(rows)
-
-    def _blank(self, row: int, column: int, look: Any) -> None:
-        if look is not None:
-            self.sheet.set_cell_format(row, column, look)
-
-    def _height(self, row: int, height: float) -> None:
-        self.sheet.set_row_height(row, height)
-
-    def widths(self, widths: Iterable[float]) -> None:
-        for index, width in enumerate(widths):
-            self.sheet.set_column_width(index, width)
-
-    def choices(self, column: int, last_row: int, values: Iterable[str]) -> None:
-        import rvgsrust_xlsxwriter
-
-        choice = rvgsrust_xlsxwriter.DataValidation()
-        choice.allow_list_strings(list(values))
-        choice.ignore_blank(True)
-        choice.show_error_message(False)
-        self.sheet.add_data_validation(1, column - 1, last_row - 1, column - 1, choice)
-
-    def print_setup(self, printed_columns: int | None = None) -> None:
-        if printed_columns:
-            self.sheet.set_print_area(0, 0, max(self.row - 1, 1), printed_columns - 1)
-        self.sheet.set_landscape()
-        self.sheet.set_print_fit_to_pages(1, 0)
-        self.sheet.set_repeat_rows(0, 0)

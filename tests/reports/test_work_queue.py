@@ -8,7 +8,6 @@ from automations.errors import PracticeOpsError
 from automations.ledger import Ledger
 from automations.reports.work_queue import (SEVERITY_FILL, announced_on, parse_status, resolved_since_note,
                                             update_work_queue)
-from automations.reports.workbooks import FRESH_WRITERS, fresh_writer, installed_writers
 from automations.rules.findings import OWNER_NAMES, SEVERITY_NAMES, Finding
 
 TODAY = date(2026, 11, 26)
@@ -364,11 +363,9 @@ def _looks(path):
     return list(seen), seen
 
 
-@pytest.mark.parametrize("writer", installed_writers())
-def test_a_queue_written_from_nothing_looks_as_the_in_place_writer_makes_it(tmp_path, writer):
-    """Two kinds of writer, one layout: a fresh-workbook writer for a queue from nothing (rust_xlsxwriter
-    or XlsxWriter, three to six times faster), openpyxl for one the VA worked in. Given a blank
-    workbook, openpyxl's must come out the same."""
+def test_a_queue_written_from_nothing_looks_as_the_in_place_writer_makes_it(tmp_path):
+    """Two kinds of writer, one layout: XlsxWriter for a queue from nothing (three times faster),
+    openpyxl for one the VA worked in. Given a blank workbook, openpyxl's must come out the same."""
     from automations.reports.queue_in_place import _write_in_place
     from automations.reports.work_queue import GROUP_AT, QUEUE, WONT_FIX, VaEdit, _write_fresh, plan
 
@@ -384,7 +381,7 @@ def test_a_queue_written_from_nothing_looks_as_the_in_place_writer_makes_it(tmp_
     update = plan([*many, *others], first.states, edits, TODAY)
     assert update.set_aside and len(update.open) > GROUP_AT and update.resolved_today
 
-    _write_fresh(str(tmp_path / "fresh.xlsx"), update, TODAY, writer)
+    _write_fresh(str(tmp_path / "fresh.xlsx"), update, TODAY)
     blank = openpyxl.Workbook()
     blank.active.title = QUEUE
     _write_in_place(blank, update, TODAY, [])
@@ -440,26 +437,3 @@ def test_an_untouched_queue_is_written_again_when_anything_it_shows_changes(queu
     assert (row["Urgency"], row["For"]) == (SEVERITY_NAMES[after[0].severity], OWNER_NAMES[after[0].owner])
 
 
-class Panic(BaseException):
-    """What a Rust binding's panic is to Python: not an Exception."""
-
-
-@pytest.mark.skipif(fresh_writer() != FRESH_WRITERS[0], reason="rust_xlsxwriter has no wheel here")
-def test_a_writer_that_panics_costs_time_not_the_queue(queue, monkeypatch, caplog):
-    from automations.reports import workbooks
-
-    def panics(*args, **kwargs):
-        raise Panic("index out of bounds")
-
-    monkeypatch.setattr(workbooks.RustSheet, "append_rows", panics)
-    queue([finding("A-1"), finding("A-2")], TODAY)
-    sheet = openpyxl.load_workbook(queue.path)["Work queue"]
-    assert [row[0].value for row in sheet.iter_rows(min_row=2)] == ["Open", "Open"]
-    assert "rust_xlsxwriter could not write the workbook (Panic); XlsxWriter writes it" in caplog.text
-
-    def interrupted(*args, **kwargs):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(workbooks.RustSheet, "append_rows", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        queue([finding("A-3")], TODAY)
