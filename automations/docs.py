@@ -18,13 +18,14 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 _KINDS = {
     "text": "text",
     "email": "one email address (a second address, a name in angle brackets or a line break is a bad value)",
-    "date": "date: a date cell, an Excel serial, or text such as 2026-11-26, 11/26/2026, Nov 26, 2026 (years "
-            "1900-2199; 9999-12-31 means no end)",
+    "date": "date: a date cell, an Excel serial, or text such as 2026-11-26, 11/26/2026, 11/26/26, Nov 26, 2026 "
+            "(years 1900-2199; a two-digit year as Excel reads it, 00-29 is 20xx and 30-99 19xx; 9999-12-31 means "
+            "no end)",
     "time": "time of day: a time cell, 9:30, 9:30 AM, 14:00",
     "minutes": "minutes: 53, 53 min, 0:53, 1 h 15 min (0 to 720)",
     "money": "money: 130, $1,250.00 (0 to $1,000,000; a credit or refund is not a negative amount)",
     "count": "whole number (0 to 1,000)",
-    "yes_no": "yes/no: Y, N, Yes, No, True, False, 1, 0, x, or the date it was done (a date means yes)",
+    "yes_no": "yes/no: Y, N, Yes, No, True, False, 1, 0, x, a checkbox, or the date it was done (a date means yes)",
     "on_file": "the date it was given, or just yes/no when the tracker only ticks it off",
     "codes": "one or more codes: 90834, 90785 or 90834+90785",
     "enum": "one of the listed values (case, spaces, hyphens and underscores ignored)",
@@ -37,6 +38,12 @@ def tracker_reference() -> str:
              "", "A sheet's own headers are matched to these columns with case, spacing and punctuation ignored,",
              "first through the config's `[trackers.NAME.columns]` table, then through the aliases below.",
              "A formula error (#REF!, #DIV/0!, ...) in any cell is reported as `data.formula_error`, never read as blank.",
+             "A cell that cannot be read is reported as `data.bad_value` and stays unread: no other column stands in",
+             "for it (an unreadable Last Contacted is not the Date Added).",
+             "",
+             "Google Sheets cells are read with their type, as Excel's are: a date typed into any column (a yes/no",
+             "column included) is a date, a checkbox is yes or no, currency and percent are numbers. Dates typed as",
+             "text are read by the spreadsheet's locale (day first outside the United States and a few others).",
              ""]
     for tracker in TRACKERS:
         lines += [f"## {tracker}", "", "| column | required | holds | also recognised as |", "|---|---|---|---|"]

@@ -46,14 +46,14 @@ va = []
 
 {trackers}
 # One table per payer whose rules differ from the defaults (docs/rules.md). A payer with no table:
-# 90 days to file, 180 days to appeal, telehealth on POS 02 or 10 with no modifier, no prior
-# authorization, associates not credentialed. Check each contract; typical tables:
+# 90 days to file, 180 days to appeal, 60 days for an appeal's decision, telehealth on POS 02 or 10
+# with no modifier, no prior authorization, associates not credentialed. A payer whose name says
+# Medicare or Medicaid (Medi-Cal, TennCare, ...) needs no table: it has Medicare's rules (365 days to
+# file, 120 to appeal, POS 02 or 10, no 95, 93 for audio-only, overpayments back within 60 days) or
+# Medicaid's (365 days to file); a table changes only the keys it sets. Check each contract:
 #
-# [payers."Medicare"]
-# timely_filing_days = 365
-# appeal_days = 120                 # redetermination
-# telehealth_pos = ["02", "10"]     # professional claims since 2024: no modifier 95 ...
-# audio_modifier = "93"             # ... but 93 for audio-only
+# [payers."Superior HealthPlan"]
+# program = "medicaid"              # a managed-care plan whose name does not say so ("medicare" likewise)
 #
 # [payers."Aetna"]
 # timely_filing_days = 120

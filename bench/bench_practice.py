@@ -2,11 +2,13 @@
 
     pip install -e .[bench]          # pandas and mailmerge, for the comparisons
     python bench/bench_practice.py [APPOINTMENTS] [--problems 0.33] [--messages 5000] [--shared-strings]
-                                   [--repeat 3] [--double]
+                                   [--repeat 3] [--double] [--shape authorized]
 
 Generates a practice (30 clinicians, 3 years, 3,000 clients, panels, yearly prior authorizations
 for one insured client in ten, matching claims with realistic problem rates or, with --problems, a
-third of the rows carrying one), then prints, as ratios to
+third of the rows carrying one; with --shape authorized, issue 22's second shape: 40 clinicians
+with 200 clients each over 4 years, every insured client authorized yearly, one claim in ten
+denied), then prints, as ratios to
 python-calamine's bare read of the same workbook (``to_python``; its row-by-row read is printed
 beside it): practice-ops' read, the rules, the work queue
 write, and the whole `run reconcile` as a new process four times: the first run, again the same
@@ -49,24 +51,35 @@ import xlsxwriter
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-START = date(2023, 12, 1)
 PAYERS = ["Aetna", "BlueCross BlueShield", "UnitedHealthcare", "Cigna", "Medicare", "Self-pay"]
 FEES = {"90834": 130, "90837": 170, "90832": 90}
 AUTH_EVERY = 10
 """One insured client in ten needs a prior authorization, renewed yearly."""
 TODAY = date(2026, 11, 26)
 """The day every run is timed on (the generated practice's sessions end a few days after it)."""
+SHAPES = {
+    "group": dict(clinicians=30, clients=3000, years=3, auth_every=AUTH_EVERY, denied=0.0),
+    "authorized": dict(clinicians=40, clients=8000, years=4, auth_every=1, denied=0.1),
+}
+"""A group practice (30 clinicians, 3 years, 3,000 clients, one insured client in ten authorized), and
+issue 22's second shape: 40 clinicians with 200 clients each over 4 years, every insured client
+authorized each year, one claim in ten denied (CARC 197, 198, 16, 50), some of them appealed."""
+DENIALS = ("CO-197", "CO-198", "CO-16", "CO-50")
 
 
-def generate(folder: Path, appointments: int, problems: float, seed: int = 7, shared_strings: bool = False) -> Path:
+def generate(folder: Path, appointments: int, problems: float, seed: int = 7, shared_strings: bool = False,
+             shape: str = "group") -> Path:
     """``shared_strings``: text in one shared table, as Excel and LibreOffice save it, instead of
-    inline in each cell (smaller sheets, a larger table read as the workbook opens)."""
+    inline in each cell (smaller sheets, a larger table read as the workbook opens). ``shape``: one of
+    SHAPES."""
     rng = random.Random(seed)
+    form = SHAPES[shape]
+    n_clinicians, n_clients, years = form["clinicians"], form["clients"], form["years"]
     book = xlsxwriter.Workbook(str(folder / "trackers.xlsx"), {"constant_memory": not shared_strings})
     when = book.add_format({"num_format": "mm/dd/yyyy"})
     clock_format = book.add_format({"num_format": "h:mm AM/PM"})
-    providers = [f"Clinician {n:02d}" for n in range(30)]
-    clients = [(f"C-{n:05d}", rng.choice(PAYERS), providers[n % 30]) for n in range(3000)]
+    providers = [f"Clinician {n:02d}" for n in range(n_clinicians)]
+    clients = [(f"C-{n:05d}", rng.choice(PAYERS), providers[n % n_clinicians]) for n in range(n_clients)]
 
     def sheet(name, header, rows):
         ws = book.add_worksheet(name)
@@ -84,43 +97,51 @@ def generate(folder: Path, appointments: int, problems: float, seed: int = 7, sh
                       "Privacy Notice Ack", "Insurance Verified"],
           ([cid, "Pat", f"Client{i}", f"c{i}@mail.example", payer, "plain_ok", "Y", "Y", "Y"]
            for i, (cid, payer, _) in enumerate(clients)))
+    start = TODAY - timedelta(days=365 * years - 4)  # the sessions end a few days after TODAY
     sheet("Providers", ["Provider", "Email", "Weekly Capacity", "License Expires"],
           ([p, f"p{n}@practice.example", 30, date(2029, 1, 1)] for n, p in enumerate(providers)))
     sheet("Credentialing", ["Provider", "Payer", "Status", "Effective Date"],
           ([p, payer, "in_network", date(2020, 1, 1)] for p in providers for payer in PAYERS[:-1]))
-    authorized = {i for i, (_, payer, _) in enumerate(clients) if payer != "Self-pay" and i % AUTH_EVERY == 0}
+    authorized = {i for i, (_, payer, _) in enumerate(clients) if payer != "Self-pay" and i % form["auth_every"] == 0}
     sheet("Authorizations", ["Auth #", "Client ID", "Payer", "Type", "Sessions Authorized", "Start Date", "End Date",
                              "Provider"],
           ([f"AU-{i:05d}-{year}", clients[i][0], clients[i][1], "prior_auth",
             # a third of a year's sessions when troubled: the practice runs past the authorization
-            max(2, appointments // 3000 // 3 // 3) if rng.random() < problems else appointments // 3000 + 10,
-            START + timedelta(days=365 * year + i % 365), START + timedelta(days=365 * year + i % 365 + 364),
+            max(2, appointments // n_clients // years // 3) if rng.random() < problems else appointments // n_clients + 10,
+            start + timedelta(days=365 * year + i % 365), start + timedelta(days=365 * year + i % 365 + 364),
             clients[i][2]]
-           for i in sorted(authorized) for year in range(3)))  # each client's year starts on its own day
-    span = 3 * 365
+           for i in sorted(authorized) for year in range(years)))  # each client's year starts on its own day
+    span = years * 365
     appts, claims = [], []
     for n in range(appointments):
-        cid, payer, provider = clients[n % 3000]
-        day = START + timedelta(days=(n * span) // appointments)
+        cid, payer, provider = clients[n % n_clients]
+        day = start + timedelta(days=(n * span) // appointments)
         minutes = rng.choice([45, 53, 55, 30])
         status = "completed" if day < date(2026, 11, 20) else "scheduled"
         if rng.random() < 0.03:
             status = "no_show"
         code = "90837" if minutes >= 53 else "90834" if minutes >= 38 else "90832"
-        year = ((day - START).days - n % 3000 % 365) // 365
-        auth = f"AU-{n % 3000:05d}-{year}" if n % 3000 in authorized and year >= 0 else None
+        year = ((day - start).days - n % n_clients % 365) // 365
+        auth = f"AU-{n % n_clients:05d}-{year}" if n % n_clients in authorized and year >= 0 else None
         appts.append([f"A-{n:06d}", cid, provider, day, time(9 + n % 8), minutes, minutes, "Individual", code,
                       "In Person", status, payer, auth])
         troubled = rng.random() < problems
         if status == "completed" and payer != "Self-pay" and not (troubled and rng.random() < 0.3):
             billed = "90837" if troubled and rng.random() < 0.5 else code
+            status = "paid" if day < date(2026, 10, 1) else "submitted"
+            denial, denied_on = None, None
+            if rng.random() < form["denied"]:
+                status, denial, denied_on = "denied", rng.choice(DENIALS), day + timedelta(days=25)
+                if rng.random() < 0.2:
+                    status = "appealed"
             claims.append([f"CL-{n:06d}", f"A-{n:06d}", cid, provider, day, billed, "11", FEES[billed], payer,
-                           day + timedelta(days=2), "paid" if day < date(2026, 10, 1) else "submitted",
-                           FEES[billed] * 0.8 if day < date(2026, 10, 1) else None])
+                           day + timedelta(days=2), status, FEES[billed] * 0.8 if status == "paid" else None,
+                           denial, denied_on])
     sheet("Appointments", ["Appointment ID", "Client ID", "Provider", "Date", "Time", "Duration Min", "Actual Min",
                            "Service", "CPT", "Modality", "Status", "Payer", "Auth #"], appts)
     sheet("Claims", ["Claim ID", "Appointment ID", "Client ID", "Provider", "Date of Service", "CPT", "POS",
-                     "Billed Amount", "Payer", "Submitted On", "Status", "Paid Amount"], claims)
+                     "Billed Amount", "Payer", "Submitted On", "Status", "Paid Amount", "Denial Code", "Denied On"],
+          claims)
     book.close()
     trackers = "".join(f'[trackers.{t}]\npath = "trackers.xlsx"\nsheet = "{s}"\n' for t, s in (
         ("clients", "Clients"), ("providers", "Providers"), ("credentialing", "Credentialing"),
@@ -421,6 +442,9 @@ def main() -> None:
                         help="the bare read, the four runs and outbound N times each: their medians (pandas once)")
     parser.add_argument("--double", action="store_true",
                         help="also time the first run at twice the appointments, for the growth target")
+    parser.add_argument("--shape", choices=sorted(SHAPES), default="group",
+                        help="the practice's shape: a group practice, or issue 22's (many authorizations, many "
+                             "denials, many clients per clinician)")
     args = parser.parse_args()
     from automations import config as config_module
     from automations import rules
@@ -432,10 +456,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         seconds, config_path = timed(lambda: generate(folder, args.appointments, args.problems,
-                                                      shared_strings=args.shared_strings))
+                                                      shared_strings=args.shared_strings, shape=args.shape))
         workbook = folder / "trackers.xlsx"
         print(f"machine: {platform.machine()}, {platform.processor() or platform.system()}, {os.cpu_count()} cores, "
-              f"Python {platform.python_version()}; practice: {args.appointments:,} appointments, problem rate "
+              f"Python {platform.python_version()}; practice: {args.appointments:,} appointments, {args.shape} shape, "
+              f"problem rate "
               f"{args.problems:.0%}{', shared strings' if args.shared_strings else ''} (generated in {seconds:.1f} s, "
               f"{workbook.stat().st_size / 2**20:.1f} MB)")
         bare = median(timed(lambda: calamine_bare(workbook))[0] for _ in range(args.repeat))
@@ -511,7 +536,8 @@ def twice_the_size(folder: Path, args: argparse.Namespace) -> tuple[Path, float]
     first practice's bare read is: before this process holds any practice (a heap that holds one
     makes calamine's read of the next slower: 3.32 against 2.81 s at 200,000)."""
     folder.mkdir()
-    config = generate(folder, 2 * args.appointments, args.problems, shared_strings=args.shared_strings)
+    config = generate(folder, 2 * args.appointments, args.problems, shared_strings=args.shared_strings,
+                      shape=args.shape)
     return config, median(timed(lambda: calamine_bare(folder / "trackers.xlsx"))[0] for _ in range(args.repeat))
 
 

@@ -106,3 +106,22 @@ def test_check_refuses_exchange_online_for_the_exchange_transport(tmp_path):
                                      '[email.exchange]\nserver = "outlook.office365.com"\nusername = "u"\n')
     with pytest.raises(config_module.ConfigError, match='transport = "graph"'):
         config_module.load(tmp_path / "p.toml")
+
+
+BUILT_FROM_THE_SECOND_BLOCK = {"payers"}
+"""The tables of DESIGN.md's "keys that join the example" built so far; each issue adds its own."""
+
+
+@pytest.mark.skipif(not DESIGN.exists(), reason="../shared/DESIGN.md is not beside this checkout")
+def test_the_keys_that_join_the_example_are_accepted_as_they_land(tmp_path):
+    import re
+
+    text = DESIGN.read_text()
+    block = text.split("Keys that join the example above", 1)[1].split("```toml", 1)[1].split("```", 1)[0]
+    chunks = re.split(r"(?m)^(?=\[)", block)
+    built = [c for c in chunks if c.startswith("[") and re.match(r"\[([a-z_]+)", c)[1] in BUILT_FROM_THE_SECOND_BLOCK]
+    assert built, "the second block names no table built yet"
+    (tmp_path / "practice.toml").write_text('[practice]\nname = "X"\n' + "".join(built))
+    cfg = config_module.load(tmp_path / "practice.toml", check_sources=False)
+    assert cfg.payers["Superior HealthPlan"].program == "medicaid"
+    assert cfg.thresholds().for_payer("Superior HealthPlan").timely_filing_days == 365

@@ -70,7 +70,7 @@ def test_the_init_config_says_which_payers_want_what_and_the_example_is_valid(tm
     cli("init", str(tmp_path / "p"))
     path = tmp_path / "p" / "practice.toml"
     text = path.read_text()
-    assert 'audio_modifier = "93"' in text and "no modifier 95" in text and "credentials_associates" in text
+    assert 'program = "medicaid"' in text and "no 95, 93 for audio-only" in text and "credentials_associates" in text
     lines = text.splitlines()
     first = next(i for i, line in enumerate(lines) if line.startswith("# [payers."))
     block = []
@@ -79,9 +79,11 @@ def test_the_init_config_says_which_payers_want_what_and_the_example_is_valid(tm
             break
         block.append(line[2:])
     path.write_text(text + "\n" + "\n".join(block) + "\n")
-    payers = config_module.load(path).payers
-    assert payers["Medicare"].appeal_days == 120 and payers["Medicare"].audio_modifier == "93"
-    assert payers["Some Legacy Plan"].telehealth_pos == ""
+    config = config_module.load(path)
+    assert config.payers["Superior HealthPlan"].program == "medicaid"
+    assert config.payers["Some Legacy Plan"].telehealth_pos == ""
+    medicare = config.thresholds().for_payer("Medicare")        # no table: DOMAIN.md's Medicare rules
+    assert (medicare.appeal_days, medicare.audio_modifier, medicare.timely_filing_days) == (120, "93", 365)
 
 
 def test_blank_trackers_hold_no_formula_cells(tmp_path):

@@ -549,7 +549,7 @@ def _unpaid_submitted(ctx: RuleContext, claim: Claim) -> Iterator[Finding]:
     if waited <= days:
         return
     since = (f"was submitted on {sent:%Y-%m-%d}" if claim.submitted_on else
-             f"has no submission date; from its date of service it")
+             "has no submission date; from its date of service it")
     yield Finding("billing.unpaid_followup", "warning", "billing",
                   f"Claim {claim.claim_id} ({claim.payer}, {claim.date_of_service:%Y-%m-%d}) {since} and is unpaid "
                   f"after {waited} days, past the 30 days prompt-pay laws expect. Call {claim.payer} or check the "

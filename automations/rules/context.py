@@ -317,7 +317,8 @@ class RuleContext:
             i -= 1
             if reach[i] < appt.date:
                 return None  # no authorization starting this early runs this late
-            if auths[i].end_date is None or appt.date <= auths[i].end_date:
+            ends = auths[i].end_date
+            if ends is None or appt.date <= ends:
                 return auths[i]
         return None
 

@@ -187,9 +187,11 @@ def waitlist_stale(ctx: RuleContext) -> Iterator[Finding]:
             continue  # data.bad_value asks for the date; the day the prospect was added does not stand in for it
         last = prospect.last_contacted_on or prospect.added_on
         if _waiting(prospect) and last is not None and (ctx.today - last).days >= days:
+            since = (f"was last contacted on {last:%Y-%m-%d}" if prospect.last_contacted_on else
+                     f"was added on {last:%Y-%m-%d} and has not been contacted since")
             yield Finding("scheduling.waitlist_stale", "warning", "va",
-                          f"Waitlisted prospect {prospect.prospect_id} was last contacted on {last:%Y-%m-%d} "
-                          f"({(ctx.today - last).days} days ago). Check in: prospects who hear nothing book elsewhere.",
+                          f"Waitlisted prospect {prospect.prospect_id} {since} ({(ctx.today - last).days} days ago). "
+                          f"Check in: prospects who hear nothing book elsewhere.",
                           refs={"prospect": prospect.prospect_id}, due=last + timedelta(days=days))
 
 

@@ -68,3 +68,21 @@ def test_memory_of_the_processes_together_or_the_largest_where_unknown(together,
 @pytest.mark.parametrize("rate, met", [(1000.0, True), (999.4, False), (634.0, False)])
 def test_outbound_at_least_a_thousand_a_second(rate, met):
     assert verdict(measured(outbound=rate), "at least 1,000")[1] is met
+
+
+def test_the_second_shape_has_many_authorizations_denials_and_clients_per_clinician(tmp_path):
+    """Issue 22's practice: what made billing.denial_open quadratic must be there in bulk."""
+    from collections import Counter
+
+    from automations import config as config_module
+    from automations.trackers.load import load_practice
+    from bench.bench_practice import generate
+
+    config = config_module.load(generate(tmp_path, 6000, 0.05, shape="authorized"))
+    practice = load_practice(config).practice
+    claims = Counter(c.status for c in practice.claims)
+    assert len({p.provider for p in practice.providers}) == 40
+    assert len(practice.clients) / 40 == 200
+    assert len(practice.authorizations) > 4 * len(practice.clients) * 0.7       # yearly, every insured client
+    assert 0.06 < (claims["denied"] + claims["appealed"]) / len(practice.claims) < 0.14
+    assert all(c.denial_code and c.denied_on for c in practice.claims if c.status == "denied")

@@ -187,3 +187,104 @@ def test_gfe_missing_for_self_pay(gfe, fires):
 def test_gfe_is_not_asked_of_insured_clients():
     p = practice([appt(day=TODAY + timedelta(days=7), status="scheduled")], clients=[client(good_faith_estimate=None)])
     assert findings(p, TODAY, "billing.gfe_missing") == []
+
+
+APPEAL = "billing.unpaid_followup"
+
+
+@pytest.mark.parametrize("appealed_on, days_after_denial, fires, since", [
+    (None, 60, False, None),                    # the payer's 60 days since the denial: not yet
+    (None, 61, True, "denied on 2026-11-25"),   # the 61st day
+    (date(2026, 11, 28), 62, False, None),      # 59 days since the appeal
+    (date(2026, 11, 28), 64, True, "appealed on 2026-11-28"),
+])
+def test_an_appealed_claim_is_followed_from_the_appeal_or_the_denial(appealed_on, days_after_denial, fires, since):
+    denied = date(2026, 11, 25)
+    c = claim(status="appealed", day=date(2026, 11, 2), submitted_on=date(2026, 11, 6), denied_on=denied,
+              appealed_on=appealed_on, denial_code="CO-50")
+    found = findings(practice([appt(day=date(2026, 11, 2))], [c]), denied + timedelta(days=days_after_denial), APPEAL)
+    assert bool(found) is fires
+    if fires:
+        assert since in found[0].message and "2026-11-06" not in found[0].message
+
+
+def test_an_appeal_is_never_counted_from_the_submission():
+    """Submitted 11/6, denied 11/25, 'Appeal Pending' on 1/12: 48 days since the denial, no follow-up yet."""
+    c = claim(status="appealed", submitted_on=date(2026, 11, 6), denied_on=date(2026, 11, 25))
+    assert findings(practice([appt()], [c]), date(2027, 1, 12), APPEAL) == []
+
+
+def test_an_appeal_with_no_date_asks_for_one():
+    c = claim(status="appealed", submitted_on=date(2026, 11, 6))
+    found = findings(practice([appt()], [c]), date(2027, 1, 12), APPEAL)
+    assert len(found) == 1 and "no appeal or denial date" in found[0].message and found[0].key == "no_date"
+
+
+def test_the_decision_time_is_a_payer_threshold():
+    c = claim(status="appealed", denied_on=date(2026, 11, 1), payer="Cigna")
+    t = Thresholds(payer_overrides={"cigna": {"appeal_decision_days": 30}})
+    assert findings(practice([appt()], [c]), date(2026, 12, 2), APPEAL, t)
+    assert findings(practice([appt()], [c]), date(2026, 12, 2), APPEAL) == []
+
+
+def test_a_submitted_claim_with_no_date_is_not_said_to_be_submitted_on_its_date_of_service():
+    c = claim(status="submitted", day=date(2026, 10, 1))
+    message = findings(practice([appt(day=date(2026, 10, 1))], [c]), date(2026, 11, 26), APPEAL)[0].message
+    assert "has no submission date" in message and "submitted on 2026-10-01" not in message
+
+
+@pytest.mark.parametrize("payer, modifiers, fires", [
+    ("Medicare", (), True), ("Medicare", ("93",), False), ("Medicare Part B", (), True),
+    ("Humana Gold", (), False), ("Humana Gold (program medicare)", (), True)])
+def test_medicare_by_name_or_program_wants_93_on_audio_only(payer, modifiers, fires):
+    """The practice's [payers."Medicare"] table sets only its filing limit; DOMAIN.md's Medicare defaults
+    fill every other key. A Medicare Advantage plan whose name does not say so gets them from `program`."""
+    overrides = {"medicare": {"timely_filing_days": 365}}
+    programs = {"humanagoldprogrammedicare": "medicare"}
+    t = Thresholds(payer_overrides=overrides, payer_programs=programs)
+    p = practice([appt(modality="phone", payer=payer)], [claim(payer=payer, modifiers=modifiers, pos="10")])
+    found = findings(p, TODAY, "billing.telehealth_modifier_missing", t)
+    assert bool(found) is fires
+    if fires:
+        assert found[0].details["wanted"] == "93"
+
+
+@pytest.mark.parametrize("payer, programs, fires", [
+    ("Superior HealthPlan", {}, True),                                # a commercial 90 days: past it
+    ("Superior HealthPlan", {"superiorhealthplan": "medicaid"}, False),  # a Medicaid plan: 365
+    ("Medi-Cal", {}, False), ("TennCare", {}, False), ("Texas Medicaid", {}, False),
+    ("Medical Mutual", {}, True),                                     # not Medi-Cal
+])
+def test_medicaid_by_name_or_program_files_within_365_days(payer, programs, fires):
+    day = TODAY - timedelta(days=100)
+    p = practice([appt(day=day, payer=payer)], [claim(day=day, payer=payer, status="draft")])
+    found = findings(p, TODAY, "billing.timely_filing_risk", Thresholds(payer_programs=programs))
+    assert bool(found) is fires
+
+
+def test_the_payers_own_table_wins_over_the_program_defaults():
+    t = Thresholds(payer_overrides={"medicare": {"timely_filing_days": 90}})
+    assert t.for_payer("Medicare").timely_filing_days == 90 and t.for_payer("Medicare").appeal_days == 120
+    assert Thresholds(timely_filing_days=60).for_payer("Medicare").timely_filing_days == 365
+
+
+def test_a_program_key_in_the_config(tmp_path):
+    from automations import config as config_module
+
+    (tmp_path / "p.toml").write_text('[practice]\nname = "X"\n[payers."Superior HealthPlan"]\nprogram = "medicaid"\n'
+                                     'aliases = ["Superior"]\n')
+    t = config_module.load(tmp_path / "p.toml").thresholds()
+    assert t.program_of("Superior") == "medicaid" and t.for_payer("Superior").timely_filing_days == 365
+    (tmp_path / "p.toml").write_text('[practice]\nname = "X"\n[payers."Superior HealthPlan"]\nprogram = "tricare"\n')
+    with pytest.raises(config_module.ConfigError, match="program"):
+        config_module.load(tmp_path / "p.toml")
+
+
+@pytest.mark.parametrize("codes, pair, addon", [
+    (("90839", "90785"), True, False),      # remove 90785: never also "add the base code"
+    (("90791", "90833"), True, False),      # remove 90833: never also "add an E/M code"
+    (("90785",), False, True), (("90833",), False, True)])
+def test_one_problem_one_piece_of_advice(codes, pair, addon):
+    p = practice([appt(minutes=60)], [claim(cpt=codes)])
+    assert bool(findings(p, TODAY, "billing.code_pair_conflict")) is pair
+    assert bool(findings(p, TODAY, "billing.addon_without_base")) is addon

@@ -187,3 +187,69 @@ def test_an_associates_sessions_are_judged_by_the_supervisors_panel():
     p = with_panel(cred(provider="Ann Lee", status="lapsed", effective_date=TODAY - timedelta(days=1)),
                    appointments=[appt(provider="Kim Park", day=TODAY)], providers=[Provider("Ann Lee"), associate()])
     assert "Ann Lee" in findings(p, TODAY, NETWORK)[0].message
+
+
+@pytest.mark.parametrize("license_type, standing", [
+    ("ACSW", "associate"), ("AMFT", "associate"), ("APCC", "associate"), ("LMSW", "associate"),
+    ("LMSW (TX)", "associate"), ("Licensed Master Social Worker", "associate"), ("LPC-Associate", "associate"),
+    ("LMFT-Associate", "associate"), ("LPC-A", "associate"), ("LCSW-A", "associate"), ("LCMHC-A", "associate"),
+    ("LGPC", "associate"), ("LGSW", "associate"), ("LGMFT", "associate"), ("LAPC", "associate"),
+    ("LAMFT", "associate"), ("LMHC-A", "associate"), ("Resident in Counseling", "associate"),
+    ("Registered Associate MFT", "associate"), ("MFT Intern", "associate"), ("pre-licensed", "associate"),
+    ("LCSW-S", "licensed"), ("LPC-S", "licensed"), ("LCSW", "licensed"), ("LPC", "licensed"), ("LMFT", "licensed"),
+    ("PhD", "licensed"), ("Psy.D.", "licensed"), ("LICSW", "licensed"), ("LCSW-C", "licensed"),
+    ("Licensed Clinical Social Worker", "licensed"),
+    ("QMHP", "unknown"), ("LSW", "unknown"), ("", None), (None, None)])
+def test_a_license_type_by_its_state_title(license_type, standing):
+    from automations.trackers.records import license_standing
+
+    assert license_standing(license_type) == standing
+
+
+def test_an_acsw_with_no_supervisor_and_an_lmsw_billing_alone():
+    p = practice([appt(provider="Kim Park"), appt(id="A-2", provider="Lee Ray")],
+                 [claim(provider="Kim Park"), claim(id="CL-2", appointment="A-2", provider="Lee Ray")],
+                 providers=[Provider("Ann Lee", license_type="LCSW-S"), associate(license_type="ACSW", supervisor=None),
+                            associate(provider="Lee Ray", license_type="LMSW")])
+    found = {(f.refs["provider"], f.key) for f in findings(p, TODAY, ASSOCIATE)}
+    assert found == {("Kim Park", "supervisor"), ("Kim Park", "billing"), ("Lee Ray", "billing")}
+
+
+def test_a_supervisors_s_title_is_licensed_not_an_associate():
+    p = practice([appt()], [claim()], providers=[Provider("Ann Lee", license_type="LCSW-S")])
+    assert findings(p, TODAY, ASSOCIATE) == []
+
+
+def test_check_names_a_license_type_it_does_not_know(tmp_path):
+    from automations import config as config_module
+    from automations import jobs
+    from tests.conftest import make_workbook
+
+    make_workbook(tmp_path / "t.xlsx", {"Providers": [["Provider", "License Type", "Supervisor"],
+                                                      ["Ann Lee", "LCSW-S", None], ["Kim Park", "QMHP", "Ann Lee"]]})
+    (tmp_path / "p.toml").write_text('[practice]\nname = "X"\n[trackers.providers]\npath = "t.xlsx"\n'
+                                     'sheet = "Providers"\n[state]\ndir = "var"\n')
+    notices = jobs.check(config_module.load(tmp_path / "p.toml"), TODAY).notices
+    named = [n for n in notices if "license type" in n]
+    assert len(named) == 1 and "Kim Park's license type 'QMHP'" in named[0] and "t.xlsx:Providers: row 3" in named[0]
+
+
+@pytest.mark.parametrize("fees, sentence", [
+    ({}, "The amount at risk is unknown: no claim or typical fee is on file for this session."),
+    ({"CL-9": Decimal(150)}, "About $150.00 is at risk."),
+])
+def test_money_at_risk_is_never_zero_for_unknown(fees, sentence):
+    claims = [claim(id=cid, appointment="A-9", billed_amount=amount) for cid, amount in fees.items()]
+    p = with_panel(cred(status="lapsed", effective_date=TODAY - timedelta(days=30)),
+                   appointments=[appt(id="A-9", day=TODAY - timedelta(days=2))], claims=claims)
+    message = findings(p, TODAY, NETWORK)[0].message
+    assert sentence in message and "$0.00" not in message
+
+
+def test_money_at_risk_says_how_many_sessions_have_no_known_amount():
+    from automations.rules.credentialing import money_at_risk
+
+    assert money_at_risk(Decimal(300), False, 2, 5) == (
+        "About $300.00 is at risk, plus 2 sessions whose amount is unknown (no claim or fee on file).")
+    assert money_at_risk(Decimal(0), False, 3, 3) == (
+        "The amount at risk is unknown: no claim or typical fee is on file for these 3 sessions.")

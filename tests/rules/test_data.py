@@ -71,3 +71,18 @@ def test_cell_problems_become_va_findings_due_today():
 
 def test_clean_records_give_no_findings():
     assert findings(practice([appt()], [claim()], clients=[client("C-1", payer="Aetna")]), DAY) == []
+
+
+@pytest.mark.parametrize("born, bad, minor", [
+    (date(2049, 8, 28), True, False),    # '8/28/49' once read as 2049: a bad value, never a child
+    (DAY, False, True),                  # born today: a child (the boundary), not the future
+    (date(1949, 8, 28), False, False)])
+def test_a_date_of_birth_in_the_future_is_a_bad_value_never_a_child(born, bad, minor):
+    p = practice([appt(status="scheduled")], clients=[client(date_of_birth=born, guardian_consent=False)],
+                 columns={"clients": frozenset({"client_id", "date_of_birth", "guardian_consent"})})
+    found = findings(p, DAY)
+    bad_values = [f for f in found if f.rule == "data.bad_value"]
+    assert bool(bad_values) is bad
+    assert bool([f for f in found if f.rule == "compliance.minor_consent_missing"]) is minor
+    if bad:
+        assert bad_values[0].key == "date_of_birth" and "08/28/2049 is in the future" in bad_values[0].message

@@ -138,7 +138,8 @@ def lines_per_rule(clients: int, years: int) -> dict[str, int]:
     for rule_id, registered in RULES.items():
         if registered.check is not None:
             ctx = RuleContext(p, Thresholds(), today)
-            counts[rule_id] = lines_executed(lambda: list(registered.check(ctx)), within=rules_folder)[0]
+            counts[rule_id] = lines_executed(lambda check=registered.check, ctx=ctx: list(check(ctx)),
+                                             within=rules_folder)[0]
     return counts
 
 

@@ -144,3 +144,24 @@ def test_waitlist_match_honours_the_preferred_provider():
     panel = PANEL + [Credential("Bo Diaz", "Aetna", "in_network")]
     p = practice(providers=providers, credentialing=panel, waitlist=[prospect(preferred_provider="Dr. Bo Diaz, LPC")])
     assert [f.refs["provider"] for f in findings(p, TODAY, "scheduling.waitlist_match")] == ["Bo Diaz"]
+
+
+@pytest.mark.parametrize("last_contacted, stale, bad", [
+    ("Jan 5", False, True),              # cannot be read: the Date Added never stands in for it
+    (None, True, False),                 # blank: the prospect was never contacted since being added
+    ("11/20/2026", False, False), ("11/12/2026", True, False)])  # the 14th day
+def test_a_cell_that_cannot_be_read_borrows_nothing(tmp_path, last_contacted, stale, bad):
+    from automations import config as config_module
+    from automations import jobs
+    from tests.conftest import make_workbook
+
+    make_workbook(tmp_path / "t.xlsx", {"Waitlist": [
+        ["Prospect ID", "Name", "Date Added", "Last Contacted", "Status"],
+        ["W-1", "Sam Poe", "10/01/2026", last_contacted, "waiting"]]})
+    (tmp_path / "p.toml").write_text('[practice]\nname = "X"\n[trackers.waitlist]\npath = "t.xlsx"\n'
+                                     'sheet = "Waitlist"\n[state]\ndir = "var"\n')
+    result = jobs.check(config_module.load(tmp_path / "p.toml"), TODAY)
+    rules = [f.rule for f in result.findings]
+    assert ("scheduling.waitlist_stale" in rules) is stale
+    assert ("data.bad_value" in rules) is bad
+    assert not any("last contacted on 2026-10-01" in f.message for f in result.findings)

@@ -199,3 +199,17 @@ def test_absurd_counts_are_bad_values(raw):
 
 def test_control_characters_are_cleaned_from_text():
     assert values.parse_text("Aet\x00na\x1b") == "Aetna"
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("8/28/49", date(1949, 8, 28)),      # a Medicare client's birth date, never 2049
+    ("8/28/29", date(2029, 8, 28)), ("8/28/30", date(1930, 8, 28)),  # Excel's window turns at 30
+    ("1/5/00", date(2000, 1, 5)), ("12/31/99", date(1999, 12, 31)), ("08-28-49", date(1949, 8, 28)),
+    ("2/29/48", date(1948, 2, 29)), ("8/28/2049", date(2049, 8, 28)),  # four digits are as written
+])
+def test_two_digit_years_follow_excels_window(raw, expected):
+    assert values.parse_date(raw) == expected
+
+
+def test_a_day_first_two_digit_year_follows_the_same_window():
+    assert values.parse_date("28/08/49", day_first=True) == date(1949, 8, 28)
