@@ -7,7 +7,10 @@ The ``[schedule]`` table says when, in the practice's time zone::
     digests = "weekdays 07:00"
     weekly-summary = "monday 07:30"
 
-A job that fails is logged (never with PHI) and the loop goes on; the next run retries.
+Jobs run one at a time, each in the order it fell due: a job due while another runs waits for it
+(the clinicians' digests at 07:00 run after the hourly reminders that started at 07:00), and a job
+already running or waiting when its turn comes again is not queued a second time. A job that fails
+is logged (never with PHI) and the loop goes on; the next run retries.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import signal
 import socket
 import threading
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -123,16 +127,50 @@ def _serve_lock(config: Config) -> FileLock:
     return lock
 
 
+class JobQueue:
+    """The jobs that fell due, run one at a time by one worker thread, in the order they fell due. A
+    job already waiting, or running, when it falls due again is not added a second time: it runs
+    once, and its next turn is the one after."""
+
+    def __init__(self, run: Callable[[str], None]):
+        self._run = run
+        self._due: list[str] = []
+        self._running: str | None = None
+        self._changed = threading.Condition()
+        self._worker = threading.Thread(target=self._work, name="jobs", daemon=True)
+        self._worker.start()
+
+    def add(self, *names: str) -> None:
+        with self._changed:
+            for name in names:
+                if name == self._running or name in self._due:
+                    log.info("%s is due again while it %s: it runs once", name,
+                             "runs" if name == self._running else "waits")
+                    continue
+                self._due.append(name)
+            self._changed.notify()
+
+    def waiting(self) -> list[str]:
+        with self._changed:
+            return list(self._due)
+
+    def _work(self) -> None:
+        while True:
+            with self._changed:
+                while not self._due:
+                    self._changed.wait()
+                self._running = self._due.pop(0)
+            try:
+                self._run(self._running)
+            finally:
+                with self._changed:
+                    self._running = None
+
+
 def _loop(config: Config, stop: threading.Event, announce, run_now: bool) -> int:
     scheduler = schedule.Scheduler()
-    busy = threading.Lock()
-
-    def run_job(*names: str) -> None:
-        if not busy.acquire(blocking=False):
-            log.warning("%s skipped: the previous job is still running", ", ".join(names))
-            return
-        worker = threading.Thread(target=_run_in_turn, args=(config, names, busy), name="jobs", daemon=True)
-        worker.start()
+    due = JobQueue(lambda job: _run_one(config, job))
+    run_job = due.add
 
     slots = build(config, scheduler, run_job)
     if not scheduler.jobs:
@@ -146,14 +184,6 @@ def _loop(config: Config, stop: threading.Event, announce, run_now: bool) -> int
         stop.wait(timeout=max(0.2, min(30.0, scheduler.idle_seconds or 30.0)))
     announce("Stopped.")
     return 0
-
-
-def _run_in_turn(config: Config, names: tuple[str, ...], busy: threading.Lock) -> None:
-    try:
-        for job in names:
-            _run_one(config, job)
-    finally:
-        busy.release()
 
 
 def _run_one(config: Config, job: str) -> None:
