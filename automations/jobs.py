@@ -332,9 +332,10 @@ class Work:
             if self.config.work_queue.source == "gsheets":
                 from .reports.sheets_queue import update_sheets_queue
 
-                return update_sheets_queue(str(self.config.work_queue.spreadsheet_id), self.all_findings(), self.today,
-                                           self.ledger, write=write)
-            update = update_work_queue(path, self.all_findings(), self.today, self.ledger, write=write)
+                update = update_sheets_queue(str(self.config.work_queue.spreadsheet_id), self.all_findings(),
+                                             self.today, self.ledger, write=write)
+            else:
+                update = update_work_queue(path, self.all_findings(), self.today, self.ledger, write=write)
             self.result.notices.extend(n for n in update.notices if n not in self.result.notices)
             return update
         except Exception as exc:  # a queue that cannot be written never stops the messages

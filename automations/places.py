@@ -99,9 +99,9 @@ def output_problems(work_queue: Path | None, state_dir: Path, outbox_dir: Path |
             problems.append(f"work_queue.path: {work_queue} is a tracker; the work queue needs a workbook of its own")
         elif queue.suffix.lower() != ".xlsx":
             problems.append(f"work_queue.path: {work_queue} must be an .xlsx file")
-        elif queue.exists() and (not queue.is_file() or not is_our_workbook(queue)):
-            problems.append(f"work_queue.path: {work_queue} exists and is not a work queue practice-ops wrote; "
-                            f"name a new file")
+        elif work_queue.is_symlink() or (queue.exists() and not queue.is_file()):
+            problems.append(f"work_queue.path: {work_queue} is not a file (a folder, a link or a device); name a "
+                            f"new file")
     for key, folder, what, suffixes in (("state.dir", state_dir, "state", ()),
                                         ("email.outbox_dir", outbox_dir, "outbox", (".eml",))):
         if folder is None:

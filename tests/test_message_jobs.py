@@ -218,7 +218,8 @@ def test_a_work_queue_that_cannot_be_written_does_not_stop_the_reminders(tmp_pat
             book.writestr(name, data)
     result = run(path, "reminders")
     assert len(sent(result, "appointment_reminder")) == 1
-    assert any(n.startswith("the work queue was not updated:") for n in result.notices)
+    assert any("queue.xlsx was not a work queue practice-ops could use" in n for n in result.notices)
+    assert (tmp_path / "queue (set aside 2026-11-26).xlsx").exists() and queue.exists()
 
 
 def test_invites_with_initials_are_limited_phi_and_go_through_the_gateway(tmp_path):

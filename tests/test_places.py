@@ -6,6 +6,7 @@ import stat
 import subprocess
 import sys
 
+import openpyxl
 import pytest
 
 from automations.errors import PracticeOpsError
@@ -39,11 +40,15 @@ def test_a_work_queue_pointed_at_a_tracker_is_refused_and_the_tracker_is_untouch
 
 
 @pytest.mark.timeout(60)
-def test_a_work_queue_pointed_at_someone_elses_workbook_is_refused(tmp_path):
+def test_a_work_queue_pointed_at_someone_elses_workbook_keeps_it_aside_and_runs(tmp_path):
     other = make_workbook(tmp_path / "budget.xlsx", {"Budget": [["Item", "Cost"]]})
+    before = other.read_bytes()
     config, _ = practice(tmp_path, {'path = "out/work-queue.xlsx"': f'path = "{other}"'})
-    done = cli("--config", str(config), "check", "--today", "2026-11-26")
-    assert done.returncode == 2 and "not a work queue practice-ops wrote" in done.stderr
+    done = cli("--config", str(config), "run", "all", "--today", "2026-11-26")
+    assert done.returncode == 0, done.stderr
+    assert "budget.xlsx was not a work queue practice-ops could use" in done.stdout
+    assert (tmp_path / "budget (set aside 2026-11-26).xlsx").read_bytes() == before
+    assert "Work queue" in openpyxl.load_workbook(other).sheetnames
 
 
 @pytest.mark.timeout(60)

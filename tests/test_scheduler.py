@@ -84,7 +84,7 @@ def test_a_job_due_in_the_same_minute_as_another_runs_after_it_not_never(tmp_pat
     """The default schedule: hourly reminders start at 07:00, and the digests fall due at 07:00 too.
     They wait for the reminders and then run, once each, in a real `serve` over the minute boundary."""
     import threading
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
     from automations.ledger import Ledger
     from tests.conftest import MINIMAL, make_workbook, write_config
@@ -93,7 +93,7 @@ def test_a_job_due_in_the_same_minute_as_another_runs_after_it_not_never(tmp_pat
                         extra='[schedule]\nreminders = "hourly"\ndigests = "weekdays 07:00"\n'
                               'reconcile = "daily 06:30"\n')
     config = config_module.load(path)
-    start = datetime(2026, 11, 30, 12, 59, 57, tzinfo=timezone.utc)    # a Monday, 06:59:57 in Chicago
+    start = datetime(2026, 11, 30, 12, 59, 57, tzinfo=UTC)    # a Monday, 06:59:57 in Chicago
     monkeypatch.setattr(schedule, "datetime", DrivenClock(start, speed=2).module)
     stop = threading.Event()
 

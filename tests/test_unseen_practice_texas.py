@@ -16,7 +16,7 @@ from tests.standins.sheets import SheetsStandIn
 from tests.trackers.test_sheets_round_trip import as_google_sheets
 
 TODAY = date(2027, 1, 12)
-D = lambda n: (TODAY + timedelta(days=n)).strftime("%m/%d/%Y")  # noqa: E731  (a VA's text dates)
+D = lambda n: (TODAY + timedelta(days=n)).strftime("%m/%d/%Y")  # a VA's text dates
 
 SHEETS = {
     "Pts": [
@@ -120,7 +120,7 @@ def test_every_planted_problem_and_nothing_on_the_clean_records(tmp_path, stand_
     assert dict(Counter(f.rule for f in result.findings)) == PLANTED, [f.message for f in result.findings]
     by = Counter((f.rule, f.refs.get("claim") or f.refs.get("provider") or f.refs.get("client")
                   or f.refs.get("prospect") or f.key) for f in result.findings)
-    assert {key for key in by} == {
+    assert set(by) == {
         ("credentialing.associate_billing", "Gus Hale"), ("credentialing.associate_billing", "Ivy Jones"),
         ("billing.telehealth_modifier_missing", "K-2"), ("billing.code_pair_conflict", "K-3"),
         ("billing.unpaid_followup", "K-6"), ("data.bad_value", "T-4"), ("data.bad_value", "W-1")}

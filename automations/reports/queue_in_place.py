@@ -21,18 +21,41 @@ from .work_queue import (ASIDE, BY_PROBLEM, BY_PROBLEM_COLUMNS, BY_PROBLEM_FORMA
                          OUR_TITLES, QUEUE, RESOLVED, RESOLVED_COLUMNS, RESOLVED_FORMATS, SEVERITY_FILL, STATUSES,
                          TITLES, WRAPPED, QueueUpdate, by_problem, by_problem_rows, finding_cells, queue_order,
                          resolved_rows, row_height)
-from .workbooks import RowWriter, save_atomically
+from .workbooks import KeptFormula, RowWriter, save_atomically
 
 
-def edit_in_place(path: Path, update: QueueUpdate, today: date, notices: list[str]) -> bool:
-    """Write the queue into the workbook at ``path``; False when it cannot be opened."""
+def edit_in_place(path: Path, update: QueueUpdate, today: date, notices: list[str],
+                  sheets: dict[str, str] | None = None) -> bool:
+    """Write the queue into the workbook at ``path``; False when it cannot be opened. ``sheets``: the
+    finding sheets' roles -> the sheets holding them, where the VA renamed one."""
     try:
         book = openpyxl.load_workbook(path)
-    except Exception:  # unreadable now: the caller writes it anew (the ledger has everything)
+    except Exception:  # unreadable now: the caller keeps it aside and writes anew (the ledger has everything)
         return False
-    _write_in_place(book, update, today, notices)
+    _write_in_place(book, update, today, notices, sheets)
     save_atomically(book, path, "work queue")
     return True
+
+
+def _our_sheet(book, name: str, ours) -> str:
+    """The name practice-ops' sheet ``name`` goes by: its own, unless the VA has a sheet of that name
+    that is not practice-ops' (``ours(sheet)`` says), which is never deleted or written over."""
+    if name not in book.sheetnames or ours(book[name]):
+        return name
+    return f"{name} (practice-ops)"
+
+
+def _first_row(sheet) -> list[str]:
+    return [str(c.value).strip() if c.value is not None else "" for c in next(sheet.iter_rows(max_row=1), ())]
+
+
+def _has_header(titles: list[str]):
+    return lambda sheet: _first_row(sheet)[:len(titles)] == titles or (sheet.max_row <= 1 and not any(_first_row(sheet)))
+
+
+def _holds_findings(sheet) -> bool:
+    header = _first_row(sheet)
+    return ("Finding ID" in header and "Status" in header) or not any(header)
 
 
 @dataclass
@@ -57,7 +80,8 @@ def _existing(sheet) -> tuple[list[str], dict[str, _Kept]]:
         finding_id = row[at].value if at < len(row) else None
         if not finding_id:
             continue
-        values = {header[i]: c.value for i, c in enumerate(row) if i < len(header) and header[i]
+        values = {header[i]: KeptFormula(c.value) if c.data_type == "f" and isinstance(c.value, str) else c.value
+                  for i, c in enumerate(row) if i < len(header) and header[i]
                   and header[i] not in OUR_TITLES | LEGACY_TITLES}
         styles = {}
         for i, c in enumerate(row):
@@ -99,32 +123,43 @@ def _looks_ours(cell) -> bool:
     return True
 
 
-def _write_in_place(book: openpyxl.Workbook, update: QueueUpdate, today: date, notices: list[str]) -> None:
+def _write_in_place(book: openpyxl.Workbook, update: QueueUpdate, today: date, notices: list[str],
+                    sheets: dict[str, str] | None = None) -> None:
     """The queue written into a workbook the VA may have worked in (openpyxl): her own columns,
-    sheets, colours and row order stay."""
+    sheets (whatever their names), colours, formulas and row order stay; a finding sheet she renamed
+    is written under her name."""
+    sheets = {role: name for role, name in (sheets or {}).items() if name in book.sheetnames}
+    names = {role: sheets.get(role) or _our_sheet(book, role, _holds_findings) for role in (QUEUE, MORE, ASIDE)}
+    names[BY_PROBLEM] = _our_sheet(book, BY_PROBLEM, _has_header([t for t, _ in BY_PROBLEM_COLUMNS]))
+    names[RESOLVED] = _our_sheet(book, RESOLVED, _has_header([t for t, _ in RESOLVED_COLUMNS]))
+    names[LEGEND] = _our_sheet(book, LEGEND, _has_header(list(LEGEND_ROWS[0])))
+    for role, name in names.items():
+        if name != role and role not in sheets:
+            notices.append(f"the workbook has a sheet of the VA's own called {role!r}: it is kept as it is, and "
+                           f"practice-ops writes its own as {name!r}")
     shown, more = by_problem(update.open)
-    for name, findings in ((QUEUE, shown), (MORE, more), (ASIDE, update.set_aside)):
-        if name == MORE and not findings:
-            if MORE in book.sheetnames:
-                del book[MORE]
+    for role, findings in ((QUEUE, shown), (MORE, more), (ASIDE, update.set_aside)):
+        if role == MORE and not findings:
+            if names[MORE] in book.sheetnames and _holds_findings(book[names[MORE]]):
+                del book[names[MORE]]
             continue
-        _write_findings(book, name, findings, update, notices)
-    _write_by_problem(book, update.open, shown)
-    _write_resolved(book, update, today)
-    _write_legend(book)
-    order = [QUEUE, BY_PROBLEM, MORE, ASIDE, RESOLVED, LEGEND]
+        _write_findings(book, names[role], findings, update, notices)
+    _write_by_problem(book, names[BY_PROBLEM], update.open, shown)
+    _write_resolved(book, names[RESOLVED], update, today)
+    _write_legend(book, names[LEGEND])
+    order = [names[role] for role in (QUEUE, BY_PROBLEM, MORE, ASIDE, RESOLVED, LEGEND)]
     book._sheets.sort(key=lambda ws: order.index(ws.title) if ws.title in order else len(order))
     book.active = 0
 
 
-def _write_by_problem(book, open_findings: list[Finding], shown: list[Finding]) -> None:
+def _write_by_problem(book, name: str, open_findings: list[Finding], shown: list[Finding]) -> None:
     """One row per problem, most urgent first, when any problem has more rows than the Work queue shows."""
-    if BY_PROBLEM in book.sheetnames:
-        del book[BY_PROBLEM]
+    if name in book.sheetnames:
+        del book[name]
     summary = by_problem_rows(open_findings, shown)
     if summary is None:
         return
-    sheet = book.create_sheet(BY_PROBLEM)
+    sheet = book.create_sheet(name)
     rows = _header(sheet, BY_PROBLEM_COLUMNS)
     for row in summary:
         rows.append(row, BY_PROBLEM_FORMATS)
@@ -199,20 +234,20 @@ def _print_setup(sheet, printed: int | None = None) -> None:
     sheet.print_title_rows = "1:1"
 
 
-def _write_resolved(book, update: QueueUpdate, today: date) -> None:
-    if RESOLVED in book.sheetnames:
-        del book[RESOLVED]
-    resolved = book.create_sheet(RESOLVED)
+def _write_resolved(book, name: str, update: QueueUpdate, today: date) -> None:
+    if name in book.sheetnames:
+        del book[name]
+    resolved = book.create_sheet(name)
     rows = _header(resolved, RESOLVED_COLUMNS)
     for row in resolved_rows(update, today):
         rows.append(row, RESOLVED_FORMATS, wrap=(3,))
     _print_setup(resolved)
 
 
-def _write_legend(book) -> None:
-    if LEGEND in book.sheetnames:
-        del book[LEGEND]
-    sheet = book.create_sheet(LEGEND)
+def _write_legend(book, name: str) -> None:
+    if name in book.sheetnames:
+        del book[name]
+    sheet = book.create_sheet(name)
     rows = RowWriter(sheet)
     for left, right in LEGEND_ROWS:
         row = rows.append([left, right], wrap=(2,))

@@ -2,7 +2,8 @@
 browser or a phone. The same queue as the Excel one (reports/work_queue.py plans it; only the
 storage differs): her edits are read with one ``values.batchGet``, and every sheet is written with
 one ``values.batchUpdate`` in RAW mode, so nothing she or a tracker typed becomes a formula. Her own
-columns keep their values by finding id; a row she deleted is taken as Done.
+columns keep their values by finding id; a row she deleted is taken as Done; a sheet she renamed is
+found by its content and written under her name; a sheet gone marks nothing Done.
 """
 
 from __future__ import annotations
@@ -40,31 +41,35 @@ class SheetsQueue:
                                    f"({exc.__class__.__name__})") from None
 
     def read(self) -> tuple[dict[str, queue.VaEdit], dict[str, dict[str, object]], dict[str, list[str]], bool]:
-        """(edits by finding id, the VA's own columns' values by finding id, each sheet's header,
-        whether the queue existed)."""
+        """(edits by finding id, the VA's own columns' values by finding id, each finding sheet's header
+        by its role, whether the queue's Work queue sheet was found). Every sheet is read in one batch,
+        so a finding sheet the VA renamed is found by its content (work_queue.finding_sheets), and
+        how many rows each holds is known, so a shorter queue clears what a longer one wrote."""
         sheets = self._service.spreadsheets()
         meta = self._call(sheets.get(spreadsheetId=self.id, fields="sheets.properties.title"))
         present = [s["properties"]["title"] for s in meta.get("sheets", [])]
-        missing = [name for name in SHEETS if name not in present]
+        data = self._call(sheets.values().batchGet(spreadsheetId=self.id, ranges=[_quoted(n) for n in present],
+                                                   valueRenderOption="FORMATTED_VALUE")) if present else {}
+        found = {name: r.get("values", []) for name, r in zip(present, data.get("valueRanges", []), strict=False)}
+        self.rows_held = {name: len(rows) for name, rows in found.items()}
+        roles, self.notices = queue.finding_sheets(
+            {name: [str(h).strip() for h in rows[0]] if rows else [] for name, rows in found.items()})
+        self.names = {role: roles.get(role, role) for role in SHEETS}
+        missing = [name for name in self.names.values() if name not in present]
         if missing:
             self._call(sheets.batchUpdate(spreadsheetId=self.id, body={"requests": [
                 {"addSheet": {"properties": {"title": name}}} for name in missing]}))
-        data = self._call(sheets.values().batchGet(spreadsheetId=self.id, ranges=[_quoted(queue.QUEUE),
-                                                                                  _quoted(queue.ASIDE)],
-                                                   valueRenderOption="FORMATTED_VALUE"))
         edits: dict[str, queue.VaEdit] = {}
         extras: dict[str, dict[str, object]] = {}
         headers: dict[str, list[str]] = {}
-        existed = False
-        for name, found in zip((queue.QUEUE, queue.ASIDE), data.get("valueRanges", []), strict=False):
-            rows = found.get("values", [])
+        for role in (queue.QUEUE, queue.ASIDE):
+            rows = found.get(self.names[role], [])
             if not rows:
                 continue
             header = [str(h).strip() for h in rows[0]]
-            headers[name] = header
+            headers[role] = header
             if "Finding ID" not in header:
                 continue
-            existed = True
             for row in rows[1:]:
                 cells = dict(zip(header, row, strict=False))
                 finding_id = str(cells.get("Finding ID") or "").strip()
@@ -75,7 +80,13 @@ class SheetsQueue:
                                                  edit.unreadable_status)
                 extras[finding_id] = {h: v for h, v in cells.items()
                                       if h and h not in queue.OUR_TITLES | queue.LEGACY_TITLES}
-        return edits, extras, headers, existed
+        return edits, extras, headers, queue.QUEUE in roles
+
+    def _padded(self, name: str, rows: list[list[str]], width: int) -> list[list[str]]:
+        """Blank rows after the last one down to the last row the sheet held, so every row a previous,
+        longer queue wrote is cleared in the same write."""
+        spare = max(self.rows_held.get(name, 0) - len(rows), 0)
+        return [row + [""] * (width - len(row)) for row in rows] + [[""] * width for _ in range(spare)]
 
     def write(self, update: queue.QueueUpdate, today: date, extras: dict[str, dict[str, object]],
               headers: dict[str, list[str]]) -> None:
@@ -86,14 +97,16 @@ class SheetsQueue:
             layout = [title for title, _ in queue.COLUMNS] + theirs
             rows = [layout] + [_row(f, update.states[f.id], layout, extras.get(f.id, {}))
                                for f in sorted(findings, key=queue.queue_order)]
-            data.append({"range": _quoted(name), "values": _padded(rows, len(layout))})
+            data.append({"range": _quoted(self.names[name]), "values": self._padded(self.names[name], rows, len(layout))})
         resolved = [[title for title, _ in queue.RESOLVED_COLUMNS]]
         for state in sorted((s for s in update.states.values() if s["resolved_on"]),
                             key=lambda s: s["resolved_on"], reverse=True)[:500]:
             resolved.append([state["resolved_on"], title_of(state["rule"]), "", "", state["finding_id"],
                              state["first_seen"], state["status"], state["notes"]])
-        data.append({"range": _quoted(queue.RESOLVED), "values": _padded(resolved, len(queue.RESOLVED_COLUMNS))})
-        data.append({"range": _quoted(queue.LEGEND), "values": [list(r) for r in queue.LEGEND_ROWS]})
+        data.append({"range": _quoted(self.names[queue.RESOLVED]),
+                     "values": self._padded(self.names[queue.RESOLVED], resolved, len(queue.RESOLVED_COLUMNS))})
+        data.append({"range": _quoted(self.names[queue.LEGEND]),
+                     "values": self._padded(self.names[queue.LEGEND], [list(r) for r in queue.LEGEND_ROWS], 2)})
         self._call(self._service.spreadsheets().values().batchUpdate(spreadsheetId=self.id, body={
             "valueInputOption": "RAW", "data": data}))
 
@@ -107,11 +120,6 @@ def _row(finding: Finding, state: dict, layout: list[str], theirs: dict[str, obj
     return [cell_text(str(cells.get(title, theirs.get(title, "")) or "")) for title in layout]
 
 
-def _padded(rows: list[list[str]], width: int, spare: int = 200) -> list[list[str]]:
-    """Blank rows after the last one, so rows a previous, longer queue wrote are cleared in the same write."""
-    return [row + [""] * (width - len(row)) for row in rows] + [[""] * width for _ in range(spare)]
-
-
 def update_sheets_queue(spreadsheet_id: str, findings: list[Finding], today: date, ledger: Ledger,
                         write: bool = True) -> queue.QueueUpdate:
     store = SheetsQueue(spreadsheet_id)
@@ -122,6 +130,7 @@ def update_sheets_queue(spreadsheet_id: str, findings: list[Finding], today: dat
             if finding_id not in edits and state.get("written_status") in queue.VISIBLE and not state["resolved_on"]:
                 edits[finding_id] = queue.VaEdit(queue.DONE, state.get("written_notes") or "", None)
     update = queue.plan(findings, states, edits, today)
+    update.notices.extend(store.notices)
     if write:
         store.write(update, today, extras, headers)
         for state in update.states.values():

@@ -108,21 +108,67 @@ def _date_or_none(value: object) -> date | None:
         return None
 
 
-def read_edits(path: Path) -> dict[str, VaEdit]:
-    """What the VA wrote in the queue's Status, Snooze until and Notes cells, by finding id. Read
-    as trackers are (python-calamine: a 15,000-row queue in a fraction of openpyxl's time)."""
+FINDING_SHEETS = (QUEUE, MORE, ASIDE)
+"""The sheets whose rows are findings the VA works (a header with Finding ID and Status)."""
+
+
+class QueueUnusable(PracticeOpsError):
+    """The file at the queue's path cannot be read as a work queue: it is kept aside, never deleted."""
+
+
+@dataclass(frozen=True)
+class QueueRead:
+    """What a run learns from the queue the VA worked in: her edits by finding id, and which sheet
+    holds each of the queue's finding sheets (found by its name or, renamed, by its content)."""
+
+    edits: dict[str, VaEdit]
+    sheets: dict[str, str]
+    notices: tuple[str, ...] = ()
+
+
+def finding_sheets(headers: dict[str, list[str]]) -> tuple[dict[str, str], list[str]]:
+    """(role -> the sheet holding it, what to tell the VA) for the queue's finding sheets. A sheet is
+    found by its name; one the VA renamed ("Work Queue", "Today") by its content, a header with
+    Finding ID and Status: a sheet that disappears is a question, never a reason to mark its rows Done."""
+    holders = [name for name, header in headers.items() if "Finding ID" in header and "Status" in header]
+    roles = {role: role for role in FINDING_SHEETS if role in holders}
+    unclaimed = [name for name in holders if name not in roles.values()]
+    for role in FINDING_SHEETS:
+        if role in roles:
+            continue
+        alike = [name for name in unclaimed if fold(name) == fold(role)]
+        if not alike and role == QUEUE and len(unclaimed) == 1 and fold(unclaimed[0]) not in map(fold, FINDING_SHEETS):
+            alike = unclaimed
+        if alike:
+            roles[role] = alike[0]
+            unclaimed.remove(alike[0])
+    notices = [f"the work queue's {role!r} sheet is now called {name!r}: practice-ops reads the VA's decisions "
+               f"and notes there and keeps writing to it under its new name" for role, name in roles.items()
+               if name != role]
+    if QUEUE not in roles and headers:
+        notices.append(f"the work queue has no {QUEUE!r} sheet (nor one holding its Finding ID and Status "
+                       f"columns): no finding was marked Done for it; a new {QUEUE!r} sheet is written")
+    return roles, notices
+
+
+def read_edits(path: Path) -> QueueRead:
+    """What the VA wrote in the queue's Status, Snooze until and Notes cells, by finding id, from each
+    finding sheet wherever she renamed it. Read as trackers are (python-calamine: a 15,000-row queue in
+    a fraction of openpyxl's time). Raises QueueUnusable for a file that is no readable workbook."""
     if not path.exists():
-        return {}
+        return QueueRead({}, {}, ())
     try:
-        book = open_workbook("excel", str(path), (QUEUE, MORE, ASIDE))
+        book = open_workbook("excel", str(path))
     except TrackerUnavailable as exc:
-        raise PracticeOpsError(f"{path.name}: the work queue cannot be opened ({exc.why}); move it aside and run "
-                               f"again; the VA's decisions are kept in the ledger") from None
+        raise QueueUnusable(f"{path.name}: the work queue cannot be opened ({exc.why})") from None
     edits: dict[str, VaEdit] = {}
     try:
-        for name in (QUEUE, MORE, ASIDE):
-            if name not in book.sheet_names():
-                continue
+        headers = {}
+        for name in book.sheet_names():
+            first = next(iter(book.rows(name)), (0, ()))[1]
+            headers[name] = [str(h or "").strip() for h in first]
+        roles, notices = finding_sheets(headers)
+        for name in roles.values():
             rows = (cells for _, cells in book.rows(name))
             header = [str(h or "").strip() for h in next(rows, ())]
             where = {title: header.index(title) for title, _ in COLUMNS if title in header}
@@ -140,11 +186,10 @@ def read_edits(path: Path) -> dict[str, VaEdit]:
                 edits[str(finding_id).strip()] = VaEdit(edit.status, "" if notes is None else str(notes),
                                                         edit.snooze_until, edit.unreadable_status)
     except TrackerUnavailable as exc:
-        raise PracticeOpsError(f"{path.name}: the work queue cannot be read ({exc.why}); move it aside and run "
-                               f"again; the VA's decisions are kept in the ledger") from None
+        raise QueueUnusable(f"{path.name}: the work queue cannot be read ({exc.why})") from None
     finally:
         book.close()
-    return edits
+    return QueueRead(edits, roles, tuple(notices))
 
 
 def _as_typed(value: object) -> object:
@@ -236,7 +281,7 @@ WRITTEN = "work_queue.written"
 """Ledger key: the content hash of the queue as practice-ops last wrote it."""
 ANNOUNCED = "work_queue.announced"
 """Ledger key: the day of the VA's last note and the findings resolved that day it counted."""
-_EDITS_READ: dict[str, dict[str, VaEdit]] = {}
+_EDITS_READ: dict[str, QueueRead] = {}
 
 
 def _content_hash(path: Path) -> str | None:
@@ -248,13 +293,29 @@ def _content_hash(path: Path) -> str | None:
         return None
 
 
-def _edits(path: Path, content: str) -> dict[str, VaEdit]:
+def _edits(path: Path, content: str) -> QueueRead:
     """The VA's edits, parsed once per content: a run reads the queue at its start and again before
     it writes, and the second read of the same bytes is free."""
     if content not in _EDITS_READ:
         _EDITS_READ.clear()
         _EDITS_READ[content] = read_edits(path)
-    return dict(_EDITS_READ[content])
+    return _EDITS_READ[content]
+
+
+def set_aside(path: Path, today: date, why: str) -> str:
+    """Keep a file that is not a usable work queue beside the queue under a dated name (never deleted,
+    never written over) and say so; a new queue is written in its place."""
+    for n in range(1, 1000):
+        kept = path.with_name(f"{path.stem} (set aside {today.isoformat()}{'' if n == 1 else f' {n}'}){path.suffix}")
+        if not kept.exists():
+            break
+    try:
+        path.rename(kept)
+    except OSError as exc:
+        raise PracticeOpsError(f"{path.name} is not a work queue practice-ops can use ({why}) and could not be "
+                               f"moved aside ({exc.strerror}); move it yourself") from None
+    return (f"{path.name} was not a work queue practice-ops could use ({why}): it is kept as {kept.name}, and a "
+            f"new queue was written; the VA's decisions and notes are kept in the ledger")
 
 
 def update_work_queue(path: Path, findings: list[Finding], today: date, ledger: Ledger,
@@ -267,20 +328,42 @@ def update_work_queue(path: Path, findings: list[Finding], today: date, ledger: 
     read; and when practice-ops had also written it anew (nothing of the VA's in it: no column,
     colour or row order of hers), it is written anew again rather than edited in place (at
     thousands of rows, loading the old workbook to keep what the VA changed is most of the cost)."""
+    notices: list[str] = []
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise PracticeOpsError(f"{path}: is not a file practice-ops may write the work queue to (a folder, a link "
+                               f"or a device); point work_queue.path at a new file")
     content = _content_hash(path) if path.exists() else None
     written = ledger.kept(WRITTEN).get("", {})
     untouched = content is not None and written.get("sha256") == content
-    edits = {} if untouched or content is None else _edits(path, content)
-    states = ledger.queue_rows()
+    read = QueueRead({}, {role: role for role in FINDING_SHEETS}, ())
     if content is not None and not untouched:
+        from ..places import is_our_workbook
+
+        try:
+            if not is_our_workbook(path):
+                raise QueueUnusable("it is not a workbook practice-ops wrote, or it is damaged")
+            read = _edits(path, content)
+        except QueueUnusable as exc:
+            if write:
+                notices.append(set_aside(path, today, str(exc).removeprefix(f"{path.name}: ")))
+            else:
+                notices.append(f"{path.name} is not a work queue practice-ops can use: the next run keeps it aside")
+            content, read = None, QueueRead({}, {}, ())
+    edits = dict(read.edits)
+    notices.extend(read.notices)
+    states = ledger.queue_rows()
+    if content is not None and not untouched and QUEUE in read.sheets:
         for finding_id, state in states.items():
             if finding_id not in edits and state.get("written_status") in VISIBLE and not state["resolved_on"]:
                 edits[finding_id] = VaEdit(DONE, state.get("written_notes") or "", None)
     update = plan(findings, states, edits, today)
+    update.notices.extend(notices)
     if write:
         shown = _shown(update, today)
         if not (untouched and written.get("shown") == shown):
-            update.notices, anew = _write(path, update, today, anew=untouched and bool(written.get("anew")))
+            written_notices, anew = _write(path, update, today, anew=untouched and bool(written.get("anew")),
+                                           sheets=read.sheets)
+            update.notices.extend(written_notices)
             ledger.keep(WRITTEN, {"sha256": _content_hash(path), "anew": anew, "shown": shown})
         for state in update.states.values():
             state["written_status"], state["written_notes"] = state["status"], state["notes"]
@@ -303,18 +386,21 @@ def _refs_text(refs: dict) -> str:
     return ", ".join(f"{kind} {ref}" for kind, ref in refs.items() if kind != "sheet_row" or len(refs) == 1)
 
 
-def _write(path: Path, update: QueueUpdate, today: date, anew: bool = False) -> tuple[list[str], bool]:
-    """Write the queue; (notices, whether it was written from a new workbook)."""
+def _write(path: Path, update: QueueUpdate, today: date, anew: bool = False,
+           sheets: dict[str, str] | None = None) -> tuple[list[str], bool]:
+    """Write the queue; (notices, whether it was written from a new workbook). ``sheets``: where the
+    finding sheets are in the VA's workbook (a renamed one keeps her name)."""
     from ..places import is_our_workbook
 
     notices: list[str] = []
     if not anew and path.exists() and is_our_workbook(path):
         from .queue_in_place import edit_in_place  # openpyxl: only for a queue the VA may have worked in
 
-        if edit_in_place(path, update, today, notices):
+        if edit_in_place(path, update, today, notices, sheets or {}):
             return notices, False
-        notices.append(f"{path.name} could not be opened, so it was written anew; the VA's own columns and "
-                       f"formatting in it were lost (her statuses and notes are kept)")
+        notices.append(set_aside(path, today, "openpyxl could not open it"))
+    elif path.exists() and not is_our_workbook(path):
+        notices.append(set_aside(path, today, "it is not a workbook practice-ops wrote"))
     replace_atomically(path, "work queue", lambda temp: _write_fresh(temp, update, today))
     return notices, True
 

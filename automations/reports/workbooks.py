@@ -41,6 +41,11 @@ def cell_text(value: str) -> str:
     return ILLEGAL_CHARACTERS.sub("", value)[:MAX_CELL_TEXT]
 
 
+class KeptFormula(str):
+    """A formula the VA typed in a column of her own in a workbook practice-ops edits (`=TODAY()` in
+    her queue): written back as the formula it was. Nothing read from a tracker is ever one."""
+
+
 class RowWriter:
     """Appends rows to one sheet. It counts rows itself (``sheet.max_row`` walks every cell, which
     made a large queue quadratic), stores every string as text, and builds each cell look (number
@@ -63,6 +68,8 @@ class RowWriter:
                 if column not in wrap and not (fills and column in fills):
                     continue
                 cell = self.sheet.cell(row=self.row, column=column)
+            elif value.__class__ is KeptFormula:
+                cell = self.sheet.cell(row=self.row, column=column, value=str(value))
             elif isinstance(value, str):
                 cell = self.sheet.cell(row=self.row, column=column, value=cell_text(value))
                 cell.data_type = "s"  # never "f": text is text

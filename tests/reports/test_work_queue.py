@@ -311,12 +311,14 @@ def test_a_damaged_queue_says_so_and_loses_no_decision(queue):
     queue(found, TODAY)
     edit(queue.path, found[0].id, Status="Won't fix")
     queue(found, TODAY)
-    queue.path.write_bytes(b"PK\x03\x04 not a workbook any more")
-    with pytest.raises(PracticeOpsError, match="queue.xlsx: the work queue cannot be opened"):
-        queue(found, TODAY + timedelta(days=1))
-    queue.path.unlink()
-    update = queue(found, TODAY + timedelta(days=1))
-    assert update.states[found[0].id]["status"] == "Won't fix"
+    damaged = b"PK\x03\x04 not a workbook any more"
+    queue.path.write_bytes(damaged)
+    update = queue(found, TODAY + timedelta(days=1))                   # a notice, not a stop
+    kept = queue.path.with_name("queue (set aside 2026-11-27).xlsx")
+    assert kept.read_bytes() == damaged                                 # kept aside, never deleted
+    assert any("kept as queue (set aside 2026-11-27).xlsx" in n for n in update.notices)
+    assert update.states[found[0].id]["status"] == "Won't fix"          # no decision lost
+    assert [r["Status"] for r in sheet_rows(queue.path, "Set aside")] == ["Won't fix"]
 
 
 def _resolved(**days: str | None) -> dict[str, dict]:
@@ -437,3 +439,67 @@ def test_an_untouched_queue_is_written_again_when_anything_it_shows_changes(queu
     assert (row["Urgency"], row["For"]) == (SEVERITY_NAMES[after[0].severity], OWNER_NAMES[after[0].owner])
 
 
+
+
+def rename(path, old, new):
+    book = openpyxl.load_workbook(path)
+    book[old].title = "renaming"          # openpyxl takes a case-only rename for a clash, as Excel does not
+    book["renaming"].title = new
+    book.save(path)
+
+
+@pytest.mark.parametrize("new_name", ["Work Queue", "Today", None])
+def test_a_renamed_or_vanished_queue_sheet_is_a_question_not_a_decision(queue, new_name):
+    """Renaming "Work queue" once marked every open finding Done and lost the notes. The sheet is found
+    by its content (the Finding ID column) and written under her name; a sheet gone altogether marks
+    nothing Done. Either way the run says what happened."""
+    a, b = finding("A-1"), finding("A-2")
+    queue([a, b], TODAY)
+    edit(queue.path, a.id, Notes="called the payer, ref 7731")
+    if new_name:
+        rename(queue.path, "Work queue", new_name)
+    else:
+        book = openpyxl.load_workbook(queue.path)
+        del book["Work queue"]
+        book.save(queue.path)
+    update = queue([a, b], TODAY + timedelta(days=1))
+    assert {f.id for f in update.open} == {a.id, b.id} and update.resolved_today == []
+    book = openpyxl.load_workbook(queue.path)
+    if new_name:
+        assert new_name in book.sheetnames and "Work queue" not in book.sheetnames
+        notes = {r["Finding ID"]: r["Notes"] for r in sheet_rows(queue.path, new_name)}
+        assert notes[a.id] == "called the payer, ref 7731"
+        assert any(f"now called {new_name!r}" in n for n in update.notices)
+    else:
+        assert "Work queue" in book.sheetnames
+        assert any("no 'Work queue' sheet" in n and "no finding was marked Done" in n for n in update.notices)
+
+
+def test_the_vas_own_sheets_and_formulas_stay_whatever_their_names(queue):
+    a = finding("A-1")
+    queue([a], TODAY)
+    book = openpyxl.load_workbook(queue.path)
+    del book["Resolved"]
+    mine = book.create_sheet("Resolved")                     # her own list, under a name practice-ops uses
+    mine.append(["Client", "Called on"])
+    mine.append(["C-1", "11/20"])
+    sheet = book["Work queue"]
+    sheet.cell(1, sheet.max_column + 1, "Checked on")
+    sheet.cell(2, sheet.max_column, "=TODAY()")
+    book.save(queue.path)
+    update = queue([a], TODAY + timedelta(days=1))
+    book = openpyxl.load_workbook(queue.path)
+    assert [[c.value for c in row] for row in book["Resolved"].iter_rows()] == [["Client", "Called on"], ["C-1", "11/20"]]
+    assert "Resolved (practice-ops)" in book.sheetnames
+    assert any("sheet of the VA's own called 'Resolved'" in n for n in update.notices)
+    header = [c.value for c in book["Work queue"][1]]
+    cell = book["Work queue"].cell(2, header.index("Checked on") + 1)
+    assert (cell.value, cell.data_type) == ("=TODAY()", "f")
+
+
+def test_a_file_that_is_not_a_file_stops_only_the_queue(tmp_path):
+    ledger = Ledger(tmp_path / "var")
+    (tmp_path / "queue.xlsx").mkdir()
+    with pytest.raises(PracticeOpsError, match="is not a file practice-ops may write the work queue to"):
+        update_work_queue(tmp_path / "queue.xlsx", [finding("A-1")], TODAY, ledger)
+    ledger.close()

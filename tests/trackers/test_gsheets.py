@@ -170,3 +170,34 @@ def test_the_work_queue_can_live_in_google_sheets(tmp_path, stand_in):
     assert row[aside[0].index("Called?")] == "yes"
     queue_requests = [p for _, p, _, _ in stand_in.requests[before:] if "queue-1" in p]
     assert len(queue_requests) <= 3 * 2, "metadata, one batch read, one batch write per refresh"
+
+
+def test_a_sheets_queue_that_shrinks_clears_every_stale_row_and_a_renamed_tab_keeps_its_decisions(tmp_path, stand_in):
+    """A queue of 700 rows that falls to 2 clears all 698 below (not 200 of them), and a Work queue tab
+    the VA renamed is found by its content: nothing is marked Done, her note stays."""
+    from automations.ledger import Ledger
+    from automations.reports.sheets_queue import update_sheets_queue
+    from automations.rules.findings import Finding
+
+    def found(n):
+        return [Finding("billing.unbilled_session", "warning", "billing", f"Session A-{k} has no claim.",
+                        refs={"appointment": f"A-{k}"}, due=date(2026, 11, 26)) for k in range(n)]
+
+    stand_in.spreadsheets["q"] = {"title": "Queue", "sheets": {}}
+    ledger = Ledger(tmp_path / "var")
+    many = found(700)
+    update_sheets_queue("q", many, date(2026, 11, 26), ledger)
+    sheet = stand_in.spreadsheets["q"]["sheets"]["Work queue"]
+    assert sum(1 for row in sheet if any(row)) == 701
+    update_sheets_queue("q", many[:2], date(2026, 11, 27), ledger)
+    sheet = stand_in.spreadsheets["q"]["sheets"]["Work queue"]
+    assert sum(1 for row in sheet if any(row)) == 3
+    header = sheet[0]
+    sheet[1][header.index("Notes")] = "called the payer"
+    book = stand_in.spreadsheets["q"]["sheets"]
+    book["Today"] = book.pop("Work queue")
+    update = update_sheets_queue("q", many[:2], date(2026, 11, 28), ledger)
+    ledger.close()
+    assert len(update.open) == 2 and update.resolved_today == []
+    assert "Work queue" not in book and any("now called 'Today'" in n for n in update.notices)
+    assert book["Today"][1][header.index("Notes")] == "called the payer"
