@@ -33,7 +33,7 @@ from .elsewhere import RULES_ELSEWHERE, Elsewhere, RulesJob, worth_sharing_rules
 from .errors import CellError, PracticeOpsError
 from .ledger import Ledger
 from .memory import give_back_freed_memory
-from .places import write_private_log
+from .places import file_name, inside, write_private_log
 from .readiness import setup_gaps
 from .messages import contexts, invites
 from .messages.delivery import Outcome
@@ -697,10 +697,10 @@ def digests_job(work: Work) -> None:
 def _eap_reports(work: Work, findings: list[Finding]) -> None:
     """Each EAP case whose report is due: its workbook, beside the work queue, to the VA encrypted."""
     for report in eap_reports.reports(work.ctx, findings):
-        name = f"eap-report-{report.authorization_id}.xlsx"
+        name = file_name("eap-report", report.authorization_id, suffix=".xlsx")
         with tempfile.TemporaryDirectory() as scratch:
-            path = eap_reports.write((Path(scratch) if work.dry_run else work.config.work_queue.path.parent) / name,
-                                     report, work.config.practice.name)
+            folder = Path(scratch) if work.dry_run else work.config.work_queue.path.parent
+            path = eap_reports.write(inside(folder, name), report, work.config.practice.name)
             data = path.read_bytes()
         for va in work.config.people.va:
             sent = work.postman.send("eap_report", va, {

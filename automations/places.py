@@ -23,6 +23,26 @@ QUEUE_SHEETS = ("Work queue", "Set aside", "Resolved")
 WORKBOOK_CREATOR = "practice-ops"
 
 
+SAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def file_name(*parts: str, suffix: str = "") -> str:
+    """A file name built from words that may come from a tracker (an authorization id): only letters,
+    digits, hyphens and underscores, at most 120 characters, then ``suffix``. No path is ever built from
+    a cell as it stands: `../` in an Authorization ID once wrote a report outside the practice."""
+    words = [SAFE_NAME.sub("_", part).strip("_-") for part in parts]
+    stem = "-".join(word for word in words if word)[:120] or "file"
+    return stem + suffix
+
+
+def inside(folder: Path, name: str) -> Path:
+    """``folder / name``, refused unless it is a plain name that stays inside ``folder``."""
+    path = folder / name
+    if name != Path(name).name or name in ("", ".", "..") or path.resolve().parent != folder.resolve():
+        raise PracticeOpsError(f"{name!r} is not a plain file name inside {folder}")
+    return path
+
+
 def content_digest(path: Path) -> str:
     """The SHA-256 of a file's bytes: how practice-ops knows a tracker or its work queue is unchanged
     whatever its timestamps say. Raises OSError when the file cannot be read."""
