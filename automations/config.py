@@ -377,7 +377,7 @@ def _check_contents(config: Config, check_sources: bool) -> list[str]:
 
         trackers = [t.path for t in config.trackers.values() if t.source == "excel" and t.path is not None]
         problems.extend(output_problems(config.work_queue.path if config.work_queue.source == "excel" else None,
-                                        config.state.dir, config.email.outbox_dir, trackers))
+                                        config.state.dir, config.email.outbox_dir, trackers, config.state.audit_head))
     if config.email.transport == "exchange":
         from .transports.exchange import exchange_online
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from .errors import PracticeOpsError
-from .places import claim_folder
+from .places import claim_folder, write_whole
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -148,12 +148,11 @@ class Ledger:
         row = self.db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
         if row is None:
             return
-        temp = self.audit_head.with_name(self.audit_head.name + ".tmp")
+        head = json.dumps({"seq": row[0], "hash": row[1], "ledger": str(self.path)}).encode()
         try:
-            temp.write_text(json.dumps({"seq": row[0], "hash": row[1], "ledger": str(self.path)}), encoding="utf-8")
-            os.replace(temp, self.audit_head)
+            write_whole(self.audit_head, head, mode=0o644, ours=lambda old: old.startswith(b'{"seq": '))
         except OSError:
-            temp.unlink(missing_ok=True)
+            pass
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:

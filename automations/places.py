@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -65,7 +66,7 @@ def folder_problem(folder: Path, what: str, suffixes: tuple[str, ...] = ()) -> s
         return None
     if not folder.is_dir() or folder.is_symlink():
         return f"{folder}: is not a folder practice-ops made for the {what}; point it at a new folder"
-    if (folder / MARKER).exists():
+    if (folder / MARKER).is_file() and not (folder / MARKER).is_symlink():
         return None
     try:
         if _holds_only_ours(folder, suffixes):
@@ -85,9 +86,11 @@ def claim_folder(folder: Path, what: str, *, private: bool = False, suffixes: tu
     made = not folder.exists()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        if made or not (folder / MARKER).exists():
-            (folder / MARKER).write_text(f"This folder holds practice-ops' {what}. Do not put other files here.\n",
-                                         encoding="utf-8")
+        if (folder / MARKER).is_symlink():
+            (folder / MARKER).unlink()  # a link planted as the marker: replaced, never written through
+        if made or not (folder / MARKER).is_file():
+            write_whole(folder / MARKER, f"This folder holds practice-ops' {what}. Do not put other files "
+                                         f"here.\n".encode(), mode=0o644)
         if private:
             os.chmod(folder, 0o700)
     except OSError as exc:
@@ -109,10 +112,14 @@ def is_our_workbook(path: Path) -> bool:
 
 
 def output_problems(work_queue: Path | None, state_dir: Path, outbox_dir: Path | None,
-                    trackers: list[Path]) -> list[str]:
+                    trackers: list[Path], audit_head: Path | None = None) -> list[str]:
     """Everything wrong with where the config tells practice-ops to write, one line each."""
     problems = []
     tracker_files = {p.resolve() for p in trackers}
+    if audit_head is not None and (audit_head.resolve() in tracker_files or audit_head.is_symlink() or (
+            audit_head.exists() and not (audit_head.is_file() and _is_audit_head(audit_head)))):
+        problems.append(f"state.audit_head: {audit_head} is not an audit head practice-ops wrote (a tracker, a link "
+                        f"or another file); name a new file")
     if work_queue is not None:
         queue = work_queue.resolve()
         if queue in tracker_files:
@@ -133,6 +140,43 @@ def output_problems(work_queue: Path | None, state_dir: Path, outbox_dir: Path |
         if problem:
             problems.append(f"{key}: {problem}")
     return problems
+
+
+def _is_audit_head(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(8) == b'{"seq": '
+    except OSError:
+        return False
+
+
+def write_whole(path: Path, data: bytes, *, mode: int = 0o600, ours=None) -> Path:
+    """Write a file practice-ops makes, whole: a new temporary file beside it (exclusive, never through
+    a link), flushed, then renamed over ``path``, which replaces a link planted there rather than
+    writing through it. ``ours(existing bytes)`` says whether a file already at ``path`` is one
+    practice-ops wrote; one it did not write (a tracker named by mistake) is refused, never overwritten.
+    Raises OSError, or PracticeOpsError for a file that is not practice-ops'."""
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise PracticeOpsError(f"{path}: is not a file practice-ops wrote (a link, a folder or a device); "
+                               f"name a new file")
+    if ours is not None and path.exists():
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+        if not ours(head):
+            raise PracticeOpsError(f"{path}: is a file practice-ops did not write, so it is not written over; name "
+                                   f"a new file")
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, mode)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return path
 
 
 def write_private_log(path: Path, text: str, *, append: bool = False) -> Path | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from . import jobs
 from .config import Config
 from .errors import PracticeOpsError
-from .places import write_private_log
+from .places import write_whole
 from .messages import contexts
 from .messages.certificates import CertificateStore
 from .messages.kinds import KINDS as MESSAGE_KINDS
@@ -134,10 +134,16 @@ def _addressed(config: Config, ctx: RuleContext, kind: str, record: str | None, 
             jobs.va_note_preview(config, findings, ctx.today, len(result.data_issues)), None, False)
 
 
+HTML_MARK = b"<!-- practice-ops preview -->"
+"""In the first lines of every preview file (after its doctype): the one kind of file ``--html``
+writes over."""
+
+
 def write_html(preview_: Preview, path: Path) -> Path:
-    """Owner-only, as the message itself may carry PHI; never through a link planted in its place."""
-    if path.is_symlink() or (path.exists() and not path.is_file()):
-        raise PracticeOpsError(f"{path}: is not a regular file; name a new file for the HTML")
-    if write_private_log(path, preview_.rendered.html) is None:
-        raise PracticeOpsError(f"{path}: cannot be written")
-    return path
+    """Owner-only, as the message itself may carry PHI; never through a link planted in its place, and
+    never over a file that is not an earlier preview (a tracker, a note)."""
+    try:
+        doctype, _, rest = preview_.rendered.html.encode("utf-8").partition(b"\n")
+        return write_whole(path, doctype + b"\n" + HTML_MARK + b"\n" + rest, ours=lambda old: HTML_MARK in old)
+    except OSError as exc:
+        raise PracticeOpsError(f"{path}: cannot be written ({exc.strerror or exc})") from None

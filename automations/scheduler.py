@@ -33,7 +33,7 @@ from filelock import FileLock, Timeout
 from . import jobs
 from .config import Config
 from .errors import ConfigError, PracticeOpsError
-from .places import claim_folder, write_private_log
+from .places import claim_folder, write_private_log, write_whole
 
 log = logging.getLogger("practice_ops.scheduler")
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -122,8 +122,8 @@ def _serve_lock(config: Config) -> FileLock:
         running = (folder / SERVE_PID).read_text(encoding="utf-8").strip() if (folder / SERVE_PID).exists() else "?"
         raise PracticeOpsError(f"another `serve` is already running for {config.practice.name} ({running}); "
                                f"stop it first, or let it be") from None
-    (folder / SERVE_PID).write_text(f"process {os.getpid()} on {socket.gethostname()}, started "
-                                    f"{datetime.now().astimezone():%Y-%m-%d %H:%M}\n", encoding="utf-8")
+    write_whole(folder / SERVE_PID, f"process {os.getpid()} on {socket.gethostname()}, started "
+                                    f"{datetime.now().astimezone():%Y-%m-%d %H:%M}\n".encode(), mode=0o644)
     return lock
 
 

@@ -303,7 +303,7 @@ def test_an_outbox_the_disk_cannot_flush_at_the_end_is_a_notice_and_the_run_stil
     from automations.transports import outbox
 
     path = write_practice(tmp_path, [appt(day=DAY + timedelta(days=1), at=time(15))])
-    monkeypatch.setattr(outbox, "_flush", lambda written: "No space left on device")
+    monkeypatch.setattr(outbox, "_flush_folder", lambda folder: "No space left on device")
     result = run(path, "reminders")
     assert len(sent(result, "appointment_reminder")) == 1
     assert any(n.startswith("email through outbox: outbox ") and "may not be on disk (No space left on device)" in n

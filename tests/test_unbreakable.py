@@ -63,3 +63,50 @@ def test_an_authorization_id_cannot_write_an_eap_report_outside_the_practice(tmp
     assert outside(tmp_path, practice) == before, "nothing outside the practice"
     assert (practice / "out" / "eap-report-outside_EAP-1.xlsx").exists()
     assert not (tmp_path / "outside").exists()
+
+
+def practice_with(tmp_path, extra=""):
+    return write_config(tmp_path, make_workbook(tmp_path / "tracker.xlsx", MINIMAL), extra=extra)
+
+
+@pytest.mark.timeout(120)
+def test_the_audit_head_pointed_at_a_tracker_is_refused_never_written(tmp_path):
+    config = practice_with(tmp_path)
+    text = config.read_text().replace('[state]\ndir = "var"', f'[state]\ndir = "var"\naudit_head = "tracker.xlsx"')
+    config.write_text(text)
+    before = (tmp_path / "tracker.xlsx").read_bytes()
+    done = cli("--config", str(config), "run", "all", "--today", TODAY.isoformat())
+    assert done.returncode == 2 and "state.audit_head" in done.stderr
+    assert (tmp_path / "tracker.xlsx").read_bytes() == before
+
+
+@pytest.mark.timeout(120)
+def test_preview_html_never_writes_over_a_file_it_did_not_write(tmp_path):
+    config = practice_with(tmp_path)
+    before = (tmp_path / "tracker.xlsx").read_bytes()
+    done = cli("--config", str(config), "preview", "va_work_queue", "x", "--html", str(tmp_path / "tracker.xlsx"),
+               "--today", TODAY.isoformat())
+    assert done.returncode == 2 and "practice-ops did not write" in done.stderr and "Traceback" not in done.stderr
+    assert (tmp_path / "tracker.xlsx").read_bytes() == before
+    again = [cli("--config", str(config), "preview", "va_work_queue", "x", "--html", str(tmp_path / "p.html"),
+                 "--today", TODAY.isoformat()) for _ in range(2)]
+    assert [d.returncode for d in again] == [0, 0]                   # its own earlier preview: written over
+    assert os.stat(tmp_path / "p.html").st_mode & 0o777 == 0o600
+
+
+def test_a_link_where_practice_ops_writes_its_own_small_files_is_replaced_not_followed(tmp_path):
+    from automations.places import claim_folder, write_whole
+
+    target = tmp_path / "tracker.xlsx"
+    target.write_bytes(b"the VA's tracker")
+    folder = tmp_path / "var"
+    folder.mkdir()
+    os.symlink(target, folder / ".practice-ops")
+    claim_folder(folder, "state", private=True)
+    assert target.read_bytes() == b"the VA's tracker" and not (folder / ".practice-ops").is_symlink()
+    os.symlink(target, folder / "serve.pid")
+    from automations.errors import PracticeOpsError
+
+    with pytest.raises(PracticeOpsError, match="a link"):
+        write_whole(folder / "serve.pid", b"process 1")
+    assert target.read_bytes() == b"the VA's tracker"
