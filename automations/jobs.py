@@ -248,7 +248,11 @@ def _run(config: Config, job: str, today: date, now: datetime, progress: Progres
         return result
     ledger = Ledger.snapshot(config.state.dir) if dry_run else Ledger(config.state.dir, config.state.audit_head)
     try:
+        ledger.refuse_if_tampered()
         with nullcontext() if dry_run else ledger.exclusive():
+            if not dry_run and ledger.close_stopped_runs(now):
+                result.notices.append("an earlier run was stopped before it ended (its messages were recorded "
+                                      "as they went: this run sends what it left, once)")
             work = Work(config, result, ledger, today, now, progress, job, dry_run)
             try:
                 for step in (JOBS if job == "all" else (job,)):

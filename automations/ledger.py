@@ -73,6 +73,11 @@ class LedgerMissing(PracticeOpsError):
     """The ledger is gone though the audit head says it held history: re-sending would repeat mail."""
 
 
+class LedgerTampered(PracticeOpsError):
+    """The ledger no longer holds what the audit head recorded: history was deleted or rebuilt, so
+    nothing is sent on it (a deleted message row would send that message again)."""
+
+
 class Ledger:
     def __init__(self, state_dir: Path, audit_head: Path | None = None):
         """``audit_head``: a file kept apart from the ledger (beside the config, by default) that
@@ -96,6 +101,15 @@ class Ledger:
         except sqlite3.DatabaseError as exc:
             raise PracticeOpsError(f"{self.path}: the ledger cannot be opened ({exc}); restore it from the "
                                    f"backup, or move it aside to start a new one (messages may then repeat)") from None
+        self._head_problems = self._against_the_head(head)
+
+    def refuse_if_tampered(self) -> None:
+        """What a run asks before it sends anything: the ledger still holds the audit entry and the
+        messages the head (kept apart) last recorded. If not, the run stops with what `audit verify`
+        says, and the head is never moved to follow the forgery."""
+        if self._head_problems:
+            raise LedgerTampered("; ".join(self._head_problems) + f". Restore {self.path} from its backup; "
+                                 f"`python run.py audit verify` says the same")
 
     @classmethod
     def snapshot(cls, state_dir: Path) -> Ledger:
@@ -105,6 +119,7 @@ class Ledger:
         ledger.dir = Path(state_dir)
         ledger.path = ledger.dir / "ledger.sqlite3"
         ledger.audit_head = None
+        ledger._head_problems = []
         ledger.db = sqlite3.connect(":memory:", isolation_level=None)
         if ledger.path.is_file():
             try:
@@ -141,14 +156,39 @@ class Ledger:
         except (OSError, ValueError):
             return None
 
+    def _against_the_head(self, head: dict | None) -> list[str]:
+        """What no longer matches the audit head: its entry (deleted or rebuilt history) and its count
+        of message rows (a row deleted, so that message would go again). Two lookups, at every open."""
+        if head is None:
+            return []
+        problems = []
+        row = self.db.execute("SELECT hash FROM audit WHERE seq = ?", (head["seq"],)).fetchone()
+        if row is None:
+            last = self.db.execute("SELECT MAX(seq) FROM audit").fetchone()[0] or 0
+            problems.append(f"the audit head ({self.audit_head}) records entry {head['seq']}, but the ledger ends at "
+                            f"{last}: entries were deleted")
+        elif row[0] != head.get("hash"):
+            problems.append(f"audit entry {head['seq']} differs from the one the audit head recorded: the chain was "
+                            f"rebuilt")
+        recorded = head.get("messages")
+        if isinstance(recorded, int):
+            held = self.db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+            if held < recorded:
+                problems.append(f"the ledger holds {held} message rows, but the audit head recorded {recorded}: "
+                                f"message rows were deleted (those messages would go again)")
+        return problems
+
     def write_head(self) -> None:
-        """Record the newest audit entry outside the ledger (written whole, then renamed)."""
-        if self.audit_head is None:
+        """Record the newest audit entry, and how many message rows there are, outside the ledger
+        (written whole, then renamed). The head only moves forward from the chain it recorded: over a
+        ledger that no longer holds its entry it is left as it is, so a forgery never passes later."""
+        if self.audit_head is None or self._head_problems or self._against_the_head(self._read_head()):
             return
         row = self.db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
         if row is None:
             return
-        head = json.dumps({"seq": row[0], "hash": row[1], "ledger": str(self.path)}).encode()
+        messages = self.db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+        head = json.dumps({"seq": row[0], "hash": row[1], "ledger": str(self.path), "messages": messages}).encode()
         try:
             write_whole(self.audit_head, head, mode=0o644, ours=lambda old: old.startswith(b'{"seq": '))
         except OSError:
@@ -193,6 +233,14 @@ class Ledger:
             self.append_audit("run.started", {"run": cur.lastrowid, "job": job, "today": today}, now)
         assert cur.lastrowid is not None
         return cur.lastrowid
+
+    def close_stopped_runs(self, now: datetime) -> int:
+        """Runs a killed process left "running", marked "stopped" (called holding the run lock, so none
+        of them can still be running); how many."""
+        stopped = [row[0] for row in self.db.execute("SELECT id FROM runs WHERE status = 'running'")]
+        for run_id in stopped:
+            self.finish_run(run_id, now, "stopped", {"why": "the process ended before the run did"})
+        return len(stopped)
 
     def finish_run(self, run_id: int, now: datetime, status: str, summary: dict) -> None:
         with self._transaction():
@@ -393,10 +441,17 @@ class Ledger:
             if message_id:
                 audited[message_id] = event.removeprefix("message.")
         problems = []
+        held = set()
         for message_id, status in self.db.execute("SELECT message_id, status FROM messages"):
+            held.add(message_id)
             if message_id in audited and audited[message_id] != status:
                 problems.append(f"message {message_id} reads {status!r}, but the audit trail last recorded "
                                 f"{audited[message_id]!r}: the messages table was edited")
+            elif message_id not in audited:
+                problems.append(f"message {message_id} is in the messages table but the audit trail never recorded "
+                                f"it: the messages table was edited")
+        problems.extend(f"message {message_id} is in the audit trail but its row was deleted from the messages "
+                        f"table (it would be sent again)" for message_id in audited if message_id not in held)
         return problems
 
     def verify_audit(self) -> tuple[int, list[str]]:
@@ -418,12 +473,7 @@ class Ledger:
         problems.extend(self._messages_against_the_trail())
         head = self._read_head()
         if head is not None:
-            if head["seq"] not in hashes:
-                problems.append(f"the audit head ({self.audit_head}) records entry {head['seq']}, but the ledger ends "
-                                f"at {max(hashes, default=0)}: entries were deleted")
-            elif hashes[head["seq"]] != head.get("hash"):
-                problems.append(f"audit entry {head['seq']} differs from the one the audit head recorded: the chain "
-                                f"was rebuilt")
+            problems.extend(self._against_the_head(head))
         elif self.audit_head is not None and count:
             problems.append(f"the audit head ({self.audit_head}) is missing, so deleted or rebuilt history cannot "
                             f"be ruled out")

@@ -97,6 +97,12 @@ def test_killed_mid_run_then_rerun_sends_each_reminder_exactly_once(tmp_path):
         assert rerun.returncode == 0, rerun.stderr
         statuses = [m["status"] for m in json.loads(rerun.stdout)["messages"]]
         assert statuses.count("already_sent") == 2 and statuses.count("sent") == CLIENTS - 2
+        assert any("an earlier run was stopped" in n for n in json.loads(rerun.stdout)["notices"])
+        from automations.ledger import Ledger
+
+        ledger = Ledger(tmp_path / "var")
+        assert [row["status"] for row in ledger.runs()] == ["stopped", "ok"]
+        ledger.close()
 
         third = subprocess.run(command(config), capture_output=True, text=True, timeout=120)
         assert {m["status"] for m in json.loads(third.stdout)["messages"]} == {"already_sent"}

@@ -110,3 +110,75 @@ def test_a_link_where_practice_ops_writes_its_own_small_files_is_replaced_not_fo
     with pytest.raises(PracticeOpsError, match="a link"):
         write_whole(folder / "serve.pid", b"process 1")
     assert target.read_bytes() == b"the VA's tracker"
+
+
+def _tamper(path, *statements):
+    import sqlite3
+
+    raw = sqlite3.connect(path)
+    for statement in statements:
+        raw.execute(statement)
+    raw.commit()
+    raw.close()
+
+
+def _rebuild_chain_without(path, event_like):
+    """A forger deletes some entries and recomputes every hash after them: a consistent chain again."""
+    import sqlite3
+
+    from automations.ledger import GENESIS, _chain
+
+    raw = sqlite3.connect(path)
+    raw.execute("DELETE FROM audit WHERE event LIKE ?", (event_like,))
+    rows = list(raw.execute("SELECT seq, at, event, data FROM audit ORDER BY seq"))
+    raw.execute("DELETE FROM audit")
+    prev = GENESIS
+    for n, (_, at, event, data) in enumerate(rows, start=1):
+        digest = _chain(prev, at, event, data)
+        raw.execute("INSERT INTO audit (seq, at, event, data, prev, hash) VALUES (?, ?, ?, ?, ?, ?)",
+                    (n, at, event, data, prev, digest))
+        prev = digest
+    raw.commit()
+    raw.close()
+
+
+def _sample_like(tmp_path):
+    """A small practice whose run sends: a video session tomorrow, a client who takes plain email."""
+    sheets = dict(MINIMAL)
+    sheets["Clients"] = [["Client ID", "Payer", "Email", "Email Consent"], ["C-1", "Aetna", "c1@mail.example", "plain_ok"]]
+    sheets["Appointments"] = [MINIMAL["Appointments"][0],
+                              ["A-2", "C-1", "Ann Lee", TODAY + timedelta(days=1), MINIMAL["Appointments"][1][4], 50, None,
+                               "scheduled", "Aetna"]]
+    return write_config(tmp_path, make_workbook(tmp_path / "tracker.xlsx", sheets))
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("forgery", ["rebuilt", "message row deleted"])
+def test_the_audit_head_never_follows_a_forged_ledger(tmp_path, forgery):
+    """Once, `verify` failed after a forgery and the next hourly run moved the head to match it, so the
+    forgery passed. Now every run stops with the message `audit verify` gives, sends nothing, and the
+    head stays where it was."""
+    config = _sample_like(tmp_path)
+    now = f"{TODAY.isoformat()}T09:00:00-06:00"
+    first = cli("--config", str(config), "run", "reminders", "--now", now)
+    assert first.returncode == 0, first.stderr
+    ledger_file = tmp_path / "var" / "ledger.sqlite3"
+    head_file = tmp_path / ".practice-ops-audit-head.json"
+    head = head_file.read_bytes()
+    if forgery == "rebuilt":
+        _rebuild_chain_without(ledger_file, "run.%")
+    else:
+        _tamper(ledger_file, "DELETE FROM messages")
+    outbox = sorted(p.name for p in (tmp_path / "outbox").glob("*.eml"))
+    assert outbox, "the first run sent something"
+    verify = cli("--config", str(config), "audit", "verify")
+    assert verify.returncode != 0
+    for _ in range(2):                                         # the next hourly runs
+        again = cli("--config", str(config), "run", "reminders", "--now", now)
+        assert again.returncode == 2 and "Traceback" not in again.stderr
+        said = again.stderr.strip().removeprefix("practice-ops: ")
+        assert any(line.strip() in said for line in verify.stdout.splitlines() + verify.stderr.splitlines()
+                   if "audit" in line and ("rebuilt" in line or "deleted" in line))
+    assert head_file.read_bytes() == head
+    assert sorted(p.name for p in (tmp_path / "outbox").glob("*.eml")) == outbox
+    assert cli("--config", str(config), "audit", "verify").returncode != 0
