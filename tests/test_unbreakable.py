@@ -50,7 +50,7 @@ def test_an_authorization_id_cannot_write_an_eap_report_outside_the_practice(tmp
     sheets = dict(MINIMAL)
     evil = "../../../outside/EAP-1"
     sheets["Appointments"] = [MINIMAL["Appointments"][0] + ["Authorization ID"],
-                              *[["A-%d" % n, "C-1", "Ann Lee", TODAY - timedelta(days=7 * n), MINIMAL["Appointments"][1][4],
+                              *[[f"A-{n}", "C-1", "Ann Lee", TODAY - timedelta(days=7 * n), MINIMAL["Appointments"][1][4],
                                  50, 50, "completed", "ComPsych", evil] for n in (1, 2, 3)]]
     sheets["Authorizations"] = [["Authorization ID", "Client ID", "Payer", "Type", "Sessions Authorized"],
                                 [evil, "C-1", "ComPsych", "EAP", 3]]
@@ -72,7 +72,7 @@ def practice_with(tmp_path, extra=""):
 @pytest.mark.timeout(120)
 def test_the_audit_head_pointed_at_a_tracker_is_refused_never_written(tmp_path):
     config = practice_with(tmp_path)
-    text = config.read_text().replace('[state]\ndir = "var"', f'[state]\ndir = "var"\naudit_head = "tracker.xlsx"')
+    text = config.read_text().replace('[state]\ndir = "var"', '[state]\ndir = "var"\naudit_head = "tracker.xlsx"')
     config.write_text(text)
     before = (tmp_path / "tracker.xlsx").read_bytes()
     done = cli("--config", str(config), "run", "all", "--today", TODAY.isoformat())
