@@ -19,9 +19,9 @@ from ..rules.findings import Finding
 from .work_queue import (ASIDE, BY_PROBLEM, BY_PROBLEM_COLUMNS, BY_PROBLEM_FORMATS, COLUMNS, DATE_FORMAT, DATED,
                          HEADER_FILL, LEGACY_TITLES, LEGEND, LEGEND_HEADINGS, LEGEND_ROWS, LEGEND_WIDTHS, MORE,
                          OUR_TITLES, QUEUE, RESOLVED, RESOLVED_COLUMNS, RESOLVED_FORMATS, SEVERITY_FILL, STATUSES,
-                         TITLES, WRAPPED, QueueUpdate, by_problem, by_problem_rows, finding_cells, queue_order,
-                         resolved_rows, row_height)
-from .workbooks import KeptFormula, RowWriter, save_atomically
+                         TITLES, WRAPPED, QueueUpdate, by_problem, by_problem_rows, finding_cells, past_the_last_row,
+                         queue_order, resolved_rows, row_height)
+from .workbooks import EXCEL_ROWS, KeptFormula, RowWriter, save_atomically
 
 
 def edit_in_place(path: Path, update: QueueUpdate, today: date, notices: list[str],
@@ -206,18 +206,22 @@ def _write_findings(book, name: str, findings: list[Finding], update: QueueUpdat
         mine = kept.get(finding.id)
         row = rows.append([cells.get(t, mine.values.get(t) if mine else None) for t in layout], formats,
                           wrap=wrapped, fills={urgency: SEVERITY_FILL[finding.severity]}, top=True)
+        if rows.past_the_last_row:
+            continue
         sheet.row_dimensions[row].height = row_height(cells, widths_now)
         if mine:
             for index, title in enumerate(layout, start=1):
                 if title in mine.styles:
                     sheet.cell(row, index)._style = mine.styles[title]
+    if rows.past_the_last_row:
+        notices.append(past_the_last_row(name, rows.past_the_last_row))
     status = DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"', allow_blank=True,
                             showErrorMessage=False)
     sheet.data_validations.dataValidation = [v for v in sheet.data_validations.dataValidation
                                              if v.formula1 != status.formula1]
     sheet.add_data_validation(status)
     column = get_column_letter(layout.index("Status") + 1)
-    status.add(f"{column}2:{column}{max(rows.row, 2) + 500}")
+    status.add(f"{column}2:{column}{min(max(rows.row, 2) + 500, EXCEL_ROWS)}")
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(layout))}{max(rows.row, 1)}"
     sheet.freeze_panes = "C2"
     _print_setup(sheet, layout.index("Reopened") + 1)

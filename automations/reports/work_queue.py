@@ -31,7 +31,7 @@ from ..rules.catalogue import title_of
 from ..rules.findings import OWNER_NAMES, SEVERITIES, SEVERITY_NAMES, Finding, sort_key
 from ..trackers.sources import open_workbook
 from ..trackers.values import fold, parse_date
-from .workbooks import FreshBook, replace_atomically
+from .workbooks import EXCEL_ROWS, FreshBook, replace_atomically
 
 QUEUE, MORE, ASIDE, RESOLVED, BY_PROBLEM = "Work queue", "More open", "Set aside", "Resolved", "By problem"
 GROUP_AT = 50
@@ -425,6 +425,11 @@ def _write_fresh(temp: str, update: QueueUpdate, today: date) -> None:
         legend.print_setup()
 
 
+def past_the_last_row(sheet: str, count: int) -> str:
+    return (f"{count:,} findings did not fit on the {sheet!r} sheet (a sheet holds {EXCEL_ROWS:,} rows in Excel): "
+            f"they are kept in the ledger and take the places of the rows above them as those are resolved")
+
+
 def _fresh_findings(book: FreshBook, name: str, findings: list[Finding], update: QueueUpdate) -> None:
     """One sheet of findings, urgent first, as _write_findings lays out a new one."""
     sheet = book.sheet(name)
@@ -438,7 +443,9 @@ def _fresh_findings(book: FreshBook, name: str, findings: list[Finding], update:
         cells = finding_cells(finding, update.states[finding.id])
         rows.append(([cells[t] for t in TITLES], fills[finding.severity], row_height(cells, widths)))
     sheet.append_rows(rows, FINDING_FORMATS, wrap=FINDING_WRAPPED, top=True)
-    sheet.choices(TITLES.index("Status") + 1, max(sheet.row, 2) + 500, STATUSES)
+    if sheet.past_the_last_row:
+        update.notices.append(past_the_last_row(name, sheet.past_the_last_row))
+    sheet.choices(TITLES.index("Status") + 1, min(max(sheet.row, 2) + 500, EXCEL_ROWS), STATUSES)
     sheet.filter(len(TITLES))
     sheet.freeze(1, 2)
     sheet.print_setup(TITLES.index("Reopened") + 1)

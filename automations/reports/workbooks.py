@@ -41,6 +41,11 @@ def cell_text(value: str) -> str:
     return ILLEGAL_CHARACTERS.sub("", value)[:MAX_CELL_TEXT]
 
 
+EXCEL_ROWS = 1_048_576
+"""The most rows a sheet holds in Excel: a row past it is never written (Excel would not open the
+file, or would drop the rows silently); the writer counts them in ``past_the_last_row``."""
+
+
 class KeptFormula(str):
     """A formula the VA typed in a column of her own in a workbook practice-ops edits (`=TODAY()` in
     her queue): written back as the formula it was. Nothing read from a tracker is ever one."""
@@ -55,12 +60,17 @@ class RowWriter:
     def __init__(self, sheet: Any, next_row: int = 1):
         self.sheet = sheet
         self.row = next_row - 1
+        self.past_the_last_row = 0
         self._looks: dict[tuple, Any] = {}
 
     def append(self, values: Iterable[Any], formats: dict[int, str] | None = None,
                wrap: Iterable[int] = (), fills: dict[int, str] | None = None, top: bool = False) -> int:
         """``fills``: column -> a solid background colour (RRGGBB); ``top``: every cell at the top of
-        the row, level with the wrapped ones (which always are)."""
+        the row, level with the wrapped ones (which always are). Past Excel's last row nothing is
+        written: the row is counted in ``past_the_last_row``."""
+        if self.row >= EXCEL_ROWS:
+            self.past_the_last_row += 1
+            return self.row
         self.row += 1
         wrap = tuple(wrap)
         for column, value in enumerate(values, start=1):
@@ -235,6 +245,7 @@ class FreshSheet:
     def __init__(self, book: FreshBook, sheet: Any):
         self.book, self.sheet = book, sheet
         self.row = 0
+        self.past_the_last_row = 0
         self._kinds: dict[tuple, list[tuple[Any, bool]]] = {}
 
     def append(self, values: Iterable[Any], formats: dict[int, str] | None = None, wrap: Iterable[int] = (),
@@ -242,7 +253,11 @@ class FreshSheet:
                height: float | None = None) -> int:
         """Like RowWriter.append (``formats``: column -> number format; ``wrap``: wrapped columns;
         ``fills``: column -> background colour; ``top``: every cell top-aligned), plus ``bold``
-        columns and the row's ``height``."""
+        columns and the row's ``height``. Past Excel's last row nothing is written (counted in
+        ``past_the_last_row``)."""
+        if self.row >= EXCEL_ROWS:
+            self.past_the_last_row += 1
+            return self.row
         self.row += 1
         values = list(values)
         looks = self._looks(len(values), formats, tuple(wrap), fills, top, tuple(bold))

@@ -22,6 +22,10 @@ from . import values
 from .records import ID_COLUMN, RECORD_KIND, TRACKERS, ColumnSpec, RowRef, columns_of
 
 HEADER_SEARCH_ROWS = 10
+ISSUES_PER_COLUMN = 200
+"""Unreadable cells reported one by one per column and kind of problem; past this, one line counts the
+rest. A sheet of a million rows with one id each once made four million issues (3 GB in `check`): the
+memory a read takes is bounded by the work a VA can do, not by the sheet."""
 _NOTE_WORDS = {"total", "totals", "subtotal", "note", "notes", "nb", "key", "legend", "updated"}
 
 PARSERS: dict[str, Callable] = {
@@ -182,16 +186,28 @@ def _cell_issues(tracker: str, file: str, sheet: str, mapping: dict[int, ColumnS
     id_index = next((i for i, spec in mapping.items() if spec.name == ID_COLUMN.get(tracker)), None)
     for order, (i, spec) in enumerate(mapping.items()):
         header = headers[spec.name].strip()
+        told: dict[str, int] = {}
+        more: dict[str, list[int]] = {}
         for r, why, rule in _failures(spec, keys[spec.name], outcomes[spec.name]):
             if not kept[r]:
                 continue
+            if spec.required:
+                unusable.add(r)
+            if told.get(rule, 0) >= ISSUES_PER_COLUMN:
+                more.setdefault(rule, []).append(r)
+                continue
+            told[rule] = told.get(rule, 0) + 1
             value = None if rule == "data.missing_required" else by_column[i][r]
             record = (_record_of(tracker, {ID_COLUMN[tracker]: by_column[id_index][r]})
                       if id_index is not None else None)
             found.append((r, order, CellError(file, sheet, row_numbers[r], header, _shown(value), why, rule=rule,
                                               record=record, field=spec.name)))
-            if spec.required:
-                unusable.add(r)
+        for rule, rows in more.items():
+            found.append((rows[0], order, CellError(
+                file, sheet, row_numbers[rows[0]], header, None,
+                f"and {len(rows):,} more cells of this column down to row {row_numbers[rows[-1]]} cannot be read the "
+                f"same way ({ISSUES_PER_COLUMN} are listed one by one): correct the column", rule=rule,
+                field=spec.name)))
     found.sort(key=lambda issue: issue[:2])
     return [issue for _, _, issue in found], unusable
 
@@ -325,14 +341,14 @@ def _is_failure(outcome: object) -> bool:
     return outcome is _UNSET or outcome is _BLANK or outcome is _ERROR or isinstance(outcome, ValueError)
 
 
-def _failures(spec: ColumnSpec, keys: Sequence, outcomes: dict | None) -> list[tuple[int, str, str]]:
-    """(row index, why, rule) of each cell of the column that cannot be read."""
+def _failures(spec: ColumnSpec, keys: Sequence, outcomes: dict | None) -> Iterator[tuple[int, str, str]]:
+    """(row index, why, rule) of each cell of the column that cannot be read, one at a time."""
     if outcomes is None:
-        return []
+        return iter(())
     bad = {key: why for key, outcome in outcomes.items() if (why := _why_not(spec, outcome)) is not None}
     if not bad:
-        return []
-    return [(r, *bad[key]) for r, key in enumerate(keys) if key in bad]
+        return iter(())
+    return ((r, *bad[key]) for r, key in enumerate(keys) if key in bad)
 
 
 def _why_not(spec: ColumnSpec, outcome: object) -> tuple[str, str] | None:

@@ -503,3 +503,20 @@ def test_a_file_that_is_not_a_file_stops_only_the_queue(tmp_path):
     with pytest.raises(PracticeOpsError, match="is not a file practice-ops may write the work queue to"):
         update_work_queue(tmp_path / "queue.xlsx", [finding("A-1")], TODAY, ledger)
     ledger.close()
+
+
+@pytest.mark.parametrize("worked_in", [False, True])
+def test_no_sheet_is_written_past_excels_last_row_and_the_rest_is_said(queue, monkeypatch, worked_in):
+    """1.95 million findings once went silently missing past row 1,048,576. Excel's limit, made small
+    here, is never passed; the findings that do not fit are counted in a notice and kept in the ledger."""
+    from automations.reports import workbooks
+
+    monkeypatch.setattr(workbooks, "EXCEL_ROWS", 6)
+    found = [finding(f"A-{n}") for n in range(8)]
+    if worked_in:
+        queue(found[:1], TODAY)
+        edit(queue.path, found[0].id, Notes="mine")
+    update = queue(found, TODAY)
+    rows = sheet_rows(queue.path)
+    assert len(rows) == 5 and len(update.open) == 8                      # the header and 5 findings
+    assert any("3 findings did not fit on the 'Work queue' sheet" in n for n in update.notices)
