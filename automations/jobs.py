@@ -666,8 +666,17 @@ def _cancel_what_is_gone(work: Work, attending: set[tuple[str, str]]) -> None:
 # digests: for the practice's own people ---------------------------------------------------------
 
 def digests_job(work: Work) -> None:
-    config, ctx = work.config, work.ctx
+    """Four outputs, each its own bulkhead: one that fails (an unwritable folder for the EAP reports)
+    is a notice, and the others still go."""
     findings = work.all_findings()
+    work.step("clinician digests", lambda w: _clinician_digests(w, findings))
+    work.step("billing escalation", lambda w: _billing_escalation(w, findings))
+    _eap_reports(work, findings)
+    work.step("credentialing reminders", lambda w: _credentialing_reminders(w, findings))
+
+
+def _clinician_digests(work: Work, findings: list[Finding]) -> None:
+    config, ctx = work.config, work.ctx
     for provider in ctx.practice.providers:
         if not provider.email:
             continue
@@ -677,6 +686,10 @@ def digests_job(work: Work) -> None:
                                  key=f"{provider.provider}:{work.today.isoformat()}")
         if sent.outcome.status == "blocked":
             work.message_blocked("clinician_digest", provider.provider, sent.why_blocked, "morning digest")
+
+
+def _billing_escalation(work: Work, findings: list[Finding]) -> None:
+    config, ctx = work.config, work.ctx
     first_seen = {fid: state["first_seen"] for fid, state in work.ledger.queue_rows().items()}
     escalation = digests.billing_escalation(findings, first_seen, work.today, config.practice.name, ctx)
     escalation.pop("practice_name")
@@ -684,7 +697,10 @@ def digests_job(work: Work) -> None:
         sent = work.postman.send("billing_escalation", config.people.billing, escalation, key=work.today.isoformat())
         if sent.outcome.status == "blocked":
             work.message_blocked("billing_escalation", "the billing manager", sent.why_blocked, "billing escalation")
-    _eap_reports(work, findings)
+
+
+def _credentialing_reminders(work: Work, findings: list[Finding]) -> None:
+    config, ctx = work.config, work.ctx
     week = f"{work.today.isocalendar().year}-W{work.today.isocalendar().week:02d}"
     recipients: list[tuple[str, str | None, str]] = [(va, None, "the VA") for va in config.people.va]
     recipients += [(p.email, p.provider, p.provider) for p in ctx.practice.providers if p.email]
@@ -699,20 +715,25 @@ def digests_job(work: Work) -> None:
 
 
 def _eap_reports(work: Work, findings: list[Finding]) -> None:
-    """Each EAP case whose report is due: its workbook, beside the work queue, to the VA encrypted."""
+    """Each EAP case whose report is due: its workbook, beside the work queue, to the VA encrypted;
+    each report its own bulkhead."""
     for report in eap_reports.reports(work.ctx, findings):
-        name = file_name("eap-report", report.authorization_id, suffix=".xlsx")
-        with tempfile.TemporaryDirectory() as scratch:
-            folder = Path(scratch) if work.dry_run else work.config.work_queue.path.parent
-            path = eap_reports.write(inside(folder, name), report, work.config.practice.name)
-            data = path.read_bytes()
-        for va in work.config.people.va:
-            sent = work.postman.send("eap_report", va, {
-                "today": work.today.isoformat(), "authorization_id": report.authorization_id, "vendor": report.vendor,
-                "due": report.due.isoformat() if report.due else "-", "status": report.status, "file": name},
-                key=f"{report.authorization_id}:{report.due}", attachments=((name, data, XLSX),))
-            if sent.outcome.status == "blocked":
-                work.message_blocked("eap_report", "the VA", sent.why_blocked, "EAP report")
+        work.step(f"EAP report {report.authorization_id}", lambda w, report=report: _eap_report(w, report))
+
+
+def _eap_report(work: Work, report) -> None:
+    name = file_name("eap-report", report.authorization_id, suffix=".xlsx")
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch) if work.dry_run else work.config.work_queue.path.parent
+        path = eap_reports.write(inside(folder, name), report, work.config.practice.name)
+        data = path.read_bytes()
+    for va in work.config.people.va:
+        sent = work.postman.send("eap_report", va, {
+            "today": work.today.isoformat(), "authorization_id": report.authorization_id, "vendor": report.vendor,
+            "due": report.due.isoformat() if report.due else "-", "status": report.status, "file": name},
+            key=f"{report.authorization_id}:{report.due}", attachments=((name, data, XLSX),))
+        if sent.outcome.status == "blocked":
+            work.message_blocked("eap_report", "the VA", sent.why_blocked, "EAP report")
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -212,3 +212,31 @@ def test_a_sheet_of_a_quarter_million_bare_rows_is_read_in_bounded_memory(tmp_pa
     assert sum(1 for i in issues if "249,800 more cells of this column down to row 250001" in i["why"]) == 4
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     assert peak_kb < 400_000 or peak_kb == before, f"{peak_kb // 1024} MB for {rows:,} bare rows"
+
+
+@pytest.mark.timeout(120)
+def test_an_output_that_cannot_be_written_stops_only_itself(tmp_path):
+    """An unwritable folder for the EAP reports once aborted the digests step, and the credentialing
+    reminders after it never went. Each output is its own bulkhead."""
+    import json
+
+    sheets = dict(MINIMAL)
+    sheets["Providers"] = [["Provider", "Email", "License Expires"], ["Ann Lee", "ann@example.org",
+                                                                       TODAY + timedelta(days=20)]]
+    sheets["Appointments"] = [MINIMAL["Appointments"][0] + ["Authorization ID"],
+                              *[[f"A-{n}", "C-1", "Ann Lee", TODAY - timedelta(days=7 * n), MINIMAL["Appointments"][1][4],
+                                 50, 50, "completed", "ComPsych", "EAP-1"] for n in (1, 2, 3)]]
+    sheets["Authorizations"] = [["Authorization ID", "Client ID", "Payer", "Type", "Sessions Authorized"],
+                                ["EAP-1", "C-1", "ComPsych", "EAP", 3]]
+    book = make_workbook(tmp_path / "tracker.xlsx", sheets)
+    config = write_config(tmp_path, book, trackers={"clients": "Clients", "providers": "Providers",
+                                                    "appointments": "Appointments", "authorizations": "Authorizations"},
+                          extra='[security]\ngateway_subject_tag = "[secure]"\n')
+    (tmp_path / "out").write_text("a file where the reports' folder should be")
+    done = cli("--config", str(config), "run", "digests", "--today", TODAY.isoformat(), "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    kinds = [m["kind"] for m in result["messages"] if m["status"] == "sent"]
+    assert kinds.count("credentialing_reminder") == 2                  # the VA and the clinician
+    assert "eap_report" not in kinds
+    assert any(n.startswith("the EAP report EAP-1 step stopped") for n in result["notices"])
