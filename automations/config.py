@@ -155,6 +155,31 @@ class EmailSettings(Strict):
     gmail: GmailSettings = Field(default_factory=GmailSettings)
     exchange: ExchangeSettings = Field(default_factory=ExchangeSettings)
 
+    @field_validator("from_")
+    @classmethod
+    def _one_sender(cls, value: str) -> str:
+        """One address with an optional name: a line break here once passed `check` and then failed
+        every message of the run (it would also let a header be added to every message)."""
+        from email.utils import getaddresses
+
+        _no_control(value)
+        found = getaddresses([value])
+        if len(found) != 1 or not found[0][1]:
+            raise ValueError("must be one address, e.g. \"Riverbend Counseling <office@riverbend.example>\"")
+        from .trackers.values import parse_email
+
+        parse_email(found[0][1])
+        return value
+
+    @field_validator("client_sender_name")
+    @classmethod
+    def _a_plain_name(cls, value: str) -> str:
+        _no_control(value)
+        if any(c in value for c in '<>@,;:"'):
+            raise ValueError("must be a plain name such as Appointments, without <, >, @, comma, semicolon, colon "
+                             "or quotes")
+        return value
+
     @property
     def sender_address(self) -> str:
         from email.utils import parseaddr
@@ -201,9 +226,15 @@ class ReminderSettings(Strict):
         return value
 
 
+def _no_control(value: str) -> str:
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError("holds a line break or another control character; write it on one line")
+    return value
+
+
 class SecuritySettings(Strict):
     certificates: Path = Path("certs")
-    gateway_subject_tag: str = ""
+    gateway_subject_tag: Annotated[str, AfterValidator(_no_control)] = ""
     signing_cert: Path | None = None     # the practice's own S/MIME certificate, to sign before encrypting
     signing_key: Path | None = None      # its private key (PEM); a password comes from the environment
     signing_key_password_env: EnvName = "PRACTICE_OPS_SIGNING_KEY_PASSWORD"

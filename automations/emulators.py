@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import sys
 
 from .errors import PracticeOpsError
@@ -21,7 +22,11 @@ def emulator_host(variable: str) -> str | None:
     value = os.environ.get(variable, "").strip()
     if not value:
         return None
-    host = value.rsplit(":", 1)[0].strip("[]") if value.count(":") <= 1 or value.startswith("[") else value
+    parsed = _HOST_PORT.fullmatch(value)
+    if parsed is None or not 1 <= int(parsed["port"]) <= 65535:
+        raise PracticeOpsError(f"{variable}={value}: is not host:port (such as 127.0.0.1:8085); unset it to use the "
+                               f"real service")
+    host = parsed["v6"] or parsed["host"]
     if not _loopback(host):
         raise PracticeOpsError(f"{variable}={value}: a stand-in is honoured on this computer only (127.0.0.1, "
                                f"localhost or ::1); unset it to use the real service")
@@ -30,6 +35,11 @@ def emulator_host(variable: str) -> str | None:
         print(f"practice-ops: {variable} is set: using the local stand-in at {value}, not the real service",
               file=sys.stderr)
     return value
+
+
+_HOST_PORT = re.compile(r"(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[A-Za-z0-9.-]+)):(?P<port>\d{1,5})")
+"""Exactly a host and a port: nothing before the host that a URL would read as a user (`127.0.0.1:9@host`
+once passed the loopback check and sent to the host after the @), nothing after the port."""
 
 
 def _loopback(host: str) -> bool:

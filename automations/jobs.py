@@ -23,7 +23,7 @@ from contextlib import contextmanager, nullcontext
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from collections.abc import Callable, Iterator
 
@@ -718,10 +718,10 @@ def _eap_reports(work: Work, findings: list[Finding]) -> None:
     """Each EAP case whose report is due: its workbook, beside the work queue, to the VA encrypted;
     each report its own bulkhead."""
     for report in eap_reports.reports(work.ctx, findings):
-        work.step(f"EAP report {report.authorization_id}", lambda w, report=report: _eap_report(w, report))
+        work.step(f"EAP report {report.authorization_id}", partial(_eap_report, report=report))
 
 
-def _eap_report(work: Work, report) -> None:
+def _eap_report(work: Work, report: eap_reports.EapReport) -> None:
     name = file_name("eap-report", report.authorization_id, suffix=".xlsx")
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch) if work.dry_run else work.config.work_queue.path.parent

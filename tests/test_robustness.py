@@ -59,7 +59,10 @@ def test_a_secret_pasted_where_a_variable_name_belongs_is_refused_and_never_echo
 
 
 @pytest.mark.parametrize("host, honoured", [("127.0.0.1:9", True), ("localhost:9", True), ("[::1]:9", True),
-                                            ("10.0.0.5:9", False), ("sheets.example.org:80", False)])
+                                            ("10.0.0.5:9", False), ("sheets.example.org:80", False),
+                                            ("127.0.0.1:9@evil.example", False), ("127.0.0.1:9/@evil.example", False),
+                                            ("127.0.0.1@evil.example:9", False), ("127.0.0.1:99999", False),
+                                            ("127.0.0.1", False), ("127.0.0.1:9#@evil.example", False)])
 def test_stand_ins_are_honoured_on_loopback_only_and_announced(host, honoured, monkeypatch, capsys):
     from automations import emulators
     from automations.errors import PracticeOpsError
@@ -70,7 +73,7 @@ def test_stand_ins_are_honoured_on_loopback_only_and_announced(host, honoured, m
         assert emulators.emulator_host("SHEETS_EMULATOR_HOST") == host
         assert "local stand-in" in capsys.readouterr().err
     else:
-        with pytest.raises(PracticeOpsError, match="this computer only"):
+        with pytest.raises(PracticeOpsError, match="this computer only|is not host:port"):
             emulators.emulator_host("SHEETS_EMULATOR_HOST")
 
 

@@ -128,9 +128,21 @@ def parse_email(value: object) -> str:
     if any(c in text for c in "\r\n,;<>") or _CONTROL.search(text):
         raise ValueError("is not one email address (one address per cell, no name or line break)")
     try:
-        return validate_email(text, check_deliverability=False).normalized
+        address = validate_email(text, check_deliverability=False).normalized
     except EmailNotValidError as why:
         raise ValueError(f"is not an email address ({why})") from None
+    domain = address.rpartition("@")[2]
+    if len(_scripts(domain)) > 1:
+        raise ValueError("mixes alphabets in its domain (a look-alike of another address, such as a Cyrillic "
+                         "'а' among Latin letters): type the address again")
+    return address
+
+
+def _scripts(text: str) -> set[str]:
+    """The alphabets of a text's letters (LATIN, CYRILLIC, GREEK, ...), by their Unicode names."""
+    import unicodedata
+
+    return {unicodedata.name(c, "UNKNOWN").split()[0] for c in text if c.isalpha()}
 
 
 def parse_date(value: object, day_first: bool = False) -> date:

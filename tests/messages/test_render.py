@@ -82,3 +82,43 @@ def test_practice_templates_cannot_reach_into_python(tmp_path, body):
     with pytest.raises(TemplateError):
         Templates(tmp_path).render("balance_notice", "limited", practice_name="P", sender_name="P",
                                    office_phone="")
+
+
+HOSTILE = {
+    "loop in a loop over range": "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}",
+    "a text repeated 10**10 times": "{{ 'x' * 10**10 }}",
+    "a power": "{{ 9 ** 999999 }}",
+    "a macro recursing both ways": "{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}"
+                                   "{{ f(40) }}",
+    "a centred word ten billion wide": "{{ 'x'|center(10000000000) }}",
+    "a method making a wide text": "{{ 'x'.ljust(10000000000) }}",
+    "a format ten billion wide": "{{ '%10000000000s'|format(1) }}",
+    "a megabyte and more of output": "{% for a in range(99999) %}{{ 'word ' * 20 }}{% endfor %}",
+}
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_a_practices_template_cannot_hang_or_swamp_a_run(tmp_path, name):
+    """Each is refused with one line as a template that cannot be used, in a few seconds at most."""
+    import time
+
+    from automations.messages.render import TemplateError, Templates
+
+    (tmp_path / "va_work_queue.txt.j2").write_text('{% set phi = "none" %}{% set subject = "Queue" %}' + HOSTILE[name])
+    (tmp_path / "va_work_queue.html.j2").write_text("<p>queue</p>")
+    started = time.monotonic()
+    with pytest.raises(TemplateError, match="va_work_queue"):
+        Templates(tmp_path).render("va_work_queue", **CONTEXT)
+    assert time.monotonic() - started < 10
+
+
+def test_a_template_may_still_loop_over_its_records_and_use_filters(tmp_path):
+    from automations.messages.render import Templates
+
+    (tmp_path / "va_work_queue.txt.j2").write_text(
+        '{% set phi = "none" %}{% set subject = "Queue" %}{% for a in range(3) %}{% for b in range(3) %}'
+        '{{ "%-4s"|format(a * b) }}{% endfor %}{% endfor %}{{ "ok"|center(6) }}{{ 250000|string }}')
+    (tmp_path / "va_work_queue.html.j2").write_text("<p>queue</p>")
+    text = Templates(tmp_path).render("va_work_queue", **CONTEXT).text
+    assert text.startswith("0   0   0   0   1   2") and "250000" in text
