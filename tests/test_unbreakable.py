@@ -240,3 +240,21 @@ def test_an_output_that_cannot_be_written_stops_only_itself(tmp_path):
     assert kinds.count("credentialing_reminder") == 2                  # the VA and the clinician
     assert "eap_report" not in kinds
     assert any(n.startswith("the EAP report EAP-1 step stopped") for n in result["notices"])
+
+
+@pytest.mark.parametrize("table, line, key", [
+    ("email", 'from = "Lake <office@lake.example>\\r\\nBcc: evil@evil.example"', "email.from"),
+    ("email", 'client_sender_name = "Appointments\\r\\nBcc: evil@evil.example"', "email.client_sender_name"),
+    ("email", 'client_sender_name = "Lake <evil@evil.example>"', "email.client_sender_name"),
+    ("security", 'gateway_subject_tag = "[secure]\\n"', "security.gateway_subject_tag"),
+    ("email", 'from = "office@exаmple.com"', "email.from"),                 # a Cyrillic 'а'
+])
+def test_check_catches_a_setting_that_would_fail_every_message(tmp_path, table, line, key):
+    """A line break in the sender passed `check` and then failed every message of the run."""
+    config = practice_with(tmp_path)
+    text = config.read_text()
+    text = text.replace(f"[{table}]\n", f"[{table}]\n{line}\n") if f"[{table}]\n" in text else text + f"\n[{table}]\n{line}\n"
+    text = text.replace('from = "Test <office@test.example>"\n', "") if line.startswith("from") else text
+    config.write_text(text)
+    done = cli("--config", str(config), "check", "--today", TODAY.isoformat())
+    assert done.returncode == 2 and key in done.stderr and "Traceback" not in done.stderr
