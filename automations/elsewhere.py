@@ -130,6 +130,9 @@ class Elsewhere:
             return None
         try:
             if self._pool is None:
+                # the worker imports nothing from the folder it starts in (a `multiprocessing` package
+                # planted there would otherwise run in it): Python's safe path, for every child process
+                os.environ["PYTHONSAFEPATH"] = "1"
                 # no cycle collection in the worker either (jobs.bulk_work): it lives for one check
                 self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                                                  initializer=gc.disable)

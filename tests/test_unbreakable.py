@@ -258,3 +258,23 @@ def test_check_catches_a_setting_that_would_fail_every_message(tmp_path, table, 
     config.write_text(text)
     done = cli("--config", str(config), "check", "--today", TODAY.isoformat())
     assert done.returncode == 2 and key in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.timeout(240)
+def test_a_package_planted_in_the_working_folder_never_runs_in_the_parsing_process(tmp_path):
+    """The second process that parses large sheets once imported a `multiprocessing` planted in the
+    folder practice-ops was started from."""
+    from bench.bench_practice import generate
+
+    practice = tmp_path / "practice"
+    practice.mkdir()
+    config = generate(practice, 20_000, 0.05)
+    planted = tmp_path / "cwd" / "multiprocessing"
+    planted.mkdir(parents=True)
+    marker = tmp_path / "planted-code-ran"
+    (planted / "__init__.py").write_text(f"open({str(marker)!r}, 'w').write('ran')\nraise SystemExit(3)\n")
+    done = subprocess.run([*RUN, "--config", str(config), "check", "--today", TODAY.isoformat()], cwd=planted.parent,
+                          capture_output=True, text=True, timeout=200)
+    assert done.returncode == 0, done.stderr
+    assert not marker.exists()
+    assert "no second process" not in done.stderr
