@@ -3,7 +3,7 @@
 Parsing a sheet and applying a rule are Python work, so threads cannot share them; an office PC
 has at least two cores. When a check must parse several large sheets (a group practice's
 appointments and claims), the largest stays here and the others go to one worker process, which
-hands back each read already pickled for the tracker cache. At a group practice's size the worker
+hands back each read already as the tracker cache's data. At a group practice's size the worker
 then applies the claim-coding rules (about half the rules' work) to the same records while this
 process applies the others; ``rules.evaluate`` merges both as if all had run here. Small
 practices never start a worker: a process costs a fraction of a second, more than their whole
@@ -22,7 +22,6 @@ import gc
 import logging
 import multiprocessing
 import os
-import pickle
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -31,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import TrackerUnavailable
 from .memory import give_back_freed_memory
+from .trackers.cache import decode_read, encode_read
 from .trackers.reader import SheetRead
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ WORKER_MIN_BYTES = 4 * 2**20
 """A worker parses sheets when its share unpacks to at least this much XML: 8,000 to 25,000 rows,
 by how the file was saved (inline or shared strings)."""
 WORKER_OVERHEAD = 1.25
-"""A sheet parsed elsewhere costs about a quarter more than here: pickled there, unpickled here."""
+"""A sheet parsed elsewhere costs about a quarter more than here: encoded there, decoded here."""
 RULES_MIN_FILE_BYTES = 2 * 2**20
 """The worker applies its rules when the trackers' files (compressed, as saved) hold at least
 this much: about 40,000 appointments and claims. Below it the rules take less time than a process
@@ -82,11 +82,11 @@ class RulesJob:
 
 @dataclass
 class Parsed:
-    """A read the worker made: the records, the same pickled (as the cache keeps them), and the
+    """A read the worker made: the records, the same as data (as the cache keeps them), and the
     workbook's locale note."""
 
     read: SheetRead
-    pickled: bytes
+    data: bytes
     locale_note: str = ""
 
 
@@ -128,19 +128,28 @@ class Elsewhere:
     def _submit(self, work: Any, job: Any) -> Future | None:
         if self._failed:
             return None
+        starting = self._pool is None
+        safe_path = os.environ.get("PYTHONSAFEPATH")
         try:
-            if self._pool is None:
+            if starting:
                 # the worker imports nothing from the folder it starts in (a `multiprocessing` package
-                # planted there would otherwise run in it): Python's safe path, for every child process
+                # planted there would otherwise run in it): Python's safe path, while it starts
                 os.environ["PYTHONSAFEPATH"] = "1"
                 # no cycle collection in the worker either (jobs.bulk_work): it lives for one check
                 self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                                                  initializer=gc.disable)
-            return self._pool.submit(work, job)
+            assert self._pool is not None
+            return self._pool.submit(work, job)  # the one worker starts with the first task
         except Exception as exc:  # a process that cannot start only means doing the work here
             log.warning("no second process (%s): the work is done in this one", exc.__class__.__name__)
             self._failed = True
             return None
+        finally:
+            if starting:
+                if safe_path is None:
+                    os.environ.pop("PYTHONSAFEPATH", None)
+                else:
+                    os.environ["PYTHONSAFEPATH"] = safe_path
 
     # sheets ------------------------------------------------------------------------------------
     def parse(self, jobs: list[SheetJob]) -> None:
@@ -167,12 +176,12 @@ class Elsewhere:
             return None
         if outcome[0] == "unavailable":
             raise TrackerUnavailable(outcome[1], outcome[2])
-        _, pickled, locale_note = outcome
+        _, data, locale_note = outcome
         try:
-            read = pickle.loads(pickled)
-        except Exception:  # a read that does not come back whole is read again here
+            read = decode_read(data)
+        except ValueError:  # a read that does not come back whole is read again here
             return None
-        return Parsed(read, pickled, locale_note) if isinstance(read, SheetRead) else None
+        return Parsed(read, data, locale_note)
 
     # rules -------------------------------------------------------------------------------------
     @property
@@ -190,8 +199,7 @@ class Elsewhere:
         if pending is None:
             return None
         try:
-            pickled = pending.result()
-            found = pickle.loads(pickled) if pickled is not None else None
+            found = pending.result()
         except Exception as exc:  # the worker died or failed: this process applies those rules
             log.warning("the second process gave no findings (%s): its rules are applied here", exc.__class__.__name__)
             return None
@@ -208,16 +216,16 @@ class Elsewhere:
 
 # in the worker ---------------------------------------------------------------------------------
 _parsed_here: dict[str, bytes] = {}
-"""The sheets this worker parsed in this check, kept pickled for the rules it may be asked to
+"""The sheets this worker parsed in this check, kept as data for the rules it may be asked to
 apply: a parse leaves its records scattered among the freed cells of the sheet, and the process
 would hold the cells' memory as long as it held the records (at 200,000 appointments, about 100 MB
-more than the same records unpickled)."""
+more than the same records decoded)."""
 _unreadable_here: set[str] = set()
 """The trackers it found unreadable: the practice goes without them."""
 
 
 def parse_sheets(jobs: tuple[SheetJob, ...]) -> dict[str, tuple]:
-    """Tracker -> ("read", pickled SheetRead, the workbook's locale note), or ("unavailable",
+    """Tracker -> ("read", the SheetRead as the cache's data, the workbook's locale note), or ("unavailable",
     location, why) for a tracker that cannot be read; the workbook (one for all ``jobs``) opened
     once, its next sheet read ahead while one is parsed, as in the run's own process."""
     from .trackers.reader import read_sheet
@@ -239,18 +247,18 @@ def parse_sheets(jobs: tuple[SheetJob, ...]) -> dict[str, tuple]:
                 _unreadable_here.add(job.tracker)
                 outcomes[job.tracker] = ("unavailable", exc.location, exc.why)
                 continue
-            pickled = pickle.dumps(read, protocol=pickle.HIGHEST_PROTOCOL)
+            data = encode_read(read)
             del read
             give_back_freed_memory()
-            _parsed_here[job.tracker] = pickled
-            outcomes[job.tracker] = ("read", pickled, workbook.locale_note)
+            _parsed_here[job.tracker] = data
+            outcomes[job.tracker] = ("read", data, workbook.locale_note)
     finally:
         workbook.close()
     return outcomes
 
 
-def apply_rules(job: RulesJob) -> bytes | None:
-    """``RULES_ELSEWHERE``'s findings by rule id, pickled; None when a tracker's read is neither
+def apply_rules(job: RulesJob) -> dict[str, list[Finding]] | None:
+    """``RULES_ELSEWHERE``'s findings by rule id; None when a tracker's read is neither
     parsed here nor in the cache as the asking process's was."""
     from . import rules
     from .trackers.cache import TrackerCache
@@ -261,8 +269,8 @@ def apply_rules(job: RulesJob) -> bytes | None:
     for tracker, path, sheet, settings in job.trackers:
         if tracker in _unreadable_here:
             continue  # this process found it unreadable, and so did the one that asked
-        pickled = _parsed_here.pop(tracker, None)
-        read = pickle.loads(pickled) if pickled is not None else cache.get(Path(path), tracker, sheet, settings)
+        data = _parsed_here.pop(tracker, None)
+        read = decode_read(data) if data is not None else cache.get(Path(path), tracker, sheet, settings)
         if read is None:
             return None
         reads[tracker] = read
@@ -270,4 +278,4 @@ def apply_rules(job: RulesJob) -> bytes | None:
     _unreadable_here.clear()
     give_back_freed_memory()
     found = rules.apply(practice_from(reads), job.thresholds, job.today, RULES_ELSEWHERE)
-    return pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)
+    return found

@@ -50,7 +50,7 @@ from .rules.credentialing import unknown_license_types
 from .rules.context import RuleContext
 from .rules.findings import Finding, from_dict, sort_key
 from .rules.scheduling import reminder_blocked_finding
-from .trackers.cache import TrackerCache, code_version
+from .trackers.cache import TrackerCache, code_version, issue_data, issue_from
 from .trackers.load import Loaded, load_practice, reading_settings, unchanged_since_cached
 from .trackers.records import TRACKERS, UPCOMING_STATUSES, Practice
 from .trackers.values import person_key
@@ -163,11 +163,12 @@ def _check(config: Config, today: date, progress: Progress, now: datetime | None
 
     unchanged = unchanged_since_cached(config, cache) if cache is not None and now is None else None
     key = _check_key(config, today, unchanged) if unchanged is not None else None
-    kept = cache.get_checked(key) if cache is not None and key is not None else None
-    if isinstance(kept, dict) and {"findings", "issues", "rows", "notices"} <= kept.keys():
+    kept = _kept_check(cache.get_checked(key)) if cache is not None and key is not None else None
+    if kept is not None:
         progress("Trackers unchanged since the last check today")
-        return RunResult(findings=kept["findings"], data_issues=kept["issues"], rows=kept["rows"],
-                         notices=[*kept["notices"], *check_overrides(config)], reread=reread)
+        findings, issues, rows, notices = kept
+        return RunResult(findings=findings, data_issues=issues, rows=rows,
+                         notices=[*notices, *check_overrides(config)], reread=reread)
     elsewhere = Elsewhere()
     try:
         if cache is not None and unchanged is not None:  # every record in the cache: the worker can start at once
@@ -195,11 +196,23 @@ def _check(config: Config, today: date, progress: Progress, now: datetime | None
             unchanged = unchanged_since_cached(config, cache) if cache is not None and now is None else None
             key = _check_key(config, today, unchanged) if unchanged is not None else None
             if cache is not None and key is not None:
-                cache.put_checked(key, {"findings": result.findings, "issues": result.data_issues,
+                cache.put_checked(key, {"findings": [f.to_dict() for f in result.findings],
+                                        "issues": [issue_data(i) for i in result.data_issues],
                                         "rows": result.rows, "notices": read_notices})
     finally:
         elsewhere.close()
     return result
+
+
+def _kept_check(kept: object) -> tuple[list[Finding], list[CellError], dict[str, int], list[str]] | None:
+    """A kept check's data as it was (None for anything else: a check is then made afresh)."""
+    if not isinstance(kept, dict):
+        return None
+    try:
+        return ([from_dict(f) for f in kept["findings"]], [issue_from(i) for i in kept["issues"]],
+                {str(k): int(v) for k, v in kept["rows"].items()}, [str(n) for n in kept["notices"]])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
 
 
 def _share_rules(config: Config, today: date, cache: TrackerCache, elsewhere: Elsewhere, names: list[str]) -> None:

@@ -77,10 +77,27 @@ def folder_problem(folder: Path, what: str, suffixes: tuple[str, ...] = ()) -> s
             f"its permissions); point the config at a new folder")
 
 
+def others_can_write(folder: Path) -> str | None:
+    """Why another user could have put files in ``folder`` (it belongs to someone else, or its group
+    or everyone may write in it), or None. What practice-ops reads back from its state folder must
+    be its own. POSIX permissions only: Windows folders carry their owner's access lists."""
+    my_uid = getattr(os, "getuid", None)  # POSIX only
+    if my_uid is None or not folder.is_dir():
+        return None
+    seen = folder.stat()
+    if seen.st_uid != my_uid():
+        return (f"{folder}: belongs to another user, so practice-ops will not keep its state there; point "
+                f"state.dir at a folder of your own")
+    if seen.st_mode & 0o022:
+        return (f"{folder}: other users may write in it, so practice-ops will not read its state from it; make "
+                f"it yours alone (chmod 700 {folder}) or point state.dir at a new folder")
+    return None
+
+
 def claim_folder(folder: Path, what: str, *, private: bool = False, suffixes: tuple[str, ...] = ()) -> Path:
     """Make ``folder`` (or check it is ours) and mark it. ``private``: owner-only, where the OS has
     such permissions."""
-    problem = folder_problem(folder, what, suffixes)
+    problem = folder_problem(folder, what, suffixes) or (private and others_can_write(folder))
     if problem:
         raise PracticeOpsError(problem)
     made = not folder.exists()

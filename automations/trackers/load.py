@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Callable
@@ -10,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import CellError, TrackerUnavailable
 from ..memory import give_back_freed_memory
-from .cache import TrackerCache
+from .cache import TrackerCache, decode_read, encode_read
 from ..elsewhere import Elsewhere, SheetJob, share_out
 from .reader import SheetRead, read_sheet
 from .records import ID_COLUMN, TRACKERS, Practice, last_row_wins
@@ -114,18 +113,22 @@ def _read(name: str, tracker, cached: dict[str, SheetRead], elsewhere: Elsewhere
         progress(f"Reading {name} ({Path(tracker.location).name}:{tracker.sheet})")
         _note_locale(loaded, parsed.locale_note)
         if kept_as is not None and cache is not None:
-            cache.put_pickled(kept_as, name, tracker.sheet, reading_settings(tracker), parsed.pickled, seen)
+            cache.put(kept_as, name, tracker.sheet, reading_settings(tracker), parsed.read, seen, data=parsed.data)
         return parsed.read
     workbook = workbooks.get(tracker.source, tracker.location)
     progress(f"Reading {name} ({workbook.label}:{tracker.sheet})")
     read = read_sheet(name, workbook.rows(tracker.sheet), file=workbook.label, sheet=tracker.sheet,
                       overrides=dict(tracker.columns), header_row=tracker.header_row, day_first=workbook.day_first)
     _note_locale(loaded, workbook.locale_note)
-    if kept_as is not None and cache is not None:
-        kept = cache.put(kept_as, name, tracker.sheet, reading_settings(tracker), read, seen)
-        if kept is not None:  # the parse's freed cells lie among its records: made again, they lie together
-            del read
-            read = pickle.loads(kept)
+    if kept_as is not None and cache is not None and cache.writable:
+        try:
+            data = encode_read(read)
+        except TypeError:  # a value the cache has no data form for: read again next time
+            data = None
+        if data is not None:
+            cache.put(kept_as, name, tracker.sheet, reading_settings(tracker), read, seen, data=data)
+            del read  # the parse's freed cells lie among its records: made again, they lie together
+            read = decode_read(data)
     give_back_freed_memory()
     return read
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 from datetime import date, datetime, time, timedelta
 from itertools import chain, compress, islice, repeat
-from operator import attrgetter
 from collections.abc import Callable, Iterator, Sequence
 
 from ..errors import CellError, TrackerUnavailable
@@ -51,24 +50,6 @@ class SheetRead:
     issues: list[CellError] = field(default_factory=list)
     header_row: int = 0
     columns: dict[str, str] = field(default_factory=dict)  # canonical -> the sheet's header
-
-    def __getstate__(self) -> dict:
-        """The tracker cache pickles a read: its records travel as one list per field, which
-        pickles and unpickles faster than a hundred thousand records' own states (or tuples of
-        their fields) and leaves nothing per record behind while the records are made again."""
-        names = _field_names(self.tracker)
-        sources = [record.source for record in self.records]
-        where = [[getattr(source, part, None) for source in sources] for part in ("file", "sheet", "row")]
-        return {**self.__dict__, "records": (names, [list(map(attrgetter(name), self.records)) for name in names],
-                                             where)}
-
-    def __setstate__(self, state: dict) -> None:
-        names, columns, (files, sheets, rows) = state["records"]
-        if names != _field_names(state["tracker"]):
-            raise ValueError("the records have changed shape since this read was kept")
-        sources = (list(map(RowRef, files, sheets, rows)) if None not in rows else  # every record's last field
-                   [RowRef(*place) if place[2] is not None else None for place in zip(files, sheets, rows, strict=True)])
-        self.__dict__.update({**state, "records": list(map(TRACKERS[state["tracker"]], *columns, sources))})
 
 
 def _field_names(tracker: str) -> list[str]:

@@ -81,8 +81,8 @@ def test_a_damaged_cache_entry_is_ignored(tmp_path, counted):
     config = config_module.load(write_config(tmp_path, book))
     cache = TrackerCache(tmp_path / "var" / "cache")
     load_practice(config, cache=cache)
-    for entry in (tmp_path / "var" / "cache").glob("*.pickle"):
-        entry.write_bytes(b"not a pickle")
+    for entry in (tmp_path / "var" / "cache").glob("*.json"):
+        entry.write_bytes(b"not data")
     assert load_practice(config, cache=cache).practice.appointments
     assert counted["n"] == 8
 
@@ -138,21 +138,77 @@ def test_the_rules_run_again_when_the_day_the_thresholds_or_a_tracker_change(tmp
     assert counted["n"] == (8 if change == "tracker" else 4)
 
 
-@pytest.mark.parametrize("damage", ["garbage", "wrong shape", "empty"])
-def test_a_damaged_last_check_is_ignored_and_checked_afresh(tmp_path, counted, evaluated, damage):
+class Planted:
+    def __reduce__(self):
+        return (os.system, ("touch planted-code-ran",))
+
+
+@pytest.mark.parametrize("damage", ["garbage", "wrong shape", "empty", "a pickle that runs code"])
+def test_a_damaged_last_check_is_ignored_and_checked_afresh(tmp_path, counted, evaluated, damage, monkeypatch):
+    """The kept check is data: a pickle planted in its place (which once ran its code on `run` and on
+    `--dry-run`) is nothing but a damaged entry."""
+    import json
     import pickle
 
     from automations import jobs
 
+    monkeypatch.chdir(tmp_path)
     book = make_workbook(tmp_path / "t.xlsx", UNBILLED)
     config = config_module.load(write_config(tmp_path, book))
     cache = TrackerCache(tmp_path / "var" / "cache")
     first = jobs.check(config, date(2026, 11, 26), cache=cache)
-    (kept,) = (tmp_path / "var" / "cache").glob("checked-*.pickle")
-    kept.write_bytes({"garbage": b"not a pickle", "wrong shape": pickle.dumps({"findings": []}),
-                      "empty": b""}[damage])
+    (kept,) = (tmp_path / "var" / "cache").glob("checked-*.json")
+    kept.write_bytes({"garbage": b"not data", "wrong shape": json.dumps({"findings": [{"rule": 1}]}).encode(),
+                      "empty": b"", "a pickle that runs code": pickle.dumps(Planted())}[damage])
     again = jobs.check(config, date(2026, 11, 26), cache=cache)
     assert evaluated["n"] == 2 and [f.id for f in again.findings] == [f.id for f in first.findings]
+    assert not (tmp_path / "planted-code-ran").exists()
+
+
+def _stored(book, old: bytes = b"", new: bytes = b"") -> bytes:
+    """The workbook unzipped into a zip of stored entries, ``old`` replaced by ``new`` (as long)."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(book) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as made:
+        for name, data in parts.items():
+            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            made.writestr(info, data.replace(old, new) if old else data)
+    return out.getvalue()
+
+
+def test_a_tracker_with_the_same_size_and_time_but_new_content_is_read_afresh(tmp_path, counted):
+    """A copy that kept its timestamp, a sync tool's restore: the size and time say nothing."""
+    book = make_workbook(tmp_path / "t.xlsx", MINIMAL)
+    book.write_bytes(_stored(book))
+    config = config_module.load(write_config(tmp_path, book))
+    cache = TrackerCache(tmp_path / "var" / "cache")
+    assert [c.client_id for c in load_practice(config, cache=cache).practice.clients] == ["C-1", "C-2"]
+    stamp, size = book.stat().st_mtime_ns, book.stat().st_size
+    book.write_bytes(_stored(book, b"C-2", b"C-9"))
+    os.utime(book, ns=(stamp, stamp))
+    assert (book.stat().st_size, book.stat().st_mtime_ns) == (size, stamp)
+    later = TrackerCache(tmp_path / "var" / "cache")                   # the next run's
+    assert [c.client_id for c in load_practice(config, cache=later).practice.clients] == ["C-1", "C-9"]
+
+
+def test_cache_files_are_the_owners_alone_and_a_folder_others_can_write_is_refused(tmp_path):
+    from automations.errors import PracticeOpsError
+
+    book = make_workbook(tmp_path / "t.xlsx", MINIMAL)
+    config = config_module.load(write_config(tmp_path, book))
+    load_practice(config, cache=TrackerCache(tmp_path / "var" / "cache"))
+    kept = list((tmp_path / "var" / "cache").glob("*"))
+    assert kept and all(p.stat().st_mode & 0o077 == 0 for p in kept if p.name != ".practice-ops")
+    if os.name == "posix":
+        os.chmod(tmp_path / "var", 0o777)
+        with pytest.raises(PracticeOpsError, match="other users may write in it"):
+            from automations.ledger import Ledger
+
+            Ledger(tmp_path / "var")
 
 
 def test_a_check_that_cannot_keep_its_findings_still_gives_them(tmp_path, evaluated):
@@ -187,16 +243,15 @@ def test_a_read_kept_is_given_back_as_the_cache_will_give_it(tmp_path):
 
 
 def test_records_travel_with_their_sources_whatever_they_are():
-    """Pickled a field at a time: a record without a source, or from another sheet, comes back so."""
-    import pickle
-
+    """Kept as data a field at a time: a record without a source, or from another sheet, comes back so."""
+    from automations.trackers.cache import decode_read, encode_read
     from automations.trackers.reader import SheetRead
     from automations.trackers.records import Appointment, RowRef
 
     records = [Appointment("A-1", "C-1", "Ann Lee", date(2026, 11, 2), time(9), source=RowRef("a.xlsx", "Appts", 2)),
                Appointment("A-2", "C-1", "Ann Lee", date(2026, 11, 3), source=None),
                Appointment("A-3", "C-2", "Bo Diaz", date(2026, 11, 4), source=RowRef("b.xlsx", "Old", 9))]
-    read = pickle.loads(pickle.dumps(SheetRead("appointments", records, header_row=1, columns={"date": "Date"})))
+    read = decode_read(encode_read(SheetRead("appointments", records, header_row=1, columns={"date": "Date"})))
     assert read.records == records
     assert [r.source for r in read.records] == [r.source for r in records]
     assert read.columns == {"date": "Date"} and read.header_row == 1
