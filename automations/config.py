@@ -246,10 +246,17 @@ class InviteSettings(Strict):
     to_clients: bool = False             # also invite clients (limited PHI: only where their consent allows)
 
 
+MAX_THRESHOLD = 3660
+"""No threshold counts past ten years of days (or minutes, or sessions): 99999999999 once crashed every
+run's date arithmetic, and a negative one was taken as given."""
+
+
 def _threshold_model(name: str, doc: str, extra: dict | None = None) -> type[BaseModel]:
     """A config table whose keys are the rule thresholds, each optional (None keeps the default)."""
-    spec: dict[str, Any] = {f.name: (f.metadata["type"] | None, Field(default=None, description=f.metadata["doc"]))
-                            for f in threshold_fields()}
+    spec: dict[str, Any] = {f.name: (f.metadata["type"] | None, Field(
+        default=None, description=f.metadata["doc"], **({"ge": 0, "le": MAX_THRESHOLD} if f.metadata["type"] is int
+                                                        else {})))
+        for f in threshold_fields()}
     model = create_model(name, __base__=Strict, __doc__=doc, **spec, **(extra or {}))
     return model
 

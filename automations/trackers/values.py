@@ -145,6 +145,21 @@ def _scripts(text: str) -> set[str]:
     return {unicodedata.name(c, "UNKNOWN").split()[0] for c in text if c.isalpha()}
 
 
+def parse_link(value: object) -> str:
+    """A web link for a video session: http or https only (a `javascript:` or `file:` link must never
+    become a button in a client's email); a link pasted without its scheme (`zoom.us/j/123`) is https."""
+    text = parse_text(value)
+    if re.match(r"(?i)^[a-z][a-z0-9+.-]*:", text) and not re.match(r"(?i)^https?://", text):
+        raise ValueError("is not a web link (only http:// and https:// links are sent to clients)")
+    pasted = not re.match(r"(?i)^https?://", text)
+    if pasted:
+        text = "https://" + text
+    host = re.match(r"(?i)^https?://([^/?#\s]+)", text)
+    if host is None or (pasted and "." not in host[1]) or re.search(r"[\s<>\"']", text):
+        raise ValueError("is not a web link (such as https://zoom.us/j/123)")
+    return text
+
+
 def parse_date(value: object, day_first: bool = False) -> date:
     """A date cell, an Excel serial or text. 9999-12-31 (``OPEN_ENDED``) passes; any other year
     outside 1900-2199 is refused, so no later date arithmetic can overflow. ``day_first``: text such

@@ -26,7 +26,7 @@ SHEET = {
     },
 }
 COLUMNS = {"appointments": {"appointment_id": "Visit", "client_id": "Pt", "provider": "Therapist", "date": "When",
-                            "time": "At", "actual_min": "Mins", "status": "State", "telehealth_link": "Fee check"}}
+                            "time": "At", "actual_min": "Mins", "status": "State", "authorization_id": "Fee check"}}
 
 
 def config_for(tmp_path, spreadsheet_id="lakeside-1"):

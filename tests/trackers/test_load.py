@@ -48,7 +48,7 @@ SHEETS = {
     "Patients": [["Pt", "Insurance"], ["P-1", "Aetna"], ["P-2", "Cigna"]],
 }
 COLUMNS = {"appointments": {"appointment_id": "Visit", "client_id": "Pt", "provider": "Therapist", "date": "When",
-                            "time": "At", "actual_min": "Mins", "telehealth_link": "Fee check"},
+                            "time": "At", "actual_min": "Mins", "authorization_id": "Fee check"},
            "clients": {"client_id": "Pt"}}
 
 
