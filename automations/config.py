@@ -253,9 +253,9 @@ run's date arithmetic, and a negative one was taken as given."""
 
 def _threshold_model(name: str, doc: str, extra: dict | None = None) -> type[BaseModel]:
     """A config table whose keys are the rule thresholds, each optional (None keeps the default)."""
-    spec: dict[str, Any] = {f.name: (f.metadata["type"] | None, Field(
-        default=None, description=f.metadata["doc"], **({"ge": 0, "le": MAX_THRESHOLD} if f.metadata["type"] is int
-                                                        else {})))
+    spec: dict[str, Any] = {
+        f.name: (f.metadata["type"] | None, Field(default=None, description=f.metadata["doc"], ge=0, le=MAX_THRESHOLD)
+                 if f.metadata["type"] is int else Field(default=None, description=f.metadata["doc"]))
         for f in threshold_fields()}
     model = create_model(name, __base__=Strict, __doc__=doc, **spec, **(extra or {}))
     return model
