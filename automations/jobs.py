@@ -33,7 +33,7 @@ from .elsewhere import RULES_ELSEWHERE, Elsewhere, RulesJob, worth_sharing_rules
 from .errors import CellError, PracticeOpsError
 from .ledger import Ledger
 from .memory import give_back_freed_memory
-from .places import file_name, inside, write_private_log
+from .places import file_name, inside, remove_stale_temporaries, write_private_log
 from .readiness import setup_gaps
 from .messages import contexts, invites
 from .messages.delivery import Outcome
@@ -263,6 +263,9 @@ def _run(config: Config, job: str, today: date, now: datetime, progress: Progres
     try:
         ledger.refuse_if_tampered()
         with nullcontext() if dry_run else ledger.exclusive():
+            if not dry_run:
+                remove_stale_temporaries([ledger.dir, ledger.dir / "cache", config.email.outbox_dir,
+                                          config.work_queue.path.parent])
             if not dry_run and ledger.close_stopped_runs(now):
                 result.notices.append("an earlier run was stopped before it ended (its messages were recorded "
                                       "as they went: this run sends what it left, once)")

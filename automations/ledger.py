@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -98,6 +100,11 @@ class Ledger:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             self._schema()
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise LedgerBusy(f"{self.dir}: another practice-ops run is in progress; try again when it ends") from None
+            raise PracticeOpsError(f"{self.path}: the ledger cannot be opened ({exc}); check the folder's "
+                                   f"permissions and free space") from None
         except sqlite3.DatabaseError as exc:
             raise PracticeOpsError(f"{self.path}: the ledger cannot be opened ({exc}); restore it from the "
                                    f"backup, or move it aside to start a new one (messages may then repeat)") from None
@@ -122,14 +129,21 @@ class Ledger:
         ledger._head_problems = []
         ledger.db = sqlite3.connect(":memory:", isolation_level=None)
         if ledger.path.is_file():
+            wal = ledger.path.with_name(ledger.path.name + "-wal")
             try:
-                # immutable: nothing (not even a -shm file) is created, unless a live WAL must be read
-                live = ledger.path.with_name(ledger.path.name + "-wal").exists()
-                source = sqlite3.connect(f"{ledger.path.resolve().as_uri()}?mode=ro{'' if live else '&immutable=1'}",
-                                         uri=True)
-                source.backup(ledger.db)
-                source.close()
-            except sqlite3.DatabaseError as exc:
+                if wal.exists():  # a killed run's log: read from a copy, so not even a -shm file is made here
+                    with tempfile.TemporaryDirectory() as scratch:
+                        copy = Path(scratch) / ledger.path.name
+                        shutil.copyfile(ledger.path, copy)
+                        shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))
+                        source = sqlite3.connect(copy)
+                        source.backup(ledger.db)
+                        source.close()
+                else:  # immutable: nothing is created beside it
+                    source = sqlite3.connect(f"{ledger.path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+                    source.backup(ledger.db)
+                    source.close()
+            except (sqlite3.DatabaseError, OSError) as exc:
                 raise PracticeOpsError(f"{ledger.path}: the ledger cannot be read ({exc})") from None
         ledger._schema()
         return ledger

@@ -196,6 +196,30 @@ def write_whole(path: Path, data: bytes, *, mode: int = 0o600, ours=None) -> Pat
     return path
 
 
+TEMPORARY = (".tmp-*", ".~*.xlsx")
+"""The names of the temporary files practice-ops writes a file through (then renames): one still there
+an hour later was left by a run that was killed mid-save."""
+
+
+def remove_stale_temporaries(folders: list[Path], older_than: float = 3600.0) -> int:
+    """Remove the temporary files killed runs left in practice-ops' folders; how many. Called holding
+    the run lock, and only for names practice-ops gives its own temporary files."""
+    import time
+
+    removed = 0
+    cutoff = time.time() - older_than
+    for folder in dict.fromkeys(folders):
+        for pattern in TEMPORARY:
+            for path in folder.glob(pattern) if folder.is_dir() else ():
+                try:
+                    if path.is_file() and not path.is_symlink() and path.stat().st_mtime < cutoff:
+                        path.unlink()
+                        removed += 1
+                except OSError:
+                    continue
+    return removed
+
+
 def write_private_log(path: Path, text: str, *, append: bool = False) -> Path | None:
     """Write a log only its owner may read (a traceback can quote a cell), never through a link
     someone planted in its place. Returns where it went, or None when it could not be written."""

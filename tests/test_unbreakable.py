@@ -296,3 +296,65 @@ def test_a_javascript_video_link_never_becomes_a_link_in_a_reminder(tmp_path):
     assert any(i["column"] == "Telehealth Link" and "not a web link" in i["why"] for i in result["data_issues"])
     sent = list((tmp_path / "outbox").glob("*.eml"))
     assert sent and not any(b"javascript:" in path.read_bytes() for path in sent)
+
+
+@pytest.mark.timeout(120)
+def test_what_a_killed_run_left_is_tidied_and_a_dry_run_touches_nothing(tmp_path):
+    """Temporary files of a save that was killed are removed by the next run (an hour on); a dry run
+    after a killed run (its -wal still there) makes no file in the state folder, not even a -shm."""
+    import sqlite3
+    import time
+
+    config = practice_with(tmp_path)
+    assert cli("--config", str(config), "run", "reconcile", "--today", TODAY.isoformat()).returncode == 0
+    old = time.time() - 7200
+    litter = [tmp_path / "out" / ".~abc123.xlsx", tmp_path / "outbox" / ".tmp-x1.eml", tmp_path / "var" / ".tmp-y.json"]
+    for path in litter:
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(b"half")
+        os.utime(path, (old, old))
+    fresh = tmp_path / "out" / ".~now.xlsx"
+    fresh.write_bytes(b"being written")
+    mine = tmp_path / "out" / "~$work-queue.xlsx"            # Excel's own lock file: never touched
+    mine.write_bytes(b"excel")
+    os.utime(mine, (old, old))
+    assert cli("--config", str(config), "run", "reconcile", "--today", TODAY.isoformat()).returncode == 0
+    assert not any(path.exists() for path in litter) and fresh.exists() and mine.exists()
+
+    held = sqlite3.connect(tmp_path / "var" / "ledger.sqlite3")     # a run killed with its log open
+    held.execute("INSERT INTO kept (key, value) VALUES ('x', '{}')")
+    held.commit()
+    wal = tmp_path / "var" / "ledger.sqlite3-wal"
+    shm = tmp_path / "var" / "ledger.sqlite3-shm"
+    assert wal.exists()
+    shm.unlink(missing_ok=True)
+    before = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "var").iterdir()}
+    done = cli("--config", str(config), "run", "all", "--dry-run", "--today", TODAY.isoformat())
+    after = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "var").iterdir()}
+    held.close()
+    assert done.returncode == 0, done.stderr
+    assert after == before
+
+
+@pytest.mark.timeout(180)
+def test_runs_started_together_on_a_new_practice_never_call_the_ledger_damaged(tmp_path):
+    """Losers of a race for a new ledger were told to move it aside; they are told another run holds it."""
+    config = practice_with(tmp_path)
+    runs = [subprocess.Popen([*RUN, "--config", str(config), "run", "reconcile", "--today", TODAY.isoformat()],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    outcomes = [(run.wait(120), run.stderr.read()) for run in runs]
+    for run in runs:
+        run.stdout.close()
+        run.stderr.close()
+    assert any(code == 0 for code, _ in outcomes)
+    for code, said in outcomes:
+        assert "aside" not in said and "Traceback" not in said
+        assert code == 0 or (code == 2 and "another practice-ops run" in said), said
+
+
+@pytest.mark.parametrize("value", ["99999999999", "-30"])
+def test_a_threshold_no_practice_could_mean_is_refused_by_check(tmp_path, value):
+    config = practice_with(tmp_path)
+    config.write_text(config.read_text() + f'\n[payers."Aetna"]\ntimely_filing_days = {value}\n')
+    done = cli("--config", str(config), "check", "--today", TODAY.isoformat())
+    assert done.returncode == 2 and "payers.Aetna.timely_filing_days" in done.stderr and "Traceback" not in done.stderr
