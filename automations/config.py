@@ -416,6 +416,7 @@ def _check_contents(config: Config, check_sources: bool) -> list[str]:
         trackers = [t.path for t in config.trackers.values() if t.source == "excel" and t.path is not None]
         problems.extend(output_problems(config.work_queue.path if config.work_queue.source == "excel" else None,
                                         config.state.dir, config.email.outbox_dir, trackers, config.state.audit_head))
+    problems.extend(_transport_problems(config.email))
     if config.email.transport == "exchange":
         from .transports.exchange import exchange_online
 
@@ -438,6 +439,38 @@ def _check_contents(config: Config, check_sources: bool) -> list[str]:
         except ConfigError as exc:
             problems.extend(exc.problems)
     return problems
+
+
+def _transport_problems(email: EmailSettings) -> list[str]:
+    """Settings without which the chosen transport would fail every message of every run (a local
+    stand-in, named by its *_EMULATOR_HOST, needs no account)."""
+    import os
+
+    transport = email.transport
+    if os.environ.get({"graph": "GRAPH_EMULATOR_HOST", "exchange": "EWS_EMULATOR_HOST"}.get(transport, "-")):
+        return []
+    if transport == "smtp" and "smtp" not in email.model_fields_set:
+        return ['email.smtp: transport = "smtp" needs an [email.smtp] table naming the mail server (host, port, '
+                'security, username)']
+    if transport == "graph" and not (email.graph.tenant_id and email.graph.client_id):
+        return ['email.graph: transport = "graph" needs tenant_id and client_id (the app registration with Mail.Send)']
+    if transport == "exchange" and not ((email.exchange.server or email.exchange.service_endpoint)
+                                        and email.exchange.username):
+        return ['email.exchange: transport = "exchange" needs server (or service_endpoint) and username']
+    return []
+
+
+def secret_gaps(email: EmailSettings) -> list[str]:
+    """The transport's secret missing from this environment: every message would wait for it."""
+    import os
+
+    wanted = {"smtp": email.smtp.password_env if email.smtp.username else "",
+              "graph": email.graph.client_secret_env, "exchange": email.exchange.password_env,
+              "gmail": email.gmail.credentials_env}.get(email.transport, "")
+    if wanted and not os.environ.get(wanted):
+        return [f"{wanted} is not set here: the {email.transport} transport needs it, so every message would wait "
+                f"for it (set it where the scheduled runs start)"]
+    return []
 
 
 def _check_excel_sheet(name: str, tracker: TrackerSource) -> list[str]:

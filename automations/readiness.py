@@ -3,7 +3,7 @@ that changed its set-up) so the first morning's mail is not a surprise."""
 
 from __future__ import annotations
 
-from .config import Config
+from .config import Config, secret_gaps
 from .messages.certificates import CertificateStore
 from .messages.compose import is_address
 from .trackers.records import Practice
@@ -32,6 +32,7 @@ def setup_gaps(config: Config, practice: Practice | None, certificates: Certific
                                                else "billing escalations have no one to go to"))
     if not config.people.va:
         gaps.append("people.va is empty: no one gets the work queue note or credentialing reminders")
+    gaps.extend(secret_gaps(config.email))
     if not config.practice.phone.strip():
         gaps.append("practice.phone is empty: reminders and notices to clients give no number to call")
     return gaps

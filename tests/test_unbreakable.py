@@ -358,3 +358,15 @@ def test_a_threshold_no_practice_could_mean_is_refused_by_check(tmp_path, value)
     config.write_text(config.read_text() + f'\n[payers."Aetna"]\ntimely_filing_days = {value}\n')
     done = cli("--config", str(config), "check", "--today", TODAY.isoformat())
     assert done.returncode == 2 and "payers.Aetna.timely_filing_days" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("email, key", [
+    ('transport = "smtp"', "email.smtp"),
+    ('transport = "graph"', "email.graph"),
+    ('transport = "exchange"\n[email.exchange]\nserver = "mail.lake.example"', "email.exchange"),
+])
+def test_check_refuses_a_transport_set_up_so_that_every_message_would_fail(tmp_path, email, key):
+    config = practice_with(tmp_path)
+    config.write_text(config.read_text().replace('transport = "outbox"', email))
+    done = cli("--config", str(config), "check", "--today", TODAY.isoformat())
+    assert done.returncode == 2 and key in done.stderr, done.stderr
