@@ -20,7 +20,7 @@ from .work_queue import (ASIDE, BY_PROBLEM, BY_PROBLEM_COLUMNS, BY_PROBLEM_FORMA
                          HEADER_FILL, LEGACY_TITLES, LEGEND, LEGEND_HEADINGS, LEGEND_ROWS, LEGEND_WIDTHS, MORE,
                          OUR_TITLES, QUEUE, RESOLVED, RESOLVED_COLUMNS, RESOLVED_FORMATS, SEVERITY_FILL, STATUSES,
                          TITLES, WRAPPED, QueueUpdate, by_problem, by_problem_rows, finding_cells, past_the_last_row,
-                         queue_order, resolved_rows, row_height)
+                         queue_order, resolved_rows, row_height, urgency_fill)
 from .workbooks import EXCEL_ROWS, KeptFormula, RowWriter, save_atomically
 
 
@@ -202,10 +202,10 @@ def _write_findings(book, name: str, findings: list[Finding], update: QueueUpdat
     urgency = layout.index("Urgency") + 1
     widths_now = {t: sheet.column_dimensions[get_column_letter(layout.index(t) + 1)].width or 10 for t in WRAPPED}
     for finding in new + old:
-        cells = finding_cells(finding, update.states[finding.id])
+        cells = finding_cells(finding, update.states[finding.id], update.today)
         mine = kept.get(finding.id)
         row = rows.append([cells.get(t, mine.values.get(t) if mine else None) for t in layout], formats,
-                          wrap=wrapped, fills={urgency: SEVERITY_FILL[finding.severity]}, top=True)
+                          wrap=wrapped, fills={urgency: urgency_fill(finding, update.today)}, top=True)
         if rows.past_the_last_row:
             continue
         sheet.row_dimensions[row].height = row_height(cells, widths_now)

@@ -13,7 +13,7 @@ from datetime import date
 from ..errors import PracticeOpsError
 from ..ledger import Ledger
 from ..rules.catalogue import title_of
-from ..rules.findings import OWNER_NAMES, SEVERITY_NAMES, Finding
+from ..rules.findings import OWNER_NAMES, Finding
 from ..trackers.gsheets import sheets_service
 from . import work_queue as queue
 from .workbooks import cell_text
@@ -95,7 +95,7 @@ class SheetsQueue:
                                     if h and h not in queue.OUR_TITLES | queue.LEGACY_TITLES))
         for name, findings in ((queue.QUEUE, update.open), (queue.ASIDE, update.set_aside)):
             layout = [title for title, _ in queue.COLUMNS] + theirs
-            rows = [layout] + [_row(f, update.states[f.id], layout, extras.get(f.id, {}))
+            rows = [layout] + [_row(f, update.states[f.id], layout, extras.get(f.id, {}), today)
                                for f in sorted(findings, key=queue.queue_order)]
             data.append({"range": _quoted(self.names[name]), "values": self._padded(self.names[name], rows, len(layout))})
         resolved = [[title for title, _ in queue.RESOLVED_COLUMNS]]
@@ -111,9 +111,9 @@ class SheetsQueue:
             "valueInputOption": "RAW", "data": data}))
 
 
-def _row(finding: Finding, state: dict, layout: list[str], theirs: dict[str, object]) -> list[str]:
+def _row(finding: Finding, state: dict, layout: list[str], theirs: dict[str, object], today: date) -> list[str]:
     cells = {"Status": state["status"], "Notes": state["notes"], "Snooze until": state["snoozed_until"] or "",
-             "Urgency": SEVERITY_NAMES[finding.severity], "Due": finding.due.isoformat() if finding.due else "",
+             "Urgency": queue.urgency_word(finding, today), "Due": finding.due.isoformat() if finding.due else "",
              "For": OWNER_NAMES[finding.owner], "Problem": title_of(finding.rule), "What to do": finding.message,
              "Records": queue._refs_text(finding.refs), "First seen": state["first_seen"],
              "Reopened": state["reopened_on"] or "", "Rule": finding.rule, "Finding ID": finding.id}

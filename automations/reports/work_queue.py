@@ -28,7 +28,7 @@ from pathlib import Path
 from ..errors import PracticeOpsError, TrackerUnavailable
 from ..ledger import Ledger
 from ..rules.catalogue import title_of
-from ..rules.findings import OWNER_NAMES, SEVERITIES, SEVERITY_NAMES, Finding, sort_key
+from ..rules.findings import OWNER_NAMES, SEVERITIES, Finding, sort_key
 from ..trackers.sources import open_workbook
 from ..trackers.values import fold, parse_date
 from .workbooks import EXCEL_ROWS, FreshBook, replace_atomically
@@ -78,6 +78,7 @@ class VaEdit:
 
 @dataclass
 class QueueUpdate:
+    today: date | None = None
     open: list[Finding] = field(default_factory=list)
     set_aside: list[Finding] = field(default_factory=list)
     resolved_today: list[str] = field(default_factory=list)  # resolved on the day, by this run or an earlier one
@@ -201,7 +202,7 @@ def plan(findings: list[Finding], states: dict[str, dict], edits: dict[str, VaEd
     """Pure: the queue's new state from this run's findings, the remembered states and the VA's edits."""
     day = today.isoformat()
     states = {k: dict(v) for k, v in states.items()}
-    update = QueueUpdate()
+    update = QueueUpdate(today=today)
     for finding_id, edit in edits.items():
         state = states.get(finding_id)
         if state is None:
@@ -270,9 +271,25 @@ def announced_on(states: dict[str, dict], today: date) -> dict:
                                       if state["resolved_on"] == day)}
 
 
+URGENCY_WORDS = {"overdue": "1 Overdue", "urgent": "2 Urgent", "warning": "3 Soon", "info": "4 FYI"}
+"""The queue's Urgency column: numbered, so that sorting the column A to Z puts the most pressing
+first (the words alone sort FYI, Soon, Urgent); past its due date a finding is Overdue."""
+
+
+def urgency_word(finding: Finding, today: date | None) -> str:
+    overdue = today is not None and finding.due is not None and finding.due < today
+    return URGENCY_WORDS["overdue" if overdue else finding.severity]
+
+
+def urgency_fill(finding: Finding, today: date | None) -> str:
+    return SEVERITY_FILL["urgent" if urgency_word(finding, today) == URGENCY_WORDS["overdue"] else finding.severity]
+
+
 def queue_order(finding: Finding) -> tuple:
-    """Urgent first, then by due date; undated last."""
-    return (-SEVERITIES.index(finding.severity), finding.due or date.max, finding.rule, finding.id)
+    """What can still be saved first (a claim past its filing limit is money already lost: it goes
+    after everything that can still be filed), then urgent first, then by due date; undated last."""
+    return (bool(finding.details.get("lost")), -SEVERITIES.index(finding.severity), finding.due or date.max,
+            finding.rule, finding.id)
 
 
 LAYOUT_VERSION = 5
@@ -382,8 +399,29 @@ def _shown(update: QueueUpdate, today: date) -> str:
     return hashlib.sha256(json.dumps(shown, separators=(",", ":")).encode()).hexdigest()
 
 
+RECORD_WORDS = {"appointment": "Session", "claim": "Claim", "other_claim": "and claim",
+                "duplicate_claim": "and claim", "client": "Client", "provider": "Clinician", "payer": "Payer",
+                "authorization": "Authorization", "prospect": "Prospect", "message_kind": "Message",
+                "recipient": "to", "date_of_service": "date of service", "sheet_row": "Row"}
+"""How the queue's Records column names each kind of record: in the practice's words, never an id's."""
+
+
 def _refs_text(refs: dict) -> str:
-    return ", ".join(f"{kind} {ref}" for kind, ref in refs.items() if kind != "sheet_row" or len(refs) == 1)
+    """`Session A-3004, Claim CL-9004, Client C-101`; `Message credentialing reminder, to the VA`; a row as
+    `tracker.xlsx, Claims, row 14`."""
+    words = []
+    for kind, ref in refs.items():
+        if kind == "sheet_row" and len(refs) > 1:
+            continue
+        if kind == "sheet_row":
+            file, _, rest = str(ref).partition(":")
+            sheet, _, row = rest.rpartition(":")
+            words.append(f"{file}, {sheet}, row {row}" if row.isdigit() else str(ref))
+        elif kind == "message_kind":
+            words.append(f"Message: {str(ref).replace('_', ' ')}")
+        else:
+            words.append(f"{RECORD_WORDS.get(kind, kind.replace('_', ' ').capitalize())} {ref}")
+    return ", ".join(words)
 
 
 def _write(path: Path, update: QueueUpdate, today: date, anew: bool = False,
@@ -437,11 +475,11 @@ def _fresh_findings(book: FreshBook, name: str, findings: list[Finding], update:
     sheet.append(TITLES, bold=every, fills=dict.fromkeys(every, HEADER_FILL))
     sheet.widths(width for _, width in COLUMNS)
     widths = dict(COLUMNS)
-    fills = {severity: {URGENCY: fill} for severity, fill in SEVERITY_FILL.items()}
     rows = []
     for finding in sorted(findings, key=queue_order):
-        cells = finding_cells(finding, update.states[finding.id])
-        rows.append(([cells[t] for t in TITLES], fills[finding.severity], row_height(cells, widths)))
+        cells = finding_cells(finding, update.states[finding.id], update.today)
+        rows.append(([cells[t] for t in TITLES], {URGENCY: urgency_fill(finding, update.today)},
+                     row_height(cells, widths)))
     sheet.append_rows(rows, FINDING_FORMATS, wrap=FINDING_WRAPPED, top=True)
     if sheet.past_the_last_row:
         update.notices.append(past_the_last_row(name, sheet.past_the_last_row))
@@ -500,11 +538,11 @@ def by_problem_rows(open_findings: list[Finding], shown: list[Finding]) -> list[
             for _, _, rule, found, urgent, soonest in sorted(summary, key=lambda row: row[:3])]
 
 
-def finding_cells(finding: Finding, state: dict) -> dict[str, object]:
+def finding_cells(finding: Finding, state: dict, today: date | None = None) -> dict[str, object]:
     """What the queue shows of one finding, by column title."""
     return {"Status": state["status"], "Notes": state["notes"],
             "Snooze until": date.fromisoformat(state["snoozed_until"]) if state["snoozed_until"] else None,
-            "Urgency": SEVERITY_NAMES[finding.severity], "Due": finding.due,
+            "Urgency": urgency_word(finding, today), "Due": finding.due,
             "For": OWNER_NAMES[finding.owner], "Problem": title_of(finding.rule), "What to do": finding.message,
             "Records": _refs_text(finding.refs), "First seen": date.fromisoformat(state["first_seen"]),
             "Reopened": date.fromisoformat(state["reopened_on"]) if state["reopened_on"] else None,
@@ -555,9 +593,10 @@ LEGEND_ROWS = (
     (APPROVED, "For a waitlist match: send the prospect the opening notice."),
     ("", ""),
     ("Urgency", ""),
-    (SEVERITY_NAMES["urgent"], "Act today: money or a client's care is at stake now."),
-    (SEVERITY_NAMES["warning"], "Act by the Due date."),
-    (SEVERITY_NAMES["info"], "Good to know (a waitlist match, for example)."),
+    (URGENCY_WORDS["overdue"], "Past its Due date: first thing today."),
+    (URGENCY_WORDS["urgent"], "Act today: money or a client's care is at stake now."),
+    (URGENCY_WORDS["warning"], "Act by the Due date."),
+    (URGENCY_WORDS["info"], "Good to know (a waitlist match, for example)."),
     ("", ""),
     ("For", ""),
     *((name, "") for name in OWNER_NAMES.values()),

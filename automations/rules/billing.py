@@ -123,7 +123,8 @@ def unbilled_session(ctx: RuleContext) -> Iterator[Finding]:
         yield Finding("billing.unbilled_session", "urgent" if left <= t.filing_warning_days else "warning", "billing",
                       f"Session {appt.appointment_id} on {appt.date:%Y-%m-%d} ({appt.provider}, {payer}) was "
                       f"completed {(ctx.today - appt.date).days} days ago and has no claim. {advice}",
-                      refs=_refs(appt=appt), due=overdue_from if left >= 0 else ctx.today)
+                      refs=_refs(appt=appt), due=overdue_from if left >= 0 else ctx.today,
+                      details={"lost": True} if left < 0 else {})
 
 
 @rule("billing.claim_without_session", owner="billing", severity="warning",
@@ -499,7 +500,7 @@ def timely_filing_risk(ctx: RuleContext) -> Iterator[Finding]:
                       f"Claim {claim.claim_id} ({claim.payer}, {claim.date_of_service:%Y-%m-%d}) is not submitted and "
                       f"{advice}",
                       refs=_refs(claim), due=max(deadline, ctx.today) if left < 0 else deadline,
-                      details={"filing_limit": deadline.isoformat(), "days_left": left})
+                      details={"filing_limit": deadline.isoformat(), "days_left": left, "lost": left < 0})
 
 
 @rule("billing.claim_rejected", owner="billing", severity="warning",
@@ -524,7 +525,7 @@ def claim_rejected(ctx: RuleContext) -> Iterator[Finding]:
                       f"Claim {claim.claim_id} ({claim.payer}, {'+'.join(claim.cpt)}, {claim.date_of_service:%Y-%m-%d}) "
                       f"was rejected{reason}: it was never filed. {advice}",
                       refs=_refs(claim, ctx.appointment_of(claim)), due=max(deadline, ctx.today),
-                      details={"filing_limit": deadline.isoformat(), "days_left": left})
+                      details={"filing_limit": deadline.isoformat(), "days_left": left, "lost": left < 0})
 
 
 @rule("billing.unpaid_followup", owner="billing", severity="warning",

@@ -7,8 +7,8 @@ import pytest
 from automations.errors import PracticeOpsError
 from automations.ledger import Ledger
 from automations.reports.work_queue import (SEVERITY_FILL, announced_on, parse_status, resolved_since_note,
-                                            update_work_queue)
-from automations.rules.findings import OWNER_NAMES, SEVERITY_NAMES, Finding
+                                            update_work_queue, urgency_word)
+from automations.rules.findings import OWNER_NAMES, Finding
 
 TODAY = date(2026, 11, 26)
 
@@ -162,7 +162,8 @@ def test_the_queue_reads_at_a_glance(queue):
     assert header[:3] == ["Status", "Notes", "Snooze until"] and header[-2:] == ["Rule", "Finding ID"]
     rows = sheet_rows(queue.path)
     assert [r["Problem"] for r in rows] == ["No-show billed to insurance", "Session not billed", "Waitlist match"]
-    assert [r["Urgency"] for r in rows] == ["Urgent", "Soon", "FYI"] and rows[2]["For"] == "Front desk"
+    assert [r["Urgency"] for r in rows] == ["2 Urgent", "1 Overdue", "4 FYI"] and rows[2]["For"] == "Front desk"
+    assert sorted(r["Urgency"] for r in rows) == ["1 Overdue", "2 Urgent", "4 FYI"]   # A to Z: most pressing first
     one_page_wide = (sheet.page_setup.fitToWidth or 1) == 1  # 1 is the file format's default: may be left out
     assert sheet.page_setup.orientation == "landscape" and one_page_wide and sheet.page_setup.fitToHeight == 0
     assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.print_title_rows == "$1:$1"
@@ -410,7 +411,7 @@ def test_an_edited_queue_gives_a_finding_its_new_urgency_colour_and_keeps_the_va
     book.save(queue.path)
     queue([finding_for("billing.unbilled_session", "A-1", "urgent", due=TODAY)], TODAY + timedelta(days=1))
     row = openpyxl.load_workbook(queue.path)["Work queue"][2]
-    assert row[header.index("Urgency")].value == "Urgent"
+    assert row[header.index("Urgency")].value == "1 Overdue"                    # due yesterday
     assert row[header.index("Urgency")].fill.fgColor.rgb.endswith(SEVERITY_FILL["urgent"])
     assert row[header.index("Problem")].fill.fgColor.rgb.endswith("FFFF00")
     assert row[header.index("Notes")].value == "called the payer"
@@ -436,7 +437,7 @@ def test_an_untouched_queue_is_written_again_when_anything_it_shows_changes(queu
     queue(after, TODAY)
     row = next(r for r in sheet_rows(queue.path) if r["What to do"] == after[0].message)
     assert queue.path.read_bytes() != written
-    assert (row["Urgency"], row["For"]) == (SEVERITY_NAMES[after[0].severity], OWNER_NAMES[after[0].owner])
+    assert (row["Urgency"], row["For"]) == (urgency_word(after[0], TODAY), OWNER_NAMES[after[0].owner])
 
 
 
@@ -520,3 +521,32 @@ def test_no_sheet_is_written_past_excels_last_row_and_the_rest_is_said(queue, mo
     rows = sheet_rows(queue.path)
     assert len(rows) == 5 and len(update.open) == 8                      # the header and 5 findings
     assert any("3 findings did not fit on the 'Work queue' sheet" in n for n in update.notices)
+
+
+@pytest.mark.parametrize("due, severity, word", [
+    (TODAY - timedelta(days=1), "warning", "1 Overdue"), (TODAY, "warning", "3 Soon"),
+    (TODAY - timedelta(days=24), "info", "1 Overdue"), (TODAY, "urgent", "2 Urgent"), (None, "info", "4 FYI")])
+def test_past_its_due_date_a_finding_is_overdue(due, severity, word):
+    assert urgency_word(finding("A-1", due, severity), TODAY) == word
+
+
+def test_what_can_still_be_saved_comes_before_money_already_lost(queue):
+    """19 write-offs of claims whose filing limit passed years ago once sat above a Medicare claim
+    still fileable by 12/22."""
+    lost = Finding("billing.timely_filing_risk", "urgent", "billing", "Missed the filing limit: write it off.",
+                   refs={"claim": "CL-1"}, due=TODAY, details={"lost": True})
+    fileable = Finding("billing.timely_filing_risk", "warning", "billing", "File by 12/22.", refs={"claim": "CL-2"},
+                       due=TODAY + timedelta(days=26))
+    queue([lost, fileable], TODAY)
+    assert [r["What to do"] for r in sheet_rows(queue.path)] == ["File by 12/22.", "Missed the filing limit: write it off."]
+
+
+@pytest.mark.parametrize("refs, text", [
+    ({"claim": "CL-9", "appointment": "A-3", "client": "C-1"}, "Claim CL-9, Session A-3, Client C-1"),
+    ({"message_kind": "credentialing_reminder", "recipient": "the VA"}, "Message: credentialing reminder, to the VA"),
+    ({"sheet_row": "tracker.xlsx:Claims:14"}, "tracker.xlsx, Claims, row 14"),
+    ({"client": "C-1", "sheet_row": "tracker.xlsx:Clients:3"}, "Client C-1")])
+def test_the_records_column_reads_in_the_practices_words(refs, text):
+    from automations.reports.work_queue import _refs_text
+
+    assert _refs_text(refs) == text
