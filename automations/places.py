@@ -44,6 +44,14 @@ def inside(folder: Path, name: str) -> Path:
     return path
 
 
+def open_elsewhere(path: Path) -> bool:
+    """Whether a spreadsheet program has the workbook open: the lock file Excel keeps beside it
+    (`~$NAME`, or `~$` and the name less its first two characters for a longer name) or LibreOffice's
+    (`.~lock.NAME#`). Her edits not yet saved are not in the file."""
+    folder, name = path.parent, path.name
+    return any((folder / lock).exists() for lock in (f"~${name}", f"~${name[2:]}", f".~lock.{name}#"))
+
+
 def content_digest(path: Path) -> str:
     """The SHA-256 of a file's bytes: how practice-ops knows a tracker or its work queue is unchanged
     whatever its timestamps say. Raises OSError when the file cannot be read."""

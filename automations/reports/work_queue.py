@@ -375,6 +375,13 @@ def update_work_queue(path: Path, findings: list[Finding], today: date, ledger: 
                 edits[finding_id] = VaEdit(DONE, state.get("written_notes") or "", None)
     update = plan(findings, states, edits, today)
     update.notices.extend(notices)
+    from ..places import open_elsewhere
+
+    if write and path.exists() and open_elsewhere(path):
+        write = False  # never rewritten under her open window: her unsaved notes, or the update, would be lost
+        update.notices.append(f"{path.name} is open in a spreadsheet program, so it was not rewritten (the VA's "
+                              f"unsaved notes, or this update, would be lost): the update waits for the next run "
+                              f"after it is saved and closed")
     if write:
         shown = _shown(update, today)
         if not (untouched and written.get("shown") == shown):

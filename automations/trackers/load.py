@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import CellError, TrackerUnavailable
 from ..memory import give_back_freed_memory
+from ..places import open_elsewhere
 from .cache import TrackerCache, decode_read, encode_read
 from ..elsewhere import Elsewhere, SheetJob, share_out
 from .reader import SheetRead, read_sheet
@@ -41,6 +42,10 @@ def load_practice(config: Config, progress: Progress = lambda _: None, cache: Tr
     kept, which trackers the practice will hold (those it gave the worker included)."""
     loaded = Loaded(Practice())
     configured = {name: config.trackers[name] for name in TRACKERS if name in config.trackers}
+    for path in dict.fromkeys(t.path for t in configured.values() if t.source == "excel" and t.path is not None):
+        if open_elsewhere(path):
+            loaded.notices.append(f"{path.name} is open in a spreadsheet program: what was typed there since it was "
+                                  f"last saved is not read (save it to include it)")
     cached = {name: kept for name, tracker in configured.items()
               if (kept := _cached(cache, name, tracker)) is not None}
     to_parse = {name: tracker for name, tracker in configured.items() if name not in cached}

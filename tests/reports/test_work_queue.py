@@ -550,3 +550,19 @@ def test_the_records_column_reads_in_the_practices_words(refs, text):
     from automations.reports.work_queue import _refs_text
 
     assert _refs_text(refs) == text
+
+
+@pytest.mark.parametrize("lock", ["~$queue.xlsx", "~$eue.xlsx", ".~lock.queue.xlsx#"])
+def test_a_queue_open_in_a_spreadsheet_program_is_never_rewritten_under_it(queue, lock):
+    a, b = finding("A-1"), finding("A-2")
+    queue([a], TODAY)
+    edit(queue.path, a.id, Notes="saved note")
+    before = queue.path.read_bytes()
+    (queue.path.parent / lock).write_bytes(b"owner")
+    update = queue([a, b], TODAY + timedelta(days=1))
+    assert queue.path.read_bytes() == before
+    assert any("open in a spreadsheet program" in n and "next run" in n for n in update.notices)
+    assert update.states[a.id]["notes"] == "saved note"             # what she saved is taken in
+    (queue.path.parent / lock).unlink()
+    queue([a, b], TODAY + timedelta(days=1))
+    assert {r["Finding ID"] for r in sheet_rows(queue.path)} == {a.id, b.id}

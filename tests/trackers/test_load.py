@@ -133,3 +133,16 @@ def test_doubling_a_practice_about_doubles_the_reading_work(tmp_path, monkeypatc
     searched for per row)."""
     small, large = reading_lines(tmp_path, 10_000, monkeypatch), reading_lines(tmp_path, 20_000, monkeypatch)
     assert large <= 2.3 * small, (small, large)
+
+
+def test_a_tracker_open_in_excel_is_read_as_saved_and_the_run_says_so(tmp_path):
+    from automations import config as config_module
+    from automations.trackers.load import load_practice
+    from tests.conftest import MINIMAL, make_workbook, write_config
+
+    book = make_workbook(tmp_path / "tracker.xlsx", MINIMAL)
+    config = config_module.load(write_config(tmp_path, book))
+    assert not any("open in a spreadsheet program" in n for n in load_practice(config).notices)
+    (tmp_path / "~$acker.xlsx").write_bytes(b"owner")
+    notices = load_practice(config).notices
+    assert sum("tracker.xlsx is open in a spreadsheet program" in n for n in notices) == 1
