@@ -55,7 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_parser = commands.add_parser
 
     def command(name: str, **kwargs) -> argparse.ArgumentParser:
-        """A command that also takes --config after its name (`run.py check --config x.toml`)."""
+        """A command that also takes --config after its name (`run.py check --config x.toml`); its
+        `--help` opens with what it does (its help line, as a sentence)."""
+        if "help" in kwargs and "description" not in kwargs:
+            kwargs["description"] = kwargs["help"][:1].upper() + kwargs["help"][1:] + "."
         sub = add_parser(name, **kwargs)
         sub.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="the practice's config")
         return sub

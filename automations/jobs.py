@@ -494,7 +494,8 @@ def _appointment_reminders(work: Work) -> None:
     zone = config.zone
     batches = due_reminders(ctx.practice.appointments, work.now, config.reminders.hours_before,
                             config.reminders.sending_hours, zone, ctx.thresholds.default_session_minutes)
-    work.progress(f"Sending {len(batches)} appointment reminder(s)")
+    work.progress(f"{len(batches)} appointment reminder{'s' if len(batches) != 1 else ''} due: each goes by email "
+                  f"where it may, the others to the VA to phone")
     just_reminded: set[str] = set()
     for batch in batches:
         client = ctx.clients.get(batch.client_id)

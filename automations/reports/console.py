@@ -10,9 +10,14 @@ from collections.abc import Sequence
 from collections import Counter
 from datetime import date
 
-from ..rules.findings import OWNERS, SEVERITIES, Finding
+from ..rules.catalogue import title_of
+from ..rules.findings import OWNER_NAMES, OWNERS, SEVERITIES, SEVERITY_NAMES, Finding
 
 TOP = 10
+STATUS_WORDS = {"sent": "sent", "already_sent": "sent before (not again)", "blocked": "not sent (no secure way)",
+                "failed": "failed (tried again next run)", "refused": "refused by the mail service",
+                "pending": "waiting for the next run", "would_send": "would be sent"}
+"""What each message status means, as the terminal says it."""
 
 
 def summary(findings: list[Finding], messages: list[dict], data_issues: int, queue_path: str | None,
@@ -26,20 +31,22 @@ def summary(findings: list[Finding], messages: list[dict], data_issues: int, que
     lines.append(f"{len(findings)} open finding{'s' if len(findings) != 1 else ''}"
                  + (f", {data_issues} unreadable cell{'s' if data_issues != 1 else ''}" if data_issues else ""))
     if findings:
-        lines.append(f"  {'owner':<10}" + "".join(f"{s:>9}" for s in SEVERITIES))
+        order_of = list(reversed(SEVERITIES))
+        lines.append(f"  {'For':<12}" + "".join(f"{SEVERITY_NAMES[s]:>9}" for s in order_of))
         for owner in OWNERS:
             if any(counts[(owner, s)] for s in SEVERITIES):
-                lines.append(f"  {owner:<10}" + "".join(f"{counts[(owner, s)]:>9}" for s in SEVERITIES))
+                lines.append(f"  {OWNER_NAMES[owner]:<12}" + "".join(f"{counts[(owner, s)]:>9}" for s in order_of))
         lines.append("")
         lines.append("Most urgent:")
         order = sorted(findings, key=lambda f: (-SEVERITIES.index(f.severity), f.due or date.max))
         for finding in order[:TOP]:
-            due = finding.due.isoformat() if finding.due else "-"
-            lines.append(f"  [{finding.severity}] due {due} {finding.rule}: {finding.message}")
+            due = f"due {finding.due:%a %b} {finding.due.day}" if finding.due else "no due date"
+            lines.append(f"  {SEVERITY_NAMES[finding.severity]}, {due}, {title_of(finding.rule)}: {finding.message}")
     if messages:
         tally = Counter(m["status"] for m in messages)
         lines.append("")
-        lines.append("Messages: " + ", ".join(f"{n} {status}" for status, n in sorted(tally.items())))
+        lines.append("Messages: " + ", ".join(f"{n} {STATUS_WORDS.get(status, status.replace('_', ' '))}"
+                                              for status, n in sorted(tally.items())))
     if queue_path:
         lines.append(f"Work queue: {queue_path}")
     return "\n".join(lines)
