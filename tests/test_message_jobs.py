@@ -79,7 +79,7 @@ def test_an_invite_follows_the_appointment_through_a_move_and_a_cancellation(tmp
     path = write_practice(tmp_path, [appt()])
     first = sent(run(path, "reminders"), "calendar_invite")
     message, cal = invite_in(tmp_path, first[0].message_id)
-    assert message["Subject"] == "Session invitation: 2026-11-28" and first[0].security == "plain"
+    assert message["Subject"] == "Session invitation: Saturday, November 28 at 10:00 AM" and first[0].security == "plain"
     assert message.get_params(header="content-type")  # multipart/alternative with a text/calendar part
     event = cal.walk("VEVENT")[0]
     assert (cal["method"], event["sequence"], str(event["summary"])) == ("REQUEST", 0, "Session")

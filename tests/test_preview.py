@@ -16,11 +16,11 @@ def preview(*args):
     (["balance_notice", "C-119"], "PHI: limited"),
     (["clinician_digest", "Dr. Maya Chen, LCSW"], "Security: smime"),
     (["clinician_digest", "Sofia Alvarez"], "Security: blocked (it carries PHI"),
-    (["calendar_invite", "A-3032"], "Session invitation: 2026-11-27"),
+    (["calendar_invite", "A-3032"], "Session invitation: Friday, November 27 at 10:00 AM"),
     (["billing_escalation"], "To: billing@riverbend.example"),
     (["credentialing_reminder"], "To: va@riverbend.example"),
     (["waitlist_opening", "W-201"], "An opening at Riverbend Counseling"),
-    (["va_work_queue"], "Subject: Riverbend Counseling: your work queue for 2026-11-26"),
+    (["va_work_queue"], "Subject: Riverbend Counseling: your work queue for Thu Nov 26"),
     (["va_work_queue"], "for Front desk"),  # owners in words, as the note the job sends
     (["intake_forms_reminder", "A-3032"], "Before your first visit"),
 ])

@@ -92,6 +92,7 @@ class BoundedSandbox(SandboxedEnvironment):
         self.globals.pop("lipsum", None)
         self.globals["range"] = _bounded_range
         self.filters = {name: _bounded(name, f) for name, f in self.filters.items()}
+        self.filters["day"] = people_day
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # Jinja's own names
         _spent().tick()
@@ -112,6 +113,17 @@ class BoundedSandbox(SandboxedEnvironment):
                         len(sequence) * times > MAX_OUTPUT:
                     raise SecurityError("a repetition longer than a message may be")
         return super().call_binop(context, operator, left, right)
+
+
+def people_day(value: object) -> str:
+    """`2026-11-27` (or a date) as people write it: `Fri Nov 27`; anything else as it is."""
+    from datetime import date as day_type
+
+    try:
+        day = value if isinstance(value, day_type) else day_type.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return f"{day:%a %b} {day.day}"
 
 
 def _bounded_range(*args: int) -> range:

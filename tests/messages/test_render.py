@@ -12,7 +12,7 @@ CONTEXT = dict(practice_name="Lakeside", today="2026-11-26", open=3, by_owner=[(
 def test_builtin_template_has_text_html_phi_and_subject():
     rendered = Templates().render("va_work_queue", **CONTEXT)
     assert rendered.phi == "none"
-    assert rendered.subject == "Lakeside: your work queue for 2026-11-26"
+    assert rendered.subject == "Lakeside: your work queue for Thu Nov 26"
     assert "3 open items" in rendered.text and "<strong>3</strong>" in rendered.html
 
 
@@ -49,7 +49,7 @@ def test_composed_message_has_both_parts_and_the_headers():
     rendered = Templates().render("va_work_queue", **CONTEXT)
     msg = compose(rendered, sender="Office <o@l.example>", to="va@l.example", msg_id="<id@l.example>",
                   now=datetime(2026, 11, 26, 7, tzinfo=UTC), subject_tag="[secure]")
-    assert msg["Subject"] == "[secure] Lakeside: your work queue for 2026-11-26"
+    assert msg["Subject"] == "[secure] Lakeside: your work queue for Thu Nov 26"
     assert msg["Message-ID"] == "<id@l.example>"
     assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
 

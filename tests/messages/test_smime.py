@@ -27,7 +27,7 @@ def test_an_encrypted_message_decrypts_with_openssl_and_keeps_both_parts(tmp_pat
     cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
     sealed = seal(message(calendar=("BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n", "REQUEST")), cert)
     assert sealed.get_content_type() == "application/pkcs7-mime"
-    assert sealed["Subject"] == "Lakeside: your work queue for 2026-11-26" and sealed["Message-ID"] == "<m1@lakeside.example>"
+    assert sealed["Subject"] == "Lakeside: your work queue for Thu Nov 26" and sealed["Message-ID"] == "<m1@lakeside.example>"
     eml = tmp_path / "m.eml"
     eml.write_bytes(sealed.as_bytes())
     assert b"work queue has" not in eml.read_bytes()
