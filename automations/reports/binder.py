@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 
-from ..rules.catalogue import title_of
+from ..rules.catalogue import problem_of
 from ..rules.compliance import _active
 from ..rules.context import RuleContext
 from ..rules.findings import OWNER_NAMES, Finding
@@ -66,7 +66,7 @@ def write(path: Path, ctx: RuleContext, findings: list[Finding], disclosures: li
     due = [f for f in findings if f.rule.startswith("compliance.") or f.rule in ("credentialing.license_expiring",
                                                                                  "credentialing.malpractice_expiring")]
     detail_sheet(book, "Missing or expiring", ["Due", "Problem", "For", "What to do"],
-           [[f.due, title_of(f.rule), OWNER_NAMES[f.owner], f.message] for f in sorted(
+           [[f.due, problem_of(f), OWNER_NAMES[f.owner], f.message] for f in sorted(
                due, key=lambda f: f.due or date.max)], {1: "yyyy-mm-dd"}, wrap=4)
     return save_atomically(book, path, "compliance binder")
 

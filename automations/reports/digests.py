@@ -8,9 +8,10 @@ module.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from ..rules.context import RuleContext
-from ..rules.findings import OWNER_NAMES, Finding
+from ..rules.findings import OWNER_NAMES, SEVERITIES, Finding
 from ..trackers.records import LIVE_STATUSES, Appointment
 from ..trackers.values import person_key
 
@@ -85,13 +86,26 @@ def _session(ctx: RuleContext, appt: Appointment) -> dict:
             "modality": modality, "link": appt.telehealth_link or "", "note": note, "row": row}
 
 
+def _claims_by_id(ctx: RuleContext) -> dict:
+    """Claim id -> claim, once per run (a lookup per finding, not a scan of every claim)."""
+    known = ctx.memo("claims_by_id")
+    if "index" not in known:
+        known["index"] = {claim.claim_id: claim for claim in ctx.practice.claims}
+    return known["index"]
+
+
+def _at_stake(ctx: RuleContext | None, finding: Finding) -> Decimal:
+    claim = _claims_by_id(ctx).get(finding.refs.get("claim", "")) if ctx else None
+    return claim.billed_amount or Decimal(0) if claim is not None else Decimal(0)
+
+
 def claim_records(ctx: RuleContext | None, finding: Finding) -> list[str]:
     """The records a biller needs to act, assembled: the claim's date of service, amount, payer,
     member id, reason codes with their meaning, the session and its authorization."""
     from ..rules.codes import CARC_MEANINGS, split_carc
 
     refs = finding.refs
-    claim = next((c for c in ctx.practice.claims if c.claim_id == refs.get("claim")), None) if ctx else None
+    claim = _claims_by_id(ctx).get(refs.get("claim", "")) if ctx else None
     if claim is None:
         records = [f"{kind.replace('_', ' ')}: {ref}" for kind, ref in refs.items() if kind != "sheet_row"]
     else:
@@ -115,18 +129,22 @@ def claim_records(ctx: RuleContext | None, finding: Finding) -> list[str]:
 def billing_escalation(findings: list[Finding], first_seen: dict[str, str], today: date, practice_name: str,
                        ctx: RuleContext | None = None) -> dict:
     """New billing findings (first seen today) and aging ones (open a week or more), grouped by
-    problem, each with its records assembled."""
-    from ..rules.catalogue import title_of
+    problem, each with its records assembled. Urgent first, then what can still be saved before money
+    already lost, then the most money, then the soonest deadline; the groups in the order of their
+    most pressing item (a no-show billed to insurance once came sixth of seven, after five warnings)."""
+    from ..rules.catalogue import problem_of
 
     items: list[dict] = []
-    for finding in sorted(findings, key=lambda f: (title_of(f.rule), f.due or date.max)):
+    pressing = sorted(findings, key=lambda f: (-SEVERITIES.index(f.severity), bool(f.details.get("lost")),
+                                               -_at_stake(ctx, f), f.due or date.max, f.rule, f.id))
+    for finding in pressing:
         if finding.owner != "billing":
             continue
         seen = date.fromisoformat(first_seen.get(finding.id, today.isoformat()))
         aging = (today - seen).days >= AGING_DAYS
         if seen != today and not aging:
             continue
-        items.append({"severity": finding.severity, "rule": finding.rule, "problem": title_of(finding.rule),
+        items.append({"severity": finding.severity, "rule": finding.rule, "problem": problem_of(finding),
                       "message": finding.message, "due": finding.due.isoformat() if finding.due else "-",
                       "aging": aging, "first_seen": seen.isoformat(), "records": claim_records(ctx, finding)})
     groups: dict[str, list[dict]] = {}

@@ -12,7 +12,7 @@ from datetime import date
 
 from ..errors import PracticeOpsError
 from ..ledger import Ledger
-from ..rules.catalogue import title_of
+from ..rules.catalogue import problem_of, title_of
 from ..rules.findings import OWNER_NAMES, Finding
 from ..trackers.gsheets import sheets_service
 from . import work_queue as queue
@@ -114,7 +114,7 @@ class SheetsQueue:
 def _row(finding: Finding, state: dict, layout: list[str], theirs: dict[str, object], today: date) -> list[str]:
     cells = {"Status": state["status"], "Notes": state["notes"], "Snooze until": state["snoozed_until"] or "",
              "Urgency": queue.urgency_word(finding, today), "Due": finding.due.isoformat() if finding.due else "",
-             "For": OWNER_NAMES[finding.owner], "Problem": title_of(finding.rule), "What to do": finding.message,
+             "For": OWNER_NAMES[finding.owner], "Problem": problem_of(finding), "What to do": finding.message,
              "Records": queue._refs_text(finding.refs), "First seen": state["first_seen"],
              "Reopened": state["reopened_on"] or "", "Rule": finding.rule, "Finding ID": finding.id}
     return [cell_text(str(cells.get(title, theirs.get(title, "")) or "")) for title in layout]

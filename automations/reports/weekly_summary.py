@@ -35,7 +35,7 @@ from pathlib import Path
 
 
 from ..rules.context import RuleContext
-from ..rules.catalogue import title_of
+from ..rules.catalogue import problem_of
 from ..rules.findings import OWNER_NAMES, OWNERS, SEVERITIES, SEVERITY_NAMES, Finding
 from ..trackers.values import person_key
 from .workbooks import RowWriter, detail_sheet, save_atomically, titled_book
@@ -324,7 +324,7 @@ def write(path: Path, f: Figures, practice_name: str) -> Path:
     detail_sheet(book, "Hours saved", ["Done automatically", "How many", "Minutes a person would spend"],
            [[what, count, minutes] for what, count, minutes in f.hours_saved], {})
     detail_sheet(book, "Risks", ["Due", "Urgency", "For", "Problem", "What to do", "Finding ID"],
-           [[r.due, SEVERITY_NAMES[r.severity], OWNER_NAMES[r.owner], title_of(r.rule), r.message, r.id]
+           [[r.due, SEVERITY_NAMES[r.severity], OWNER_NAMES[r.owner], problem_of(r), r.message, r.id]
             for r in f.risks], {1: "yyyy-mm-dd"}, wrap=5)
     return save_atomically(book, path, "weekly summary")
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ..errors import PracticeOpsError, TrackerUnavailable
 from ..ledger import Ledger
-from ..rules.catalogue import title_of
+from ..rules.catalogue import problem_of, title_of
 from ..rules.findings import OWNER_NAMES, SEVERITIES, Finding, sort_key
 from ..trackers.sources import open_workbook
 from ..trackers.values import fold, parse_date
@@ -550,7 +550,7 @@ def finding_cells(finding: Finding, state: dict, today: date | None = None) -> d
     return {"Status": state["status"], "Notes": state["notes"],
             "Snooze until": date.fromisoformat(state["snoozed_until"]) if state["snoozed_until"] else None,
             "Urgency": urgency_word(finding, today), "Due": finding.due,
-            "For": OWNER_NAMES[finding.owner], "Problem": title_of(finding.rule), "What to do": finding.message,
+            "For": OWNER_NAMES[finding.owner], "Problem": problem_of(finding), "What to do": finding.message,
             "Records": _refs_text(finding.refs), "First seen": date.fromisoformat(state["first_seen"]),
             "Reopened": date.fromisoformat(state["reopened_on"]) if state["reopened_on"] else None,
             "Rule": finding.rule, "Finding ID": finding.id}

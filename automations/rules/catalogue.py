@@ -99,3 +99,9 @@ TITLES = {
 
 def title_of(rule_id: str) -> str:
     return TITLES.get(rule_id, rule_id)
+
+
+def problem_of(finding: Finding) -> str:
+    """The plain title of one finding: its rule's, unless the finding says better (a license that
+    already expired is "License expired", not "License expiring")."""
+    return str(finding.details.get("title") or title_of(finding.rule))

@@ -74,7 +74,8 @@ def _expiring(ctx: RuleContext, rule_id: str, what: str, column: str, warn: int,
                          if what == "license" else "Payer contracts require active cover: renew the policy and "
                                                    "file the new certificate."),
                       refs={"provider": provider.provider}, due=min([expires, *(a.date for a in booked)]),
-                      details={"booked_after_expiry": [a.appointment_id for a in booked]} if booked else {})
+                      details={**({"booked_after_expiry": [a.appointment_id for a in booked]} if booked else {}),
+                               **({"title": f"{what[:1].upper()}{what[1:]} expired"} if left < 0 else {})})
 
 
 @rule("credentialing.license_expiring", owner="va", severity="warning",

@@ -48,3 +48,25 @@ def test_the_clinicians_own_risks_that_others_own_get_a_line():
     assert len(risks) == 2 and rules_seen == {"Ann"}
     assert {r["owner"] for r in risks} == {"the owner", "the front desk"}
     assert digest(p, FRIDAY, "Bo Diaz")["risks"] == []
+
+
+def test_the_billers_escalation_puts_the_urgent_item_first_then_money_then_deadline():
+    """The one urgent item (a no-show billed to insurance) once came sixth of seven, after five warnings."""
+    from decimal import Decimal
+
+    from automations.reports.digests import billing_escalation
+    from automations.rules.findings import Finding
+    from tests.rules.builders import claim
+
+    today = date(2026, 11, 26)
+    claims = [claim(id=f"CL-{n}", billed_amount=Decimal(amount)) for n, amount in ((1, 90), (2, 300), (3, 150))]
+    ctx = RuleContext(practice(claims=claims), Thresholds(), today)
+    found = [Finding("billing.cpt_time_mismatch", "warning", "billing", "a", refs={"claim": "CL-1"}, due=today),
+             Finding("billing.addon_without_base", "warning", "billing", "b", refs={"claim": "CL-2"},
+                     due=today + timedelta(days=9)),
+             Finding("billing.timely_filing_risk", "urgent", "billing", "lost", refs={"claim": "CL-3"}, due=today,
+                     details={"lost": True}),
+             Finding("billing.no_show_billed", "urgent", "billing", "c", refs={"claim": "CL-1"}, due=today)]
+    escalation = billing_escalation(found, {}, today, "Lakeside", ctx)
+    assert [item["message"] for item in escalation["items"]] == ["c", "lost", "b", "a"]
+    assert escalation["groups"][0]["problem"] == "No-show billed to insurance"
