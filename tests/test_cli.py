@@ -175,6 +175,10 @@ def test_audit_binder_writes_the_compliance_binder(tmp_path):
     months = list(book["Disclosure log"].iter_rows(min_row=2, values_only=True))
     assert months and months[0][0] == "2026-11" and months[0][-1] > 0
     assert any(row[1] == "BAA renewal due" for row in book["Missing or expiring"].iter_rows(values_only=True))
+    consent = list(book["Consent"].iter_rows(values_only=True))
+    guardian = [row[3] for row in consent[1:]]
+    assert consent[0][3] == "Guardian consent (under 18)"          # asked of minors only, never of all 60 clients
+    assert (guardian.count("yes"), guardian.count("missing")) == (4, 1)  # five minors, one without it
 
 
 def test_a_reconcile_that_writes_the_queue_from_nothing_never_loads_openpyxl(sample):

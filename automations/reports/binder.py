@@ -52,9 +52,11 @@ def write(path: Path, ctx: RuleContext, findings: list[Finding], disclosures: li
             if r.item == "roi"], {3: "yyyy-mm-dd", 4: "yyyy-mm-dd"})
     detail_sheet(book, "Privacy notice", ["Client", "Acknowledged"],
            [[c.client_id, "yes" if c.privacy_notice_ack else "missing"] for c in active], {})
-    detail_sheet(book, "Consent", ["Client", "Consent to treatment", "Telehealth consent", "Guardian consent"],
-           [[c.client_id, _yes(c.consent_to_treat), _yes(c.telehealth_consent), _yes(c.guardian_consent)]
-            for c in active], {})
+    age = ctx.thresholds.age_of_consent
+    detail_sheet(book, "Consent", ["Client", "Consent to treatment", "Telehealth consent",
+                                   f"Guardian consent (under {age})"],
+           [[c.client_id, _yes(c.consent_to_treat), _yes(c.telehealth_consent) if c.client_id in remote else "n/a",
+             _yes(c.guardian_consent) if _minor(c, ctx.today, age) else "n/a"] for c in active], {})
     months: Counter = Counter((d[0][:7], d[2]) for d in disclosures)
     detail_sheet(book, "Disclosure log", ["Month", *(c.replace("smime", "S/MIME") for c in CHANNELS), "Total"],
            [[month, *(months[(month, c)] for c in CHANNELS), sum(months[(month, c)] for c in CHANNELS)]
@@ -69,6 +71,15 @@ def write(path: Path, ctx: RuleContext, findings: list[Finding], disclosures: li
            [[f.due, problem_of(f), OWNER_NAMES[f.owner], f.message] for f in sorted(
                due, key=lambda f: f.due or date.max)], {1: "yyyy-mm-dd"}, wrap=4)
     return save_atomically(book, path, "compliance binder")
+
+
+def _minor(client, today: date, age_of_consent: int) -> bool:
+    """Under the age of consent today: the one client whose guardian's consent is asked for (a birth
+    date not on file, or in the future, asks for none: the rules say what is missing)."""
+    from ..rules.compliance import age_on
+
+    born = client.date_of_birth
+    return born is not None and born <= today and age_on(born, today) < age_of_consent
 
 
 def _yes(value: object) -> str:
