@@ -508,7 +508,16 @@ def _appointment_reminders(work: Work) -> None:
         if client is None or not client.email:
             why = ("the email address on file cannot be used (see the data finding for its cell)"
                    if ("client", batch.client_id, "email") in ctx.practice.unreadable else "has no email address")
-            work.raise_finding(reminder_blocked_finding(first, f"client {batch.client_id} {why}"), first.date)
+            work.raise_finding(reminder_blocked_finding(first, f"client {batch.client_id} {why}", client), first.date)
+            continue
+        unlinked = [a for a in batch.appointments if a.modality == "video" and not a.telehealth_link]
+        if unlinked:  # a video reminder without its link is held, never sent empty
+            held = unlinked[0]
+            work.raise_finding(reminder_blocked_finding(
+                held, "its video session has no working link, so the client could not join", client,
+                severity="urgent", key="video_link", instead="Add the link to the tracker (the next run sends the "
+                                                            "reminder with it), or phone the client with it"),
+                held.date)
             continue
         sent = work.postman.send("appointment_reminder", client.email,
                                  contexts.appointment_reminder(config, batch.appointments),
@@ -519,8 +528,8 @@ def _appointment_reminders(work: Work) -> None:
                 just_reminded.add(appt.appointment_id)
         if sent.outcome.status == "blocked":
             for appt in batch.appointments:
-                work.raise_finding(reminder_blocked_finding(appt, f"client {client.client_id}: {sent.why_blocked}"),
-                                   appt.date)
+                work.raise_finding(reminder_blocked_finding(appt, f"client {client.client_id}: {sent.why_blocked}",
+                                                            client), appt.date)
     _corrected_reminders(work, just_reminded)
 
 

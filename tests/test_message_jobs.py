@@ -308,3 +308,19 @@ def test_an_outbox_the_disk_cannot_flush_at_the_end_is_a_notice_and_the_run_stil
     assert len(sent(result, "appointment_reminder")) == 1
     assert any(n.startswith("email through outbox: outbox ") and "may not be on disk (No space left on device)" in n
                for n in result.notices), result.notices
+
+
+def test_a_video_reminder_without_its_link_is_held_and_the_va_told_urgently(tmp_path):
+    """Reminded twice with no way to join, once; now the reminder waits for its link, and the VA's
+    queue says whom to call, by name."""
+    path = write_practice(tmp_path, [appt(day=DAY + timedelta(days=1), modality="video")])
+    held = run(path, "reminders")
+    assert sent(held, "appointment_reminder") == []
+    finding = next(f for f in held.findings if f.rule == "scheduling.reminder_blocked")
+    assert finding.severity == "urgent" and "no working link" in finding.message
+    assert finding.details["call"] == "Rosa Quixote, no phone number on file"
+    assert "Rosa" not in finding.message                                     # the terminal shows the message
+    write_practice(tmp_path, [appt(day=DAY + timedelta(days=1), modality="video", link="https://v.example/a-1")])
+    later = run(path, "reminders", AT_NINE + timedelta(hours=1))
+    (reminder,) = sent(later, "appointment_reminder")
+    assert b"https://v.example/a-1" in next((tmp_path / "outbox").glob("appointment_reminder-*.eml")).read_bytes()

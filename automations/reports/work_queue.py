@@ -551,7 +551,9 @@ def finding_cells(finding: Finding, state: dict, today: date | None = None) -> d
             "Snooze until": date.fromisoformat(state["snoozed_until"]) if state["snoozed_until"] else None,
             "Urgency": urgency_word(finding, today), "Due": finding.due,
             "For": OWNER_NAMES[finding.owner], "Problem": problem_of(finding), "What to do": finding.message,
-            "Records": _refs_text(finding.refs), "First seen": date.fromisoformat(state["first_seen"]),
+            "Records": _refs_text(finding.refs) + (f"; call {finding.details['call']}" if finding.details.get("call")
+                                                   else ""),
+            "First seen": date.fromisoformat(state["first_seen"]),
             "Reopened": date.fromisoformat(state["reopened_on"]) if state["reopened_on"] else None,
             "Rule": finding.rule, "Finding ID": finding.id}
 

@@ -165,14 +165,29 @@ def reminder_blocked(ctx: RuleContext) -> Iterator[Finding]:
             why = f"{who} declined email"
         else:
             continue
-        yield reminder_blocked_finding(appt, why)
+        yield reminder_blocked_finding(appt, why, client)
 
 
-def reminder_blocked_finding(appt, why: str) -> Finding:
-    return Finding("scheduling.reminder_blocked", "warning", "va",
+def reminder_blocked_finding(appt, why: str, client=None, *, severity: str = "warning", key: str = "",
+                             instead: str = "Phone the client instead") -> Finding:
+    """``client``: who to call, by name and number, kept in the finding's details for the VA's queue
+    (which holds PHI), never in its message (which the terminal shows)."""
+    call = call_details(client)
+    return Finding("scheduling.reminder_blocked", severity, "va",
                    f"No reminder can go out for {appt.appointment_id} ({appt.date:%Y-%m-%d} {appt.time:%H:%M}, "
-                   f"{appt.provider}): {why}. Phone the client instead.",
-                   refs={"appointment": appt.appointment_id, "client": appt.client_id}, due=appt.date - timedelta(days=1))
+                   f"{appt.provider}): {why}. {instead}.",
+                   refs={"appointment": appt.appointment_id, "client": appt.client_id}, key=key,
+                   due=appt.date if severity == "urgent" else appt.date - timedelta(days=1),
+                   details={"call": call} if call else {})
+
+
+def call_details(client) -> str:
+    """`Rosa Diaz, 555-0101`: who the VA phones instead of a message, as the queue shows it."""
+    if client is None:
+        return ""
+    name = " ".join(part for part in (client.first_name, client.last_name) if part)
+    phone = client.phone or "no phone number on file"
+    return f"{name or client.client_id}, {phone}"
 
 
 def _waiting(prospect) -> bool:
