@@ -109,6 +109,9 @@ def serve(config: Config, stop: threading.Event | None = None, announce=lambda l
         (Path(config.state.dir) / SERVE_PID).unlink(missing_ok=True)
 
 
+JOB_WORDS = {"reconcile": "the checks and work queue", "reminders": "client reminders",
+             "digests": "clinicians' digests", "weekly-summary": "the owner's weekly summary"}
+"""What each job is, as `serve` says when it starts."""
 SERVE_PID = "serve.pid"
 JOB_LOG = "jobs-errors.log"
 
@@ -176,7 +179,8 @@ def _loop(config: Config, stop: threading.Event, announce, run_now: bool) -> int
     if not scheduler.jobs:
         raise ConfigError([f"{config.path}: schedule: no job to run; add e.g. reconcile = \"daily 06:30\""])
     announce(f"Serving {config.practice.name}: " + "; ".join(
-        f"{s.job} {s.unit}{' at ' + s.at if s.at else ''}" for s in slots) + ". Stop with Ctrl-C.")
+        f"{JOB_WORDS.get(job, job)} {' '.join(spec.split())}" for job, spec in config.schedule.items())
+        + ". Stop with Ctrl-C.")
     if run_now:
         run_job(*dict.fromkeys(slot.job for slot in slots))
     while not stop.is_set():

@@ -48,7 +48,9 @@ def test_serve_runs_until_sigterm_and_stops_cleanly():
                                stderr=subprocess.PIPE, text=True)
     try:
         first = process.stdout.readline()
-        assert first.startswith("Serving Riverbend Counseling: reconcile day at 06:30")
+        assert first.startswith("Serving Riverbend Counseling: the checks and work queue daily 06:30; client "
+                                "reminders hourly; clinicians' digests weekdays 07:00; the owner's weekly summary "
+                                "monday 07:30.")
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=30)
     finally:
