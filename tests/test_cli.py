@@ -127,7 +127,7 @@ def test_now_with_an_offset_sets_today_in_the_practice_timezone(minimal_practice
     # 03:00 UTC on the 27th is still the 26th in Chicago
     done = cli("--config", str(minimal_practice), "run", "all", "--now", "2026-11-27T03:00+00:00", "--json")
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["messages"][0]["subject"].endswith("2026-11-26")
+    assert json.loads(done.stdout)["messages"][0]["subject"].endswith("Thu Nov 26")
 
 
 def test_check_names_certificates_that_will_not_be_used(minimal_practice, tmp_path):

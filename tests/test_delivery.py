@@ -187,7 +187,7 @@ def test_a_tracker_that_suddenly_lost_most_sessions_cancels_nothing(tmp_path):
     assert any("no invitation was cancelled" in n for n in result.notices)
 
 
-def test_a_link_added_after_the_reminder_went_gets_one_corrected_reminder(tmp_path):
+def test_a_video_reminder_held_for_its_link_goes_once_the_link_is_added(tmp_path):
     from email import message_from_bytes, policy
 
     video = ["A-1", "C-1", "Ann Lee", TOMORROW, time(16), 50, "video", None, "scheduled", "Aetna"]  # 31 h away
@@ -195,15 +195,15 @@ def test_a_link_added_after_the_reminder_went_gets_one_corrected_reminder(tmp_pa
     first = run(path, "all")
     assert any(f.rule == "scheduling.missing_telehealth_link" and "so the reminder carries it" in f.message
                for f in first.findings)
+    assert not [o for o in first.messages if o.kind == "appointment_reminder" and o.status == "sent"]
     write_practice(tmp_path, [[*video[:7], "https://video.example/a1", *video[8:]]])
     second = run(path, "reminders", AT_NINE + timedelta(hours=1))
-    corrected = [p for p in (tmp_path / "outbox").glob("appointment_reminder-*.eml")
-                 if b"https://video.example/a1" in p.read_bytes()]
-    assert len(corrected) == 1
-    message = message_from_bytes(corrected[0].read_bytes(), policy=policy.default)
-    assert "Updated appointment details" in message["Subject"]
+    reminders = list((tmp_path / "outbox").glob("appointment_reminder-*.eml"))
+    assert len(reminders) == 1 and b"https://video.example/a1" in reminders[0].read_bytes()
+    message = message_from_bytes(reminders[0].read_bytes(), policy=policy.default)
+    assert "Appointment reminder" in message["Subject"]
     third = run(path, "reminders", AT_NINE + timedelta(hours=2))
-    assert sorted(o.status for o in second.messages if o.kind == "appointment_reminder") == ["already_sent", "sent"]
+    assert [o.status for o in second.messages if o.kind == "appointment_reminder"] == ["sent"]
     assert not [o for o in third.messages if o.kind == "appointment_reminder" and o.status == "sent"]
 
 

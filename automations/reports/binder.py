@@ -13,7 +13,7 @@ from ..rules.catalogue import problem_of
 from ..rules.compliance import _active
 from ..rules.context import RuleContext
 from ..rules.findings import OWNER_NAMES, Finding
-from .workbooks import detail_sheet, save_atomically, titled_book
+from .workbooks import PEOPLES_DATE, detail_sheet, save_atomically, titled_book
 
 CHANNELS = ("smime", "gateway", "plain", "blocked")
 
@@ -46,10 +46,10 @@ def write(path: Path, ctx: RuleContext, findings: list[Finding], disclosures: li
 
     detail_sheet(book, "BAAs", ["Vendor", "Signed", "Expires", "Status", "Days left"],
            [[b.party, b.signed_on, b.expires_on, b.status or "", (b.expires_on - ctx.today).days if b.expires_on
-             else None] for b in baas], {2: "yyyy-mm-dd", 3: "yyyy-mm-dd"})
+             else None] for b in baas], {2: PEOPLES_DATE, 3: PEOPLES_DATE})
     detail_sheet(book, "Releases", ["Client", "Released to", "Signed", "Expires", "Status"],
            [[r.client_id, r.party, r.signed_on, r.expires_on, r.status or ""] for r in ctx.practice.compliance
-            if r.item == "roi"], {3: "yyyy-mm-dd", 4: "yyyy-mm-dd"})
+            if r.item == "roi"], {3: PEOPLES_DATE, 4: PEOPLES_DATE})
     detail_sheet(book, "Privacy notice", ["Client", "Acknowledged"],
            [[c.client_id, "yes" if c.privacy_notice_ack else "missing"] for c in active], {})
     age = ctx.thresholds.age_of_consent
@@ -69,7 +69,7 @@ def write(path: Path, ctx: RuleContext, findings: list[Finding], disclosures: li
                                                                                  "credentialing.malpractice_expiring")]
     detail_sheet(book, "Missing or expiring", ["Due", "Problem", "For", "What to do"],
            [[f.due, problem_of(f), OWNER_NAMES[f.owner], f.message] for f in sorted(
-               due, key=lambda f: f.due or date.max)], {1: "yyyy-mm-dd"}, wrap=4)
+               due, key=lambda f: f.due or date.max)], {1: PEOPLES_DATE}, wrap=4)
     return save_atomically(book, path, "compliance binder")
 
 

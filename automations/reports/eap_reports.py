@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..rules.context import RuleContext
 from ..rules.findings import Finding
-from .workbooks import save_atomically, titled_book
+from .workbooks import PEOPLES_DATE, save_atomically, titled_book
 
 FOLLOW_UP_AFTER = timedelta(weeks=3)
 
@@ -59,15 +59,15 @@ def write(path: Path, report: EapReport, practice_name: str) -> Path:
             ("EAP vendor", report.vendor, None), ("Case / authorization", report.authorization_id, None),
             ("Client", report.client_id, None), ("Clinician", report.provider, None),
             ("Sessions authorized", report.authorized, None), ("Sessions used", used, None),
-            ("Case status", report.status, None), ("Report due", report.due, "yyyy-mm-dd"),
-            ("Follow-up contact (proposed)", report.follow_up, "yyyy-mm-dd")):
+            ("Case status", report.status, None), ("Report due", report.due, PEOPLES_DATE),
+            ("Follow-up contact (proposed)", report.follow_up, PEOPLES_DATE)):
         rows.append([label, value], {2: number_format} if number_format else None)
     rows.append([])
     rows.append(["Date", "Status", "Session"])
     for cell in sheet[rows.row]:
         cell.font = Font(bold=True)
     for day, status, appointment in report.sessions:
-        rows.append([day, status, appointment], {1: "yyyy-mm-dd"})
+        rows.append([day, status, appointment], {1: PEOPLES_DATE})
     rows.append([])
     rows.append(["Clinical summary and recommendations: (the clinician completes this before it is sent)"])
     sheet.column_dimensions["A"].width = 32

@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..rules.findings import Finding
-from .work_queue import (ASIDE, BY_PROBLEM, BY_PROBLEM_COLUMNS, BY_PROBLEM_FORMATS, COLUMNS, DATE_FORMAT, DATED,
+from .work_queue import (OLD_DATE_FORMATS, ASIDE, BY_PROBLEM, BY_PROBLEM_COLUMNS, BY_PROBLEM_FORMATS, COLUMNS, DATE_FORMAT, DATED,
                          HEADER_FILL, LEGACY_TITLES, LEGEND, LEGEND_HEADINGS, LEGEND_ROWS, LEGEND_WIDTHS, MORE,
                          OUR_TITLES, QUEUE, RESOLVED, RESOLVED_COLUMNS, RESOLVED_FORMATS, SEVERITY_FILL, STATUSES,
                          TITLES, WRAPPED, QueueUpdate, by_problem, by_problem_rows, finding_cells, past_the_last_row,
@@ -109,7 +109,7 @@ def _looks_ours(cell) -> bool:
     style = cell._style
     if style.fontId or style.borderId or style.protectionId or style.quotePrefix:
         return False
-    if cell.number_format not in ("General", DATE_FORMAT):
+    if cell.number_format not in ("General", DATE_FORMAT, *OLD_DATE_FORMATS):
         return False
     if style.fillId:
         colour = cell.fill.fgColor

@@ -38,7 +38,7 @@ from ..rules.context import RuleContext
 from ..rules.catalogue import problem_of
 from ..rules.findings import OWNER_NAMES, OWNERS, SEVERITIES, SEVERITY_NAMES, Finding
 from ..trackers.values import person_key
-from .workbooks import RowWriter, detail_sheet, save_atomically, titled_book
+from .workbooks import PEOPLES_DATE, RowWriter, detail_sheet, save_atomically, titled_book
 
 BUCKETS = (("0-30", 0, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("91-120", 91, 120), ("over 120", 121, None))
 RECEIVABLE = frozenset({"submitted", "partial", "denied", "appealed"})
@@ -172,7 +172,8 @@ def _trend(ctx: RuleContext, result: Figures, ar_history: dict) -> None:
         week_start = start - timedelta(weeks=back)
         row = _week_counts(ctx, week_start, week_start + timedelta(days=6))
         snapshot = ar_history.get(week_start.isoformat(), {}) if back else {
-            "ar_total": str(result.ar_total), "ar_over_90_share": str(result.ar_over_90_share or "")}
+            "ar_total": str(result.ar_total),
+            "ar_over_90_share": "" if result.ar_over_90_share is None else str(result.ar_over_90_share)}
         row["ar_total"] = Decimal(snapshot["ar_total"]) if snapshot.get("ar_total") else None
         row["ar_over_90_share"] = Decimal(snapshot["ar_over_90_share"]) if snapshot.get("ar_over_90_share") else None
         result.trend.append(row)
@@ -241,7 +242,7 @@ def _people(result: Figures, findings: list[Finding], history: dict, start: date
 
 
 def write(path: Path, f: Figures, practice_name: str) -> Path:
-    from openpyxl.styles import Font, PatternFill  # only when the summary is written: most runs never load openpyxl
+    from openpyxl.styles import Alignment, Font, PatternFill  # only when the summary is written: most runs never load openpyxl
 
     start, end = f.week
     bold = Font(bold=True)
@@ -280,6 +281,8 @@ def write(path: Path, f: Figures, practice_name: str) -> Path:
     lines.append(["Open findings", *(SEVERITY_NAMES[s] for s in SEVERITIES)])
     for cell in summary[lines.row]:
         cell.font = bold
+        if cell.column > 1:  # each heading over its numbers, which sit right
+            cell.alignment = Alignment(horizontal="right")
     for owner in OWNERS:
         lines.append([OWNER_NAMES[owner], *(f.findings[(owner, s)] for s in SEVERITIES)])
     summary.column_dimensions["A"].width = 52
@@ -293,12 +296,12 @@ def write(path: Path, f: Figures, practice_name: str) -> Path:
                                    "Owed (A/R)", "A/R over 90 days"],
                    [[r["week"], r["sessions"], r["no_show_rate"], r["billed"], r["collected"], r["ar_total"],
                      r["ar_over_90_share"]] for r in f.trend],
-                   {1: "yyyy-mm-dd", 3: "0.0%", 4: MONEY, 5: MONEY, 6: MONEY, 7: "0.0%"})
+                   {1: PEOPLES_DATE, 3: "0.0%", 4: MONEY, 5: MONEY, 6: MONEY, 7: "0.0%"})
     _charts(book, trend, len(f.trend), f)
     detail_sheet(book, "Receivables", ["Claim", "Payer", "Client", "Clinician", "Date of service", "Status", "Billed", "Paid",
                                  "Outstanding", "Age (days)", "Bucket"],
            [[r["claim"], r["payer"], r["client"], r["provider"], r["date_of_service"], r["status"], r["billed"],
-             r["paid"], r["outstanding"], r["age"], r["bucket"]] for r in f.ar_rows], {5: "yyyy-mm-dd", 7: MONEY,
+             r["paid"], r["outstanding"], r["age"], r["bucket"]] for r in f.ar_rows], {5: PEOPLES_DATE, 7: MONEY,
                                                                                       8: MONEY, 9: MONEY})
     detail_sheet(book, "By payer", ["Payer", "Billed in the week", "Collected in the week", "Owed (A/R)"],
            [[p["payer"], p["billed"], p["collected"], p["ar"]] for p in f.by_payer], {2: MONEY, 3: MONEY, 4: MONEY})
@@ -311,10 +314,10 @@ def write(path: Path, f: Figures, practice_name: str) -> Path:
             for c in f.capacity], {6: "0%"})
     detail_sheet(book, "Unbilled", ["Session", "Client", "Date", "Clinician", "Typical fee (estimate)"],
            [[u["appointment"], u["client"], u["date"], u["provider"], u["estimate"]] for u in f.unbilled],
-           {3: "yyyy-mm-dd", 5: MONEY})
+           {3: PEOPLES_DATE, 5: MONEY})
     detail_sheet(book, "Filing risk", ["Claim", "Payer", "Date of service", "Status", "Billed", "Filing limit"],
            [[r["claim"], r["payer"], r["date_of_service"], r["status"], r["billed"], r["filing_limit"]]
-            for r in f.filing_risk], {3: "yyyy-mm-dd", 5: MONEY})
+            for r in f.filing_risk], {3: PEOPLES_DATE, 5: MONEY})
     if f.credentialing:
         detail_sheet(book, "Credentialing", f.credentialing[0], f.credentialing[1:], {})
     detail_sheet(book, "Messages", ["Kind", "Sent", "Blocked", "Failed"],
@@ -325,7 +328,7 @@ def write(path: Path, f: Figures, practice_name: str) -> Path:
            [[what, count, minutes] for what, count, minutes in f.hours_saved], {})
     detail_sheet(book, "Risks", ["Due", "Urgency", "For", "Problem", "What to do", "Finding ID"],
            [[r.due, SEVERITY_NAMES[r.severity], OWNER_NAMES[r.owner], problem_of(r), r.message, r.id]
-            for r in f.risks], {1: "yyyy-mm-dd"}, wrap=5)
+            for r in f.risks], {1: PEOPLES_DATE}, wrap=5)
     return save_atomically(book, path, "weekly summary")
 
 
@@ -339,18 +342,25 @@ def _charts(book, trend, weeks: int, f: Figures) -> None:
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     dates = Reference(trend, min_col=1, min_row=2, max_row=weeks + 1)
 
-    def chart(kind, title: str, column: int, anchor: str, y_title: str, number_format: str = "General"):
+    def chart(kind, title: str, column: int, anchor: str, y_title: str, number_format: str = "General",
+              key: str = ""):
         made = kind()
         made.title, made.y_axis.title = title, y_title
         made.add_data(Reference(trend, min_col=column, min_row=1, max_row=weeks + 1), titles_from_data=True)
         made.set_categories(dates)
         made.y_axis.number_format = number_format
+        made.x_axis.number_format = "mmm d"  # Nov 2, on one line (an ISO date wrapped: 2026-10-/19)
+        made.y_axis.scaling.min = 0
+        if not any(r.get(key) for r in f.trend):  # a new practice: an honest empty axis, not $0 $1 $1
+            made.y_axis.scaling.max = 1 if number_format == "0%" else 10
+        for series in made.series:
+            series.smooth = False  # a line through the weeks' own values, never past values no week had
         made.height, made.width = 7.5, 15
         sheet.add_chart(made, anchor)
 
-    chart(BarChart, "Sessions held per week", 2, "A1", "sessions")
-    chart(LineChart, "Missed share (no-shows + late cancels)", 3, "J1", "share", "0%")
-    chart(BarChart, "Collected per week", 5, "A17", "dollars", '"$"#,##0')
+    chart(BarChart, "Sessions held per week", 2, "A1", "sessions", key="sessions")
+    chart(LineChart, "Missed share (no-shows + late cancels)", 3, "J1", "share", "0%", key="no_show_rate")
+    chart(BarChart, "Collected per week", 5, "A17", "dollars", '"$"#,##0', key="collected")
     aging = book.create_sheet("AR aging")
     lines = RowWriter(aging)
     lines.append(["Days since the date of service", "Owed"])

@@ -31,7 +31,7 @@ from ..rules.catalogue import problem_of, title_of
 from ..rules.findings import OWNER_NAMES, SEVERITIES, Finding, sort_key
 from ..trackers.sources import open_workbook
 from ..trackers.values import fold, parse_date
-from .workbooks import EXCEL_ROWS, FreshBook, replace_atomically
+from .workbooks import EXCEL_ROWS, PEOPLES_DATE, FreshBook, replace_atomically
 
 QUEUE, MORE, ASIDE, RESOLVED, BY_PROBLEM = "Work queue", "More open", "Set aside", "Resolved", "By problem"
 GROUP_AT = 50
@@ -61,7 +61,9 @@ RECURS_WITHIN_DAYS = 7
 """A finding that comes back within this many days of resolving keeps the VA's decision."""
 SEVERITY_FILL = {"urgent": "F8D7DA", "warning": "FFF3CD", "info": "E7F1FF"}
 HEADER_FILL = "DDE4EE"
-DATE_FORMAT = "yyyy-mm-dd"
+DATE_FORMAT = PEOPLES_DATE
+OLD_DATE_FORMATS = ("yyyy-mm-dd",)
+"""Date formats practice-ops wrote before: a cell with one is still practice-ops' look, not the VA's."""
 _STATUS_WORDS = {"open": OPEN, "todo": OPEN, "new": OPEN, "reopened": OPEN, "done": DONE, "fixed": DONE,
                  "complete": DONE, "completed": DONE, "wontfix": WONT_FIX, "willnotfix": WONT_FIX,
                  "ignore": WONT_FIX, "na": WONT_FIX, "approved": APPROVED, "approve": APPROVED, "snoozed": SNOOZED,
@@ -292,7 +294,7 @@ def queue_order(finding: Finding) -> tuple:
             finding.rule, finding.id)
 
 
-LAYOUT_VERSION = 5
+LAYOUT_VERSION = 6
 """Raise when the workbook's layout changes, so an untouched queue is written again in the new one."""
 WRITTEN = "work_queue.written"
 """Ledger key: the content hash of the queue as practice-ops last wrote it."""

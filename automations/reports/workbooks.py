@@ -41,6 +41,8 @@ def cell_text(value: str) -> str:
     return ILLEGAL_CHARACTERS.sub("", value)[:MAX_CELL_TEXT]
 
 
+PEOPLES_DATE = "mmm d, yyyy"
+"""How every workbook practice-ops writes shows a date (Nov 26, 2026): as people write them, never ISO."""
 EXCEL_ROWS = 1_048_576
 """The most rows a sheet holds in Excel: a row past it is never written (Excel would not open the
 file, or would drop the rows silently); the writer counts them in ``past_the_last_row``."""
@@ -135,7 +137,7 @@ def detail_sheet(book: openpyxl.Workbook, title: str, header: list[str], data: l
                  wrap: int | None = None, index: int | None = None) -> Any:
     """A sheet of rows behind a figure: bold header, widths that fit, frozen header, printed
     landscape one page wide."""
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
     sheet = book.create_sheet(title, index)
@@ -143,6 +145,8 @@ def detail_sheet(book: openpyxl.Workbook, title: str, header: list[str], data: l
     rows.append(header)
     for column, name in enumerate(header, start=1):
         sheet.cell(1, column).font = Font(bold=True)
+        if _numbers_in(data, column - 1):  # a heading sits over its numbers, on the right
+            sheet.cell(1, column).alignment = Alignment(horizontal="right")
         sheet.column_dimensions[get_column_letter(column)].width = 80 if column == wrap else max(12, len(name) + 4)
     for row in data:
         rows.append(row, formats, wrap=(wrap,) if wrap else ())
@@ -151,6 +155,13 @@ def detail_sheet(book: openpyxl.Workbook, title: str, header: list[str], data: l
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     return sheet
+
+
+def _numbers_in(data: list[list], index: int) -> bool:
+    from decimal import Decimal
+
+    values = [row[index] for row in data if index < len(row) and row[index] is not None]
+    return bool(values) and all(isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) for v in values)
 
 
 def save_atomically(book: openpyxl.Workbook, path: Path, what: str) -> Path:
