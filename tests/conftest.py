@@ -74,7 +74,7 @@ def write_config(folder: Path, workbook: Path, trackers: dict[str, str] | None =
     """A config whose trackers all live in ``workbook``: {tracker: sheet}."""
     trackers = trackers or {"clients": "Clients", "providers": "Providers", "appointments": "Appointments",
                             "claims": "Claims"}
-    lines = ['[practice]', 'name = "Test Practice"', 'timezone = "America/Chicago"', '',
+    lines = ['[practice]', 'name = "Test Practice"', 'timezone = "America/Chicago"', 'phone = "555-0100"', '',
              '[people]', 'va = ["va@test.example"]', '']
     for name, sheet in trackers.items():
         lines += [f'[trackers.{name}]', f'path = "{workbook}"', f'sheet = "{sheet}"']

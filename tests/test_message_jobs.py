@@ -35,6 +35,7 @@ def write_practice(tmp_path, appointments, *, clients=None, waitlist=None, extra
     path.write_text(f"""[practice]
 name = "Lakeside"
 timezone = "America/New_York"
+phone = "555-0100"
 [people]
 va = ["va@lake.example"]
 owner = "owner@lake.example"

@@ -50,6 +50,7 @@ def practice(tmp_path, port: int):
 [practice]
 name = "Lakeside"
 timezone = "America/New_York"
+phone = "555-0100"
 [trackers.clients]
 path = "{book.name}"
 sheet = "Clients"
