@@ -375,8 +375,7 @@ def test_check_refuses_a_transport_set_up_so_that_every_message_would_fail(tmp_p
 def test_a_live_practice_without_a_phone_for_clients_to_call_is_stopped_by_check(tmp_path):
     """Reminders once said "please call us" with no number."""
     config = practice_with(tmp_path)
-    text = config.read_text().replace('phone = "555-0100"\n', "").replace(
-        'transport = "outbox"', 'transport = "smtp"\n[email.smtp]\nhost = "127.0.0.1"\nport = 8025\nsecurity = "none"')
-    config.write_text(text)
+    text = config.read_text().replace('phone = "555-0100"\n', "").replace('transport = "outbox"', 'transport = "smtp"')
+    config.write_text(text + '\n[email.smtp]\nhost = "127.0.0.1"\nport = 8025\nsecurity = "none"\n')
     done = cli("--config", str(config), "check", "--today", TODAY.isoformat())
     assert done.returncode == 2 and "practice.phone" in done.stderr
