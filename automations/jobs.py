@@ -520,7 +520,7 @@ def _appointment_reminders(work: Work) -> None:
                 held.date)
             continue
         sent = work.postman.send("appointment_reminder", client.email,
-                                 contexts.appointment_reminder(config, batch.appointments),
+                                 contexts.appointment_reminder(config, batch.appointments, client=client),
                                  key=batch.key, consent=client.email_consent, to_client=True)
         if sent.outcome.status == "sent":  # what the client was told, now
             for appt in batch.appointments:
@@ -546,7 +546,7 @@ def _corrected_reminders(work: Work, just_reminded: set[str]) -> None:
             continue
         fingerprint = reminder_fingerprint(appt)
         sent = work.postman.send("appointment_reminder", client.email,
-                                 contexts.appointment_reminder(config, [appt], updated=True),
+                                 contexts.appointment_reminder(config, [appt], updated=True, client=client),
                                  key=f"{appt.appointment_id}:changed:{fingerprint}", consent=client.email_consent,
                                  to_client=True)
         if sent.outcome.status in ("sent", "already_sent"):

@@ -325,3 +325,20 @@ def test_a_video_reminder_without_its_link_is_held_and_the_va_told_urgently(tmp_
     later = run(path, "reminders", AT_NINE + timedelta(hours=1))
     (reminder,) = sent(later, "appointment_reminder")
     assert b"https://v.example/a-1" in next((tmp_path / "outbox").glob("appointment_reminder-*.eml")).read_bytes()
+
+
+def test_a_client_who_chose_plain_email_is_greeted_by_name_and_a_video_time_carries_its_zone(tmp_path):
+    path = write_practice(tmp_path, [appt(day=DAY + timedelta(days=1), modality="video", link="https://v.example/1")],
+                          clients=[["C-1", "Rosa", "Quixote", "rosa@mail.example", "plain_ok", "Aetna", None, None]])
+    run(path, "reminders")
+    text = next((tmp_path / "outbox").glob("appointment_reminder-*.eml")).read_text()
+    assert "Hello Rosa," in text and "10:00 AM (EST)" in text and "Quixote" not in text
+
+
+def test_a_balance_notice_links_the_portal(tmp_path):
+    clients = [["C-1", "Rosa", "Quixote", "rosa@mail.example", "plain_ok", "Aetna", 80, DAY - timedelta(days=40)]]
+    path = write_practice(tmp_path, [], clients=clients, extra='')
+    path.write_text(path.read_text().replace('phone = "555-0100"', 'phone = "555-0100"\nportal_url = "https://portal.lake.example"'))
+    run(path, "reminders")
+    text = next((tmp_path / "outbox").glob("balance_notice-*.eml")).read_text()
+    assert "https://portal.lake.example" in text

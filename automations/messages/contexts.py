@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from ..config import Config
 from ..rules.context import RuleContext
 from ..rules.findings import OWNER_NAMES, Finding
-from ..trackers.records import Appointment
+from ..trackers.records import Appointment, Client
 from . import invites
 from .reminders import start_of
 
@@ -25,14 +25,24 @@ def when_at(start: datetime) -> str:
 
 
 def appointment_reminder(config: Config, appointments: tuple[Appointment, ...] | list[Appointment],
-                         updated: bool = False) -> dict:
-    """``updated``: a correction of a reminder already sent (a new time, place or video link)."""
+                         updated: bool = False, client: Client | None = None) -> dict:
+    """``updated``: a correction of a reminder already sent (a new time, place or video link).
+    ``client``: greeted by first name where they chose plain email (as SimplePractice and TherapyNotes
+    greet); a video session's time carries its zone, as the client may be elsewhere."""
     zone = config.zone
     in_person = any(a.modality in (None, "in_person") for a in appointments)
-    return {"sessions": [{"when": when(a, zone), "video": a.modality == "video", "phone": a.modality == "phone",
+    return {"sessions": [{"when": when(a, zone) + (f" ({start_of(a, zone):%Z})" if a.modality != "in_person" else ""),
+                          "video": a.modality == "video", "phone": a.modality == "phone",
                           "link": a.telehealth_link or ""} for a in appointments],
             "office_phone": config.practice.phone, "office_address": config.practice.address if in_person else "",
-            "updated": updated}
+            "updated": updated, "first_name": greeting_name(client)}
+
+
+def greeting_name(client: Client | None) -> str:
+    """A client's first name for "Hello Rosa,", only where they chose plain email (else "Hello,")."""
+    if client is None or client.email_consent != "plain_ok" or not client.first_name:
+        return ""
+    return " ".join(client.first_name.split())
 
 
 def intake_forms_reminder(config: Config, appt: Appointment) -> dict:
@@ -40,8 +50,9 @@ def intake_forms_reminder(config: Config, appt: Appointment) -> dict:
 
 
 def office_only(config: Config) -> dict:
-    """balance_notice and waitlist_opening say nothing about the person: only how to reach the office."""
-    return {"office_phone": config.practice.phone}
+    """balance_notice and waitlist_opening say nothing about the person: only how to reach the office
+    (and the client portal, where the practice has one)."""
+    return {"office_phone": config.practice.phone, "portal_url": config.practice.portal_url}
 
 
 def where(config: Config, appt: Appointment) -> str:
