@@ -71,9 +71,9 @@ def sample_context(kind: str) -> dict:
     """A made-up context of the right shape for each kind (no real person), so `check` can render a
     practice's own template before any real message depends on it. tests/messages/test_templates.py
     holds these to the keys the real context builders produce."""
-    session = {"time": "09:00", "client": "Sample Client", "client_id": "C-0", "service": "individual",
-               "modality": "video", "link": "https://video.example/s", "note": "", "when": "Monday, January 4 at 9:00 AM",
-               "row": ["09:00", "Sample Client (C-0)", "individual", "video", ""]}
+    session = {"time": "9:00 AM", "client": "Sample Client", "client_id": "C-0", "service": "individual",
+               "where": "by video", "link": "https://video.example/s", "missing_link": "",
+               "when": "Monday, January 4 at 9:00 AM"}
     finding = {"severity": "warning", "message": "A sample finding.", "owner": "the front desk", "due": "2026-01-04",
                "rule": "billing.unbilled_session", "aging": False, "first_seen": "2026-01-01", "records": ["claim: CL-0"]}
     samples: dict[str, dict] = {

@@ -74,16 +74,27 @@ def clinician_digest(ctx: RuleContext, provider: str, findings: list[Finding], p
             "authorizations": auths, "findings": own, "risks": risks}
 
 
+def clock_time(at) -> str:
+    """`9:00 AM`, as the reminders write it (built by hand: the no-padding strftime flag is glibc's)."""
+    return f"{at.hour % 12 or 12}:{at:%M %p}"
+
+
+WHERE = {"in_person": "in the office", "video": "by video", "phone": "by phone"}
+
+
 def _session(ctx: RuleContext, appt: Appointment) -> dict:
+    """One session as a block a clinician reads on a phone: time, client, service, where, and the
+    video link (or, missing, that it is missing, in words)."""
     client = ctx.clients.get(appt.client_id)
     name = " ".join(p for p in ((client.first_name, client.last_name) if client else ()) if p) or appt.client_id
     service = (appt.service or "session").replace("_", " ")
-    modality = (appt.modality or "in person").replace("_", " ")
-    note = "first session" if ctx.first_appointment.get(appt.client_id) is appt else ""
-    row = [appt.time.strftime("%H:%M"), f"{name} ({appt.client_id})", service,
-           modality + (f" {appt.telehealth_link}" if appt.telehealth_link else ""), note]
-    return {"time": appt.time.strftime("%H:%M"), "client": name, "client_id": appt.client_id, "service": service,
-            "modality": modality, "link": appt.telehealth_link or "", "note": note, "row": row}
+    where = WHERE.get(appt.modality or "in_person", "in the office")
+    first = ctx.first_appointment.get(appt.client_id) is appt
+    missing = appt.modality == "video" and not appt.telehealth_link
+    return {"time": clock_time(appt.time), "client": name, "client_id": appt.client_id,
+            "service": service + (" (first session)" if first else ""), "where": where,
+            "link": appt.telehealth_link or "",
+            "missing_link": "No video link yet: the front desk has been asked to add it." if missing else ""}
 
 
 def _claims_by_id(ctx: RuleContext) -> dict:
