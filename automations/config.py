@@ -417,6 +417,9 @@ def _check_contents(config: Config, check_sources: bool) -> list[str]:
         problems.extend(output_problems(config.work_queue.path if config.work_queue.source == "excel" else None,
                                         config.state.dir, config.email.outbox_dir, trackers, config.state.audit_head))
     problems.extend(_transport_problems(config.email))
+    if config.email.transport != "outbox" and "from_" not in config.email.model_fields_set:
+        problems.append("email.from: is not set, so messages would come from practice-ops@localhost; set the "
+                        "practice's address, e.g. from = \"Riverbend Counseling <office@riverbend.example>\"")
     if config.email.transport != "outbox" and not config.practice.phone.strip():
         problems.append("practice.phone: is empty, so reminders and notices would ask clients to call with no number "
                         "to call; set the number clients should use (in the outbox, for review, it is only a note)")

@@ -266,7 +266,30 @@ def test_a_broken_template_and_an_unusable_certificate_block_only_their_messages
     blocked = {(f.rule, f.refs.get("message_kind", "")): f.message for f in result.findings
                if f.rule in ("compliance.message_blocked", "scheduling.reminder_blocked")}
     assert "template cannot be used" in blocked[("scheduling.reminder_blocked", "")]
-    assert "non-RSA" in blocked[("compliance.message_blocked", "clinician_digest")]
+    assert any("morning digest for Ann Lee would not be sent" in n and "non-RSA" in n for n in result.notices)
+
+
+def test_a_live_practice_tells_the_va_of_a_message_it_could_not_send_securely(tmp_path):
+    """Live (here through a local SMTP relay), a digest with no secure channel is a finding for the VA."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Sink
+
+    from tests.transports.test_transports import free_port
+
+    port = free_port()
+    server = Controller(Sink(), hostname="127.0.0.1", port=port)
+    server.start()
+    try:
+        path = write_practice(tmp_path, [["A-1", "C-1", "Ann Lee", DAY + timedelta(days=1), time(10), 50, "in_person",
+                                          None, "scheduled", "Aetna"]])
+        path.write_text(path.read_text().replace('gateway_subject_tag = "[secure]"', 'gateway_subject_tag = ""')
+                        .replace('transport = "outbox"', "").replace("[email]\n", '[email]\ntransport = "smtp"\n')
+                        + f'\n[email.smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n')
+        result = run(path, "digests")
+    finally:
+        server.stop()
+    blocked = [f for f in result.findings if f.rule == "compliance.message_blocked"]
+    assert [f.refs.get("message_kind") for f in blocked] == ["clinician_digest"]
 
 
 def test_a_duplicated_client_id_sends_nothing_to_either_address(tmp_path):

@@ -379,3 +379,13 @@ def test_a_live_practice_without_a_phone_for_clients_to_call_is_stopped_by_check
     config.write_text(text + '\n[email.smtp]\nhost = "127.0.0.1"\nport = 8025\nsecurity = "none"\n')
     done = cli("--config", str(config), "check", "--today", TODAY.isoformat())
     assert done.returncode == 2 and "practice.phone" in done.stderr
+
+
+def test_a_live_practice_that_never_said_who_its_mail_is_from_is_stopped_by_check(tmp_path):
+    """Unset, mail once went out as practice-ops <practice-ops@localhost>."""
+    config = practice_with(tmp_path)
+    text = config.read_text().replace('from = "Test <office@test.example>"\n', "").replace(
+        'transport = "outbox"', 'transport = "smtp"')
+    config.write_text(text + '\n[email.smtp]\nhost = "127.0.0.1"\nport = 8025\nsecurity = "none"\n')
+    done = cli("--config", str(config), "check", "--today", TODAY.isoformat())
+    assert done.returncode == 2 and "email.from" in done.stderr
