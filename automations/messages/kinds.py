@@ -18,21 +18,30 @@ class MessageKind:
     name: str
     phi: str
     to_client: bool
+    title: str
+    """What people call it: the weekly summary, the binder and notices say this, never the name."""
 
 
 KINDS: dict[str, MessageKind] = {kind.name: kind for kind in (
-    MessageKind("appointment_reminder", "limited", True),
-    MessageKind("calendar_invite", "none", False),
-    MessageKind("intake_forms_reminder", "limited", True),
-    MessageKind("balance_notice", "limited", True),
-    MessageKind("waitlist_opening", "limited", True),
-    MessageKind("clinician_digest", "full", False),
-    MessageKind("billing_escalation", "full", False),
-    MessageKind("credentialing_reminder", "full", False),
-    MessageKind("weekly_summary", "full", False),
-    MessageKind("eap_report", "full", False),
-    MessageKind("va_work_queue", "none", False),
+    MessageKind("appointment_reminder", "limited", True, "Appointment reminders"),
+    MessageKind("calendar_invite", "none", False, "Calendar invitations"),
+    MessageKind("intake_forms_reminder", "limited", True, "Intake form reminders"),
+    MessageKind("balance_notice", "limited", True, "Balance notices"),
+    MessageKind("waitlist_opening", "limited", True, "Waitlist openings"),
+    MessageKind("clinician_digest", "full", False, "Clinicians' morning digests"),
+    MessageKind("billing_escalation", "full", False, "Billing escalations"),
+    MessageKind("credentialing_reminder", "full", False, "Credentialing reminders"),
+    MessageKind("weekly_summary", "full", False, "Weekly summaries"),
+    MessageKind("eap_report", "full", False, "EAP reports"),
+    MessageKind("va_work_queue", "none", False, "The VA's morning notes"),
 )}
+CHANNEL_NAMES = {"smime": "Encrypted (S/MIME)", "gateway": "Encrypted (gateway)", "plain": "Plain email",
+                 "blocked": "Not sent (no secure way)"}
+"""The security a message went with, as people say it."""
+
+
+def kind_title(kind: str) -> str:
+    return KINDS[kind].title if kind in KINDS else "Problems found" if kind == "finding" else kind.replace("_", " ")
 
 
 def phi_floor(kind: str, config: Config) -> str:

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 
+from ..messages.kinds import CHANNEL_NAMES, kind_title
 from ..rules.catalogue import problem_of
 from ..rules.compliance import _active
 from ..rules.context import RuleContext
@@ -58,12 +59,12 @@ def write(path: Path, ctx: RuleContext, findings: list[Finding], disclosures: li
            [[c.client_id, _yes(c.consent_to_treat), _yes(c.telehealth_consent) if c.client_id in remote else "n/a",
              _yes(c.guardian_consent) if _minor(c, ctx.today, age) else "n/a"] for c in active], {})
     months: Counter = Counter((d[0][:7], d[2]) for d in disclosures)
-    detail_sheet(book, "Disclosure log", ["Month", *(c.replace("smime", "S/MIME") for c in CHANNELS), "Total"],
+    detail_sheet(book, "Disclosure log", ["Month", *(CHANNEL_NAMES[c] for c in CHANNELS), "Total"],
            [[month, *(months[(month, c)] for c in CHANNELS), sum(months[(month, c)] for c in CHANNELS)]
             for month in sorted({m for m, _ in months})], {})
     kinds: Counter = Counter((d[1], d[2]) for d in disclosures)
-    detail_sheet(book, "By message kind", ["Kind", *CHANNELS],
-           [[kind.replace("_", " "), *(kinds[(kind, c)] for c in CHANNELS)] for kind in sorted({k for k, _ in kinds})],
+    detail_sheet(book, "By message kind", ["Kind", *(CHANNEL_NAMES[c] for c in CHANNELS)],
+           [[kind_title(kind), *(kinds[(kind, c)] for c in CHANNELS)] for kind in sorted({k for k, _ in kinds})],
            {})
     due = [f for f in findings if f.rule.startswith("compliance.") or f.rule in ("credentialing.license_expiring",
                                                                                  "credentialing.malpractice_expiring")]

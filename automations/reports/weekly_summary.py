@@ -35,6 +35,7 @@ from pathlib import Path
 
 
 from ..rules.context import RuleContext
+from ..messages.kinds import kind_title
 from ..rules.catalogue import problem_of
 from ..rules.findings import OWNER_NAMES, OWNERS, SEVERITIES, SEVERITY_NAMES, Finding
 from ..trackers.values import person_key
@@ -238,7 +239,7 @@ def _people(result: Figures, findings: list[Finding], history: dict, start: date
     for kind, minutes in MINUTES_SAVED.items():
         count = len(findings) if kind == "finding" else sent.get(kind, 0)
         if count:
-            result.hours_saved.append((kind.replace("_", " "), count, count * minutes))
+            result.hours_saved.append((kind_title(kind), count, count * minutes))
 
 
 def write(path: Path, f: Figures, practice_name: str) -> Path:
@@ -321,7 +322,7 @@ def write(path: Path, f: Figures, practice_name: str) -> Path:
     if f.credentialing:
         detail_sheet(book, "Credentialing", f.credentialing[0], f.credentialing[1:], {})
     detail_sheet(book, "Messages", ["Kind", "Sent", "Blocked", "Failed"],
-           [[kind.replace("_", " "), f.messages.get("sent", {}).get(kind, 0), f.messages.get("blocked", {}).get(kind, 0),
+           [[kind_title(kind), f.messages.get("sent", {}).get(kind, 0), f.messages.get("blocked", {}).get(kind, 0),
              f.messages.get("failed", {}).get(kind, 0)]
             for kind in sorted({k for counts in f.messages.values() for k in counts})], {})
     detail_sheet(book, "Hours saved", ["Done automatically", "How many", "Minutes a person would spend"],

@@ -119,7 +119,7 @@ def test_the_new_figures_match_hand_computation():
     assert f.credentialing == [["Clinician", "Aetna", "Cigna"], ["Ann Lee", "in network", "lapsed"]]
     assert f.throughput == {"resolved in the week": 1, "open and past due": 1, "open": 1}
     assert {what: minutes for what, _, minutes in f.hours_saved} == {
-        "appointment reminder": 30, "clinician digest": 50, "finding": 18}
+        "Appointment reminders": 30, "Clinicians' morning digests": 50, "Problems found": 18}
 
 
 def test_the_workbook_has_native_charts_and_a_detail_sheet_behind_each_figure(tmp_path):
