@@ -203,7 +203,7 @@ class StateSettings(Strict):
 
 class ReminderSettings(Strict):
     hours_before: list[int] = Field(default_factory=lambda: [48, 24])
-    sending_hours: str = Field(default="08:00-20:00", pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
+    sending_hours: str = "08:00-20:00"
 
     @field_validator("hours_before")
     @classmethod
@@ -218,6 +218,8 @@ class ReminderSettings(Strict):
         from datetime import time
 
         try:
+            if not re.fullmatch(r"\d{2}:\d{2}-\d{2}:\d{2}", value):
+                raise ValueError(value)
             opens, closes = (time.fromisoformat(part) for part in value.split("-"))
         except ValueError:
             raise ValueError(f"{value!r} is not two times of day, e.g. 08:00-20:00") from None
@@ -323,8 +325,12 @@ def load(path: Path | str = DEFAULT_CONFIG, *, check_sources: bool = True) -> Co
         raise ConfigError([f"{label}: no such config file (pass --config PATH)"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{label}: not valid TOML: {exc}"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{label}: cannot be read: {exc}"]) from None
+    except OSError as exc:
+        raise ConfigError([f"{label}: cannot be read ({exc.strerror or exc.__class__.__name__}); pass the path of "
+                           f"the practice's .toml file"]) from None
+    except UnicodeDecodeError:
+        raise ConfigError([f"{label}: cannot be read (it is not text); pass the path of the practice's .toml file"]) \
+            from None
     if "path" in data:
         raise ConfigError([f"{label}: path: unknown key"])
     try:

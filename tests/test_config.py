@@ -125,3 +125,19 @@ def test_the_keys_that_join_the_example_are_accepted_as_they_land(tmp_path):
     cfg = config_module.load(tmp_path / "practice.toml", check_sources=False)
     assert cfg.payers["Superior HealthPlan"].program == "medicaid"
     assert cfg.thresholds().for_payer("Superior HealthPlan").timely_filing_days == 365
+
+
+@pytest.mark.parametrize("text, said, never", [
+    ('[practice]\nname = "X"\n[reminders]\nsending_hours = "8am-8pm"\n', "is not two times of day", "pattern"),
+])
+def test_a_config_mistake_is_said_in_words_not_a_library_s(tmp_path, text, said, never):
+    (tmp_path / "p.toml").write_text(text)
+    with pytest.raises(config_module.ConfigError) as raised:
+        config_module.load(tmp_path / "p.toml")
+    assert said in str(raised.value.problems) and never not in str(raised.value.problems)
+
+
+def test_a_folder_named_as_the_config_is_said_in_words(tmp_path):
+    with pytest.raises(config_module.ConfigError) as raised:
+        config_module.load(tmp_path)
+    assert "Is a directory" in raised.value.problems[0] and "Errno" not in raised.value.problems[0]
