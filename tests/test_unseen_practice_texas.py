@@ -11,6 +11,7 @@ import pytest
 
 from automations import config as config_module
 from automations import jobs
+from automations.rules.dates import people_date
 from tests.conftest import make_workbook
 from tests.standins.sheets import SheetsStandIn
 from tests.trackers.test_sheets_round_trip import as_google_sheets
@@ -125,5 +126,5 @@ def test_every_planted_problem_and_nothing_on_the_clean_records(tmp_path, stand_
         ("billing.telehealth_modifier_missing", "K-2"), ("billing.code_pair_conflict", "K-3"),
         ("billing.unpaid_followup", "K-6"), ("data.bad_value", "T-4"), ("data.bad_value", "W-1")}
     appeal = next(f for f in result.findings if f.rule == "billing.unpaid_followup")
-    assert f"appealed on {TODAY - timedelta(days=75):%Y-%m-%d}" in appeal.message
+    assert f"appealed on {people_date(TODAY - timedelta(days=75))}" in appeal.message
     assert [str(i) for i in result.data_issues] == ["tx.xlsx:Waitlist: row 2: Last Contacted: 'Jan 5' is not a date"]

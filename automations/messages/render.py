@@ -27,6 +27,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import PracticeOpsError
+from ..rules.findings import SEVERITY_NAMES
 from .policy import PHI_LEVELS
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -93,6 +94,7 @@ class BoundedSandbox(SandboxedEnvironment):
         self.globals["range"] = _bounded_range
         self.filters = {name: _bounded(name, f) for name, f in self.filters.items()}
         self.filters["day"] = people_day
+        self.filters["urgency"] = lambda severity: SEVERITY_NAMES.get(str(severity), str(severity))
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # Jinja's own names
         _spent().tick()

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from ..rules.context import RuleContext
+from ..rules.dates import people_date
 from ..rules.findings import OWNER_NAMES, SEVERITIES, Finding
 from ..trackers.records import LIVE_STATUSES, Appointment
 from ..trackers.values import person_key
@@ -121,7 +122,7 @@ def claim_records(ctx: RuleContext | None, finding: Finding) -> list[str]:
         records = [f"{kind.replace('_', ' ')}: {ref}" for kind, ref in refs.items() if kind != "sheet_row"]
     else:
         client = ctx.clients.get(claim.client_id) if ctx else None
-        records = [f"claim {claim.claim_id}: {', '.join(claim.cpt)}, date of service {claim.date_of_service:%m/%d/%Y}"
+        records = [f"claim {claim.claim_id}: {', '.join(claim.cpt)}, date of service {people_date(claim.date_of_service)}"
                    + (f", billed ${claim.billed_amount:,.2f}" if claim.billed_amount is not None else "")
                    + (f", status {claim.status}" if claim.status else ""),
                    f"payer {claim.payer}" + (f", member id {client.member_id}" if client and client.member_id else ""),

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from .catalogue import rule
 from .context import RuleContext
+from .dates import people_date
 from .findings import Finding
 
 
@@ -29,7 +30,7 @@ def near_limit(ctx: RuleContext) -> Iterator[Finding]:
         else:
             advice = (f"{left} left: request more sessions or plan the ending (sessions past the limit are "
                       f"denied with CARC 198)")
-        until = f" (valid until {auth.end_date:%Y-%m-%d})" if auth.end_date else ""
+        until = f" (valid until {people_date(auth.end_date)})" if auth.end_date else ""
         refs = _refs(auth)
         yield Finding("authorizations.near_limit", "warning", "clinician",
                       f"{case} {auth.authorization_id} ({auth.payer}) for client {auth.client_id}: "
@@ -83,7 +84,7 @@ def expiring(ctx: RuleContext) -> Iterator[Finding]:
             continue
         yield Finding("authorizations.expiring", "warning", "clinician",
                       f"Authorization {auth.authorization_id} ({auth.payer}) for client {auth.client_id} ends on "
-                      f"{auth.end_date:%Y-%m-%d} with {max(left, 0)} session(s) unused and {len(after)} booked after it. "
+                      f"{people_date(auth.end_date)} with {max(left, 0)} session(s) unused and {len(after)} booked after it. "
                       f"Request an extension, or plan the ending.",
                       refs=_refs(auth), due=auth.end_date, details={"left": left, "booked_after": len(after)})
 
@@ -102,7 +103,7 @@ def session_outside_dates(ctx: RuleContext) -> Iterator[Finding]:
             continue
         window = f"{auth.start_date or '...'} to {auth.end_date or '...'}"
         yield Finding("authorizations.session_outside_dates", "warning", "va",
-                      f"Session {appt.appointment_id} on {appt.date:%Y-%m-%d} is counted to authorization "
+                      f"Session {appt.appointment_id} on {people_date(appt.date)} is counted to authorization "
                       f"{auth.authorization_id}, which runs {window}. A claim for it will be denied (CARC 198/197): "
                       f"get the dates extended or a new authorization.",
                       refs={"appointment": appt.appointment_id, "authorization": auth.authorization_id,
@@ -126,7 +127,7 @@ def missing(ctx: RuleContext) -> Iterator[Finding]:
             continue  # an id no tracker has: data.unknown_reference says so
         upcoming = appt.date >= ctx.today
         yield Finding("authorizations.missing", "urgent" if upcoming and ctx.days_until(appt.date) <= 2 else "warning",
-                      "va", f"Session {appt.appointment_id} ({payer}, {appt.date:%Y-%m-%d}) has no authorization and "
+                      "va", f"Session {appt.appointment_id} ({payer}, {people_date(appt.date)}) has no authorization and "
                             f"{payer} requires one. Request it before the session; without it the claim is denied "
                             f"(CARC 197).",
                       refs={"appointment": appt.appointment_id, "client": appt.client_id},
@@ -162,7 +163,7 @@ def eap_report_due(ctx: RuleContext) -> Iterator[Finding]:
         due = auth.utilization_report_due
         t = ctx.t(auth.payer)
         if due is not None and -t.eap_report_overdue_days <= ctx.days_until(due) <= t.eap_report_warning_days:
-            why = f"its utilization report {'was' if due < ctx.today else 'is'} due on {due:%Y-%m-%d}"
+            why = f"its utilization report {'was' if due < ctx.today else 'is'} due on {people_date(due)}"
         elif due is None and completed >= auth.sessions_authorized:
             why, due = f"all {auth.sessions_authorized} sessions are used and no report is recorded", ctx.today
         else:

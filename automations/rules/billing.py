@@ -18,6 +18,7 @@ from ..trackers.values import NotApplicable, is_self_pay, person_key
 from . import codes
 from .catalogue import rule
 from .context import RuleContext
+from .dates import people_date
 from .findings import Finding
 from .thresholds import Thresholds
 
@@ -75,7 +76,7 @@ def correction(ctx: RuleContext, claim: Claim, *, overpaid: bool = False) -> str
     if status in PAID_STATUSES and overpaid:
         days = refund_days(ctx, claim.payer)
         window = (f"; {claim.payer} overpayments must be returned within {days} days of being identified "
-                  f"(by {ctx.today + timedelta(days=days):%Y-%m-%d})" if days else "")
+                  f"(by {people_date(ctx.today + timedelta(days=days))})" if days else "")
         return f"It was paid: refund the overpayment to {claim.payer} or send a corrected claim (frequency code 7){window}"
     if status in PAID_STATUSES:
         return "It was paid: send a corrected claim (frequency code 7)"
@@ -115,13 +116,13 @@ def unbilled_session(ctx: RuleContext) -> Iterator[Finding]:
         deadline = appt.date + timedelta(days=t.timely_filing_days)
         left = ctx.days_until(deadline)
         if left < 0:
-            advice = f"{payer}'s filing limit passed on {deadline:%Y-%m-%d}: {_write_off(payer)}."
+            advice = f"{payer}'s filing limit passed on {people_date(deadline)}: {_write_off(payer)}."
         elif left == 0:
             advice = f"Today is the last day to file with {payer}: submit it today."
         else:
-            advice = f"Bill it: {payer}'s filing limit is {deadline:%Y-%m-%d}."
+            advice = f"Bill it: {payer}'s filing limit is {people_date(deadline)}."
         yield Finding("billing.unbilled_session", "urgent" if left <= t.filing_warning_days else "warning", "billing",
-                      f"Session {appt.appointment_id} on {appt.date:%Y-%m-%d} ({appt.provider}, {payer}) was "
+                      f"Session {appt.appointment_id} on {people_date(appt.date)} ({appt.provider}, {payer}) was "
                       f"completed {(ctx.today - appt.date).days} days ago and has no claim. {advice}",
                       refs=_refs(appt=appt), due=overdue_from if left >= 0 else ctx.today,
                       details={"lost": True} if left < 0 else {})
@@ -138,7 +139,7 @@ def claim_without_session(ctx: RuleContext) -> Iterator[Finding]:
             continue  # billing.no_show_billed speaks for these
         if appt is None:
             why = (f"no appointment for client {claim.client_id} with {claim.provider} on "
-                   f"{claim.date_of_service:%Y-%m-%d}")
+                   f"{people_date(claim.date_of_service)}")
         elif appt.client_id != claim.client_id:
             why = f"its appointment {appt.appointment_id} belongs to client {appt.client_id}, not {claim.client_id}"
         elif appt.status != "completed":
@@ -295,7 +296,7 @@ def no_show_billed(ctx: RuleContext) -> Iterator[Finding]:
                                    (None, "draft") else "."))
         yield Finding("billing.no_show_billed", "urgent", "billing",
                       f"Claim {claim.claim_id} bills {claim.payer} for session {appt.appointment_id} on "
-                      f"{appt.date:%Y-%m-%d}, which was a {appt.status.replace('_', ' ')}. {fix} "
+                      f"{people_date(appt.date)}, which was a {appt.status.replace('_', ' ')}. {fix} "
                       f"{MISSED_SESSION_POLICY}",
                       refs=_refs(claim, appt), due=_due_for_fix(ctx, claim, overpaid=True) if paid else ctx.today)
 
@@ -334,7 +335,7 @@ def multiple_time_codes(ctx: RuleContext) -> Iterator[Finding]:
             continue  # one code billed twice by one provider: billing.duplicate_claim
         claims = sorted({claim.claim_id for _, claim in billed})
         yield Finding("billing.multiple_time_codes", "warning", "billing",
-                      f"Client {client} has {' + '.join(code for code, _ in billed)} billed for {day:%Y-%m-%d} "
+                      f"Client {client} has {' + '.join(code for code, _ in billed)} billed for {people_date(day)} "
                       f"(claims {', '.join(claims)}). Only one of 90832/90834/90837 per day, and none beside "
                       f"90839: bill the one code the day's documented minutes support and void or correct the rest.",
                       refs={"client": client, "claim": claims[0], "date_of_service": day.isoformat()},
@@ -358,7 +359,7 @@ def code_pair_conflict(ctx: RuleContext) -> Iterator[Finding]:
                 why = (f"{beside} (diagnostic evaluation) may not be billed with {remove} for the same client, "
                        f"provider and date (NCCI)")
             yield Finding("billing.code_pair_conflict", "warning", "billing",
-                          f"Claim {holder.claim_id} ({holder.payer}, {day:%Y-%m-%d}): {why}. Remove {remove} from "
+                          f"Claim {holder.claim_id} ({holder.payer}, {people_date(day)}): {why}. Remove {remove} from "
                           f"claim {holder.claim_id}"
                           + ("" if remove == codes.COMPLEXITY_ADDON else
                              ", or, if the therapy was a separate visit, bill it on its own date")
@@ -470,7 +471,7 @@ def duplicate_claim(ctx: RuleContext) -> Iterator[Finding]:
         fix = ("Keep one and void the rest before the payer denies them as duplicates (CARC 18)." if len(paid) < 2
                else f"Claims {', '.join(paid)} were all paid: refund the duplicate payment to {claims[0].payer}.")
         yield Finding("billing.duplicate_claim", "warning", "billing",
-                      f"Claims {', '.join(ids)} all bill {code} for client {client} on {day:%Y-%m-%d}. {fix}",
+                      f"Claims {', '.join(ids)} all bill {code} for client {client} on {people_date(day)}. {fix}",
                       refs={"claim": ids[0], "duplicate_claim": ids[1], "client": client}, key=code,
                       due=ctx.today + timedelta(days=1))
 
@@ -491,13 +492,13 @@ def timely_filing_risk(ctx: RuleContext) -> Iterator[Finding]:
         if left > t.filing_warning_days:
             continue
         if left < 0:
-            advice = f"missed {claim.payer}'s filing limit on {deadline:%Y-%m-%d}: {_write_off(claim.payer)}."
+            advice = f"missed {claim.payer}'s filing limit on {people_date(deadline)}: {_write_off(claim.payer)}."
         elif left == 0:
-            advice = f"today, {deadline:%Y-%m-%d}, is the last day to file with {claim.payer}: submit it today."
+            advice = f"today, {people_date(deadline)}, is the last day to file with {claim.payer}: submit it today."
         else:
-            advice = f"{claim.payer}'s filing limit is {deadline:%Y-%m-%d} ({left} days). Submit it now."
+            advice = f"{claim.payer}'s filing limit is {people_date(deadline)} ({left} days). Submit it now."
         yield Finding("billing.timely_filing_risk", "urgent" if left <= t.filing_urgent_days else "warning", "billing",
-                      f"Claim {claim.claim_id} ({claim.payer}, {claim.date_of_service:%Y-%m-%d}) is not submitted and "
+                      f"Claim {claim.claim_id} ({claim.payer}, {people_date(claim.date_of_service)}) is not submitted and "
                       f"{advice}",
                       refs=_refs(claim), due=max(deadline, ctx.today) if left < 0 else deadline,
                       details={"filing_limit": deadline.isoformat(), "days_left": left, "lost": left < 0})
@@ -516,13 +517,13 @@ def claim_rejected(ctx: RuleContext) -> Iterator[Finding]:
         left = ctx.days_until(deadline)
         reason = f" ({claim.denial_code})" if claim.denial_code else ""
         if left < 0:
-            advice = f"The filing limit passed on {deadline:%Y-%m-%d}: {_write_off(claim.payer)}."
+            advice = f"The filing limit passed on {people_date(deadline)}: {_write_off(claim.payer)}."
         else:
             advice = (f"Correct what was rejected and resubmit; it has no remittance and the filing clock keeps "
-                      f"running: {claim.payer}'s limit is {deadline:%Y-%m-%d}"
+                      f"running: {claim.payer}'s limit is {people_date(deadline)}"
                       + (" (today)." if left == 0 else f" ({left} days)."))
         yield Finding("billing.claim_rejected", "urgent" if left <= t.filing_warning_days else "warning", "billing",
-                      f"Claim {claim.claim_id} ({claim.payer}, {'+'.join(claim.cpt)}, {claim.date_of_service:%Y-%m-%d}) "
+                      f"Claim {claim.claim_id} ({claim.payer}, {'+'.join(claim.cpt)}, {people_date(claim.date_of_service)}) "
                       f"was rejected{reason}: it was never filed. {advice}",
                       refs=_refs(claim, ctx.appointment_of(claim)), due=max(deadline, ctx.today),
                       details={"filing_limit": deadline.isoformat(), "days_left": left, "lost": left < 0})
@@ -549,13 +550,13 @@ def _unpaid_submitted(ctx: RuleContext, claim: Claim) -> Iterator[Finding]:
     waited = (ctx.today - sent).days
     if waited <= days:
         return
-    since = (f"was submitted on {sent:%Y-%m-%d}" if claim.submitted_on else
+    since = (f"was submitted on {people_date(sent)}" if claim.submitted_on else
              "has no submission date; from its date of service it")
     yield Finding("billing.unpaid_followup", "warning", "billing",
-                  f"Claim {claim.claim_id} ({claim.payer}, {claim.date_of_service:%Y-%m-%d}) {since} and is unpaid "
+                  f"Claim {claim.claim_id} ({claim.payer}, {people_date(claim.date_of_service)}) {since} and is unpaid "
                   f"after {waited} days, past the 30 days prompt-pay laws expect. Call {claim.payer} or check the "
                   f"portal: a claim the payer never received must be refiled before the filing limit "
-                  f"({ctx.filing_deadline(claim):%Y-%m-%d}).",
+                  f"({people_date(ctx.filing_deadline(claim))}).",
                   refs=_refs(claim), due=sent + timedelta(days=days + 1))
 
 
@@ -569,7 +570,7 @@ def _unanswered_appeal(ctx: RuleContext, claim: Claim) -> Iterator[Finding]:
     days = ctx.t(claim.payer).appeal_decision_days
     if started is None:
         yield Finding("billing.unpaid_followup", "warning", "billing",
-                      f"Claim {claim.claim_id} ({claim.payer}, {claim.date_of_service:%Y-%m-%d}) is under appeal with "
+                      f"Claim {claim.claim_id} ({claim.payer}, {people_date(claim.date_of_service)}) is under appeal with "
                       f"no appeal or denial date recorded, so its follow-up cannot be timed. Record the date the "
                       f"appeal was sent (appealed_on) from the appeal's confirmation.",
                       refs=_refs(claim), key="no_date", due=ctx.today)
@@ -577,10 +578,10 @@ def _unanswered_appeal(ctx: RuleContext, claim: Claim) -> Iterator[Finding]:
     waited = (ctx.today - started).days
     if waited <= days:
         return
-    denial = f" (denied on {claim.denied_on:%Y-%m-%d})" if claim.denied_on and what == "appealed" else ""
+    denial = f" (denied on {people_date(claim.denied_on)})" if claim.denied_on and what == "appealed" else ""
     yield Finding("billing.unpaid_followup", "warning", "billing",
-                  f"Claim {claim.claim_id} ({claim.payer}, {claim.date_of_service:%Y-%m-%d}) was {what} on "
-                  f"{started:%Y-%m-%d}{denial} and the appeal has no decision after {waited} days; {claim.payer} "
+                  f"Claim {claim.claim_id} ({claim.payer}, {people_date(claim.date_of_service)}) was {what} on "
+                  f"{people_date(started)}{denial} and the appeal has no decision after {waited} days; {claim.payer} "
                   f"decides within {days} days. Call {claim.payer}'s appeals line or check the portal for the "
                   f"decision, and record it (paid, or denied again: then the next level of appeal).",
                   refs=_refs(claim), due=started + timedelta(days=days + 1),
@@ -623,16 +624,16 @@ def denial_open(ctx: RuleContext) -> Iterator[Finding]:
         deadlines = []
         appeal_by = claim.denied_on + timedelta(days=t.appeal_days) if claim.denied_on else None
         if appeal_by and not carcs & codes.NOT_APPEALABLE_CARCS:
-            deadlines.append((appeal_by, f"the appeal window closes on {appeal_by:%Y-%m-%d}"))
+            deadlines.append((appeal_by, f"the appeal window closes on {people_date(appeal_by)}"))
         if carcs & codes.CORRECTABLE_CARCS:
             limit = ctx.filing_deadline(claim)
             deadlines.append((limit, f"a corrected claim must reach {claim.payer} by the filing limit, "
-                                     f"{limit:%Y-%m-%d}"))
+                                     f"{people_date(limit)}"))
         deadlines.sort()
         if carcs & codes.NOT_APPEALABLE_CARCS:
             due, when = ctx.today + timedelta(days=7), "No appeal: adjust it off."
         elif deadlines:
-            due, when = deadlines[0][0], f"Act by {deadlines[0][0]:%Y-%m-%d}: {deadlines[0][1]}."
+            due, when = deadlines[0][0], f"Act by {people_date(deadlines[0][0])}: {deadlines[0][1]}."
         else:
             due, when = ctx.today + timedelta(days=7), "No denial date recorded: record denied_on so the appeal window is known."
         records = [f"session {appt.appointment_id} ({appt.status}, {ctx.minutes_of(appt) or '?'} min)" if appt else
@@ -644,8 +645,8 @@ def denial_open(ctx: RuleContext) -> Iterator[Finding]:
         left = ctx.days_until(due)
         yield Finding("billing.denial_open", "urgent" if left <= t.filing_warning_days and not
                       carcs & codes.NOT_APPEALABLE_CARCS else "warning", "billing",
-                      f"Claim {claim.claim_id} ({claim.payer}, {'+'.join(claim.cpt)}, {claim.date_of_service:%Y-%m-%d}) "
-                      f"was denied{f' on {claim.denied_on:%Y-%m-%d}' if claim.denied_on else ''}. {said} {when} "
+                      f"Claim {claim.claim_id} ({claim.payer}, {'+'.join(claim.cpt)}, {people_date(claim.date_of_service)}) "
+                      f"was denied{f' on {people_date(claim.denied_on)}' if claim.denied_on else ''}. {said} {when} "
                       f"Records: {'; '.join(r for r in records if r)}.",
                       refs=refs, due=max(due, ctx.today) if left < 0 else due,
                       details={"carc": [shown for shown, _, _, _ in reasons], "panel_status": panel,
@@ -664,7 +665,7 @@ def balance_due(ctx: RuleContext) -> Iterator[Finding]:
         if (ctx.today - client.balance_since).days <= days:
             continue
         yield Finding("billing.balance_due", "warning", "va",
-                      f"Client {client.client_id} has owed ${client.balance:,.2f} since {client.balance_since:%Y-%m-%d}. "
+                      f"Client {client.client_id} has owed ${client.balance:,.2f} since {people_date(client.balance_since)}. "
                       f"A balance notice (no clinical detail) goes by email where the client allows it; otherwise call.",
                       refs={"client": client.client_id}, due=client.balance_since + timedelta(days=days + 1),
                       details={"balance": str(client.balance)})
@@ -691,12 +692,12 @@ def gfe_missing(ctx: RuleContext) -> Iterator[Finding]:
         if isinstance(on_file, date) and on_file <= appt.date:
             if (appt.date - on_file).days <= GFE_VALID_DAYS:
                 continue
-            why = (f"the Good Faith Estimate on file is from {on_file:%Y-%m-%d}, more than 12 months before it; a "
+            why = (f"the Good Faith Estimate on file is from {people_date(on_file)}, more than 12 months before it; a "
                    f"GFE for recurring services covers at most 12 months, so a new one is due")
         else:
             why = "no Good Faith Estimate on file"
         yield Finding("billing.gfe_missing", "warning", "va",
-                      f"Self-pay client {client.client_id} is booked on {appt.date:%Y-%m-%d} ({appt.appointment_id}) "
+                      f"Self-pay client {client.client_id} is booked on {people_date(appt.date)} ({appt.appointment_id}) "
                       f"with {why}. The No Surprises Act requires one before the service (within 1 business day of "
                       f"scheduling when it is 3-9 business days away, within 3 when 10 or more).",
                       refs={"client": client.client_id, "appointment": appt.appointment_id},

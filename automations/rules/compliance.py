@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from ..trackers.records import Appointment, Client
 from .catalogue import declare, rule
 from .context import RuleContext
+from .dates import people_date
 from .findings import Finding
 
 INACTIVE = {"terminated", "revoked", "inactive", "closed", "expired", "replaced", "superseded", "discharged",
@@ -36,7 +37,7 @@ def _expiring(ctx: RuleContext, kind: str, warning_days: int, after_expiry: bool
         left = ctx.days_until(item.expires_on)
         if left <= warning_days and (after_expiry or left >= 0):
             verb = "expired" if left < 0 else "expires"
-            yield item, left, f"{verb} on {item.expires_on:%Y-%m-%d}"
+            yield item, left, f"{verb} on {people_date(item.expires_on)}"
 
 
 @rule("compliance.baa_renewal_due", owner="owner", severity="warning",
@@ -110,14 +111,14 @@ def consent_missing(ctx: RuleContext) -> Iterator[Finding]:
             yield Finding("compliance.consent_missing", "urgent" if first.date <= ctx.today else "warning", "va",
                           f"Client {client_id} has no informed consent to treatment on file"
                           f"{' and has already been seen' if first.date < ctx.today else ''} (first session "
-                          f"{first.appointment_id}, {first.date:%Y-%m-%d}). Have it signed before the next session.",
+                          f"{first.appointment_id}, {people_date(first.date)}). Have it signed before the next session.",
                           refs={"client": client_id, "appointment": first.appointment_id}, key="treatment",
                           due=_due(ctx, sessions))
         remote = [a for a in sessions if a.modality in TELEHEALTH]
         if telehealth and remote and not client.telehealth_consent:
             yield Finding("compliance.consent_missing", "warning", "va",
                           f"Client {client_id} has {len(remote)} video or phone session(s) (first "
-                          f"{remote[0].appointment_id}, {remote[0].date:%Y-%m-%d}) and no telehealth consent on "
+                          f"{remote[0].appointment_id}, {people_date(remote[0].date)}) and no telehealth consent on "
                           f"file; most states require it. Have it signed before the next remote session.",
                           refs={"client": client_id, "appointment": remote[0].appointment_id}, key="telehealth",
                           due=_due(ctx, remote))
@@ -153,7 +154,7 @@ def minor_consent_missing(ctx: RuleContext) -> Iterator[Finding]:
         first = minor[0]
         yield Finding("compliance.minor_consent_missing", "urgent" if first.date <= ctx.today else "warning", "va",
                       f"Client {client_id} is under {age} (the age of consent for outpatient care here) on "
-                      f"{first.date:%Y-%m-%d} ({first.appointment_id}) and has no parent's or guardian's consent on "
+                      f"{people_date(first.date)} ({first.appointment_id}) and has no parent's or guardian's consent on "
                       f"file. Have a parent or guardian sign before the next session.",
                       refs={"client": client_id, "appointment": first.appointment_id}, due=_due(ctx, minor),
                       details={"sessions_as_minor": len(minor)})

@@ -12,6 +12,7 @@ from ..trackers.records import Practice, is_pre_licensed, license_standing
 from ..trackers.values import is_self_pay, person_key
 from .catalogue import rule
 from .context import RuleContext
+from .dates import people_date
 from .findings import Finding
 
 
@@ -33,9 +34,9 @@ def caqh_attestation_due(ctx: RuleContext) -> Iterator[Finding]:
             continue
         expired = ctx.today > due
         yield Finding("credentialing.caqh_attestation_due", "urgent" if expired else "warning", "va",
-                      f"{provider}'s CAQH ProView attestation (last {attested:%Y-%m-%d}) "
-                      + (f"expired after {due:%Y-%m-%d}: payers may suspend claims. Re-attest today."
-                         if expired else f"falls due on {due:%Y-%m-%d}; payers suspend claims once it expires. "
+                      f"{provider}'s CAQH ProView attestation (last {people_date(attested)}) "
+                      + (f"expired after {people_date(due)}: payers may suspend claims. Re-attest today."
+                         if expired else f"falls due on {people_date(due)}; payers suspend claims once it expires. "
                             f"Re-attest in ProView before then."),
                       refs={"provider": provider}, due=due)
 
@@ -49,7 +50,7 @@ def recredentialing_due(ctx: RuleContext) -> Iterator[Finding]:
         if ctx.days_until(row.recredential_due) > ctx.t(row.payer).recredential_warning_days:
             continue
         yield Finding("credentialing.recredentialing_due", "urgent" if ctx.today > row.recredential_due else "warning",
-                      "va", f"{row.provider}'s recredentialing with {row.payer} is due on {row.recredential_due:%Y-%m-%d} "
+                      "va", f"{row.provider}'s recredentialing with {row.payer} is due on {people_date(row.recredential_due)} "
                             f"(there is no grace period). Send the payer's packet now.",
                       refs={"provider": row.provider, "payer": row.payer}, due=row.recredential_due)
 
@@ -64,9 +65,9 @@ def _expiring(ctx: RuleContext, rule_id: str, what: str, column: str, warn: int,
         booked = [a for a in ctx.live_sessions_by_provider.get(person_key(provider.provider), ())
                   if a.date >= expires and a.date >= ctx.today and a.status != "completed"] if booked_after else []
         severity = "urgent" if left < 0 or booked or (urgent is not None and left <= urgent) else "warning"
-        state = f"expired on {expires:%Y-%m-%d}" if left < 0 else f"expires on {expires:%Y-%m-%d} ({left} days)"
+        state = f"expired on {people_date(expires)}" if left < 0 else f"expires on {people_date(expires)} ({left} days)"
         sessions = (f" {len(booked)} session(s) are booked on or after that date: "
-                    f"{', '.join(f'{a.appointment_id} ({a.date:%m/%d})' for a in booked[:20])}"
+                    f"{', '.join(f'{a.appointment_id} ({a.date:%b} {a.date.day})' for a in booked[:20])}"
                     f"{' ...' if len(booked) > 20 else ''}; move them or renew first." if booked else "")
         yield Finding(rule_id, severity, "va",
                       f"{provider.provider}'s {what} {state}.{sessions} "
@@ -109,7 +110,7 @@ def application_followup(ctx: RuleContext) -> Iterator[Finding]:
         if (ctx.today - last).days < days:
             continue
         yield Finding("credentialing.application_followup", "warning", "va",
-                      f"{row.provider}'s application with {row.payer} has had no follow-up since {last:%Y-%m-%d} "
+                      f"{row.provider}'s application with {row.payer} has had no follow-up since {people_date(last)} "
                       f"({(ctx.today - last).days} days). Call the payer's provider relations and note the reference.",
                       refs={"provider": row.provider, "payer": row.payer}, due=last + timedelta(days=days))
 
@@ -196,7 +197,7 @@ def not_in_network_for_session(ctx: RuleContext) -> Iterator[Finding]:
         statuses = sorted({status.replace("_", " ") for _, status in rows})
         past = [a for a, _ in rows if a.date < ctx.today]
         ahead = [a for a, _ in rows if a.date >= ctx.today]
-        listing = ", ".join(f"{a.appointment_id} ({a.date:%m/%d})" for a, _ in rows)
+        listing = ", ".join(f"{a.appointment_id} ({a.date:%b} {a.date.day})" for a, _ in rows)
         if "medicare" in payer.lower() and "not enrolled" in statuses:
             settle = ("Enroll in Medicare through PECOS (form CMS-855I, and CMS-855R to reassign payment to the "
                       "practice) now: Medicare lets a newly enrolled clinician bill back 30 days before the "

@@ -12,6 +12,7 @@ from ..trackers.values import person_key
 from . import codes
 from .catalogue import declare, rule
 from .context import RuleContext
+from .dates import people_date
 from .findings import Finding
 
 declare("data.missing_required", owner="va", severity="warning", when="a required cell is empty")
@@ -26,7 +27,7 @@ def future_birth_date(ctx: RuleContext) -> Iterator[Finding]:
         where = client.source
         refs = {"client": client.client_id, **({"sheet_row": f"{where.file}:{where.sheet}:{where.row}"} if where else {})}
         yield Finding("data.bad_value", "warning", "va",
-                      f"{f'{where}: ' if where else ''}date of birth of client {client.client_id}: {born:%m/%d/%Y} is "
+                      f"{f'{where}: ' if where else ''}date of birth of client {client.client_id}: {people_date(born)} is "
                       f"in the future, so it is not read (no age, no minor's consent rule). Correct the year in the "
                       f"tracker: a two-digit year reads 00-29 as 2000-2029 and 30-99 as 1930-1999.",
                       refs=refs, key="date_of_birth", due=ctx.today)

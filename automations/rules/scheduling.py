@@ -10,6 +10,7 @@ from ..trackers.records import UPCOMING_STATUSES
 from ..trackers.values import is_self_pay, person_key
 from .catalogue import rule
 from .context import RuleContext
+from .dates import people_date
 from .findings import Finding
 
 WAITING = {"", "waiting", "waitlisted", "active", "open", "new", "pending"}
@@ -49,7 +50,7 @@ def provider_double_booked(ctx: RuleContext) -> Iterator[Finding]:
         if _is_joint_session(first, second):
             continue
         yield Finding("scheduling.provider_double_booked", "warning", "va",
-                      f"{first.provider} is booked twice on {first.date:%Y-%m-%d}: {first.appointment_id} at "
+                      f"{first.provider} is booked twice on {people_date(first.date)}: {first.appointment_id} at "
                       f"{first.time:%H:%M} ({ctx.length_of(first)} min) overlaps {second.appointment_id} at "
                       f"{second.time:%H:%M}. Move one of them and tell the client.",
                       refs={"appointment": first.appointment_id, "other_appointment": second.appointment_id,
@@ -61,7 +62,7 @@ def provider_double_booked(ctx: RuleContext) -> Iterator[Finding]:
 def client_double_booked(ctx: RuleContext) -> Iterator[Finding]:
     for first, second in _overlaps(ctx, lambda a: a.client_id):
         yield Finding("scheduling.client_double_booked", "warning", "va",
-                      f"Client {first.client_id} has two sessions at once on {first.date:%Y-%m-%d}: "
+                      f"Client {first.client_id} has two sessions at once on {people_date(first.date)}: "
                       f"{first.appointment_id} with {first.provider} at {first.time:%H:%M} and "
                       f"{second.appointment_id} with {second.provider} at {second.time:%H:%M}. Keep one.",
                       refs={"appointment": first.appointment_id, "other_appointment": second.appointment_id,
@@ -81,7 +82,7 @@ def missing_telehealth_link(ctx: RuleContext) -> Iterator[Finding]:
             what = ("a telehealth link that is not a web link (http:// or https://)"
                     if ctx.practice.cannot_read(appt, "telehealth_link") else "no telehealth link")
             yield Finding("scheduling.missing_telehealth_link", "urgent" if appt.date == ctx.today else "warning",
-                          "va", f"Video session {appt.appointment_id} ({appt.provider}, {appt.date:%Y-%m-%d} "
+                          "va", f"Video session {appt.appointment_id} ({appt.provider}, {people_date(appt.date)} "
                                 f"{appt.time:%H:%M}) has {what}: the client cannot join without it. Add it so "
                                 f"the reminder carries it.",
                           refs={"appointment": appt.appointment_id, "client": appt.client_id}, due=appt.date)
@@ -97,7 +98,7 @@ def status_not_updated(ctx: RuleContext) -> Iterator[Finding]:
         days = ctx.t(ctx.payer_of(appt)).status_update_days
         if (ctx.today - appt.date).days > days:
             yield Finding("scheduling.status_not_updated", "warning", "va",
-                          f"Appointment {appt.appointment_id} on {appt.date:%Y-%m-%d} ({appt.provider}) is still "
+                          f"Appointment {appt.appointment_id} on {people_date(appt.date)} ({appt.provider}) is still "
                           f"'{appt.status}'. Mark it completed, no-show, late cancel or cancelled: billing waits on it.",
                           refs={"appointment": appt.appointment_id, "client": appt.client_id},
                           due=appt.date + timedelta(days=days + 1))
@@ -122,7 +123,7 @@ def intake_forms_missing(ctx: RuleContext) -> Iterator[Finding]:
     for client, appt in _first_visit_due(ctx, "intake_forms_days", "intake_forms_received"):
         if not client.intake_forms_received:
             yield Finding("scheduling.intake_forms_missing", "warning", "va",
-                          f"Client {client.client_id}'s first session ({appt.appointment_id}, {appt.date:%Y-%m-%d}) "
+                          f"Client {client.client_id}'s first session ({appt.appointment_id}, {people_date(appt.date)}) "
                           f"is close and the intake forms are not in. Send the forms reminder or call.",
                           refs={"client": client.client_id, "appointment": appt.appointment_id},
                           due=appt.date - timedelta(days=1))
@@ -136,7 +137,7 @@ def insurance_unverified(ctx: RuleContext) -> Iterator[Finding]:
     for client, appt in _first_visit_due(ctx, "insurance_verify_days", "insurance_verified"):
         if ctx.is_insured(appt) and not client.insurance_verified:
             yield Finding("scheduling.insurance_unverified", "warning", "va",
-                          f"Client {client.client_id} ({ctx.payer_of(appt)}) starts on {appt.date:%Y-%m-%d} "
+                          f"Client {client.client_id} ({ctx.payer_of(appt)}) starts on {people_date(appt.date)} "
                           f"({appt.appointment_id}) and insurance is not verified. Verify eligibility and benefits "
                           f"before the first session.", refs={"client": client.client_id, "appointment": appt.appointment_id},
                           due=appt.date - timedelta(days=1))
@@ -174,7 +175,7 @@ def reminder_blocked_finding(appt, why: str, client=None, *, severity: str = "wa
     (which holds PHI), never in its message (which the terminal shows)."""
     call = call_details(client)
     return Finding("scheduling.reminder_blocked", severity, "va",
-                   f"No reminder can go out for {appt.appointment_id} ({appt.date:%Y-%m-%d} {appt.time:%H:%M}, "
+                   f"No reminder can go out for {appt.appointment_id} ({people_date(appt.date)} {appt.time:%H:%M}, "
                    f"{appt.provider}): {why}. {instead}.",
                    refs={"appointment": appt.appointment_id, "client": appt.client_id}, key=key,
                    due=appt.date if severity == "urgent" else appt.date - timedelta(days=1),
@@ -204,8 +205,8 @@ def waitlist_stale(ctx: RuleContext) -> Iterator[Finding]:
             continue  # data.bad_value asks for the date; the day the prospect was added does not stand in for it
         last = prospect.last_contacted_on or prospect.added_on
         if _waiting(prospect) and last is not None and (ctx.today - last).days >= days:
-            since = (f"was last contacted on {last:%Y-%m-%d}" if prospect.last_contacted_on else
-                     f"was added on {last:%Y-%m-%d} and has not been contacted since")
+            since = (f"was last contacted on {people_date(last)}" if prospect.last_contacted_on else
+                     f"was added on {people_date(last)} and has not been contacted since")
             yield Finding("scheduling.waitlist_stale", "warning", "va",
                           f"Waitlisted prospect {prospect.prospect_id} {since} ({(ctx.today - last).days} days ago). "
                           f"Check in: prospects who hear nothing book elsewhere.",

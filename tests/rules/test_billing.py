@@ -18,7 +18,7 @@ def test_unbilled_session_fires_from_the_third_day(days_after, fires):
     if fires:
         assert found[0].refs == {"appointment": "A-1", "client": "C-1"}
         assert found[0].due == DAY + timedelta(days=3)
-        assert "filing limit is 2027-01-31" in found[0].message
+        assert "filing limit is Jan 31, 2027" in found[0].message
 
 
 def test_unbilled_session_threshold_is_per_payer():

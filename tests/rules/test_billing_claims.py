@@ -194,9 +194,9 @@ APPEAL = "billing.unpaid_followup"
 
 @pytest.mark.parametrize("appealed_on, days_after_denial, fires, since", [
     (None, 60, False, None),                    # the payer's 60 days since the denial: not yet
-    (None, 61, True, "denied on 2026-11-25"),   # the 61st day
+    (None, 61, True, "denied on Nov 25, 2026"),  # the 61st day
     (date(2026, 11, 28), 62, False, None),      # 59 days since the appeal
-    (date(2026, 11, 28), 64, True, "appealed on 2026-11-28"),
+    (date(2026, 11, 28), 64, True, "appealed on Nov 28, 2026"),
 ])
 def test_an_appealed_claim_is_followed_from_the_appeal_or_the_denial(appealed_on, days_after_denial, fires, since):
     denied = date(2026, 11, 25)
@@ -205,7 +205,7 @@ def test_an_appealed_claim_is_followed_from_the_appeal_or_the_denial(appealed_on
     found = findings(practice([appt(day=date(2026, 11, 2))], [c]), denied + timedelta(days=days_after_denial), APPEAL)
     assert bool(found) is fires
     if fires:
-        assert since in found[0].message and "2026-11-06" not in found[0].message
+        assert since in found[0].message and "Nov 6, 2026" not in found[0].message
 
 
 def test_an_appeal_is_never_counted_from_the_submission():
@@ -230,7 +230,7 @@ def test_the_decision_time_is_a_payer_threshold():
 def test_a_submitted_claim_with_no_date_is_not_said_to_be_submitted_on_its_date_of_service():
     c = claim(status="submitted", day=date(2026, 10, 1))
     message = findings(practice([appt(day=date(2026, 10, 1))], [c]), date(2026, 11, 26), APPEAL)[0].message
-    assert "has no submission date" in message and "submitted on 2026-10-01" not in message
+    assert "has no submission date" in message and "submitted on Oct 1, 2026" not in message
 
 
 @pytest.mark.parametrize("payer, modifiers, fires", [

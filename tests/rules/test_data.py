@@ -85,4 +85,4 @@ def test_a_date_of_birth_in_the_future_is_a_bad_value_never_a_child(born, bad, m
     assert bool(bad_values) is bad
     assert bool([f for f in found if f.rule == "compliance.minor_consent_missing"]) is minor
     if bad:
-        assert bad_values[0].key == "date_of_birth" and "08/28/2049 is in the future" in bad_values[0].message
+        assert bad_values[0].key == "date_of_birth" and "Aug 28, 2049 is in the future" in bad_values[0].message
