@@ -145,7 +145,7 @@ def count_mismatch(ctx: RuleContext) -> Iterator[Finding]:
             continue
         yield Finding("authorizations.count_mismatch", "warning", "va",
                       f"Authorization {auth.authorization_id} says {auth.sessions_used} session(s) used, but the "
-                      f"appointments show {completed} completed. Correct sessions_used (or the appointments) so the "
+                      f"appointments show {completed} completed. Correct the Sessions Used count (or the appointments) so the "
                       f"count the clinician sees is right.",
                       refs=_refs(auth), due=ctx.today + timedelta(days=1),
                       details={"tracker": auth.sessions_used, "counted": completed})

@@ -572,7 +572,7 @@ def _unanswered_appeal(ctx: RuleContext, claim: Claim) -> Iterator[Finding]:
         yield Finding("billing.unpaid_followup", "warning", "billing",
                       f"Claim {claim.claim_id} ({claim.payer}, {people_date(claim.date_of_service)}) is under appeal with "
                       f"no appeal or denial date recorded, so its follow-up cannot be timed. Record the date the "
-                      f"appeal was sent (appealed_on) from the appeal's confirmation.",
+                      f"appeal was sent (an Appeal Date column) from the appeal's confirmation.",
                       refs=_refs(claim), key="no_date", due=ctx.today)
         return
     waited = (ctx.today - started).days
@@ -635,7 +635,8 @@ def denial_open(ctx: RuleContext) -> Iterator[Finding]:
         elif deadlines:
             due, when = deadlines[0][0], f"Act by {people_date(deadlines[0][0])}: {deadlines[0][1]}."
         else:
-            due, when = ctx.today + timedelta(days=7), "No denial date recorded: record denied_on so the appeal window is known."
+            due = ctx.today + timedelta(days=7)
+            when = "No denial date recorded: record the Denied On date so the appeal window is known."
         records = [f"session {appt.appointment_id} ({appt.status}, {ctx.minutes_of(appt) or '?'} min)" if appt else
                    "no matching session", f"authorization {auth}" if auth else "no authorization",
                    f"{claim.provider} was {panel.replace('_', ' ')} with {claim.payer} on that date" if panel else None]

@@ -89,7 +89,7 @@ def unknown_reference(ctx: RuleContext) -> Iterator[Finding]:
             guess = difflib.get_close_matches(person_key(value), list(names), n=1, cutoff=0.75)
             hint = f" (did you mean {names[guess[0]]!r}?)" if guess else ""
         yield Finding("data.unknown_reference", "warning", "va",
-                      f"{kind.capitalize()} {record_id}{where}: {column} {value!r} is not in the {tracker} "
+                      f"{kind.capitalize()} {record_id}{where}: {column.replace('_', ' ')} {value!r} is not in the {tracker} "
                       f"tracker{hint}. Fix the {'name' if folded else 'id'}, or add the missing row to {tracker}.",
                       refs={kind: record_id}, key=column)
 

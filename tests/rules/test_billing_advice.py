@@ -280,4 +280,4 @@ def test_a_paid_duplicate_asks_for_a_refund():
 def test_denial_dates_may_be_missing():
     p = practice([appt()], [claim(status="denied", denial_code="CO-50")])
     found = findings(p, date(2026, 11, 20), "billing.denial_open")[0]
-    assert "record denied_on" in found.message
+    assert "record the Denied On date" in found.message
