@@ -21,7 +21,7 @@ from .work_queue import (OLD_DATE_FORMATS, ASIDE, BY_PROBLEM, BY_PROBLEM_COLUMNS
                          OUR_TITLES, QUEUE, RESOLVED, RESOLVED_COLUMNS, RESOLVED_FORMATS, SEVERITY_FILL, STATUSES,
                          TITLES, WRAPPED, QueueUpdate, by_problem, by_problem_rows, finding_cells, past_the_last_row,
                          queue_order, resolved_rows, row_height, urgency_fill)
-from .workbooks import EXCEL_ROWS, KeptFormula, RowWriter, save_atomically
+from .workbooks import EXCEL_ROWS, PRINT_FOOTER, KeptFormula, RowWriter, save_atomically
 
 
 def edit_in_place(path: Path, update: QueueUpdate, today: date, notices: list[str],
@@ -224,7 +224,7 @@ def _write_findings(book, name: str, findings: list[Finding], update: QueueUpdat
     status.add(f"{column}2:{column}{min(max(rows.row, 2) + 500, EXCEL_ROWS)}")
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(layout))}{max(rows.row, 1)}"
     sheet.freeze_panes = "C2"
-    _print_setup(sheet, layout.index("Reopened") + 1)
+    _print_setup(sheet, layout.index("Records") + 1)
 
 
 def _print_setup(sheet, printed: int | None = None) -> None:
@@ -236,6 +236,9 @@ def _print_setup(sheet, printed: int | None = None) -> None:
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_title_rows = "1:1"
+    footer = PRINT_FOOTER.split("&C")
+    sheet.oddFooter.left.text, rest = footer[0].removeprefix("&L"), footer[1]
+    sheet.oddFooter.center.text, sheet.oddFooter.right.text = rest.split("&R")
 
 
 def _write_resolved(book, name: str, update: QueueUpdate, today: date) -> None:

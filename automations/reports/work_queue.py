@@ -46,8 +46,9 @@ RESOLVED_KEPT_DAYS = 90
 COLUMNS = (("Status", 11), ("Notes", 28), ("Snooze until", 12), ("Urgency", 9), ("Due", 11), ("For", 11),
            ("Problem", 26), ("What to do", 60), ("Records", 26), ("First seen", 11), ("Reopened", 11),
            ("Rule", 26), ("Finding ID", 13))
-PRINTED = 11
-"""Columns printed: up to Reopened (the rule id and finding id are for the screen)."""
+PRINTED = 9
+"""Columns printed: up to Records (dates seen and reopened, the rule id and finding id are for the
+screen): eleven columns once printed at about 5-point text."""
 LINE_HEIGHT = 15
 """What the VA edits comes first (Status, Notes, Snooze until), then what she reads; the ids last."""
 TITLES = [title for title, _ in COLUMNS]
@@ -495,7 +496,7 @@ def _fresh_findings(book: FreshBook, name: str, findings: list[Finding], update:
     sheet.choices(TITLES.index("Status") + 1, min(max(sheet.row, 2) + 500, EXCEL_ROWS), STATUSES)
     sheet.filter(len(TITLES))
     sheet.freeze(1, 2)
-    sheet.print_setup(TITLES.index("Reopened") + 1)
+    sheet.print_setup(PRINTED)
 
 
 def _fresh_table(book: FreshBook, name: str, columns: tuple, rows: list[list], formats: dict[int, str],

@@ -43,6 +43,9 @@ def cell_text(value: str) -> str:
 
 PEOPLES_DATE = "mmm d, yyyy"
 """How every workbook practice-ops writes shows a date (Nov 26, 2026): as people write them, never ISO."""
+PRINT_FOOTER = "&L&A&CPrinted &D&RPage &P of &N"
+"""Every printed page of a workbook practice-ops writes says its sheet, the day it was printed, and
+the page of how many."""
 EXCEL_ROWS = 1_048_576
 """The most rows a sheet holds in Excel: a row past it is never written (Excel would not open the
 file, or would drop the rows silently); the writer counts them in ``past_the_last_row``."""
@@ -345,3 +348,4 @@ class FreshSheet:
         self.sheet.set_landscape()
         self.sheet.fit_to_pages(1, 0)
         self.sheet.repeat_rows(0)
+        self.sheet.set_footer(PRINT_FOOTER)

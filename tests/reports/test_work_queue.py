@@ -224,7 +224,8 @@ def test_long_advice_gets_a_row_tall_enough_and_the_ids_are_not_printed(queue):
     sheet = openpyxl.load_workbook(queue.path)["Work queue"]
     heights = {r: sheet.row_dimensions[r].height for r in (2, 3)}
     assert max(heights.values()) >= 15 * 5 and min(heights.values()) < 40
-    assert str(sheet.print_area).startswith("'Work queue'!$A$1:$K$")
+    assert str(sheet.print_area).startswith("'Work queue'!$A$1:$I$")          # up to Records: legible when printed
+    assert sheet.oddFooter.center.text == "Printed &D" and sheet.oddFooter.right.text == "Page &P of &N"
 
 
 @pytest.fixture
