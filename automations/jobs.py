@@ -181,6 +181,10 @@ def _check(config: Config, today: date, progress: Progress, now: datetime | None
         result.notices.extend(loaded.notices)
         result.notices.extend(rules_switched_off(loaded.practice.present, loaded.practice.columns))
         result.notices.extend(unknown_license_types(loaded.practice))
+        if loaded.rows and not any(loaded.rows.values()):
+            result.notices.append("the trackers hold no rows yet, so there is nothing to check: fill in the clients, "
+                                  "clinicians and sessions (the Read me sheet of the blank trackers says what each "
+                                  "column holds), then run check again")
         read_notices = list(result.notices)
         result.notices.extend(check_overrides(config))
         if now is not None:

@@ -136,3 +136,10 @@ def test_every_dropdown_word_reads_back_as_its_value():
         for spec in columns_of(tracker):
             for choice in spec.choices:
                 assert parse_enum(choice_label(choice), spec.choices, spec.synonyms) == choice, (tracker, choice)
+
+
+def test_check_on_a_new_practices_empty_trackers_says_to_fill_them(tmp_path):
+    cli("init", str(tmp_path / "p"))
+    done = cli("--config", str(tmp_path / "p" / "practice.toml"), "check", "--today", "2026-11-26")
+    assert done.returncode == 0, done.stderr
+    assert "the trackers hold no rows yet" in done.stdout
