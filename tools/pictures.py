@@ -1,5 +1,6 @@
-"""Look at what people see: the VA's work queue and the owner's weekly summary as LibreOffice
-prints them, and three emails as a phone (390 px) and a laptop (900 px) show them.
+"""Look at what people see: every sheet of the VA's work queue, the owner's weekly summary and the
+compliance binder as LibreOffice prints them (every page, at a resolution text can be read at), and
+every message kind as a phone (390 px) and a desktop (1000 px) show it.
 
     python tools/pictures.py [OUT_FOLDER]        # default: workbooks/out/pictures
 
@@ -18,14 +19,22 @@ from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-EMAILS = (("appointment_reminder", "A-3032"), ("clinician_digest", "Maya Chen"), ("billing_escalation", None))
+EMAILS = (("appointment_reminder", "A-3032"), ("calendar_invite", "A-3032"), ("intake_forms_reminder", "A-3032"),
+          ("balance_notice", "C-119"), ("waitlist_opening", "W-201"), ("clinician_digest", "Maya Chen"),
+          ("billing_escalation", None), ("credentialing_reminder", None), ("weekly_summary", None),
+          ("eap_report", "EAP-113"), ("va_work_queue", None))
+"""Every message kind, each for a record of the sample practice."""
+WIDTHS = (390, 1000)
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--hide-scrollbars")
 
 
 def run(*args: str, cwd: Path = ROOT) -> None:
-    subprocess.run(args, cwd=cwd, check=True, capture_output=True, timeout=300)
+    """Run a step; one that fails says what it said, not only that it failed."""
+    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(args[:4])} ... failed:\n{done.stderr or done.stdout}")
 
 
 def workbook_pictures(workbook: Path, out: Path) -> list[Path]:
@@ -33,7 +42,7 @@ def workbook_pictures(workbook: Path, out: Path) -> list[Path]:
         run("soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf", "--outdir",
             str(out), str(workbook))
     pdf = out / (workbook.stem + ".pdf")
-    run("pdftoppm", "-png", "-r", "70", "-l", "8", str(pdf), str(out / workbook.stem))
+    run("pdftoppm", "-png", "-r", "110", str(pdf), str(out / workbook.stem))
     return sorted(out.glob(f"{workbook.stem}*.png"))
 
 
@@ -43,7 +52,7 @@ def email_pictures(practice: Path, out: Path) -> list[Path]:
         html = out / f"{kind}.html"
         run(sys.executable, str(ROOT / "run.py"), "--config", str(practice / "config" / "practice.toml"), "preview",
             kind, *([record] if record else []), "--html", str(html), "--today", "2026-11-26")
-        for width in (390, 900):
+        for width in WIDTHS:
             png = out / f"{kind}-{width}.png"
             with tempfile.TemporaryDirectory() as profile:
                 run(shutil.which("chromium") or "chromium", *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
@@ -80,13 +89,15 @@ def main(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         practice = Path(scratch) / "practice"
-        for part in ("config", "workbooks/sample", "templates"):
-            shutil.copytree(ROOT / part, practice / part)
-        run(sys.executable, str(ROOT / "run.py"), "--config", str(practice / "config" / "practice.toml"), "run",
-            "all", "--today", "2026-11-30", "--quiet")
+        for part in ("config", "workbooks/sample", "templates"):  # the committed files, not a run's audit head
+            shutil.copytree(ROOT / part, practice / part, ignore=shutil.ignore_patterns(".practice-ops-audit-head*"))
+        config = str(practice / "config" / "practice.toml")
+        run(sys.executable, str(ROOT / "run.py"), "--config", config, "run", "all", "--today", "2026-11-30", "--quiet")
+        run(sys.executable, str(ROOT / "run.py"), "--config", config, "audit", "binder", "--today", "2026-11-30")
         books = practice / "workbooks" / "out"
         pictures = workbook_pictures(books / "work-queue.xlsx", out)
         pictures += workbook_pictures(next(books.glob("weekly-summary-*.xlsx")), out)
+        pictures += workbook_pictures(next(books.glob("compliance-binder-*.xlsx")), out)
         pictures += email_pictures(practice, out)
         pictures += workbook_pictures(grouped_queue(Path(scratch)), out)
     return pictures
