@@ -190,13 +190,21 @@ def write_whole(path: Path, data: bytes, *, mode: int = 0o600, ours=None) -> Pat
         if not ours(head):
             raise PracticeOpsError(f"{path}: is a file practice-ops did not write, so it is not written over; name "
                                    f"a new file")
+    return replace_whole(path, data, mode)
+
+
+def replace_whole(path: Path, data: bytes, mode: int | None = None) -> Path:
+    """``path`` holds ``data`` whole, on disk, or is as it was: a new temporary file beside it (made
+    exclusive, never through a link), flushed, then renamed over the name (which replaces a link
+    there instead of writing through it)."""
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp, mode)
+        if mode is not None:
+            os.chmod(temp, mode)
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import pytest
 
 from automations.places import file_name, inside
+from tests.test_ledger import _tamper
 from tests.conftest import MINIMAL, ROOT, make_workbook, write_config
 
 RUN = [sys.executable, str(ROOT / "run.py")]
@@ -110,16 +111,6 @@ def test_a_link_where_practice_ops_writes_its_own_small_files_is_replaced_not_fo
     with pytest.raises(PracticeOpsError, match="a link"):
         write_whole(folder / "serve.pid", b"process 1")
     assert target.read_bytes() == b"the VA's tracker"
-
-
-def _tamper(path, *statements):
-    import sqlite3
-
-    raw = sqlite3.connect(path)
-    for statement in statements:
-        raw.execute(statement)
-    raw.commit()
-    raw.close()
 
 
 def _rebuild_chain_without(path, event_like):

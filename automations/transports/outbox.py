@@ -17,13 +17,12 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import tempfile
 from email.message import EmailMessage
 from pathlib import Path
 
 from ..errors import PracticeOpsError, TransportError
 from ..messages.compose import WIRE
-from ..places import claim_folder
+from ..places import claim_folder, replace_whole
 
 
 class Outbox:
@@ -47,7 +46,7 @@ class Outbox:
                 raise TransportError(f"outbox: {exc}", kind="setup") from None
             self._claimed = True
         try:
-            _write_whole(target, message.as_bytes(policy=WIRE))
+            replace_whole(target, message.as_bytes(policy=WIRE))
         except OSError as exc:
             raise TransportError(f"outbox {self.folder}: cannot write {target.name}: {exc.strerror or exc}",
                                  kind="setup") from None
@@ -56,21 +55,6 @@ class Outbox:
         """The folder's record of the files (the renames) on disk."""
         if self._claimed and (problem := _flush_folder(self.folder)):
             raise TransportError(f"outbox {self.folder}: the folder may not be on disk ({problem})", kind="setup")
-
-
-def _write_whole(target: Path, data: bytes) -> None:
-    """``target`` holds ``data`` whole, on disk, or is as it was: a new temporary file beside it, flushed,
-    then renamed over it (replacing a link of that name, never writing through it)."""
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".eml")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def _flush_folder(folder: Path) -> str:
