@@ -96,7 +96,8 @@ def weekly_summary(figures) -> dict:
             "ar_total": f"${figures.ar_total:,.2f}",
             "ar_over_90": f"{figures.ar_over_90_share:.0%}" if figures.ar_over_90_share is not None else "-",
             "urgent": sum(1 for r in figures.risks if r.severity == "urgent"),
-            "risks": [r.message for r in figures.risks[:10]]}
+            "urgent_items": [r.message for r in figures.risks if r.severity == "urgent"][:10],
+            "decisions": [r.message for r in figures.risks if r.owner == "owner"][:10]}
 
 
 def va_work_queue(config: Config, today: date, waiting: list[Finding], data_issues: int, resolved: int) -> dict:

@@ -249,8 +249,20 @@ def write(path: Path, f: Figures, practice_name: str) -> Path:
     bold = Font(bold=True)
     book, summary, lines = titled_book("Summary", f"{practice_name}: week of {start:%B} {start.day} to "
                                                   f"{end:%B} {end.day}, {end.year}")
-    lines.append(["Each figure is explained on the sheet named beside it."])
+    lines.append(["Each figure is explained on the sheet named beside it, beside last week's and the change."])
     lines.append([])
+    lines.append(["", "This week", "Explained on", "Last week", "Change"])
+    for cell in summary[lines.row]:
+        cell.font = bold
+        if cell.column in (2, 4, 5):
+            cell.alignment = Alignment(horizontal="right")
+    before = f.trend[-2] if len(f.trend) >= 2 else {}
+    last_week = {"Sessions held (completed)": before.get("sessions"),
+                 "Missed share (no-shows + late cancels of sessions due)": before.get("no_show_rate"),
+                 "Billed (claims for sessions in the week)": before.get("billed"),
+                 "Collected (payments dated in the week)": before.get("collected"),
+                 "Owed to the practice (A/R)": before.get("ar_total"),
+                 "Share of A/R over 90 days (healthy: under 20-30%)": before.get("ar_over_90_share")}
     saved = sum(minutes for _, _, minutes in f.hours_saved) / 60
     rows: list[tuple[str, object, str | None, str]] = [
             ("Sessions held (completed)", f.sessions["completed"], None, "Trend"),
@@ -275,7 +287,10 @@ def write(path: Path, f: Figures, practice_name: str) -> Path:
               "Messages"),
              ("Hours of admin the automations saved (estimate)", round(saved, 1), "0.0", "Hours saved")]
     for label, value, number_format, sheet in rows:
-        lines.append([label, value, f"see {sheet}" if sheet else None], {2: number_format} if number_format else None)
+        last = last_week.get(label)
+        lines.append([label, value, f"see {sheet}" if sheet else None, last, change(value, last, number_format)],
+                     {2: number_format, 4: number_format} if number_format else None)
+        summary.cell(lines.row, 5).alignment = Alignment(horizontal="right")
         if "healthy" in label and f.ar_over_90_share is not None and f.ar_over_90_share > HEALTHY_OVER_90:
             summary.cell(lines.row, 2).fill = PatternFill("solid", fgColor="F8D7DA")
     lines.append([])
@@ -286,10 +301,20 @@ def write(path: Path, f: Figures, practice_name: str) -> Path:
             cell.alignment = Alignment(horizontal="right")
     for owner in OWNERS:
         lines.append([OWNER_NAMES[owner], *(f.findings[(owner, s)] for s in SEVERITIES)])
+    lines.append([])
+    lines.append(["Decisions for you (only the owner can make these)"])
+    summary.cell(lines.row, 1).font = bold
+    decisions = [r for r in f.risks if r.owner == "owner"]
+    for risk in decisions:
+        lines.append([f"{problem_of(risk)}: {risk.message}"], wrap=(1,))
+        summary.row_dimensions[lines.row].height = 15 * max(1, -(-len(risk.message) // 70))
+    if not decisions:
+        lines.append(["None this week."])
     summary.column_dimensions["A"].width = 52
     summary.column_dimensions["B"].width = 16
     summary.column_dimensions["C"].width = 20
-    summary.column_dimensions["D"].width = 12
+    summary.column_dimensions["D"].width = 14
+    summary.column_dimensions["E"].width = 14
     summary.page_setup.fitToWidth, summary.page_setup.fitToHeight = 1, 0
     summary.sheet_properties.pageSetUpPr.fitToPage = True
 
@@ -331,6 +356,21 @@ def write(path: Path, f: Figures, practice_name: str) -> Path:
            [[r.due, SEVERITY_NAMES[r.severity], OWNER_NAMES[r.owner], problem_of(r), r.message, r.id]
             for r in f.risks], {1: PEOPLES_DATE}, wrap=5)
     return save_atomically(book, path, "weekly summary")
+
+
+def change(value: object, last: object, number_format: str | None) -> str | None:
+    """This week against last week as an owner reads it: an arrow and how much (▲ $120, ▼ 1.5 pts, = )."""
+    if not isinstance(value, (int, float, Decimal)) or not isinstance(last, (int, float, Decimal)):
+        return None
+    diff = Decimal(str(value)) - Decimal(str(last))
+    arrow = "▲" if diff > 0 else "▼" if diff < 0 else "="
+    if not diff:
+        return "= no change"
+    if number_format == MONEY:
+        return f"{arrow} ${abs(diff):,.0f}"
+    if number_format and "%" in number_format:
+        return f"{arrow} {abs(diff) * 100:.1f} pts"
+    return f"{arrow} {abs(diff):,}"
 
 
 def _charts(book, trend, weeks: int, f: Figures) -> None:

@@ -4,6 +4,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
+from automations.reports.weekly_summary import MONEY as MONEY_FORMAT
 from automations.reports.weekly_summary import bucket_of, figures, week_before, write
 from automations.rules import Thresholds
 from automations.rules.context import RuleContext
@@ -137,3 +138,26 @@ def test_the_workbook_has_native_charts_and_a_detail_sheet_behind_each_figure(tm
     assert pointers <= set(book.sheetnames)
     assert summary.column_dimensions["A"].width >= 50
     assert len(list(book["Trend"].iter_rows(min_row=2))) == 5
+
+
+@pytest.mark.parametrize("value, last, fmt, said", [
+    (42, 40, None, "▲ 2"), (Decimal("1200"), Decimal("1500"), MONEY_FORMAT, "▼ $300"),
+    (Decimal("0.125"), Decimal("0.11"), "0.0%", "▲ 1.5 pts"), (5, 5, None, "= no change"), (5, None, None, None)])
+def test_each_figure_says_its_change_from_last_week(value, last, fmt, said):
+    from automations.reports.weekly_summary import change
+
+    assert change(value, last, fmt) == said
+
+
+def test_the_first_sheet_puts_last_week_beside_each_figure_and_the_owners_decisions_below(tmp_path):
+    p = practice([appt(day=TODAY - timedelta(days=2))], [claim(day=TODAY - timedelta(days=2), billed_amount=money("130"))])
+    ctx = RuleContext(p, Thresholds(), TODAY)
+    lapse = Finding("credentialing.not_in_network_for_session", "urgent", "owner", "Ann Lee is lapsed with Aetna.",
+                    refs={"provider": "Ann Lee", "payer": "Aetna"}, due=TODAY)
+    path = write(tmp_path / "s.xlsx", figures(ctx, [lapse], {}), "Lakeside")
+    rows = [list(r) for r in openpyxl.load_workbook(path)["Summary"].iter_rows(values_only=True)]
+    assert ["", "This week", "Explained on", "Last week", "Change"] == [c or "" for c in rows[3][:5]]
+    held = next(r for r in rows if r[0] == "Sessions held (completed)")
+    assert held[3] is not None and held[4] is not None
+    at = next(i for i, r in enumerate(rows) if r[0] and str(r[0]).startswith("Decisions for you"))
+    assert rows[at + 1][0] == "Seeing clients out of network: Ann Lee is lapsed with Aetna."
