@@ -294,13 +294,14 @@ def write(path: Path, f: Figures, practice_name: str) -> Path:
         if "healthy" in label and f.ar_over_90_share is not None and f.ar_over_90_share > HEALTHY_OVER_90:
             summary.cell(lines.row, 2).fill = PatternFill("solid", fgColor="F8D7DA")
     lines.append([])
-    lines.append(["Open findings", *(SEVERITY_NAMES[s] for s in SEVERITIES)])
+    most_pressing_first = tuple(reversed(SEVERITIES))
+    lines.append(["Open findings", *(SEVERITY_NAMES[s] for s in most_pressing_first)])
     for cell in summary[lines.row]:
         cell.font = bold
         if cell.column > 1:  # each heading over its numbers, which sit right
             cell.alignment = Alignment(horizontal="right")
     for owner in OWNERS:
-        lines.append([OWNER_NAMES[owner], *(f.findings[(owner, s)] for s in SEVERITIES)])
+        lines.append([OWNER_NAMES[owner], *(f.findings[(owner, s)] for s in most_pressing_first)])
     lines.append([])
     lines.append(["Decisions for you (only the owner can make these)"])
     summary.cell(lines.row, 1).font = bold
