@@ -150,14 +150,23 @@ def detail_sheet(book: openpyxl.Workbook, title: str, header: list[str], data: l
         sheet.cell(1, column).font = Font(bold=True)
         if _numbers_in(data, column - 1):  # a heading sits over its numbers, on the right
             sheet.cell(1, column).alignment = Alignment(horizontal="right")
-        sheet.column_dimensions[get_column_letter(column)].width = 80 if column == wrap else max(12, len(name) + 4)
+        texts = [len(row[column - 1]) for row in data if column - 1 < len(row) and isinstance(row[column - 1], str)]
+        fits = max([len(name) + 4, *(t + 2 for t in texts)])  # every text whole ("Guardian conse" once)
+        sheet.column_dimensions[get_column_letter(column)].width = WRAPPED_WIDTH if column == wrap else max(12, min(
+            fits, 40))
     for row in data:
-        rows.append(row, formats, wrap=(wrap,) if wrap else ())
+        at = rows.append(row, formats, wrap=(wrap,) if wrap else ())
+        if wrap and wrap - 1 < len(row) and isinstance(row[wrap - 1], str):  # tall enough: no row over the next
+            sheet.row_dimensions[at].height = 15 * max(1, -(-len(row[wrap - 1]) // int(WRAPPED_WIDTH * 1.1)))
     sheet.freeze_panes = "A2"
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     return sheet
+
+
+WRAPPED_WIDTH = 80
+"""The width of a detail sheet's one wrapped column (its long text: what to do, the message)."""
 
 
 def _numbers_in(data: list[list], index: int) -> bool:

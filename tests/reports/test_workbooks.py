@@ -190,3 +190,15 @@ def test_rows_handed_over_together_come_out_as_rows_appended_one_by_one(tmp_path
     assert cells["A2"][0] == "=1+1" and cells["A3"][0] == "Aetna" and cells["E4"][0] == "12.50"
     assert cells["D2"][5].endswith("FFC7CE") and cells["D4"][5].endswith("FFEB9C") and cells["B2"][2]
     assert cells["A6"][0] == "after" and round(heights[2]) == 30 and round(heights[4]) == 45
+
+
+def test_a_detail_sheet_shows_every_text_whole_and_no_row_over_the_next(tmp_path):
+    """The summary's Risks sheet once cut "Guardian conse" and laid long advice over the next rows."""
+    from automations.reports.workbooks import detail_sheet
+
+    book = openpyxl.Workbook()
+    long = "Claim CL-5903 bills BlueCross BlueShield for a no-show. " * 6
+    sheet = detail_sheet(book, "Risks", ["Due", "Problem", "What to do"],
+                         [[None, "Guardian consent missing", long], [None, "BAA renewal due", "Renew it."]], {}, wrap=3)
+    assert sheet.column_dimensions["B"].width >= len("Guardian consent missing")
+    assert sheet.row_dimensions[2].height >= 15 * 4 and sheet.row_dimensions[3].height == 15
