@@ -8,10 +8,11 @@ headers, dropdowns for every enum column and date validation on date columns), D
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import openpyxl
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -142,15 +143,38 @@ INSTRUCTIONS = (
 )
 
 
+EXAMPLE_CELLS: dict[tuple[str, str], object] = {
+    ("clients", "email"): "client@example.com", ("providers", "email"): "clinician@example.com",
+    ("waitlist", "email"): "prospect@example.com", ("providers", "weekly_capacity"): 25,
+    ("providers", "license_type"): "LCSW", ("claims", "modifiers"): "95", ("claims", "pos"): "10",
+    ("claims", "units"): 1, ("claims", "status"): "submitted", ("claims", "billed_amount"): 130,
+    ("authorizations", "sessions_used"): 3, ("appointments", "modality"): "video",
+    ("appointments", "telehealth_link"): "https://video.example/join/123",
+    ("providers", "license_expires"): date(2028, 6, 30), ("providers", "malpractice_expires"): date(2027, 12, 31),
+}
+"""An example row that teaches what the trackers mean: a modifier that is a modifier, one unit, a
+submitted claim that has not been paid or denied yet, a clinician's address that is a clinician's."""
+EXAMPLE_BLANK = frozenset({("claims", "paid_amount"), ("claims", "paid_on"), ("claims", "denial_code"),
+                           ("claims", "denied_on"), ("claims", "appealed_on"), ("clients", "balance"),
+                           ("clients", "balance_since"), ("providers", "supervisor")})
+"""Cells the example leaves empty, as the row they belong to would."""
+
+
 def _example(tracker: str, spec) -> object:
     """One plausible example cell per column, so the VA sees what goes where."""
-    from datetime import date, time
+    from datetime import time
 
     samples = {"date": date(2026, 1, 5), "time": time(9), "minutes": 53, "money": 130, "count": 10,
-               "yes_no": "Y", "on_file": date(2026, 1, 2), "codes": "90834", "email": "client@example.com"}
+               "yes_no": "Y", "on_file": date(2026, 1, 2), "codes": "90834", "email": "someone@example.com",
+               "link": "https://video.example/join/123"}
     first_text = next(s.name for s in columns_of(tracker) if s.required and s.kind == "text")
     if spec.name == (ID_COLUMN.get(tracker) or first_text):
         return f"{EXAMPLE_ID}-1"
+    if (tracker, spec.name) in EXAMPLE_BLANK:
+        return None
+    if (tracker, spec.name) in EXAMPLE_CELLS:
+        value = EXAMPLE_CELLS[(tracker, spec.name)]
+        return choice_label(str(value)) if spec.kind == "enum" else value
     if spec.kind == "enum":
         return choice_label(spec.choices[0])
     return samples.get(spec.kind, "Example" if spec.required else None)
@@ -166,6 +190,11 @@ def write_blank_trackers(path: Path) -> None:
         readme.append([line])
     readme["A1"].font = Font(bold=True, size=14)
     readme.column_dimensions["A"].width = 110
+    for row in readme.iter_rows(min_row=2):  # printed, each line wraps inside the page, never past its edge
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+    readme.page_setup.orientation = "landscape"
+    readme.page_setup.fitToWidth, readme.page_setup.fitToHeight = 1, 0
+    readme.sheet_properties.pageSetUpPr.fitToPage = True
     for tracker, sheet_name in SHEETS.items():
         sheet = book.create_sheet(sheet_name)
         specs = columns_of(tracker)

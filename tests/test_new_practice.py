@@ -143,3 +143,21 @@ def test_check_on_a_new_practices_empty_trackers_says_to_fill_them(tmp_path):
     done = cli("--config", str(tmp_path / "p" / "practice.toml"), "check", "--today", "2026-11-26")
     assert done.returncode == 0, done.stderr
     assert "the trackers hold no rows yet" in done.stdout
+
+
+def test_the_example_rows_teach_what_the_trackers_mean(tmp_path):
+    """They once showed a modifier "90834", 10 units, a draft claim with paid and denied dates and a
+    clinician's email client@example.com."""
+    import openpyxl
+
+    from automations.rules.codes import TELEHEALTH_MODIFIERS
+
+    cli("init", str(tmp_path / "p"))
+    book = openpyxl.load_workbook(next((tmp_path / "p").rglob("trackers.xlsx")))
+    claim = dict(zip([c.value for c in book["Claims"][1]], [c.value for c in book["Claims"][2]], strict=True))
+    assert claim["Modifiers"] in TELEHEALTH_MODIFIERS and claim["Units"] == 1 and claim["Status"] == "Submitted"
+    assert claim["Paid On"] is None and claim["Denied On"] is None and claim["Denial Code"] is None
+    provider = dict(zip([c.value for c in book["Providers"][1]], [c.value for c in book["Providers"][2]], strict=True))
+    assert not provider["Email"].startswith("client") and provider["License Expires"].year >= 2027
+    readme = book["Read me"]
+    assert readme.sheet_properties.pageSetUpPr.fitToPage and readme["A3"].alignment.wrap_text
