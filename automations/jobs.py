@@ -417,7 +417,12 @@ class Work:
         self.report_failures()
         queue = self.refresh_queue()
         self.queue = queue
+        checked = len(self.result.findings)
         self.result.findings = self.all_findings()
+        if len(self.result.findings) > checked:  # `check` sends nothing, so it cannot find these
+            more = len(self.result.findings) - checked
+            self.result.notices.append(f"{more} of these findings come from sending (a reminder or message that could "
+                                       f"not go, or one that failed): `check` sends nothing, so it does not count them")
         self.result.queue, self.result.work_queue = queue, self.config.work_queue.path
         if notify_va:
             self._notify_va(queue)

@@ -365,3 +365,15 @@ def test_a_balance_notice_links_the_portal(tmp_path):
     run(path, "reminders")
     text = next((tmp_path / "outbox").glob("balance_notice-*.eml")).read_text()
     assert "https://portal.lake.example" in text
+
+
+def test_a_run_says_why_it_counts_more_findings_than_check(tmp_path):
+    """`check` said 36 and `run all` 51, with no word why."""
+    from automations import config as config_module
+    from automations import jobs
+
+    path = write_practice(tmp_path, [appt(day=DAY + timedelta(days=1), modality="video")])  # held: no link
+    checked = jobs.check(config_module.load(path), DAY)
+    ran = run(path, "reminders")
+    more = len(ran.findings) - len(checked.findings)
+    assert more > 0 and any(n.startswith(f"{more} of these findings come from sending") for n in ran.notices)
