@@ -95,8 +95,8 @@ def weekly_summary(figures) -> dict:
             "billed": f"${figures.billed:,.2f}", "collected": f"${figures.collected:,.2f}",
             "ar_total": f"${figures.ar_total:,.2f}",
             "ar_over_90": f"{figures.ar_over_90_share:.0%}" if figures.ar_over_90_share is not None else "-",
-            "urgent": sum(1 for r in figures.risks if r.severity == "urgent"),
-            "urgent_items": [r.message for r in figures.risks if r.severity == "urgent"][:10],
+            "urgent": sum(1 for r in figures.risks if r.severity == "urgent" and r.owner != "owner"),
+            "urgent_items": [r.message for r in figures.risks if r.severity == "urgent" and r.owner != "owner"][:10],
             "decisions": [r.message for r in figures.risks if r.owner == "owner"][:10]}
 
 
