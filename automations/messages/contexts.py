@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from ..config import Config
 from ..rules.context import RuleContext
+from ..rules.dates import clock_time
 from ..rules.findings import OWNER_NAMES, Finding
 from ..trackers.records import Appointment, Client
 from . import invites
@@ -21,7 +22,7 @@ def when(appt: Appointment, zone: ZoneInfo) -> str:
 
 def when_at(start: datetime) -> str:
     """`Friday, November 27 at 9:05 AM`, built by hand: the no-padding strftime flag is glibc's, not Windows'."""
-    return f"{start:%A, %B} {start.day} at {start.hour % 12 or 12}:{start:%M %p}"
+    return f"{start:%A, %B} {start.day} at {clock_time(start)}"
 
 
 def appointment_reminder(config: Config, appointments: tuple[Appointment, ...] | list[Appointment],

@@ -27,6 +27,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import PracticeOpsError
+from ..rules.dates import people_day
 from ..rules.findings import SEVERITY_NAMES
 from .policy import PHI_LEVELS
 
@@ -93,7 +94,7 @@ class BoundedSandbox(SandboxedEnvironment):
         self.globals.pop("lipsum", None)
         self.globals["range"] = _bounded_range
         self.filters = {name: _bounded(name, f) for name, f in self.filters.items()}
-        self.filters["day"] = people_day
+        self.filters["day"] = _day_filter
         self.filters["urgency"] = lambda severity: SEVERITY_NAMES.get(str(severity), str(severity))
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # Jinja's own names
@@ -117,15 +118,15 @@ class BoundedSandbox(SandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
 
-def people_day(value: object) -> str:
-    """`2026-11-27` (or a date) as people write it: `Fri Nov 27`; anything else as it is."""
+def _day_filter(value: object) -> str:
+    """The `|day` filter: `2026-11-27` (or a date) as `Fri Nov 27`; anything else as it is."""
     from datetime import date as day_type
 
     try:
         day = value if isinstance(value, day_type) else day_type.fromisoformat(str(value))
     except ValueError:
         return str(value)
-    return f"{day:%a %b} {day.day}"
+    return people_day(day)
 
 
 def _bounded_range(*args: int) -> range:

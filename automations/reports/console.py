@@ -11,6 +11,7 @@ from collections import Counter
 from datetime import date
 
 from ..rules.catalogue import problem_of
+from ..rules.dates import people_day
 from ..rules.findings import OWNER_NAMES, OWNERS, SEVERITIES, SEVERITY_NAMES, Finding
 
 TOP = 10
@@ -40,7 +41,7 @@ def summary(findings: list[Finding], messages: list[dict], data_issues: int, que
         lines.append("Most urgent:")
         order = sorted(findings, key=lambda f: (-SEVERITIES.index(f.severity), f.due or date.max))
         for finding in order[:TOP]:
-            due = f"due {finding.due:%a %b} {finding.due.day}" if finding.due else "no due date"
+            due = f"due {people_day(finding.due)}" if finding.due else "no due date"
             lines.append(f"  {SEVERITY_NAMES[finding.severity]}, {due}, {problem_of(finding)}: {finding.message}")
     if messages:
         tally = Counter(m["status"] for m in messages)

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from ..rules.context import RuleContext
-from ..rules.dates import people_date
+from ..rules.dates import clock_time, people_date
 from ..rules.findings import OWNER_NAMES, SEVERITIES, Finding
 from ..trackers.records import LIVE_STATUSES, Appointment
 from ..trackers.values import person_key
@@ -73,11 +73,6 @@ def clinician_digest(ctx: RuleContext, provider: str, findings: list[Finding], p
              if f.owner != "clinician" and (f.rule.startswith("credentialing.") or f.rule in _RISK_RULES)]
     return {"practice_name": practice_name, "provider": provider, "today": today.isoformat(), "days": days,
             "authorizations": auths, "findings": own, "risks": risks}
-
-
-def clock_time(at) -> str:
-    """`9:00 AM`, as the reminders write it (built by hand: the no-padding strftime flag is glibc's)."""
-    return f"{at.hour % 12 or 12}:{at:%M %p}"
 
 
 WHERE = {"in_person": "in the office", "video": "by video", "phone": "by phone"}

@@ -1,10 +1,22 @@
-"""Dates as people write them in what practice-ops says (Nov 2, 2026): one place, so no message
-mixes 2026-11-02 with 11/02/2026. Built by hand: the no-padding strftime flag is glibc's, not Windows'."""
+"""Dates and times as people write them in what practice-ops says: one place, so no message mixes
+2026-11-02 with 11/02/2026, or 14:00 with 2:00 PM. Built by hand: the no-padding strftime flag is
+glibc's, not Windows'."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 
 
 def people_date(day: date) -> str:
+    """`Nov 2, 2026`: a date in a finding's words."""
     return f"{day:%b} {day.day}, {day.year}"
+
+
+def people_day(day: date) -> str:
+    """`Thu Nov 26`: a day near today, in a message's subject or heading."""
+    return f"{day:%a %b} {day.day}"
+
+
+def clock_time(at: time | datetime) -> str:
+    """`9:00 AM`, as the reminders and the digest write a time."""
+    return f"{at.hour % 12 or 12}:{at:%M %p}"
