@@ -256,6 +256,7 @@ def write(path: Path, f: Figures, practice_name: str) -> Path:
         cell.font = bold
         if cell.column in (2, 4, 5):
             cell.alignment = Alignment(horizontal="right")
+    summary.cell(lines.row, 3).alignment = Alignment(horizontal="left", indent=1)  # apart from the right-set figures beside it
     before = f.trend[-2] if len(f.trend) >= 2 else {}
     last_week = {"Sessions held (completed)": before.get("sessions"),
                  "Missed share (no-shows + late cancels of sessions due)": before.get("no_show_rate"),
@@ -290,6 +291,7 @@ def write(path: Path, f: Figures, practice_name: str) -> Path:
         last = last_week.get(label)
         lines.append([label, value, f"see {sheet}" if sheet else None, last, change(value, last, number_format)],
                      {2: number_format, 4: number_format} if number_format else None)
+        summary.cell(lines.row, 3).alignment = Alignment(horizontal="left", indent=1)
         summary.cell(lines.row, 5).alignment = Alignment(horizontal="right")
         if "healthy" in label and f.ar_over_90_share is not None and f.ar_over_90_share > HEALTHY_OVER_90:
             summary.cell(lines.row, 2).fill = PatternFill("solid", fgColor="F8D7DA")

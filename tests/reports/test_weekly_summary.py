@@ -155,8 +155,11 @@ def test_the_first_sheet_puts_last_week_beside_each_figure_and_the_owners_decisi
     lapse = Finding("credentialing.not_in_network_for_session", "urgent", "owner", "Ann Lee is lapsed with Aetna.",
                     refs={"provider": "Ann Lee", "payer": "Aetna"}, due=TODAY)
     path = write(tmp_path / "s.xlsx", figures(ctx, [lapse], {}), "Lakeside")
-    rows = [list(r) for r in openpyxl.load_workbook(path)["Summary"].iter_rows(values_only=True)]
+    sheet = openpyxl.load_workbook(path)["Summary"]
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert ["", "This week", "Explained on", "Last week", "Change"] == [c or "" for c in rows[3][:5]]
+    assert all(sheet.cell(row, 3).alignment.indent >= 1 and sheet.cell(row, 3).alignment.horizontal == "left"
+               for row in (4, 5)), "the sheet names touch the figures (LibreOffice indents only left-set text)"
     held = next(r for r in rows if r[0] == "Sessions held (completed)")
     assert held[3] is not None and held[4] is not None
     at = next(i for i, r in enumerate(rows) if r[0] and str(r[0]).startswith("Decisions for you"))
