@@ -141,6 +141,14 @@ def _explain(exc: PracticeOpsError) -> int:
     return EXIT_UNUSABLE
 
 
+def _log_to_terminal(verbose: bool, serving: bool) -> None:
+    """``serve`` keeps a log (each line timed); a one-off command speaks like its other lines."""
+    timed = serving or verbose
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s" if timed
+                        else "practice-ops: %(message)s")
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "rules":
         print(rule_reference(markdown=args.markdown))
@@ -157,8 +165,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     global _state_dir
     _state_dir = config.state.dir
     if args.command == "serve":
-        logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        _log_to_terminal(args.verbose, serving=True)
         return scheduler.serve(config, run_now=args.run_now)
     if args.command == "audit" and args.action == "binder":
         today = args.today or jobs.resolve_clock(config, None, None)[0]
@@ -170,8 +177,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(problem)
         print(f"audit log: {checked} entries, {'intact' if not problems else f'{len(problems)} problem(s)'}")
         return EXIT_OK if not problems else EXIT_UNUSABLE
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _log_to_terminal(args.verbose, serving=False)
     today, now = jobs.resolve_clock(config, args.today, args.now)
     if args.command == "preview":
         shown = preview_module.preview(config, args.kind, args.record, today, now)

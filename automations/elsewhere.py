@@ -22,6 +22,7 @@ import gc
 import logging
 import multiprocessing
 import os
+import signal
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -137,7 +138,7 @@ class Elsewhere:
                 os.environ["PYTHONSAFEPATH"] = "1"
                 # no cycle collection in the worker either (jobs.bulk_work): it lives for one check
                 self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                                 initializer=gc.disable)
+                                                 initializer=_worker_starts)
             assert self._pool is not None
             return self._pool.submit(work, job)  # the one worker starts with the first task
         except Exception as exc:  # a process that cannot start only means doing the work here
@@ -205,9 +206,23 @@ class Elsewhere:
             return None
         return found if isinstance(found, dict) else None
 
-    def close(self) -> None:
-        """Waits for the worker to end: no process outlives the check."""
+    def __enter__(self) -> Elsewhere:
+        return self
+
+    def __exit__(self, failed: type[BaseException] | None, *_: object) -> None:
+        self.close(abandon=failed is not None)
+
+    def close(self, abandon: bool = False) -> None:
+        """Waits for the worker to end: no process outlives the check. ``abandon`` (the check
+        stopped: Ctrl-C, a failure) ends it at once rather than after its task."""
         if self._pool is not None:
+            if abandon:
+                terminate = getattr(self._pool, "terminate_workers", None)  # Python 3.14
+                if terminate is not None:
+                    terminate()
+                else:
+                    for process in list((getattr(self._pool, "_processes", None) or {}).values()):
+                        process.terminate()
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
         self._sheets.clear()
@@ -215,6 +230,14 @@ class Elsewhere:
 
 
 # in the worker ---------------------------------------------------------------------------------
+def _worker_starts() -> None:
+    """No cycle collection (jobs.bulk_work: it lives for one check), and Ctrl-C is left to the
+    process that started it, which ends it: a worker killed by the keystroke would otherwise look
+    like one that failed, and be reported as one."""
+    gc.disable()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 _parsed_here: dict[str, bytes] = {}
 """The sheets this worker parsed in this check, kept as data for the rules it may be asked to
 apply: a parse leaves its records scattered among the freed cells of the sheet, and the process

@@ -169,8 +169,7 @@ def _check(config: Config, today: date, progress: Progress, now: datetime | None
         findings, issues, rows, notices = kept
         return RunResult(findings=findings, data_issues=issues, rows=rows,
                          notices=[*notices, *check_overrides(config)], reread=reread)
-    elsewhere = Elsewhere()
-    try:
+    with Elsewhere() as elsewhere:
         if cache is not None and unchanged is not None:  # every record in the cache: the worker can start at once
             _share_rules(config, today, cache, elsewhere, [name for name in TRACKERS if name in config.trackers])
         loaded = load_practice(config, progress, cache, elsewhere,
@@ -203,8 +202,6 @@ def _check(config: Config, today: date, progress: Progress, now: datetime | None
                 cache.put_checked(key, {"findings": [f.to_dict() for f in result.findings],
                                         "issues": [issue_data(i) for i in result.data_issues],
                                         "rows": result.rows, "notices": read_notices})
-    finally:
-        elsewhere.close()
     return result
 
 

@@ -189,3 +189,15 @@ def test_a_reconcile_that_writes_the_queue_from_nothing_never_loads_openpyxl(sam
             "print(code, 'openpyxl' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.stdout.split()[-2:] == ["0", "False"], done.stderr
+
+
+def test_a_one_off_command_logs_like_its_other_lines_and_serve_keeps_a_timed_log():
+    import subprocess
+    import sys
+
+    code = ("import logging; from automations.cli import _log_to_terminal; _log_to_terminal(False, serving={}); "
+            "logging.getLogger('automations.elsewhere').warning('read here')")
+    said = [subprocess.run([sys.executable, "-c", code.format(serving)], capture_output=True, text=True,
+                           timeout=60).stderr for serving in (False, True)]
+    assert said[0] == "practice-ops: read here\n"
+    assert said[1].endswith("WARNING automations.elsewhere: read here\n") and said[1][:4].isdigit()

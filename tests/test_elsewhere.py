@@ -238,3 +238,20 @@ def test_the_worker_opens_a_workbook_once_for_all_its_sheets(config, monkeypatch
     assert opened["n"] == 1
     assert [outcomes[t][0] for t in ("claims", "clients", "authorizations")] == ["read", "read", "unavailable"]
     assert set(elsewhere_module._parsed_here) == {"claims", "clients"}
+
+
+@pytest.mark.timeout(60)
+def test_ctrl_c_is_left_to_the_run_and_a_stopped_check_ends_its_worker_at_once():
+    """A Ctrl-C reaches every process of the terminal: the worker ignores it (so it is never taken
+    for a worker that failed and reported as one), and the check that stops ends it at once."""
+    import signal
+    import time as clock
+
+    with Elsewhere() as elsewhere:
+        assert elsewhere._submit(signal.getsignal, signal.SIGINT).result(timeout=30) == signal.SIG_IGN
+    elsewhere = Elsewhere()
+    with pytest.raises(KeyboardInterrupt), elsewhere:
+        elsewhere._submit(clock.sleep, 600)
+        raise KeyboardInterrupt
+    assert elsewhere._pool is None
+

@@ -21,7 +21,7 @@ from .work_queue import (OLD_DATE_FORMATS, ASIDE, BY_PROBLEM, BY_PROBLEM_COLUMNS
                          OUR_TITLES, QUEUE, RESOLVED, RESOLVED_COLUMNS, RESOLVED_FORMATS, SEVERITY_FILL, STATUSES,
                          TITLES, WRAPPED, QueueUpdate, by_problem, by_problem_rows, finding_cells, past_the_last_row,
                          queue_order, resolved_rows, row_height, urgency_fill)
-from .workbooks import EXCEL_ROWS, PRINT_FOOTER, KeptFormula, RowWriter, save_atomically
+from .workbooks import EXCEL_ROWS, PRINT_FOOTER, KeptFormula, RowWriter, hide_when_empty, save_atomically
 
 
 def edit_in_place(path: Path, update: QueueUpdate, today: date, notices: list[str],
@@ -143,7 +143,7 @@ def _write_in_place(book: openpyxl.Workbook, update: QueueUpdate, today: date, n
             if names[MORE] in book.sheetnames and _holds_findings(book[names[MORE]]):
                 del book[names[MORE]]
             continue
-        _write_findings(book, names[role], findings, update, notices)
+        _write_findings(book, names[role], findings, update, notices, hideable=role != QUEUE)
     _write_by_problem(book, names[BY_PROBLEM], update.open, shown)
     _write_resolved(book, names[RESOLVED], update, today)
     _write_legend(book, names[LEGEND])
@@ -166,7 +166,8 @@ def _write_by_problem(book, name: str, open_findings: list[Finding], shown: list
     _print_setup(sheet)
 
 
-def _write_findings(book, name: str, findings: list[Finding], update: QueueUpdate, notices: list[str]) -> None:
+def _write_findings(book, name: str, findings: list[Finding], update: QueueUpdate, notices: list[str],
+                   hideable: bool = False) -> None:
     fresh = name not in book.sheetnames
     sheet = book[name] if not fresh else book.create_sheet(name)
     header, kept = _existing(sheet)
@@ -225,6 +226,8 @@ def _write_findings(book, name: str, findings: list[Finding], update: QueueUpdat
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(layout))}{max(rows.row, 1)}"
     sheet.freeze_panes = "C2"
     _print_setup(sheet, layout.index("Records") + 1)
+    if hideable:
+        hide_when_empty(sheet, len(findings))
 
 
 def _print_setup(sheet, printed: int | None = None) -> None:
@@ -246,9 +249,11 @@ def _write_resolved(book, name: str, update: QueueUpdate, today: date) -> None:
         del book[name]
     resolved = book.create_sheet(name)
     rows = _header(resolved, RESOLVED_COLUMNS)
-    for row in resolved_rows(update, today):
+    gone = resolved_rows(update, today)
+    for row in gone:
         rows.append(row, RESOLVED_FORMATS, wrap=(3,))
     _print_setup(resolved)
+    hide_when_empty(resolved, len(gone))
 
 
 def _write_legend(book, name: str) -> None:

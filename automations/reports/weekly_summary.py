@@ -358,6 +358,10 @@ def write(path: Path, f: Figures, practice_name: str) -> Path:
     detail_sheet(book, "Risks", ["Due", "Urgency", "For", "Problem", "What to do", "Finding ID"],
            [[r.due, SEVERITY_NAMES[r.severity], OWNER_NAMES[r.owner], problem_of(r), r.message, r.id]
             for r in f.risks], {1: PEOPLES_DATE}, wrap=5)
+    for (cell,) in summary.iter_rows(min_col=3, max_col=3):
+        named = cell.value[4:] if isinstance(cell.value, str) and cell.value.startswith("see ") else None
+        if named in book.sheetnames and book[named].sheet_state == "hidden":
+            cell.value = "nothing to list"  # an empty sheet is hidden: never send the owner to it
     return save_atomically(book, path, "weekly summary")
 
 

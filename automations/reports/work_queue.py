@@ -31,7 +31,7 @@ from ..rules.catalogue import problem_of, title_of
 from ..rules.findings import OWNER_NAMES, SEVERITIES, Finding, sort_key
 from ..trackers.sources import open_workbook
 from ..trackers.values import fold, parse_date
-from .workbooks import EXCEL_ROWS, PEOPLES_DATE, FreshBook, replace_atomically
+from .workbooks import EXCEL_ROWS, PEOPLES_DATE, FreshBook, replace_atomically, wrapped_lines
 
 QUEUE, MORE, ASIDE, RESOLVED, BY_PROBLEM = "Work queue", "More open", "Set aside", "Resolved", "By problem"
 GROUP_AT = 50
@@ -497,6 +497,8 @@ def _fresh_findings(book: FreshBook, name: str, findings: list[Finding], update:
     sheet.filter(len(TITLES))
     sheet.freeze(1, 2)
     sheet.print_setup(PRINTED)
+    if name != QUEUE:
+        sheet.hide_when_empty()
 
 
 def _fresh_table(book: FreshBook, name: str, columns: tuple, rows: list[list], formats: dict[int, str],
@@ -509,6 +511,7 @@ def _fresh_table(book: FreshBook, name: str, columns: tuple, rows: list[list], f
         sheet.append(row, formats, wrap=wrap)
     sheet.freeze(1, 0)
     sheet.print_setup()
+    sheet.hide_when_empty()
 
 
 def by_problem(open_findings: list[Finding]) -> tuple[list[Finding], list[Finding]]:
@@ -572,10 +575,7 @@ URGENCY = TITLES.index("Urgency") + 1
 def row_height(cells: dict, widths: Mapping[str, float]) -> float:
     """Enough lines for the longest wrapped cell (spreadsheet programs do not size rows they did not
     lay out themselves, so without this wrapped text overlaps the next row)."""
-    most = 1
-    for title in WRAPPED:
-        length = len(str(cells.get(title) or ""))
-        most = max(most, -(-length // max(int(widths[title] * 1.15), 8)))
+    most = max(wrapped_lines(str(cells.get(title) or ""), widths[title]) for title in WRAPPED)
     return LINE_HEIGHT * most + 2
 
 

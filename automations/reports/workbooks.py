@@ -13,6 +13,7 @@ Two promises hold for every one of them:
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -157,12 +158,58 @@ def detail_sheet(book: openpyxl.Workbook, title: str, header: list[str], data: l
     for row in data:
         at = rows.append(row, formats, wrap=(wrap,) if wrap else ())
         if wrap and wrap - 1 < len(row) and isinstance(row[wrap - 1], str):  # tall enough: no row over the next
-            sheet.row_dimensions[at].height = 15 * max(1, -(-len(row[wrap - 1]) // int(WRAPPED_WIDTH * 1.1)))
+            sheet.row_dimensions[at].height = 15 * wrapped_lines(row[wrap - 1], WRAPPED_WIDTH)
     sheet.freeze_panes = "A2"
+    hide_when_empty(sheet, len(data))
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     return sheet
+
+
+def hide_when_empty(sheet: Any, rows: int) -> None:
+    """A secondary sheet with no rows under its header is hidden, and shown again once it has
+    some: printed, a heading alone is a blank page, and a reader pages past it for nothing. It is
+    still in the workbook (Excel's Unhide shows it), so whatever reads the workbook finds it."""
+    sheet.sheet_state = "visible" if rows else "hidden"
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """How many lines ``text`` takes wrapped in a column ``width`` characters wide, as Excel wraps
+    it: whole words, each as wide as Excel's 11-point Calibri draws it (XlsxWriter's table of
+    Excel's character widths). Neither Excel nor LibreOffice sizes a row it did not lay out itself,
+    so a row must be given its height: too short hides text, too tall wastes the printed page.
+    LibreOffice draws the same text a little narrower, so there a row keeps a little room."""
+    room = int(width * DIGIT_PIXELS)
+    lines = 0
+    for paragraph in text.split("\n"):
+        lines += 1
+        if len(paragraph) * WIDEST_PIXELS <= room:
+            continue
+        used = -SPACE_PIXELS
+        for word in paragraph.split(" "):
+            pixels = _pixels(word)
+            if used + SPACE_PIXELS + pixels <= room:
+                used += SPACE_PIXELS + pixels
+                continue
+            if used > 0:
+                lines, used = lines + 1, 0
+            while pixels > room:  # a word longer than a line is broken where the line ends
+                lines, pixels = lines + 1, pixels - room
+            used = pixels
+    return max(lines, 1)
+
+
+DIGIT_PIXELS, SPACE_PIXELS, WIDEST_PIXELS = 7, 3, 13
+"""Excel's 11-point Calibri at 96 dpi: a unit of column width is one digit, 7 pixels; the widest
+character ("W", "@") takes 13."""
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _pixels(word: str) -> int:
+    from xlsxwriter.utility import xl_pixel_width
+
+    return xl_pixel_width(word)
 
 
 WRAPPED_WIDTH = 80
@@ -358,3 +405,8 @@ class FreshSheet:
         self.sheet.fit_to_pages(1, 0)
         self.sheet.repeat_rows(0)
         self.sheet.set_footer(PRINT_FOOTER)
+
+    def hide_when_empty(self) -> None:
+        """As ``hide_when_empty`` for an openpyxl sheet: a sheet of only its header is hidden."""
+        if self.row <= 1:
+            self.sheet.hide()

@@ -567,3 +567,24 @@ def test_a_queue_open_in_a_spreadsheet_program_is_never_rewritten_under_it(queue
     (queue.path.parent / lock).unlink()
     queue([a, b], TODAY + timedelta(days=1))
     assert {r["Finding ID"] for r in sheet_rows(queue.path)} == {a.id, b.id}
+
+
+@pytest.mark.parametrize("worked_in", [False, True])
+def test_an_empty_sheet_is_hidden_so_it_never_prints_as_a_blank_page_and_shows_again_with_rows(queue, worked_in):
+    a, b = finding("A-1"), finding("A-2")
+    queue([a, b], TODAY)
+    book = openpyxl.load_workbook(queue.path)
+    assert {s.title: s.sheet_state for s in book} == {
+        "Work queue": "visible", "Set aside": "hidden", "Resolved": "hidden", "How to use": "visible"}
+    if worked_in:
+        edit(queue.path, b.id, Notes="asked the payer")
+    queue([b], TODAY + timedelta(days=1))
+    book = openpyxl.load_workbook(queue.path)
+    assert book["Resolved"].sheet_state == "visible" and book["Set aside"].sheet_state == "hidden"
+    assert book.active.title == "Work queue"
+
+
+def test_an_empty_queue_still_shows_its_work_queue_sheet(queue):
+    queue([], TODAY)
+    book = openpyxl.load_workbook(queue.path)
+    assert book["Work queue"].sheet_state == "visible" and book.active.title == "Work queue"

@@ -202,3 +202,22 @@ def test_a_detail_sheet_shows_every_text_whole_and_no_row_over_the_next(tmp_path
                          [[None, "Guardian consent missing", long], [None, "BAA renewal due", "Renew it."]], {}, wrap=3)
     assert sheet.column_dimensions["B"].width >= len("Guardian consent missing")
     assert sheet.row_dimensions[2].height >= 15 * 4 and sheet.row_dimensions[3].height == 15
+
+
+@pytest.mark.parametrize(("rows", "state"), [([], "hidden"), ([["Acme", 3]], "visible")])
+def test_a_detail_sheet_with_nothing_under_its_header_is_hidden_not_printed_blank(rows, state):
+    from automations.reports.workbooks import detail_sheet
+
+    book = openpyxl.Workbook()
+    assert detail_sheet(book, "Messages", ["Kind", "Sent"], rows, {}).sheet_state == state
+
+
+@pytest.mark.parametrize(("text", "lines"), [
+    ("", 1), ("0" * 60, 1), ("0" * 61, 2),                     # a column 60 wide holds 60 digits (Excel's unit)
+    ("W" * 32, 1), ("W" * 33, 2),                               # capitals are wider than digits
+    ("0" * 40 + " " + "0" * 19, 1), ("0" * 40 + " " + "0" * 20, 2),   # a word that does not fit moves whole
+    ("first\nsecond", 2), ("0" * 130, 3)])                      # a line break; a word longer than two lines
+def test_a_row_is_as_tall_as_excel_wraps_its_text_and_no_taller(text, lines):
+    from automations.reports.workbooks import wrapped_lines
+
+    assert wrapped_lines(text, 60) == lines
