@@ -746,7 +746,7 @@ def _credentialing_reminders(work: Work, findings: list[Finding]) -> None:
     recipients: list[tuple[str, str | None, str]] = [(va, None, "the VA") for va in config.people.va]
     recipients += [(p.email, p.provider, p.provider) for p in ctx.practice.providers if p.email]
     for address, about, who in recipients:
-        items = digests.credentialing_items(findings, about)
+        items = digests.credentialing_items(findings, work.today, about)
         if not items:
             continue
         sent = work.postman.send("credentialing_reminder", address, {

@@ -114,7 +114,7 @@ def _addressed(config: Config, ctx: RuleContext, kind: str, record: str | None, 
         provider = ctx.providers.get(person_key(record)) if record else None
         to = (provider.email if provider else None) or (config.people.va[0] if config.people.va else "(no VA)")
         return to, {"today": ctx.today.isoformat(), "items": digests.credentialing_items(
-            findings, provider.provider if provider else None), "provider": provider.provider if provider else ""}, \
+            findings, ctx.today, provider.provider if provider else None), "provider": provider.provider if provider else ""}, \
             None, False
     if kind == "eap_report":
         from .reports import eap_reports

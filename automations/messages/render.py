@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2 import pass_context
 from jinja2.environment import TemplateModule
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
@@ -118,15 +119,21 @@ class BoundedSandbox(SandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
 
-def _day_filter(value: object) -> str:
-    """The `|day` filter: `2026-11-27` (or a date) as `Fri Nov 27`; anything else as it is."""
+@pass_context
+def _day_filter(context: Any, value: object) -> str:
+    """The `|day` filter: `2026-11-27` (or a date) as `Fri Nov 27`, with its year when that is not
+    the year of the message's `today`; anything else as it is."""
     from datetime import date as day_type
 
     try:
         day = value if isinstance(value, day_type) else day_type.fromisoformat(str(value))
     except ValueError:
         return str(value)
-    return people_day(day)
+    try:
+        today = day_type.fromisoformat(str(context.get("today")))
+    except ValueError:
+        today = None
+    return people_day(day, today)
 
 
 def _bounded_range(*args: int) -> range:

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from ..rules.context import RuleContext
 from ..rules.dates import clock_time, people_date
-from ..rules.findings import OWNER_NAMES, SEVERITIES, Finding
+from ..rules.findings import OWNER_NAMES, SEVERITIES, Finding, urgency_name
 from ..trackers.records import LIVE_STATUSES, Appointment
 from ..trackers.values import person_key
 
@@ -67,9 +67,10 @@ def clinician_digest(ctx: RuleContext, provider: str, findings: list[Finding], p
         days.append({"title": day_title(day, today), "sessions": [_session(ctx, a) for a in sessions]})
     mine = [f for f in findings if concerns(f, key, ctx)]
     auths = [f.message for f in mine if f.rule in _AUTH_RULES]
-    own = [{"severity": f.severity, "message": f.message} for f in mine
+    own = [{"severity": f.severity, "urgency": urgency_name(f, today), "message": f.message} for f in mine
            if f.owner == "clinician" and f.rule not in _AUTH_RULES]
-    risks = [{"severity": f.severity, "owner": OWNER_WORDS[f.owner], "message": f.message} for f in mine
+    risks = [{"severity": f.severity, "urgency": urgency_name(f, today), "owner": OWNER_WORDS[f.owner],
+              "message": f.message} for f in mine
              if f.owner != "clinician" and (f.rule.startswith("credentialing.") or f.rule in _RISK_RULES)]
     return {"practice_name": practice_name, "provider": provider, "today": today.isoformat(), "days": days,
             "authorizations": auths, "findings": own, "risks": risks}
@@ -151,7 +152,7 @@ def billing_escalation(findings: list[Finding], first_seen: dict[str, str], toda
         aging = (today - seen).days >= AGING_DAYS
         if seen != today and not aging:
             continue
-        items.append({"severity": finding.severity, "rule": finding.rule, "problem": problem_of(finding),
+        items.append({"severity": finding.severity, "urgency": urgency_name(finding, today), "rule": finding.rule, "problem": problem_of(finding),
                       "message": finding.message, "due": finding.due.isoformat() if finding.due else "-",
                       "aging": aging, "first_seen": seen.isoformat(), "records": claim_records(ctx, finding)})
     groups: dict[str, list[dict]] = {}
@@ -162,8 +163,8 @@ def billing_escalation(findings: list[Finding], first_seen: dict[str, str], toda
             "new": sum(1 for i in items if not i["aging"]), "aging": sum(1 for i in items if i["aging"])}
 
 
-def credentialing_items(findings: list[Finding], provider: str | None = None) -> list[dict]:
+def credentialing_items(findings: list[Finding], today: date, provider: str | None = None) -> list[dict]:
     key = person_key(provider) if provider else None
-    return [{"severity": f.severity, "due": f.due.isoformat() if f.due else "-", "message": f.message}
+    return [{"severity": f.severity, "urgency": urgency_name(f, today), "due": f.due.isoformat() if f.due else "-", "message": f.message}
             for f in findings if f.rule.startswith("credentialing.")
             and (key is None or person_key(f.refs.get("provider", "")) == key)]

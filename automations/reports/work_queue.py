@@ -28,7 +28,7 @@ from pathlib import Path
 from ..errors import PracticeOpsError, TrackerUnavailable
 from ..ledger import Ledger
 from ..rules.catalogue import problem_of, title_of
-from ..rules.findings import OWNER_NAMES, SEVERITIES, Finding, sort_key
+from ..rules.findings import OWNER_NAMES, SEVERITIES, Finding, overdue, sort_key
 from ..trackers.sources import open_workbook
 from ..trackers.values import fold, parse_date
 from .workbooks import EXCEL_ROWS, PEOPLES_DATE, FreshBook, replace_atomically, wrapped_lines
@@ -280,8 +280,7 @@ first (the words alone sort FYI, Soon, Urgent); past its due date a finding is O
 
 
 def urgency_word(finding: Finding, today: date | None) -> str:
-    overdue = today is not None and finding.due is not None and finding.due < today
-    return URGENCY_WORDS["overdue" if overdue else finding.severity]
+    return URGENCY_WORDS["overdue" if overdue(finding, today) else finding.severity]
 
 
 def urgency_fill(finding: Finding, today: date | None) -> str:

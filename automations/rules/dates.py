@@ -12,8 +12,11 @@ def people_date(day: date) -> str:
     return f"{day:%b} {day.day}, {day.year}"
 
 
-def people_day(day: date) -> str:
-    """`Thu Nov 26`: a day near today, in a message's subject or heading."""
+def people_day(day: date, today: date | None = None) -> str:
+    """`Thu Nov 26`: a day near today, in a message's subject or heading; `Wed May 5, 2027` when
+    it is in another year than ``today`` (a deadline months off, a date long past)."""
+    if today is not None and day.year != today.year:
+        return f"{day:%a %b} {day.day}, {day.year}"
     return f"{day:%a %b} {day.day}"
 
 

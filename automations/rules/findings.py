@@ -13,6 +13,17 @@ OWNERS = ("va", "clinician", "billing", "owner")
 OWNER_NAMES = {"va": "Front desk", "clinician": "Clinician", "billing": "Billing", "owner": "Owner"}
 """Owners as people say them: the queue, the digests and the summary print these, never the ids."""
 SEVERITY_NAMES = {"urgent": "Urgent", "warning": "Soon", "info": "FYI"}
+OVERDUE = "Overdue"
+
+
+def overdue(finding: Finding, today: date | None) -> bool:
+    """Past its due date: said "Overdue" whatever its severity (a "Soon" due three weeks ago is not soon)."""
+    return today is not None and finding.due is not None and finding.due < today
+
+
+def urgency_name(finding: Finding, today: date | None) -> str:
+    """What a person reads for how pressing a finding is: Overdue, Urgent, Soon or FYI."""
+    return OVERDUE if overdue(finding, today) else SEVERITY_NAMES[finding.severity]
 
 
 @dataclass(frozen=True)

@@ -70,3 +70,27 @@ def test_the_billers_escalation_puts_the_urgent_item_first_then_money_then_deadl
     escalation = billing_escalation(found, {}, today, "Lakeside", ctx)
     assert [item["message"] for item in escalation["items"]] == ["c", "lost", "b", "a"]
     assert escalation["groups"][0]["problem"] == "No-show billed to insurance"
+
+
+@pytest.mark.parametrize(("due", "severity", "said"), [
+    (date(2026, 11, 25), "warning", "Overdue"), (date(2026, 11, 26), "warning", "Soon"),   # the due day is not past
+    (date(2026, 11, 25), "urgent", "Overdue"), (None, "info", "FYI")])
+def test_a_message_says_overdue_as_the_queue_does(due, severity, said):
+    """The escalation once said "Soon, due Mon Nov 2" on Nov 26 while the queue said Overdue."""
+    from automations.reports.digests import billing_escalation, credentialing_items
+    from automations.rules.findings import Finding
+
+    today = date(2026, 11, 26)
+    found = Finding("billing.denial_open", severity, "billing", "a", refs={"claim": "CL-1"}, due=due)
+    assert billing_escalation([found], {}, today, "Lakeside")["items"][0]["urgency"] == said
+    license = Finding("credentialing.license_expiring", severity, "va", "b", refs={"provider": "A"}, due=due)
+    assert credentialing_items([license], today)[0]["urgency"] == said
+
+
+@pytest.mark.parametrize(("day", "today", "said"), [
+    (date(2027, 5, 5), date(2026, 11, 26), "Wed May 5, 2027"), (date(2026, 12, 1), date(2026, 11, 26), "Tue Dec 1"),
+    (date(2025, 12, 30), date(2026, 1, 2), "Tue Dec 30, 2025"), (date(2026, 12, 1), None, "Tue Dec 1")])
+def test_a_day_in_another_year_carries_its_year(day, today, said):
+    from automations.rules.dates import people_day
+
+    assert people_day(day, today) == said
