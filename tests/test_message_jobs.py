@@ -189,6 +189,10 @@ def test_the_va_note_counts_the_open_queue(tmp_path):
     eml = next((tmp_path / "outbox").glob("va_work_queue-*.eml"))
     text = message_from_bytes(eml.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
     assert f"has {len(result.queue.open)} open item" in text
+    from automations.rules.findings import overdue
+
+    late = sum(1 for f in result.queue.open if f.severity != "urgent" and overdue(f, DAY))
+    assert late and f"{late} {'is' if late == 1 else 'are'} past due: start there." in text
 
 
 def test_the_weekly_summary_goes_to_the_owner_once_a_week_with_its_workbook(tmp_path):

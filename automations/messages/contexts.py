@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from ..config import Config
 from ..rules.context import RuleContext
 from ..rules.dates import clock_time
-from ..rules.findings import OWNER_NAMES, Finding
+from ..rules.findings import OWNER_NAMES, Finding, overdue
 from ..trackers.records import Appointment, Client
 from . import invites
 from .reminders import start_of
@@ -47,7 +47,7 @@ def greeting_name(client: Client | None) -> str:
 
 
 def intake_forms_reminder(config: Config, appt: Appointment) -> dict:
-    return {"when": when(appt, config.zone), "portal_url": config.practice.portal_url}
+    return {"when": when(appt, config.zone), **office_only(config)}
 
 
 def office_only(config: Config) -> dict:
@@ -106,5 +106,6 @@ def va_work_queue(config: Config, today: date, waiting: list[Finding], data_issu
     many were resolved since her last note."""
     by_owner = Counter(OWNER_NAMES[f.owner] for f in waiting)
     return {"today": today.isoformat(), "open": len(waiting), "by_owner": sorted(by_owner.items()),
-            "urgent": sum(1 for f in waiting if f.severity == "urgent"), "data_issues": data_issues,
+            "urgent": sum(1 for f in waiting if f.severity == "urgent"),
+            "overdue": sum(1 for f in waiting if f.severity != "urgent" and overdue(f, today)), "data_issues": data_issues,
             "queue_name": config.work_queue.path.name, "resolved": resolved, "link": config.work_queue.link}

@@ -90,7 +90,8 @@ def sample_context(kind: str) -> dict:
                                                "link": session["link"]}],
                                  "office_phone": "555-0100", "office_address": "1 Main St", "updated": False,
                                  "first_name": "Sam"},
-        "intake_forms_reminder": {"when": session["when"], "portal_url": "https://portal.example"},
+        "intake_forms_reminder": {"when": session["when"], "office_phone": "555-0100",
+                                  "portal_url": "https://portal.example"},
         "balance_notice": {"office_phone": "555-0100", "portal_url": "https://portal.example"},
         "waitlist_opening": {"office_phone": "555-0100", "portal_url": "https://portal.example"},
         "calendar_invite": {"cancelled": False, "label": "", "day": "2026-01-04", "when": session["when"],
@@ -108,7 +109,7 @@ def sample_context(kind: str) -> dict:
                            "decisions": ["A sample decision."]},
         "eap_report": {"today": "2026-01-04", "authorization_id": "EAP-1", "vendor": "ComPsych", "due": "2026-01-08",
                        "status": "all sessions used", "file": "eap-report-EAP-1.xlsx"},
-        "va_work_queue": {"today": "2026-01-04", "open": 3, "by_owner": [("va", 2), ("billing", 1)], "urgent": 1,
+        "va_work_queue": {"today": "2026-01-04", "open": 3, "by_owner": [("va", 2), ("billing", 1)], "urgent": 1, "overdue": 1,
                           "data_issues": 0, "queue_name": "work-queue.xlsx", "resolved": 2,
                           "link": "https://drive.example/queue"},
     }

@@ -5,7 +5,7 @@ import pytest
 from automations.messages.compose import compose, message_id
 from automations.messages.render import TemplateError, Templates
 
-CONTEXT = dict(practice_name="Lakeside", today="2026-11-26", open=3, by_owner=[("va", 3)], urgent=1,
+CONTEXT = dict(practice_name="Lakeside", today="2026-11-26", open=3, by_owner=[("va", 3)], urgent=1, overdue=0,
                data_issues=0, queue_name="q.xlsx", resolved=0, link="")
 
 

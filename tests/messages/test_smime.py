@@ -13,7 +13,7 @@ from automations.messages.smime import load_signer, seal
 from tests.pki import make_identity, openssl_decrypt
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
-CONTEXT = dict(practice_name="Lakeside", today="2026-11-26", open=3, by_owner=[("va", 3)], urgent=1,
+CONTEXT = dict(practice_name="Lakeside", today="2026-11-26", open=3, by_owner=[("va", 3)], urgent=1, overdue=0,
                data_issues=0, queue_name="q.xlsx", resolved=0, link="")
 
 

@@ -117,3 +117,15 @@ def test_the_billing_escalation_is_grouped_by_problem_with_the_claims_records(re
     text = rendered["billing_escalation"].text
     assert re.search(r"== [A-Z][a-z].* \(\d+\) ==", text)
     assert "date of service" in text and "payer " in text and "billed $" in text
+
+
+@pytest.mark.parametrize(("phone", "portal", "way"), [
+    ("(555) 010-0199", "", "Please call us at (555) 010-0199 to"),
+    ("", "https://portal.example", "Please log in to the client portal (https://portal.example) to"),
+    ("(555) 010-0199", "https://portal.example", "portal (https://portal.example) or call us at (555) 010-0199 to")])
+def test_the_balance_notice_offers_only_the_ways_the_practice_has(phone, portal, way):
+    from automations.messages.render import Templates
+
+    shown = Templates().render("balance_notice", practice_name="Lakeside", sender_name="Lakeside",
+                               office_phone=phone, portal_url=portal)
+    assert way in shown.text and ("portal" in shown.html) == bool(portal)

@@ -19,7 +19,7 @@ from tests.standins.mail import EwsStandIn, GmailStandIn, GraphStandIn
 from tests.transports.test_transports import send_twice
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
-CONTEXT = dict(practice_name="Lakeside", today="2026-11-26", open=3, by_owner=[("va", 3)], urgent=1,
+CONTEXT = dict(practice_name="Lakeside", today="2026-11-26", open=3, by_owner=[("va", 3)], urgent=1, overdue=0,
                data_issues=0, queue_name="q.xlsx", resolved=0, link="")
 SETTINGS = {"graph": ("GRAPH_EMULATOR_HOST", GraphStandIn), "gmail": ("GMAIL_EMULATOR_HOST", GmailStandIn),
             "exchange": ("EWS_EMULATOR_HOST", EwsStandIn)}

@@ -16,7 +16,7 @@ from automations.messages.render import Templates
 from automations.transports import open_transport
 
 NOW = datetime(2026, 11, 26, 7, tzinfo=UTC)
-CONTEXT = dict(practice_name="Lakeside", today="2026-11-26", open=3, by_owner=[("va", 3)], urgent=1,
+CONTEXT = dict(practice_name="Lakeside", today="2026-11-26", open=3, by_owner=[("va", 3)], urgent=1, overdue=0,
                data_issues=0, queue_name="q.xlsx", resolved=0, link="")
 
 
