@@ -83,7 +83,8 @@ def sample_context(kind: str) -> dict:
     session = {"time": "9:00 AM", "client": "Sample Client", "client_id": "C-0", "service": "individual",
                "where": "by video", "link": "https://video.example/s", "missing_link": "",
                "when": "Monday, January 4 at 9:00 AM"}
-    finding = {"severity": "warning", "urgency": "Soon", "message": "A sample finding.", "owner": "the front desk", "due": "2026-01-04",
+    finding = {"severity": "warning", "urgency": "Soon", "message": "A sample finding.",
+               "owner": "the front desk", "due": "2026-01-04",
                "rule": "billing.unbilled_session", "aging": False, "first_seen": "2026-01-01", "records": ["claim: CL-0"]}
     samples: dict[str, dict] = {
         "appointment_reminder": {"sessions": [{"when": session["when"], "video": True, "phone": False,

@@ -152,7 +152,8 @@ def billing_escalation(findings: list[Finding], first_seen: dict[str, str], toda
         aging = (today - seen).days >= AGING_DAYS
         if seen != today and not aging:
             continue
-        items.append({"severity": finding.severity, "urgency": urgency_name(finding, today), "rule": finding.rule, "problem": problem_of(finding),
+        items.append({"severity": finding.severity, "urgency": urgency_name(finding, today),
+                      "rule": finding.rule, "problem": problem_of(finding),
                       "message": finding.message, "due": finding.due.isoformat() if finding.due else "-",
                       "aging": aging, "first_seen": seen.isoformat(), "records": claim_records(ctx, finding)})
     groups: dict[str, list[dict]] = {}
@@ -165,6 +166,7 @@ def billing_escalation(findings: list[Finding], first_seen: dict[str, str], toda
 
 def credentialing_items(findings: list[Finding], today: date, provider: str | None = None) -> list[dict]:
     key = person_key(provider) if provider else None
-    return [{"severity": f.severity, "urgency": urgency_name(f, today), "due": f.due.isoformat() if f.due else "-", "message": f.message}
+    return [{"severity": f.severity, "urgency": urgency_name(f, today),
+             "due": f.due.isoformat() if f.due else "-", "message": f.message}
             for f in findings if f.rule.startswith("credentialing.")
             and (key is None or person_key(f.refs.get("provider", "")) == key)]

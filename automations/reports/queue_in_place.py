@@ -18,10 +18,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from ..rules.findings import Finding
 from .work_queue import (OLD_DATE_FORMATS, ASIDE, BY_PROBLEM, BY_PROBLEM_COLUMNS, BY_PROBLEM_FORMATS, COLUMNS, DATE_FORMAT, DATED,
                          HEADER_FILL, LEGACY_TITLES, LEGEND, LEGEND_HEADINGS, LEGEND_ROWS, LEGEND_WIDTHS, MORE,
-                         OUR_TITLES, QUEUE, RESOLVED, RESOLVED_COLUMNS, RESOLVED_FORMATS, SEVERITY_FILL, STATUSES,
+                         OUR_TITLES, QUEUE, RESOLVED, RESOLVED_COLUMNS, RESOLVED_FORMATS, RESOLVED_WRAPPED, SEVERITY_FILL, STATUSES,
                          TITLES, WRAPPED, QueueUpdate, by_problem, by_problem_rows, finding_cells, past_the_last_row,
-                         queue_order, resolved_rows, row_height, urgency_fill)
-from .workbooks import EXCEL_ROWS, PRINT_FOOTER, KeptFormula, RowWriter, hide_when_empty, save_atomically
+                         queue_order, resolved_height, resolved_rows, row_height, urgency_fill)
+from .workbooks import EXCEL_ROWS, KeptFormula, RowWriter, hide_when_empty, print_like_the_rest, save_atomically
 
 
 def edit_in_place(path: Path, update: QueueUpdate, today: date, notices: list[str],
@@ -234,14 +234,7 @@ def _print_setup(sheet, printed: int | None = None) -> None:
     """Landscape, one page wide, the header on every page."""
     if printed:
         sheet.print_area = f"A1:{get_column_letter(printed)}{max(sheet.max_row, 2)}"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = "1:1"
-    footer = PRINT_FOOTER.split("&C")
-    sheet.oddFooter.left.text, rest = footer[0].removeprefix("&L"), footer[1]
-    sheet.oddFooter.center.text, sheet.oddFooter.right.text = rest.split("&R")
+    print_like_the_rest(sheet)
 
 
 def _write_resolved(book, name: str, update: QueueUpdate, today: date) -> None:
@@ -251,7 +244,8 @@ def _write_resolved(book, name: str, update: QueueUpdate, today: date) -> None:
     rows = _header(resolved, RESOLVED_COLUMNS)
     gone = resolved_rows(update, today)
     for row in gone:
-        rows.append(row, RESOLVED_FORMATS, wrap=(3,))
+        at = rows.append(row, RESOLVED_FORMATS, wrap=RESOLVED_WRAPPED, top=True)
+        resolved.row_dimensions[at].height = resolved_height(row)
     _print_setup(resolved)
     hide_when_empty(resolved, len(gone))
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -464,7 +464,8 @@ def _write_fresh(temp: str, update: QueueUpdate, today: date) -> None:
         if more:
             _fresh_findings(book, MORE, more, update)
         _fresh_findings(book, ASIDE, update.set_aside, update)
-        _fresh_table(book, RESOLVED, RESOLVED_COLUMNS, resolved_rows(update, today), RESOLVED_FORMATS, wrap=(3,))
+        _fresh_table(book, RESOLVED, RESOLVED_COLUMNS, resolved_rows(update, today), RESOLVED_FORMATS,
+                     wrap=RESOLVED_WRAPPED, height=resolved_height)
         legend = book.sheet(LEGEND)
         for left, right in LEGEND_ROWS:
             legend.append([left, right], wrap=(2,), bold=(1,) if left in LEGEND_HEADINGS else ())
@@ -501,13 +502,14 @@ def _fresh_findings(book: FreshBook, name: str, findings: list[Finding], update:
 
 
 def _fresh_table(book: FreshBook, name: str, columns: tuple, rows: list[list], formats: dict[int, str],
-                 wrap: tuple[int, ...] = ()) -> None:
-    """A sheet of rows under a bold header, frozen below it (as _header and _print_setup make it)."""
+                 wrap: tuple[int, ...] = (), height: Callable[[list], float] | None = None) -> None:
+    """A sheet of rows under a bold header, frozen below it (as _header and _print_setup make it);
+    ``height`` gives a row with wrapped text its height."""
     sheet = book.sheet(name)
     sheet.append([title for title, _ in columns], bold=range(1, len(columns) + 1))
     sheet.widths(width for _, width in columns)
     for row in rows:
-        sheet.append(row, formats, wrap=wrap)
+        sheet.append(row, formats, wrap=wrap, top=bool(wrap), height=height(row) if height else None)
     sheet.freeze(1, 0)
     sheet.print_setup()
     sheet.hide_when_empty()
@@ -579,6 +581,14 @@ def row_height(cells: dict, widths: Mapping[str, float]) -> float:
 
 
 RESOLVED_FORMATS = {1: DATE_FORMAT, 6: DATE_FORMAT}
+RESOLVED_WRAPPED = (3, 4, 8)
+"""What it said, Records, Notes: the Resolved sheet's long texts."""
+
+
+def resolved_height(row: list) -> float:
+    """A Resolved row tall enough for its longest wrapped text (as row_height for a finding's row)."""
+    return LINE_HEIGHT * max(wrapped_lines(str(row[column - 1] or ""), RESOLVED_COLUMNS[column - 1][1])
+                             for column in RESOLVED_WRAPPED) + 2
 
 
 def resolved_rows(update: QueueUpdate, today: date) -> list[list]:

@@ -156,15 +156,25 @@ def detail_sheet(book: openpyxl.Workbook, title: str, header: list[str], data: l
         sheet.column_dimensions[get_column_letter(column)].width = WRAPPED_WIDTH if column == wrap else max(12, min(
             fits, 40))
     for row in data:
-        at = rows.append(row, formats, wrap=(wrap,) if wrap else ())
+        at = rows.append(row, formats, wrap=(wrap,) if wrap else (), top=bool(wrap))
         if wrap and wrap - 1 < len(row) and isinstance(row[wrap - 1], str):  # tall enough: no row over the next
             sheet.row_dimensions[at].height = 15 * wrapped_lines(row[wrap - 1], WRAPPED_WIDTH)
     sheet.freeze_panes = "A2"
     hide_when_empty(sheet, len(data))
+    print_like_the_rest(sheet)
+    return sheet
+
+
+def print_like_the_rest(sheet: Any) -> None:
+    """An openpyxl sheet printed as every sheet practice-ops writes: landscape, one page wide, the
+    header row on every page, the sheet's name, the day and the page in the footer."""
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    return sheet
+    sheet.print_title_rows = "1:1"
+    left, rest = PRINT_FOOTER.removeprefix("&L").split("&C")
+    center, right = rest.split("&R")
+    sheet.oddFooter.left.text, sheet.oddFooter.center.text, sheet.oddFooter.right.text = left, center, right
 
 
 def hide_when_empty(sheet: Any, rows: int) -> None:

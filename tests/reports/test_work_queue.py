@@ -105,13 +105,15 @@ def test_snoozed_findings_hide_until_their_date(queue, status, until, back_on):
 def test_a_gone_problem_moves_to_resolved_with_the_date_and_comes_back_reopened(queue):
     a, b = finding("A-1"), finding("A-2")
     queue([a, b], TODAY)
-    edit(queue.path, a.id, Notes="billed on the 27th")
+    edit(queue.path, a.id, Notes="billed on the 27th; " + "the payer asked for the referral again " * 3)
     update = queue([b], TODAY + timedelta(days=1))
     assert update.resolved_today == [a.id]
     resolved = sheet_rows(queue.path, "Resolved")
     assert [(r["Finding ID"], r["Resolved on"].date(), r["Notes"]) for r in resolved] == [
-        (a.id, TODAY + timedelta(days=1), "billed on the 27th")]
+        (a.id, TODAY + timedelta(days=1), "billed on the 27th; " + "the payer asked for the referral again " * 3)]
     assert resolved[0]["What it said"] == a.message
+    sheet = openpyxl.load_workbook(queue.path)["Resolved"]
+    assert sheet.row_dimensions[2].height >= 15 * 2 and sheet.cell(2, 1).alignment.vertical == "top"
     update = queue([a, b], TODAY + timedelta(days=3))
     assert a.id in update.reopened_today and {f.id for f in update.open} == {a.id, b.id}
 

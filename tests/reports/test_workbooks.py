@@ -202,6 +202,8 @@ def test_a_detail_sheet_shows_every_text_whole_and_no_row_over_the_next(tmp_path
                          [[None, "Guardian consent missing", long], [None, "BAA renewal due", "Renew it."]], {}, wrap=3)
     assert sheet.column_dimensions["B"].width >= len("Guardian consent missing")
     assert sheet.row_dimensions[2].height >= 15 * 4 and sheet.row_dimensions[3].height == 15
+    assert sheet.cell(2, 2).alignment.vertical == "top", "a short text sits level with the long one beside it"
+    assert sheet.print_title_rows == "$1:$1" and sheet.oddFooter.right.text == "Page &P of &N"
 
 
 @pytest.mark.parametrize(("rows", "state"), [([], "hidden"), ([["Acme", 3]], "visible")])
