@@ -173,7 +173,8 @@ def test_audit_binder_writes_the_compliance_binder(tmp_path):
     cover = {row[0]: row[1] for row in book["Binder"].iter_rows(values_only=True) if row[0]}
     assert cover["Clients seen remotely with telehealth consent"] == "31 of 32"
     months = list(book["Disclosure log"].iter_rows(min_row=2, values_only=True))
-    assert months and months[0][0] == "2026-11" and months[0][-1] > 0
+    assert months and months[0][0] == "Nov 2026" and months[0][-1] > 0
+    assert book["Binder"].page_setup.orientation == "portrait" and book["Binder"].page_setup.fitToWidth == 1
     assert any(row[1] == "BAA renewal due" for row in book["Missing or expiring"].iter_rows(values_only=True))
     consent = list(book["Consent"].iter_rows(values_only=True))
     guardian = [row[3] for row in consent[1:]]

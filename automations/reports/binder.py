@@ -14,7 +14,7 @@ from ..rules.catalogue import problem_of
 from ..rules.compliance import _active
 from ..rules.context import RuleContext
 from ..rules.findings import OWNER_NAMES, Finding
-from .workbooks import PEOPLES_DATE, detail_sheet, save_atomically, titled_book
+from .workbooks import PEOPLES_DATE, detail_sheet, print_like_the_rest, save_atomically, titled_book
 
 CHANNELS = ("smime", "gateway", "plain", "blocked")
 
@@ -22,13 +22,16 @@ CHANNELS = ("smime", "gateway", "plain", "blocked")
 def write(path: Path, ctx: RuleContext, findings: list[Finding], disclosures: list[tuple[str, str, str, str]],
           practice_name: str) -> Path:
     """``disclosures``: (queued_at, kind, security, status) of every message the ledger holds."""
+    from openpyxl.styles import Alignment  # only when the binder is written: most runs never load openpyxl
+
     book, cover, rows = titled_book("Binder", f"{practice_name}: compliance binder as of {ctx.today:%B} "
                                               f"{ctx.today.day}, {ctx.today.year}")
     rows.append([])
     active = [c for c in ctx.practice.clients if _active(c.status)]
 
     def coverage(label: str, have: int, of: int) -> None:
-        rows.append([label, f"{have} of {of}", have / of if of else None], {3: "0%"})
+        at = rows.append([label, f"{have} of {of}", have / of if of else None], {3: "0%"})
+        cover.cell(at, 2).alignment = Alignment(horizontal="right")  # "3 of 127" over its share, not adrift
 
     coverage("Active clients with the privacy notice acknowledged", sum(1 for c in active if c.privacy_notice_ack),
              len(active))
@@ -42,8 +45,10 @@ def write(path: Path, ctx: RuleContext, findings: list[Finding], disclosures: li
     sent = [d for d in disclosures if d[3] == "sent"]
     coverage("Messages sent encrypted (S/MIME or gateway)", sum(1 for d in sent if d[2] in ("smime", "gateway")),
              len(sent))
-    for column in "ABC":
-        cover.column_dimensions[column].width = {"A": 60, "B": 14, "C": 10}[column]
+    heading = cover["A1"].value
+    cover.column_dimensions["A"].width = max(60, 1.4 * len(heading) - 24)  # the 14-point title whole over A to C
+    cover.column_dimensions["B"].width, cover.column_dimensions["C"].width = 14, 10
+    print_like_the_rest(cover, landscape=False)
 
     detail_sheet(book, "BAAs", ["Vendor", "Signed", "Expires", "Status", "Days left"],
            [[b.party, b.signed_on, b.expires_on, b.status or "", (b.expires_on - ctx.today).days if b.expires_on
@@ -60,7 +65,7 @@ def write(path: Path, ctx: RuleContext, findings: list[Finding], disclosures: li
              _yes(c.guardian_consent) if _minor(c, ctx.today, age) else "n/a"] for c in active], {})
     months: Counter = Counter((d[0][:7], d[2]) for d in disclosures)
     detail_sheet(book, "Disclosure log", ["Month", *(CHANNEL_NAMES[c] for c in CHANNELS), "Total"],
-           [[month, *(months[(month, c)] for c in CHANNELS), sum(months[(month, c)] for c in CHANNELS)]
+           [[_month_name(month), *(months[(month, c)] for c in CHANNELS), sum(months[(month, c)] for c in CHANNELS)]
             for month in sorted({m for m, _ in months})], {})
     kinds: Counter = Counter((d[1], d[2]) for d in disclosures)
     detail_sheet(book, "By message kind", ["Kind", *(CHANNEL_NAMES[c] for c in CHANNELS)],
@@ -85,3 +90,8 @@ def _minor(client, today: date, age_of_consent: int) -> bool:
 
 def _yes(value: object) -> str:
     return "n/a" if repr(value) == "N/A" else "yes" if value else "missing"
+
+
+def _month_name(month: str) -> str:
+    """`2026-11` as a person writes it: `Nov 2026`."""
+    return f"{date.fromisoformat(month + '-01'):%b %Y}"

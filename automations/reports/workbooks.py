@@ -165,13 +165,15 @@ def detail_sheet(book: openpyxl.Workbook, title: str, header: list[str], data: l
     return sheet
 
 
-def print_like_the_rest(sheet: Any) -> None:
-    """An openpyxl sheet printed as every sheet practice-ops writes: landscape, one page wide, the
-    header row on every page, the sheet's name, the day and the page in the footer."""
-    sheet.page_setup.orientation = "landscape"
+def print_like_the_rest(sheet: Any, landscape: bool = True) -> None:
+    """An openpyxl sheet printed as every sheet practice-ops writes: one page wide (landscape for a
+    table, portrait for a cover page), a table's header row on every page, the sheet's name, the
+    day and the page in the footer."""
+    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = "1:1"
+    if landscape:
+        sheet.print_title_rows = "1:1"
     left, rest = PRINT_FOOTER.removeprefix("&L").split("&C")
     center, right = rest.split("&R")
     sheet.oddFooter.left.text, sheet.oddFooter.center.text, sheet.oddFooter.right.text = left, center, right
