@@ -48,7 +48,7 @@ def write(path: Path, ctx: RuleContext, findings: list[Finding], disclosures: li
     heading = cover["A1"].value
     cover.column_dimensions["A"].width = max(60, 1.4 * len(heading) - 24)  # the 14-point title whole over A to C
     cover.column_dimensions["B"].width, cover.column_dimensions["C"].width = 14, 10
-    print_like_the_rest(cover, landscape=False)
+    print_like_the_rest(cover, landscape=False, header=False)
 
     detail_sheet(book, "BAAs", ["Vendor", "Signed", "Expires", "Status", "Days left"],
            [[b.party, b.signed_on, b.expires_on, b.status or "", (b.expires_on - ctx.today).days if b.expires_on

@@ -232,8 +232,8 @@ def _write_findings(book, name: str, findings: list[Finding], update: QueueUpdat
 
 def _print_setup(sheet, printed: int | None = None) -> None:
     """Landscape, one page wide, the header on every page."""
-    if printed:
-        sheet.print_area = f"A1:{get_column_letter(printed)}{max(sheet.max_row, 2)}"
+    # a hidden, empty sheet has none: LibreOffice prints a hidden sheet's print area
+    sheet.print_area = f"A1:{get_column_letter(printed)}{sheet.max_row}" if printed and sheet.max_row > 1 else None
     print_like_the_rest(sheet)
 
 

@@ -39,7 +39,7 @@ from ..messages.kinds import kind_title
 from ..rules.catalogue import problem_of
 from ..rules.findings import OWNER_NAMES, OWNERS, SEVERITIES, SEVERITY_NAMES, Finding
 from ..trackers.values import person_key
-from .workbooks import PEOPLES_DATE, RowWriter, detail_sheet, save_atomically, titled_book
+from .workbooks import PEOPLES_DATE, RowWriter, detail_sheet, print_like_the_rest, save_atomically, titled_book
 
 BUCKETS = (("0-30", 0, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("91-120", 91, 120), ("over 120", 121, None))
 RECEIVABLE = frozenset({"submitted", "partial", "denied", "appealed"})
@@ -318,8 +318,7 @@ def write(path: Path, f: Figures, practice_name: str) -> Path:
     summary.column_dimensions["C"].width = 20
     summary.column_dimensions["D"].width = 14
     summary.column_dimensions["E"].width = 14
-    summary.page_setup.fitToWidth, summary.page_setup.fitToHeight = 1, 0
-    summary.sheet_properties.pageSetUpPr.fitToPage = True
+    print_like_the_rest(summary, landscape=False, header=False)
 
     trend = detail_sheet(book, "Trend", ["Week of", "Sessions held", "Missed share", "Billed", "Collected",
                                    "Owed (A/R)", "A/R over 90 days"],
@@ -385,9 +384,7 @@ def _charts(book, trend, weeks: int, f: Figures) -> None:
 
     """Native Excel charts on their own sheet, drawn from the Trend and Receivables figures."""
     sheet = book.create_sheet("Charts", 1)
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 1
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    print_like_the_rest(sheet, header=False, pages_high=1)
     dates = Reference(trend, min_col=1, min_row=2, max_row=weeks + 1)
 
     def chart(kind, title: str, column: int, anchor: str, y_title: str, number_format: str = "General",
@@ -416,9 +413,11 @@ def _charts(book, trend, weeks: int, f: Figures) -> None:
         lines.append([name, f.ar_by_bucket.get(name, Decimal(0))], {2: MONEY})
     aging.column_dimensions["A"].width = 32
     aging.column_dimensions["B"].width = 16
+    print_like_the_rest(aging)
     bars = BarChart()
     bars.title, bars.y_axis.title = "A/R by age", "dollars"
     bars.add_data(Reference(aging, min_col=2, min_row=1, max_row=len(BUCKETS) + 1), titles_from_data=True)
     bars.set_categories(Reference(aging, min_col=1, min_row=2, max_row=len(BUCKETS) + 1))
+    bars.y_axis.number_format = '"$"#,##0'  # as Collected per week: whole dollars on an axis
     bars.height, bars.width = 7.5, 15
     sheet.add_chart(bars, "J17")

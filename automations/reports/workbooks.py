@@ -165,14 +165,14 @@ def detail_sheet(book: openpyxl.Workbook, title: str, header: list[str], data: l
     return sheet
 
 
-def print_like_the_rest(sheet: Any, landscape: bool = True) -> None:
+def print_like_the_rest(sheet: Any, landscape: bool = True, header: bool = True, pages_high: int = 0) -> None:
     """An openpyxl sheet printed as every sheet practice-ops writes: one page wide (landscape for a
-    table, portrait for a cover page), a table's header row on every page, the sheet's name, the
-    day and the page in the footer."""
+    table, portrait for a cover page), a table's ``header`` row on every page, the sheet's name, the
+    day and the page in the footer. ``pages_high``: 1 keeps a page of charts on one page."""
     sheet.page_setup.orientation = "landscape" if landscape else "portrait"
-    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, pages_high
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    if landscape:
+    if header:
         sheet.print_title_rows = "1:1"
     left, rest = PRINT_FOOTER.removeprefix("&L").split("&C")
     center, right = rest.split("&R")
@@ -411,8 +411,8 @@ class FreshSheet:
 
     def print_setup(self, printed_columns: int | None = None) -> None:
         """Landscape, one page wide, the header on every page (as work_queue._print_setup)."""
-        if printed_columns:
-            self.sheet.print_area(0, 0, max(self.row - 1, 1), printed_columns - 1)
+        if printed_columns and self.row > 1:  # an empty sheet is hidden; LibreOffice prints a hidden print area
+            self.sheet.print_area(0, 0, self.row - 1, printed_columns - 1)
         self.sheet.set_landscape()
         self.sheet.fit_to_pages(1, 0)
         self.sheet.repeat_rows(0)

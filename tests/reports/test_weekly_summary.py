@@ -139,6 +139,8 @@ def test_the_workbook_has_native_charts_and_a_detail_sheet_behind_each_figure(tm
     assert book["Messages"].sheet_state == "hidden" and "Messages" not in pointers
     assert summary.column_dimensions["A"].width >= 50
     assert len(list(book["Trend"].iter_rows(min_row=2))) == 5
+    for printed in (s for s in book if s.sheet_state == "visible"):
+        assert printed.oddFooter.right.text == "Page &P of &N" and printed.page_setup.fitToWidth == 1, printed.title
 
 
 @pytest.mark.parametrize("value, last, fmt, said", [

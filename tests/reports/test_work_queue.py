@@ -584,6 +584,7 @@ def test_an_empty_sheet_is_hidden_so_it_never_prints_as_a_blank_page_and_shows_a
     book = openpyxl.load_workbook(queue.path)
     assert book["Resolved"].sheet_state == "visible" and book["Set aside"].sheet_state == "hidden"
     assert book.active.title == "Work queue"
+    assert not book["Set aside"].print_area, "LibreOffice prints a hidden sheet's print area"
 
 
 def test_an_empty_queue_still_shows_its_work_queue_sheet(queue):
