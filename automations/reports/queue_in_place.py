@@ -11,15 +11,15 @@ from datetime import date
 from pathlib import Path
 
 import openpyxl
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..rules.findings import Finding
-from .work_queue import (OLD_DATE_FORMATS, ASIDE, BY_PROBLEM, BY_PROBLEM_COLUMNS, BY_PROBLEM_FORMATS, COLUMNS, DATE_FORMAT, DATED,
-                         HEADER_FILL, LEGACY_TITLES, LEGEND, LEGEND_HEADINGS, LEGEND_ROWS, LEGEND_WIDTHS, MORE,
-                         OUR_TITLES, QUEUE, RESOLVED, RESOLVED_COLUMNS, RESOLVED_FORMATS, RESOLVED_WRAPPED, SEVERITY_FILL, STATUSES,
-                         TITLES, WRAPPED, QueueUpdate, by_problem, by_problem_rows, finding_cells, past_the_last_row,
+from .work_queue import (ASIDE, BY_PROBLEM, BY_PROBLEM_COLUMNS, BY_PROBLEM_FORMATS, BY_PROBLEM_PRINTED, COLUMNS, DATED, DATE_FORMAT,
+                         HEADER_FILL, LEGACY_TITLES, LEGEND, LEGEND_HEADINGS, LEGEND_ROWS, LEGEND_WIDTHS, MORE, OLD_DATE_FORMATS,
+                         OUR_TITLES, QUEUE, RESOLVED, RESOLVED_COLUMNS, RESOLVED_FORMATS, RESOLVED_WRAPPED, RIGHT_SET, SEVERITY_FILL,
+                         STATUSES, TITLES, WRAPPED, QueueUpdate, by_problem, by_problem_rows, finding_cells, past_the_last_row,
                          queue_order, resolved_height, resolved_rows, row_height, urgency_fill)
 from .workbooks import EXCEL_ROWS, KeptFormula, RowWriter, hide_when_empty, print_like_the_rest, save_atomically
 
@@ -163,7 +163,7 @@ def _write_by_problem(book, name: str, open_findings: list[Finding], shown: list
     rows = _header(sheet, BY_PROBLEM_COLUMNS)
     for row in summary:
         rows.append(row, BY_PROBLEM_FORMATS)
-    _print_setup(sheet)
+    _print_setup(sheet, BY_PROBLEM_PRINTED)
 
 
 def _write_findings(book, name: str, findings: list[Finding], update: QueueUpdate, notices: list[str],
@@ -192,6 +192,8 @@ def _write_findings(book, name: str, findings: list[Finding], update: QueueUpdat
         else:
             cell.font = Font(bold=True, name="Calibri", size=11)
             cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
+            if title in RIGHT_SET:
+                cell.alignment = Alignment(horizontal="right")
         width = widths.get(title) if not fresh else None
         sheet.column_dimensions[get_column_letter(index)].width = width or dict(COLUMNS).get(title, 16)
     old = sorted((f for f in findings if f.id in kept), key=lambda f: kept[f.id].order)
@@ -266,8 +268,10 @@ def _write_legend(book, name: str) -> None:
 def _header(sheet, columns) -> RowWriter:
     rows = RowWriter(sheet)
     rows.append([name for name, _ in columns])
-    for index, (_, width) in enumerate(columns, start=1):
+    for index, (name, width) in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
         sheet.cell(1, index).font = Font(bold=True)
+        if name in RIGHT_SET:
+            sheet.cell(1, index).alignment = Alignment(horizontal="right")
     sheet.freeze_panes = "A2"
     return rows

@@ -460,7 +460,7 @@ def _write_fresh(temp: str, update: QueueUpdate, today: date) -> None:
         _fresh_findings(book, QUEUE, shown, update)
         summary = by_problem_rows(update.open, shown)
         if summary is not None:
-            _fresh_table(book, BY_PROBLEM, BY_PROBLEM_COLUMNS, summary, BY_PROBLEM_FORMATS)
+            _fresh_table(book, BY_PROBLEM, BY_PROBLEM_COLUMNS, summary, BY_PROBLEM_FORMATS, printed=BY_PROBLEM_PRINTED)
         if more:
             _fresh_findings(book, MORE, more, update)
         _fresh_findings(book, ASIDE, update.set_aside, update)
@@ -482,7 +482,7 @@ def _fresh_findings(book: FreshBook, name: str, findings: list[Finding], update:
     """One sheet of findings, urgent first, as _write_findings lays out a new one."""
     sheet = book.sheet(name)
     every = range(1, len(TITLES) + 1)
-    sheet.append(TITLES, bold=every, fills=dict.fromkeys(every, HEADER_FILL))
+    sheet.append(TITLES, bold=every, fills=dict.fromkeys(every, HEADER_FILL), right=right_set(TITLES))
     sheet.widths(width for _, width in COLUMNS)
     widths = dict(COLUMNS)
     rows = []
@@ -502,16 +502,18 @@ def _fresh_findings(book: FreshBook, name: str, findings: list[Finding], update:
 
 
 def _fresh_table(book: FreshBook, name: str, columns: tuple, rows: list[list], formats: dict[int, str],
-                 wrap: tuple[int, ...] = (), height: Callable[[list], float] | None = None) -> None:
+                 wrap: tuple[int, ...] = (), height: Callable[[list], float] | None = None,
+                 printed: int | None = None) -> None:
     """A sheet of rows under a bold header, frozen below it (as _header and _print_setup make it);
-    ``height`` gives a row with wrapped text its height."""
+    ``height`` gives a row with wrapped text its height; ``printed``: the columns printed."""
     sheet = book.sheet(name)
-    sheet.append([title for title, _ in columns], bold=range(1, len(columns) + 1))
+    titles = [title for title, _ in columns]
+    sheet.append(titles, bold=range(1, len(columns) + 1), right=right_set(titles))
     sheet.widths(width for _, width in columns)
     for row in rows:
         sheet.append(row, formats, wrap=wrap, top=bool(wrap), height=height(row) if height else None)
     sheet.freeze(1, 0)
-    sheet.print_setup()
+    sheet.print_setup(printed)
     sheet.hide_when_empty()
 
 
@@ -530,6 +532,16 @@ def by_problem(open_findings: list[Finding]) -> tuple[list[Finding], list[Findin
 BY_PROBLEM_FORMATS = {5: DATE_FORMAT}
 BY_PROBLEM_COLUMNS = (("Problem", 30), ("For", 12), ("Open", 8), ("Urgent", 8), ("Soonest due", 12),
                       ("On Work queue", 16), ("On More open", 16), ("Rule", 34))
+BY_PROBLEM_PRINTED = 7
+"""Printed up to On More open: the rule's id is for the screen."""
+RIGHT_SET = frozenset({"Snooze until", "Due", "First seen", "Reopened", "Resolved on", "Open", "Urgent",
+                       "Soonest due", "On Work queue", "On More open"})
+"""Headings over numbers and dates, which sit on the right: the heading sits over them there."""
+
+
+def right_set(titles: list[str]) -> tuple[int, ...]:
+    """The columns (1-based) whose heading is set to the right, over its numbers or dates."""
+    return tuple(index for index, title in enumerate(titles, start=1) if title in RIGHT_SET)
 
 
 def by_problem_rows(open_findings: list[Finding], shown: list[Finding]) -> list[list] | None:

@@ -295,18 +295,18 @@ class FreshBook:
         return FreshSheet(self, self._book.add_worksheet(title))
 
     def look(self, number_format: str | None = None, wrap: bool = False, fill: str | None = None,
-             bold: bool = False, top: bool = False) -> Any:
+             bold: bool = False, top: bool = False, right: bool = False) -> Any:
         """One writer's format per look, as RowWriter builds one openpyxl style per look."""
-        key = (number_format, wrap, fill, bold, top)
-        if key == (None, False, None, False, False):
+        key = (number_format, wrap, fill, bold, top, right)
+        if key == (None, False, None, False, False, False):
             return None
         if key not in self._looks:
-            self._looks[key] = self._xlsxwriter_look(number_format, wrap, fill, bold, top)
+            self._looks[key] = self._xlsxwriter_look(*key)
         return self._looks[key]
 
     def _xlsxwriter_look(self, number_format: str | None, wrap: bool, fill: str | None, bold: bool,
-                         top: bool) -> Any:
-        spec: dict[str, Any] = {}
+                         top: bool, right: bool) -> Any:
+        spec: dict[str, Any] = {"align": "right"} if right else {}
         if number_format:
             spec["num_format"] = number_format
         if wrap:
@@ -332,17 +332,17 @@ class FreshSheet:
 
     def append(self, values: Iterable[Any], formats: dict[int, str] | None = None, wrap: Iterable[int] = (),
                fills: dict[int, str] | None = None, top: bool = False, bold: Iterable[int] = (),
-               height: float | None = None) -> int:
+               height: float | None = None, right: Iterable[int] = ()) -> int:
         """Like RowWriter.append (``formats``: column -> number format; ``wrap``: wrapped columns;
         ``fills``: column -> background colour; ``top``: every cell top-aligned), plus ``bold``
-        columns and the row's ``height``. Past Excel's last row nothing is written (counted in
-        ``past_the_last_row``)."""
+        columns, the row's ``height`` and columns set to the ``right`` (a heading over numbers or
+        dates). Past Excel's last row nothing is written (counted in ``past_the_last_row``)."""
         if self.row >= EXCEL_ROWS:
             self.past_the_last_row += 1
             return self.row
         self.row += 1
         values = list(values)
-        looks = self._looks(len(values), formats, tuple(wrap), fills, top, tuple(bold))
+        looks = self._looks(len(values), formats, tuple(wrap), fills, top, tuple(bold), tuple(right))
         at = self.row - 1
         if height is not None:
             self._height(at, height)
@@ -380,15 +380,15 @@ class FreshSheet:
         self.sheet.set_row(row, height)
 
     def _looks(self, count: int, formats: dict[int, str] | None, wrap: tuple[int, ...], fills: dict[int, str] | None,
-               top: bool, bold: tuple[int, ...]) -> list[tuple[Any, bool]]:
+               top: bool, bold: tuple[int, ...], right: tuple[int, ...] = ()) -> list[tuple[Any, bool]]:
         """Each column's (format, whether an empty cell is written to carry it), worked out once per
         kind of row: a queue's thousands of rows come in a handful of kinds."""
-        kind = (count, tuple((formats or {}).items()), wrap, tuple((fills or {}).items()), top, bold)
+        kind = (count, tuple((formats or {}).items()), wrap, tuple((fills or {}).items()), top, bold, right)
         looks = self._kinds.get(kind)
         if looks is None:
             looks = self._kinds[kind] = [
                 (self.book.look((formats or {}).get(column), column in wrap, (fills or {}).get(column),
-                                column in bold, top), column in wrap or column in (fills or {}))
+                                column in bold, top, column in right), column in wrap or column in (fills or {}))
                 for column in range(1, count + 1)]
         return looks
 

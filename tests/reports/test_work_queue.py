@@ -353,7 +353,8 @@ def _looks(path):
     seen = {}
     for sheet in book.worksheets:
         cells = {(c.row, c.column): (c.value, c.number_format if c.value is not None else None,
-                                     bool(c.alignment.wrap_text), c.alignment.vertical, bool(c.font.b),
+                                     bool(c.alignment.wrap_text), c.alignment.vertical, c.alignment.horizontal,
+                                     bool(c.font.b), sheet.sheet_state,
                                      c.fill.fgColor.rgb[-6:] if c.fill.fill_type == "solid" else None)
                  for row in sheet.iter_rows() for c in row
                  if c.value is not None or c.alignment.wrap_text or c.fill.fill_type == "solid"}
@@ -399,6 +400,9 @@ def test_a_queue_written_from_nothing_looks_as_the_in_place_writer_makes_it(tmp_
     in_place = _looks(tmp_path / "in_place.xlsx")[1]
     for name in names:
         assert fresh[name] == in_place[name], name
+    by_problem = openpyxl.load_workbook(tmp_path / "fresh.xlsx")["By problem"]
+    assert [c.alignment.horizontal for c in by_problem[1]][:7] == [None, None, *["right"] * 5], "numbers under their headings"
+    assert by_problem.print_area.endswith(f"$A$1:$G${by_problem.max_row}"), "the rule's id is for the screen, not the page"
 
 
 def test_an_edited_queue_gives_a_finding_its_new_urgency_colour_and_keeps_the_va_s_own(queue):
