@@ -617,6 +617,10 @@ def resolved_rows(update: QueueUpdate, today: date) -> list[list]:
     return rows
 
 
+OWNER_DUTIES = {"va": "The VA at the front desk: scheduling, clients' papers, messages to send by hand.",
+                "clinician": "The clinician named in the row: notes, authorizations, sessions to plan.",
+                "billing": "The biller: claims to file, correct, follow up or appeal.",
+                "owner": "The practice owner: decisions only the owner can make (panels, contracts)."}
 LEGEND_ROWS = (
     ("Status", "What it means"),
     (OPEN, "Still to do. New problems arrive as Open."),
@@ -632,9 +636,10 @@ LEGEND_ROWS = (
     (URGENCY_WORDS["info"], "Good to know (a waitlist match, for example)."),
     ("", ""),
     ("For", ""),
-    *((name, "") for name in OWNER_NAMES.values()),
+    *((OWNER_NAMES[owner], OWNER_DUTIES[owner]) for owner in OWNER_NAMES),
     ("", ""),
     ("Your changes", "Your own columns, sheets, colours and row order stay; deleting a row marks it Done."),
+    (f"{ASIDE}, {RESOLVED}", "Hidden while they are empty (nothing to print); they show again once they have rows."),
     (MORE, f"A problem with more than {GROUP_AT} open rows shows its {GROUP_AT} most pressing on {QUEUE}; the rest "
            f"are on {MORE} (edit them there just the same), and {BY_PROBLEM} counts every problem."),
 )
