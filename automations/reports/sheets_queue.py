@@ -1,20 +1,23 @@
 """The VA's work queue in Google Sheets (`[work_queue] source = "gsheets"`), so she can work it from a
 browser or a phone. The same queue as the Excel one (reports/work_queue.py plans it; only the
-storage differs): her edits are read with one ``values.batchGet``, and every sheet is written with
-one ``values.batchUpdate`` in RAW mode, so nothing she or a tracker typed becomes a formula. Her own
+storage differs): her edits are read with one ``spreadsheets.get`` of typed cells (a date she
+types in Snooze until is a date, whatever the sheet's locale; a note of 5 stays 5), and every
+sheet is written with one ``values.batchUpdate`` in RAW mode, so nothing she or a tracker typed
+becomes a formula; dates go as dates (serial numbers under a date format set on their columns in
+the same request that adds a missing sheet), so they read `Nov 30, 2026` and sort as dates. Her own
 columns keep their values by finding id; a row she deleted is taken as Done; a sheet she renamed is
 found by its content and written under her name; a sheet gone marks nothing Done.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from ..errors import PracticeOpsError
 from ..ledger import Ledger
 from ..rules.catalogue import problem_of, title_of
 from ..rules.findings import OWNER_NAMES, Finding
-from ..trackers.gsheets import sheets_service
+from ..trackers.gsheets import CELL_FIELDS, sheets_serial, sheets_service, typed_rows
 from . import work_queue as queue
 from .workbooks import cell_text
 
@@ -46,19 +49,22 @@ class SheetsQueue:
         so a finding sheet the VA renamed is found by its content (work_queue.finding_sheets), and
         how many rows each holds is known, so a shorter queue clears what a longer one wrote."""
         sheets = self._service.spreadsheets()
-        meta = self._call(sheets.get(spreadsheetId=self.id, fields="sheets.properties.title"))
+        meta = self._call(sheets.get(spreadsheetId=self.id, fields="sheets.properties(title,sheetId)"))
         present = [s["properties"]["title"] for s in meta.get("sheets", [])]
-        data = self._call(sheets.values().batchGet(spreadsheetId=self.id, ranges=[_quoted(n) for n in present],
-                                                   valueRenderOption="FORMATTED_VALUE")) if present else {}
-        found = {name: r.get("values", []) for name, r in zip(present, data.get("valueRanges", []), strict=False)}
+        self.sheet_ids = {s["properties"]["title"]: s["properties"].get("sheetId", 0) for s in meta.get("sheets", [])}
+        found = typed_rows(self._call(sheets.get(spreadsheetId=self.id, ranges=[_quoted(n) for n in present],
+                                                 includeGridData=True, fields=CELL_FIELDS)), present) if present else {}
         self.rows_held = {name: len(rows) for name, rows in found.items()}
         roles, self.notices = queue.finding_sheets(
             {name: [str(h).strip() for h in rows[0]] if rows else [] for name, rows in found.items()})
         self.names = {role: roles.get(role, role) for role in SHEETS}
         missing = [name for name in self.names.values() if name not in present]
         if missing:
-            self._call(sheets.batchUpdate(spreadsheetId=self.id, body={"requests": [
+            added = self._call(sheets.batchUpdate(spreadsheetId=self.id, body={"requests": [
                 {"addSheet": {"properties": {"title": name}}} for name in missing]}))
+            for reply in added.get("replies", []):
+                properties = reply.get("addSheet", {}).get("properties", {})
+                self.sheet_ids[properties.get("title")] = properties.get("sheetId", 0)
         edits: dict[str, queue.VaEdit] = {}
         extras: dict[str, dict[str, object]] = {}
         headers: dict[str, list[str]] = {}
@@ -75,14 +81,31 @@ class SheetsQueue:
                 finding_id = str(cells.get("Finding ID") or "").strip()
                 if not finding_id:
                     continue
-                edit = queue.parse_status(cells.get("Status"), cells.get("Snooze until"))
-                edits[finding_id] = queue.VaEdit(edit.status, str(cells.get("Notes") or ""), edit.snooze_until,
+                edit = queue.parse_status(queue.as_typed(cells.get("Status")), cells.get("Snooze until"))
+                notes = queue.as_typed(cells.get("Notes"))
+                edits[finding_id] = queue.VaEdit(edit.status, "" if notes is None else str(notes), edit.snooze_until,
                                                  edit.unreadable_status)
                 extras[finding_id] = {h: v for h, v in cells.items()
                                       if h and h not in queue.OUR_TITLES | queue.LEGACY_TITLES}
         return edits, extras, headers, queue.QUEUE in roles
 
-    def _padded(self, name: str, rows: list[list[str]], width: int) -> list[list[str]]:
+    def _date_columns(self) -> list[dict]:
+        """The requests that show our date columns as dates (`Nov 30, 2026`), made with every write:
+        a queue written before dates were dates, or a column the VA reformatted, reads right again."""
+        requests = []
+        for role, columns in ((queue.QUEUE, queue.COLUMNS), (queue.ASIDE, queue.COLUMNS),
+                              (queue.RESOLVED, queue.RESOLVED_COLUMNS)):
+            titles = [title for title, _ in columns]
+            for title in DATE_TITLES & set(titles):
+                at = titles.index(title)
+                requests.append({"repeatCell": {
+                    "range": {"sheetId": self.sheet_ids.get(self.names[role], 0), "startRowIndex": 1,
+                              "startColumnIndex": at, "endColumnIndex": at + 1},
+                    "cell": {"userEnteredFormat": {"numberFormat": {"type": "DATE", "pattern": "mmm d, yyyy"}}},
+                    "fields": "userEnteredFormat.numberFormat"}})
+        return requests
+
+    def _padded(self, name: str, rows: list[list], width: int) -> list[list]:
         """Blank rows after the last one down to the last row the sheet held, so every row a previous,
         longer queue wrote is cleared in the same write."""
         spare = max(self.rows_held.get(name, 0) - len(rows), 0)
@@ -101,23 +124,42 @@ class SheetsQueue:
         resolved = [[title for title, _ in queue.RESOLVED_COLUMNS]]
         for state in sorted((s for s in update.states.values() if s["resolved_on"]),
                             key=lambda s: s["resolved_on"], reverse=True)[:500]:
-            resolved.append([state["resolved_on"], title_of(state["rule"]), "", "", state["finding_id"],
-                             state["first_seen"], state["status"], state["notes"]])
+            resolved.append([_day(state["resolved_on"]), title_of(state["rule"]), "", "", state["finding_id"],
+                             _day(state["first_seen"]), state["status"], state["notes"]])
         data.append({"range": _quoted(self.names[queue.RESOLVED]),
                      "values": self._padded(self.names[queue.RESOLVED], resolved, len(queue.RESOLVED_COLUMNS))})
         data.append({"range": _quoted(self.names[queue.LEGEND]),
                      "values": self._padded(self.names[queue.LEGEND], [list(r) for r in queue.LEGEND_ROWS], 2)})
+        self._call(self._service.spreadsheets().batchUpdate(spreadsheetId=self.id, body={
+            "requests": self._date_columns()}))
         self._call(self._service.spreadsheets().values().batchUpdate(spreadsheetId=self.id, body={
             "valueInputOption": "RAW", "data": data}))
 
 
-def _row(finding: Finding, state: dict, layout: list[str], theirs: dict[str, object], today: date) -> list[str]:
-    cells = {"Status": state["status"], "Notes": state["notes"], "Snooze until": state["snoozed_until"] or "",
-             "Urgency": queue.urgency_word(finding, today), "Due": finding.due.isoformat() if finding.due else "",
+def _row(finding: Finding, state: dict, layout: list[str], theirs: dict[str, object], today: date) -> list[object]:
+    cells = {"Status": state["status"], "Notes": state["notes"], "Snooze until": _day(state["snoozed_until"]),
+             "Urgency": queue.urgency_word(finding, today), "Due": sheets_serial(finding.due) if finding.due else "",
              "For": OWNER_NAMES[finding.owner], "Problem": problem_of(finding), "What to do": finding.message,
-             "Records": queue._refs_text(finding.refs), "First seen": state["first_seen"],
-             "Reopened": state["reopened_on"] or "", "Rule": finding.rule, "Finding ID": finding.id}
-    return [cell_text(str(cells.get(title, theirs.get(title, "")) or "")) for title in layout]
+             "Records": queue._refs_text(finding.refs), "First seen": _day(state["first_seen"]),
+             "Reopened": _day(state["reopened_on"]), "Rule": finding.rule, "Finding ID": finding.id}
+    return [_cell(cells.get(title, theirs.get(title, ""))) for title in layout]
+
+
+DATE_TITLES = frozenset({"Snooze until", "Due", "First seen", "Reopened", "Resolved on"})
+"""The columns written as dates (serial numbers the sheet's date format shows as `Nov 30, 2026`)."""
+
+
+def _day(iso: str | None) -> float | str:
+    return sheets_serial(date.fromisoformat(iso)) if iso else ""
+
+
+def _cell(value: object) -> object:
+    """A number as a number (a date's serial, the VA's own number), anything else as text."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    if isinstance(value, date):  # a date in the VA's own column, back as the date it was
+        return sheets_serial(value if not isinstance(value, datetime) else value.date())
+    return cell_text(str(value or ""))
 
 
 def update_sheets_queue(spreadsheet_id: str, findings: list[Finding], today: date, ledger: Ledger,

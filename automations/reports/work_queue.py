@@ -185,8 +185,8 @@ def read_edits(path: Path) -> QueueRead:
                 finding_id = cell(row, "Finding ID")
                 if not finding_id:
                     continue
-                edit = parse_status(_as_typed(cell(row, "Status")), cell(row, "Snooze until"))
-                notes = _as_typed(cell(row, "Notes"))
+                edit = parse_status(as_typed(cell(row, "Status")), cell(row, "Snooze until"))
+                notes = as_typed(cell(row, "Notes"))
                 edits[str(finding_id).strip()] = VaEdit(edit.status, "" if notes is None else str(notes),
                                                         edit.snooze_until, edit.unreadable_status)
     except TrackerUnavailable as exc:
@@ -196,7 +196,7 @@ def read_edits(path: Path) -> QueueRead:
     return QueueRead(edits, roles, tuple(notices))
 
 
-def _as_typed(value: object) -> object:
+def as_typed(value: object) -> object:
     """A whole number as the VA typed it: calamine gives every number as a float (5 -> 5.0)."""
     return int(value) if isinstance(value, float) and value.is_integer() else value
 

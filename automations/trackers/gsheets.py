@@ -16,7 +16,7 @@ credentials: the local stand-in the tests use, as Google's own emulators work.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from ..emulators import emulator_host
@@ -73,6 +73,26 @@ def typed_cell(cell: dict[str, Any]) -> object:
         return _number(number, kind) if kind in ("DATE", "TIME", "DATE_TIME") else number
     text = value.get("stringValue")
     return None if text in (None, "") else text
+
+
+def typed_rows(answer: dict[str, Any], wanted: list[str]) -> dict[str, list[list]]:
+    """Each wanted sheet's rows, every cell typed (``typed_cell``), from a ``spreadsheets.get``
+    answer with grid data asked for with ``CELL_FIELDS``."""
+    found: dict[str, list] = {name: [] for name in wanted}
+    for sheet in answer.get("sheets", []):
+        name = sheet.get("properties", {}).get("title")
+        if name not in found:
+            continue
+        for grid in sheet.get("data", []):
+            rows = found[name]
+            rows.extend([] for _ in range(grid.get("startRow", 0) - len(rows)))
+            rows.extend([typed_cell(cell) for cell in row.get("values", [])] for row in grid.get("rowData", []))
+    return found
+
+
+def sheets_serial(day: date) -> float:
+    """A date as Google Sheets keeps it: days since its epoch (shown as a date by a DATE format)."""
+    return float((day - SHEETS_EPOCH.date()).days)
 
 
 def _number(number: float, kind: str) -> object:
@@ -133,16 +153,7 @@ class GoogleSheet:
         data = self._call(self._service.spreadsheets().get(
             spreadsheetId=self.spreadsheet_id, ranges=[_quoted(s) for s in wanted], includeGridData=True,
             fields=CELL_FIELDS), self.label)
-        found: dict[str, list] = {name: [] for name in wanted}
-        for sheet in data.get("sheets", []):
-            name = sheet.get("properties", {}).get("title")
-            if name not in found:
-                continue
-            for grid in sheet.get("data", []):
-                rows = found[name]
-                rows.extend([] for _ in range(grid.get("startRow", 0) - len(rows)))
-                rows.extend([typed_cell(cell) for cell in row.get("values", [])] for row in grid.get("rowData", []))
-        return found
+        return typed_rows(data, wanted)
 
     def rows(self, sheet: str) -> Iterator[tuple[int, Sequence]]:
         if sheet not in self._sheets:

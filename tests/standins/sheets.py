@@ -147,9 +147,22 @@ class SheetsStandIn(StandIn):
             return 404, {"error": {"code": 404, "message": "Requested entity was not found.", "status": "NOT_FOUND"}}
         self.writes.append((path, body))
         if "requests" in body:
+            replies = []
             for request in body["requests"]:
-                book["sheets"].setdefault(request["addSheet"]["properties"]["title"], [])
-            return 200, {"spreadsheetId": match[1], "replies": [{} for _ in body["requests"]]}
+                if "addSheet" in request:
+                    title = request["addSheet"]["properties"]["title"]
+                    book["sheets"].setdefault(title, [])
+                    replies.append({"addSheet": {"properties": {"title": title, "sheetId": self._sheet_id(book, title)}}})
+                elif "repeatCell" in request:  # a number format on a column, from the row it names down
+                    where = request["repeatCell"]["range"]
+                    title = next(t for t in book["sheets"] if self._sheet_id(book, t) == where.get("sheetId", 0))
+                    kind = request["repeatCell"]["cell"]["userEnteredFormat"]["numberFormat"]["type"]
+                    for column in range(where["startColumnIndex"], where["endColumnIndex"]):
+                        book.setdefault("formats", {})[(title, column)] = kind
+                    replies.append({})
+                else:
+                    return 400, {"error": {"code": 400, "message": "unsupported request", "status": "INVALID_ARGUMENT"}}
+            return 200, {"spreadsheetId": match[1], "replies": replies}
         for update in body.get("data", []):
             wanted = update["range"]
             name = wanted[1:-1].replace("''", "'") if wanted.startswith("'") else wanted
@@ -170,7 +183,8 @@ class SheetsStandIn(StandIn):
             return self.grid_answer(book, query)
         if match[2] is None:
             return 200, {"properties": {"title": book["title"], "locale": locale},
-                         "sheets": [{"properties": {"title": name}} for name in book["sheets"]]}
+                         "sheets": [{"properties": {"title": name, "sheetId": self._sheet_id(book, name)}}
+                                    for name in book["sheets"]]}
         ranges = query.get("ranges", []) if match[2] == ":batchGet" else [unquote(match[2][1:])]
         unformatted = query.get("valueRenderOption", ["FORMATTED_VALUE"])[0] == "UNFORMATTED_VALUE"
         found = []
@@ -191,6 +205,11 @@ class SheetsStandIn(StandIn):
             return 200, found[0]
         return 200, {"spreadsheetId": match[1], "valueRanges": found}
 
+    @staticmethod
+    def _sheet_id(book: dict, title: str) -> int:
+        """A sheet's id: its place among the spreadsheet's sheets (stable while none is removed)."""
+        return list(book["sheets"]).index(title)
+
     def grid_answer(self, book: dict, query: dict) -> tuple[int, dict]:
         """spreadsheets.get with grid data: only the sheets the ranges name, each cell as the mask asks."""
         fields = query.get("fields", [""])[0]
@@ -201,8 +220,10 @@ class SheetsStandIn(StandIn):
                 return 400, {"error": {"code": 400, "message": f"Unable to parse range: {wanted}",
                                        "status": "INVALID_ARGUMENT"}}
             rows = []
+            formats = book.get("formats", {})
             for row in book["sheets"][name]:
-                cells = [cell_data(c, fields) for c in row]
+                cells = [cell_data(Typed(c, formats[(name, at)]) if isinstance(c, (int, float)) and not isinstance(
+                    c, bool) and (name, at) in formats else c, fields) for at, c in enumerate(row)]
                 while cells and not cells[-1]:
                     cells.pop()
                 rows.append({"values": cells} if cells else {})

@@ -201,3 +201,35 @@ def test_a_sheets_queue_that_shrinks_clears_every_stale_row_and_a_renamed_tab_ke
     assert len(update.open) == 2 and update.resolved_today == []
     assert "Work queue" not in book and any("now called 'Today'" in n for n in update.notices)
     assert book["Today"][1][header.index("Notes")] == "called the payer"
+
+
+@pytest.mark.parametrize("locale", ["en_US", "en_GB"])
+def test_the_sheets_queue_reads_what_the_va_typed_as_she_typed_it_and_writes_dates_as_dates(tmp_path, stand_in,
+                                                                                             locale):
+    """A snooze date she types is a date cell whatever the locale (read once as formatted text,
+    03/12/2026 meant March or December by the sheet's locale); a note of 5 stays 5; Due, First seen
+    and Snooze until are dates under a date format, never ISO text."""
+    from automations.ledger import Ledger
+    from automations.reports.sheets_queue import update_sheets_queue
+    from automations.rules.findings import Finding
+    from automations.trackers.gsheets import GoogleSheet
+
+    found = [Finding("billing.unbilled_session", "warning", "billing", "Session A-1 has no claim.",
+                     refs={"appointment": "A-1"}, due=date(2026, 11, 30))]
+    stand_in.spreadsheets["q"] = {"title": "Queue", "locale": locale, "sheets": {}}
+    ledger = Ledger(tmp_path / "var")
+    update_sheets_queue("q", found, date(2026, 11, 26), ledger)
+    sheet = stand_in.spreadsheets["q"]["sheets"]["Work queue"]
+    header = sheet[0]
+    sheet[1][header.index("Status")] = "Snoozed"
+    sheet[1][header.index("Snooze until")] = date(2026, 12, 3)
+    sheet[1][header.index("Notes")] = 5
+    update = update_sheets_queue("q", found, date(2026, 11, 27), ledger)
+    ledger.close()
+    state = update.states[found[0].id]
+    assert (state["status"], state["snoozed_until"], state["notes"]) == ("Snoozed", "2026-12-03", "5")
+    read = GoogleSheet("q", ("Work queue", "Set aside"))
+    row = next(values for name in ("Work queue", "Set aside") for _, values in read.rows(name)
+               if found[0].id in values)
+    assert row[header.index("Due")] == date(2026, 11, 30) and row[header.index("First seen")] == date(2026, 11, 26)
+    assert row[header.index("Snooze until")] == date(2026, 12, 3)
