@@ -118,10 +118,10 @@ class SheetsQueue:
                                     if h and h not in queue.OUR_TITLES | queue.LEGACY_TITLES))
         for name, findings in ((queue.QUEUE, update.open), (queue.ASIDE, update.set_aside)):
             layout = [title for title, _ in queue.COLUMNS] + theirs
-            rows = [layout] + [_row(f, update.states[f.id], layout, extras.get(f.id, {}), today)
+            rows: list[list] = [layout] + [_row(f, update.states[f.id], layout, extras.get(f.id, {}), today)
                                for f in sorted(findings, key=queue.queue_order)]
             data.append({"range": _quoted(self.names[name]), "values": self._padded(self.names[name], rows, len(layout))})
-        resolved = [[title for title, _ in queue.RESOLVED_COLUMNS]]
+        resolved: list[list] = [[title for title, _ in queue.RESOLVED_COLUMNS]]
         for state in sorted((s for s in update.states.values() if s["resolved_on"]),
                             key=lambda s: s["resolved_on"], reverse=True)[:500]:
             resolved.append([_day(state["resolved_on"]), title_of(state["rule"]), "", "", state["finding_id"],
