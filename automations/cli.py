@@ -14,7 +14,7 @@ from pathlib import Path
 from . import config as config_module
 from . import jobs
 from . import preview as preview_module
-from . import scheduler
+from . import scheduler, setup_check
 from .errors import ConfigError, PracticeOpsError
 from .places import write_private_log
 from .reports.console import summary
@@ -161,7 +161,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(f"Next: fill in {args.folder / 'practice.toml'}, then run: python run.py --config "
               f"{args.folder / 'practice.toml'} check")
         return EXIT_OK
-    config = config_module.load(args.config)
+    config = setup_check.load_config(args.config)
     global _state_dir
     _state_dir = config.state.dir
     if args.command == "serve":

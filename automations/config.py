@@ -10,6 +10,7 @@ import difflib
 import re
 import tomllib
 import typing
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,6 +20,7 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationEr
 
 from .errors import ConfigError
 from .rules.thresholds import Thresholds, threshold_fields
+from .timetable import validate as validate_schedule
 from .trackers.records import TRACKERS, columns_of
 from .trackers.values import fold
 
@@ -141,6 +143,18 @@ class ExchangeSettings(Strict):
     username: str = ""               # e.g. PRACTICE\\office or office@practice.example
     password_env: EnvName = "PRACTICE_OPS_EWS_PASSWORD"
     sender: str = ""                 # the mailbox to send from; blank: the `from` address
+
+    @property
+    def exchange_online(self) -> str:
+        """The Exchange Online host these settings point at, or "": its EWS is being switched off."""
+        from urllib.parse import urlparse
+
+        host = (urlparse(self.service_endpoint).hostname if self.service_endpoint else self.server) or ""
+        host = host.lower().strip()
+        return host if any(host == h or host.endswith("." + h) for h in EXCHANGE_ONLINE_HOSTS) else ""
+
+
+EXCHANGE_ONLINE_HOSTS = ("outlook.office365.com", "outlook.office.com", "outlook.office365.us", "partner.outlook.cn")
 
 
 class EmailSettings(Strict):
@@ -315,8 +329,10 @@ class Config(Strict):
 SCHEDULED_JOBS = ("reconcile", "reminders", "digests", "weekly-summary")
 
 
-def load(path: Path | str = DEFAULT_CONFIG, *, check_sources: bool = True) -> Config:
-    """Read and validate the config; raise ``ConfigError`` listing every problem."""
+def load(path: Path | str = DEFAULT_CONFIG, also: Callable[[Config], list[str]] = lambda _: []) -> Config:
+    """Read and validate the config as data; raise ``ConfigError`` listing every problem, with
+    those ``also`` finds in a valid config (setup_check.load_config judges the files it names: the
+    config sits below the trackers' reader and cannot)."""
     path = Path(path)
     label = str(path)
     try:
@@ -338,7 +354,7 @@ def load(path: Path | str = DEFAULT_CONFIG, *, check_sources: bool = True) -> Co
     except ValidationError as exc:
         raise ConfigError([f"{label}: {_describe(error)}" for error in exc.errors()]) from None
     config = _resolve_paths(config, path.resolve().parent)
-    problems = [f"{label}: {problem}" for problem in _check_contents(config, check_sources)]
+    problems = [f"{label}: {problem}" for problem in (*_check_contents(config), *also(config))]
     if problems:
         raise ConfigError(problems)
     return config
@@ -396,7 +412,7 @@ def _resolve_paths(config: Config, base: Path) -> Config:
     })
 
 
-def _check_contents(config: Config, check_sources: bool) -> list[str]:
+def _check_contents(config: Config) -> list[str]:
     problems: list[str] = []
     for name, tracker in config.trackers.items():
         if name not in TRACKERS:
@@ -414,14 +430,6 @@ def _check_contents(config: Config, check_sources: bool) -> list[str]:
             problems.append(f"trackers.{name}.path: is required for an excel tracker")
         elif tracker.source == "gsheets" and not tracker.spreadsheet_id:
             problems.append(f"trackers.{name}.spreadsheet_id: is required for a gsheets tracker")
-        elif check_sources and tracker.source == "excel":
-            problems.extend(_check_excel_sheet(name, tracker))
-    if check_sources:
-        from .places import output_problems
-
-        trackers = [t.path for t in config.trackers.values() if t.source == "excel" and t.path is not None]
-        problems.extend(output_problems(config.work_queue.path if config.work_queue.source == "excel" else None,
-                                        config.state.dir, config.email.outbox_dir, trackers, config.state.audit_head))
     problems.extend(_transport_problems(config.email))
     if config.email.transport != "outbox" and "from_" not in config.email.model_fields_set:
         problems.append("email.from: is not set, so messages would come from practice-ops@localhost; set the "
@@ -430,16 +438,12 @@ def _check_contents(config: Config, check_sources: bool) -> list[str]:
         problems.append("practice.phone: is empty, so reminders and notices would ask clients to call with no number "
                         "to call; set the number clients should use (in the outbox, for review, it is only a note)")
     if config.email.transport == "exchange":
-        from .transports.exchange import exchange_online
-
-        online = exchange_online(config.email.exchange)
+        online = config.email.exchange.exchange_online
         if online:
             problems.append(f"email.exchange: {online} is Exchange Online, whose EWS Microsoft is switching off "
                             f"(2026-10-01 to 2027-04-01): use transport = \"graph\" for Microsoft 365")
     if config.work_queue.source == "gsheets" and not config.work_queue.spreadsheet_id:
         problems.append("work_queue.spreadsheet_id: is required for a work queue in Google Sheets")
-    from .scheduler import validate as validate_schedule
-
     for job, spec in config.schedule.items():
         if job not in SCHEDULED_JOBS:
             guess = difflib.get_close_matches(job, SCHEDULED_JOBS, n=1)
@@ -483,30 +487,3 @@ def secret_gaps(email: EmailSettings) -> list[str]:
         return [f"{wanted} is not set here: the {email.transport} transport needs it, so every message would wait "
                 f"for it (set it where the scheduled runs start)"]
     return []
-
-
-def _check_excel_sheet(name: str, tracker: TrackerSource) -> list[str]:
-    """The workbook is safe to open and has the sheet, read from its index alone (the run reads the
-    sheet once, later)."""
-    import zipfile
-
-    from .errors import TrackerUnavailable
-    from .trackers.excel import EXCEL_SUFFIXES, refuse_unsafe, sheet_parts
-
-    assert tracker.path is not None
-    try:
-        if tracker.path.is_file() and tracker.path.suffix.lower() not in EXCEL_SUFFIXES:
-            raise TrackerUnavailable(tracker.path.name, "is not an .xlsx workbook: save it as Excel Workbook (.xlsx)")
-        refuse_unsafe(tracker.path, tracker.path.name)
-        sheets = list(sheet_parts(tracker.path))
-    except TrackerUnavailable as exc:
-        return [f"trackers.{name}.path: {tracker.path}: {exc.why}"]
-    except (OSError, KeyError, zipfile.BadZipFile, ValueError) as exc:
-        return [f"trackers.{name}.path: {tracker.path}: cannot be opened as an Excel workbook "
-                f"({exc.__class__.__name__})"]
-    if tracker.sheet in sheets:
-        return []
-    guess = difflib.get_close_matches(tracker.sheet, sheets, n=1)
-    hint = f" (did you mean {guess[0]!r}?)" if guess else ""
-    return [f"trackers.{name}.sheet: {Path(tracker.location).name} has no sheet {tracker.sheet!r}{hint}; "
-            f"it has: {', '.join(sheets)}"]

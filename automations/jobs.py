@@ -29,12 +29,12 @@ from collections.abc import Callable, Iterator
 
 from . import rules
 from .config import Config
-from .elsewhere import RULES_ELSEWHERE, Elsewhere, RulesJob, worth_sharing_rules
+from .trackers.second_process import RULES_IN_SECOND_PROCESS, SecondProcess, RulesJob, worth_sharing_rules
 from .errors import CellError, PracticeOpsError
 from .ledger import Ledger
 from .memory import give_back_freed_memory
 from .places import file_name, inside, remove_stale_temporaries, write_private_log
-from .readiness import setup_gaps
+from .setup_check import setup_gaps
 from .messages import contexts, invites
 from .messages.delivery import Outcome
 from .messages.certificates import CertificateStore
@@ -43,7 +43,8 @@ from .messages.postman import Postman
 from .messages.smime import load_signer
 from .messages.reminders import changed_since_reminded, due_reminders, reminder_fingerprint, within_sending_hours
 from .reports import binder, digests, eap_reports, weekly_summary
-from .reports.work_queue import ANNOUNCED, APPROVED, DONE, QueueUpdate, announced_on, resolved_since_note, update_work_queue
+from .reports.queue_sheets import APPROVED, DONE, QueueUpdate
+from .reports.work_queue import ANNOUNCED, announced_on, resolved_since_note, update_work_queue
 from .reports.work_queue import plan as plan_queue
 from .rules.catalogue import rules_switched_off
 from .rules.credentialing import unknown_license_types
@@ -169,11 +170,11 @@ def _check(config: Config, today: date, progress: Progress, now: datetime | None
         findings, issues, rows, notices = kept
         return RunResult(findings=findings, data_issues=issues, rows=rows,
                          notices=[*notices, *check_overrides(config)], reread=reread)
-    with Elsewhere() as elsewhere:
+    with SecondProcess() as second:
         if cache is not None and unchanged is not None:  # every record in the cache: the worker can start at once
-            _share_rules(config, today, cache, elsewhere, [name for name in TRACKERS if name in config.trackers])
-        loaded = load_practice(config, progress, cache, elsewhere,
-                               share_read=lambda names: _share_rules(config, today, cache, elsewhere, names)
+            _share_rules(config, today, cache, second, [name for name in TRACKERS if name in config.trackers])
+        loaded = load_practice(config, progress, cache, second,
+                               share_read=lambda names: _share_rules(config, today, cache, second, names)
                                if cache is not None else None)
         result = RunResult(data_issues=loaded.issues, unavailable=[str(u) for u in loaded.unavailable],
                            rows=loaded.rows, practice=loaded.practice, reread=reread)
@@ -195,7 +196,7 @@ def _check(config: Config, today: date, progress: Progress, now: datetime | None
             if signing_problem:
                 result.notices.append(signing_problem)
         if result.usable:
-            result.findings = _apply_rules(loaded, config.thresholds(), today, elsewhere)
+            result.findings = _apply_rules(loaded, config.thresholds(), today, second)
             unchanged = unchanged_since_cached(config, cache) if cache is not None and now is None else None
             key = _check_key(config, today, unchanged) if unchanged is not None else None
             if cache is not None and key is not None:
@@ -216,26 +217,26 @@ def _kept_check(kept: object) -> tuple[list[Finding], list[CellError], dict[str,
         return None
 
 
-def _share_rules(config: Config, today: date, cache: TrackerCache, elsewhere: Elsewhere, names: list[str]) -> None:
-    """Hand ``RULES_ELSEWHERE`` to the run's second process, when the practice is large enough and
+def _share_rules(config: Config, today: date, cache: TrackerCache, second: SecondProcess, names: list[str]) -> None:
+    """Hand ``RULES_IN_SECOND_PROCESS`` to the run's second process, when the practice is large enough and
     every tracker it needs is an Excel file the cache keeps."""
     trackers = [config.trackers[name] for name in names]
-    if elsewhere.applying_rules or not cache.writable or any(t.source != "excel" or t.path is None for t in trackers):
+    if second.applying_rules or not cache.writable or any(t.source != "excel" or t.path is None for t in trackers):
         return
     if not worth_sharing_rules([t.path for t in trackers if t.path is not None]):
         return
-    elsewhere.apply_rules(RulesJob(tuple((name, str(t.path), t.sheet, reading_settings(t))
+    second.apply_rules(RulesJob(tuple((name, str(t.path), t.sheet, reading_settings(t))
                                          for name, t in zip(names, trackers, strict=True)),
                                    str(cache.folder), config.thresholds(), today))
 
 
-def _apply_rules(loaded: Loaded, thresholds: rules.Thresholds, today: date, elsewhere: Elsewhere) -> list[Finding]:
-    """Every rule's findings: ``RULES_ELSEWHERE`` from the second process when it has them (the
+def _apply_rules(loaded: Loaded, thresholds: rules.Thresholds, today: date, second: SecondProcess) -> list[Finding]:
+    """Every rule's findings: ``RULES_IN_SECOND_PROCESS`` from the second process when it has them (the
     same findings as here: the rules are pure), the others applied here meanwhile."""
-    if not elsewhere.applying_rules:
+    if not second.applying_rules:
         return rules.evaluate(loaded.practice, thresholds, today, loaded.issues)
-    applied = rules.apply(loaded.practice, thresholds, today, [rule for rule in rules.RULES if rule not in RULES_ELSEWHERE])
-    applied.update(elsewhere.rules_applied() or {})
+    applied = rules.apply(loaded.practice, thresholds, today, [rule for rule in rules.RULES if rule not in RULES_IN_SECOND_PROCESS])
+    applied.update(second.rules_applied() or {})
     return rules.evaluate(loaded.practice, thresholds, today, loaded.issues, applied)
 
 

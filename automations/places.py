@@ -44,7 +44,7 @@ def inside(folder: Path, name: str) -> Path:
     return path
 
 
-def open_elsewhere(path: Path) -> bool:
+def open_in_a_spreadsheet_program(path: Path) -> bool:
     """Whether a spreadsheet program has the workbook open: the lock file Excel keeps beside it
     (`~$NAME`, or `~$` and the name less its first two characters for a longer name) or LibreOffice's
     (`.~lock.NAME#`). Her edits not yet saved are not in the file."""

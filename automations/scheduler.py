@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import signal
 import socket
 import threading
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -34,63 +32,19 @@ from . import jobs
 from .config import Config
 from .errors import ConfigError, PracticeOpsError
 from .places import claim_folder, write_private_log, write_whole
+from .timetable import Slot, register, validate
 
 log = logging.getLogger("practice_ops.scheduler")
-DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
-@dataclass(frozen=True)
-class Slot:
-    job: str
-    unit: str          # day | hour | minutes | a day name
-    at: str | None     # "06:30", ":15" or None
-    every: int = 1
-
-
-def parse(job: str, spec: str) -> list[Slot]:
-    text = " ".join(spec.lower().split())
-    if match := re.fullmatch(r"(daily|weekdays|" + "|".join(DAYS) + r") (\d{1,2}:\d{2})", text):
-        when, at = match[1], f"{int(match[2].split(':')[0]):02d}:{match[2].split(':')[1]}"
-        if when == "daily":
-            return [Slot(job, "day", at)]
-        names = DAYS[:5] if when == "weekdays" else (when,)
-        return [Slot(job, day, at) for day in names]
-    if match := re.fullmatch(r"hourly(?: (:\d{2}))?", text):
-        return [Slot(job, "hour", match[1] or ":00")]
-    if (match := re.fullmatch(r"every (\d+) minutes?", text)) and 1 <= int(match[1]) <= 1440:
-        return [Slot(job, "minutes", None, int(match[1]))]
-    raise ConfigError([f"schedule.{job}: {spec!r} is not a schedule (use 'daily 06:30', 'weekdays 07:00', "
-                       f"'monday 07:30', 'hourly', 'hourly :15' or 'every 20 minutes', 1 to 1440)"])
-
-
-def validate(job: str, spec: str, timezone: str) -> list[Slot]:
-    """Parse the spec, then let the schedule library itself accept each time (it refuses 25:99)."""
-    slots = parse(job, spec)
-    for slot in slots:
-        try:
-            _register(schedule.Scheduler(), slot, timezone, lambda _: None)
-        except (schedule.ScheduleValueError, ValueError) as exc:
-            raise ConfigError([f"schedule.{job}: {spec!r}: {exc}"]) from None
-    return slots
-
-
-def _register(scheduler: schedule.Scheduler, slot: Slot, timezone: str, run_job) -> None:
-    if slot.unit == "minutes":
-        scheduler.every(slot.every).minutes.do(run_job, slot.job)
-    elif slot.unit == "hour":
-        scheduler.every().hour.at(slot.at).do(run_job, slot.job)
-    elif slot.unit == "day":
-        scheduler.every().day.at(slot.at, timezone).do(run_job, slot.job)
-    else:
-        getattr(scheduler.every(), slot.unit).at(slot.at, timezone).do(run_job, slot.job)
 
 
 def build(config: Config, scheduler: schedule.Scheduler, run_job) -> list[Slot]:
     """Register every configured job; returns the slots, so `serve` can say what it will do."""
     slots = [slot for job, spec in config.schedule.items() for slot in validate(job, spec, config.practice.timezone)]
     for slot in slots:
-        _register(scheduler, slot, config.practice.timezone, run_job)
+        register(scheduler, slot, config.practice.timezone, run_job)
     return slots
+
+
 
 
 def serve(config: Config, stop: threading.Event | None = None, announce=lambda line: print(line, flush=True),

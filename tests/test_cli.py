@@ -197,8 +197,8 @@ def test_a_one_off_command_logs_like_its_other_lines_and_serve_keeps_a_timed_log
     import sys
 
     code = ("import logging; from automations.cli import _log_to_terminal; _log_to_terminal(False, serving={}); "
-            "logging.getLogger('automations.elsewhere').warning('read here')")
+            "logging.getLogger('automations.trackers.second_process').warning('read here')")
     said = [subprocess.run([sys.executable, "-c", code.format(serving)], capture_output=True, text=True,
                            timeout=60).stderr for serving in (False, True)]
     assert said[0] == "practice-ops: read here\n"
-    assert said[1].endswith("WARNING automations.elsewhere: read here\n") and said[1][:4].isdigit()
+    assert said[1].endswith("WARNING automations.trackers.second_process: read here\n") and said[1][:4].isdigit()

@@ -8,8 +8,11 @@ from tests.conftest import MINIMAL, make_workbook, write_config
 
 
 def problems_of(path) -> list[str]:
+    """Every problem `check` reports: the config's own and its files' (setup_check.load_config)."""
+    from automations.setup_check import load_config
+
     with pytest.raises(ConfigError) as caught:
-        config_module.load(path)
+        load_config(path)
     return caught.value.problems
 
 
@@ -95,7 +98,7 @@ def test_the_config_example_of_design_md_is_accepted_as_written(tmp_path):
     text = DESIGN.read_text()
     example = text.split("## Config (contract, TOML)", 1)[1].split("```toml", 1)[1].split("```", 1)[0]
     (tmp_path / "practice.toml").write_text(example)
-    cfg = config_module.load(tmp_path / "practice.toml", check_sources=False)
+    cfg = config_module.load(tmp_path / "practice.toml")
     assert cfg.trackers["appointments"].columns == {"client_id": "Client #"}
     assert cfg.payers["Acme Health"].timely_filing_days == 90
     assert cfg.email.smtp.port == 8025 and cfg.schedule["weekly-summary"] == "monday 07:30"
@@ -122,7 +125,7 @@ def test_the_keys_that_join_the_example_are_accepted_as_they_land(tmp_path):
     built = [c for c in chunks if c.startswith("[") and re.match(r"\[([a-z_]+)", c)[1] in BUILT_FROM_THE_SECOND_BLOCK]
     assert built, "the second block names no table built yet"
     (tmp_path / "practice.toml").write_text('[practice]\nname = "X"\n' + "".join(built))
-    cfg = config_module.load(tmp_path / "practice.toml", check_sources=False)
+    cfg = config_module.load(tmp_path / "practice.toml")
     assert cfg.payers["Superior HealthPlan"].program == "medicaid"
     assert cfg.thresholds().for_payer("Superior HealthPlan").timely_filing_days == 365
 

@@ -6,7 +6,7 @@ import pytest
 import schedule
 
 from automations import config as config_module
-from automations import scheduler
+from automations import scheduler, timetable
 from automations.errors import ConfigError
 from tests.conftest import ROOT
 
@@ -21,13 +21,13 @@ from tests.conftest import ROOT
     ("every 20 minutes", [("minutes", None)]),
 ])
 def test_schedule_specs(spec, slots):
-    assert [(s.unit, s.at) for s in scheduler.parse("reconcile", spec)] == slots
+    assert [(s.unit, s.at) for s in timetable.parse("reconcile", spec)] == slots
 
 
 @pytest.mark.parametrize("spec", ["sometimes", "daily", "weekdays 7am", "fortnightly 07:00"])
 def test_bad_specs_are_named(spec):
     with pytest.raises(ConfigError, match=f"schedule.reconcile: '{spec}' is not a schedule"):
-        scheduler.parse("reconcile", spec)
+        timetable.parse("reconcile", spec)
 
 
 def test_the_sample_schedule_registers_in_the_practice_time_zone():

@@ -66,7 +66,8 @@ def grouped_queue(folder: Path) -> Path:
     and By problem sheets, as a large practice's VA sees them."""
     sys.path.insert(0, str(ROOT))
     from automations.ledger import Ledger
-    from automations.reports.work_queue import GROUP_AT, update_work_queue
+    from automations.reports.queue_sheets import GROUP_AT
+    from automations.reports.work_queue import update_work_queue
     from automations.rules.findings import Finding
 
     today = date(2026, 11, 26)

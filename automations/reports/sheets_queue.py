@@ -18,10 +18,11 @@ from ..ledger import Ledger
 from ..rules.catalogue import problem_of, title_of
 from ..rules.findings import OWNER_NAMES, Finding
 from ..trackers.gsheets import CELL_FIELDS, sheets_serial, sheets_service, typed_rows
+from . import queue_sheets
 from . import work_queue as queue
 from .workbooks import cell_text
 
-SHEETS = (queue.QUEUE, queue.ASIDE, queue.RESOLVED, queue.LEGEND)
+SHEETS = (queue_sheets.QUEUE, queue_sheets.ASIDE, queue_sheets.RESOLVED, queue_sheets.LEGEND)
 
 
 def _quoted(sheet: str) -> str:
@@ -43,7 +44,7 @@ class SheetsQueue:
             raise PracticeOpsError(f"the work queue in Google Sheets ({self.id}) cannot be used "
                                    f"({exc.__class__.__name__})") from None
 
-    def read(self) -> tuple[dict[str, queue.VaEdit], dict[str, dict[str, object]], dict[str, list[str]], bool]:
+    def read(self) -> tuple[dict[str, queue_sheets.VaEdit], dict[str, dict[str, object]], dict[str, list[str]], bool]:
         """(edits by finding id, the VA's own columns' values by finding id, each finding sheet's header
         by its role, whether the queue's Work queue sheet was found). Every sheet is read in one batch,
         so a finding sheet the VA renamed is found by its content (work_queue.finding_sheets), and
@@ -65,10 +66,10 @@ class SheetsQueue:
             for reply in added.get("replies", []):
                 properties = reply.get("addSheet", {}).get("properties", {})
                 self.sheet_ids[properties.get("title")] = properties.get("sheetId", 0)
-        edits: dict[str, queue.VaEdit] = {}
+        edits: dict[str, queue_sheets.VaEdit] = {}
         extras: dict[str, dict[str, object]] = {}
         headers: dict[str, list[str]] = {}
-        for role in (queue.QUEUE, queue.ASIDE):
+        for role in (queue_sheets.QUEUE, queue_sheets.ASIDE):
             rows = found.get(self.names[role], [])
             if not rows:
                 continue
@@ -83,18 +84,18 @@ class SheetsQueue:
                     continue
                 edit = queue.parse_status(queue.as_typed(cells.get("Status")), cells.get("Snooze until"))
                 notes = queue.as_typed(cells.get("Notes"))
-                edits[finding_id] = queue.VaEdit(edit.status, "" if notes is None else str(notes), edit.snooze_until,
+                edits[finding_id] = queue_sheets.VaEdit(edit.status, "" if notes is None else str(notes), edit.snooze_until,
                                                  edit.unreadable_status)
                 extras[finding_id] = {h: v for h, v in cells.items()
-                                      if h and h not in queue.OUR_TITLES | queue.LEGACY_TITLES}
-        return edits, extras, headers, queue.QUEUE in roles
+                                      if h and h not in queue_sheets.OUR_TITLES | queue_sheets.LEGACY_TITLES}
+        return edits, extras, headers, queue_sheets.QUEUE in roles
 
     def _date_columns(self) -> list[dict]:
         """The requests that show our date columns as dates (`Nov 30, 2026`), made with every write:
         a queue written before dates were dates, or a column the VA reformatted, reads right again."""
         requests = []
-        for role, columns in ((queue.QUEUE, queue.COLUMNS), (queue.ASIDE, queue.COLUMNS),
-                              (queue.RESOLVED, queue.RESOLVED_COLUMNS)):
+        for role, columns in ((queue_sheets.QUEUE, queue_sheets.COLUMNS), (queue_sheets.ASIDE, queue_sheets.COLUMNS),
+                              (queue_sheets.RESOLVED, queue_sheets.RESOLVED_COLUMNS)):
             titles = [title for title, _ in columns]
             for title in DATE_TITLES & set(titles):
                 at = titles.index(title)
@@ -111,25 +112,25 @@ class SheetsQueue:
         spare = max(self.rows_held.get(name, 0) - len(rows), 0)
         return [row + [""] * (width - len(row)) for row in rows] + [[""] * width for _ in range(spare)]
 
-    def write(self, update: queue.QueueUpdate, today: date, extras: dict[str, dict[str, object]],
+    def write(self, update: queue_sheets.QueueUpdate, today: date, extras: dict[str, dict[str, object]],
               headers: dict[str, list[str]]) -> None:
         data = []
-        theirs = list(dict.fromkeys(h for name in (queue.QUEUE, queue.ASIDE) for h in headers.get(name, [])
-                                    if h and h not in queue.OUR_TITLES | queue.LEGACY_TITLES))
-        for name, findings in ((queue.QUEUE, update.open), (queue.ASIDE, update.set_aside)):
-            layout = [title for title, _ in queue.COLUMNS] + theirs
+        theirs = list(dict.fromkeys(h for name in (queue_sheets.QUEUE, queue_sheets.ASIDE) for h in headers.get(name, [])
+                                    if h and h not in queue_sheets.OUR_TITLES | queue_sheets.LEGACY_TITLES))
+        for name, findings in ((queue_sheets.QUEUE, update.open), (queue_sheets.ASIDE, update.set_aside)):
+            layout = [title for title, _ in queue_sheets.COLUMNS] + theirs
             rows: list[list] = [layout] + [_row(f, update.states[f.id], layout, extras.get(f.id, {}), today)
-                               for f in sorted(findings, key=queue.queue_order)]
+                               for f in sorted(findings, key=queue_sheets.queue_order)]
             data.append({"range": _quoted(self.names[name]), "values": self._padded(self.names[name], rows, len(layout))})
-        resolved: list[list] = [[title for title, _ in queue.RESOLVED_COLUMNS]]
+        resolved: list[list] = [[title for title, _ in queue_sheets.RESOLVED_COLUMNS]]
         for state in sorted((s for s in update.states.values() if s["resolved_on"]),
                             key=lambda s: s["resolved_on"], reverse=True)[:500]:
             resolved.append([_day(state["resolved_on"]), title_of(state["rule"]), "", "", state["finding_id"],
                              _day(state["first_seen"]), state["status"], state["notes"]])
-        data.append({"range": _quoted(self.names[queue.RESOLVED]),
-                     "values": self._padded(self.names[queue.RESOLVED], resolved, len(queue.RESOLVED_COLUMNS))})
-        data.append({"range": _quoted(self.names[queue.LEGEND]),
-                     "values": self._padded(self.names[queue.LEGEND], [list(r) for r in queue.LEGEND_ROWS], 2)})
+        data.append({"range": _quoted(self.names[queue_sheets.RESOLVED]),
+                     "values": self._padded(self.names[queue_sheets.RESOLVED], resolved, len(queue_sheets.RESOLVED_COLUMNS))})
+        data.append({"range": _quoted(self.names[queue_sheets.LEGEND]),
+                     "values": self._padded(self.names[queue_sheets.LEGEND], [list(r) for r in queue_sheets.LEGEND_ROWS], 2)})
         self._call(self._service.spreadsheets().batchUpdate(spreadsheetId=self.id, body={
             "requests": self._date_columns()}))
         self._call(self._service.spreadsheets().values().batchUpdate(spreadsheetId=self.id, body={
@@ -138,9 +139,9 @@ class SheetsQueue:
 
 def _row(finding: Finding, state: dict, layout: list[str], theirs: dict[str, object], today: date) -> list[object]:
     cells = {"Status": state["status"], "Notes": state["notes"], "Snooze until": _day(state["snoozed_until"]),
-             "Urgency": queue.urgency_word(finding, today), "Due": sheets_serial(finding.due) if finding.due else "",
+             "Urgency": queue_sheets.urgency_word(finding, today), "Due": sheets_serial(finding.due) if finding.due else "",
              "For": OWNER_NAMES[finding.owner], "Problem": problem_of(finding), "What to do": finding.message,
-             "Records": queue._refs_text(finding.refs), "First seen": _day(state["first_seen"]),
+             "Records": queue_sheets._refs_text(finding.refs), "First seen": _day(state["first_seen"]),
              "Reopened": _day(state["reopened_on"]), "Rule": finding.rule, "Finding ID": finding.id}
     return [_cell(cells.get(title, theirs.get(title, ""))) for title in layout]
 
@@ -163,14 +164,14 @@ def _cell(value: object) -> object:
 
 
 def update_sheets_queue(spreadsheet_id: str, findings: list[Finding], today: date, ledger: Ledger,
-                        write: bool = True) -> queue.QueueUpdate:
+                        write: bool = True) -> queue_sheets.QueueUpdate:
     store = SheetsQueue(spreadsheet_id)
     edits, extras, headers, existed = store.read()
     states = ledger.queue_rows()
     if existed:
         for finding_id, state in states.items():
-            if finding_id not in edits and state.get("written_status") in queue.VISIBLE and not state["resolved_on"]:
-                edits[finding_id] = queue.VaEdit(queue.DONE, state.get("written_notes") or "", None)
+            if finding_id not in edits and state.get("written_status") in queue_sheets.VISIBLE and not state["resolved_on"]:
+                edits[finding_id] = queue_sheets.VaEdit(queue_sheets.DONE, state.get("written_notes") or "", None)
     update = queue.plan(findings, states, edits, today)
     update.notices.extend(store.notices)
     if write:

@@ -18,7 +18,7 @@ __all__ = ["RULES", "Rule", "Finding", "Thresholds", "apply", "evaluate"]
 
 def apply(practice: Practice, thresholds: Thresholds, today: date, rule_ids: Collection[str]) -> dict[str, list[Finding]]:
     """These rules' findings, by rule id: part of a check, applied in another process
-    (automations/elsewhere.py) and handed to ``evaluate``."""
+    (automations/trackers/second_process.py) and handed to ``evaluate``."""
     ctx = RuleContext(practice, thresholds, today)
     return {rule_id: list(registered.check(ctx)) for rule_id, registered in RULES.items()
             if rule_id in rule_ids and registered.check is not None}

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 
 from ..errors import CellError, TrackerUnavailable
 from ..memory import give_back_freed_memory
-from ..places import open_elsewhere
+from ..places import open_in_a_spreadsheet_program
 from .cache import TrackerCache, decode_read, encode_read
-from ..elsewhere import Elsewhere, SheetJob, share_out
-from .reader import SheetRead, read_sheet
-from .records import ID_COLUMN, TRACKERS, Practice, last_row_wins
+from .second_process import SecondProcess, SheetJob, sheets_to_share
+from .reader import SheetRead, practice_from, read_sheet
+from .records import TRACKERS, Practice
 from .sources import Workbooks, sheet_sizes
 
 if TYPE_CHECKING:  # the second process loads records without the config's validation library
@@ -32,42 +32,42 @@ class Loaded:
 
 
 def load_practice(config: Config, progress: Progress = lambda _: None, cache: TrackerCache | None = None,
-                  elsewhere: Elsewhere | None = None, share_read: Callable[[list[str]], None] | None = None
+                  second: SecondProcess | None = None, share_read: Callable[[list[str]], None] | None = None
                   ) -> Loaded:
     """Read each configured tracker; a tracker that cannot be read at all is listed in
     ``unavailable`` and the others are still read. With ``cache``, an Excel tracker unchanged since
     the last run comes from the cache instead of being parsed again. Large sheets are shared with
-    the run's second process (``elsewhere``, one made here if not given); records, issues and their
+    the run's second process (``second``, one made here if not given); records, issues and their
     order are the same either way. ``share_read`` is told, once this process's share is read and
     kept, which trackers the practice will hold (those it gave the worker included)."""
     loaded = Loaded(Practice())
     configured = {name: config.trackers[name] for name in TRACKERS if name in config.trackers}
     for path in dict.fromkeys(t.path for t in configured.values() if t.source == "excel" and t.path is not None):
-        if open_elsewhere(path):
+        if open_in_a_spreadsheet_program(path):
             loaded.notices.append(f"{path.name} is open in a spreadsheet program: what was typed there since it was "
                                   f"last saved is not read (save it to include it)")
     cached = {name: kept for name, tracker in configured.items()
               if (kept := _cached(cache, name, tracker)) is not None}
     to_parse = {name: tracker for name, tracker in configured.items() if name not in cached}
     seen = {name: TrackerCache.seen(tracker.path) for name, tracker in to_parse.items() if tracker.path is not None}
-    own = elsewhere is None
-    elsewhere = elsewhere or Elsewhere()
-    elsewhere.parse(_jobs_elsewhere(to_parse))
+    own = second is None
+    second = second or SecondProcess()
+    second.parse(_jobs_for_second_process(to_parse))
     wanted: dict[tuple[str, str], tuple[str, ...]] = {}
     for name, tracker in to_parse.items():
-        if name not in elsewhere:
+        if name not in second:
             key = (tracker.source, tracker.location)
             wanted[key] = (*wanted.get(key, ()), tracker.sheet)
     workbooks = Workbooks(wanted)
     reads: dict[str, SheetRead | TrackerUnavailable] = {}
     try:
         # this process's share first, then the worker's: its sheets are ready by then
-        for name in sorted(configured, key=lambda name: name in elsewhere):
-            if share_read is not None and name in elsewhere:
+        for name in sorted(configured, key=lambda name: name in second):
+            if share_read is not None and name in second:
                 share_read([name for name in configured if not isinstance(reads.get(name), TrackerUnavailable)])
                 share_read = None
             try:
-                reads[name] = _read(name, configured[name], cached, elsewhere, workbooks, loaded, progress, cache,
+                reads[name] = _read(name, configured[name], cached, second, workbooks, loaded, progress, cache,
                                     seen.get(name))
             except TrackerUnavailable as exc:
                 reads[name] = exc
@@ -75,7 +75,7 @@ def load_practice(config: Config, progress: Progress = lambda _: None, cache: Tr
             share_read([name for name in configured if isinstance(reads[name], SheetRead)])
     finally:
         if own:
-            elsewhere.close()
+            second.close()
         workbooks.close()
     in_order = [(name, reads[name]) for name in configured]
     loaded.unavailable = [read for _, read in in_order if isinstance(read, TrackerUnavailable)]
@@ -87,25 +87,7 @@ def load_practice(config: Config, progress: Progress = lambda _: None, cache: Tr
     return loaded
 
 
-def practice_from(reads: dict[str, SheetRead]) -> Practice:
-    """The practice these reads make (tracker -> read, in ``TRACKERS`` order): a duplicated id's
-    last row wins, and every cell that could not be read is known to the rules."""
-    lists: dict[str, list] = {name: [] for name in TRACKERS}
-    duplicates: dict[str, dict[str, list]] = {}
-    for name, read in reads.items():
-        lists[name], duplicates[name] = (last_row_wins(name, read.records) if name in ID_COLUMN
-                                         else (read.records, {}))
-    unreadable = frozenset((*issue.record, issue.field) for read in reads.values() for issue in read.issues
-                           if issue.record is not None)
-    cells = frozenset((issue.file, issue.sheet, issue.row, issue.field) for read in reads.values()
-                      for issue in read.issues)
-    return Practice(**lists, present=frozenset(reads), columns={name: frozenset(read.columns)
-                                                                for name, read in reads.items()},
-                    unreadable=unreadable, unreadable_cells=cells, deduplicated=True,
-                    duplicates={name: found for name, found in duplicates.items() if found})
-
-
-def _read(name: str, tracker, cached: dict[str, SheetRead], elsewhere: Elsewhere, workbooks: Workbooks,
+def _read(name: str, tracker, cached: dict[str, SheetRead], second: SecondProcess, workbooks: Workbooks,
           loaded: Loaded, progress: Progress, cache: TrackerCache | None, seen: tuple[int, int] | None) -> SheetRead:
     """One tracker's read: from the cache, from the worker, or parsed here (and then kept, if its
     file is as it was ``seen`` before the reading started)."""
@@ -113,7 +95,7 @@ def _read(name: str, tracker, cached: dict[str, SheetRead], elsewhere: Elsewhere
         progress(f"Reading {name} ({Path(tracker.location).name}:{tracker.sheet}, unchanged)")
         return cached[name]
     kept_as = tracker.path if cache is not None and tracker.source == "excel" else None
-    parsed = elsewhere.take(name) if name in elsewhere else None
+    parsed = second.take(name) if name in second else None
     if parsed is not None:
         progress(f"Reading {name} ({Path(tracker.location).name}:{tracker.sheet})")
         _note_locale(loaded, parsed.locale_note)
@@ -144,7 +126,7 @@ def _cached(cache: TrackerCache | None, name: str, tracker) -> SheetRead | None:
     return cache.get(tracker.path, name, tracker.sheet, reading_settings(tracker))
 
 
-def _jobs_elsewhere(to_parse: dict) -> list[SheetJob]:
+def _jobs_for_second_process(to_parse: dict) -> list[SheetJob]:
     """The sheets to parse in the worker, if the run is large enough to want one."""
     sizes: dict[tuple[str, str], dict[str, int]] = {}
     jobs = []
@@ -154,7 +136,7 @@ def _jobs_elsewhere(to_parse: dict) -> list[SheetJob]:
             sizes[key] = sheet_sizes(*key)
         jobs.append(SheetJob(name, tracker.source, tracker.location, tracker.sheet, tuple(tracker.columns.items()),
                              tracker.header_row, sizes[key].get(tracker.sheet, 0)))
-    away = share_out(jobs)
+    away = sheets_to_share(jobs)
     return [job for job in jobs if job.tracker in away]
 
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 from ..errors import CellError, TrackerUnavailable
 from . import values
-from .records import ID_COLUMN, RECORD_KIND, TRACKERS, ColumnSpec, RowRef, columns_of
+from .records import ID_COLUMN, RECORD_KIND, TRACKERS, ColumnSpec, Practice, RowRef, columns_of, last_row_wins
 
 HEADER_SEARCH_ROWS = 10
 ISSUES_PER_COLUMN = 200
@@ -432,3 +432,21 @@ def _outcome(spec: ColumnSpec, value: object, day_first: bool) -> object:
 
 def _shown(value: object) -> object:
     return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def practice_from(reads: dict[str, SheetRead]) -> Practice:
+    """The practice these reads make (tracker -> read, in ``TRACKERS`` order): a duplicated id's
+    last row wins, and every cell that could not be read is known to the rules."""
+    lists: dict[str, list] = {name: [] for name in TRACKERS}
+    duplicates: dict[str, dict[str, list]] = {}
+    for name, read in reads.items():
+        lists[name], duplicates[name] = (last_row_wins(name, read.records) if name in ID_COLUMN
+                                         else (read.records, {}))
+    unreadable = frozenset((*issue.record, issue.field) for read in reads.values() for issue in read.issues
+                           if issue.record is not None)
+    cells = frozenset((issue.file, issue.sheet, issue.row, issue.field) for read in reads.values()
+                      for issue in read.issues)
+    return Practice(**lists, present=frozenset(reads), columns={name: frozenset(read.columns)
+                                                                for name, read in reads.items()},
+                    unreadable=unreadable, unreadable_cells=cells, deduplicated=True,
+                    duplicates={name: found for name, found in duplicates.items() if found})

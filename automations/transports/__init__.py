@@ -5,54 +5,11 @@ Nothing outside this package imports a concrete adapter; ask ``open_transport``.
 
 from __future__ import annotations
 
-from email.message import EmailMessage
-from typing import Protocol
-
 from ..config import EmailSettings
-from ..errors import ConfigError, TransportError
+from ..errors import ConfigError
+from .base import Transport
 
-
-class Transport(Protocol):
-    name: str
-
-    def send(self, message: EmailMessage) -> None:
-        """Hand one message to the mail system, or raise ``TransportError``."""
-        ...
-
-    def close(self) -> None:
-        """End the run's use of it: a connection closed, or (the outbox) its last files flushed to
-        disk; ``TransportError`` when that fails (the Postman makes it a notice)."""
-        ...
-
-
-def retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header: a number of seconds or an HTTP date."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    from datetime import UTC, datetime
-    from email.utils import parsedate_to_datetime
-
-    try:
-        return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
-    except (TypeError, ValueError):
-        return None
-
-
-def for_status(service: str, status: int, detail: str, retry: str | None = None) -> TransportError:
-    """The failure model for an HTTP answer: 429 is throttling, 5xx passing, 401/403 the set-up
-    (credentials, permissions), any other 4xx a refusal of this message for good."""
-    text = f"{service} answered {status} ({detail})"
-    if status == 429:
-        return TransportError(text, throttled=True, retry_after=retry_after(retry) or 60.0)
-    if status >= 500:
-        return TransportError(text, retry_after=retry_after(retry))
-    if status in (401, 403):
-        return TransportError(f"{text}: check the credentials and the mailbox's permission to send", kind="setup")
-    return TransportError(text, permanent=True)
+__all__ = ["Transport", "open_transport"]
 
 
 def open_transport(settings: EmailSettings) -> Transport:

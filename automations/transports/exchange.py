@@ -33,7 +33,7 @@ class Exchange:
         from exchangelib.version import Build, Version
 
         emulator = emulator_host("EWS_EMULATOR_HOST")
-        online = exchange_online(self.settings)
+        online = self.settings.exchange_online
         if online and not emulator:
             raise TransportError(f"exchange: {online} is Exchange Online, whose EWS Microsoft is switching off "
                                  f"(2026-10-01 to 2027-04-01): use transport = \"graph\" for Microsoft 365",
@@ -86,15 +86,3 @@ class Exchange:
         if self._account is not None:
             self._account.protocol.close()
             self._account = None
-
-
-EXCHANGE_ONLINE_HOSTS = ("outlook.office365.com", "outlook.office.com", "outlook.office365.us", "partner.outlook.cn")
-
-
-def exchange_online(settings: ExchangeSettings) -> str:
-    """The Exchange Online host the settings point at, or "": its EWS is being switched off."""
-    from urllib.parse import urlparse
-
-    host = (urlparse(settings.service_endpoint).hostname if settings.service_endpoint else settings.server) or ""
-    host = host.lower().strip()
-    return host if any(host == h or host.endswith("." + h) for h in EXCHANGE_ONLINE_HOSTS) else ""

@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from ..config import GmailSettings
 from ..emulators import emulator_host
 from ..errors import TransportError
-from . import for_status
+from .base import for_status
 from ..messages.compose import WIRE
 
 SCOPES = ["https://www.googleapis.com/auth/gmail.send"]

@@ -20,7 +20,7 @@ import requests
 from ..config import GraphSettings
 from ..emulators import emulator_host
 from ..errors import TransportError
-from . import for_status
+from .base import for_status
 from ..messages.compose import WIRE
 
 GRAPH = "https://graph.microsoft.com/v1.0"

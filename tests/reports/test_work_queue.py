@@ -6,8 +6,8 @@ import pytest
 
 from automations.errors import PracticeOpsError
 from automations.ledger import Ledger
-from automations.reports.work_queue import (SEVERITY_FILL, announced_on, parse_status, resolved_since_note,
-                                            update_work_queue, urgency_word)
+from automations.reports.queue_sheets import SEVERITY_FILL, urgency_word
+from automations.reports.work_queue import announced_on, parse_status, resolved_since_note, update_work_queue
 from automations.rules.findings import OWNER_NAMES, Finding
 
 TODAY = date(2026, 11, 26)
@@ -263,7 +263,7 @@ def test_a_queue_the_va_edited_is_read_once_per_content_and_her_edit_kept(queue,
 
 
 def test_a_problem_with_many_rows_shows_its_most_pressing_and_the_rest_wait_on_more_open(queue):
-    from automations.reports.work_queue import GROUP_AT
+    from automations.reports.queue_sheets import GROUP_AT
 
     many = [finding(f"A-{n:03d}", TODAY + timedelta(days=n % 40), "urgent" if n % 10 == 0 else "warning")
             for n in range(GROUP_AT + 70)]
@@ -374,7 +374,8 @@ def test_a_queue_written_from_nothing_looks_as_the_in_place_writer_makes_it(tmp_
     """Two kinds of writer, one layout: XlsxWriter for a queue from nothing (three times faster),
     openpyxl for one the VA worked in. Given a blank workbook, openpyxl's must come out the same."""
     from automations.reports.queue_in_place import _write_in_place
-    from automations.reports.work_queue import GROUP_AT, QUEUE, WONT_FIX, VaEdit, _write_fresh, plan
+    from automations.reports.queue_sheets import GROUP_AT, QUEUE, WONT_FIX, VaEdit
+    from automations.reports.work_queue import _write_fresh, plan
 
     many = [finding_for("billing.unbilled_session", f"A-{n}", due=TODAY + timedelta(days=n % 9))
             for n in range(GROUP_AT + 5)]
@@ -554,7 +555,7 @@ def test_what_can_still_be_saved_comes_before_money_already_lost(queue):
     ({"sheet_row": "tracker.xlsx:Claims:14"}, "tracker.xlsx, Claims, row 14"),
     ({"client": "C-1", "sheet_row": "tracker.xlsx:Clients:3"}, "Client C-1")])
 def test_the_records_column_reads_in_the_practices_words(refs, text):
-    from automations.reports.work_queue import _refs_text
+    from automations.reports.queue_sheets import _refs_text
 
     assert _refs_text(refs) == text
 

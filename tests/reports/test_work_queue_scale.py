@@ -13,7 +13,8 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
 from automations.ledger import Ledger
-from automations.reports.work_queue import GROUP_AT, update_work_queue
+from automations.reports.queue_sheets import GROUP_AT
+from automations.reports.work_queue import update_work_queue
 from automations.rules.findings import Finding
 from tests.conftest import lines_executed
 

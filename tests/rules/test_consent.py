@@ -86,7 +86,7 @@ def test_the_config_sets_the_age_of_consent(tmp_path):
     from automations import config as config_module
 
     (tmp_path / "p.toml").write_text('[practice]\nname = "X"\nage_of_consent = 16\n')
-    assert config_module.load(tmp_path / "p.toml", check_sources=False).thresholds().age_of_consent == 16
+    assert config_module.load(tmp_path / "p.toml").thresholds().age_of_consent == 16
     (tmp_path / "p.toml").write_text('[practice]\nname = "X"\nage_of_consent = 0\n')
     with pytest.raises(config_module.ConfigError):
-        config_module.load(tmp_path / "p.toml", check_sources=False)
+        config_module.load(tmp_path / "p.toml")

@@ -114,10 +114,10 @@ def test_a_tracker_saved_by_libreoffice_reads_the_same(tmp_path):
 def reading_lines(tmp_path, appointments: int, monkeypatch) -> int:
     """Lines practice-ops executes reading a generated practice (a third of its rows troubled), all
     of it in this process; calamine's own work is Rust's, linear in the file."""
-    from automations import elsewhere
+    from automations.trackers import second_process
     from bench.bench_practice import generate
 
-    monkeypatch.setattr(elsewhere.os, "cpu_count", lambda: 1)
+    monkeypatch.setattr(second_process.os, "cpu_count", lambda: 1)
     folder = tmp_path / str(appointments)
     folder.mkdir()
     config = config_module.load(generate(folder, appointments, problems=0.33))

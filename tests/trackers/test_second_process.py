@@ -9,10 +9,10 @@ from datetime import date, time
 import pytest
 
 from automations import config as config_module
-from automations import elsewhere as elsewhere_module
+from automations.trackers import second_process as second_process_module
 from automations.trackers import load as load_module
 from automations.trackers.cache import TrackerCache
-from automations.elsewhere import Elsewhere, SheetJob, share_out, worth_sharing_rules
+from automations.trackers.second_process import SecondProcess, SheetJob, sheets_to_share, worth_sharing_rules
 from automations.trackers.load import load_practice
 from tests.conftest import count_calls, make_workbook, write_config
 
@@ -34,13 +34,13 @@ def job(tracker: str, size: int) -> SheetJob:
     ({"appointments": 0, "claims": 0}, set()),                               # sizes unknown (Google Sheets)
 ])
 def test_sheets_are_shared_longest_first_and_only_when_worth_a_process(sizes, away, monkeypatch):
-    monkeypatch.setattr(elsewhere_module.os, "cpu_count", lambda: 2)
-    assert share_out([job(name, size) for name, size in sizes.items()]) == away
+    monkeypatch.setattr(second_process_module.os, "cpu_count", lambda: 2)
+    assert sheets_to_share([job(name, size) for name, size in sizes.items()]) == away
 
 
 def test_one_core_parses_everything_here(monkeypatch):
-    monkeypatch.setattr(elsewhere_module.os, "cpu_count", lambda: 1)
-    assert share_out([job("appointments", 60 * MB), job("claims", 45 * MB)]) == set()
+    monkeypatch.setattr(second_process_module.os, "cpu_count", lambda: 1)
+    assert sheets_to_share([job("appointments", 60 * MB), job("claims", 45 * MB)]) == set()
 
 
 @pytest.mark.parametrize(("sizes", "cores", "shared"), [
@@ -49,7 +49,7 @@ def test_one_core_parses_everything_here(monkeypatch):
     ([3 * MB], 1, False),           # one core: nothing to share it with
 ])
 def test_the_rules_are_shared_only_at_size_and_with_a_second_core(sizes, cores, shared, tmp_path, monkeypatch):
-    monkeypatch.setattr(elsewhere_module.os, "cpu_count", lambda: cores)
+    monkeypatch.setattr(second_process_module.os, "cpu_count", lambda: cores)
     files = []
     for n, size in enumerate(sizes):
         (tmp_path / f"{n}.xlsx").write_bytes(b"x" * size)
@@ -92,9 +92,9 @@ def config(tmp_path):
 @pytest.mark.timeout(60)
 def test_sheets_parsed_in_the_worker_read_exactly_as_here(config, monkeypatch, tmp_path):
     here = load_practice(config)
-    monkeypatch.setattr(elsewhere_module, "WORKER_MIN_BYTES", 0)
-    monkeypatch.setattr(elsewhere_module.os, "cpu_count", lambda: 2)
-    taken = count_calls(monkeypatch, Elsewhere, "take")
+    monkeypatch.setattr(second_process_module, "WORKER_MIN_BYTES", 0)
+    monkeypatch.setattr(second_process_module.os, "cpu_count", lambda: 2)
+    taken = count_calls(monkeypatch, SecondProcess, "take")
     cache = TrackerCache(tmp_path / "cache")
     shared = load_practice(config, cache=cache)
     assert taken["n"] >= 2  # the worker had the unreadable tracker too, and said so
@@ -107,16 +107,16 @@ def test_sheets_parsed_in_the_worker_read_exactly_as_here(config, monkeypatch, t
 @pytest.mark.timeout(60)
 def test_a_worker_that_dies_loses_nothing(config, monkeypatch):
     here = load_practice(config)
-    monkeypatch.setattr(elsewhere_module, "WORKER_MIN_BYTES", 0)
-    monkeypatch.setattr(elsewhere_module.os, "cpu_count", lambda: 2)
-    started = Elsewhere.parse
+    monkeypatch.setattr(second_process_module, "WORKER_MIN_BYTES", 0)
+    monkeypatch.setattr(second_process_module.os, "cpu_count", lambda: 2)
+    started = SecondProcess.parse
 
     def start_then_die(self, jobs):
         started(self, jobs)
         for child in multiprocessing.active_children():
             child.kill()
 
-    monkeypatch.setattr(Elsewhere, "parse", start_then_die)
+    monkeypatch.setattr(SecondProcess, "parse", start_then_die)
     parsed_here = count_calls(monkeypatch, load_module, "read_sheet")
     assert what_was_read(load_practice(config)) == what_was_read(here)
     assert parsed_here["n"] == 5  # every tracker, the worker's share too, parsed here
@@ -127,24 +127,24 @@ def test_a_sheet_the_worker_fails_on_is_left_to_this_process(tmp_path):
     book = make_workbook(tmp_path / "tracker.xlsx", SHEETS)
     broken = SheetJob("claims", "excel", str(book), "Claims", (("not a pair",),), None, 1)  # type: ignore[arg-type]
     missing = SheetJob("clients", "excel", str(tmp_path / "gone.xlsx"), "Clients", (), None, 1)
-    elsewhere = Elsewhere()
-    elsewhere.parse([broken, missing])
+    second = SecondProcess()
+    second.parse([broken, missing])
     try:
-        assert "claims" in elsewhere and "clients" in elsewhere
-        assert elsewhere.take("claims") is None
+        assert "claims" in second and "clients" in second
+        assert second.take("claims") is None
         with pytest.raises(load_module.TrackerUnavailable, match="gone.xlsx: file not found"):
-            elsewhere.take("clients")
+            second.take("clients")
     finally:
-        elsewhere.close()
+        second.close()
     assert not multiprocessing.active_children()
 
 
 def test_the_rules_the_worker_applies_are_in_the_catalogue():
-    from automations.elsewhere import RULES_ELSEWHERE
+    from automations.trackers.second_process import RULES_IN_SECOND_PROCESS
     from automations.rules import RULES
 
-    assert RULES_ELSEWHERE <= RULES.keys()
-    assert all(RULES[rule].check is not None for rule in RULES_ELSEWHERE)
+    assert RULES_IN_SECOND_PROCESS <= RULES.keys()
+    assert all(RULES[rule].check is not None for rule in RULES_IN_SECOND_PROCESS)
 
 
 def check_twice(config, monkeypatch, shared: bool, kill: bool = False) -> tuple[list, list, int]:
@@ -154,10 +154,10 @@ def check_twice(config, monkeypatch, shared: bool, kill: bool = False) -> tuple[
 
     if shared:
         for setting in ("WORKER_MIN_BYTES", "RULES_MIN_FILE_BYTES"):
-            monkeypatch.setattr(elsewhere_module, setting, 0)
-        monkeypatch.setattr(elsewhere_module.os, "cpu_count", lambda: 2)
+            monkeypatch.setattr(second_process_module, setting, 0)
+        monkeypatch.setattr(second_process_module.os, "cpu_count", lambda: 2)
     given = {"n": 0}
-    applied, start = Elsewhere.rules_applied, Elsewhere.apply_rules
+    applied, start = SecondProcess.rules_applied, SecondProcess.apply_rules
 
     def counted(self):
         found = applied(self)
@@ -169,9 +169,9 @@ def check_twice(config, monkeypatch, shared: bool, kill: bool = False) -> tuple[
         for child in multiprocessing.active_children():  # at once: its rules cannot be back yet
             child.kill()
 
-    monkeypatch.setattr(Elsewhere, "rules_applied", counted)
+    monkeypatch.setattr(SecondProcess, "rules_applied", counted)
     if kill:
-        monkeypatch.setattr(Elsewhere, "apply_rules", started_then_killed)
+        monkeypatch.setattr(SecondProcess, "apply_rules", started_then_killed)
     first = jobs.check(config, date(2026, 11, 26), cache=jobs.tracker_cache(config))
     later = jobs.check(config, date(2026, 11, 27), cache=jobs.tracker_cache(config))
     return first.findings, later.findings, given["n"]
@@ -188,13 +188,13 @@ def troubled_practice(tmp_path):
 
 @pytest.mark.timeout(120)
 def test_rules_applied_in_the_worker_find_what_they_find_here(troubled_practice, monkeypatch):
-    from automations.elsewhere import RULES_ELSEWHERE
+    from automations.trackers.second_process import RULES_IN_SECOND_PROCESS
 
     here_first, here_later, _ = check_twice(troubled_practice, monkeypatch, shared=False)
     shutil.rmtree(troubled_practice.state.dir)
     first, later, given = check_twice(troubled_practice, monkeypatch, shared=True)
     assert given == 2  # the first check (after the worker parsed) and the next day's (from the cache)
-    assert {f.rule for f in here_first} & RULES_ELSEWHERE and {f.rule for f in here_first} - RULES_ELSEWHERE
+    assert {f.rule for f in here_first} & RULES_IN_SECOND_PROCESS and {f.rule for f in here_first} - RULES_IN_SECOND_PROCESS
     assert first == here_first
     assert later == here_later
 
@@ -212,13 +212,13 @@ def test_a_worker_that_dies_before_its_rules_are_back_loses_no_finding(troubled_
 def test_a_machine_that_cannot_start_a_process_reads_and_checks_here(config, monkeypatch):
     """No semaphores (some containers), no executable to spawn: the work is done here."""
     here = load_practice(config)
-    monkeypatch.setattr(elsewhere_module, "WORKER_MIN_BYTES", 0)
-    monkeypatch.setattr(elsewhere_module.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(second_process_module, "WORKER_MIN_BYTES", 0)
+    monkeypatch.setattr(second_process_module.os, "cpu_count", lambda: 2)
 
     def no_processes(method):
         raise OSError("this platform lacks a working sem_open implementation")
 
-    monkeypatch.setattr(elsewhere_module.multiprocessing, "get_context", no_processes)
+    monkeypatch.setattr(second_process_module.multiprocessing, "get_context", no_processes)
     parsed_here = count_calls(monkeypatch, load_module, "read_sheet")
     assert what_was_read(load_practice(config)) == what_was_read(here)
     assert parsed_here["n"] == 5
@@ -228,16 +228,16 @@ def test_the_worker_opens_a_workbook_once_for_all_its_sheets(config, monkeypatch
     """calamine reads a workbook's shared strings as it opens it: once, not once per tracker."""
     from automations.trackers import sources
 
-    monkeypatch.setattr(elsewhere_module, "_parsed_here", {})
-    monkeypatch.setattr(elsewhere_module, "_unreadable_here", set())
+    monkeypatch.setattr(second_process_module, "_parsed_here", {})
+    monkeypatch.setattr(second_process_module, "_unreadable_here", set())
     opened = count_calls(monkeypatch, sources, "open_workbook")
     book = str(config.trackers["claims"].path)
     jobs = tuple(SheetJob(tracker, "excel", book, sheet, (), None, 1)
                  for tracker, sheet in (("claims", "Claims"), ("clients", "Clients"), ("authorizations", "Auths")))
-    outcomes = elsewhere_module.parse_sheets(jobs)
+    outcomes = second_process_module.parse_sheets(jobs)
     assert opened["n"] == 1
     assert [outcomes[t][0] for t in ("claims", "clients", "authorizations")] == ["read", "read", "unavailable"]
-    assert set(elsewhere_module._parsed_here) == {"claims", "clients"}
+    assert set(second_process_module._parsed_here) == {"claims", "clients"}
 
 
 @pytest.mark.timeout(60)
@@ -247,11 +247,11 @@ def test_ctrl_c_is_left_to_the_run_and_a_stopped_check_ends_its_worker_at_once()
     import signal
     import time as clock
 
-    with Elsewhere() as elsewhere:
-        assert elsewhere._submit(signal.getsignal, signal.SIGINT).result(timeout=30) == signal.SIG_IGN
-    elsewhere = Elsewhere()
-    with pytest.raises(KeyboardInterrupt), elsewhere:
-        elsewhere._submit(clock.sleep, 600)
+    with SecondProcess() as second:
+        assert second._submit(signal.getsignal, signal.SIGINT).result(timeout=30) == signal.SIG_IGN
+    second = SecondProcess()
+    with pytest.raises(KeyboardInterrupt), second:
+        second._submit(clock.sleep, 600)
         raise KeyboardInterrupt
-    assert elsewhere._pool is None
+    assert second._pool is None
 

@@ -29,14 +29,14 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import TrackerUnavailable
-from .memory import give_back_freed_memory
-from .trackers.cache import decode_read, encode_read
-from .trackers.reader import SheetRead
+from ..errors import TrackerUnavailable
+from ..memory import give_back_freed_memory
+from .cache import decode_read, encode_read
+from .reader import SheetRead
 
 if TYPE_CHECKING:
-    from .rules.findings import Finding
-    from .rules.thresholds import Thresholds
+    from ..rules.findings import Finding
+    from ..rules.thresholds import Thresholds
 
 log = logging.getLogger("practice_ops.elsewhere")
 
@@ -44,12 +44,12 @@ WORKER_MIN_BYTES = 4 * 2**20
 """A worker parses sheets when its share unpacks to at least this much XML: 8,000 to 25,000 rows,
 by how the file was saved (inline or shared strings)."""
 WORKER_OVERHEAD = 1.25
-"""A sheet parsed elsewhere costs about a quarter more than here: encoded there, decoded here."""
+"""A sheet parsed second costs about a quarter more than here: encoded there, decoded here."""
 RULES_MIN_FILE_BYTES = 2 * 2**20
 """The worker applies its rules when the trackers' files (compressed, as saved) hold at least
 this much: about 40,000 appointments and claims. Below it the rules take less time than a process
 takes to start."""
-RULES_ELSEWHERE = frozenset({"billing.cpt_time_mismatch", "billing.below_minimum_time", "billing.multiple_time_codes",
+RULES_IN_SECOND_PROCESS = frozenset({"billing.cpt_time_mismatch", "billing.below_minimum_time", "billing.multiple_time_codes",
                              "billing.duplicate_claim", "billing.code_pair_conflict",
                              "billing.claim_without_session", "billing.no_show_billed"})
 """The rules the worker applies: how claims were coded. Measured at 100,000 appointments they are
@@ -91,20 +91,20 @@ class Parsed:
     locale_note: str = ""
 
 
-def share_out(jobs: list[SheetJob]) -> set[str]:
+def sheets_to_share(jobs: list[SheetJob]) -> set[str]:
     """The trackers the worker should parse. Longest first, each sheet goes where the work would
     end sooner (the largest stays here); the worker is used only when its share is worth a process."""
     if (os.cpu_count() or 1) < 2 or len(jobs) < 2:
         return set()
     here = away = 0.0
-    elsewhere: set[str] = set()
+    second: set[str] = set()
     for job in sorted(jobs, key=lambda job: job.size, reverse=True):
         if here + job.size <= away + job.size * WORKER_OVERHEAD:
             here += job.size
         else:
             away += job.size * WORKER_OVERHEAD
-            elsewhere.add(job.tracker)
-    return elsewhere if away >= WORKER_MIN_BYTES * WORKER_OVERHEAD else set()
+            second.add(job.tracker)
+    return second if away >= WORKER_MIN_BYTES * WORKER_OVERHEAD else set()
 
 
 def worth_sharing_rules(files: list[Path]) -> bool:
@@ -117,7 +117,7 @@ def worth_sharing_rules(files: list[Path]) -> bool:
         return False
 
 
-class Elsewhere:
+class SecondProcess:
     """The worker process of one check, started when first given work; ``close`` ends it."""
 
     def __init__(self) -> None:
@@ -190,7 +190,7 @@ class Elsewhere:
         return self._rules is not None
 
     def apply_rules(self, job: RulesJob) -> None:
-        """Start ``RULES_ELSEWHERE`` in the worker (once per check)."""
+        """Start ``RULES_IN_SECOND_PROCESS`` in the worker (once per check)."""
         if self._rules is None:
             self._rules = self._submit(apply_rules, job)
 
@@ -206,7 +206,7 @@ class Elsewhere:
             return None
         return found if isinstance(found, dict) else None
 
-    def __enter__(self) -> Elsewhere:
+    def __enter__(self) -> SecondProcess:
         return self
 
     def __exit__(self, failed: type[BaseException] | None, *_: object) -> None:
@@ -251,8 +251,8 @@ def parse_sheets(jobs: tuple[SheetJob, ...]) -> dict[str, tuple]:
     """Tracker -> ("read", the SheetRead as the cache's data, the workbook's locale note), or ("unavailable",
     location, why) for a tracker that cannot be read; the workbook (one for all ``jobs``) opened
     once, its next sheet read ahead while one is parsed, as in the run's own process."""
-    from .trackers.reader import read_sheet
-    from .trackers.sources import open_workbook
+    from .reader import read_sheet
+    from .sources import open_workbook
 
     outcomes: dict[str, tuple] = {}
     try:
@@ -281,11 +281,11 @@ def parse_sheets(jobs: tuple[SheetJob, ...]) -> dict[str, tuple]:
 
 
 def apply_rules(job: RulesJob) -> dict[str, list[Finding]] | None:
-    """``RULES_ELSEWHERE``'s findings by rule id; None when a tracker's read is neither
+    """``RULES_IN_SECOND_PROCESS``'s findings by rule id; None when a tracker's read is neither
     parsed here nor in the cache as the asking process's was."""
-    from . import rules
-    from .trackers.cache import TrackerCache
-    from .trackers.load import practice_from
+    from .. import rules
+    from .cache import TrackerCache
+    from .reader import practice_from
 
     cache = TrackerCache(Path(job.cache_folder), writable=False)
     reads: dict[str, SheetRead] = {}
@@ -300,5 +300,5 @@ def apply_rules(job: RulesJob) -> dict[str, list[Finding]] | None:
     _parsed_here.clear()
     _unreadable_here.clear()
     give_back_freed_memory()
-    found = rules.apply(practice_from(reads), job.thresholds, job.today, RULES_ELSEWHERE)
+    found = rules.apply(practice_from(reads), job.thresholds, job.today, RULES_IN_SECOND_PROCESS)
     return found
