@@ -42,7 +42,8 @@ from .messages.kinds import check_overrides
 from .messages.postman import Postman
 from .messages.smime import load_signer
 from .messages.reminders import changed_since_reminded, due_reminders, reminder_fingerprint, within_sending_hours
-from .reports import binder, digests, eap_reports, weekly_summary
+from .messages import digests
+from .reports import binder, eap_reports, weekly_summary
 from .reports.queue_sheets import APPROVED, DONE, QueueUpdate
 from .reports.work_queue import ANNOUNCED, announced_on, resolved_since_note, update_work_queue
 from .reports.work_queue import plan as plan_queue

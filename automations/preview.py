@@ -20,7 +20,8 @@ from .messages.kinds import KINDS as MESSAGE_KINDS
 from .messages.kinds import phi_floor, template_names
 from .messages.policy import decide
 from .messages.render import Rendered, Templates
-from .reports import digests, weekly_summary
+from .messages import digests
+from .reports import weekly_summary
 from .rules.context import RuleContext
 from .trackers.values import person_key
 

@@ -65,7 +65,7 @@ def where(config: Config, appt: Appointment) -> str:
 def invite_shown(config: Config, ctx: RuleContext, appt: Appointment) -> dict:
     """What an attendee's calendar shows of a session: kept in the ledger with the invitation, so a
     CANCEL can follow a session whose row, or whose clinician, has gone."""
-    from ..reports.digests import initials
+    from .digests import initials
 
     client = ctx.clients.get(appt.client_id)
     label = (invites.label_for(appt, initials(client.first_name, client.last_name) if client else "")

@@ -4,7 +4,7 @@ from datetime import date, time, timedelta
 
 import pytest
 
-from automations.reports.digests import clinician_digest, next_working_day
+from automations.messages.digests import clinician_digest, next_working_day
 from automations.rules import Thresholds, evaluate
 from automations.rules.context import RuleContext
 from automations.trackers.records import Credential, Provider
@@ -54,7 +54,7 @@ def test_the_billers_escalation_puts_the_urgent_item_first_then_money_then_deadl
     """The one urgent item (a no-show billed to insurance) once came sixth of seven, after five warnings."""
     from decimal import Decimal
 
-    from automations.reports.digests import billing_escalation
+    from automations.messages.digests import billing_escalation
     from automations.rules.findings import Finding
     from tests.rules.builders import claim
 
@@ -77,7 +77,7 @@ def test_the_billers_escalation_puts_the_urgent_item_first_then_money_then_deadl
     (date(2026, 11, 25), "urgent", "Overdue"), (None, "info", "FYI")])
 def test_a_message_says_overdue_as_the_queue_does(due, severity, said):
     """The escalation once said "Soon, due Mon Nov 2" on Nov 26 while the queue said Overdue."""
-    from automations.reports.digests import billing_escalation, credentialing_items
+    from automations.messages.digests import billing_escalation, credentialing_items
     from automations.rules.findings import Finding
 
     today = date(2026, 11, 26)
