@@ -326,7 +326,9 @@ class Config(Strict):
         return Thresholds(**base, age_of_consent=self.practice.age_of_consent, payer_overrides=overrides,
                           payer_aliases=aliases, payer_programs=programs)
 
-SCHEDULED_JOBS = ("reconcile", "reminders", "digests", "weekly-summary")
+JOBS = ("reconcile", "reminders", "digests", "weekly-summary")
+"""The jobs, by the names `run` and `[schedule]` use: the one list of them (jobs.runner composes one
+module per job under these names)."""
 
 
 def load(path: Path | str = DEFAULT_CONFIG, also: Callable[[Config], list[str]] = lambda _: []) -> Config:
@@ -445,8 +447,8 @@ def _check_contents(config: Config) -> list[str]:
     if config.work_queue.source == "gsheets" and not config.work_queue.spreadsheet_id:
         problems.append("work_queue.spreadsheet_id: is required for a work queue in Google Sheets")
     for job, spec in config.schedule.items():
-        if job not in SCHEDULED_JOBS:
-            guess = difflib.get_close_matches(job, SCHEDULED_JOBS, n=1)
+        if job not in JOBS:
+            guess = difflib.get_close_matches(job, JOBS, n=1)
             hint = f" (did you mean schedule.{guess[0]}?)" if guess else ""
             problems.append(f"schedule.{job}: not a job{hint}")
             continue

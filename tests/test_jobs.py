@@ -108,8 +108,10 @@ def test_the_records_are_let_go_before_the_queue_is_written_and_read_again_if_as
         held_while_writing.append(checked[-1].practice)
         return writes(*args, **kwargs)
 
-    monkeypatch.setattr(jobs, "check", check_kept)
-    monkeypatch.setattr(jobs, "update_work_queue", write_watched)
+    from automations.jobs import run_state, runner
+
+    monkeypatch.setattr(runner, "check", check_kept)
+    monkeypatch.setattr(run_state, "update_work_queue", write_watched)
     result = run(config, job, DAY)
     assert held_while_writing and held_while_writing[-1] is None
     assert result.practice is None

@@ -1,0 +1,88 @@
+"""The `digests` job: the clinicians' morning digests, the billing escalation, the credentialing
+reminders and the EAP reports, each its own bulkhead."""
+
+from __future__ import annotations
+
+import tempfile
+from functools import partial
+from pathlib import Path
+
+from ..messages import digests as digest_contexts
+from ..places import file_name, inside
+from ..reports import eap_reports
+from ..rules.findings import Finding
+from .run_state import RunState
+
+
+def run(work: RunState) -> None:
+    """Four outputs, each its own bulkhead: one that fails (an unwritable folder for the EAP reports)
+    is a notice, and the others still go."""
+    findings = work.all_findings()
+    work.step("clinician digests", lambda w: _clinician_digests(w, findings))
+    work.step("billing escalation", lambda w: _billing_escalation(w, findings))
+    _eap_reports(work, findings)
+    work.step("credentialing reminders", lambda w: _credentialing_reminders(w, findings))
+
+
+def _clinician_digests(work: RunState, findings: list[Finding]) -> None:
+    config, ctx = work.config, work.ctx
+    for provider in ctx.practice.providers:
+        if not provider.email:
+            continue
+        context = digest_contexts.clinician_digest(ctx, provider.provider, findings, config.practice.name)
+        context.pop("practice_name")
+        sent = work.postman.send("clinician_digest", provider.email, context,
+                                 key=f"{provider.provider}:{work.today.isoformat()}")
+        if sent.outcome.status == "blocked":
+            work.message_blocked("clinician_digest", provider.provider, sent.why_blocked, "morning digest")
+
+
+def _billing_escalation(work: RunState, findings: list[Finding]) -> None:
+    config, ctx = work.config, work.ctx
+    first_seen = {fid: state["first_seen"] for fid, state in work.ledger.queue_rows().items()}
+    escalation = digest_contexts.billing_escalation(findings, first_seen, work.today, config.practice.name, ctx)
+    escalation.pop("practice_name")
+    if escalation["items"] and config.people.billing:
+        sent = work.postman.send("billing_escalation", config.people.billing, escalation, key=work.today.isoformat())
+        if sent.outcome.status == "blocked":
+            work.message_blocked("billing_escalation", "the billing manager", sent.why_blocked, "billing escalation")
+
+
+def _credentialing_reminders(work: RunState, findings: list[Finding]) -> None:
+    config, ctx = work.config, work.ctx
+    week = f"{work.today.isocalendar().year}-W{work.today.isocalendar().week:02d}"
+    recipients: list[tuple[str, str | None, str]] = [(va, None, "the VA") for va in config.people.va]
+    recipients += [(p.email, p.provider, p.provider) for p in ctx.practice.providers if p.email]
+    for address, about, who in recipients:
+        items = digest_contexts.credentialing_items(findings, work.today, about)
+        if not items:
+            continue
+        sent = work.postman.send("credentialing_reminder", address, {
+            "today": work.today.isoformat(), "items": items, "provider": about or ""}, key=week)
+        if sent.outcome.status == "blocked":
+            work.message_blocked("credentialing_reminder", who, sent.why_blocked, "credentialing reminder")
+
+
+def _eap_reports(work: RunState, findings: list[Finding]) -> None:
+    """Each EAP case whose report is due: its workbook, beside the work queue, to the VA encrypted;
+    each report its own bulkhead."""
+    for report in eap_reports.reports(work.ctx, findings):
+        work.step(f"EAP report {report.authorization_id}", partial(_eap_report, report=report))
+
+
+def _eap_report(work: RunState, report: eap_reports.EapReport) -> None:
+    name = file_name("eap-report", report.authorization_id, suffix=".xlsx")
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch) if work.dry_run else work.config.work_queue.path.parent
+        path = eap_reports.write(inside(folder, name), report, work.config.practice.name)
+        data = path.read_bytes()
+    for va in work.config.people.va:
+        sent = work.postman.send("eap_report", va, {
+            "today": work.today.isoformat(), "authorization_id": report.authorization_id, "vendor": report.vendor,
+            "due": report.due.isoformat() if report.due else "-", "status": report.status, "file": name},
+            key=f"{report.authorization_id}:{report.due}", attachments=((name, data, XLSX),))
+        if sent.outcome.status == "blocked":
+            work.message_blocked("eap_report", "the VA", sent.why_blocked, "EAP report")
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

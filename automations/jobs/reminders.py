@@ -1,0 +1,138 @@
+"""The `reminders` job: everything addressed to clients (appointment reminders, corrected ones,
+intake-form reminders, balance notices, waitlist openings the VA approved) inside the sending
+hours, and the calendar invitations (invitations.py) at any hour."""
+
+from __future__ import annotations
+
+from ..messages import contexts
+from ..messages.reminders import changed_since_reminded, due_reminders, reminder_fingerprint, within_sending_hours
+from ..reports.queue_sheets import APPROVED, DONE
+from ..rules.scheduling import reminder_blocked_finding
+from . import invitations
+from .run_state import RunState
+
+
+def run(work: RunState) -> None:
+    """Client messages inside the sending hours; calendar invitations at any hour."""
+    config = work.config
+    zone = config.zone
+    if within_sending_hours(work.now.astimezone(zone), config.reminders.sending_hours):
+        _appointment_reminders(work)
+        _intake_form_reminders(work)
+        _balance_notices(work)
+        _waitlist_openings(work)
+    else:
+        work.result.notices.append(f"{work.now.astimezone(zone):%H:%M} is outside the sending hours "
+                                   f"({config.reminders.sending_hours}): no client messages this run")
+    invitations.calendar_invites(work)
+
+
+def _appointment_reminders(work: RunState) -> None:
+    config, ctx = work.config, work.ctx
+    zone = config.zone
+    batches = due_reminders(ctx.practice.appointments, work.now, config.reminders.hours_before,
+                            config.reminders.sending_hours, zone, ctx.thresholds.default_session_minutes)
+    work.progress(f"{len(batches)} appointment reminder{'s' if len(batches) != 1 else ''} due: each goes by email "
+                  f"where it may, the others to the VA to phone")
+    just_reminded: set[str] = set()
+    for batch in batches:
+        client = ctx.clients.get(batch.client_id)
+        first = batch.appointments[0]
+        if batch.client_id in ctx.ambiguous_clients:
+            work.raise_finding(reminder_blocked_finding(first, f"client id {batch.client_id} is on two rows of the "
+                                                               f"clients tracker, so which address is right is unknown"),
+                               first.date)
+            continue
+        if client is None or not client.email:
+            why = ("the email address on file cannot be used (see the data finding for its cell)"
+                   if ("client", batch.client_id, "email") in ctx.practice.unreadable else "has no email address")
+            work.raise_finding(reminder_blocked_finding(first, f"client {batch.client_id} {why}", client), first.date)
+            continue
+        unlinked = [a for a in batch.appointments if a.modality == "video" and not a.telehealth_link]
+        if unlinked:  # a video reminder without its link is held, never sent empty
+            held = unlinked[0]
+            work.raise_finding(reminder_blocked_finding(
+                held, "its video session has no working link, so the client could not join", client,
+                severity="urgent", key="video_link", instead="Add the link to the tracker (the next run sends the "
+                                                            "reminder with it), or phone the client with it"),
+                held.date)
+            continue
+        sent = work.postman.send("appointment_reminder", client.email,
+                                 contexts.appointment_reminder(config, batch.appointments, client=client),
+                                 key=batch.key, consent=client.email_consent, to_client=True)
+        if sent.outcome.status == "sent":  # what the client was told, now
+            for appt in batch.appointments:
+                work.ledger.record_reminded(appt.appointment_id, reminder_fingerprint(appt), work.now)
+                just_reminded.add(appt.appointment_id)
+        if sent.outcome.status == "blocked":
+            for appt in batch.appointments:
+                work.raise_finding(reminder_blocked_finding(appt, f"client {client.client_id}: {sent.why_blocked}",
+                                                            client), appt.date)
+    _corrected_reminders(work, just_reminded)
+
+
+def _corrected_reminders(work: RunState, just_reminded: set[str]) -> None:
+    """One corrected reminder for a session whose time, place or video link changed after its
+    reminder went (so "add the link so the reminder carries it" comes true)."""
+    config, ctx = work.config, work.ctx
+    changed = changed_since_reminded(ctx.practice.appointments, work.ledger.reminded(), work.now, config.zone,
+                                     config.reminders.sending_hours)
+    for appt in changed:
+        client = ctx.clients.get(appt.client_id)
+        if appt.appointment_id in just_reminded or client is None or not client.email \
+                or client.client_id in ctx.ambiguous_clients:
+            continue
+        fingerprint = reminder_fingerprint(appt)
+        sent = work.postman.send("appointment_reminder", client.email,
+                                 contexts.appointment_reminder(config, [appt], updated=True, client=client),
+                                 key=f"{appt.appointment_id}:changed:{fingerprint}", consent=client.email_consent,
+                                 to_client=True)
+        if sent.outcome.status in ("sent", "already_sent"):
+            work.ledger.record_reminded(appt.appointment_id, fingerprint, work.now)
+
+
+def _intake_form_reminders(work: RunState) -> None:
+    ctx = work.ctx
+    for finding in work.result.findings:
+        if finding.rule != "scheduling.intake_forms_missing":
+            continue
+        client = ctx.clients.get(finding.refs["client"])
+        appt = ctx.appointments.get(finding.refs["appointment"])
+        if client is None or appt is None or not client.email or client.client_id in ctx.ambiguous_clients:
+            continue
+        work.postman.send("intake_forms_reminder", client.email, contexts.intake_forms_reminder(work.config, appt),
+                          key=f"{client.client_id}:{appt.appointment_id}", consent=client.email_consent,
+                          to_client=True)
+
+
+def _balance_notices(work: RunState) -> None:
+    for finding in work.result.findings:
+        if finding.rule != "billing.balance_due":
+            continue
+        client = work.ctx.clients.get(finding.refs["client"])
+        if client is None or not client.email or client.client_id in work.ctx.ambiguous_clients:
+            continue
+        work.postman.send("balance_notice", client.email, contexts.office_only(work.config),
+                          key=f"{client.client_id}:{client.balance_since}", consent=client.email_consent,
+                          to_client=True)
+
+
+def _waitlist_openings(work: RunState) -> None:
+    """A PHI-free note to a prospect whose waitlist match the VA marked Approved; then the match is Done."""
+    current = {f.id: f for f in work.result.findings if f.rule == "scheduling.waitlist_match"}
+    prospects = {p.prospect_id: p for p in work.ctx.practice.waitlist}
+    done = []
+    for state in work.ledger.queue_rows().values():
+        finding = current.get(state["finding_id"])
+        if finding is None or state["status"] != APPROVED:
+            continue
+        prospect = prospects.get(finding.refs["prospect"])
+        if prospect is None or not prospect.email:
+            continue
+        sent = work.postman.send("waitlist_opening", prospect.email, contexts.office_only(work.config), key=finding.id)
+        if sent.outcome.status in ("sent", "already_sent"):
+            note = f"opening notice sent {work.today.isoformat()}"
+            done.append({**state, "status": DONE, "status_since": work.today.isoformat(),
+                         "notes": f"{state['notes']} ({note})".strip() if state["notes"] else note})
+    if done:
+        work.ledger.save_queue_rows(done)
