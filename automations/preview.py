@@ -25,12 +25,8 @@ from .reports import weekly_summary
 from .rules.context import RuleContext
 from .trackers.values import person_key
 
-KINDS = {
-    "appointment_reminder": "APPOINTMENT_ID", "intake_forms_reminder": "APPOINTMENT_ID",
-    "calendar_invite": "APPOINTMENT_ID", "balance_notice": "CLIENT_ID", "waitlist_opening": "PROSPECT_ID",
-    "clinician_digest": "PROVIDER", "credentialing_reminder": "[PROVIDER]", "billing_escalation": "",
-    "va_work_queue": "", "weekly_summary": "", "eap_report": "AUTHORIZATION_ID",
-}
+KINDS = {kind.name: kind.record for kind in MESSAGE_KINDS.values()}
+"""Each message kind and the record `preview` renders it for (messages.kinds holds both)."""
 
 
 @dataclass
@@ -104,18 +100,15 @@ def _addressed(config: Config, ctx: RuleContext, kind: str, record: str | None, 
         provider = ctx.providers.get(person_key(_need(record, "PROVIDER")))
         if provider is None:
             raise PracticeOpsError(f"no provider {record!r} in the providers tracker")
-        context = digests.clinician_digest(ctx, provider.provider, findings, config.practice.name)
-        context.pop("practice_name")
-        return provider.email or "(no email on file)", context, None, False
+        return (provider.email or "(no email on file)", digests.clinician_digest(ctx, provider.provider, findings),
+                None, False)
     if kind == "billing_escalation":
-        context = digests.billing_escalation(findings, {}, ctx.today, config.practice.name, ctx)
-        context.pop("practice_name")
-        return config.people.billing or "(no billing address)", context, None, False
+        return (config.people.billing or "(no billing address)",
+                digests.billing_escalation(findings, {}, ctx.today, ctx), None, False)
     if kind == "credentialing_reminder":
         provider = ctx.providers.get(person_key(record)) if record else None
         to = (provider.email if provider else None) or (config.people.va[0] if config.people.va else "(no VA)")
-        return to, {"today": ctx.today.isoformat(), "items": digests.credentialing_items(
-            findings, ctx.today, provider.provider if provider else None), "provider": provider.provider if provider else ""}, \
+        return to, digests.credentialing_reminder(findings, ctx.today, provider.provider if provider else None), \
             None, False
     if kind == "eap_report":
         from .reports import eap_reports
@@ -124,10 +117,9 @@ def _addressed(config: Config, ctx: RuleContext, kind: str, record: str | None, 
                        if r.authorization_id == _need(record, "AUTHORIZATION_ID")), None)
         if report is None:
             raise PracticeOpsError(f"no EAP report is due for {record!r}")
-        return (config.people.va[0] if config.people.va else "(no VA)", {
-            "today": ctx.today.isoformat(), "authorization_id": report.authorization_id, "vendor": report.vendor,
-            "due": report.due.isoformat() if report.due else "-", "status": report.status,
-            "file": f"eap-report-{report.authorization_id}.xlsx"}, None, False)
+        return (config.people.va[0] if config.people.va else "(no VA)", contexts.eap_report(
+            ctx.today, report.authorization_id, report.vendor, report.due, report.status,
+            eap_reports.file_name_of(report)), None, False)
     if kind == "weekly_summary":
         return (config.people.owner or "(no owner address)",
                 contexts.weekly_summary(weekly_summary.figures(ctx, findings)), None, False)

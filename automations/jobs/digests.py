@@ -7,8 +7,9 @@ import tempfile
 from functools import partial
 from pathlib import Path
 
+from ..messages import contexts
 from ..messages import digests as digest_contexts
-from ..places import file_name, inside
+from ..places import inside
 from ..reports import eap_reports
 from ..rules.findings import Finding
 from .run_state import RunState
@@ -25,12 +26,11 @@ def run(work: RunState) -> None:
 
 
 def _clinician_digests(work: RunState, findings: list[Finding]) -> None:
-    config, ctx = work.config, work.ctx
+    ctx = work.ctx
     for provider in ctx.practice.providers:
         if not provider.email:
             continue
-        context = digest_contexts.clinician_digest(ctx, provider.provider, findings, config.practice.name)
-        context.pop("practice_name")
+        context = digest_contexts.clinician_digest(ctx, provider.provider, findings)
         sent = work.postman.send("clinician_digest", provider.email, context,
                                  key=f"{provider.provider}:{work.today.isoformat()}")
         if sent.outcome.status == "blocked":
@@ -40,8 +40,7 @@ def _clinician_digests(work: RunState, findings: list[Finding]) -> None:
 def _billing_escalation(work: RunState, findings: list[Finding]) -> None:
     config, ctx = work.config, work.ctx
     first_seen = {fid: state["first_seen"] for fid, state in work.ledger.queue_rows().items()}
-    escalation = digest_contexts.billing_escalation(findings, first_seen, work.today, config.practice.name, ctx)
-    escalation.pop("practice_name")
+    escalation = digest_contexts.billing_escalation(findings, first_seen, work.today, ctx)
     if escalation["items"] and config.people.billing:
         sent = work.postman.send("billing_escalation", config.people.billing, escalation, key=work.today.isoformat())
         if sent.outcome.status == "blocked":
@@ -54,11 +53,10 @@ def _credentialing_reminders(work: RunState, findings: list[Finding]) -> None:
     recipients: list[tuple[str, str | None, str]] = [(va, None, "the VA") for va in config.people.va]
     recipients += [(p.email, p.provider, p.provider) for p in ctx.practice.providers if p.email]
     for address, about, who in recipients:
-        items = digest_contexts.credentialing_items(findings, work.today, about)
-        if not items:
+        context = digest_contexts.credentialing_reminder(findings, work.today, about)
+        if not context["items"]:
             continue
-        sent = work.postman.send("credentialing_reminder", address, {
-            "today": work.today.isoformat(), "items": items, "provider": about or ""}, key=week)
+        sent = work.postman.send("credentialing_reminder", address, context, key=week)
         if sent.outcome.status == "blocked":
             work.message_blocked("credentialing_reminder", who, sent.why_blocked, "credentialing reminder")
 
@@ -71,15 +69,14 @@ def _eap_reports(work: RunState, findings: list[Finding]) -> None:
 
 
 def _eap_report(work: RunState, report: eap_reports.EapReport) -> None:
-    name = file_name("eap-report", report.authorization_id, suffix=".xlsx")
+    name = eap_reports.file_name_of(report)
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch) if work.dry_run else work.config.work_queue.path.parent
         path = eap_reports.write(inside(folder, name), report, work.config.practice.name)
         data = path.read_bytes()
     for va in work.config.people.va:
-        sent = work.postman.send("eap_report", va, {
-            "today": work.today.isoformat(), "authorization_id": report.authorization_id, "vendor": report.vendor,
-            "due": report.due.isoformat() if report.due else "-", "status": report.status, "file": name},
+        sent = work.postman.send("eap_report", va, contexts.eap_report(
+            work.today, report.authorization_id, report.vendor, report.due, report.status, name),
             key=f"{report.authorization_id}:{report.due}", attachments=((name, data, XLSX),))
         if sent.outcome.status == "blocked":
             work.message_blocked("eap_report", "the VA", sent.why_blocked, "EAP report")

@@ -87,6 +87,12 @@ def calendar_body(config: Config, shown: dict, *, method: str, uid: str, sequenc
                          minutes=shown["minutes"], where=shown["where"], zone=config.zone, now=now).decode()
 
 
+def eap_report(today: date, authorization_id: str, vendor: str, due: date | None, status: str, file: str) -> dict:
+    """The note that carries an EAP case's utilization report (the workbook is attached)."""
+    return {"today": today.isoformat(), "authorization_id": authorization_id, "vendor": vendor,
+            "due": due.isoformat() if due else "-", "status": status, "file": file}
+
+
 def weekly_summary(figures) -> dict:
     """The owner's email beside the workbook: the week's headline figures, money as the owner reads it."""
     start, end = figures.week

@@ -56,7 +56,7 @@ def concerns(finding: Finding, provider_key: str, ctx: RuleContext) -> bool:
     return client is not None and person_key(client.primary_provider or "") == provider_key
 
 
-def clinician_digest(ctx: RuleContext, provider: str, findings: list[Finding], practice_name: str) -> dict:
+def clinician_digest(ctx: RuleContext, provider: str, findings: list[Finding]) -> dict:
     key = person_key(provider)
     today = ctx.today
     days = []
@@ -72,7 +72,7 @@ def clinician_digest(ctx: RuleContext, provider: str, findings: list[Finding], p
     risks = [{"severity": f.severity, "urgency": urgency_name(f, today), "owner": OWNER_WORDS[f.owner],
               "message": f.message} for f in mine
              if f.owner != "clinician" and (f.rule.startswith("credentialing.") or f.rule in _RISK_RULES)]
-    return {"practice_name": practice_name, "provider": provider, "today": today.isoformat(), "days": days,
+    return {"provider": provider, "today": today.isoformat(), "days": days,
             "authorizations": auths, "findings": own, "risks": risks}
 
 
@@ -134,7 +134,7 @@ def claim_records(ctx: RuleContext | None, finding: Finding) -> list[str]:
     return records
 
 
-def billing_escalation(findings: list[Finding], first_seen: dict[str, str], today: date, practice_name: str,
+def billing_escalation(findings: list[Finding], first_seen: dict[str, str], today: date,
                        ctx: RuleContext | None = None) -> dict:
     """New billing findings (first seen today) and aging ones (open a week or more), grouped by
     problem, each with its records assembled. Urgent first, then what can still be saved before money
@@ -159,7 +159,7 @@ def billing_escalation(findings: list[Finding], first_seen: dict[str, str], toda
     groups: dict[str, list[dict]] = {}
     for item in items:
         groups.setdefault(item["problem"], []).append(item)
-    return {"practice_name": practice_name, "today": today.isoformat(), "items": items,
+    return {"today": today.isoformat(), "items": items,
             "groups": [{"problem": problem, "items": grouped} for problem, grouped in groups.items()],
             "new": sum(1 for i in items if not i["aging"]), "aging": sum(1 for i in items if i["aging"])}
 
@@ -170,3 +170,10 @@ def credentialing_items(findings: list[Finding], today: date, provider: str | No
              "due": f.due.isoformat() if f.due else "-", "message": f.message}
             for f in findings if f.rule.startswith("credentialing.")
             and (key is None or person_key(f.refs.get("provider", "")) == key)]
+
+
+
+def credentialing_reminder(findings: list[Finding], today: date, provider: str | None = None) -> dict:
+    """The credentialing reminder's context: the VA's (every clinician's items) or one clinician's."""
+    return {"today": today.isoformat(), "items": credentialing_items(findings, today, provider),
+            "provider": provider or ""}

@@ -20,19 +20,21 @@ class MessageKind:
     to_client: bool
     title: str
     """What people call it: the weekly summary, the binder and notices say this, never the name."""
+    record: str = ""
+    """The record `preview KIND RECORD` renders it for (in brackets: may be left out)."""
 
 
 KINDS: dict[str, MessageKind] = {kind.name: kind for kind in (
-    MessageKind("appointment_reminder", "limited", True, "Appointment reminders"),
-    MessageKind("calendar_invite", "none", False, "Calendar invitations"),
-    MessageKind("intake_forms_reminder", "limited", True, "Intake form reminders"),
-    MessageKind("balance_notice", "limited", True, "Balance notices"),
-    MessageKind("waitlist_opening", "limited", True, "Waitlist openings"),
-    MessageKind("clinician_digest", "full", False, "Clinicians' morning digests"),
+    MessageKind("appointment_reminder", "limited", True, "Appointment reminders", "APPOINTMENT_ID"),
+    MessageKind("calendar_invite", "none", False, "Calendar invitations", "APPOINTMENT_ID"),
+    MessageKind("intake_forms_reminder", "limited", True, "Intake form reminders", "APPOINTMENT_ID"),
+    MessageKind("balance_notice", "limited", True, "Balance notices", "CLIENT_ID"),
+    MessageKind("waitlist_opening", "limited", True, "Waitlist openings", "PROSPECT_ID"),
+    MessageKind("clinician_digest", "full", False, "Clinicians' morning digests", "PROVIDER"),
     MessageKind("billing_escalation", "full", False, "Billing escalations"),
-    MessageKind("credentialing_reminder", "full", False, "Credentialing reminders"),
+    MessageKind("credentialing_reminder", "full", False, "Credentialing reminders", "[PROVIDER]"),
     MessageKind("weekly_summary", "full", False, "Weekly summaries"),
-    MessageKind("eap_report", "full", False, "EAP reports"),
+    MessageKind("eap_report", "full", False, "EAP reports", "AUTHORIZATION_ID"),
     MessageKind("va_work_queue", "none", False, "The VA's morning notes"),
 )}
 CHANNEL_NAMES = {"smime": "Encrypted (S/MIME)", "gateway": "Encrypted (gateway)", "plain": "Plain email",

@@ -30,6 +30,13 @@ class EapReport:
     due: date | None
 
 
+def file_name_of(report: EapReport) -> str:
+    """The report's workbook's name, as the run writes it and the note names it."""
+    from ..places import file_name
+
+    return file_name("eap-report", report.authorization_id, suffix=".xlsx")
+
+
 def reports(ctx: RuleContext, findings: list[Finding]) -> list[EapReport]:
     due = {f.refs.get("authorization"): f.due for f in findings if f.rule == "authorizations.eap_report_due"}
     made = []

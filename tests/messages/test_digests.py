@@ -22,7 +22,7 @@ def test_the_next_working_day(today, ahead):
 
 def digest(p, today, provider="Ann Lee"):
     found = evaluate(p, Thresholds(), today)
-    return clinician_digest(RuleContext(p, Thresholds(), today), provider, found, "Lakeside")
+    return clinician_digest(RuleContext(p, Thresholds(), today), provider, found)
 
 
 def test_a_fridays_digest_shows_monday_not_an_empty_saturday():
@@ -67,7 +67,7 @@ def test_the_billers_escalation_puts_the_urgent_item_first_then_money_then_deadl
              Finding("billing.timely_filing_risk", "urgent", "billing", "lost", refs={"claim": "CL-3"}, due=today,
                      details={"lost": True}),
              Finding("billing.no_show_billed", "urgent", "billing", "c", refs={"claim": "CL-1"}, due=today)]
-    escalation = billing_escalation(found, {}, today, "Lakeside", ctx)
+    escalation = billing_escalation(found, {}, today, ctx)
     assert [item["message"] for item in escalation["items"]] == ["c", "lost", "b", "a"]
     assert escalation["groups"][0]["problem"] == "No-show billed to insurance"
 
@@ -82,7 +82,7 @@ def test_a_message_says_overdue_as_the_queue_does(due, severity, said):
 
     today = date(2026, 11, 26)
     found = Finding("billing.denial_open", severity, "billing", "a", refs={"claim": "CL-1"}, due=due)
-    assert billing_escalation([found], {}, today, "Lakeside")["items"][0]["urgency"] == said
+    assert billing_escalation([found], {}, today)["items"][0]["urgency"] == said
     license = Finding("credentialing.license_expiring", severity, "va", "b", refs={"provider": "A"}, due=due)
     assert credentialing_items([license], today)[0]["urgency"] == said
 
