@@ -23,6 +23,7 @@ from .messages.render import Rendered, Templates
 from .messages import digests
 from .reports import weekly_summary
 from .rules.context import RuleContext
+from .trackers.records import CANCELLED_STATUSES
 from .trackers.values import person_key
 
 KINDS = {kind.name: kind.record for kind in MESSAGE_KINDS.values()}
@@ -78,7 +79,7 @@ def _addressed(config: Config, ctx: RuleContext, kind: str, record: str | None, 
         client = ctx.clients.get(appt.client_id)
         if kind == "calendar_invite":
             provider = ctx.providers.get(person_key(appt.provider))
-            method = "CANCEL" if appt.status in ("cancelled", "late_cancel") else "REQUEST"
+            method = "CANCEL" if appt.status in CANCELLED_STATUSES else "REQUEST"
             return (provider.email if provider and provider.email else f"({appt.provider}: no email on file)",
                     contexts.calendar_invite(config, contexts.invite_shown(config, ctx, appt), method), None, False)
         to = client.email if client and client.email else f"(client {appt.client_id}: no email on file)"

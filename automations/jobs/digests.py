@@ -8,6 +8,7 @@ from functools import partial
 from pathlib import Path
 
 from ..messages import contexts
+from ..messages.delivery import Delivery
 from ..messages import digests as digest_contexts
 from ..places import inside
 from ..reports import eap_reports
@@ -33,7 +34,7 @@ def _clinician_digests(work: RunState, findings: list[Finding]) -> None:
         context = digest_contexts.clinician_digest(ctx, provider.provider, findings)
         sent = work.postman.send("clinician_digest", provider.email, context,
                                  key=f"{provider.provider}:{work.today.isoformat()}")
-        if sent.outcome.status == "blocked":
+        if sent.outcome.status == Delivery.BLOCKED:
             work.message_blocked("clinician_digest", provider.provider, sent.why_blocked, "morning digest")
 
 
@@ -43,7 +44,7 @@ def _billing_escalation(work: RunState, findings: list[Finding]) -> None:
     escalation = digest_contexts.billing_escalation(findings, first_seen, work.today, ctx)
     if escalation["items"] and config.people.billing:
         sent = work.postman.send("billing_escalation", config.people.billing, escalation, key=work.today.isoformat())
-        if sent.outcome.status == "blocked":
+        if sent.outcome.status == Delivery.BLOCKED:
             work.message_blocked("billing_escalation", "the billing manager", sent.why_blocked, "billing escalation")
 
 
@@ -57,7 +58,7 @@ def _credentialing_reminders(work: RunState, findings: list[Finding]) -> None:
         if not context["items"]:
             continue
         sent = work.postman.send("credentialing_reminder", address, context, key=week)
-        if sent.outcome.status == "blocked":
+        if sent.outcome.status == Delivery.BLOCKED:
             work.message_blocked("credentialing_reminder", who, sent.why_blocked, "credentialing reminder")
 
 
@@ -78,7 +79,7 @@ def _eap_report(work: RunState, report: eap_reports.EapReport) -> None:
         sent = work.postman.send("eap_report", va, contexts.eap_report(
             work.today, report.authorization_id, report.vendor, report.due, report.status, name),
             key=f"{report.authorization_id}:{report.due}", attachments=((name, data, XLSX),))
-        if sent.outcome.status == "blocked":
+        if sent.outcome.status == Delivery.BLOCKED:
             work.message_blocked("eap_report", "the VA", sent.why_blocked, "EAP report")
 
 

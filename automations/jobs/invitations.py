@@ -8,8 +8,9 @@ from collections import Counter
 from datetime import datetime
 
 from ..ledger import Ledger
+from ..messages.delivery import HANDED_OVER, Delivery
 from ..messages import contexts, invites
-from ..trackers.records import UPCOMING_STATUSES
+from ..trackers.records import CANCELLED_STATUSES, UPCOMING_STATUSES
 from ..trackers.values import person_key
 from .run_state import RunState
 
@@ -28,7 +29,7 @@ def calendar_invites(work: RunState) -> None:
     attending: set[tuple[str, str]] = set()
     for appt in sorted(ctx.practice.appointments, key=lambda a: (a.date, a.time)):
         if appt.date < work.today or (appt.status not in UPCOMING_STATUSES
-                                      and appt.status not in invites.CANCELLED_STATUSES):
+                                      and appt.status not in CANCELLED_STATUSES):
             continue
         shown = contexts.invite_shown(config, ctx, appt)
         for name, email, consent, to_client in _attendees(work, appt):
@@ -39,7 +40,7 @@ def calendar_invites(work: RunState) -> None:
             method, uid, sequence, fingerprint = planned
             status, reason = _invite(work, appt.appointment_id, shown, (name, email), method, uid, sequence,
                                      fingerprint, consent, to_client)
-            if status == "blocked" and not to_client:
+            if status == Delivery.BLOCKED and not to_client:
                 blocked[name] += 1
                 why[name] = reason
     _cancel_what_is_gone(work, attending)
@@ -69,7 +70,7 @@ def _invite(work: RunState, appointment_id: str, shown: dict, attendee: tuple[st
     sent = work.postman.send("calendar_invite", email, contexts.calendar_invite(config, shown, method),
                              key=f"{appointment_id}:{sequence}:{method}", consent=consent, to_client=to_client,
                              calendar=(ics, method))
-    if sent.outcome.status in ("sent", "already_sent"):
+    if sent.outcome.status in HANDED_OVER:
         work.ledger.record_invite(appointment_id, email, uid, sequence, fingerprint, method, work.now, shown)
     return sent.outcome.status, sent.why_blocked
 
@@ -77,7 +78,7 @@ def _invite(work: RunState, appointment_id: str, shown: dict, attendee: tuple[st
 def _invite_to_send(ledger: Ledger, appt, email: str, minutes: int, sender: str):
     """(method, uid, sequence, fingerprint) to send now, or None when the attendee is up to date."""
     fingerprint = invites.fingerprint(appt, minutes)
-    cancelled = appt.status in invites.CANCELLED_STATUSES
+    cancelled = appt.status in CANCELLED_STATUSES
     state = ledger.invite_state(appt.appointment_id, email)
     if state is None:
         return None if cancelled else ("REQUEST", invites.uid_for(appt.appointment_id, sender,

@@ -5,6 +5,7 @@ hours, and the calendar invitations (invitations.py) at any hour."""
 from __future__ import annotations
 
 from ..messages import contexts
+from ..messages.delivery import HANDED_OVER, Delivery
 from ..messages.reminders import changed_since_reminded, due_reminders, reminder_fingerprint, within_sending_hours
 from ..reports.queue_sheets import APPROVED, DONE
 from ..rules.scheduling import reminder_blocked_finding
@@ -60,11 +61,11 @@ def _appointment_reminders(work: RunState) -> None:
         sent = work.postman.send("appointment_reminder", client.email,
                                  contexts.appointment_reminder(config, batch.appointments, client=client),
                                  key=batch.key, consent=client.email_consent, to_client=True)
-        if sent.outcome.status == "sent":  # what the client was told, now
+        if sent.outcome.status == Delivery.SENT:  # what the client was told, now
             for appt in batch.appointments:
                 work.ledger.record_reminded(appt.appointment_id, reminder_fingerprint(appt), work.now)
                 just_reminded.add(appt.appointment_id)
-        if sent.outcome.status == "blocked":
+        if sent.outcome.status == Delivery.BLOCKED:
             for appt in batch.appointments:
                 work.raise_finding(reminder_blocked_finding(appt, f"client {client.client_id}: {sent.why_blocked}",
                                                             client), appt.date)
@@ -87,7 +88,7 @@ def _corrected_reminders(work: RunState, just_reminded: set[str]) -> None:
                                  contexts.appointment_reminder(config, [appt], updated=True, client=client),
                                  key=f"{appt.appointment_id}:changed:{fingerprint}", consent=client.email_consent,
                                  to_client=True)
-        if sent.outcome.status in ("sent", "already_sent"):
+        if sent.outcome.status in HANDED_OVER:
             work.ledger.record_reminded(appt.appointment_id, fingerprint, work.now)
 
 
@@ -130,7 +131,7 @@ def _waitlist_openings(work: RunState) -> None:
         if prospect is None or not prospect.email:
             continue
         sent = work.postman.send("waitlist_opening", prospect.email, contexts.office_only(work.config), key=finding.id)
-        if sent.outcome.status in ("sent", "already_sent"):
+        if sent.outcome.status in HANDED_OVER:
             note = f"opening notice sent {work.today.isoformat()}"
             done.append({**state, "status": DONE, "status_since": work.today.isoformat(),
                          "notes": f"{state['notes']} ({note})".strip() if state["notes"] else note})

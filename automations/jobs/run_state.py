@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from functools import cached_property
 
 from ..config import JOBS, Config
+from ..messages.delivery import Delivery
 from ..errors import PracticeOpsError
 from ..ledger import Ledger
 from ..memory import give_back_freed_memory
@@ -129,7 +130,7 @@ class RunState:
         """A message refused for good reaches the VA at once; one still failing a day after it was
         first tried does too (for a week), whether or not this run tried it again."""
         for outcome in self.postman.outcomes:
-            if outcome.status == "failed" and outcome.permanent:
+            if outcome.status == Delivery.FAILED and outcome.permanent:
                 self.message_failed(outcome.kind, outcome.to, outcome.message_id, outcome.error, None)
         for message_id, kind, to, error, queued_at in self.ledger.failing_messages(
                 self.now - FAILING_FOR, self.now - FAILURES_REPORTED_FOR):
@@ -197,7 +198,7 @@ class RunState:
         note = va_note(self.config, self.ledger, queue, self.today, len(self.result.data_issues))
         outcomes = [self.postman.send("va_work_queue", va, note, key=self.today.isoformat()).outcome
                     for va in self.config.people.va]
-        if not self.dry_run and any(outcome.status == "sent" for outcome in outcomes):
+        if not self.dry_run and any(outcome.status == Delivery.SENT for outcome in outcomes):
             self.ledger.keep(ANNOUNCED, announced_on(queue.states, self.today))
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from ..messages import contexts
+from ..messages.delivery import Delivery
 from ..reports import weekly_summary
 from .run_state import RunState
 
@@ -39,5 +40,5 @@ def _weekly_summary(work: RunState, figures, week: str, path: Path) -> None:
     context = contexts.weekly_summary(figures)
     sent = work.postman.send("weekly_summary", owner, context, key=week, attachments=(
         (path.name, path.read_bytes(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),))
-    if sent.outcome.status == "blocked":
+    if sent.outcome.status == Delivery.BLOCKED:
         work.message_blocked("weekly_summary", "the owner", sent.why_blocked, "weekly summary")

@@ -12,9 +12,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
+from enum import StrEnum
 
 from ..errors import TransportError
 from ..ledger import Ledger
+
+
+class Delivery(StrEnum):
+    """What became of a message this run (``--json``'s ``messages[].status``)."""
+
+    SENT = "sent"
+    ALREADY_SENT = "already_sent"   # an earlier run sent it: not again
+    BLOCKED = "blocked"             # no secure way to send its PHI
+    FAILED = "failed"               # refused, or the transport's set-up failed
+    PENDING = "pending"             # left for the next run (throttled, a passing failure)
+    WOULD_SEND = "would_send"       # a dry run
+
+
+HANDED_OVER = frozenset({Delivery.SENT, Delivery.ALREADY_SENT})
+"""The recipient has it (this run or an earlier one)."""
 
 
 @dataclass
@@ -22,7 +38,7 @@ class Outcome:
     kind: str
     to: str
     security: str
-    status: str  # sent | already_sent | blocked | failed | pending (left for the next run) | would_send (dry run)
+    status: Delivery
     message_id: str
     subject: str
     error: str = ""
@@ -42,26 +58,26 @@ def deliver(ledger: Ledger, transport, message: EmailMessage, *, kind: str, secu
     """Hand one message over through the ledger. ``hold``: why the transport takes nothing more this
     run (throttled, or its set-up failed); the message is recorded pending for the next run."""
     msg_id = str(message["Message-ID"])
-    outcome = Outcome(kind, str(message["To"]), security, "sent", msg_id, str(message["Subject"]))
+    outcome = Outcome(kind, str(message["To"]), security, Delivery.SENT, msg_id, str(message["Subject"]))
     if ledger.is_delivered(msg_id, transport_name(transport)):
-        outcome.status = "already_sent"
+        outcome.status = Delivery.ALREADY_SENT
         return outcome
     if ledger.message_status(msg_id) == "refused":
-        outcome.status, outcome.permanent, outcome.error = "failed", True, "refused earlier; not tried again"
+        outcome.status, outcome.permanent, outcome.error = Delivery.FAILED, True, "refused earlier; not tried again"
         return outcome
     if security == "blocked":
         ledger.queue_message(msg_id, kind, outcome.to, security, run_id, now, status="blocked")
-        outcome.status = "blocked"
+        outcome.status = Delivery.BLOCKED
         return outcome
     ledger.queue_message(msg_id, kind, outcome.to, security, run_id, now)
     if hold:
-        outcome.status, outcome.error = "pending", hold
+        outcome.status, outcome.error = Delivery.PENDING, hold
         return outcome
     try:
         transport.send(message)
     except TransportError as exc:
         ledger.mark_failed(msg_id, str(exc), exc.permanent, now)
-        outcome.status = "failed" if exc.permanent or exc.kind == "setup" else "pending"
+        outcome.status = Delivery.FAILED if exc.permanent or exc.kind == "setup" else Delivery.PENDING
         outcome.error, outcome.permanent, outcome.failure = str(exc), exc.permanent, exc
         return outcome
     ledger.mark_sent(msg_id, now, transport_name(transport))

@@ -15,10 +15,9 @@ from datetime import datetime, timedelta
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
-from ..trackers.records import Appointment
+from ..trackers.records import CANCELLED_STATUSES, Appointment
 from .vtimezone import vtimezone
 
-CANCELLED_STATUSES = frozenset({"cancelled", "late_cancel"})
 
 
 def uid_for(appointment_id: str, sender: str, key: bytes) -> str:

@@ -14,7 +14,7 @@ from ..errors import TransportError
 from ..ledger import Ledger
 from .certificates import CertificateStore
 from .compose import compose, is_address, message_id
-from .delivery import Outcome, deliver
+from .delivery import Delivery, Outcome, deliver
 from .pacing import DEFAULT_PER_MINUTE, Pacer
 from .kinds import phi_floor, sender_for, template_names
 from .policy import decide
@@ -79,26 +79,26 @@ class Postman:
             rendered = self.templates.render(kind, phi_floor(kind, self.config), **template_names(self.config, kind),
                                              **context)
         except TemplateError as exc:
-            sent = self._not_sent(kind, to, msg_id, "blocked", f"its template cannot be used: {exc}")
+            sent = self._not_sent(kind, to, msg_id, Delivery.BLOCKED, f"its template cannot be used: {exc}")
         else:
             try:
                 sent = self._send(kind, to, rendered, msg_id, sender, consent, to_client, calendar, attachments)
             except Exception as exc:  # the boundary of one message: record it, go on with the rest
                 log.warning("%s: not sent (%s)", kind, exc.__class__.__name__)
-                sent = self._not_sent(kind, to, msg_id, "failed", f"{exc.__class__.__name__}: {exc}",
+                sent = self._not_sent(kind, to, msg_id, Delivery.FAILED, f"{exc.__class__.__name__}: {exc}",
                                       rendered.subject)
         self._this_run[msg_id] = sent
         return sent
 
-    def _not_sent(self, kind: str, to: str, msg_id: str, status: str, why: str, subject: str = "") -> Sent:
+    def _not_sent(self, kind: str, to: str, msg_id: str, status: Delivery, why: str, subject: str = "") -> Sent:
         outcome = Outcome(kind, to, "blocked", status, msg_id, subject, error=why)
         self.outcomes.append(outcome)
-        return Sent(outcome, why if status == "blocked" else "")
+        return Sent(outcome, why if status == Delivery.BLOCKED else "")
 
     def _send(self, kind: str, to: str, rendered, msg_id: str, sender: str, consent: str | None, to_client: bool,
               calendar: tuple[str, str] | None, attachments: tuple[tuple[str, bytes, str], ...]) -> Sent:
         if not is_address(to):
-            outcome = Outcome(kind, to, "blocked", "blocked", msg_id, rendered.subject)
+            outcome = Outcome(kind, to, "blocked", Delivery.BLOCKED, msg_id, rendered.subject)
             self.outcomes.append(outcome)
             return Sent(outcome, "the email address on file is not a valid address")
         certificate = self.certificates.for_address(to)
@@ -111,21 +111,21 @@ class Postman:
             message = seal(message, certificate, self.signer, self.practice_copy)
         outcome = self._hand_over(message, kind, security)
         self.outcomes.append(outcome)
-        return Sent(outcome, why if outcome.status == "blocked" else "")
+        return Sent(outcome, why if outcome.status == Delivery.BLOCKED else "")
 
     def _hand_over(self, message, kind: str, security: str) -> Outcome:
         msg_id = str(message["Message-ID"])
         if security == "blocked" or self.ledger.is_delivered(msg_id, self.config.email.transport):
             return deliver(self.ledger, None, message, kind=kind, security=security, run_id=self.run_id, now=self.now)
         if self.dry_run:  # rendered, sealed and checked: what a real run would hand over
-            return Outcome(kind, str(message["To"]), security, "would_send", msg_id, str(message["Subject"]))
+            return Outcome(kind, str(message["To"]), security, Delivery.WOULD_SEND, msg_id, str(message["Subject"]))
         transport = self._open_transport()
         pacer = self._pacing(transport)
         for _attempt in range(2):  # a 429 was refused, not accepted: once more after its wait is safe
             hold = self._hold or pacer.ready()
             outcome = deliver(self.ledger, transport, message, kind=kind, security=security, run_id=self.run_id,
                               now=self.now, hold=hold)
-            if outcome.status == "sent":
+            if outcome.status == Delivery.SENT:
                 pacer.sent()
                 self._transient_in_a_row = 0
                 return outcome

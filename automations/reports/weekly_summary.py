@@ -38,6 +38,7 @@ from ..rules.context import RuleContext
 from ..messages.kinds import kind_title
 from ..rules.catalogue import problem_of
 from ..rules.findings import OWNER_NAMES, OWNERS, SEVERITIES, SEVERITY_NAMES, Finding
+from ..trackers.records import MISSED_STATUSES
 from ..trackers.values import person_key
 from .workbooks import PEOPLES_DATE, RowWriter, detail_sheet, print_like_the_rest, save_atomically, titled_book
 
@@ -96,8 +97,8 @@ one problem across the trackers): the assumptions behind the hours-saved estimat
 def _week_counts(ctx: RuleContext, start: date, end: date) -> dict:
     in_week = [a for a in ctx.practice.appointments if start <= a.date <= end]
     statuses = Counter(a.status for a in in_week)
-    attended = statuses["completed"] + statuses["no_show"] + statuses["late_cancel"]
-    missed = statuses["no_show"] + statuses["late_cancel"]
+    missed = sum(statuses[s] for s in MISSED_STATUSES)
+    attended = statuses["completed"] + missed
     claims = [c for c in ctx.practice.claims if c.status != "void"]
     return {"week": start, "sessions": statuses["completed"],
             "no_show_rate": (Decimal(missed) / Decimal(attended)).quantize(Decimal("0.001")) if attended else None,
@@ -115,9 +116,9 @@ def figures(ctx: RuleContext, findings: list[Finding], history: dict | None = No
     result = Figures((start, end))
     in_week = [a for a in ctx.practice.appointments if start <= a.date <= end]
     result.sessions = Counter(a.status or "unknown" for a in in_week)
-    attended = sum(result.sessions[s] for s in ("completed", "no_show", "late_cancel"))
+    attended = sum(result.sessions[s] for s in ("completed", *MISSED_STATUSES))
     if attended:
-        missed = result.sessions["no_show"] + result.sessions["late_cancel"]
+        missed = sum(result.sessions[s] for s in MISSED_STATUSES)
         result.no_show_rate = (Decimal(missed) / Decimal(attended)).quantize(Decimal("0.001"))
     payers: dict[str, dict] = defaultdict(lambda: {"billed": Decimal(0), "collected": Decimal(0), "ar": Decimal(0)})
     for claim in ctx.practice.claims:
@@ -179,7 +180,7 @@ def _trend(ctx: RuleContext, result: Figures, ar_history: dict) -> None:
         row["ar_over_90_share"] = Decimal(snapshot["ar_over_90_share"]) if snapshot.get("ar_over_90_share") else None
         result.trend.append(row)
     no_shows = Counter(person_key(a.provider) for a in ctx.practice.appointments
-                       if start <= a.date <= result.week[1] and a.status in ("no_show", "late_cancel"))
+                       if start <= a.date <= result.week[1] and a.status in MISSED_STATUSES)
     for row in result.capacity:
         row["no_shows_last_week"] = no_shows[person_key(row["provider"])]
 

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from collections.abc import Hashable, Iterable, Iterator
 from typing import TypeVar
 
-from ..trackers.records import Appointment, Claim
+from ..trackers.records import CANCELLED_STATUSES, MISSED_STATUSES, Appointment, Claim
 from ..trackers.values import NotApplicable, is_self_pay, person_key
 from . import codes
 from .catalogue import rule
@@ -135,7 +135,7 @@ def claim_without_session(ctx: RuleContext) -> Iterator[Finding]:
         return
     for claim in ctx.live_claims:
         appt = ctx.appointment_of(claim)
-        if appt is not None and appt.status in ("no_show", "late_cancel"):
+        if appt is not None and appt.status in MISSED_STATUSES:
             continue  # billing.no_show_billed speaks for these
         if appt is None:
             why = (f"no appointment for client {claim.client_id} with {claim.provider} on "
@@ -251,7 +251,7 @@ def _find_time_coded_claims(ctx: RuleContext) -> Iterator[tuple[Claim, Appointme
         if not codes.TIME_BASED_CODES.intersection(claim.cpt) or claim.claim_id in ctx.code_pair_claims:
             continue
         appt = ctx.appointment_of(claim)
-        if appt is None or appt.status in ("no_show", "late_cancel", "cancelled"):
+        if appt is None or appt.status in MISSED_STATUSES | CANCELLED_STATUSES:
             continue
         minutes, documented = _minutes(ctx, appt)
         if minutes is not None:
@@ -288,7 +288,7 @@ def cpt_time_mismatch(ctx: RuleContext) -> Iterator[Finding]:
       when="a claim bills insurance for a no-show or late cancel")
 def no_show_billed(ctx: RuleContext) -> Iterator[Finding]:
     for claim, appt in ctx.billed_sessions:
-        if appt.status not in ("no_show", "late_cancel") or is_self_pay(claim.payer):
+        if appt.status not in MISSED_STATUSES or is_self_pay(claim.payer):
             continue
         paid = claim.status in PAID_STATUSES
         fix = (correction(ctx, claim, overpaid=True) + "." if paid else

@@ -41,6 +41,10 @@ def column(kind: Kind = "text", *, required: bool = False, aliases: tuple[str, .
 APPOINTMENT_STATUSES = ("scheduled", "confirmed", "completed", "no_show", "late_cancel", "cancelled")
 LIVE_STATUSES = frozenset({"scheduled", "confirmed", "completed"})
 UPCOMING_STATUSES = frozenset({"scheduled", "confirmed"})
+MISSED_STATUSES = frozenset({"no_show", "late_cancel"})
+"""A missed session: due and not held (a no-show, or cancelled too late to fill)."""
+CANCELLED_STATUSES = frozenset({"cancelled", "late_cancel"})
+"""A session that will not take place as booked: its calendar invitation is cancelled."""
 CLAIM_STATUSES = ("draft", "submitted", "rejected", "paid", "partial", "denied", "appealed", "written_off", "void")
 SERVICES = ("intake", "individual", "family", "family_without_client", "group", "crisis")
 MODALITIES = ("in_person", "video", "phone")
