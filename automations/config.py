@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from datetime import time
 import tomllib
 import typing
 from collections.abc import Callable
@@ -229,17 +230,21 @@ class ReminderSettings(Strict):
     @field_validator("sending_hours")
     @classmethod
     def _real_times(cls, value: str) -> str:
-        from datetime import time
-
         try:
             if not re.fullmatch(r"\d{2}:\d{2}-\d{2}:\d{2}", value):
                 raise ValueError(value)
-            opens, closes = (time.fromisoformat(part) for part in value.split("-"))
+            opens, closes = sending_window(value)
         except ValueError:
             raise ValueError(f"{value!r} is not two times of day, e.g. 08:00-20:00") from None
         if opens >= closes:
             raise ValueError(f"{value!r}: the sending hours must open before they close") from None
         return value
+
+
+def sending_window(sending_hours: str) -> tuple[time, time]:
+    """`08:00-20:00` as (opens, closes): the one reading of ``[reminders] sending_hours``."""
+    opens, closes = sending_hours.split("-")
+    return time.fromisoformat(opens), time.fromisoformat(closes)
 
 
 def _no_control(value: str) -> str:
@@ -323,7 +328,8 @@ class Config(Strict):
         aliases = {fold(alias): fold(name) for name, rules in self.payers.items() for alias in (name, *rules.aliases)}
         programs = {fold(alias): rules.program for name, rules in self.payers.items() if rules.program
                     for alias in (name, *rules.aliases)}
-        return Thresholds(**base, age_of_consent=self.practice.age_of_consent, payer_overrides=overrides,
+        return Thresholds(**base, age_of_consent=self.practice.age_of_consent,
+                          reminder_hours=max(self.reminders.hours_before), payer_overrides=overrides,
                           payer_aliases=aliases, payer_programs=programs)
 
 JOBS = ("reconcile", "reminders", "digests", "weekly-summary")

@@ -4,9 +4,9 @@ step a bulkhead, every run ending the same way (RunState.finish)."""
 from __future__ import annotations
 
 from contextlib import nullcontext
-from datetime import date, datetime, time
+from datetime import date, datetime
 
-from ..config import JOBS, Config
+from ..config import JOBS, Config, sending_window
 from ..errors import PracticeOpsError
 from ..ledger import Ledger
 from ..places import remove_stale_temporaries
@@ -27,7 +27,7 @@ def resolve_clock(config: Config, today: date | None, now: datetime | None) -> t
     if today is None:
         now = now or datetime.now(zone)
         return now.date(), now
-    opening = time.fromisoformat(config.reminders.sending_hours.split("-")[0])
+    opening = sending_window(config.reminders.sending_hours)[0]
     return today, now or datetime.combine(today, opening, tzinfo=zone)
 
 

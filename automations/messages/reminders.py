@@ -10,9 +10,10 @@ end) travel in one message.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from ..config import sending_window
 from ..trackers.records import UPCOMING_STATUSES, Appointment
 
 BACK_TO_BACK = timedelta(minutes=15)
@@ -31,8 +32,7 @@ class ReminderBatch:
 
 
 def within_sending_hours(now: datetime, sending_hours: str) -> bool:
-    start_text, end_text = sending_hours.split("-")
-    start, end = time.fromisoformat(start_text), time.fromisoformat(end_text)
+    start, end = sending_window(sending_hours)
     return start <= now.time() < end
 
 

@@ -144,8 +144,8 @@ def insurance_unverified(ctx: RuleContext) -> Iterator[Finding]:
 
 
 @rule("scheduling.reminder_blocked", owner="va", severity="warning",
-      when="a reminder is due (within `reminder_hours`) but no channel may carry it (no email, no consent): call instead",
-      thresholds=("reminder_hours",))
+      when="a reminder is due (within `[reminders] hours_before`) but no channel may carry it (no email, no consent): "
+           "call instead")
 def reminder_blocked(ctx: RuleContext) -> Iterator[Finding]:
     """The part of the rule that records alone decide; the reminders job adds the cases where the
     consent is `encrypted` but no certificate or gateway is on file."""

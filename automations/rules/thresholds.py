@@ -76,7 +76,6 @@ class Thresholds:
     status_update_days: int = _t(1, "days after an appointment by which its status must be updated")
     intake_forms_days: int = _t(2, "days before a first appointment by which intake forms are due")
     insurance_verify_days: int = _t(3, "days before a first appointment by which insurance is verified")
-    reminder_hours: int = _t(48, "hours before an appointment in which its reminder is due")
     waitlist_stale_days: int = _t(14, "days a waitlisted prospect may go without contact")
     # credentialing
     credentials_associates: bool = _t(False, "whether the payer credentials pre-licensed clinicians to bill "
@@ -99,6 +98,9 @@ class Thresholds:
     roi_warning_days: int = _t(30, "days before a release of information expires at which to warn")
     age_of_consent: int = 18
     """From ``[practice] age_of_consent``: a state's fact, not a payer's, so not a [rules] key."""
+    reminder_hours: int = 48
+    """From ``[reminders] hours_before`` (its earliest reminder): when the reminders job sends one is
+    when a reminder that cannot go is due, one setting for both."""
     payer_overrides: dict = field(default_factory=dict, compare=False, repr=False)
     payer_aliases: dict = field(default_factory=dict, compare=False, repr=False)
     """Folded alias -> folded canonical payer name, from the config's ``aliases`` lists."""
