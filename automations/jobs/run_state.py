@@ -23,6 +23,7 @@ from ..reports.queue_sheets import QueueUpdate
 from ..reports.work_queue import ANNOUNCED, announced_on, resolved_since_note, update_work_queue
 from ..reports.work_queue import plan as plan_queue
 from ..rules.context import RuleContext
+from ..rules import compliance
 from ..rules.findings import Finding, from_dict, sort_key
 from ..transports import open_transport
 from .result import Progress, RunResult
@@ -79,8 +80,7 @@ class RunState:
             if note not in self.result.notices:
                 self.result.notices.append(note)
             return
-        self.raise_finding(Finding(
-            "compliance.message_blocked", "warning", "va",
+        self.raise_finding(compliance.message_blocked.found(
             f"{count} {what} for {recipient} {'was' if count == 1 else 'were'} not sent: {why}. Put their S/MIME "
             f"certificate in the certificates folder (ADDRESS.pem) or configure the encryption gateway; until then "
             f"share it through the EHR.", refs={"message_kind": kind, "recipient": recipient}, due=self.today),
@@ -119,8 +119,7 @@ class RunState:
 
     def message_failed(self, kind: str, to: str, message_id: str, error: str, since: datetime | None) -> None:
         why = "was refused" if since is None else f"has failed since {since:%Y-%m-%d %H:%M}"
-        self.raise_finding(Finding(
-            "compliance.message_failed", "warning", "va",
+        self.raise_finding(compliance.message_failed.found(
             f"A {kind.replace('_', ' ')} to {to} {why}: {error}. Check the address and the mail settings; reach "
             f"the person another way meanwhile.",
             refs={"message_kind": kind, "recipient": to}, key=message_id, due=self.today),

@@ -11,7 +11,7 @@ from .dates import people_date
 from .findings import Finding
 
 
-@rule("authorizations.near_limit", owner="clinician", severity="warning",
+@rule("authorizations.near_limit", owner="clinician", severity="warning", title="Authorization nearly used",
       when="sessions left (authorized minus completed minus scheduled) is `near_limit_sessions` or fewer",
       thresholds=("near_limit_sessions",))
 def near_limit(ctx: RuleContext) -> Iterator[Finding]:
@@ -32,16 +32,15 @@ def near_limit(ctx: RuleContext) -> Iterator[Finding]:
                       f"denied with CARC 198)")
         until = f" (valid until {people_date(auth.end_date)})" if auth.end_date else ""
         refs = _refs(auth)
-        yield Finding("authorizations.near_limit", "warning", "clinician",
-                      f"{case} {auth.authorization_id} ({auth.payer}) for client {auth.client_id}: "
-                      f"{auth.sessions_authorized} authorized, {completed} completed, {len(upcoming)} scheduled{until}; "
-                      f"{advice}.",
-                      refs=refs, due=upcoming[0].date if upcoming else ctx.today,
-                      details={"authorized": auth.sessions_authorized, "completed": completed,
-                               "scheduled": len(upcoming), "left": left})
+        yield near_limit.found(
+            f"{case} {auth.authorization_id} ({auth.payer}) for client {auth.client_id}: "
+            f"{auth.sessions_authorized} authorized, {completed} completed, {len(upcoming)} scheduled{until}; "
+            f"{advice}.", refs=refs, due=upcoming[0].date if upcoming else ctx.today,
+            details={"authorized": auth.sessions_authorized, "completed": completed,
+                     "scheduled": len(upcoming), "left": left})
 
 
-@rule("authorizations.exceeded", owner="clinician", severity="urgent",
+@rule("authorizations.exceeded", owner="clinician", severity="urgent", title="Authorization exceeded",
       when="completed plus scheduled sessions exceed the authorized count")
 def exceeded(ctx: RuleContext) -> Iterator[Finding]:
     for auth in ctx.practice.authorizations:
@@ -50,13 +49,12 @@ def exceeded(ctx: RuleContext) -> Iterator[Finding]:
         if over <= 0:
             continue
         case = "EAP case" if auth.kind == "eap" else "Authorization"
-        yield Finding("authorizations.exceeded", "urgent", "clinician",
-                      f"{case} {auth.authorization_id} ({auth.payer}) for client {auth.client_id} allows "
-                      f"{auth.sessions_authorized} sessions; {completed} are completed and {len(upcoming)} scheduled, "
-                      f"{over} too many. Sessions past the limit are denied (CARC 198): request more before "
-                      f"they happen, or move the client to another arrangement.",
-                      refs=_refs(auth), due=upcoming[0].date if upcoming else ctx.today,
-                      details={"over": over})
+        yield exceeded.found(
+            f"{case} {auth.authorization_id} ({auth.payer}) for client {auth.client_id} allows "
+            f"{auth.sessions_authorized} sessions; {completed} are completed and {len(upcoming)} scheduled, "
+            f"{over} too many. Sessions past the limit are denied (CARC 198): request more before "
+            f"they happen, or move the client to another arrangement.", refs=_refs(auth),
+            due=upcoming[0].date if upcoming else ctx.today, details={"over": over})
 
 
 def _refs(auth) -> dict[str, str]:
@@ -66,7 +64,7 @@ def _refs(auth) -> dict[str, str]:
     return refs
 
 
-@rule("authorizations.expiring", owner="clinician", severity="warning",
+@rule("authorizations.expiring", owner="clinician", severity="warning", title="Authorization ending",
       when="the end date is within `auth_expiring_days` days and sessions remain or are scheduled after it",
       thresholds=("auth_expiring_days",))
 def expiring(ctx: RuleContext) -> Iterator[Finding]:
@@ -82,14 +80,14 @@ def expiring(ctx: RuleContext) -> Iterator[Finding]:
                  and ctx.same_payer(ctx.payer_of(a), auth.payer)]
         if left <= 0 and not after:
             continue
-        yield Finding("authorizations.expiring", "warning", "clinician",
-                      f"Authorization {auth.authorization_id} ({auth.payer}) for client {auth.client_id} ends on "
-                      f"{people_date(auth.end_date)} with {max(left, 0)} session(s) unused and {len(after)} booked after it. "
-                      f"Request an extension, or plan the ending.",
-                      refs=_refs(auth), due=auth.end_date, details={"left": left, "booked_after": len(after)})
+        yield expiring.found(
+            f"Authorization {auth.authorization_id} ({auth.payer}) for client {auth.client_id} ends on "
+            f"{people_date(auth.end_date)} with {max(left, 0)} session(s) unused and {len(after)} booked after it. "
+            f"Request an extension, or plan the ending.", refs=_refs(auth), due=auth.end_date,
+            details={"left": left, "booked_after": len(after)})
 
 
-@rule("authorizations.session_outside_dates", owner="va", severity="warning",
+@rule("authorizations.session_outside_dates", owner="va", severity="warning", title="Session outside authorization dates",
       when="an appointment counted to an authorization falls outside its dates")
 def session_outside_dates(ctx: RuleContext) -> Iterator[Finding]:
     by_id = {a.authorization_id: a for a in ctx.practice.authorizations}
@@ -102,15 +100,15 @@ def session_outside_dates(ctx: RuleContext) -> Iterator[Finding]:
         if not (before or after):
             continue
         window = f"{auth.start_date or '...'} to {auth.end_date or '...'}"
-        yield Finding("authorizations.session_outside_dates", "warning", "va",
-                      f"Session {appt.appointment_id} on {people_date(appt.date)} is counted to authorization "
-                      f"{auth.authorization_id}, which runs {window}. A claim for it will be denied (CARC 198/197): "
-                      f"get the dates extended or a new authorization.",
-                      refs={"appointment": appt.appointment_id, "authorization": auth.authorization_id,
-                            "client": appt.client_id}, due=max(ctx.today, appt.date - timedelta(days=1)))
+        yield session_outside_dates.found(
+            f"Session {appt.appointment_id} on {people_date(appt.date)} is counted to authorization "
+            f"{auth.authorization_id}, which runs {window}. A claim for it will be denied (CARC 198/197): "
+            f"get the dates extended or a new authorization.",
+            refs={"appointment": appt.appointment_id, "authorization": auth.authorization_id,
+                  "client": appt.client_id}, due=max(ctx.today, appt.date - timedelta(days=1)))
 
 
-@rule("authorizations.missing", owner="va", severity="warning",
+@rule("authorizations.missing", owner="va", severity="warning", title="Authorization missing",
       when="an appointment with a payer that requires authorization (`auth_required`) has none",
       thresholds=("auth_required",))
 def missing(ctx: RuleContext) -> Iterator[Finding]:
@@ -126,15 +124,15 @@ def missing(ctx: RuleContext) -> Iterator[Finding]:
         if appt.authorization_id:
             continue  # an id no tracker has: data.unknown_reference says so
         upcoming = appt.date >= ctx.today
-        yield Finding("authorizations.missing", "urgent" if upcoming and ctx.days_until(appt.date) <= 2 else "warning",
-                      "va", f"Session {appt.appointment_id} ({payer}, {people_date(appt.date)}) has no authorization and "
-                            f"{payer} requires one. Request it before the session; without it the claim is denied "
-                            f"(CARC 197).",
-                      refs={"appointment": appt.appointment_id, "client": appt.client_id},
-                      due=max(ctx.today, appt.date - timedelta(days=1)) if upcoming else ctx.today)
+        yield missing.found(
+            f"Session {appt.appointment_id} ({payer}, {people_date(appt.date)}) has no authorization and "
+                  f"{payer} requires one. Request it before the session; without it the claim is denied "
+                  f"(CARC 197).", refs={"appointment": appt.appointment_id, "client": appt.client_id},
+            due=max(ctx.today, appt.date - timedelta(days=1)) if upcoming else ctx.today,
+            severity="urgent" if upcoming and ctx.days_until(appt.date) <= 2 else "warning")
 
 
-@rule("authorizations.count_mismatch", owner="va", severity="warning",
+@rule("authorizations.count_mismatch", owner="va", severity="warning", title="Sessions-used count wrong",
       when="the tracker's sessions_used differs from the completed sessions counted")
 def count_mismatch(ctx: RuleContext) -> Iterator[Finding]:
     for auth in ctx.practice.authorizations:
@@ -143,15 +141,14 @@ def count_mismatch(ctx: RuleContext) -> Iterator[Finding]:
         completed, _ = ctx.usage(auth)
         if completed == auth.sessions_used:
             continue
-        yield Finding("authorizations.count_mismatch", "warning", "va",
-                      f"Authorization {auth.authorization_id} says {auth.sessions_used} session(s) used, but the "
-                      f"appointments show {completed} completed. Correct the Sessions Used count (or the appointments) so the "
-                      f"count the clinician sees is right.",
-                      refs=_refs(auth), due=ctx.today + timedelta(days=1),
-                      details={"tracker": auth.sessions_used, "counted": completed})
+        yield count_mismatch.found(
+            f"Authorization {auth.authorization_id} says {auth.sessions_used} session(s) used, but the "
+            f"appointments show {completed} completed. Correct the Sessions Used count (or the appointments) so the "
+            f"count the clinician sees is right.", refs=_refs(auth), due=ctx.today + timedelta(days=1),
+            details={"tracker": auth.sessions_used, "counted": completed})
 
 
-@rule("authorizations.eap_report_due", owner="va", severity="warning",
+@rule("authorizations.eap_report_due", owner="va", severity="warning", title="EAP report due",
       when="an EAP case's utilization report is due within `eap_report_warning_days` days (urgent once overdue, for "
            "`eap_report_overdue_days`), or all its sessions are used and no report is recorded",
       thresholds=("eap_report_warning_days", "eap_report_overdue_days"))
@@ -168,7 +165,7 @@ def eap_report_due(ctx: RuleContext) -> Iterator[Finding]:
             why, due = f"all {auth.sessions_authorized} sessions are used and no report is recorded", ctx.today
         else:
             continue
-        yield Finding("authorizations.eap_report_due", "urgent" if due < ctx.today else "warning", "va",
-                      f"EAP case {auth.authorization_id} ({auth.payer}) for client {auth.client_id}: {why}. Send the "
-                      f"closing/utilization report to {auth.payer} and plan the 2-4 week follow-up contact.",
-                      refs=_refs(auth), due=due)
+        yield eap_report_due.found(
+            f"EAP case {auth.authorization_id} ({auth.payer}) for client {auth.client_id}: {why}. Send the "
+            f"closing/utilization report to {auth.payer} and plan the 2-4 week follow-up contact.", refs=_refs(auth),
+            due=due, severity="urgent" if due < ctx.today else "warning")

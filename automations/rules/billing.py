@@ -94,7 +94,7 @@ def _write_off(payer: str) -> str:
             f"applies: retroactive eligibility or coordination of benefits)")
 
 
-@rule("billing.unbilled_session", owner="billing", severity="warning",
+@rule("billing.unbilled_session", owner="billing", severity="warning", title="Session not billed",
       when="a completed insured appointment has no claim `unbilled_after_days` days after it (urgent within "
            "`filing_warning_days` of the filing limit; past it, a write-off never billed to the client)",
       thresholds=("unbilled_after_days", "timely_filing_days", "filing_warning_days"))
@@ -121,14 +121,14 @@ def unbilled_session(ctx: RuleContext) -> Iterator[Finding]:
             advice = f"Today is the last day to file with {payer}: submit it today."
         else:
             advice = f"Bill it: {payer}'s filing limit is {people_date(deadline)}."
-        yield Finding("billing.unbilled_session", "urgent" if left <= t.filing_warning_days else "warning", "billing",
-                      f"Session {appt.appointment_id} on {people_date(appt.date)} ({appt.provider}, {payer}) was "
-                      f"completed {(ctx.today - appt.date).days} days ago and has no claim. {advice}",
-                      refs=_refs(appt=appt), due=overdue_from if left >= 0 else ctx.today,
-                      details={"lost": True} if left < 0 else {})
+        yield unbilled_session.found(
+            f"Session {appt.appointment_id} on {people_date(appt.date)} ({appt.provider}, {payer}) was "
+            f"completed {(ctx.today - appt.date).days} days ago and has no claim. {advice}", refs=_refs(appt=appt),
+            due=overdue_from if left >= 0 else ctx.today, details={"lost": True} if left < 0 else {},
+            severity="urgent" if left <= t.filing_warning_days else "warning")
 
 
-@rule("billing.claim_without_session", owner="billing", severity="warning",
+@rule("billing.claim_without_session", owner="billing", severity="warning", title="Claim with no session",
       when="a claim matches no completed appointment (same client, provider, date)")
 def claim_without_session(ctx: RuleContext) -> Iterator[Finding]:
     if "appointments" not in ctx.practice.present:
@@ -147,12 +147,12 @@ def claim_without_session(ctx: RuleContext) -> Iterator[Finding]:
         else:
             continue
         paid = claim.status in PAID_STATUSES
-        yield Finding("billing.claim_without_session", "warning", "billing",
-                      f"Claim {claim.claim_id} ({claim.payer}, {'+'.join(claim.cpt)}) matches no completed session: "
-                      f"{why}. Check the appointment tracker. If the session did not happen: "
-                      + (f"{correction(ctx, claim, overpaid=True)}." if paid else "void the claim."),
-                      refs=_refs(claim, appt if appt is not None and appt.client_id == claim.client_id else None),
-                      due=ctx.today + timedelta(days=1))
+        yield claim_without_session.found(
+            f"Claim {claim.claim_id} ({claim.payer}, {'+'.join(claim.cpt)}) matches no completed session: "
+            f"{why}. Check the appointment tracker. If the session did not happen: "
+            + (f"{correction(ctx, claim, overpaid=True)}." if paid else "void the claim."),
+            refs=_refs(claim, appt if appt is not None and appt.client_id == claim.client_id else None),
+            due=ctx.today + timedelta(days=1))
 
 
 def psychotherapy_code_for(minutes: int, t: Thresholds, with_em: bool = False) -> str | None:
@@ -258,7 +258,7 @@ def _find_time_coded_claims(ctx: RuleContext) -> Iterator[tuple[Claim, Appointme
             yield claim, appt, minutes, documented
 
 
-@rule("billing.cpt_time_mismatch", owner="billing", severity="warning",
+@rule("billing.cpt_time_mismatch", owner="billing", severity="warning", title="Code does not fit the minutes",
       when="a time-based code does not fit the minutes (actual_min, else duration_min, said to be undocumented); "
            "suggests the right code; leaves claims in a code-pair conflict and missed sessions to their own rules",
       thresholds=("psychotherapy_min_minutes", "code_90834_min_minutes", "code_90837_min_minutes",
@@ -276,15 +276,14 @@ def cpt_time_mismatch(ctx: RuleContext) -> Iterator[Finding]:
             else:
                 why = (f"The minutes do not support it: payers recoup upcoded sessions on audit. "
                        f"{correction(ctx, claim, overpaid=True)}.")
-            yield Finding("billing.cpt_time_mismatch", "warning", "billing",
-                          f"Claim {claim.claim_id} bills {billed} ({_range(billed, t)}) for "
-                          f"{_session_words(minutes, documented)}: {fix}. {why}",
-                          refs=_refs(claim, appt), key=billed,
-                          due=_due_for_fix(ctx, claim, overpaid=documented and not under),
-                          details={"billed": billed, "minutes": minutes, "fix": fix, "documented": documented})
+            yield cpt_time_mismatch.found(
+                f"Claim {claim.claim_id} bills {billed} ({_range(billed, t)}) for "
+                f"{_session_words(minutes, documented)}: {fix}. {why}", refs=_refs(claim, appt), key=billed,
+                due=_due_for_fix(ctx, claim, overpaid=documented and not under),
+                details={"billed": billed, "minutes": minutes, "fix": fix, "documented": documented})
 
 
-@rule("billing.no_show_billed", owner="billing", severity="urgent",
+@rule("billing.no_show_billed", owner="billing", severity="urgent", title="No-show billed to insurance",
       when="a claim bills insurance for a no-show or late cancel")
 def no_show_billed(ctx: RuleContext) -> Iterator[Finding]:
     for claim, appt in ctx.billed_sessions:
@@ -294,14 +293,14 @@ def no_show_billed(ctx: RuleContext) -> Iterator[Finding]:
         fix = (correction(ctx, claim, overpaid=True) + "." if paid else
                "Void the claim" + (" (withdraw it with the payer: it was submitted)." if claim.status not in
                                    (None, "draft") else "."))
-        yield Finding("billing.no_show_billed", "urgent", "billing",
-                      f"Claim {claim.claim_id} bills {claim.payer} for session {appt.appointment_id} on "
-                      f"{people_date(appt.date)}, which was a {appt.status.replace('_', ' ')}. {fix} "
-                      f"{MISSED_SESSION_POLICY}",
-                      refs=_refs(claim, appt), due=_due_for_fix(ctx, claim, overpaid=True) if paid else ctx.today)
+        yield no_show_billed.found(
+            f"Claim {claim.claim_id} bills {claim.payer} for session {appt.appointment_id} on "
+            f"{people_date(appt.date)}, which was a {appt.status.replace('_', ' ')}. {fix} "
+            f"{MISSED_SESSION_POLICY}", refs=_refs(claim, appt),
+            due=_due_for_fix(ctx, claim, overpaid=True) if paid else ctx.today)
 
 
-@rule("billing.below_minimum_time", owner="billing", severity="warning",
+@rule("billing.below_minimum_time", owner="billing", severity="warning", title="Too short to bill as therapy",
       when="psychotherapy billed for a session under `psychotherapy_min_minutes` minutes",
       thresholds=("psychotherapy_min_minutes",))
 def below_minimum_time(ctx: RuleContext) -> Iterator[Finding]:
@@ -313,13 +312,13 @@ def below_minimum_time(ctx: RuleContext) -> Iterator[Finding]:
         fix = (f"{correction(ctx, claim, overpaid=True)}: remove the code, or correct the minutes if the note shows "
                f"more" if documented else "Record the face-to-face time from the note; if it is under "
                f"{t.psychotherapy_min_minutes} minutes, remove the code")
-        yield Finding("billing.below_minimum_time", "warning", "billing",
-                      f"Claim {claim.claim_id} bills {'+'.join(billed)} for {_session_words(minutes, documented)}: "
-                      f"under {t.psychotherapy_min_minutes} minutes is not billable as psychotherapy. {fix}.",
-                      refs=_refs(claim, appt), due=_due_for_fix(ctx, claim, overpaid=documented))
+        yield below_minimum_time.found(
+            f"Claim {claim.claim_id} bills {'+'.join(billed)} for {_session_words(minutes, documented)}: "
+            f"under {t.psychotherapy_min_minutes} minutes is not billable as psychotherapy. {fix}.",
+            refs=_refs(claim, appt), due=_due_for_fix(ctx, claim, overpaid=documented))
 
 
-@rule("billing.multiple_time_codes", owner="billing", severity="warning",
+@rule("billing.multiple_time_codes", owner="billing", severity="warning", title="Two therapy codes on one day",
       when="more than one of 90832/90834/90837 (or one of them with 90839) for a client on one date; quiet where "
            "billing.duplicate_claim already reports the same claims")
 def multiple_time_codes(ctx: RuleContext) -> Iterator[Finding]:
@@ -334,15 +333,15 @@ def multiple_time_codes(ctx: RuleContext) -> Iterator[Finding]:
         if len(visits) == 1 and all(claim.status != "denied" for _, claim in billed):
             continue  # one code billed twice by one provider: billing.duplicate_claim
         claims = sorted({claim.claim_id for _, claim in billed})
-        yield Finding("billing.multiple_time_codes", "warning", "billing",
-                      f"Client {client} has {' + '.join(code for code, _ in billed)} billed for {people_date(day)} "
-                      f"(claims {', '.join(claims)}). Only one of 90832/90834/90837 per day, and none beside "
-                      f"90839: bill the one code the day's documented minutes support and void or correct the rest.",
-                      refs={"client": client, "claim": claims[0], "date_of_service": day.isoformat()},
-                      due=ctx.today + timedelta(days=1))
+        yield multiple_time_codes.found(
+            f"Client {client} has {' + '.join(code for code, _ in billed)} billed for {people_date(day)} "
+            f"(claims {', '.join(claims)}). Only one of 90832/90834/90837 per day, and none beside "
+            f"90839: bill the one code the day's documented minutes support and void or correct the rest.",
+            refs={"client": client, "claim": claims[0], "date_of_service": day.isoformat()},
+            due=ctx.today + timedelta(days=1))
 
 
-@rule("billing.code_pair_conflict", owner="billing", severity="warning",
+@rule("billing.code_pair_conflict", owner="billing", severity="warning", title="Codes that cannot go together",
       when="codes that may not be billed together for one client and date: 90791/90792 with 90832-90838, 90839 or "
            "90846/90847 by the same provider; 90785 with 90839/90840. The fix names the code to remove")
 def code_pair_conflict(ctx: RuleContext) -> Iterator[Finding]:
@@ -358,16 +357,15 @@ def code_pair_conflict(ctx: RuleContext) -> Iterator[Finding]:
             else:
                 why = (f"{beside} (diagnostic evaluation) may not be billed with {remove} for the same client, "
                        f"provider and date (NCCI)")
-            yield Finding("billing.code_pair_conflict", "warning", "billing",
-                          f"Claim {holder.claim_id} ({holder.payer}, {people_date(day)}): {why}. Remove {remove} from "
-                          f"claim {holder.claim_id}"
-                          + ("" if remove == codes.COMPLEXITY_ADDON else
-                             ", or, if the therapy was a separate visit, bill it on its own date")
-                          + f"; never replace it with a longer code. {correction(ctx, holder, overpaid=True)}.",
-                          refs={"claim": ids[0], **({"other_claim": ids[1]} if len(ids) > 1 else {}),
-                                "client": client},
-                          key=remove, due=_due_for_fix(ctx, holder, overpaid=True),
-                          details={"remove": remove, "conflicts_with": besides})
+            yield code_pair_conflict.found(
+                f"Claim {holder.claim_id} ({holder.payer}, {people_date(day)}): {why}. Remove {remove} from "
+                f"claim {holder.claim_id}"
+                + ("" if remove == codes.COMPLEXITY_ADDON else
+                   ", or, if the therapy was a separate visit, bill it on its own date")
+                + f"; never replace it with a longer code. {correction(ctx, holder, overpaid=True)}.",
+                refs={"claim": ids[0], **({"other_claim": ids[1]} if len(ids) > 1 else {}),
+                      "client": client}, key=remove, due=_due_for_fix(ctx, holder, overpaid=True),
+                details={"remove": remove, "conflicts_with": besides})
 
 
 _ADDON_BASES = {
@@ -380,7 +378,7 @@ _ADDON_BASES = {
 }
 
 
-@rule("billing.addon_without_base", owner="billing", severity="warning",
+@rule("billing.addon_without_base", owner="billing", severity="warning", title="Add-on code without its base",
       when="an add-on code (90785, 90833/90836/90838, 90840) without the code it needs; quiet for an add-on that "
            "billing.code_pair_conflict says to remove")
 def addon_without_base(ctx: RuleContext) -> Iterator[Finding]:
@@ -390,13 +388,13 @@ def addon_without_base(ctx: RuleContext) -> Iterator[Finding]:
             if addon in removed:
                 continue
             if addon in _ADDON_BASES and not _ADDON_BASES[addon][0].intersection(claim.cpt):
-                yield Finding("billing.addon_without_base", "warning", "billing",
-                              f"Claim {claim.claim_id} bills add-on +{addon} without {_ADDON_BASES[addon][1]}. "
-                              f"The payer will deny it: add the base code or remove the add-on.",
-                              refs=_refs(claim), key=addon, due=ctx.today + timedelta(days=1))
+                yield addon_without_base.found(
+                    f"Claim {claim.claim_id} bills add-on +{addon} without {_ADDON_BASES[addon][1]}. "
+                    f"The payer will deny it: add the base code or remove the add-on.", refs=_refs(claim), key=addon,
+                    due=ctx.today + timedelta(days=1))
 
 
-@rule("billing.telehealth_pos_mismatch", owner="billing", severity="warning",
+@rule("billing.telehealth_pos_mismatch", owner="billing", severity="warning", title="Wrong place of service",
       when="the POS does not fit the modality and the payer's rules (a payer with no config accepts POS 02 or 10 "
            "for telehealth; `telehealth_pos` may be one code or a list)",
       thresholds=("telehealth_pos", "office_pos"))
@@ -409,14 +407,14 @@ def telehealth_pos_mismatch(ctx: RuleContext) -> Iterator[Finding]:
         wanted = (t.office_pos,) if appt.modality == "in_person" else t.telehealth_places()
         if pos in wanted:
             continue
-        yield Finding("billing.telehealth_pos_mismatch", "warning", "billing",
-                      f"Claim {claim.claim_id} uses place of service {pos} for a "
-                      f"{appt.modality.replace('_', '-')} session ({appt.appointment_id}); {claim.payer} wants "
-                      f"{' or '.join(wanted)}. {correction(ctx, claim)} (a wrong POS is denied with CARC 5).",
-                      refs=_refs(claim, appt), due=_due_for_fix(ctx, claim), details={"wanted": list(wanted)})
+        yield telehealth_pos_mismatch.found(
+            f"Claim {claim.claim_id} uses place of service {pos} for a "
+            f"{appt.modality.replace('_', '-')} session ({appt.appointment_id}); {claim.payer} wants "
+            f"{' or '.join(wanted)}. {correction(ctx, claim)} (a wrong POS is denied with CARC 5).",
+            refs=_refs(claim, appt), due=_due_for_fix(ctx, claim), details={"wanted": list(wanted)})
 
 
-@rule("billing.telehealth_modifier_missing", owner="billing", severity="warning",
+@rule("billing.telehealth_modifier_missing", owner="billing", severity="warning", title="Telehealth modifier missing",
       when="the payer wants a telehealth modifier (95, 93, GT) that the claim lacks (a payer with no config wants "
            "none, as Medicare professional claims since 2024)",
       thresholds=("telehealth_modifier", "audio_modifier"))
@@ -428,14 +426,14 @@ def telehealth_modifier_missing(ctx: RuleContext) -> Iterator[Finding]:
         wanted = (t.telehealth_modifier if appt.modality == "video" else t.audio_modifier).strip().upper()
         if not wanted or wanted in claim.modifiers:
             continue
-        yield Finding("billing.telehealth_modifier_missing", "warning", "billing",
-                      f"Claim {claim.claim_id} is for a {appt.modality} session ({appt.appointment_id}) and lacks "
-                      f"modifier {wanted}, which {claim.payer} wants. {correction(ctx, claim)} with {wanted} "
-                      f"(or it is denied with CARC 4).",
-                      refs=_refs(claim, appt), due=_due_for_fix(ctx, claim), details={"wanted": wanted})
+        yield telehealth_modifier_missing.found(
+            f"Claim {claim.claim_id} is for a {appt.modality} session ({appt.appointment_id}) and lacks "
+            f"modifier {wanted}, which {claim.payer} wants. {correction(ctx, claim)} with {wanted} "
+            f"(or it is denied with CARC 4).", refs=_refs(claim, appt), due=_due_for_fix(ctx, claim),
+            details={"wanted": wanted})
 
 
-@rule("billing.telehealth_modifier_on_in_person", owner="billing", severity="warning",
+@rule("billing.telehealth_modifier_on_in_person", owner="billing", severity="warning", title="Telehealth modifier on office visit",
       when="a claim for an in-person session (POS 11 or an in-person appointment) carries 95, 93, GT or FQ")
 def telehealth_modifier_on_in_person(ctx: RuleContext) -> Iterator[Finding]:
     for claim in ctx.live_claims:
@@ -453,14 +451,14 @@ def telehealth_modifier_on_in_person(ctx: RuleContext) -> Iterator[Finding]:
             continue
         what = f"in-person session {appt.appointment_id}" if appt is not None and appt.modality else \
             f"place of service {pos} (office)"
-        yield Finding("billing.telehealth_modifier_on_in_person", "warning", "billing",
-                      f"Claim {claim.claim_id} ({claim.payer}) carries telehealth modifier {', '.join(wrong)} for "
-                      f"{what}. A telehealth modifier on an in-person claim is an error for every payer: remove it. "
-                      f"{correction(ctx, claim)}.",
-                      refs=_refs(claim, appt), due=_due_for_fix(ctx, claim), details={"remove": wrong})
+        yield telehealth_modifier_on_in_person.found(
+            f"Claim {claim.claim_id} ({claim.payer}) carries telehealth modifier {', '.join(wrong)} for "
+            f"{what}. A telehealth modifier on an in-person claim is an error for every payer: remove it. "
+            f"{correction(ctx, claim)}.", refs=_refs(claim, appt), due=_due_for_fix(ctx, claim),
+            details={"remove": wrong})
 
 
-@rule("billing.duplicate_claim", owner="billing", severity="warning",
+@rule("billing.duplicate_claim", owner="billing", severity="warning", title="Duplicate claim",
       when="two live claims for one client, provider, date and code")
 def duplicate_claim(ctx: RuleContext) -> Iterator[Finding]:
     groups = _repeated(((claim.client_id, person_key(claim.provider), claim.date_of_service, code), claim)
@@ -470,13 +468,13 @@ def duplicate_claim(ctx: RuleContext) -> Iterator[Finding]:
         paid = [c.claim_id for c in claims if c.status in PAID_STATUSES]
         fix = ("Keep one and void the rest before the payer denies them as duplicates (CARC 18)." if len(paid) < 2
                else f"Claims {', '.join(paid)} were all paid: refund the duplicate payment to {claims[0].payer}.")
-        yield Finding("billing.duplicate_claim", "warning", "billing",
-                      f"Claims {', '.join(ids)} all bill {code} for client {client} on {people_date(day)}. {fix}",
-                      refs={"claim": ids[0], "duplicate_claim": ids[1], "client": client}, key=code,
-                      due=ctx.today + timedelta(days=1))
+        yield duplicate_claim.found(
+            f"Claims {', '.join(ids)} all bill {code} for client {client} on {people_date(day)}. {fix}",
+            refs={"claim": ids[0], "duplicate_claim": ids[1], "client": client}, key=code,
+            due=ctx.today + timedelta(days=1))
 
 
-@rule("billing.timely_filing_risk", owner="billing", severity="warning",
+@rule("billing.timely_filing_risk", owner="billing", severity="warning", title="Filing deadline near",
       when="an unsubmitted claim is within `filing_warning_days` days of the payer's filing limit (urgent from "
            "`filing_urgent_days` days before, on the last day, and past it: then a write-off, never billed to the "
            "client)",
@@ -497,14 +495,14 @@ def timely_filing_risk(ctx: RuleContext) -> Iterator[Finding]:
             advice = f"today, {people_date(deadline)}, is the last day to file with {claim.payer}: submit it today."
         else:
             advice = f"{claim.payer}'s filing limit is {people_date(deadline)} ({left} days). Submit it now."
-        yield Finding("billing.timely_filing_risk", "urgent" if left <= t.filing_urgent_days else "warning", "billing",
-                      f"Claim {claim.claim_id} ({claim.payer}, {people_date(claim.date_of_service)}) is not submitted and "
-                      f"{advice}",
-                      refs=_refs(claim), due=max(deadline, ctx.today) if left < 0 else deadline,
-                      details={"filing_limit": deadline.isoformat(), "days_left": left, "lost": left < 0})
+        yield timely_filing_risk.found(
+            f"Claim {claim.claim_id} ({claim.payer}, {people_date(claim.date_of_service)}) is not submitted and "
+            f"{advice}", refs=_refs(claim), due=max(deadline, ctx.today) if left < 0 else deadline,
+            details={"filing_limit": deadline.isoformat(), "days_left": left, "lost": left < 0},
+            severity="urgent" if left <= t.filing_urgent_days else "warning")
 
 
-@rule("billing.claim_rejected", owner="billing", severity="warning",
+@rule("billing.claim_rejected", owner="billing", severity="warning", title="Claim rejected, resubmit",
       when="a rejected claim has not been corrected and resubmitted; due by the filing limit (urgent within "
            "`filing_warning_days` of it)",
       thresholds=("timely_filing_days", "filing_warning_days"))
@@ -522,14 +520,15 @@ def claim_rejected(ctx: RuleContext) -> Iterator[Finding]:
             advice = (f"Correct what was rejected and resubmit; it has no remittance and the filing clock keeps "
                       f"running: {claim.payer}'s limit is {people_date(deadline)}"
                       + (" (today)." if left == 0 else f" ({left} days)."))
-        yield Finding("billing.claim_rejected", "urgent" if left <= t.filing_warning_days else "warning", "billing",
-                      f"Claim {claim.claim_id} ({claim.payer}, {'+'.join(claim.cpt)}, {people_date(claim.date_of_service)}) "
-                      f"was rejected{reason}: it was never filed. {advice}",
-                      refs=_refs(claim, ctx.appointment_of(claim)), due=max(deadline, ctx.today),
-                      details={"filing_limit": deadline.isoformat(), "days_left": left, "lost": left < 0})
+        yield claim_rejected.found(
+            f"Claim {claim.claim_id} ({claim.payer}, {'+'.join(claim.cpt)}, {people_date(claim.date_of_service)}) "
+            f"was rejected{reason}: it was never filed. {advice}", refs=_refs(claim, ctx.appointment_of(claim)),
+            due=max(deadline, ctx.today),
+            details={"filing_limit": deadline.isoformat(), "days_left": left, "lost": left < 0},
+            severity="urgent" if left <= t.filing_warning_days else "warning")
 
 
-@rule("billing.unpaid_followup", owner="billing", severity="warning",
+@rule("billing.unpaid_followup", owner="billing", severity="warning", title="Claim unpaid, follow up",
       when="a submitted claim is unpaid more than `unpaid_after_days` days after submission (with no submission "
            "date, after its date of service); an appealed claim once `appeal_decision_days` have passed since the "
            "appeal (or, with no appeal date, the denial), never counted from the submission",
@@ -552,12 +551,11 @@ def _unpaid_submitted(ctx: RuleContext, claim: Claim) -> Iterator[Finding]:
         return
     since = (f"was submitted on {people_date(sent)}" if claim.submitted_on else
              "has no submission date; from its date of service it")
-    yield Finding("billing.unpaid_followup", "warning", "billing",
-                  f"Claim {claim.claim_id} ({claim.payer}, {people_date(claim.date_of_service)}) {since} and is unpaid "
-                  f"after {waited} days, past the 30 days prompt-pay laws expect. Call {claim.payer} or check the "
-                  f"portal: a claim the payer never received must be refiled before the filing limit "
-                  f"({people_date(ctx.filing_deadline(claim))}).",
-                  refs=_refs(claim), due=sent + timedelta(days=days + 1))
+    yield unpaid_followup.found(
+        f"Claim {claim.claim_id} ({claim.payer}, {people_date(claim.date_of_service)}) {since} and is unpaid "
+        f"after {waited} days, past the 30 days prompt-pay laws expect. Call {claim.payer} or check the "
+        f"portal: a claim the payer never received must be refiled before the filing limit "
+        f"({people_date(ctx.filing_deadline(claim))}).", refs=_refs(claim), due=sent + timedelta(days=days + 1))
 
 
 def _unanswered_appeal(ctx: RuleContext, claim: Claim) -> Iterator[Finding]:
@@ -569,23 +567,22 @@ def _unanswered_appeal(ctx: RuleContext, claim: Claim) -> Iterator[Finding]:
     started, what = ((claim.appealed_on, "appealed") if claim.appealed_on else (claim.denied_on, "denied"))
     days = ctx.t(claim.payer).appeal_decision_days
     if started is None:
-        yield Finding("billing.unpaid_followup", "warning", "billing",
-                      f"Claim {claim.claim_id} ({claim.payer}, {people_date(claim.date_of_service)}) is under appeal with "
-                      f"no appeal or denial date recorded, so its follow-up cannot be timed. Record the date the "
-                      f"appeal was sent (an Appeal Date column) from the appeal's confirmation.",
-                      refs=_refs(claim), key="no_date", due=ctx.today)
+        yield unpaid_followup.found(
+            f"Claim {claim.claim_id} ({claim.payer}, {people_date(claim.date_of_service)}) is under appeal with "
+            f"no appeal or denial date recorded, so its follow-up cannot be timed. Record the date the "
+            f"appeal was sent (an Appeal Date column) from the appeal's confirmation.", refs=_refs(claim),
+            key="no_date", due=ctx.today)
         return
     waited = (ctx.today - started).days
     if waited <= days:
         return
     denial = f" (denied on {people_date(claim.denied_on)})" if claim.denied_on and what == "appealed" else ""
-    yield Finding("billing.unpaid_followup", "warning", "billing",
-                  f"Claim {claim.claim_id} ({claim.payer}, {people_date(claim.date_of_service)}) was {what} on "
-                  f"{people_date(started)}{denial} and the appeal has no decision after {waited} days; {claim.payer} "
-                  f"decides within {days} days. Call {claim.payer}'s appeals line or check the portal for the "
-                  f"decision, and record it (paid, or denied again: then the next level of appeal).",
-                  refs=_refs(claim), due=started + timedelta(days=days + 1),
-                  details={"appeal_from": what, "since": started.isoformat()})
+    yield unpaid_followup.found(
+        f"Claim {claim.claim_id} ({claim.payer}, {people_date(claim.date_of_service)}) was {what} on "
+        f"{people_date(started)}{denial} and the appeal has no decision after {waited} days; {claim.payer} "
+        f"decides within {days} days. Call {claim.payer}'s appeals line or check the portal for the "
+        f"decision, and record it (paid, or denied again: then the next level of appeal).", refs=_refs(claim),
+        due=started + timedelta(days=days + 1), details={"appeal_from": what, "since": started.isoformat()})
 
 
 def _denial_reasons(claim: Claim) -> list[tuple[str, str, str, str]]:
@@ -599,7 +596,7 @@ def _denial_reasons(claim: Claim) -> list[tuple[str, str, str, str]]:
     return reasons
 
 
-@rule("billing.denial_open", owner="billing", severity="warning",
+@rule("billing.denial_open", owner="billing", severity="warning", title="Denied claim open",
       when="a denied claim is not appealed, corrected or written off; carries the CARC meaning and the records an "
            "appeal needs; due by the earlier of the appeal window (`appeal_days` from denied_on) and, for a "
            "correctable denial, the filing limit",
@@ -644,18 +641,18 @@ def denial_open(ctx: RuleContext) -> Iterator[Finding]:
         if auth:
             refs["authorization"] = auth
         left = ctx.days_until(due)
-        yield Finding("billing.denial_open", "urgent" if left <= t.filing_warning_days and not
-                      carcs & codes.NOT_APPEALABLE_CARCS else "warning", "billing",
-                      f"Claim {claim.claim_id} ({claim.payer}, {'+'.join(claim.cpt)}, {people_date(claim.date_of_service)}) "
-                      f"was denied{f' on {people_date(claim.denied_on)}' if claim.denied_on else ''}. {said} {when} "
-                      f"Records: {'; '.join(r for r in records if r)}.",
-                      refs=refs, due=max(due, ctx.today) if left < 0 else due,
-                      details={"carc": [shown for shown, _, _, _ in reasons], "panel_status": panel,
-                               "authorization": auth, "appointment": appt.appointment_id if appt else None,
-                               "appeal_by": appeal_by.isoformat() if appeal_by else None})
+        yield denial_open.found(
+            f"Claim {claim.claim_id} ({claim.payer}, {'+'.join(claim.cpt)}, {people_date(claim.date_of_service)}) "
+            f"was denied{f' on {people_date(claim.denied_on)}' if claim.denied_on else ''}. {said} {when} "
+            f"Records: {'; '.join(r for r in records if r)}.", refs=refs, due=max(due, ctx.today) if left < 0 else due,
+            details={"carc": [shown for shown, _, _, _ in reasons], "panel_status": panel,
+                     "authorization": auth, "appointment": appt.appointment_id if appt else None,
+                     "appeal_by": appeal_by.isoformat() if appeal_by else None},
+            severity="urgent" if left <= t.filing_warning_days and not
+            carcs & codes.NOT_APPEALABLE_CARCS else "warning")
 
 
-@rule("billing.balance_due", owner="va", severity="warning",
+@rule("billing.balance_due", owner="va", severity="warning", title="Client balance overdue",
       when="a client balance over 0 is older than `balance_after_days` days (a PHI-free notice goes to the client)",
       thresholds=("balance_after_days",))
 def balance_due(ctx: RuleContext) -> Iterator[Finding]:
@@ -665,14 +662,14 @@ def balance_due(ctx: RuleContext) -> Iterator[Finding]:
             continue
         if (ctx.today - client.balance_since).days <= days:
             continue
-        yield Finding("billing.balance_due", "warning", "va",
-                      f"Client {client.client_id} has owed ${client.balance:,.2f} since {people_date(client.balance_since)}. "
-                      f"A balance notice (no clinical detail) goes by email where the client allows it; otherwise call.",
-                      refs={"client": client.client_id}, due=client.balance_since + timedelta(days=days + 1),
-                      details={"balance": str(client.balance)})
+        yield balance_due.found(
+            f"Client {client.client_id} has owed ${client.balance:,.2f} since {people_date(client.balance_since)}. "
+            f"A balance notice (no clinical detail) goes by email where the client allows it; otherwise call.",
+            refs={"client": client.client_id}, due=client.balance_since + timedelta(days=days + 1),
+            details={"balance": str(client.balance)})
 
 
-@rule("billing.gfe_missing", owner="va", severity="warning",
+@rule("billing.gfe_missing", owner="va", severity="warning", title="Good Faith Estimate missing",
       when="a self-pay client has an upcoming appointment and no Good Faith Estimate on file before it, or the one "
            "on file is more than 12 months older than the appointment",
       needs=(("clients", "good_faith_estimate"),))
@@ -697,9 +694,9 @@ def gfe_missing(ctx: RuleContext) -> Iterator[Finding]:
                    f"GFE for recurring services covers at most 12 months, so a new one is due")
         else:
             why = "no Good Faith Estimate on file"
-        yield Finding("billing.gfe_missing", "warning", "va",
-                      f"Self-pay client {client.client_id} is booked on {people_date(appt.date)} ({appt.appointment_id}) "
-                      f"with {why}. The No Surprises Act requires one before the service (within 1 business day of "
-                      f"scheduling when it is 3-9 business days away, within 3 when 10 or more).",
-                      refs={"client": client.client_id, "appointment": appt.appointment_id},
-                      due=max(ctx.today, appt.date - timedelta(days=1)))
+        yield gfe_missing.found(
+            f"Self-pay client {client.client_id} is booked on {people_date(appt.date)} ({appt.appointment_id}) "
+            f"with {why}. The No Surprises Act requires one before the service (within 1 business day of "
+            f"scheduling when it is 3-9 business days away, within 3 when 10 or more).",
+            refs={"client": client.client_id, "appointment": appt.appointment_id},
+            due=max(ctx.today, appt.date - timedelta(days=1)))

@@ -5,6 +5,7 @@ fires and the thresholds it reads. ``python run.py rules`` and docs/rules.md are
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from collections.abc import Callable, Iterable
 
 from .context import RuleContext
@@ -13,9 +14,14 @@ from .findings import Finding
 
 @dataclass(frozen=True)
 class Rule:
+    """A rule as DOMAIN.md's catalogue states it, once: its id, owner, severity, title and when it
+    fires. Its findings take those from here (``found``); called with a context, it checks."""
+
     id: str
     owner: str
     severity: str
+    title: str
+    """What the practice calls the problem: the work queue's first words for each finding."""
     when: str
     thresholds: tuple[str, ...]
     check: Callable[[RuleContext], Iterable[Finding]] | None
@@ -26,25 +32,38 @@ class Rule:
     def family(self) -> str:
         return self.id.split(".")[0]
 
+    def __call__(self, ctx: RuleContext) -> Iterable[Finding]:
+        if self.check is None:
+            raise TypeError(f"{self.id} has no check of its own: its findings come from elsewhere")
+        return self.check(ctx)
+
+    def found(self, message: str, refs: dict[str, str], due: date | None = None, *, severity: str | None = None,
+              owner: str | None = None, key: str = "", details: dict | None = None) -> Finding:
+        """One finding of this rule: its owner and severity unless this one is more (or less) pressing."""
+        return Finding(self.id, severity or self.severity, owner or self.owner, message, refs, due, key,
+                       details or {})
+
 
 RULES: dict[str, Rule] = {}
 
 
-def rule(id: str, *, owner: str, severity: str, when: str, thresholds: tuple[str, ...] = (),
-         needs: tuple[tuple[str, str], ...] = ()):
-    """Register a check. A check takes the context and yields findings; ``needs`` names the optional
-    columns it reads, so that ``check`` can say which rules a practice's sheets switch off."""
+def rule(id: str, *, owner: str, severity: str, title: str, when: str, thresholds: tuple[str, ...] = (),
+         needs: tuple[tuple[str, str], ...] = ()) -> Callable[[Callable[[RuleContext], Iterable[Finding]]], Rule]:
+    """Register a check. A check takes the context and yields findings (``its_rule.found(...)``);
+    ``needs`` names the optional columns it reads, so that ``check`` can say which rules a
+    practice's sheets switch off."""
 
-    def register(check: Callable[[RuleContext], Iterable[Finding]]):
-        RULES[id] = Rule(id, owner, severity, when, thresholds, check, needs)
-        return check
+    def register(check: Callable[[RuleContext], Iterable[Finding]]) -> Rule:
+        RULES[id] = Rule(id, owner, severity, title, when, thresholds, check, needs)
+        return RULES[id]
 
     return register
 
 
-def declare(id: str, *, owner: str, severity: str, when: str, thresholds: tuple[str, ...] = ()) -> None:
+def declare(id: str, *, owner: str, severity: str, title: str, when: str, thresholds: tuple[str, ...] = ()) -> Rule:
     """A rule whose findings come from elsewhere (the reader, the message policy), listed all the same."""
-    RULES[id] = Rule(id, owner, severity, when, thresholds, None)
+    RULES[id] = Rule(id, owner, severity, title, when, thresholds, None)
+    return RULES[id]
 
 
 def rules_switched_off(present: frozenset[str], columns: dict[str, frozenset[str]]) -> list[str]:
@@ -60,45 +79,9 @@ def rules_switched_off(present: frozenset[str], columns: dict[str, frozenset[str
             for (tracker, column), ids in sorted(missing.items())]
 
 
-TITLES = {
-    "data.missing_required": "Required cell empty", "data.bad_value": "Cell cannot be read",
-    "data.duplicate_id": "Same id on two rows", "data.unknown_reference": "Id or name not found",
-    "data.formula_error": "Formula error in a cell", "data.unknown_code": "Code does not exist",
-    "scheduling.provider_double_booked": "Clinician double-booked", "scheduling.client_double_booked":
-    "Client double-booked", "scheduling.missing_telehealth_link": "Video link missing",
-    "scheduling.status_not_updated": "Session status not updated", "scheduling.intake_forms_missing":
-    "Intake forms missing", "scheduling.insurance_unverified": "Insurance not verified",
-    "scheduling.reminder_blocked": "Reminder cannot be emailed", "scheduling.waitlist_stale": "Waitlist follow-up due",
-    "scheduling.waitlist_match": "Waitlist match", "billing.unbilled_session": "Session not billed",
-    "billing.claim_without_session": "Claim with no session", "billing.no_show_billed": "No-show billed to insurance",
-    "billing.cpt_time_mismatch": "Code does not fit the minutes", "billing.below_minimum_time":
-    "Too short to bill as therapy", "billing.multiple_time_codes": "Two therapy codes on one day",
-    "billing.addon_without_base": "Add-on code without its base", "billing.telehealth_pos_mismatch":
-    "Wrong place of service", "billing.telehealth_modifier_missing": "Telehealth modifier missing",
-    "billing.duplicate_claim": "Duplicate claim", "billing.timely_filing_risk": "Filing deadline near",
-    "billing.unpaid_followup": "Claim unpaid, follow up", "billing.denial_open": "Denied claim open",
-    "billing.balance_due": "Client balance overdue", "billing.gfe_missing": "Good Faith Estimate missing",
-    "billing.code_pair_conflict": "Codes that cannot go together", "billing.telehealth_modifier_on_in_person":
-    "Telehealth modifier on office visit", "billing.claim_rejected": "Claim rejected, resubmit",
-    "credentialing.caqh_attestation_due": "CAQH attestation due", "credentialing.recredentialing_due":
-    "Recredentialing due", "credentialing.license_expiring": "License expiring",
-    "credentialing.associate_billing": "Associate billed under own name", "credentialing.malpractice_expiring":
-    "Malpractice cover expiring", "credentialing.application_followup": "Panel application follow-up",
-    "credentialing.not_in_network_for_session": "Seeing clients out of network",
-    "authorizations.near_limit": "Authorization nearly used", "authorizations.exceeded": "Authorization exceeded",
-    "authorizations.expiring": "Authorization ending", "authorizations.session_outside_dates":
-    "Session outside authorization dates", "authorizations.missing": "Authorization missing",
-    "authorizations.count_mismatch": "Sessions-used count wrong", "authorizations.eap_report_due": "EAP report due",
-    "compliance.baa_renewal_due": "BAA renewal due", "compliance.roi_expiring": "Release of information expiring",
-    "compliance.privacy_notice_missing": "Privacy notice not signed", "compliance.message_blocked":
-    "Message not sent (no secure channel)", "compliance.message_failed": "Message could not be delivered",
-    "compliance.consent_missing": "Consent missing", "compliance.minor_consent_missing": "Guardian consent missing",
-}
-"""A plain title per rule, in the practice's words: the work queue's first words for each finding."""
-
-
 def title_of(rule_id: str) -> str:
-    return TITLES.get(rule_id, rule_id)
+    """A rule's plain title, in the practice's words (its id only for a rule no longer registered)."""
+    return RULES[rule_id].title if rule_id in RULES else rule_id
 
 
 def problem_of(finding: Finding) -> str:

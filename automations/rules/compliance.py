@@ -15,12 +15,14 @@ from .findings import Finding
 INACTIVE = {"terminated", "revoked", "inactive", "closed", "expired", "replaced", "superseded", "discharged",
             "former", "archived", "ended"}
 
-declare("compliance.message_blocked", owner="va", severity="warning",
-        when="a message carrying PHI had no secure channel and was not sent (raised by the message jobs); says why: "
-             "no certificate, or the one on file is expired, not yet valid or for another address")
-declare("compliance.message_failed", owner="va", severity="warning",
-        when="a message could not be delivered: refused permanently, or failing for 24 hours (raised by the message "
-             "jobs)")
+message_blocked = declare(
+    "compliance.message_blocked", owner="va", severity="warning", title="Message not sent (no secure channel)",
+    when="a message carrying PHI had no secure channel and was not sent (raised by the message jobs); says why: "
+         "no certificate, or the one on file is expired, not yet valid or for another address")
+message_failed = declare(
+    "compliance.message_failed", owner="va", severity="warning", title="Message could not be delivered",
+    when="a message could not be delivered: refused permanently, or failing for 24 hours (raised by the message "
+         "jobs)")
 TELEHEALTH = frozenset({"video", "phone"})
 
 
@@ -40,18 +42,18 @@ def _expiring(ctx: RuleContext, kind: str, warning_days: int, after_expiry: bool
             yield item, left, f"{verb} on {people_date(item.expires_on)}"
 
 
-@rule("compliance.baa_renewal_due", owner="owner", severity="warning",
+@rule("compliance.baa_renewal_due", owner="owner", severity="warning", title="BAA renewal due",
       when="a BAA expires within `baa_warning_days` days, or has expired", thresholds=("baa_warning_days",))
 def baa_renewal_due(ctx: RuleContext) -> Iterator[Finding]:
     for item, left, state in _expiring(ctx, "baa", ctx.thresholds.baa_warning_days, after_expiry=True):
-        yield Finding("compliance.baa_renewal_due", "urgent" if left < 0 else "warning", "owner",
-                      f"The business associate agreement with {item.party} {state}; sharing PHI with a vendor "
-                      f"without one breaches HIPAA. Renew it"
-                      + (", and stop sending PHI to them until it is signed." if left < 0 else " before then."),
-                      refs={"party": item.party}, due=item.expires_on)
+        yield baa_renewal_due.found(
+            f"The business associate agreement with {item.party} {state}; sharing PHI with a vendor "
+            f"without one breaches HIPAA. Renew it"
+            + (", and stop sending PHI to them until it is signed." if left < 0 else " before then."),
+            refs={"party": item.party}, due=item.expires_on, severity="urgent" if left < 0 else "warning")
 
 
-@rule("compliance.roi_expiring", owner="va", severity="warning",
+@rule("compliance.roi_expiring", owner="va", severity="warning", title="Release of information expiring",
       when="a client's release of information expires within `roi_warning_days` days (until the day it expires)",
       thresholds=("roi_warning_days",))
 def roi_expiring(ctx: RuleContext) -> Iterator[Finding]:
@@ -59,13 +61,13 @@ def roi_expiring(ctx: RuleContext) -> Iterator[Finding]:
         refs = {"party": item.party}
         if item.client_id:
             refs["client"] = item.client_id
-        yield Finding("compliance.roi_expiring", "warning", "va",
-                      f"Client {item.client_id or '(no id)'}'s release of information to {item.party} {state}. "
-                      f"Ask the client whether to renew it; share nothing under it after that date.",
-                      refs=refs, due=item.expires_on)
+        yield roi_expiring.found(
+            f"Client {item.client_id or '(no id)'}'s release of information to {item.party} {state}. "
+            f"Ask the client whether to renew it; share nothing under it after that date.", refs=refs,
+            due=item.expires_on)
 
 
-@rule("compliance.privacy_notice_missing", owner="va", severity="warning",
+@rule("compliance.privacy_notice_missing", owner="va", severity="warning", title="Privacy notice not signed",
       when="an active client has no privacy notice acknowledgment",
       needs=(("clients", "privacy_notice_ack"),))
 def privacy_notice_missing(ctx: RuleContext) -> Iterator[Finding]:
@@ -74,13 +76,12 @@ def privacy_notice_missing(ctx: RuleContext) -> Iterator[Finding]:
     for client in ctx.practice.clients:
         if client.privacy_notice_ack or not _active(client.status):
             continue
-        yield Finding("compliance.privacy_notice_missing", "warning", "va",
-                      f"Client {client.client_id} has no privacy notice acknowledgment on file. Have them sign the "
-                      f"Notice of Privacy Practices at the next session.",
-                      refs={"client": client.client_id},
-                      due=ctx.first_appointment[client.client_id].date
-                      if client.client_id in ctx.first_appointment and ctx.is_upcoming(ctx.first_appointment[client.client_id])
-                      else ctx.today)
+        yield privacy_notice_missing.found(
+            f"Client {client.client_id} has no privacy notice acknowledgment on file. Have them sign the "
+            f"Notice of Privacy Practices at the next session.", refs={"client": client.client_id},
+            due=ctx.first_appointment[client.client_id].date
+            if client.client_id in ctx.first_appointment and ctx.is_upcoming(ctx.first_appointment[client.client_id])
+            else ctx.today)
 
 
 def _sessions_by_client(ctx: RuleContext) -> dict[str, list[Appointment]]:
@@ -95,7 +96,7 @@ def _due(ctx: RuleContext, sessions: list[Appointment]) -> date:
     return ahead[0] if ahead else ctx.today
 
 
-@rule("compliance.consent_missing", owner="va", severity="warning",
+@rule("compliance.consent_missing", owner="va", severity="warning", title="Consent missing",
       when="a client with a session booked or held has no consent to treatment on file, or no telehealth consent "
            "for a video or phone session (quiet where the sheet has no such column)",
       needs=(("clients", "consent_to_treat"), ("clients", "telehealth_consent")))
@@ -108,20 +109,20 @@ def consent_missing(ctx: RuleContext) -> Iterator[Finding]:
         client = ctx.clients[client_id]
         first = sessions[0]
         if treatment and not client.consent_to_treat:
-            yield Finding("compliance.consent_missing", "urgent" if first.date <= ctx.today else "warning", "va",
-                          f"Client {client_id} has no informed consent to treatment on file"
-                          f"{' and has already been seen' if first.date < ctx.today else ''} (first session "
-                          f"{first.appointment_id}, {people_date(first.date)}). Have it signed before the next session.",
-                          refs={"client": client_id, "appointment": first.appointment_id}, key="treatment",
-                          due=_due(ctx, sessions))
+            yield consent_missing.found(
+                f"Client {client_id} has no informed consent to treatment on file"
+                f"{' and has already been seen' if first.date < ctx.today else ''} (first session "
+                f"{first.appointment_id}, {people_date(first.date)}). Have it signed before the next session.",
+                refs={"client": client_id, "appointment": first.appointment_id}, key="treatment",
+                due=_due(ctx, sessions), severity="urgent" if first.date <= ctx.today else "warning")
         remote = [a for a in sessions if a.modality in TELEHEALTH]
         if telehealth and remote and not client.telehealth_consent:
-            yield Finding("compliance.consent_missing", "warning", "va",
-                          f"Client {client_id} has {len(remote)} video or phone session(s) (first "
-                          f"{remote[0].appointment_id}, {people_date(remote[0].date)}) and no telehealth consent on "
-                          f"file; most states require it. Have it signed before the next remote session.",
-                          refs={"client": client_id, "appointment": remote[0].appointment_id}, key="telehealth",
-                          due=_due(ctx, remote))
+            yield consent_missing.found(
+                f"Client {client_id} has {len(remote)} video or phone session(s) (first "
+                f"{remote[0].appointment_id}, {people_date(remote[0].date)}) and no telehealth consent on "
+                f"file; most states require it. Have it signed before the next remote session.",
+                refs={"client": client_id, "appointment": remote[0].appointment_id}, key="telehealth",
+                due=_due(ctx, remote))
 
 
 def age_on(born: date, day: date) -> int:
@@ -138,7 +139,7 @@ def _minor_sessions(client: Client, sessions: list[Appointment], age_of_consent:
     return [a for a in sessions if age_on(born, a.date) < age_of_consent]
 
 
-@rule("compliance.minor_consent_missing", owner="va", severity="warning",
+@rule("compliance.minor_consent_missing", owner="va", severity="warning", title="Guardian consent missing",
       when="a client under `[practice] age_of_consent` (default 18) on a session's date has no guardian consent on "
            "file (quiet where the sheet has no date of birth or guardian consent column)",
       needs=(("clients", "date_of_birth"), ("clients", "guardian_consent")))
@@ -152,9 +153,9 @@ def minor_consent_missing(ctx: RuleContext) -> Iterator[Finding]:
         if not minor or client.guardian_consent:
             continue
         first = minor[0]
-        yield Finding("compliance.minor_consent_missing", "urgent" if first.date <= ctx.today else "warning", "va",
-                      f"Client {client_id} is under {age} (the age of consent for outpatient care here) on "
-                      f"{people_date(first.date)} ({first.appointment_id}) and has no parent's or guardian's consent on "
-                      f"file. Have a parent or guardian sign before the next session.",
-                      refs={"client": client_id, "appointment": first.appointment_id}, due=_due(ctx, minor),
-                      details={"sessions_as_minor": len(minor)})
+        yield minor_consent_missing.found(
+            f"Client {client_id} is under {age} (the age of consent for outpatient care here) on "
+            f"{people_date(first.date)} ({first.appointment_id}) and has no parent's or guardian's consent on "
+            f"file. Have a parent or guardian sign before the next session.",
+            refs={"client": client_id, "appointment": first.appointment_id}, due=_due(ctx, minor),
+            details={"sessions_as_minor": len(minor)}, severity="urgent" if first.date <= ctx.today else "warning")

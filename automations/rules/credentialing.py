@@ -10,13 +10,13 @@ from collections.abc import Iterator
 
 from ..trackers.records import Practice, is_pre_licensed, license_standing
 from ..trackers.values import is_self_pay, person_key
-from .catalogue import rule
+from .catalogue import Rule, rule
 from .context import RuleContext
 from .dates import people_date
 from .findings import Finding
 
 
-@rule("credentialing.caqh_attestation_due", owner="va", severity="warning",
+@rule("credentialing.caqh_attestation_due", owner="va", severity="warning", title="CAQH attestation due",
       when="CAQH attestation falls due within `caqh_warning_days` days (every `caqh_attestation_days` days from "
            "caqh_attested_on; urgent once expired)", thresholds=("caqh_attestation_days", "caqh_warning_days"))
 def caqh_attestation_due(ctx: RuleContext) -> Iterator[Finding]:
@@ -33,15 +33,15 @@ def caqh_attestation_due(ctx: RuleContext) -> Iterator[Finding]:
         if ctx.days_until(due) > t.caqh_warning_days:
             continue
         expired = ctx.today > due
-        yield Finding("credentialing.caqh_attestation_due", "urgent" if expired else "warning", "va",
-                      f"{provider}'s CAQH ProView attestation (last {people_date(attested)}) "
-                      + (f"expired after {people_date(due)}: payers may suspend claims. Re-attest today."
-                         if expired else f"falls due on {people_date(due)}; payers suspend claims once it expires. "
-                            f"Re-attest in ProView before then."),
-                      refs={"provider": provider}, due=due)
+        yield caqh_attestation_due.found(
+            f"{provider}'s CAQH ProView attestation (last {people_date(attested)}) "
+            + (f"expired after {people_date(due)}: payers may suspend claims. Re-attest today."
+               if expired else f"falls due on {people_date(due)}; payers suspend claims once it expires. "
+                  f"Re-attest in ProView before then."), refs={"provider": provider}, due=due,
+            severity="urgent" if expired else "warning")
 
 
-@rule("credentialing.recredentialing_due", owner="va", severity="warning",
+@rule("credentialing.recredentialing_due", owner="va", severity="warning", title="Recredentialing due",
       when="recredential_due within `recredential_warning_days` days", thresholds=("recredential_warning_days",))
 def recredentialing_due(ctx: RuleContext) -> Iterator[Finding]:
     for row in ctx.practice.credentialing:
@@ -49,13 +49,14 @@ def recredentialing_due(ctx: RuleContext) -> Iterator[Finding]:
             continue
         if ctx.days_until(row.recredential_due) > ctx.t(row.payer).recredential_warning_days:
             continue
-        yield Finding("credentialing.recredentialing_due", "urgent" if ctx.today > row.recredential_due else "warning",
-                      "va", f"{row.provider}'s recredentialing with {row.payer} is due on {people_date(row.recredential_due)} "
-                            f"(there is no grace period). Send the payer's packet now.",
-                      refs={"provider": row.provider, "payer": row.payer}, due=row.recredential_due)
+        yield recredentialing_due.found(
+            f"{row.provider}'s recredentialing with {row.payer} is due on {people_date(row.recredential_due)} "
+                  f"(there is no grace period). Send the payer's packet now.",
+            refs={"provider": row.provider, "payer": row.payer}, due=row.recredential_due,
+            severity="urgent" if ctx.today > row.recredential_due else "warning")
 
 
-def _expiring(ctx: RuleContext, rule_id: str, what: str, column: str, warn: int, urgent: int | None,
+def _expiring(ctx: RuleContext, its_rule: Rule, what: str, column: str, warn: int, urgent: int | None,
               booked_after: bool = False) -> Iterator[Finding]:
     for provider in ctx.practice.providers:
         expires = getattr(provider, column)
@@ -69,34 +70,34 @@ def _expiring(ctx: RuleContext, rule_id: str, what: str, column: str, warn: int,
         sessions = (f" {len(booked)} session(s) are booked on or after that date: "
                     f"{', '.join(f'{a.appointment_id} ({a.date:%b} {a.date.day})' for a in booked[:20])}"
                     f"{' ...' if len(booked) > 20 else ''}; move them or renew first." if booked else "")
-        yield Finding(rule_id, severity, "va",
-                      f"{provider.provider}'s {what} {state}.{sessions} "
-                      + ("Sessions after it cannot be billed: renew it and send the new copy to every payer."
-                         if what == "license" else "Payer contracts require active cover: renew the policy and "
-                                                   "file the new certificate."),
-                      refs={"provider": provider.provider}, due=min([expires, *(a.date for a in booked)]),
-                      details={**({"booked_after_expiry": [a.appointment_id for a in booked]} if booked else {}),
-                               **({"title": f"{what[:1].upper()}{what[1:]} expired"} if left < 0 else {})})
+        yield its_rule.found(
+            f"{provider.provider}'s {what} {state}.{sessions} "
+            + ("Sessions after it cannot be billed: renew it and send the new copy to every payer."
+               if what == "license" else "Payer contracts require active cover: renew the policy and "
+                                         "file the new certificate."),
+            refs={"provider": provider.provider}, due=min([expires, *(a.date for a in booked)]), severity=severity,
+            details={**({"booked_after_expiry": [a.appointment_id for a in booked]} if booked else {}),
+                     **({"title": f"{what[:1].upper()}{what[1:]} expired"} if left < 0 else {})})
 
 
-@rule("credentialing.license_expiring", owner="va", severity="warning",
+@rule("credentialing.license_expiring", owner="va", severity="warning", title="License expiring",
       when="a provider's license expires within `license_warning_days` days (urgent within `license_urgent_days`, "
            "or when sessions are booked on or after the expiry date, which it lists)",
       thresholds=("license_warning_days", "license_urgent_days"))
 def license_expiring(ctx: RuleContext) -> Iterator[Finding]:
     t = ctx.thresholds
-    yield from _expiring(ctx, "credentialing.license_expiring", "license", "license_expires",
+    yield from _expiring(ctx, license_expiring, "license", "license_expires",
                          t.license_warning_days, t.license_urgent_days, booked_after=True)
 
 
-@rule("credentialing.malpractice_expiring", owner="va", severity="warning",
+@rule("credentialing.malpractice_expiring", owner="va", severity="warning", title="Malpractice cover expiring",
       when="malpractice cover expires within `malpractice_warning_days` days", thresholds=("malpractice_warning_days",))
 def malpractice_expiring(ctx: RuleContext) -> Iterator[Finding]:
-    yield from _expiring(ctx, "credentialing.malpractice_expiring", "malpractice cover", "malpractice_expires",
+    yield from _expiring(ctx, malpractice_expiring, "malpractice cover", "malpractice_expires",
                          ctx.thresholds.malpractice_warning_days, None)
 
 
-@rule("credentialing.application_followup", owner="va", severity="warning",
+@rule("credentialing.application_followup", owner="va", severity="warning", title="Panel application follow-up",
       when="a pending application has had no follow-up for `application_followup_days` days",
       thresholds=("application_followup_days",))
 def application_followup(ctx: RuleContext) -> Iterator[Finding]:
@@ -109,10 +110,10 @@ def application_followup(ctx: RuleContext) -> Iterator[Finding]:
         days = ctx.t(row.payer).application_followup_days
         if (ctx.today - last).days < days:
             continue
-        yield Finding("credentialing.application_followup", "warning", "va",
-                      f"{row.provider}'s application with {row.payer} has had no follow-up since {people_date(last)} "
-                      f"({(ctx.today - last).days} days). Call the payer's provider relations and note the reference.",
-                      refs={"provider": row.provider, "payer": row.payer}, due=last + timedelta(days=days))
+        yield application_followup.found(
+            f"{row.provider}'s application with {row.payer} has had no follow-up since {people_date(last)} "
+            f"({(ctx.today - last).days} days). Call the payer's provider relations and note the reference.",
+            refs={"provider": row.provider, "payer": row.payer}, due=last + timedelta(days=days))
 
 
 def money_at_risk(amount: Decimal, estimated: bool, unknown: int, sessions: int) -> str:
@@ -154,7 +155,7 @@ def _billing_clinician(ctx: RuleContext, provider_name: str, payer: str) -> str:
     return provider_name
 
 
-@rule("credentialing.not_in_network_for_session", owner="owner", severity="urgent",
+@rule("credentialing.not_in_network_for_session", owner="owner", severity="urgent", title="Seeing clients out of network",
       when="a provider sees a client of a payer with whom the provider is not in_network on that date, past or "
            "future; lists every affected appointment and the revenue at risk. Never for self-pay clients, never for a "
            "provider name that matches no provider (data.unknown_reference); an associate's sessions are judged by "
@@ -204,18 +205,16 @@ def not_in_network_for_session(ctx: RuleContext) -> Iterator[Finding]:
                       "effective date, no further.")
         else:
             settle = "Most payers do not pay for a lapse retroactively (CARC 185): settle the panel."
-        yield Finding("credentialing.not_in_network_for_session", "urgent", "owner",
-                      f"{provider} is {' / '.join(statuses)} with {payer} but has {len(rows)} session(s) with its "
-                      f"clients ({len(past)} past, {len(ahead)} ahead): {listing}. "
-                      f"{money_at_risk(at_risk, estimated, unknown, len(rows))} Reassign or reschedule the sessions "
-                      f"ahead. {settle}",
-                      refs={"provider": provider, "payer": payer},
-                      due=ahead[0].date if ahead else ctx.today,
-                      details={"appointments": [a.appointment_id for a, _ in rows], "revenue_at_risk": str(at_risk),
-                               "estimated": estimated, "sessions_of_unknown_amount": unknown})
+        yield not_in_network_for_session.found(
+            f"{provider} is {' / '.join(statuses)} with {payer} but has {len(rows)} session(s) with its "
+            f"clients ({len(past)} past, {len(ahead)} ahead): {listing}. "
+            f"{money_at_risk(at_risk, estimated, unknown, len(rows))} Reassign or reschedule the sessions "
+            f"ahead. {settle}", refs={"provider": provider, "payer": payer}, due=ahead[0].date if ahead else ctx.today,
+            details={"appointments": [a.appointment_id for a, _ in rows], "revenue_at_risk": str(at_risk),
+                     "estimated": estimated, "sessions_of_unknown_amount": unknown})
 
 
-@rule("credentialing.associate_billing", owner="va", severity="warning",
+@rule("credentialing.associate_billing", owner="va", severity="warning", title="Associate billed under own name",
       when="a pre-licensed clinician's (license_type by its state title: ACSW, AMFT, APCC, LMSW, LPC-A, LMFT-A, "
            "LPC-Associate, LGPC, LAPC, LCMHC-A, an associate, intern, resident or trainee; a supervisor's -S title, "
            "LCSW-S, is licensed) session is billed under their own name to a payer that does not credential "
@@ -228,11 +227,11 @@ def associate_billing(ctx: RuleContext) -> Iterator[Finding]:
     associates = {person_key(p.provider): p for p in ctx.practice.providers if is_pre_licensed(p.license_type)}
     for provider in associates.values():
         if not (provider.supervisor or "").strip():
-            yield Finding("credentialing.associate_billing", "urgent", "va",
-                          f"{provider.provider} is pre-licensed ({provider.license_type}) and has no supervisor on "
-                          f"file. Associates practise under a named supervisor: record the supervisor before any "
-                          f"more sessions are billed.",
-                          refs={"provider": provider.provider}, key="supervisor", due=ctx.today)
+            yield associate_billing.found(
+                f"{provider.provider} is pre-licensed ({provider.license_type}) and has no supervisor on "
+                f"file. Associates practise under a named supervisor: record the supervisor before any "
+                f"more sessions are billed.", refs={"provider": provider.provider}, key="supervisor", due=ctx.today,
+                severity="urgent")
     billed: dict[tuple[str, str], list] = defaultdict(list)
     for claim in ctx.live_claims:
         billed_as = associates.get(person_key(claim.provider))
@@ -244,11 +243,10 @@ def associate_billing(ctx: RuleContext) -> Iterator[Finding]:
         claims.sort(key=lambda c: (c.date_of_service, c.claim_id))
         payer = claims[0].payer
         under = f"under the supervisor, {provider.supervisor}," if provider.supervisor else "under the supervisor"
-        yield Finding("credentialing.associate_billing", "warning", "va",
-                      f"{len(claims)} claim(s) to {payer} bill {provider.provider} ({provider.license_type}, "
-                      f"pre-licensed) as the rendering clinician: {', '.join(c.claim_id for c in claims[:20])}"
-                      f"{' ...' if len(claims) > 20 else ''}. {payer} does not credential associates: bill {under} "
-                      f"where {payer} allows it, or not to {payer} at all; correct the claims not yet paid.",
-                      refs={"provider": provider.provider, "payer": payer}, key="billing",
-                      due=ctx.today + timedelta(days=1),
-                      details={"claims": [c.claim_id for c in claims]})
+        yield associate_billing.found(
+            f"{len(claims)} claim(s) to {payer} bill {provider.provider} ({provider.license_type}, "
+            f"pre-licensed) as the rendering clinician: {', '.join(c.claim_id for c in claims[:20])}"
+            f"{' ...' if len(claims) > 20 else ''}. {payer} does not credential associates: bill {under} "
+            f"where {payer} allows it, or not to {payer} at all; correct the claims not yet paid.",
+            refs={"provider": provider.provider, "payer": payer}, key="billing", due=ctx.today + timedelta(days=1),
+            details={"claims": [c.claim_id for c in claims]})

@@ -15,8 +15,11 @@ from .context import RuleContext
 from .dates import people_date
 from .findings import Finding
 
-declare("data.missing_required", owner="va", severity="warning", when="a required cell is empty")
-@rule("data.bad_value", owner="va", severity="warning",
+missing_required = declare("data.missing_required", owner="va", severity="warning", title="Required cell empty",
+                           when="a required cell is empty")
+
+
+@rule("data.bad_value", owner="va", severity="warning", title="Cell cannot be read",
       when="a date, time, number, money or enum cell cannot be read (the reader says which); a date of birth in "
            "the future is a bad value, never a child")
 def future_birth_date(ctx: RuleContext) -> Iterator[Finding]:
@@ -26,13 +29,15 @@ def future_birth_date(ctx: RuleContext) -> Iterator[Finding]:
             continue
         where = client.source
         refs = {"client": client.client_id, **({"sheet_row": f"{where.file}:{where.sheet}:{where.row}"} if where else {})}
-        yield Finding("data.bad_value", "warning", "va",
-                      f"{f'{where}: ' if where else ''}date of birth of client {client.client_id}: {people_date(born)} is "
-                      f"in the future, so it is not read (no age, no minor's consent rule). Correct the year in the "
-                      f"tracker: a two-digit year reads 00-29 as 2000-2029 and 30-99 as 1930-1999.",
-                      refs=refs, key="date_of_birth", due=ctx.today)
-declare("data.formula_error", owner="va", severity="warning",
-        when="a cell holds an error value (#REF!, #N/A, #VALUE!, ...)")
+        yield future_birth_date.found(
+            f"{f'{where}: ' if where else ''}date of birth of client {client.client_id}: {people_date(born)} is "
+            f"in the future, so it is not read (no age, no minor's consent rule). Correct the year in the "
+            f"tracker: a two-digit year reads 00-29 as 2000-2029 and 30-99 as 1930-1999.", refs=refs,
+            key="date_of_birth", due=ctx.today)
+
+
+formula_error = declare("data.formula_error", owner="va", severity="warning", title="Formula error in a cell",
+                        when="a cell holds an error value (#REF!, #N/A, #VALUE!, ...)")
 
 
 def cell_findings(issues: Iterable[CellError], today: date) -> list[Finding]:
@@ -54,7 +59,7 @@ _ID_KINDS = {"clients": ("client", "client_id"), "providers": ("provider", "prov
              "authorizations": ("authorization", "authorization_id"), "waitlist": ("prospect", "prospect_id")}
 
 
-@rule("data.duplicate_id", owner="va", severity="warning",
+@rule("data.duplicate_id", owner="va", severity="warning", title="Same id on two rows",
       when="an id appears on two rows (the last row is used everywhere; a client's address gets nothing until "
            "it is resolved)")
 def duplicate_id(ctx: RuleContext) -> Iterator[Finding]:
@@ -65,13 +70,13 @@ def duplicate_id(ctx: RuleContext) -> Iterator[Finding]:
             place = f"{first.file}:{first.sheet}" if first else tracker
             until = ("until then no message goes to either row's address" if tracker == "clients"
                      else "until then the last row is used")
-            yield Finding("data.duplicate_id", "warning", "va",
-                          f"{kind.capitalize()} id {getattr(records[0], column)} appears on {len(records)} rows of "
-                          f"{place} (rows {where}). Give each row its own id; {until}.",
-                          refs={kind: getattr(records[0], column)})
+            yield duplicate_id.found(
+                f"{kind.capitalize()} id {getattr(records[0], column)} appears on {len(records)} rows of "
+                f"{place} (rows {where}). Give each row its own id; {until}.",
+                refs={kind: getattr(records[0], column)})
 
 
-@rule("data.unknown_reference", owner="va", severity="warning",
+@rule("data.unknown_reference", owner="va", severity="warning", title="Id or name not found",
       when="a client, provider, appointment or authorization id that no tracker has")
 def unknown_reference(ctx: RuleContext) -> Iterator[Finding]:
     present = ctx.practice.present
@@ -88,10 +93,10 @@ def unknown_reference(ctx: RuleContext) -> Iterator[Finding]:
             names = {person_key(p.provider): p.provider for p in ctx.practice.providers}
             guess = difflib.get_close_matches(person_key(value), list(names), n=1, cutoff=0.75)
             hint = f" (did you mean {names[guess[0]]!r}?)" if guess else ""
-        yield Finding("data.unknown_reference", "warning", "va",
-                      f"{kind.capitalize()} {record_id}{where}: {column.replace('_', ' ')} {value!r} is not in the {tracker} "
-                      f"tracker{hint}. Fix the {'name' if folded else 'id'}, or add the missing row to {tracker}.",
-                      refs={kind: record_id}, key=column)
+        yield unknown_reference.found(
+            f"{kind.capitalize()} {record_id}{where}: {column.replace('_', ' ')} {value!r} is not in the {tracker} "
+            f"tracker{hint}. Fix the {'name' if folded else 'id'}, or add the missing row to {tracker}.",
+            refs={kind: record_id}, key=column)
 
     def unknown(value: str | None, known: set, tracker: str, folded: bool = False) -> bool:
         return value is not None and tracker in present and (person_key(value) if folded else value) not in known
@@ -137,16 +142,16 @@ def unknown_reference(ctx: RuleContext) -> Iterator[Finding]:
             yield from check("client", item.client_id, item, "client_id", item.client_id, clients, "clients")
 
 
-@rule("data.unknown_code", owner="va", severity="warning",
+@rule("data.unknown_code", owner="va", severity="warning", title="Code does not exist",
       when="a CPT, POS, modifier or CARC code that is not a real code")
 def unknown_code(ctx: RuleContext) -> Iterator[Finding]:
     def finding(kind: str, record_id: str, record, what: str, code: str) -> Finding:
         where = f" ({record.source})" if record.source else ""
         fix = ("Copy the reason code from the remittance advice (e.g. CO-197)." if what == "CARC denial" else
                "Correct it before the claim goes out: the payer will reject it.")
-        return Finding("data.unknown_code", "warning", "va",
-                       f"{kind.capitalize()} {record_id}{where}: {code!r} is not a real {what} code. {fix}",
-                       refs={kind: record_id}, key=f"{what}:{code}")
+        return unknown_code.found(
+            f"{kind.capitalize()} {record_id}{where}: {code!r} is not a real {what} code. {fix}",
+            refs={kind: record_id}, key=f"{what}:{code}")
 
     for claim in ctx.practice.claims:
         for code in claim.cpt:

@@ -41,7 +41,7 @@ def _is_joint_session(a, b) -> bool:
     return a.service in JOINT_SERVICES and a.service == b.service and a.time == b.time
 
 
-@rule("scheduling.provider_double_booked", owner="va", severity="warning",
+@rule("scheduling.provider_double_booked", owner="va", severity="warning", title="Clinician double-booked",
       when="two live appointments of one provider overlap, today or later (a group or family session's rows "
            "at one time excepted)",
       thresholds=("default_session_minutes",))
@@ -49,27 +49,27 @@ def provider_double_booked(ctx: RuleContext) -> Iterator[Finding]:
     for first, second in _overlaps(ctx, lambda a: person_key(a.provider)):
         if _is_joint_session(first, second):
             continue
-        yield Finding("scheduling.provider_double_booked", "warning", "va",
-                      f"{first.provider} is booked twice on {people_date(first.date)}: {first.appointment_id} at "
-                      f"{first.time:%H:%M} ({ctx.length_of(first)} min) overlaps {second.appointment_id} at "
-                      f"{second.time:%H:%M}. Move one of them and tell the client.",
-                      refs={"appointment": first.appointment_id, "other_appointment": second.appointment_id,
-                            "provider": first.provider}, due=first.date)
+        yield provider_double_booked.found(
+            f"{first.provider} is booked twice on {people_date(first.date)}: {first.appointment_id} at "
+            f"{first.time:%H:%M} ({ctx.length_of(first)} min) overlaps {second.appointment_id} at "
+            f"{second.time:%H:%M}. Move one of them and tell the client.",
+            refs={"appointment": first.appointment_id, "other_appointment": second.appointment_id,
+                  "provider": first.provider}, due=first.date)
 
 
-@rule("scheduling.client_double_booked", owner="va", severity="warning",
+@rule("scheduling.client_double_booked", owner="va", severity="warning", title="Client double-booked",
       when="two live appointments of one client overlap, today or later", thresholds=("default_session_minutes",))
 def client_double_booked(ctx: RuleContext) -> Iterator[Finding]:
     for first, second in _overlaps(ctx, lambda a: a.client_id):
-        yield Finding("scheduling.client_double_booked", "warning", "va",
-                      f"Client {first.client_id} has two sessions at once on {people_date(first.date)}: "
-                      f"{first.appointment_id} with {first.provider} at {first.time:%H:%M} and "
-                      f"{second.appointment_id} with {second.provider} at {second.time:%H:%M}. Keep one.",
-                      refs={"appointment": first.appointment_id, "other_appointment": second.appointment_id,
-                            "client": first.client_id}, due=first.date)
+        yield client_double_booked.found(
+            f"Client {first.client_id} has two sessions at once on {people_date(first.date)}: "
+            f"{first.appointment_id} with {first.provider} at {first.time:%H:%M} and "
+            f"{second.appointment_id} with {second.provider} at {second.time:%H:%M}. Keep one.",
+            refs={"appointment": first.appointment_id, "other_appointment": second.appointment_id,
+                  "client": first.client_id}, due=first.date)
 
 
-@rule("scheduling.missing_telehealth_link", owner="va", severity="warning",
+@rule("scheduling.missing_telehealth_link", owner="va", severity="warning", title="Video link missing",
       when="a video appointment in the next `telehealth_link_days` days has no link",
       thresholds=("telehealth_link_days",),
       needs=(("appointments", "modality"),))
@@ -81,14 +81,14 @@ def missing_telehealth_link(ctx: RuleContext) -> Iterator[Finding]:
                 and ctx.days_until(appt.date) <= ctx.t(ctx.payer_of(appt)).telehealth_link_days):
             what = ("a telehealth link that is not a web link (http:// or https://)"
                     if ctx.practice.cannot_read(appt, "telehealth_link") else "no telehealth link")
-            yield Finding("scheduling.missing_telehealth_link", "urgent" if appt.date == ctx.today else "warning",
-                          "va", f"Video session {appt.appointment_id} ({appt.provider}, {people_date(appt.date)} "
-                                f"{appt.time:%H:%M}) has {what}: the client cannot join without it. Add it so "
-                                f"the reminder carries it.",
-                          refs={"appointment": appt.appointment_id, "client": appt.client_id}, due=appt.date)
+            yield missing_telehealth_link.found(
+                f"Video session {appt.appointment_id} ({appt.provider}, {people_date(appt.date)} "
+                      f"{appt.time:%H:%M}) has {what}: the client cannot join without it. Add it so "
+                      f"the reminder carries it.", refs={"appointment": appt.appointment_id, "client": appt.client_id},
+                due=appt.date, severity="urgent" if appt.date == ctx.today else "warning")
 
 
-@rule("scheduling.status_not_updated", owner="va", severity="warning",
+@rule("scheduling.status_not_updated", owner="va", severity="warning", title="Session status not updated",
       when="an appointment more than `status_update_days` day(s) past is still scheduled/confirmed",
       thresholds=("status_update_days",))
 def status_not_updated(ctx: RuleContext) -> Iterator[Finding]:
@@ -97,11 +97,11 @@ def status_not_updated(ctx: RuleContext) -> Iterator[Finding]:
             continue
         days = ctx.t(ctx.payer_of(appt)).status_update_days
         if (ctx.today - appt.date).days > days:
-            yield Finding("scheduling.status_not_updated", "warning", "va",
-                          f"Appointment {appt.appointment_id} on {people_date(appt.date)} ({appt.provider}) is still "
-                          f"'{appt.status}'. Mark it completed, no-show, late cancel or cancelled: billing waits on it.",
-                          refs={"appointment": appt.appointment_id, "client": appt.client_id},
-                          due=appt.date + timedelta(days=days + 1))
+            yield status_not_updated.found(
+                f"Appointment {appt.appointment_id} on {people_date(appt.date)} ({appt.provider}) is still "
+                f"'{appt.status}'. Mark it completed, no-show, late cancel or cancelled: billing waits on it.",
+                refs={"appointment": appt.appointment_id, "client": appt.client_id},
+                due=appt.date + timedelta(days=days + 1))
 
 
 def _first_visit_due(ctx: RuleContext, days_field: str, column: str):
@@ -115,35 +115,35 @@ def _first_visit_due(ctx: RuleContext, days_field: str, column: str):
             yield client, appt
 
 
-@rule("scheduling.intake_forms_missing", owner="va", severity="warning",
+@rule("scheduling.intake_forms_missing", owner="va", severity="warning", title="Intake forms missing",
       when="a client's first appointment is within `intake_forms_days` days and forms are not received",
       thresholds=("intake_forms_days",),
       needs=(("clients", "intake_forms_received"),))
 def intake_forms_missing(ctx: RuleContext) -> Iterator[Finding]:
     for client, appt in _first_visit_due(ctx, "intake_forms_days", "intake_forms_received"):
         if not client.intake_forms_received:
-            yield Finding("scheduling.intake_forms_missing", "warning", "va",
-                          f"Client {client.client_id}'s first session ({appt.appointment_id}, {people_date(appt.date)}) "
-                          f"is close and the intake forms are not in. Send the forms reminder or call.",
-                          refs={"client": client.client_id, "appointment": appt.appointment_id},
-                          due=appt.date - timedelta(days=1))
+            yield intake_forms_missing.found(
+                f"Client {client.client_id}'s first session ({appt.appointment_id}, {people_date(appt.date)}) "
+                f"is close and the intake forms are not in. Send the forms reminder or call.",
+                refs={"client": client.client_id, "appointment": appt.appointment_id},
+                due=appt.date - timedelta(days=1))
 
 
-@rule("scheduling.insurance_unverified", owner="va", severity="warning",
+@rule("scheduling.insurance_unverified", owner="va", severity="warning", title="Insurance not verified",
       when="an insured client's first appointment is within `insurance_verify_days` days and insurance is not verified",
       thresholds=("insurance_verify_days",),
       needs=(("clients", "insurance_verified"),))
 def insurance_unverified(ctx: RuleContext) -> Iterator[Finding]:
     for client, appt in _first_visit_due(ctx, "insurance_verify_days", "insurance_verified"):
         if ctx.is_insured(appt) and not client.insurance_verified:
-            yield Finding("scheduling.insurance_unverified", "warning", "va",
-                          f"Client {client.client_id} ({ctx.payer_of(appt)}) starts on {people_date(appt.date)} "
-                          f"({appt.appointment_id}) and insurance is not verified. Verify eligibility and benefits "
-                          f"before the first session.", refs={"client": client.client_id, "appointment": appt.appointment_id},
-                          due=appt.date - timedelta(days=1))
+            yield insurance_unverified.found(
+                f"Client {client.client_id} ({ctx.payer_of(appt)}) starts on {people_date(appt.date)} "
+                f"({appt.appointment_id}) and insurance is not verified. Verify eligibility and benefits "
+                f"before the first session.", refs={"client": client.client_id, "appointment": appt.appointment_id},
+                due=appt.date - timedelta(days=1))
 
 
-@rule("scheduling.reminder_blocked", owner="va", severity="warning",
+@rule("scheduling.reminder_blocked", owner="va", severity="warning", title="Reminder cannot be emailed",
       when="a reminder is due (within `[reminders] hours_before`) but no channel may carry it (no email, no consent): "
            "call instead")
 def reminder_blocked(ctx: RuleContext) -> Iterator[Finding]:
@@ -174,12 +174,11 @@ def reminder_blocked_finding(appt, why: str, client=None, *, severity: str = "wa
     """``client``: who to call, by name and number, kept in the finding's details for the VA's queue
     (which holds PHI), never in its message (which the terminal shows)."""
     call = call_details(client)
-    return Finding("scheduling.reminder_blocked", severity, "va",
-                   f"No reminder can go out for {appt.appointment_id} ({people_date(appt.date)} {appt.time:%H:%M}, "
-                   f"{appt.provider}): {why}. {instead}.",
-                   refs={"appointment": appt.appointment_id, "client": appt.client_id}, key=key,
-                   due=appt.date if severity == "urgent" else appt.date - timedelta(days=1),
-                   details={"call": call} if call else {})
+    return reminder_blocked.found(
+        f"No reminder can go out for {appt.appointment_id} ({people_date(appt.date)} {appt.time:%H:%M}, "
+        f"{appt.provider}): {why}. {instead}.", refs={"appointment": appt.appointment_id, "client": appt.client_id},
+        key=key, due=appt.date if severity == "urgent" else appt.date - timedelta(days=1),
+        details={"call": call} if call else {}, severity=severity)
 
 
 def call_details(client) -> str:
@@ -195,7 +194,7 @@ def _waiting(prospect) -> bool:
     return (prospect.status or "").strip().lower() in WAITING
 
 
-@rule("scheduling.waitlist_stale", owner="va", severity="warning",
+@rule("scheduling.waitlist_stale", owner="va", severity="warning", title="Waitlist follow-up due",
       when="a waitlisted prospect has not been contacted for `waitlist_stale_days` days",
       thresholds=("waitlist_stale_days",))
 def waitlist_stale(ctx: RuleContext) -> Iterator[Finding]:
@@ -207,10 +206,10 @@ def waitlist_stale(ctx: RuleContext) -> Iterator[Finding]:
         if _waiting(prospect) and last is not None and (ctx.today - last).days >= days:
             since = (f"was last contacted on {people_date(last)}" if prospect.last_contacted_on else
                      f"was added on {people_date(last)} and has not been contacted since")
-            yield Finding("scheduling.waitlist_stale", "warning", "va",
-                          f"Waitlisted prospect {prospect.prospect_id} {since} ({(ctx.today - last).days} days ago). "
-                          f"Check in: prospects who hear nothing book elsewhere.",
-                          refs={"prospect": prospect.prospect_id}, due=last + timedelta(days=days))
+            yield waitlist_stale.found(
+                f"Waitlisted prospect {prospect.prospect_id} {since} ({(ctx.today - last).days} days ago). "
+                f"Check in: prospects who hear nothing book elsewhere.", refs={"prospect": prospect.prospect_id},
+                due=last + timedelta(days=days))
 
 
 def _booked_this_week(ctx: RuleContext) -> Counter:
@@ -219,7 +218,7 @@ def _booked_this_week(ctx: RuleContext) -> Counter:
     return Counter(person_key(a.provider) for a in ctx.live_appointments if ctx.today <= a.date < end)
 
 
-@rule("scheduling.waitlist_match", owner="va", severity="info",
+@rule("scheduling.waitlist_match", owner="va", severity="info", title="Waitlist match",
       when="a waitlisted prospect fits a provider who accepts new clients, has capacity, matches the specialty "
            "and is in network with the prospect's payer")
 def waitlist_match(ctx: RuleContext) -> Iterator[Finding]:
@@ -240,8 +239,8 @@ def waitlist_match(ctx: RuleContext) -> Iterator[Finding]:
             if prospect.payer and not is_self_pay(prospect.payer) and \
                     ctx.panel_status(provider.provider, prospect.payer, ctx.today) != "in_network":
                 continue
-            yield Finding("scheduling.waitlist_match", "info", "va",
-                          f"Waitlisted prospect {prospect.prospect_id} ({wanted or 'any need'}, "
-                          f"{prospect.payer or 'payer unknown'}) fits {provider.provider}, who has room this week. "
-                          f"Mark this row Approved to send the prospect an opening notice.",
-                          refs={"prospect": prospect.prospect_id, "provider": provider.provider}, due=ctx.today)
+            yield waitlist_match.found(
+                f"Waitlisted prospect {prospect.prospect_id} ({wanted or 'any need'}, "
+                f"{prospect.payer or 'payer unknown'}) fits {provider.provider}, who has room this week. "
+                f"Mark this row Approved to send the prospect an opening notice.",
+                refs={"prospect": prospect.prospect_id, "provider": provider.provider}, due=ctx.today)

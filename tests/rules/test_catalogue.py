@@ -69,7 +69,14 @@ def test_owners_and_severities_match_the_catalogue():
 
 
 def test_every_rule_has_a_plain_title():
-    from automations.rules.catalogue import TITLES
+    assert all(0 < len(r.title) <= 40 and "." not in r.title and "_" not in r.title for r in RULES.values())
 
-    assert set(TITLES) == CATALOGUE
-    assert all(len(t) <= 40 and "." not in t and "_" not in t for t in TITLES.values())
+
+def test_a_finding_takes_its_rules_owner_severity_and_title():
+    from automations.rules.catalogue import problem_of
+    from automations.rules.billing import unbilled_session
+
+    found = unbilled_session.found("Session A-1 has no claim.", refs={"appointment": "A-1"})
+    assert (found.rule, found.owner, found.severity, problem_of(found)) == (
+        "billing.unbilled_session", "billing", "warning", "Session not billed")
+    assert unbilled_session.found("x", refs={}, severity="urgent").severity == "urgent"
