@@ -47,29 +47,58 @@ class CellError(PracticeOpsError):
 
 
 class TransportError(PracticeOpsError):
-    """A message could not be handed to the mail system. One failure model for every transport:
+    """A message could not be handed to the mail system; it stays pending for the next run (a
+    timeout, DNS, a refused connection, 5xx, SMTP 4xx, the token endpoint down). One failure model for
+    every transport, told apart by class, which callers catch:
 
-    - ``transient`` (a timeout, DNS, a refused connection, 429, 5xx, SMTP 4xx, the token endpoint
-      down): the message stays pending for the next run; ``retry_after`` (seconds) when the
-      service said how long to wait;
-    - ``permanent`` (SMTP 5xx for the recipient, an address or mailbox refused, a 4xx other than
-      429): not retried, and the VA hears of it;
-    - ``setup`` (refused credentials, TLS, a missing secret, a wrong endpoint): nothing can go through
-      this transport until a person fixes it, so it is stopped for the run and everything waits.
+    - ``Throttled``: the service refused because of the pace (429, ErrorServerBusy); nothing was
+      accepted, so once more after ``retry_after`` is safe;
+    - ``MessageRefused``: refused for good (SMTP 5xx for the recipient, an address or mailbox
+      refused, a 4xx other than 429): not retried, and the VA hears of it;
+    - ``TransportSetupError``: refused credentials, TLS, a missing secret, a wrong endpoint: nothing
+      can go through this transport until a person fixes it, so it is stopped for the run.
+
+    ``retry_after``: seconds, when the service said how long to wait.
     """
 
-    KINDS = ("transient", "permanent", "setup")
-
-    def __init__(self, message: str, *, kind: str = "transient", retry_after: float | None = None,
-                 throttled: bool = False, permanent: bool = False):
-        self.kind = "permanent" if permanent else kind
-        if self.kind not in self.KINDS:
-            raise ValueError(f"unknown failure kind {kind!r}")
+    def __init__(self, message: str, *, retry_after: float | None = None):
         self.retry_after = retry_after
-        self.throttled = throttled
-        """The service refused because of the pace (429, ErrorServerBusy): nothing was accepted."""
         super().__init__(message)
 
     @property
     def permanent(self) -> bool:
-        return self.kind == "permanent"
+        """Not to be tried again: the ledger marks it refused."""
+        return isinstance(self, MessageRefused)
+
+
+class Throttled(TransportError):
+    """The service refused this message because of the pace; nothing was accepted."""
+
+
+class MessageRefused(TransportError):
+    """This message is refused for good (the recipient, the address, the content)."""
+
+
+class TransportSetupError(TransportError):
+    """The transport's set-up is wrong; nothing goes through it until a person fixes it."""
+
+
+class LedgerBusy(PracticeOpsError):
+    """Another practice-ops run holds the state folder."""
+
+
+class LedgerMissing(PracticeOpsError):
+    """The ledger is gone though the audit head says it held history: re-sending would repeat mail."""
+
+
+class LedgerTampered(PracticeOpsError):
+    """The ledger no longer holds what the audit head recorded: history was deleted or rebuilt, so
+    nothing is sent on it (a deleted message row would send that message again)."""
+
+
+class TemplateError(PracticeOpsError):
+    """A template that cannot be used: missing, not valid Jinja2, or asking for a value it is not given."""
+
+
+class QueueUnusable(PracticeOpsError):
+    """The file at the queue's path cannot be read as a work queue: it is kept aside, never deleted."""

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from .errors import PracticeOpsError
+from .errors import LedgerBusy, LedgerMissing, LedgerTampered, PracticeOpsError
 from .places import claim_folder, write_whole
 
 SCHEMA = """
@@ -67,17 +67,10 @@ CREATE TABLE IF NOT EXISTS audit (
 GENESIS = "0" * 64
 
 
-class LedgerBusy(PracticeOpsError):
-    """Another practice-ops run holds the state folder."""
 
 
-class LedgerMissing(PracticeOpsError):
-    """The ledger is gone though the audit head says it held history: re-sending would repeat mail."""
 
 
-class LedgerTampered(PracticeOpsError):
-    """The ledger no longer holds what the audit head recorded: history was deleted or rebuilt, so
-    nothing is sent on it (a deleted message row would send that message again)."""
 
 
 class Ledger:

@@ -4,7 +4,8 @@ from datetime import datetime, UTC
 
 import pytest
 
-from automations.ledger import Ledger, LedgerBusy
+from automations.errors import LedgerBusy
+from automations.ledger import Ledger
 
 NOW = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
 
@@ -153,7 +154,7 @@ def test_a_rebuilt_chain_is_noticed(tmp_path):
 
 
 def test_a_vanished_ledger_is_noticed_before_anything_is_resent(tmp_path):
-    from automations.ledger import LedgerMissing
+    from automations.errors import LedgerMissing
 
     head = anchored(tmp_path)
     for name in ("ledger.sqlite3", "ledger.sqlite3-wal", "ledger.sqlite3-shm"):

@@ -14,7 +14,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from enum import StrEnum
 
-from ..errors import TransportError
+from ..errors import MessageRefused, TransportError, TransportSetupError
 from ..ledger import Ledger
 
 
@@ -77,7 +77,7 @@ def deliver(ledger: Ledger, transport, message: EmailMessage, *, kind: str, secu
         transport.send(message)
     except TransportError as exc:
         ledger.mark_failed(msg_id, str(exc), exc.permanent, now)
-        outcome.status = Delivery.FAILED if exc.permanent or exc.kind == "setup" else Delivery.PENDING
+        outcome.status = Delivery.FAILED if isinstance(exc, (MessageRefused, TransportSetupError)) else Delivery.PENDING
         outcome.error, outcome.permanent, outcome.failure = str(exc), exc.permanent, exc
         return outcome
     ledger.mark_sent(msg_id, now, transport_name(transport))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..config import Config
-from ..errors import TransportError
+from ..errors import MessageRefused, Throttled, TransportError, TransportSetupError
 from ..ledger import Ledger
 from .certificates import CertificateStore
 from .compose import compose, is_address, message_id
@@ -134,12 +134,12 @@ class Postman:
                 self._stop(hold)
             if failure is None:
                 return outcome
-            if failure.kind == "setup":
+            if isinstance(failure, TransportSetupError):
                 self._stop(f"{failure}")
-            elif failure.throttled:
+            elif isinstance(failure, Throttled):
                 pacer.throttled(failure.retry_after, str(failure))
                 continue  # refused, not accepted: wait (within the budget) and try this one once more
-            elif failure.kind == "transient":
+            elif not isinstance(failure, MessageRefused):
                 if failure.retry_after is not None:
                     pacer.throttled(failure.retry_after, str(failure))
                 self._transient_in_a_row += 1

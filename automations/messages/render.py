@@ -27,7 +27,7 @@ from jinja2.environment import TemplateModule
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
-from ..errors import PracticeOpsError
+from ..errors import TemplateError
 from ..rules.dates import people_day
 from ..rules.findings import SEVERITY_NAMES
 from .policy import PHI_LEVELS
@@ -187,8 +187,6 @@ class Rendered:
     html: str
 
 
-class TemplateError(PracticeOpsError):
-    """A template that cannot be used: missing, not valid Jinja2, or asking for a value it is not given."""
 
 
 def _module(template: jinja2.Template, context: dict) -> TemplateModule:

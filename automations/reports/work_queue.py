@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from ..errors import PracticeOpsError, TrackerUnavailable
+from ..errors import PracticeOpsError, QueueUnusable, TrackerUnavailable
 from ..ledger import Ledger
 from ..rules.findings import Finding, sort_key
 from ..trackers.sources import open_workbook
@@ -74,8 +74,6 @@ FINDING_SHEETS = (QUEUE, MORE, ASIDE)
 """The sheets whose rows are findings the VA works (a header with Finding ID and Status)."""
 
 
-class QueueUnusable(PracticeOpsError):
-    """The file at the queue's path cannot be read as a work queue: it is kept aside, never deleted."""
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from email.message import EmailMessage
 from typing import Protocol
 
-from ..errors import TransportError
+from ..errors import MessageRefused, Throttled, TransportError, TransportSetupError
 
 
 class Transport(Protocol):
@@ -43,9 +43,9 @@ def for_status(service: str, status: int, detail: str, retry: str | None = None)
     (credentials, permissions), any other 4xx a refusal of this message for good."""
     text = f"{service} answered {status} ({detail})"
     if status == 429:
-        return TransportError(text, throttled=True, retry_after=retry_after(retry) or 60.0)
+        return Throttled(text, retry_after=retry_after(retry) or 60.0)
     if status >= 500:
         return TransportError(text, retry_after=retry_after(retry))
     if status in (401, 403):
-        return TransportError(f"{text}: check the credentials and the mailbox's permission to send", kind="setup")
-    return TransportError(text, permanent=True)
+        return TransportSetupError(f"{text}: check the credentials and the mailbox's permission to send")
+    return MessageRefused(text)

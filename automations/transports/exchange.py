@@ -14,7 +14,7 @@ from email.message import EmailMessage
 
 from ..config import ExchangeSettings
 from ..emulators import emulator_host
-from ..errors import TransportError
+from ..errors import MessageRefused, Throttled, TransportError, TransportSetupError
 from ..messages.compose import WIRE
 
 
@@ -35,9 +35,8 @@ class Exchange:
         emulator = emulator_host("EWS_EMULATOR_HOST")
         online = self.settings.exchange_online
         if online and not emulator:
-            raise TransportError(f"exchange: {online} is Exchange Online, whose EWS Microsoft is switching off "
-                                 f"(2026-10-01 to 2027-04-01): use transport = \"graph\" for Microsoft 365",
-                                 kind="setup")
+            raise TransportSetupError(f"exchange: {online} is Exchange Online, whose EWS Microsoft is switching off "
+                                 f"(2026-10-01 to 2027-04-01): use transport = \"graph\" for Microsoft 365")
         try:
             if emulator:
                 config = Configuration(service_endpoint=f"http://{emulator}/EWS/Exchange.asmx", auth_type=NOAUTH,
@@ -46,9 +45,8 @@ class Exchange:
                 s = self.settings
                 password = os.environ.get(s.password_env)
                 if not (s.username and password and (s.server or s.service_endpoint)):
-                    raise TransportError(f"exchange: set email.exchange.server (or service_endpoint) and username in "
-                                         f"the config and the password in the {s.password_env} environment variable",
-                                         kind="setup")
+                    raise TransportSetupError(f"exchange: set email.exchange.server (or service_endpoint) and username in "
+                                         f"the config and the password in the {s.password_env} environment variable")
                 credentials = Credentials(s.username, password)
                 version = Version(build=Build(15, 1))  # Exchange 2016 or later: no probing request first
                 config = (Configuration(service_endpoint=s.service_endpoint, credentials=credentials, version=version)
@@ -56,7 +54,7 @@ class Exchange:
                                                                    version=version))
             return Account(primary_smtp_address=self.sender, config=config, autodiscover=False, access_type=DELEGATE)
         except UnauthorizedError:
-            raise TransportError("exchange: the server refused the username and password", kind="setup") from None
+            raise TransportSetupError("exchange: the server refused the username and password") from None
         except (EWSError, EwsTransportError, OSError) as exc:
             raise TransportError(f"exchange: cannot connect ({exc.__class__.__name__})") from None
 
@@ -70,15 +68,14 @@ class Exchange:
         try:
             Message(account=self._account, mime_content=message.as_bytes(policy=WIRE)).send(save_copy=False)
         except UnauthorizedError:
-            raise TransportError("exchange: the server refused the username and password", kind="setup") from None
+            raise TransportSetupError("exchange: the server refused the username and password") from None
         except (ErrorServerBusy, RateLimitError) as exc:
-            raise TransportError(f"exchange: the server is busy ({exc.__class__.__name__})", throttled=True,
-                                 retry_after=float(getattr(exc, "back_off", None) or 60)) from None
+            raise Throttled(f"exchange: the server is busy ({exc.__class__.__name__})",
+                            retry_after=float(getattr(exc, "back_off", None) or 60)) from None
         except EwsTransportError as exc:
             raise TransportError(f"exchange: the server could not be reached ({exc.__class__.__name__})") from None
         except EWSError as exc:
-            raise TransportError(f"exchange: the server refused the message ({exc.__class__.__name__})",
-                                 permanent=True) from None
+            raise MessageRefused(f"exchange: the server refused the message ({exc.__class__.__name__})") from None
         except OSError as exc:
             raise TransportError(f"exchange: the server could not be reached ({exc.__class__.__name__})") from None
 

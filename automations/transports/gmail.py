@@ -15,7 +15,7 @@ from email.message import EmailMessage
 
 from ..config import GmailSettings
 from ..emulators import emulator_host
-from ..errors import TransportError
+from ..errors import TransportError, TransportSetupError
 from .base import for_status
 from ..messages.compose import WIRE
 
@@ -44,16 +44,14 @@ class Gmail:
             self._service = build("gmail", "v1", http=httplib2.Http(timeout=30), static_discovery=True, **endpoint)
             return self._service
         if not key_file:
-            raise TransportError(f"gmail: set {self.settings.credentials_env} to the service account's key file",
-                                 kind="setup")
+            raise TransportSetupError(f"gmail: set {self.settings.credentials_env} to the service account's key file")
         from google.oauth2 import service_account
 
         try:
             credentials = service_account.Credentials.from_service_account_file(
                 key_file, scopes=SCOPES, subject=self.sender)
         except (OSError, ValueError) as exc:
-            raise TransportError(f"gmail: the service account key cannot be used ({exc.__class__.__name__})",
-                                 kind="setup") from None
+            raise TransportSetupError(f"gmail: the service account key cannot be used ({exc.__class__.__name__})") from None
         self._service = build("gmail", "v1", credentials=credentials, static_discovery=True, cache_discovery=False,
                               **endpoint)
         return self._service
@@ -72,8 +70,8 @@ class Gmail:
             raise for_status("gmail: messages.send", int(exc.resp.status), exc.resp.reason or "no reason given",
                              exc.resp.get("retry-after")) from None
         except auth_errors.RefreshError as exc:
-            raise TransportError(f"gmail: Google refused the service account ({_first_line(exc)}); check its "
-                                 f"domain-wide delegation of gmail.send for {self.sender}", kind="setup") from None
+            raise TransportSetupError(f"gmail: Google refused the service account ({_first_line(exc)}); check its "
+                                 f"domain-wide delegation of gmail.send for {self.sender}") from None
         except auth_errors.TransportError as exc:
             raise TransportError(f"gmail: Google's sign-in could not be reached ({_first_line(exc)})") from None
         except (OSError, httplib2.HttpLib2Error) as exc:

@@ -19,7 +19,7 @@ import requests
 
 from ..config import GraphSettings
 from ..emulators import emulator_host
-from ..errors import TransportError
+from ..errors import TransportError, TransportSetupError
 from .base import for_status
 from ..messages.compose import WIRE
 
@@ -48,8 +48,8 @@ class Graph:
         if self._emulated and not (s.tenant_id and s.client_id and secret):
             return None
         if not (s.tenant_id and s.client_id and secret):
-            raise TransportError(f"graph: set email.graph.tenant_id and client_id in the config and the client secret "
-                                 f"in the {s.client_secret_env} environment variable", kind="setup")
+            raise TransportSetupError(f"graph: set email.graph.tenant_id and client_id in the config and the client secret "
+                                 f"in the {s.client_secret_env} environment variable")
         try:
             if self._app is None:
                 import msal
@@ -63,11 +63,11 @@ class Graph:
         except requests.RequestException as exc:
             raise TransportError(f"graph: the sign-in service could not be reached ({exc.__class__.__name__})") from None
         except ValueError as exc:  # MSAL's word for an authority it cannot use
-            raise TransportError(f"graph: the sign-in authority cannot be used ({exc})", kind="setup") from None
+            raise TransportSetupError(f"graph: the sign-in authority cannot be used ({exc})") from None
         if "access_token" not in result:
             first_line = (result.get("error_description") or "").splitlines()[:1]
-            raise TransportError(f"graph: Microsoft Entra ID refused the sign-in ({result.get('error', 'unknown error')}"
-                                 f"{': ' + first_line[0] if first_line else ''})", kind="setup")
+            raise TransportSetupError(f"graph: Microsoft Entra ID refused the sign-in ({result.get('error', 'unknown error')}"
+                                 f"{': ' + first_line[0] if first_line else ''})")
         return result["access_token"]
 
     def send(self, message: EmailMessage) -> None:
@@ -80,7 +80,7 @@ class Graph:
         try:
             response = self._session.post(url, data=body, headers=headers, timeout=self.settings.timeout_seconds)
         except requests.exceptions.SSLError as exc:
-            raise TransportError(f"graph: TLS with Microsoft Graph failed ({exc.__class__.__name__})", kind="setup") from None
+            raise TransportSetupError(f"graph: TLS with Microsoft Graph failed ({exc.__class__.__name__})") from None
         except requests.RequestException as exc:
             raise TransportError(f"graph: Microsoft Graph could not be reached ({exc.__class__.__name__})") from None
         if response.status_code != 202:

@@ -20,7 +20,7 @@ import os
 from email.message import EmailMessage
 from pathlib import Path
 
-from ..errors import PracticeOpsError, TransportError
+from ..errors import PracticeOpsError, TransportSetupError
 from ..messages.compose import WIRE
 from ..places import claim_folder, replace_whole
 
@@ -43,18 +43,17 @@ class Outbox:
             try:
                 claim_folder(self.folder, "outbox", suffixes=(".eml",))
             except PracticeOpsError as exc:
-                raise TransportError(f"outbox: {exc}", kind="setup") from None
+                raise TransportSetupError(f"outbox: {exc}") from None
             self._claimed = True
         try:
             replace_whole(target, message.as_bytes(policy=WIRE))
         except OSError as exc:
-            raise TransportError(f"outbox {self.folder}: cannot write {target.name}: {exc.strerror or exc}",
-                                 kind="setup") from None
+            raise TransportSetupError(f"outbox {self.folder}: cannot write {target.name}: {exc.strerror or exc}") from None
 
     def close(self) -> None:
         """The folder's record of the files (the renames) on disk."""
         if self._claimed and (problem := _flush_folder(self.folder)):
-            raise TransportError(f"outbox {self.folder}: the folder may not be on disk ({problem})", kind="setup")
+            raise TransportSetupError(f"outbox {self.folder}: the folder may not be on disk ({problem})")
 
 
 def _flush_folder(folder: Path) -> str:

@@ -11,7 +11,7 @@ import ssl
 from email.message import EmailMessage
 
 from ..config import SmtpSettings
-from ..errors import TransportError
+from ..errors import MessageRefused, TransportError, TransportSetupError
 
 
 class Smtp:
@@ -45,8 +45,8 @@ class Smtp:
             if s.username:
                 password = os.environ.get(s.password_env)
                 if password is None:
-                    raise TransportError(f"smtp: set the {s.password_env} environment variable to the password "
-                                         f"of {s.username}", kind="setup")
+                    raise TransportSetupError(f"smtp: set the {s.password_env} environment variable to the password "
+                                         f"of {s.username}")
                 step = "login"
                 client.login(s.username, password)
         except TransportError:
@@ -54,12 +54,12 @@ class Smtp:
         except (OSError, smtplib.SMTPException) as exc:
             if step == "login":
                 code = getattr(exc, "smtp_code", None)
-                raise TransportError(f"{where}: the server refused the login for {s.username}"
+                raise TransportSetupError(f"{where}: the server refused the login for {s.username}"
                                      f"{f' ({code})' if code else f' ({exc.__class__.__name__})'}; check the "
-                                     f"username and {s.password_env}", kind="setup") from None
+                                     f"username and {s.password_env}") from None
             if step == "tls" and isinstance(exc, (ssl.SSLError, smtplib.SMTPNotSupportedError)):
-                raise TransportError(f"{where}: TLS failed ({exc.__class__.__name__}); check email.smtp.security, "
-                                     f"port and ca_bundle", kind="setup") from None
+                raise TransportSetupError(f"{where}: TLS failed ({exc.__class__.__name__}); check email.smtp.security, "
+                                     f"port and ca_bundle") from None
             raise TransportError(f"{where}: cannot connect ({exc.__class__.__name__})") from None
         return client
 
@@ -70,21 +70,22 @@ class Smtp:
             refused = self._client.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
-            raise TransportError(f"smtp: the server refused the recipient ({', '.join(map(str, codes))})",
-                                 permanent=all(500 <= code < 600 for code in codes)) from None
+            failure = MessageRefused if all(500 <= code < 600 for code in codes) else TransportError
+            raise failure(f"smtp: the server refused the recipient ({', '.join(map(str, codes))})") from None
         except smtplib.SMTPSenderRefused as exc:
-            raise TransportError(f"smtp: the server refused the sender address ({exc.smtp_code}); check [email] from",
-                                 kind="setup" if exc.smtp_code >= 500 else "transient") from None
+            failure = TransportSetupError if exc.smtp_code >= 500 else TransportError
+            raise failure(f"smtp: the server refused the sender address ({exc.smtp_code}); check [email] from") \
+                from None
         except smtplib.SMTPResponseException as exc:
             if exc.smtp_code >= 500:
-                raise TransportError(f"smtp: the server refused the message ({exc.smtp_code})", permanent=True) from None
+                raise MessageRefused(f"smtp: the server refused the message ({exc.smtp_code})") from None
             self._client = None
             raise TransportError(f"smtp: the server deferred the message ({exc.smtp_code})") from None
         except (OSError, smtplib.SMTPException) as exc:
             self._client = None
             raise TransportError(f"smtp {self.settings.host}:{self.settings.port}: not accepted: {exc}") from None
         if refused:
-            raise TransportError(f"smtp: refused recipients: {len(refused)}", permanent=True)
+            raise MessageRefused(f"smtp: refused recipients: {len(refused)}")
 
     def close(self) -> None:
         if self._client is not None:

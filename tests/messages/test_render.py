@@ -3,7 +3,8 @@ from datetime import datetime, UTC
 import pytest
 
 from automations.messages.compose import compose, message_id
-from automations.messages.render import TemplateError, Templates
+from automations.errors import TemplateError
+from automations.messages.render import Templates
 
 CONTEXT = dict(practice_name="Lakeside", today="2026-11-26", open=3, by_owner=[("va", 3)], urgent=1, overdue=0,
                data_issues=0, queue_name="q.xlsx", resolved=0, link="")
@@ -75,7 +76,8 @@ def test_a_practice_template_may_raise_phi_but_never_lower_it(tmp_path):
     "{{ cycler.__init__.__globals__.os.system('echo pwned') }}",
     "{{ practice_name.__class__.__base__ }}"])
 def test_practice_templates_cannot_reach_into_python(tmp_path, body):
-    from automations.messages.render import TemplateError, Templates
+    from automations.errors import TemplateError
+    from automations.messages.render import Templates
 
     (tmp_path / "balance_notice.txt.j2").write_text('{% set phi = "limited" %}{% set subject = "Hi" %}' + body)
     (tmp_path / "balance_notice.html.j2").write_text("<p>x</p>")
@@ -103,7 +105,8 @@ def test_a_practices_template_cannot_hang_or_swamp_a_run(tmp_path, name):
     """Each is refused with one line as a template that cannot be used, in a few seconds at most."""
     import time
 
-    from automations.messages.render import TemplateError, Templates
+    from automations.errors import TemplateError
+    from automations.messages.render import Templates
 
     (tmp_path / "va_work_queue.txt.j2").write_text('{% set phi = "none" %}{% set subject = "Queue" %}' + HOSTILE[name])
     (tmp_path / "va_work_queue.html.j2").write_text("<p>queue</p>")

@@ -14,6 +14,7 @@ from automations.messages.delivery import deliver
 from automations.messages.render import Templates
 from automations.messages.smime import seal
 from automations.transports import open_transport
+from automations.errors import Throttled, TransportSetupError
 from tests.pki import make_identity
 from tests.standins.mail import EwsStandIn, GmailStandIn, GraphStandIn
 from tests.transports.test_transports import send_twice
@@ -73,7 +74,7 @@ def test_graph_refusal_leaves_the_message_failed_for_the_next_run(monkeypatch, t
             outcome = deliver(ledger, open_transport(EmailSettings(transport="graph")), a_message(), kind="k",
                               security="plain", run_id=1, now=NOW)
             assert outcome.status == "pending" and "429 (ErrorQuotaExceeded)" in outcome.error
-            assert outcome.failure.throttled and outcome.failure.retry_after == 60.0
+            assert isinstance(outcome.failure, Throttled) and outcome.failure.retry_after == 60.0
             assert ledger.message_status("<m1@lake.example>") == "failed"      # tried; tried again next run
         finally:
             ledger.close()
@@ -99,7 +100,7 @@ def test_the_exchange_transport_refuses_exchange_online_and_points_to_graph(wher
     settings = EmailSettings.model_validate({"transport": "exchange", "exchange": {"username": "office", **where}})
     with pytest.raises(TransportError) as refused:
         open_transport(settings).send(a_message())
-    assert refused.value.kind == "setup" and 'transport = "graph"' in str(refused.value)
+    assert isinstance(refused.value, TransportSetupError) and 'transport = "graph"' in str(refused.value)
 
 
 @pytest.mark.timeout(60)
@@ -139,6 +140,6 @@ def test_exchange_through_exchangelibs_own_authentication(password, outcome, mon
             else:
                 with pytest.raises(TransportError) as refused:
                     sender.send(a_message())
-                assert refused.value.kind == "setup" and ews.sent == []
+                assert isinstance(refused.value, TransportSetupError) and ews.sent == []
         finally:
             sender.close()

@@ -14,6 +14,7 @@ from automations.messages.compose import compose
 from automations.messages.delivery import deliver
 from automations.messages.render import Templates
 from automations.transports import open_transport
+from automations.errors import TransportSetupError
 
 NOW = datetime(2026, 11, 26, 7, tzinfo=UTC)
 CONTEXT = dict(practice_name="Lakeside", today="2026-11-26", open=3, by_owner=[("va", 3)], urgent=1, overdue=0,
@@ -109,7 +110,7 @@ def test_a_flush_the_disk_refuses_is_a_transport_error_naming_the_outbox(tmp_pat
     monkeypatch.setattr(os, "fsync", full)
     with pytest.raises(TransportError, match=r"cannot write .*: No space left on device") as raised:
         outbox.send(a_message("<m2@lakeside.example>"))
-    assert raised.value.kind == "setup" and str(tmp_path / "out") in str(raised.value)
+    assert isinstance(raised.value, TransportSetupError) and str(tmp_path / "out") in str(raised.value)
     assert len(list((tmp_path / "out").glob("*.eml"))) == 1 and not list((tmp_path / "out").glob(".tmp-*"))
 
 
@@ -194,7 +195,7 @@ def test_a_refused_connection_leaves_the_message_failed_and_retried_next_time(sm
     ledger = Ledger(tmp_path / "var")
     try:
         failed = deliver(ledger, open_transport(dead), a_message(), kind="k", security="plain", run_id=1, now=NOW)
-        assert failed.status == "pending" and "cannot connect" in failed.error and failed.failure.kind == "transient"
+        assert failed.status == "pending" and "cannot connect" in failed.error and type(failed.failure) is TransportError
         assert ledger.message_status("<m1@lakeside.example>") == "failed"
         live = open_transport(EmailSettings(transport="smtp", smtp=SmtpSettings(
             host="127.0.0.1", port=controller.port, security="none")))
@@ -266,7 +267,7 @@ def test_smtp_over_tls_with_a_login_against_a_real_server(security, tmp_path, mo
         refused = open_transport(EmailSettings(transport="smtp", smtp=settings.model_copy(update={"timeout_seconds": 2})))
         with pytest.raises(TransportError) as failure:
             refused.send(a_message("<m2@lakeside.example>"))
-        assert failure.value.kind == "setup" and "refused the login" in str(failure.value)
+        assert isinstance(failure.value, TransportSetupError) and "refused the login" in str(failure.value)
     finally:
         controller.stop()
     assert [m["Message-ID"] for m in handler.received] == ["<m1@lakeside.example>"]
@@ -282,6 +283,6 @@ def test_smtp_refuses_a_server_certificate_it_cannot_trust(tmp_path):
                                                                                   security="ssl")))
         with pytest.raises(TransportError) as failure:
             sender.send(a_message())
-        assert failure.value.kind == "setup" and "TLS failed" in str(failure.value)
+        assert isinstance(failure.value, TransportSetupError) and "TLS failed" in str(failure.value)
     finally:
         controller.stop()
