@@ -16,7 +16,7 @@ from . import jobs
 from . import preview as preview_module
 from . import scheduler, setup_check
 from .errors import ConfigError, PracticeOpsError
-from .places import write_private_log
+from .folders import write_private_log
 from .reports.console import summary
 from .rules.reference import rule_reference
 

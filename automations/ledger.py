@@ -22,7 +22,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from .errors import LedgerBusy, LedgerMissing, LedgerTampered, PracticeOpsError
-from .places import claim_folder, write_whole
+from .folders import claim_folder, write_whole
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (

@@ -13,7 +13,7 @@ from pathlib import Path
 from . import jobs
 from .config import Config
 from .errors import PracticeOpsError
-from .places import write_whole
+from .folders import write_whole
 from .messages import contexts
 from .messages.certificates import CertificateStore
 from .messages.kinds import KINDS as MESSAGE_KINDS

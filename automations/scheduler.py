@@ -31,7 +31,7 @@ from filelock import FileLock, Timeout
 from . import jobs
 from .config import Config
 from .errors import ConfigError, PracticeOpsError
-from .places import claim_folder, write_private_log, write_whole
+from .folders import claim_folder, write_private_log, write_whole
 from .timetable import Slot, register, validate
 
 log = logging.getLogger("practice_ops.scheduler")

@@ -14,7 +14,7 @@ from .config import Config, TrackerSource, secret_gaps
 from .errors import TrackerUnavailable
 from .messages.certificates import CertificateStore
 from .messages.compose import is_address
-from .places import output_problems
+from .folders import output_problems
 from .trackers.excel import EXCEL_SUFFIXES, refuse_unsafe, sheet_parts
 from .trackers.records import Practice
 

@@ -115,5 +115,5 @@ def test_the_records_are_let_go_before_the_queue_is_written_and_read_again_if_as
     result = run(config, job, DAY)
     assert held_while_writing and held_while_writing[-1] is None
     assert result.practice is None
-    assert [a.appointment_id for a in result.the_practice().appointments] == \
+    assert [a.appointment_id for a in result.current_practice().appointments] == \
         [a.appointment_id for a in jobs.check(config, DAY).practice.appointments]

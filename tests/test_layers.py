@@ -11,7 +11,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "automations"
 
 FLOORS = (
-    ("base", ("errors", "places", "memory", "emulators")),
+    ("base", ("errors", "folders", "memory", "emulators")),
     ("records", ("trackers.values", "trackers.records")),
     ("rules", ("rules", "rules.*")),
     ("config", ("config", "timetable")),

@@ -106,7 +106,7 @@ def test_the_crash_log_goes_to_the_state_folder_owner_only_and_never_through_a_l
     from automations import cli as cli_module
 
     path = config_with(tmp_path, "")
-    from automations.places import claim_folder
+    from automations.folders import claim_folder
 
     state = claim_folder(config_module.load(path).state.dir, "state")
     target = tmp_path / "elsewhere.txt"

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from automations.places import file_name, inside
+from automations.folders import file_name, inside
 from tests.test_ledger import _tamper
 from tests.conftest import MINIMAL, ROOT, make_workbook, write_config
 
@@ -96,7 +96,7 @@ def test_preview_html_never_writes_over_a_file_it_did_not_write(tmp_path):
 
 
 def test_a_link_where_practice_ops_writes_its_own_small_files_is_replaced_not_followed(tmp_path):
-    from automations.places import claim_folder, write_whole
+    from automations.folders import claim_folder, write_whole
 
     target = tmp_path / "tracker.xlsx"
     target.write_bytes(b"the VA's tracker")

@@ -148,7 +148,7 @@ def _check_key(config: Config, today: date, unchanged: list[tuple]) -> str:
 
 def tracker_cache(config: Config, writable: bool = True) -> TrackerCache | None:
     """The parsed-tracker cache in the state folder, when that folder is practice-ops' own."""
-    from ..places import claim_folder, folder_problem
+    from ..folders import claim_folder, folder_problem
 
     state = Path(config.state.dir)
     if folder_problem(state, "state") is not None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from ..messages import contexts
 from ..messages.delivery import Delivery
 from ..messages import digests as digest_contexts
-from ..places import inside
+from ..folders import inside
 from ..reports import eap_reports
 from ..rules.findings import Finding
 from .run_state import RunState

@@ -30,7 +30,7 @@ class RunResult:
     """Reads the records when a job needs them and they are not held: the findings came from the
     last check, or the run let them go before writing the queue."""
 
-    def the_practice(self) -> Practice:
+    def current_practice(self) -> Practice:
         if self.practice is None and self.reread is not None:
             self.practice = self.reread()
         if self.practice is None:

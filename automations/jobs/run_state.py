@@ -18,7 +18,7 @@ from ..ledger import Ledger
 from ..memory import give_back_freed_memory
 from ..messages import contexts
 from ..messages.postman import Postman
-from ..places import write_private_log
+from ..folders import write_private_log
 from ..reports.queue_sheets import QueueUpdate
 from ..reports.work_queue import ANNOUNCED, announced_on, resolved_since_note, update_work_queue
 from ..reports.work_queue import plan as plan_queue
@@ -63,7 +63,7 @@ class RunState:
     @cached_property
     def ctx(self) -> RuleContext:
         """The records, indexed; read on first use (a reconcile over unchanged trackers needs none)."""
-        return RuleContext(self.result.the_practice(), self.config.thresholds(), self.today)
+        return RuleContext(self.result.current_practice(), self.config.thresholds(), self.today)
 
     # findings raised while sending ------------------------------------------------------------
     def raise_finding(self, finding: Finding, until: date) -> None:
@@ -151,7 +151,7 @@ class RunState:
             log.error("step %s failed: %s", name, exc.__class__.__name__)
 
     def finish(self, notify_va: bool) -> None:
-        self.let_records_go()
+        self.release_records()
         self.report_failures()
         queue = self.refresh_queue()
         self.queue = queue
@@ -165,7 +165,7 @@ class RunState:
         if notify_va:
             self._notify_va(queue)
 
-    def let_records_go(self) -> None:
+    def release_records(self) -> None:
         """The queue and the VA's note need the findings, not the records. At a large practice the
         records and their indexes are the most a run holds (110 MB at 200,000 appointments) and the
         queue's write is the run's last peak, so they go before it; anything asking for them later

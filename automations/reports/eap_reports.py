@@ -32,7 +32,7 @@ class EapReport:
 
 def file_name_of(report: EapReport) -> str:
     """The report's workbook's name, as the run writes it and the note names it."""
-    from ..places import file_name
+    from ..folders import file_name
 
     return file_name("eap-report", report.authorization_id, suffix=".xlsx")
 

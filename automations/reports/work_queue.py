@@ -243,7 +243,7 @@ ANNOUNCED = "work_queue.announced"
 
 
 def _content_hash(path: Path) -> str | None:
-    from ..places import content_digest
+    from ..folders import content_digest
 
     try:
         return content_digest(path)
@@ -295,7 +295,7 @@ def update_work_queue(path: Path, findings: list[Finding], today: date, ledger: 
     untouched = content is not None and written.get("sha256") == content
     read = QueueRead({}, {role: role for role in FINDING_SHEETS}, ())
     if content is not None and not untouched:
-        from ..places import is_our_workbook
+        from ..folders import is_our_workbook
 
         try:
             if not is_our_workbook(path):
@@ -316,7 +316,7 @@ def update_work_queue(path: Path, findings: list[Finding], today: date, ledger: 
                 edits[finding_id] = VaEdit(DONE, state.get("written_notes") or "", None)
     update = plan(findings, states, edits, today)
     update.notices.extend(notices)
-    from ..places import open_in_a_spreadsheet_program
+    from ..folders import open_in_a_spreadsheet_program
 
     if write and path.exists() and open_in_a_spreadsheet_program(path):
         write = False  # never rewritten under her open window: her unsaved notes, or the update, would be lost
@@ -351,7 +351,7 @@ def _write(path: Path, update: QueueUpdate, today: date, anew: bool = False,
            sheets: dict[str, str] | None = None) -> tuple[list[str], bool]:
     """Write the queue; (notices, whether it was written from a new workbook). ``sheets``: where the
     finding sheets are in the VA's workbook (a renamed one keeps her name)."""
-    from ..places import is_our_workbook
+    from ..folders import is_our_workbook
 
     notices: list[str] = []
     if not anew and path.exists() and is_our_workbook(path):

@@ -237,7 +237,7 @@ def _numbers_in(data: list[list], index: int) -> bool:
 
 def save_atomically(book: openpyxl.Workbook, path: Path, what: str) -> Path:
     """Replace ``path`` with ``book``; only a workbook practice-ops wrote is ever replaced."""
-    from ..places import WORKBOOK_CREATOR
+    from ..folders import WORKBOOK_CREATOR
 
     book.properties.creator = WORKBOOK_CREATOR
     return replace_atomically(path, what, book.save)
@@ -246,7 +246,7 @@ def save_atomically(book: openpyxl.Workbook, path: Path, what: str) -> Path:
 def replace_atomically(path: Path, what: str, write: Callable[[str], None]) -> Path:
     """Replace ``path`` with what ``write`` writes to the temporary file it is given; only a
     workbook practice-ops wrote is ever replaced."""
-    from ..places import is_our_workbook
+    from ..folders import is_our_workbook
 
     if path.exists() and not (path.is_file() and is_our_workbook(path)):
         raise PracticeOpsError(f"{path}: exists and was not written by practice-ops, so the {what} will not "
@@ -277,7 +277,7 @@ class FreshBook:
     def __init__(self, path: str):
         import xlsxwriter
 
-        from ..places import WORKBOOK_CREATOR
+        from ..folders import WORKBOOK_CREATOR
 
         self._book = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_urls": False,
                                                 "strings_to_numbers": False})

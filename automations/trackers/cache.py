@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CellError
-from ..places import content_digest, write_whole
+from ..folders import content_digest, write_whole
 from .reader import SheetRead, _field_names
 from .records import TRACKERS, RowRef, columns_of
 from .values import NOT_APPLICABLE, NotApplicable
@@ -251,7 +251,7 @@ class TrackerCache:
             return
 
     def _replace(self, target: Path, data: bytes) -> None:
-        from ..places import claim_folder
+        from ..folders import claim_folder
 
         claim_folder(self.folder, "cache", private=True)
         write_whole(target, data)

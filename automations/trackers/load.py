@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import CellError, TrackerUnavailable
 from ..memory import give_back_freed_memory
-from ..places import open_in_a_spreadsheet_program
+from ..folders import open_in_a_spreadsheet_program
 from .cache import TrackerCache, decode_read, encode_read
 from .second_process import SecondProcess, SheetJob, sheets_to_share
 from .reader import SheetRead, practice_from, read_sheet

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..errors import PracticeOpsError, TransportSetupError
 from ..messages.compose import WIRE
-from ..places import claim_folder, replace_whole
+from ..folders import claim_folder, replace_whole
 
 
 class Outbox:

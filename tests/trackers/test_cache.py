@@ -114,7 +114,7 @@ def test_a_second_check_the_same_day_on_unchanged_trackers_reads_nothing_and_app
     assert [f.to_dict() for f in second.findings] == [f.to_dict() for f in first.findings]
     assert second.rows == first.rows and second.notices == first.notices
     assert [str(i) for i in second.data_issues] == [str(i) for i in first.data_issues]
-    assert second.the_practice().appointments == first.practice.appointments   # read when a job asks
+    assert second.current_practice().appointments == first.practice.appointments   # read when a job asks
     assert counted["n"] == 4                                                   # from the tracker cache
 
 

@@ -1,6 +1,7 @@
-"""Where practice-ops writes: the state folder, the outbox and the work queue. It writes only into
-places it made (or that hold only what it writes), so a config pointing the work queue at a tracker,
-or the state folder at someone's Documents, is refused instead of overwriting or locking them down.
+"""The folders practice-ops writes in (the state folder, the outbox, the work queue's folder) and
+how it writes: only into folders it made (or that hold only what it writes), so a config pointing
+the work queue at a tracker, or the state folder at someone's Documents, is refused instead of
+overwriting or locking them down; every file whole (a temporary file, then a rename).
 
 A folder practice-ops makes carries a marker file; a folder made by an older version is
 recognised by holding nothing but practice-ops' own files.

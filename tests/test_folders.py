@@ -11,7 +11,7 @@ import pytest
 
 from automations.errors import PracticeOpsError
 from automations.ledger import Ledger
-from automations.places import MARKER, claim_folder
+from automations.folders import MARKER, claim_folder
 from tests.conftest import MINIMAL, ROOT, make_workbook, write_config
 
 
