@@ -368,9 +368,16 @@ def load(path: Path | str = DEFAULT_CONFIG, also: Callable[[Config], list[str]] 
     return config
 
 
+RETIRED_KEYS = {"reminder_hours": "a reminder that cannot go is due when its reminder would go, which "
+                                   "[reminders] hours_before says (its earliest); remove this line"}
+"""Keys an older config may hold, with what replaced them."""
+
+
 def _describe(error: Any) -> str:
     loc = tuple(error["loc"])
     key = ".".join(str(part) for part in loc)
+    if error["type"] == "extra_forbidden" and str(loc[-1]) in RETIRED_KEYS:
+        return f"{key}: is no longer a key: {RETIRED_KEYS[str(loc[-1])]}"
     if error["type"] == "extra_forbidden":
         known = _known_keys(loc[:-1])
         guess = difflib.get_close_matches(str(loc[-1]), known, n=1)

@@ -144,3 +144,11 @@ def test_a_folder_named_as_the_config_is_said_in_words(tmp_path):
     with pytest.raises(config_module.ConfigError) as raised:
         config_module.load(tmp_path)
     assert "Is a directory" in raised.value.problems[0] and "Errno" not in raised.value.problems[0]
+
+
+@pytest.mark.parametrize("table", ["[rules]", '[payers."Aetna"]'])
+def test_a_retired_key_says_what_replaced_it(tmp_path, table):
+    book = make_workbook(tmp_path / "tracker.xlsx", MINIMAL)
+    cfg = write_config(tmp_path, book, {"clients": "Clients", "appointments": "Appointments"})
+    cfg.write_text(cfg.read_text() + f"\n{table}\nreminder_hours = 24\n")
+    assert any("reminder_hours: is no longer a key" in p and "[reminders] hours_before" in p for p in problems_of(cfg))
