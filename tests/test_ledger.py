@@ -29,6 +29,8 @@ def test_a_message_is_pending_until_sent(ledger):
     assert ledger.message_status("<m1@x>") == "sent"
     ledger.queue_message("<m1@x>", "va_work_queue", "va@x", "plain", 2, NOW)  # a rerun does not reset it
     assert ledger.message_status("<m1@x>") == "sent"
+    trail = [event for (event,) in ledger.db.execute("SELECT event FROM audit ORDER BY seq")]
+    assert trail == ["message.pending", "message.sent"], "a requeue is not a new entry in the trail"
 
 
 @pytest.mark.parametrize("change", [

@@ -82,3 +82,10 @@ def test_retry_after_is_bounded(ledger, asked, held):
 def test_the_outbox_is_not_paced(ledger):
     clock = FakeClock()
     assert send(Pacer(ledger, "outbox", None, 0, clock, clock.sleep), clock, 500) == 500
+
+
+def test_a_wait_that_ends_exactly_at_the_budget_is_waited(ledger):
+    """The budget's edge: a wait ending at the deadline fits it (a mutant reading `>=` held it)."""
+    clock = FakeClock()
+    pacer = Pacer(ledger, "graph", 30, 60, clock, clock.sleep)
+    assert send(pacer, clock, 31) == 31 and clock.slept == [60.0]

@@ -213,3 +213,9 @@ def test_two_digit_years_follow_excels_window(raw, expected):
 
 def test_a_day_first_two_digit_year_follows_the_same_window():
     assert values.parse_date("28/08/49", day_first=True) == date(1949, 8, 28)
+
+
+@pytest.mark.parametrize(("raw", "count"), [(0, 0), (1000, 1000), (1000.0, 1000), ("1000", 1000), ("7.0", 7)])
+def test_a_count_up_to_the_plausible_limit_is_read(raw, count):
+    """The boundary itself is a count (a mutant reading `>=` for `>` refused 1000)."""
+    assert values.parse_count(raw) == count
