@@ -12,9 +12,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 from . import config as config_module
-from . import jobs
+from . import jobs, scheduler, setup_check
 from . import preview as preview_module
-from . import scheduler, setup_check
 from .errors import ConfigError, PracticeOpsError
 from .folders import write_private_log
 from .reports.console import summary

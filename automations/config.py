@@ -8,16 +8,24 @@ from __future__ import annotations
 
 import difflib
 import re
-from datetime import time
 import tomllib
 import typing
 from collections.abc import Callable
+from datetime import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator,
-                      model_validator)
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from .errors import ConfigError
 from .rules.thresholds import Thresholds, threshold_fields

@@ -14,13 +14,12 @@ from . import jobs
 from .config import Config
 from .errors import PracticeOpsError
 from .folders import write_whole
-from .messages import contexts
+from .messages import contexts, digests
 from .messages.certificates import CertificateStore
 from .messages.kinds import KINDS as MESSAGE_KINDS
 from .messages.kinds import phi_floor, template_names
 from .messages.policy import decide
 from .messages.render import Rendered, Templates
-from .messages import digests
 from .reports import weekly_summary
 from .rules.context import RuleContext
 from .trackers.records import CANCELLED_STATUSES

@@ -12,9 +12,9 @@ from pathlib import Path
 from . import config as config_module
 from .config import Config, TrackerSource, secret_gaps
 from .errors import TrackerUnavailable
+from .folders import output_problems
 from .messages.certificates import CertificateStore
 from .messages.compose import is_address
-from .folders import output_problems
 from .trackers.excel import EXCEL_SUFFIXES, refuse_unsafe, sheet_parts
 from .trackers.records import Practice
 

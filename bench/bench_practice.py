@@ -33,8 +33,8 @@ from __future__ import annotations
 
 import argparse
 import math
-import platform
 import os
+import platform
 import random
 import shutil
 import subprocess

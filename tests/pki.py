@@ -1,6 +1,6 @@
 """Throw-away S/MIME identities for tests, made fresh in tmp_path (never committed)."""
 
-from datetime import datetime, timedelta, UTC
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509

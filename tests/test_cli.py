@@ -4,13 +4,13 @@ import json
 import shutil
 import subprocess
 import sys
+from datetime import UTC
 from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import MINIMAL, ROOT, make_workbook, write_config
-from datetime import UTC
 
 
 def cli(*args, cwd=ROOT):

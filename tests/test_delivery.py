@@ -10,10 +10,10 @@ from datetime import time, timedelta
 import pytest
 
 from automations.ledger import Ledger
+from tests.conftest import ROOT
 from tests.pki import make_service_account_key, make_tls_identity
 from tests.standins.mail import GmailStandIn, GraphStandIn, SignInStandIn
 from tests.test_message_jobs import AT_NINE, DAY, run, write_practice
-from tests.conftest import ROOT
 
 TOMORROW = DAY + timedelta(days=1)
 

@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 
 from automations.errors import PracticeOpsError
-from automations.ledger import Ledger
 from automations.folders import MARKER, claim_folder
+from automations.ledger import Ledger
 from tests.conftest import MINIMAL, ROOT, make_workbook, write_config
 
 

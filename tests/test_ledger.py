@@ -1,6 +1,6 @@
 import sqlite3
 import stat
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 
 import pytest
 

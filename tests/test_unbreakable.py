@@ -11,8 +11,8 @@ from datetime import date, timedelta
 import pytest
 
 from automations.folders import file_name, inside
-from tests.test_ledger import _tamper
 from tests.conftest import MINIMAL, ROOT, make_workbook, write_config
+from tests.test_ledger import _tamper
 
 RUN = [sys.executable, str(ROOT / "run.py")]
 TODAY = date(2026, 11, 26)

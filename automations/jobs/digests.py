@@ -7,10 +7,10 @@ import tempfile
 from functools import partial
 from pathlib import Path
 
-from ..messages import contexts
-from ..messages.delivery import Delivery
-from ..messages import digests as digest_contexts
 from ..folders import inside
+from ..messages import contexts
+from ..messages import digests as digest_contexts
+from ..messages.delivery import Delivery
 from ..reports import eap_reports
 from ..rules.findings import Finding
 from .run_state import RunState

@@ -8,8 +8,8 @@ from collections import Counter
 from datetime import datetime
 
 from ..ledger import Ledger
-from ..messages.delivery import HANDED_OVER, Delivery
 from ..messages import contexts, invites
+from ..messages.delivery import HANDED_OVER, Delivery
 from ..trackers.records import CANCELLED_STATUSES, UPCOMING_STATUSES
 from ..trackers.values import person_key
 from .run_state import RunState

@@ -12,18 +12,18 @@ from datetime import date, datetime, timedelta
 from functools import cached_property
 
 from ..config import JOBS, Config
-from ..messages.delivery import Delivery
 from ..errors import PracticeOpsError
+from ..folders import write_private_log
 from ..ledger import Ledger
 from ..memory import give_back_freed_memory
 from ..messages import contexts
+from ..messages.delivery import Delivery
 from ..messages.postman import Postman
-from ..folders import write_private_log
 from ..reports.queue_sheets import QueueUpdate
 from ..reports.work_queue import ANNOUNCED, announced_on, resolved_since_note, update_work_queue
 from ..reports.work_queue import plan as plan_queue
-from ..rules.context import RuleContext
 from ..rules import compliance
+from ..rules.context import RuleContext
 from ..rules.findings import Finding, from_dict, sort_key
 from ..transports import open_transport
 from .result import Progress, RunResult

@@ -8,8 +8,8 @@ from datetime import date, datetime
 
 from ..config import JOBS, Config, sending_window
 from ..errors import PracticeOpsError
-from ..ledger import Ledger
 from ..folders import remove_stale_temporaries
+from ..ledger import Ledger
 from . import digests, reconcile, reminders, weekly_summary
 from .check import bulk_work, check, tracker_cache
 from .result import Progress, RunResult

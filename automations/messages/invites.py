@@ -19,7 +19,6 @@ from ..trackers.records import CANCELLED_STATUSES, Appointment
 from .vtimezone import vtimezone
 
 
-
 def uid_for(appointment_id: str, sender: str, key: bytes) -> str:
     """A new invitation's UID: stable for the appointment, opaque (a keyed hash, ``key`` the practice's
     own from the ledger), so an invitation in clear carries no record id. An appointment invited before

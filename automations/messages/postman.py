@@ -15,8 +15,8 @@ from ..ledger import Ledger
 from .certificates import CertificateStore
 from .compose import compose, is_address, message_id
 from .delivery import Delivery, Outcome, deliver
-from .pacing import DEFAULT_PER_MINUTE, Pacer
 from .kinds import phi_floor, sender_for, template_names
+from .pacing import DEFAULT_PER_MINUTE, Pacer
 from .policy import decide
 from .render import TemplateError, Templates
 from .smime import load_signer, seal

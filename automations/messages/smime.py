@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import base64
 import os
-from typing import Any
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .compose import EMAIL_POLICY, WIRE
 

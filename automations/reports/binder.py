@@ -8,7 +8,6 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
-
 from ..messages.kinds import CHANNEL_NAMES, kind_title
 from ..rules.catalogue import problem_of
 from ..rules.compliance import _active

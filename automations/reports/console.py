@@ -5,9 +5,8 @@ Finding messages name records by id, never by a client's name, so this text is P
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from collections import Counter
+from collections.abc import Sequence
 from datetime import date
 
 from ..rules.catalogue import problem_of

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-
 from ..rules.context import RuleContext
 from ..rules.findings import Finding
 from .workbooks import PEOPLES_DATE, save_atomically, titled_book

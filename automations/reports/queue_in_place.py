@@ -16,11 +16,45 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..rules.findings import Finding
-from .queue_sheets import (ASIDE, BY_PROBLEM, BY_PROBLEM_COLUMNS, BY_PROBLEM_FORMATS, BY_PROBLEM_PRINTED, COLUMNS, DATED, DATE_FORMAT,
-                         HEADER_FILL, LEGACY_TITLES, LEGEND, LEGEND_HEADINGS, LEGEND_ROWS, LEGEND_WIDTHS, MORE, OLD_DATE_FORMATS,
-                         OUR_TITLES, QUEUE, RESOLVED, RESOLVED_COLUMNS, RESOLVED_FORMATS, RESOLVED_WRAPPED, RIGHT_SET, SEVERITY_FILL,
-                         STATUSES, TITLES, WRAPPED, QueueUpdate, by_problem, by_problem_rows, finding_cells, past_the_last_row,
-                         queue_order, resolved_height, resolved_rows, row_height, urgency_fill)
+from .queue_sheets import (
+    ASIDE,
+    BY_PROBLEM,
+    BY_PROBLEM_COLUMNS,
+    BY_PROBLEM_FORMATS,
+    BY_PROBLEM_PRINTED,
+    COLUMNS,
+    DATE_FORMAT,
+    DATED,
+    HEADER_FILL,
+    LEGACY_TITLES,
+    LEGEND,
+    LEGEND_HEADINGS,
+    LEGEND_ROWS,
+    LEGEND_WIDTHS,
+    MORE,
+    OLD_DATE_FORMATS,
+    OUR_TITLES,
+    QUEUE,
+    RESOLVED,
+    RESOLVED_COLUMNS,
+    RESOLVED_FORMATS,
+    RESOLVED_WRAPPED,
+    RIGHT_SET,
+    SEVERITY_FILL,
+    STATUSES,
+    TITLES,
+    WRAPPED,
+    QueueUpdate,
+    by_problem,
+    by_problem_rows,
+    finding_cells,
+    past_the_last_row,
+    queue_order,
+    resolved_height,
+    resolved_rows,
+    row_height,
+    urgency_fill,
+)
 from .workbooks import EXCEL_ROWS, KeptFormula, RowWriter, hide_when_empty, print_like_the_rest, save_atomically
 
 

@@ -14,7 +14,6 @@ from ..rules.catalogue import problem_of, title_of
 from ..rules.findings import OWNER_NAMES, SEVERITIES, Finding, overdue
 from .workbooks import EXCEL_ROWS, PEOPLES_DATE, wrapped_lines
 
-
 QUEUE, MORE, ASIDE, RESOLVED, BY_PROBLEM = "Work queue", "More open", "Set aside", "Resolved", "By problem"
 
 

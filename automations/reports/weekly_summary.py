@@ -33,10 +33,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-
-from ..rules.context import RuleContext
 from ..messages.kinds import kind_title
 from ..rules.catalogue import problem_of
+from ..rules.context import RuleContext
 from ..rules.findings import OWNER_NAMES, OWNERS, SEVERITIES, SEVERITY_NAMES, Finding
 from ..trackers.records import MISSED_STATUSES
 from ..trackers.values import person_key
@@ -244,7 +243,11 @@ def _people(result: Figures, findings: list[Finding], history: dict, start: date
 
 
 def write(path: Path, f: Figures, practice_name: str) -> Path:
-    from openpyxl.styles import Alignment, Font, PatternFill  # only when the summary is written: most runs never load openpyxl
+    from openpyxl.styles import (  # only when the summary is written: most runs never load openpyxl
+        Alignment,
+        Font,
+        PatternFill,
+    )
 
     start, end = f.week
     bold = Font(bold=True)

@@ -30,14 +30,53 @@ from ..ledger import Ledger
 from ..rules.findings import Finding, sort_key
 from ..trackers.sources import open_workbook
 from ..trackers.values import fold, parse_date
+from .queue_sheets import (
+    APPROVED,
+    ASIDE,
+    BY_PROBLEM,
+    BY_PROBLEM_COLUMNS,
+    BY_PROBLEM_FORMATS,
+    BY_PROBLEM_PRINTED,
+    COLUMNS,
+    DEFAULT_SNOOZE_DAYS,
+    DONE,
+    FINDING_FORMATS,
+    FINDING_WRAPPED,
+    HEADER_FILL,
+    LEGEND,
+    LEGEND_HEADINGS,
+    LEGEND_ROWS,
+    LEGEND_WIDTHS,
+    MORE,
+    OPEN,
+    PRINTED,
+    QUEUE,
+    RECURS_WITHIN_DAYS,
+    REOPEN_AFTER_DAYS,
+    RESOLVED,
+    RESOLVED_COLUMNS,
+    RESOLVED_FORMATS,
+    RESOLVED_WRAPPED,
+    SNOOZED,
+    STATUSES,
+    TITLES,
+    URGENCY,
+    VISIBLE,
+    WONT_FIX,
+    QueueUpdate,
+    VaEdit,
+    by_problem,
+    by_problem_rows,
+    finding_cells,
+    past_the_last_row,
+    queue_order,
+    resolved_height,
+    resolved_rows,
+    right_set,
+    row_height,
+    urgency_fill,
+)
 from .workbooks import EXCEL_ROWS, FreshBook, replace_atomically
-from .queue_sheets import (APPROVED, ASIDE, BY_PROBLEM, BY_PROBLEM_COLUMNS, BY_PROBLEM_FORMATS, BY_PROBLEM_PRINTED, COLUMNS,
-                           DEFAULT_SNOOZE_DAYS, DONE, FINDING_FORMATS, FINDING_WRAPPED, HEADER_FILL, LEGEND, LEGEND_HEADINGS,
-                           LEGEND_ROWS, LEGEND_WIDTHS, MORE, OPEN, PRINTED, QUEUE, QueueUpdate, RECURS_WITHIN_DAYS,
-                           REOPEN_AFTER_DAYS, RESOLVED, RESOLVED_COLUMNS, RESOLVED_FORMATS, RESOLVED_WRAPPED, SNOOZED,
-                           STATUSES, TITLES, URGENCY, VISIBLE, VaEdit, WONT_FIX, by_problem, by_problem_rows, finding_cells,
-                           past_the_last_row, queue_order, resolved_height, resolved_rows, right_set, row_height, urgency_fill)
-
 
 _EDITS_READ: dict[str, QueueRead] = {}
 

@@ -18,8 +18,8 @@ import logging
 import os
 import re
 import tempfile
-from copy import copy
 from collections.abc import Callable, Iterable
+from copy import copy
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any

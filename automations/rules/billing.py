@@ -9,8 +9,8 @@ never billed to the client.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from collections.abc import Hashable, Iterable, Iterator
+from datetime import date, timedelta
 from typing import TypeVar
 
 from ..trackers.records import CANCELLED_STATUSES, MISSED_STATUSES, Appointment, Claim

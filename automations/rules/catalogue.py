@@ -4,9 +4,9 @@ fires and the thresholds it reads. ``python run.py rules`` and docs/rules.md are
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
-from collections.abc import Callable, Iterable
 
 from .context import RuleContext
 from .findings import Finding

@@ -3,8 +3,8 @@ except client paperwork, which is the VA's."""
 
 from __future__ import annotations
 
-from datetime import date
 from collections.abc import Iterator
+from datetime import date
 
 from ..trackers.records import Appointment, Client
 from .catalogue import declare, rule

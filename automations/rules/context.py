@@ -17,8 +17,16 @@ from decimal import Decimal
 from functools import cached_property
 from itertools import accumulate
 
-from ..trackers.records import (LIVE_STATUSES, UPCOMING_STATUSES, Appointment, Authorization, Claim, Credential,
-                                Practice, last_row_wins)
+from ..trackers.records import (
+    LIVE_STATUSES,
+    UPCOMING_STATUSES,
+    Appointment,
+    Authorization,
+    Claim,
+    Credential,
+    Practice,
+    last_row_wins,
+)
 from ..trackers.values import is_self_pay, person_key
 from .thresholds import Thresholds
 

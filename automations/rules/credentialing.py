@@ -4,9 +4,9 @@ panel gaps. Owner: the VA, except a session outside the network, which is the ow
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
-from collections.abc import Iterator
 
 from ..trackers.records import Practice, is_pre_licensed, license_standing
 from ..trackers.values import is_self_pay, person_key

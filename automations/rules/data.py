@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import difflib
-from operator import attrgetter
-from datetime import date
 from collections.abc import Iterable, Iterator
+from datetime import date
+from operator import attrgetter
 
 from ..errors import CellError
 from ..trackers.values import person_key

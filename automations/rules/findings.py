@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date
+from functools import cached_property
 
 SEVERITIES = ("info", "warning", "urgent")
 OWNERS = ("va", "clinician", "billing", "owner")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import timedelta
 from collections.abc import Iterator
+from datetime import timedelta
 
 from ..trackers.records import UPCOMING_STATUSES
 from ..trackers.values import is_self_pay, person_key

@@ -11,8 +11,8 @@ from __future__ import annotations
 import html
 import re
 import zipfile
-from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..errors import CellError, TrackerUnavailable
-from ..memory import give_back_freed_memory
 from ..folders import open_in_a_spreadsheet_program
+from ..memory import give_back_freed_memory
 from .cache import TrackerCache, decode_read, encode_read
-from .second_process import SecondProcess, SheetJob, sheets_to_share
 from .reader import SheetRead, practice_from, read_sheet
 from .records import TRACKERS, Practice
+from .second_process import SecondProcess, SheetJob, sheets_to_share
 from .sources import Workbooks, sheet_sizes
 
 if TYPE_CHECKING:  # the second process loads records without the config's validation library

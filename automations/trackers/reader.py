@@ -10,11 +10,11 @@ without).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 from datetime import date, datetime, time, timedelta
 from itertools import chain, compress, islice, repeat
-from collections.abc import Callable, Iterator, Sequence
 
 from ..errors import CellError, TrackerUnavailable
 from . import values

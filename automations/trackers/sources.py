@@ -5,9 +5,9 @@ Nothing outside this module imports a concrete adapter: ask ``open_workbook`` fo
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
-from collections.abc import Iterator, Sequence
 
 from ..errors import TrackerUnavailable
 

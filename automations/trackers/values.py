@@ -9,9 +9,9 @@ Each parser takes what a spreadsheet library hands back (``str``, ``int``, ``flo
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 EXCEL_EPOCH = date(1899, 12, 30)
 FIRST_YEAR, LAST_YEAR = 1900, 2199

@@ -28,7 +28,8 @@ class Exchange:
 
     def _connect(self):
         from exchangelib import DELEGATE, Account, Configuration, Credentials
-        from exchangelib.errors import EWSError, TransportError as EwsTransportError, UnauthorizedError
+        from exchangelib.errors import EWSError, UnauthorizedError
+        from exchangelib.errors import TransportError as EwsTransportError
         from exchangelib.transport import NOAUTH
         from exchangelib.version import Build, Version
 
@@ -60,8 +61,8 @@ class Exchange:
 
     def send(self, message: EmailMessage) -> None:
         from exchangelib import Message
-        from exchangelib.errors import (EWSError, ErrorServerBusy, RateLimitError, UnauthorizedError,
-                                        TransportError as EwsTransportError)
+        from exchangelib.errors import ErrorServerBusy, EWSError, RateLimitError, UnauthorizedError
+        from exchangelib.errors import TransportError as EwsTransportError
 
         if self._account is None:
             self._account = self._connect()

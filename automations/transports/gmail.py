@@ -16,8 +16,8 @@ from email.message import EmailMessage
 from ..config import GmailSettings
 from ..emulators import emulator_host
 from ..errors import TransportError, TransportSetupError
-from .base import for_status
 from ..messages.compose import WIRE
+from .base import for_status
 
 SCOPES = ["https://www.googleapis.com/auth/gmail.send"]
 

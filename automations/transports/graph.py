@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import base64
 import os
-from typing import Any
 from email.message import EmailMessage
+from typing import Any
 from urllib.parse import quote
 
 import requests
@@ -20,8 +20,8 @@ import requests
 from ..config import GraphSettings
 from ..emulators import emulator_host
 from ..errors import TransportError, TransportSetupError
-from .base import for_status
 from ..messages.compose import WIRE
+from .base import for_status
 
 GRAPH = "https://graph.microsoft.com/v1.0"
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com"

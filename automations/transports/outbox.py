@@ -21,8 +21,8 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from ..errors import PracticeOpsError, TransportSetupError
-from ..messages.compose import WIRE
 from ..folders import claim_folder, replace_whole
+from ..messages.compose import WIRE
 
 
 class Outbox:

@@ -1,9 +1,9 @@
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 
 import pytest
 
-from automations.messages.compose import compose, message_id
 from automations.errors import TemplateError
+from automations.messages.compose import compose, message_id
 from automations.messages.render import Templates
 
 CONTEXT = dict(practice_name="Lakeside", today="2026-11-26", open=3, by_owner=[("va", 3)], urgent=1, overdue=0,

@@ -1,6 +1,6 @@
 import subprocess
 import sys
-from datetime import datetime, timedelta, UTC
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 
 import pytest

@@ -69,9 +69,9 @@ def test_limited_messages_name_no_client_but_invites_name_none_at_all(rendered):
 
 def test_every_sample_context_has_the_shape_the_real_builders_give(rendered):
     """check renders a practice's templates with these; they must offer what a real message offers."""
+    from automations import jobs
     from automations.messages.kinds import sample_context
     from automations.preview import _addressed
-    from automations import jobs
     from automations.rules.context import RuleContext
 
     cfg = config_module.load(ROOT / "config" / "practice.toml")

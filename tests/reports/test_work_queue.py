@@ -1,8 +1,8 @@
 from datetime import date, timedelta
 
 import openpyxl
-from openpyxl.styles import PatternFill
 import pytest
+from openpyxl.styles import PatternFill
 
 from automations.errors import PracticeOpsError
 from automations.ledger import Ledger

@@ -3,7 +3,7 @@
 from datetime import date, time
 
 from automations.rules import Thresholds, evaluate
-from automations.trackers.records import (Appointment, Authorization, Claim, Client, Practice, Provider)
+from automations.trackers.records import Appointment, Authorization, Claim, Client, Practice, Provider
 
 DAY = date(2026, 11, 2)
 

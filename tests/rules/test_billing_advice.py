@@ -196,8 +196,8 @@ def test_a_rejected_claim_is_its_own_rule_and_its_clock_runs(age_days, severity)
 
 @pytest.mark.parametrize("word", ["Rejected", "rejected", "Clearinghouse rejected"])
 def test_rejected_is_read_as_its_own_status(word, tmp_path):
-    from automations.trackers.values import parse_enum
     from automations.trackers.records import CLAIM_STATUSES, columns_of
+    from automations.trackers.values import parse_enum
 
     synonyms = next(c for c in columns_of("claims") if c.name == "status").synonyms
     assert parse_enum(word, CLAIM_STATUSES, synonyms) == "rejected"

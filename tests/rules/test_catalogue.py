@@ -73,8 +73,8 @@ def test_every_rule_has_a_plain_title():
 
 
 def test_a_finding_takes_its_rules_owner_severity_and_title():
-    from automations.rules.catalogue import problem_of
     from automations.rules.billing import unbilled_session
+    from automations.rules.catalogue import problem_of
 
     found = unbilled_session.found("Session A-1 has no claim.", refs={"appointment": "A-1"})
     assert (found.rule, found.owner, found.severity, problem_of(found)) == (

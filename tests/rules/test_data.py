@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 
 from automations.errors import CellError
-from automations.rules import codes, evaluate, Thresholds
+from automations.rules import Thresholds, codes, evaluate
 from automations.trackers.records import Provider
 from tests.rules.builders import DAY, appt, claim, client, findings, practice
 

@@ -67,7 +67,7 @@ def authorized_shape(clients: int, years: int) -> tuple:
     has work. ``clients`` and ``years`` double apart, so a rule quadratic in either shows."""
     from datetime import time, timedelta
 
-    from automations.trackers.records import (Client, ComplianceItem, Credential, Provider, WaitlistEntry)
+    from automations.trackers.records import Client, ComplianceItem, Credential, Provider, WaitlistEntry
     from tests.rules.builders import appt, auth, claim, practice
 
     today = date(2026, 11, 26)

@@ -9,11 +9,11 @@ from datetime import date, time
 import pytest
 
 from automations import config as config_module
-from automations.trackers import second_process as second_process_module
 from automations.trackers import load as load_module
+from automations.trackers import second_process as second_process_module
 from automations.trackers.cache import TrackerCache
-from automations.trackers.second_process import SecondProcess, SheetJob, sheets_to_share, worth_sharing_rules
 from automations.trackers.load import load_practice
+from automations.trackers.second_process import SecondProcess, SheetJob, sheets_to_share, worth_sharing_rules
 from tests.conftest import count_calls, make_workbook, write_config
 
 MB = 2**20
@@ -140,8 +140,8 @@ def test_a_sheet_the_worker_fails_on_is_left_to_this_process(tmp_path):
 
 
 def test_the_rules_the_worker_applies_are_in_the_catalogue():
-    from automations.trackers.second_process import RULES_IN_SECOND_PROCESS
     from automations.rules import RULES
+    from automations.trackers.second_process import RULES_IN_SECOND_PROCESS
 
     assert RULES_IN_SECOND_PROCESS <= RULES.keys()
     assert all(RULES[rule].check is not None for rule in RULES_IN_SECOND_PROCESS)

@@ -1,20 +1,19 @@
 """The Microsoft Graph, Gmail and Exchange transports through their real client libraries
 (requests, google-api-python-client, exchangelib), against local stand-ins."""
 
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 
 import pytest
 from cryptography import x509
 
 from automations.config import EmailSettings
-from automations.errors import TransportError
+from automations.errors import Throttled, TransportError, TransportSetupError
 from automations.ledger import Ledger
 from automations.messages.compose import compose
 from automations.messages.delivery import deliver
 from automations.messages.render import Templates
 from automations.messages.smime import seal
 from automations.transports import open_transport
-from automations.errors import Throttled, TransportSetupError
 from tests.pki import make_identity
 from tests.standins.mail import EwsStandIn, GmailStandIn, GraphStandIn
 from tests.transports.test_transports import send_twice

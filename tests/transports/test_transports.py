@@ -1,6 +1,6 @@
 import socket
 from contextlib import contextmanager
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 
 import pytest
@@ -8,13 +8,12 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message as MessageHandler
 
 from automations.config import EmailSettings, SmtpSettings
-from automations.errors import TransportError
+from automations.errors import TransportError, TransportSetupError
 from automations.ledger import Ledger
 from automations.messages.compose import compose
 from automations.messages.delivery import deliver
 from automations.messages.render import Templates
 from automations.transports import open_transport
-from automations.errors import TransportSetupError
 
 NOW = datetime(2026, 11, 26, 7, tzinfo=UTC)
 CONTEXT = dict(practice_name="Lakeside", today="2026-11-26", open=3, by_owner=[("va", 3)], urgent=1, overdue=0,
