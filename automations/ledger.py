@@ -296,15 +296,17 @@ class Ledger:
 
     # figures kept from one run for later ones (the weekly A/R snapshots) ---------------------
     def keep(self, key: str, value: dict) -> None:
-        self.db.execute("INSERT INTO kept (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = "
-                        "excluded.value", (key, json.dumps(value, sort_keys=True, default=str)))
+        with self._transaction():
+            self.db.execute("INSERT INTO kept (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = "
+                            "excluded.value", (key, json.dumps(value, sort_keys=True, default=str)))
 
     def practice_key(self, name: str) -> bytes:
         """A random key of this practice's, made on first use and kept in the ledger (owner-only): what
         opaque identifiers are keyed with, so that no record id travels in clear (an invitation's UID)."""
         key = f"secret:{name}"
-        self.db.execute("INSERT OR IGNORE INTO kept (key, value) VALUES (?, ?)",
-                        (key, json.dumps({"hex": os.urandom(32).hex()})))
+        with self._transaction():
+            self.db.execute("INSERT OR IGNORE INTO kept (key, value) VALUES (?, ?)",
+                            (key, json.dumps({"hex": os.urandom(32).hex()})))
         row = self.db.execute("SELECT value FROM kept WHERE key = ?", (key,)).fetchone()
         return bytes.fromhex(json.loads(row[0])["hex"])
 
@@ -330,27 +332,31 @@ class Ledger:
         return dict(self.db.execute("SELECT appointment_id, fingerprint FROM reminded"))
 
     def record_reminded(self, appointment_id: str, fingerprint: str, now: datetime) -> None:
-        self.db.execute("INSERT INTO reminded (appointment_id, fingerprint, at) VALUES (?, ?, ?) ON CONFLICT"
-                        "(appointment_id) DO UPDATE SET fingerprint = excluded.fingerprint, at = excluded.at",
-                        (appointment_id, fingerprint, now.isoformat()))
+        with self._transaction():
+            self.db.execute("INSERT INTO reminded (appointment_id, fingerprint, at) VALUES (?, ?, ?) ON CONFLICT"
+                            "(appointment_id) DO UPDATE SET fingerprint = excluded.fingerprint, at = excluded.at",
+                            (appointment_id, fingerprint, now.isoformat()))
 
     # pacing, kept across runs (wall-clock seconds) ------------------------------------------
     def recent_sends(self, transport: str, since: float) -> list[float]:
-        self.db.execute("DELETE FROM pace WHERE at < ?", (since - 3600,))
+        with self._transaction():
+            self.db.execute("DELETE FROM pace WHERE at < ?", (since - 3600,))
         return [row[0] for row in self.db.execute("SELECT at FROM pace WHERE transport = ? AND at >= ? ORDER BY at",
                                                   (transport, since))]
 
     def record_send(self, transport: str, at: float) -> None:
-        self.db.execute("INSERT INTO pace (transport, at) VALUES (?, ?)", (transport, at))
+        with self._transaction():
+            self.db.execute("INSERT INTO pace (transport, at) VALUES (?, ?)", (transport, at))
 
     def not_before(self, transport: str) -> tuple[float, str]:
         row = self.db.execute("SELECT not_before, why FROM transport_state WHERE transport = ?", (transport,)).fetchone()
         return (row[0], row[1]) if row else (0.0, "")
 
     def hold_until(self, transport: str, until: float, why: str) -> None:
-        self.db.execute("INSERT INTO transport_state (transport, not_before, why) VALUES (?, ?, ?) "
-                        "ON CONFLICT(transport) DO UPDATE SET not_before = excluded.not_before, why = excluded.why",
-                        (transport, until, why))
+        with self._transaction():
+            self.db.execute("INSERT INTO transport_state (transport, not_before, why) VALUES (?, ?, ?) "
+                            "ON CONFLICT(transport) DO UPDATE SET not_before = excluded.not_before, why = excluded.why",
+                            (transport, until, why))
 
     def failing_messages(self, first_tried_before: datetime, not_before: datetime) -> list[tuple]:
         """(message_id, kind, recipient, error, queued_at) still failing that were first handed over
@@ -395,12 +401,14 @@ class Ledger:
     # findings raised while sending (a blocked message), kept until they no longer apply -------
     def keep_message_findings(self, findings: list[tuple[str, dict, str]]) -> None:
         """(finding id, finding as a dict, the last day it applies)."""
-        self.db.executemany("INSERT INTO message_findings (finding_id, data, expires_on) VALUES (?, ?, ?) "
-                            "ON CONFLICT(finding_id) DO UPDATE SET data = excluded.data, expires_on = excluded.expires_on",
-                            [(fid, json.dumps(data, sort_keys=True), until) for fid, data, until in findings])
+        with self._transaction():
+            self.db.executemany("INSERT INTO message_findings (finding_id, data, expires_on) VALUES (?, ?, ?) "
+                                "ON CONFLICT(finding_id) DO UPDATE SET data = excluded.data, expires_on = excluded.expires_on",
+                                [(fid, json.dumps(data, sort_keys=True), until) for fid, data, until in findings])
 
     def message_findings(self, today: str) -> list[dict]:
-        self.db.execute("DELETE FROM message_findings WHERE expires_on < ?", (today,))
+        with self._transaction():
+            self.db.execute("DELETE FROM message_findings WHERE expires_on < ?", (today,))
         return [json.loads(row[0]) for row in self.db.execute("SELECT data FROM message_findings ORDER BY finding_id")]
 
     # calendar invites: what each attendee was last told ------------------------------------------
@@ -414,14 +422,15 @@ class Ledger:
                       method: str, now: datetime, shown: dict | None = None) -> None:
         """What the attendee's calendar now shows (``shown``: start, minutes, where, label, name), so
         a later CANCEL can be built even when the row or the attendee is gone."""
-        self.db.execute(
-            "INSERT INTO invites (appointment_id, recipient, uid, sequence, fingerprint, method, sent_at, shown) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(appointment_id, recipient) DO UPDATE SET "
-            "sequence = excluded.sequence, fingerprint = excluded.fingerprint, method = excluded.method, "
-            "sent_at = excluded.sent_at, shown = CASE WHEN excluded.shown = '{}' THEN invites.shown "
-            "ELSE excluded.shown END",
-            (appointment_id, recipient.lower(), uid, sequence, fingerprint, method, now.isoformat(),
-             json.dumps(shown or {}, sort_keys=True)))
+        with self._transaction():
+            self.db.execute(
+                "INSERT INTO invites (appointment_id, recipient, uid, sequence, fingerprint, method, sent_at, shown) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(appointment_id, recipient) DO UPDATE SET "
+                "sequence = excluded.sequence, fingerprint = excluded.fingerprint, method = excluded.method, "
+                "sent_at = excluded.sent_at, shown = CASE WHEN excluded.shown = '{}' THEN invites.shown "
+                "ELSE excluded.shown END",
+                (appointment_id, recipient.lower(), uid, sequence, fingerprint, method, now.isoformat(),
+                 json.dumps(shown or {}, sort_keys=True)))
 
     def live_invites(self) -> list[dict]:
         """Every attendee whose calendar still shows a session (last told REQUEST)."""
@@ -432,12 +441,15 @@ class Ledger:
 
     # audit ----------------------------------------------------------------------------------
     def append_audit(self, event: str, data: dict, now: datetime) -> None:
-        row = self.db.execute("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-        prev = row[0] if row else GENESIS
-        payload = json.dumps(data, sort_keys=True, default=str)
-        digest = _chain(prev, now.isoformat(), event, payload)
-        self.db.execute("INSERT INTO audit (at, event, data, prev, hash) VALUES (?, ?, ?, ?, ?)",
-                        (now.isoformat(), event, payload, prev, digest))
+        """The next link of the chain, read and written in one transaction (the caller's, usually,
+        so the change and its entry go together)."""
+        with self._transaction():
+            row = self.db.execute("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+            prev = row[0] if row else GENESIS
+            payload = json.dumps(data, sort_keys=True, default=str)
+            digest = _chain(prev, now.isoformat(), event, payload)
+            self.db.execute("INSERT INTO audit (at, event, data, prev, hash) VALUES (?, ?, ?, ?, ?)",
+                            (now.isoformat(), event, payload, prev, digest))
 
     def _messages_against_the_trail(self) -> list[str]:
         """Each message's status must be the last one the audit trail recorded for it: an edited

@@ -174,3 +174,30 @@ def test_message_status_changes_are_in_the_audit_trail(ledger):
     assert ledger.verify_audit()[1] == []
     _tamper(ledger.path, "UPDATE messages SET status = 'pending' WHERE message_id = '<m1@x>'")
     assert [p for p in ledger.verify_audit()[1] if "messages table was edited" in p]
+
+
+def test_every_write_of_the_ledger_is_inside_a_transaction():
+    """One discipline: a change (and its audit entry) reaches the disk whole or not at all; no write
+    autocommits on its own beside the others."""
+    import ast
+    import inspect
+
+    from automations import ledger as ledger_module
+
+    tree = ast.parse(inspect.getsource(ledger_module.Ledger))
+    loose = []
+
+    def visit(node, guarded, method):
+        if isinstance(node, ast.With) and any("_transaction" in ast.unparse(item.context_expr) for item in node.items):
+            guarded = True
+        if isinstance(node, ast.FunctionDef):
+            method = node.name
+        if isinstance(node, ast.Call) and ast.unparse(node.func).startswith("self.db.execute") and node.args:
+            sql = ast.unparse(node.args[0]).strip("'\"(f ").upper()
+            if sql.startswith(("INSERT", "UPDATE", "DELETE")) and not guarded:
+                loose.append(method)
+        for child in ast.iter_child_nodes(node):
+            visit(child, guarded, method)
+
+    visit(tree, False, "")
+    assert loose == []
