@@ -5,14 +5,18 @@ Imported only when a queue is edited, so a run that writes one from nothing neve
 
 from __future__ import annotations
 
+import zipfile
+import zlib
 from copy import copy
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
 import openpyxl
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..rules.findings import Finding
@@ -57,6 +61,10 @@ from .queue_sheets import (
 )
 from .workbooks import EXCEL_ROWS, KeptFormula, RowWriter, hide_when_empty, print_like_the_rest, save_atomically
 
+UNREADABLE: tuple[type[Exception], ...] = (InvalidFileException, zipfile.BadZipFile, zlib.error, ParseError, KeyError,
+                                           OSError, ValueError, TypeError, EOFError)
+"""What openpyxl raises for a file it cannot open as a workbook (damaged, not a workbook, hostile)."""
+
 
 def edit_in_place(path: Path, update: QueueUpdate, today: date, notices: list[str],
                   sheets: dict[str, str] | None = None) -> bool:
@@ -64,7 +72,7 @@ def edit_in_place(path: Path, update: QueueUpdate, today: date, notices: list[st
     finding sheets' roles -> the sheets holding them, where the VA renamed one."""
     try:
         book = openpyxl.load_workbook(path)
-    except Exception:  # unreadable now: the caller keeps it aside and writes anew (the ledger has everything)
+    except UNREADABLE:  # unreadable now: the caller keeps it aside and writes anew (the ledger has everything)
         return False
     _write_in_place(book, update, today, notices, sheets)
     save_atomically(book, path, "work queue")

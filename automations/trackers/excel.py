@@ -11,12 +11,26 @@ from __future__ import annotations
 import html
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 from ..errors import TrackerUnavailable
+
+
+def _calamine_errors() -> tuple[type[Exception], ...]:
+    from python_calamine import CalamineError
+
+    return (CalamineError,)
+
+
+DAMAGED: tuple[type[Exception], ...] = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error,
+                                        ParseError, *_calamine_errors())
+"""What reading a damaged or hostile workbook raises (calamine's errors, the zip reader's, the XML
+parser's): a tracker that cannot be read, never a failed run."""
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm"}
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -128,7 +142,7 @@ class ExcelWorkbook:
             self._parts = sheet_parts(path)
             self._book = CalamineWorkbook.from_path(str(path))
             self._names = list(self._book.sheet_names)
-        except Exception as exc:  # calamine and the zip reader raise many kinds for a damaged file
+        except DAMAGED as exc:
             raise TrackerUnavailable(self.label, f"cannot be opened as an Excel workbook ({_why(exc)})") from None
         self._ahead = [s for s in dict.fromkeys(sheets) if s in self._names]
         self._pending: dict[str, Future] = {}
@@ -185,7 +199,7 @@ class ExcelWorkbook:
             if pending is None and self._workers is not None:  # the handle is the reading thread's
                 pending = self._workers.submit(self._read, sheet)
             read, errors = pending.result() if pending is not None else self._read(sheet)
-        except Exception as exc:  # a damaged sheet fails as it is read
+        except DAMAGED as exc:  # a damaged sheet fails as it is read
             self._read_ahead()
             raise TrackerUnavailable(self.label, f"sheet {sheet!r} is damaged and cannot be read ({_why(exc)}); "
                                                  f"open it in Excel and save it again") from None

@@ -23,7 +23,7 @@ import logging
 import multiprocessing
 import os
 import signal
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, CancelledError, Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -117,6 +117,11 @@ def worth_sharing_rules(files: list[Path]) -> bool:
         return False
 
 
+WORKER_FAILED: tuple[type[BaseException], ...] = (BrokenExecutor, CancelledError, OSError, MemoryError, ValueError)
+"""A worker that died (killed, out of memory) or gave back what could not be taken: its work is
+then done here. A fault of the code itself is not among them: it fails here too, and is reported."""
+
+
 class SecondProcess:
     """The worker process of one check, started when first given work; ``close`` ends it."""
 
@@ -141,7 +146,7 @@ class SecondProcess:
                                                  initializer=_worker_starts)
             assert self._pool is not None
             return self._pool.submit(work, job)  # the one worker starts with the first task
-        except Exception as exc:  # a process that cannot start only means doing the work here
+        except (OSError, RuntimeError, ValueError) as exc:  # a process that cannot start: the work is done here
             log.warning("no second process (%s): the work is done in this one", exc.__class__.__name__)
             self._failed = True
             return None
@@ -172,7 +177,7 @@ class SecondProcess:
         pending = self._sheets.pop(tracker)
         try:
             outcome = pending.result()[tracker]
-        except Exception as exc:  # the worker died or failed: this process parses the sheet
+        except WORKER_FAILED as exc:  # the worker died or failed: this process parses the sheet
             log.warning("the second process gave no read of %s (%s): read here", tracker, exc.__class__.__name__)
             return None
         if outcome[0] == "unavailable":
@@ -201,7 +206,7 @@ class SecondProcess:
             return None
         try:
             found = pending.result()
-        except Exception as exc:  # the worker died or failed: this process applies those rules
+        except WORKER_FAILED as exc:  # the worker died or failed: this process applies those rules
             log.warning("the second process gave no findings (%s): its rules are applied here", exc.__class__.__name__)
             return None
         return found if isinstance(found, dict) else None

@@ -70,9 +70,10 @@ def sheet_sizes(source: str, location: str) -> dict[str, int]:
     it (an Excel file's zip directory); {} where it cannot."""
     if source != "excel":
         return {}
+    from .excel import DAMAGED
     from .excel import sheet_sizes as excel_sheet_sizes
 
     try:
         return excel_sheet_sizes(Path(location))
-    except Exception:  # a file that cannot say is read as usual, and fails there if it must
+    except DAMAGED:  # a file that cannot say is read as usual, and fails there if it must
         return {}
