@@ -1,5 +1,5 @@
 """Issue 24's one scan: no text a person reads, in any message kind rendered for the sample practice,
-holds an ISO date or a snake_case word (a rule id, a status code, a kind's name)."""
+holds an ISO date, a 24-hour clock or a snake_case word (a rule id, a status code, a kind's name)."""
 
 import re
 import subprocess
@@ -11,6 +11,7 @@ from tests.conftest import ROOT
 
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 SNAKE_CASE = re.compile(r"\b[a-z]+_[a-z_]+\b")
+CLOCK_24 = re.compile(r"\b(?:[01]\d|2[0-3]):[0-5]\d\b(?!\s?[AP]M)")  # 14:00, 09:00; never 9:00 AM
 KINDS = [["appointment_reminder", "A-3032"], ["balance_notice", "C-119"], ["clinician_digest", "Maya Chen"],
          ["calendar_invite", "A-3032"], ["billing_escalation"], ["credentialing_reminder"],
          ["waitlist_opening", "W-201"], ["va_work_queue"], ["intake_forms_reminder", "A-3032"],
@@ -37,6 +38,7 @@ def test_every_message_kind_reads_in_words(args, tmp_path):
         words = people_text(text)
         assert not ISO_DATE.findall(words), (args[0], ISO_DATE.findall(words)[:3])
         assert not SNAKE_CASE.findall(words), (args[0], SNAKE_CASE.findall(words)[:3])
+        assert not CLOCK_24.findall(words), (args[0], CLOCK_24.findall(words)[:3])
 
 
 @pytest.mark.timeout(240)
@@ -68,3 +70,4 @@ def test_every_sheet_of_the_workbooks_reads_in_words(tmp_path):
                     words = people_text(cell)
                     assert not ISO_DATE.findall(words), (path.name, sheet.title, cell[:120])
                     assert not SNAKE_CASE.findall(words), (path.name, sheet.title, cell[:120])
+                    assert not CLOCK_24.findall(words), (path.name, sheet.title, cell[:120])

@@ -8,6 +8,7 @@ from ..messages import contexts
 from ..messages.delivery import HANDED_OVER, Delivery
 from ..messages.reminders import changed_since_reminded, due_reminders, reminder_fingerprint, within_sending_hours
 from ..reports.queue_sheets import APPROVED, DONE
+from ..rules.dates import clock_time
 from ..rules.scheduling import reminder_blocked_finding
 from . import invitations
 from .run_state import RunState
@@ -23,7 +24,7 @@ def run(work: RunState) -> None:
         _balance_notices(work)
         _waitlist_openings(work)
     else:
-        work.result.notices.append(f"{work.now.astimezone(zone):%H:%M} is outside the sending hours "
+        work.result.notices.append(f"{clock_time(work.now.astimezone(zone))} is outside the sending hours "
                                    f"({config.reminders.sending_hours}): no client messages this run")
     invitations.calendar_invites(work)
 

@@ -24,6 +24,7 @@ from ..reports.work_queue import ANNOUNCED, announced_on, resolved_since_note, u
 from ..reports.work_queue import plan as plan_queue
 from ..rules import compliance
 from ..rules.context import RuleContext
+from ..rules.dates import clock_time, people_date
 from ..rules.findings import Finding, from_dict, sort_key
 from ..transports import open_transport
 from .result import Progress, RunResult
@@ -118,7 +119,7 @@ class RunState:
             return plan_queue(self.all_findings(), self.ledger.queue_rows(), {}, self.today)
 
     def message_failed(self, kind: str, to: str, message_id: str, error: str, since: datetime | None) -> None:
-        why = "was refused" if since is None else f"has failed since {since:%Y-%m-%d %H:%M}"
+        why = "was refused" if since is None else f"has failed since {people_date(since)} {clock_time(since)}"
         self.raise_finding(compliance.message_failed.found(
             f"A {kind.replace('_', ' ')} to {to} {why}: {error}. Check the address and the mail settings; reach "
             f"the person another way meanwhile.",

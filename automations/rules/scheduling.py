@@ -10,7 +10,7 @@ from ..trackers.records import UPCOMING_STATUSES
 from ..trackers.values import is_self_pay, person_key
 from .catalogue import rule
 from .context import RuleContext
-from .dates import people_date
+from .dates import clock_time, people_date
 from .findings import Finding
 
 WAITING = {"", "waiting", "waitlisted", "active", "open", "new", "pending"}
@@ -51,8 +51,8 @@ def provider_double_booked(ctx: RuleContext) -> Iterator[Finding]:
             continue
         yield provider_double_booked.found(
             f"{first.provider} is booked twice on {people_date(first.date)}: {first.appointment_id} at "
-            f"{first.time:%H:%M} ({ctx.length_of(first)} min) overlaps {second.appointment_id} at "
-            f"{second.time:%H:%M}. Move one of them and tell the client.",
+            f"{clock_time(first.time)} ({ctx.length_of(first)} min) overlaps {second.appointment_id} at "
+            f"{clock_time(second.time)}. Move one of them and tell the client.",
             refs={"appointment": first.appointment_id, "other_appointment": second.appointment_id,
                   "provider": first.provider}, due=first.date)
 
@@ -63,8 +63,8 @@ def client_double_booked(ctx: RuleContext) -> Iterator[Finding]:
     for first, second in _overlaps(ctx, lambda a: a.client_id):
         yield client_double_booked.found(
             f"Client {first.client_id} has two sessions at once on {people_date(first.date)}: "
-            f"{first.appointment_id} with {first.provider} at {first.time:%H:%M} and "
-            f"{second.appointment_id} with {second.provider} at {second.time:%H:%M}. Keep one.",
+            f"{first.appointment_id} with {first.provider} at {clock_time(first.time)} and "
+            f"{second.appointment_id} with {second.provider} at {clock_time(second.time)}. Keep one.",
             refs={"appointment": first.appointment_id, "other_appointment": second.appointment_id,
                   "client": first.client_id}, due=first.date)
 
@@ -83,7 +83,7 @@ def missing_telehealth_link(ctx: RuleContext) -> Iterator[Finding]:
                     if ctx.practice.cannot_read(appt, "telehealth_link") else "no telehealth link")
             yield missing_telehealth_link.found(
                 f"Video session {appt.appointment_id} ({appt.provider}, {people_date(appt.date)} "
-                      f"{appt.time:%H:%M}) has {what}: the client cannot join without it. Add it so "
+                      f"{clock_time(appt.time)}) has {what}: the client cannot join without it. Add it so "
                       f"the reminder carries it.", refs={"appointment": appt.appointment_id, "client": appt.client_id},
                 due=appt.date, severity="urgent" if appt.date == ctx.today else "warning")
 
@@ -175,7 +175,7 @@ def reminder_blocked_finding(appt, why: str, client=None, *, severity: str = "wa
     (which holds PHI), never in its message (which the terminal shows)."""
     call = call_details(client)
     return reminder_blocked.found(
-        f"No reminder can go out for {appt.appointment_id} ({people_date(appt.date)} {appt.time:%H:%M}, "
+        f"No reminder can go out for {appt.appointment_id} ({people_date(appt.date)} {clock_time(appt.time)}, "
         f"{appt.provider}): {why}. {instead}.", refs={"appointment": appt.appointment_id, "client": appt.client_id},
         key=key, due=appt.date if severity == "urgent" else appt.date - timedelta(days=1),
         details={"call": call} if call else {}, severity=severity)

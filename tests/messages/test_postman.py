@@ -11,6 +11,7 @@ from automations.ledger import Ledger
 from automations.messages.delivery import Delivery
 from automations.messages.postman import Postman
 from tests.conftest import MINIMAL, make_workbook, write_config
+from tests.messages.test_pacing import FakeClock
 
 NOW = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
 NOTE = {"today": "2026-11-26", "open": 1, "by_owner": [("Front desk", 1)], "urgent": 0, "overdue": 0,
@@ -36,18 +37,6 @@ class Service:
         pass
 
 
-class Clock:
-    def __init__(self):
-        self.now, self.slept = 1_000_000.0, []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.slept.append(seconds)
-        self.now += seconds
-
-
 @pytest.fixture
 def postman(tmp_path):
     config = config_module.load(write_config(tmp_path, make_workbook(tmp_path / "t.xlsx", MINIMAL)))
@@ -55,7 +44,7 @@ def postman(tmp_path):
     made = []
 
     def make(service: Service) -> Postman:
-        clock = Clock()
+        clock = FakeClock()
         made.append(Postman(config, ledger, lambda: service, ledger.start_run("reconcile", "2026-11-26", NOW), NOW,
                             clock=clock, sleep=clock.sleep))
         made[-1].clock = clock
