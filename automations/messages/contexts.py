@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..config import Config
@@ -93,7 +94,7 @@ def eap_report(today: date, authorization_id: str, vendor: str, due: date | None
             "due": due.isoformat() if due else "-", "status": status, "file": file}
 
 
-def weekly_summary(figures) -> dict:
+def weekly_summary(figures: Any) -> dict[str, Any]:
     """The owner's email beside the workbook: the week's headline figures, money as the owner reads it."""
     start, end = figures.week
     return {"week_start": start.isoformat(), "week_end": end.isoformat(),

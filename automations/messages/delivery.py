@@ -13,9 +13,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from enum import StrEnum
+from typing import Protocol
 
 from ..errors import MessageRefused, TransportError, TransportSetupError
 from ..ledger import Ledger
+
+
+class Transport(Protocol):
+    name: str
+
+    def send(self, message: EmailMessage) -> None:
+        """Hand one message to the mail system, or raise ``TransportError``."""
+        ...
+
+    def close(self) -> None:
+        """End the run's use of it: a connection closed, or (the outbox) its last files flushed to
+        disk; ``TransportError`` when that fails (the Postman makes it a notice)."""
+        ...
 
 
 class Delivery(StrEnum):
@@ -53,7 +67,7 @@ class Outcome:
         return data
 
 
-def deliver(ledger: Ledger, transport, message: EmailMessage, *, kind: str, security: str, run_id: int,
+def deliver(ledger: Ledger, transport: Transport | None, message: EmailMessage, *, kind: str, security: str, run_id: int,
             now: datetime, hold: str = "") -> Outcome:
     """Hand one message over through the ledger. ``hold``: why the transport takes nothing more this
     run (throttled, or its set-up failed); the message is recorded pending for the next run."""
@@ -73,6 +87,8 @@ def deliver(ledger: Ledger, transport, message: EmailMessage, *, kind: str, secu
     if hold:
         outcome.status, outcome.error = Delivery.PENDING, hold
         return outcome
+    if transport is None:
+        raise ValueError("a message to hand over needs a transport")
     try:
         transport.send(message)
     except TransportError as exc:
@@ -84,5 +100,5 @@ def deliver(ledger: Ledger, transport, message: EmailMessage, *, kind: str, secu
     return outcome
 
 
-def transport_name(transport) -> str:
+def transport_name(transport: Transport | None) -> str:
     return getattr(transport, "name", "") if transport is not None else ""

@@ -13,7 +13,7 @@ from decimal import Decimal
 from ..rules.context import RuleContext
 from ..rules.dates import clock_time, people_date
 from ..rules.findings import OWNER_NAMES, SEVERITIES, Finding, urgency_name
-from ..trackers.records import LIVE_STATUSES, Appointment
+from ..trackers.records import LIVE_STATUSES, Appointment, Claim
 from ..trackers.values import person_key
 
 AGING_DAYS = 7
@@ -94,12 +94,13 @@ def _session(ctx: RuleContext, appt: Appointment) -> dict:
             "missing_link": "No video link yet: the front desk has been asked to add it." if missing else ""}
 
 
-def _claims_by_id(ctx: RuleContext) -> dict:
+def _claims_by_id(ctx: RuleContext) -> dict[str, Claim]:
     """Claim id -> claim, once per run (a lookup per finding, not a scan of every claim)."""
     known = ctx.memo("claims_by_id")
     if "index" not in known:
         known["index"] = {claim.claim_id: claim for claim in ctx.practice.claims}
-    return known["index"]
+    index: dict[str, Claim] = known["index"]
+    return index
 
 
 def _at_stake(ctx: RuleContext | None, finding: Finding) -> Decimal:

@@ -79,4 +79,4 @@ def build(start: datetime, *, method: str, uid: str, sequence: int, organizer: s
     if rules is None:  # a zone whose yearly rule is not a plain one: its transitions around the session
         calendar.add_missing_timezones(first_date=start.date() - timedelta(days=366),
                                        last_date=start.date() + timedelta(days=366))
-    return calendar.to_ical()
+    return bytes(calendar.to_ical())

@@ -8,17 +8,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from email.message import EmailMessage
 
 from ..config import Config
-from ..errors import MessageRefused, Throttled, TransportError, TransportSetupError
+from ..errors import MessageRefused, TemplateError, Throttled, TransportError, TransportSetupError
 from ..ledger import Ledger
 from .certificates import CertificateStore
 from .compose import compose, is_address, message_id
-from .delivery import Delivery, Outcome, deliver
+from .delivery import Delivery, Outcome, Transport, deliver
 from .kinds import phi_floor, sender_for, template_names
 from .pacing import DEFAULT_PER_MINUTE, Pacer
 from .policy import decide
-from .render import TemplateError, Templates
+from .render import Rendered, Templates
 from .smime import load_signer, seal
 
 log = logging.getLogger("practice_ops.messages")
@@ -37,7 +38,7 @@ class Postman:
 
     MAX_TRANSIENT_IN_A_ROW = 3
 
-    def __init__(self, config: Config, ledger: Ledger, transport_factory, run_id: int, now: datetime,
+    def __init__(self, config: Config, ledger: Ledger, transport_factory: Callable[[], Transport], run_id: int, now: datetime,
                  clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep,
                  dry_run: bool = False):
         self.config = config
@@ -56,7 +57,7 @@ class Postman:
             self.certificates.problems.append("security.copy_to_practice: needs a usable signing_cert (the practice's "
                                               "own certificate); messages go without the practice's copy")
         self._transport_factory = transport_factory
-        self._transport = None
+        self._transport: Transport | None = None
         self.outcomes: list[Outcome] = []
         self.notices: list[str] = []
         self._this_run: dict[str, Sent] = {}
@@ -95,7 +96,7 @@ class Postman:
         self.outcomes.append(outcome)
         return Sent(outcome, why if status == Delivery.BLOCKED else "")
 
-    def _send(self, kind: str, to: str, rendered, msg_id: str, sender: str, consent: str | None, to_client: bool,
+    def _send(self, kind: str, to: str, rendered: Rendered, msg_id: str, sender: str, consent: str | None, to_client: bool,
               calendar: tuple[str, str] | None, attachments: tuple[tuple[str, bytes, str], ...]) -> Sent:
         if not is_address(to):
             outcome = Outcome(kind, to, "blocked", Delivery.BLOCKED, msg_id, rendered.subject)
@@ -113,7 +114,7 @@ class Postman:
         self.outcomes.append(outcome)
         return Sent(outcome, why if outcome.status == Delivery.BLOCKED else "")
 
-    def _hand_over(self, message, kind: str, security: str) -> Outcome:
+    def _hand_over(self, message: EmailMessage, kind: str, security: str) -> Outcome:
         msg_id = str(message["Message-ID"])
         if security == "blocked" or self.ledger.is_delivered(msg_id, self.config.email.transport):
             return deliver(self.ledger, None, message, kind=kind, security=security, run_id=self.run_id, now=self.now)
@@ -148,7 +149,7 @@ class Postman:
             return outcome
         return outcome
 
-    def _pacing(self, transport) -> Pacer:
+    def _pacing(self, transport: Transport) -> Pacer:
         if self._pacer is None:
             name = getattr(transport, "name", self.config.email.transport)
             per_minute = self.config.email.max_per_minute or DEFAULT_PER_MINUTE.get(name)
@@ -163,7 +164,7 @@ class Postman:
             self.notices.append(f"email through {self.config.email.transport} stopped for this run: {why}; "
                                 f"what was not sent waits for the next run")
 
-    def _open_transport(self):
+    def _open_transport(self) -> Transport:
         if self._transport is None:
             self._transport = self._transport_factory()
         return self._transport

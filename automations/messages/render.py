@@ -208,7 +208,7 @@ class Templates:
         self.html_env = BoundedSandbox(loader=loader, undefined=jinja2.StrictUndefined, autoescape=True,
                                        trim_blocks=True, lstrip_blocks=True)
 
-    def render(self, kind: str, phi_floor: str = "none", **context) -> Rendered:
+    def render(self, kind: str, phi_floor: str = "none", **context: Any) -> Rendered:
         """Render both parts. ``phi_floor``: the least PHI the kind carries; a template declaring less
         is protected as the floor all the same."""
         try:

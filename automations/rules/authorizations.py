@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
+from ..trackers.records import Authorization
 from .catalogue import rule
 from .context import RuleContext
 from .dates import people_date
@@ -57,7 +58,7 @@ def exceeded(ctx: RuleContext) -> Iterator[Finding]:
             due=upcoming[0].date if upcoming else ctx.today, details={"over": over})
 
 
-def _refs(auth) -> dict[str, str]:
+def _refs(auth: Authorization) -> dict[str, str]:
     refs = {"authorization": auth.authorization_id, "client": auth.client_id}
     if auth.provider:
         refs["provider"] = auth.provider

@@ -48,14 +48,15 @@ def _repeated(keyed: Iterable[tuple[Key, Item]]) -> dict[Key, list[Item]]:
     return repeated
 
 
-def _refs(claim=None, appt=None) -> dict[str, str]:
+def _refs(claim: Claim | None = None, appt: Appointment | None = None) -> dict[str, str]:
     refs: dict[str, str] = {}
     if claim is not None:
         refs["claim"] = claim.claim_id
     if appt is not None:
         refs["appointment"] = appt.appointment_id
     source = claim if claim is not None else appt
-    refs["client"] = source.client_id
+    if source is not None:
+        refs["client"] = source.client_id
     return refs
 
 
@@ -243,7 +244,8 @@ def _time_coded_claims(ctx: RuleContext) -> list[tuple[Claim, Appointment, int, 
     known = ctx.memo("time_coded_claims")
     if "claims" not in known:
         known["claims"] = list(_find_time_coded_claims(ctx))
-    return known["claims"]
+    claims: list[tuple[Claim, Appointment, int, bool]] = known["claims"]
+    return claims
 
 
 def _find_time_coded_claims(ctx: RuleContext) -> Iterator[tuple[Claim, Appointment, int, bool]]:

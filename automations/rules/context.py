@@ -65,7 +65,7 @@ class RuleContext:
         return {a.appointment_id: a for a in self.practice.appointments}
 
     @cached_property
-    def _thresholds_by_payer(self) -> dict:
+    def _thresholds_by_payer(self) -> dict[str | None, Thresholds]:
         return {}
 
     @cached_property
@@ -158,7 +158,8 @@ class RuleContext:
         by_visit = self.memo("appointment_of")
         matched = by_visit.get(id(claim))
         if matched is not None and matched[0] is claim:
-            return matched[1]
+            found: Appointment | None = matched[1]
+            return found
         candidates = self.appointments_by_visit.get(
             (claim.client_id, person_key(claim.provider), claim.date_of_service), [])
         completed = [a for a in candidates if a.status == "completed"]

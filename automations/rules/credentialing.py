@@ -144,14 +144,15 @@ def billing_clinician(ctx: RuleContext, provider_name: str, payer: str) -> str:
     known = ctx.memo("billing_clinician")
     if (provider_name, payer) not in known:
         known[provider_name, payer] = _billing_clinician(ctx, provider_name, payer)
-    return known[provider_name, payer]
+    billed_under: str = known[provider_name, payer]
+    return billed_under
 
 
 def _billing_clinician(ctx: RuleContext, provider_name: str, payer: str) -> str:
     provider = ctx.providers.get(person_key(provider_name))
     if (provider is not None and is_pre_licensed(provider.license_type) and provider.supervisor
             and not ctx.t(payer).credentials_associates):
-        return provider.supervisor
+        return str(provider.supervisor)
     return provider_name
 
 

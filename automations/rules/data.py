@@ -6,6 +6,7 @@ import difflib
 from collections.abc import Iterable, Iterator
 from datetime import date
 from operator import attrgetter
+from typing import Any
 
 from ..errors import CellError
 from ..trackers.values import person_key
@@ -85,7 +86,7 @@ def unknown_reference(ctx: RuleContext) -> Iterator[Finding]:
     authorizations = {a.authorization_id for a in ctx.practice.authorizations}
     appointments = set(ctx.appointments)
 
-    def check(kind: str, record_id: str, record, column: str, value: str | None, known: set, tracker: str,
+    def check(kind: str, record_id: str, record: Any, column: str, value: str | None, known: set[str], tracker: str,
               folded: bool = False) -> Iterator[Finding]:
         where = f" ({record.source})" if record.source else ""
         hint = ""
@@ -145,7 +146,7 @@ def unknown_reference(ctx: RuleContext) -> Iterator[Finding]:
 @rule("data.unknown_code", owner="va", severity="warning", title="Code does not exist",
       when="a CPT, POS, modifier or CARC code that is not a real code")
 def unknown_code(ctx: RuleContext) -> Iterator[Finding]:
-    def finding(kind: str, record_id: str, record, what: str, code: str) -> Finding:
+    def finding(kind: str, record_id: str, record: Any, what: str, code: str) -> Finding:
         where = f" ({record.source})" if record.source else ""
         fix = ("Copy the reason code from the remittance advice (e.g. CO-197)." if what == "CARC denial" else
                "Correct it before the claim goes out: the payer will reject it.")

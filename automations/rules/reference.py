@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import fields
 from itertools import groupby
 
-from . import RULES, Thresholds
+from . import RULES, Rule, Thresholds
 
 
 def rule_reference(markdown: bool = False) -> str:
     defaults = {f.name: f.default for f in fields(Thresholds) if f.metadata}
     ordered = sorted(RULES.values(), key=lambda r: r.id)
 
-    def keys(rule) -> str:
+    def keys(rule: Rule) -> str:
         return "; ".join(f"`{k}` = {defaults[k]!r}" for k in rule.thresholds) or "-"
 
     if not markdown:

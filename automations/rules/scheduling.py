@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
-from ..trackers.records import UPCOMING_STATUSES
+from ..trackers.records import UPCOMING_STATUSES, Appointment, Client, WaitlistEntry
 from ..trackers.values import is_self_pay, person_key
 from .catalogue import rule
 from .context import RuleContext
@@ -16,7 +16,7 @@ from .findings import Finding
 WAITING = {"", "waiting", "waitlisted", "active", "open", "new", "pending"}
 
 
-def _overlaps(ctx: RuleContext, group_by) -> Iterator[tuple]:
+def _overlaps(ctx: RuleContext, group_by: Callable[[Appointment], str]) -> Iterator[tuple[Appointment, Appointment]]:
     """Pairs of live appointments, today or later, in one group whose times overlap (the past
     cannot be moved)."""
     groups = defaultdict(list)
@@ -36,7 +36,7 @@ def _overlaps(ctx: RuleContext, group_by) -> Iterator[tuple]:
 JOINT_SERVICES = frozenset({"group", "family", "family_without_client"})
 
 
-def _is_joint_session(a, b) -> bool:
+def _is_joint_session(a: Appointment, b: Appointment) -> bool:
     """Two rows for one session: a group, or a family or couple whose members each have a row."""
     return a.service in JOINT_SERVICES and a.service == b.service and a.time == b.time
 
@@ -104,7 +104,7 @@ def status_not_updated(ctx: RuleContext) -> Iterator[Finding]:
                 due=appt.date + timedelta(days=days + 1))
 
 
-def _first_visit_due(ctx: RuleContext, days_field: str, column: str):
+def _first_visit_due(ctx: RuleContext, days_field: str, column: str) -> Iterator[tuple[Client, Appointment]]:
     if not ctx.practice.keeps("clients", column):
         return
     for client_id, appt in ctx.first_appointment.items():
@@ -169,7 +169,7 @@ def reminder_blocked(ctx: RuleContext) -> Iterator[Finding]:
         yield reminder_blocked_finding(appt, why, client)
 
 
-def reminder_blocked_finding(appt, why: str, client=None, *, severity: str = "warning", key: str = "",
+def reminder_blocked_finding(appt: Appointment, why: str, client: Client | None = None, *, severity: str = "warning", key: str = "",
                              instead: str = "Phone the client instead") -> Finding:
     """``client``: who to call, by name and number, kept in the finding's details for the VA's queue
     (which holds PHI), never in its message (which the terminal shows)."""
@@ -181,7 +181,7 @@ def reminder_blocked_finding(appt, why: str, client=None, *, severity: str = "wa
         details={"call": call} if call else {}, severity=severity)
 
 
-def call_details(client) -> str:
+def call_details(client: Client | None) -> str:
     """`Rosa Diaz, 555-0101`: who the VA phones instead of a message, as the queue shows it."""
     if client is None:
         return ""
@@ -190,7 +190,7 @@ def call_details(client) -> str:
     return f"{name or client.client_id}, {phone}"
 
 
-def _waiting(prospect) -> bool:
+def _waiting(prospect: WaitlistEntry) -> bool:
     return (prospect.status or "").strip().lower() in WAITING
 
 

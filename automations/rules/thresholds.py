@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 from ..trackers.values import fold
 
@@ -36,7 +37,7 @@ def program_by_name(payer: str) -> str | None:
     return None
 
 
-def _t(default, doc: str, type_: object = None):
+def _t(default: Any, doc: str, type_: object = None) -> Any:
     """A threshold: its default from DOMAIN.md, what it means, and (where it is not the default's
     type) what the config may give."""
     return field(default=default, metadata={"doc": doc, "type": type_ or type(default)})
@@ -101,10 +102,10 @@ class Thresholds:
     reminder_hours: int = 48
     """From ``[reminders] hours_before`` (its earliest reminder): when the reminders job sends one is
     when a reminder that cannot go is due, one setting for both."""
-    payer_overrides: dict = field(default_factory=dict, compare=False, repr=False)
-    payer_aliases: dict = field(default_factory=dict, compare=False, repr=False)
+    payer_overrides: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
+    payer_aliases: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
     """Folded alias -> folded canonical payer name, from the config's ``aliases`` lists."""
-    payer_programs: dict = field(default_factory=dict, compare=False, repr=False)
+    payer_programs: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
     """Folded payer name or alias -> ``program`` from its config table (a plan whose name does not say so)."""
 
     def payer_key(self, payer: str | None) -> str:

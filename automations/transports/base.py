@@ -1,24 +1,12 @@
-"""The one small interface every transport meets, and the failure model the HTTP ones share."""
+"""The failure model the HTTP transports share; the interface every transport meets is
+``messages.delivery.Transport`` (the delivery defines what it hands messages to)."""
 
 from __future__ import annotations
 
-from email.message import EmailMessage
-from typing import Protocol
-
 from ..errors import MessageRefused, Throttled, TransportError, TransportSetupError
+from ..messages.delivery import Transport
 
-
-class Transport(Protocol):
-    name: str
-
-    def send(self, message: EmailMessage) -> None:
-        """Hand one message to the mail system, or raise ``TransportError``."""
-        ...
-
-    def close(self) -> None:
-        """End the run's use of it: a connection closed, or (the outbox) its last files flushed to
-        disk; ``TransportError`` when that fails (the Postman makes it a notice)."""
-        ...
+__all__ = ["Transport", "for_status", "retry_after"]
 
 
 def retry_after(value: str | None) -> float | None:
