@@ -305,11 +305,10 @@ def reminder(templates, n: int):
     """The n-th benchmark reminder, rendered and composed (not yet sealed): the same message for
     the outbound figure and bench/outbound_pool_experiment.py."""
     from automations.messages.compose import compose, message_id
+    from automations.messages.kinds import sample_context
 
     rendered = templates.render("appointment_reminder", "limited", practice_name="Bench", sender_name="Bench",
-                                sessions=[{"when": "Friday, November 27 at 9:00 AM", "video": False, "phone": False,
-                                           "link": ""}],
-                                office_phone="555-0100", office_address="1 Main St", updated=False)
+                                **sample_context("appointment_reminder"))
     return compose(rendered, sender="Bench <o@practice.example>", to="ann@practice.example",
                    msg_id=message_id("appointment_reminder", "ann@practice.example", str(n), "o@practice.example"),
                    now=datetime(2026, 11, 26, 9))

@@ -86,3 +86,12 @@ def test_the_second_shape_has_many_authorizations_denials_and_clients_per_clinic
     assert len(practice.authorizations) > 4 * len(practice.clients) * 0.7       # yearly, every insured client
     assert 0.06 < (claims["denied"] + claims["appealed"]) / len(practice.claims) < 0.14
     assert all(c.denial_code and c.denied_on for c in practice.claims if c.status == "denied")
+
+
+def test_the_benchmarks_message_renders_with_the_kinds_own_sample_context():
+    """The outbound figure once failed on a reminder context older than its template."""
+    from automations.messages.render import Templates
+    from bench.bench_practice import reminder
+
+    message = reminder(Templates(), 1)
+    assert message["Subject"] and message["Message-ID"]
