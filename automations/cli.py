@@ -196,5 +196,6 @@ def _dispatch(args: argparse.Namespace) -> int:
             for issue in result.data_issues:
                 print(issue)
         print(summary(result.findings, [m.to_dict() for m in result.messages], len(result.data_issues),
-                      str(result.work_queue) if result.work_queue else None, result.unavailable, result.notices))
+                      str(result.work_queue) if result.work_queue else None, result.unavailable, result.notices,
+                      today))
     return EXIT_OK if result.usable else EXIT_UNUSABLE

@@ -11,7 +11,7 @@ from datetime import date
 
 from ..rules.catalogue import problem_of
 from ..rules.dates import people_day
-from ..rules.findings import OWNER_NAMES, OWNERS, SEVERITIES, SEVERITY_NAMES, Finding
+from ..rules.findings import OWNER_NAMES, OWNERS, SEVERITIES, SEVERITY_NAMES, Finding, urgency_name
 
 TOP = 10
 STATUS_WORDS = {"sent": "sent", "already_sent": "sent before (not again)", "blocked": "not sent (no secure way)",
@@ -21,7 +21,8 @@ STATUS_WORDS = {"sent": "sent", "already_sent": "sent before (not again)", "bloc
 
 
 def summary(findings: list[Finding], messages: list[dict], data_issues: int, queue_path: str | None,
-            unavailable: list[str], notices: Sequence[str] = ()) -> str:
+            unavailable: list[str], notices: Sequence[str] = (), today: date | None = None) -> str:
+    """``today``: past its due date a finding is said Overdue, as the queue and the messages say it."""
     lines: list[str] = []
     for problem in unavailable:
         lines.append(f"Could not read: {problem}")
@@ -40,8 +41,8 @@ def summary(findings: list[Finding], messages: list[dict], data_issues: int, que
         lines.append("Most urgent:")
         order = sorted(findings, key=lambda f: (-SEVERITIES.index(f.severity), f.due or date.max))
         for finding in order[:TOP]:
-            due = f"due {people_day(finding.due)}" if finding.due else "no due date"
-            lines.append(f"  {SEVERITY_NAMES[finding.severity]}, {due}, {problem_of(finding)}: {finding.message}")
+            due = f"due {people_day(finding.due, today)}" if finding.due else "no due date"
+            lines.append(f"  {urgency_name(finding, today)}, {due}, {problem_of(finding)}: {finding.message}")
     if messages:
         tally = Counter(m["status"] for m in messages)
         lines.append("")
