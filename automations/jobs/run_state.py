@@ -58,6 +58,8 @@ class RunState:
         self.raised: dict[str, tuple[Finding, date]] = {}
         self.job = job
         self.failed_steps: list[str] = []
+        self.would_block: dict[str, list[str]] = {}
+        """In the outbox: why -> the messages a live set-up would not send for it."""
         # the VA's edits in, for the steps that act on them; the workbook is written once, at the end
         self.queue: QueueUpdate | None = self.refresh_queue(write=False) if job != "reconcile" else None
 
@@ -75,11 +77,10 @@ class RunState:
         """A message with PHI that had no secure channel: a finding for the VA, who shares it another way.
         In the outbox (a review folder: nothing goes anywhere) it is a note of the run instead, so a new
         practice's queue is not filled with rows about mail nobody was sent."""
-        if self.config.email.transport == "outbox":
-            note = (f"in a live set-up, {what} for {recipient} would not be sent ({why}); `check` says what each "
-                    f"recipient needs")
-            if note not in self.result.notices:
-                self.result.notices.append(note)
+        if self.config.email.transport == "outbox":  # one note per reason, when the run closes
+            held = self.would_block.setdefault(why, [])
+            if f"{what} for {recipient}" not in held:
+                held.append(f"{what} for {recipient}")
             return
         self.raise_finding(compliance.message_blocked.found(
             f"{count} {what} for {recipient} {'was' if count == 1 else 'were'} not sent: {why}. Put their S/MIME "
@@ -184,6 +185,10 @@ class RunState:
         except Exception as exc:
             self.result.notices.append(f"the mail connection did not close cleanly ({exc.__class__.__name__})")
         self.result.messages = list(self.postman.outcomes)
+        for why, held in self.would_block.items():
+            self.result.notices.append(f"in a live set-up, {len(held)} message{'s' if len(held) != 1 else ''} would "
+                                       f"not be sent ({why}): {', '.join(held)}; `check` says what each recipient "
+                                       f"needs")
         self.result.notices.extend(p for p in (*self.postman.certificates.problems, *self.postman.notices)
                                    if p not in self.result.notices)
         ran = len(JOBS) + 1 if self.job == "all" else 2
