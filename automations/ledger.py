@@ -4,6 +4,10 @@ It records each run, each message before and after it is handed to the transport
 sends nothing twice and loses nothing), and an append-only audit log whose entries are chained
 by SHA-256 so that ``audit verify`` can tell whether anyone edited history. The file and its
 folder are readable by the owner only: message rows name recipients.
+
+One class per concern (Runs, Deliveries, Pacing, Reminded, Invitations, QueueMemory, Kept,
+AuditTrail), each over the one connection and transaction of ``Store``; ``Ledger`` is all of them,
+opened. Every write is inside ``Store._transaction`` (tests/test_ledger.py holds it).
 """
 
 from __future__ import annotations
@@ -73,147 +77,11 @@ GENESIS = "0" * 64
 
 
 
-class Ledger:
-    def __init__(self, state_dir: Path, audit_head: Path | None = None):
-        """``audit_head``: a file kept apart from the ledger (beside the config, by default) that
-        records the newest audit entry, so a deleted tail, a rebuilt chain or a vanished ledger is
-        noticed."""
-        self.dir = claim_folder(Path(state_dir), "state", private=True)
-        self.path = self.dir / "ledger.sqlite3"
-        self.audit_head = audit_head
-        head = self._read_head()
-        if head and not self.path.exists():
-            raise LedgerMissing(f"{self.path}: the ledger is missing, but {audit_head} records {head['seq']} audit "
-                                f"entries: restore the ledger from its backup before anything runs (otherwise "
-                                f"messages already sent would go again). To start afresh knowingly, delete "
-                                f"{audit_head}.")
-        try:
-            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-            os.chmod(self.path, 0o600)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=FULL")
-            self._schema()
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise LedgerBusy(f"{self.dir}: another practice-ops run is in progress; try again when it ends") from None
-            raise PracticeOpsError(f"{self.path}: the ledger cannot be opened ({exc}); check the folder's "
-                                   f"permissions and free space") from None
-        except sqlite3.DatabaseError as exc:
-            raise PracticeOpsError(f"{self.path}: the ledger cannot be opened ({exc}); restore it from the "
-                                   f"backup, or move it aside to start a new one (messages may then repeat)") from None
-        self._head_problems = self._against_the_head(head)
+class Store:
+    """One connection and one transaction discipline, under every concern below. A second backend
+    (PostgreSQL, for an agency's machines) is a second Store: the concerns' SQL is the shared part."""
 
-    def refuse_if_tampered(self) -> None:
-        """What a run asks before it sends anything: the ledger still holds the audit entry and the
-        messages the head (kept apart) last recorded. If not, the run stops with what `audit verify`
-        says, and the head is never moved to follow the forgery."""
-        if self._head_problems:
-            raise LedgerTampered("; ".join(self._head_problems) + f". Restore {self.path} from its backup; "
-                                 f"`python run.py audit verify` says the same")
-
-    @classmethod
-    def snapshot(cls, state_dir: Path) -> Ledger:
-        """The ledger as it is, copied into memory and never written back: what `run --dry-run` reads
-        and scribbles on. Creates no folder and no file."""
-        ledger = cls.__new__(cls)
-        ledger.dir = Path(state_dir)
-        ledger.path = ledger.dir / "ledger.sqlite3"
-        ledger.audit_head = None
-        ledger._head_problems = []
-        ledger.db = sqlite3.connect(":memory:", isolation_level=None)
-        if ledger.path.is_file():
-            wal = ledger.path.with_name(ledger.path.name + "-wal")
-            try:
-                if wal.exists():  # a killed run's log: read from a copy, so not even a -shm file is made here
-                    with tempfile.TemporaryDirectory() as scratch:
-                        copy = Path(scratch) / ledger.path.name
-                        shutil.copyfile(ledger.path, copy)
-                        shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))
-                        source = sqlite3.connect(copy)
-                        source.backup(ledger.db)
-                        source.close()
-                else:  # immutable: nothing is created beside it
-                    source = sqlite3.connect(f"{ledger.path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
-                    source.backup(ledger.db)
-                    source.close()
-            except (sqlite3.DatabaseError, OSError) as exc:
-                raise PracticeOpsError(f"{ledger.path}: the ledger cannot be read ({exc})") from None
-        ledger._schema()
-        return ledger
-
-    def _schema(self) -> None:
-        self.db.executescript(SCHEMA)
-        columns = {row[1] for row in self.db.execute("PRAGMA table_info(messages)")}
-        if "transport" not in columns:  # ledgers from before the outbox stopped counting as delivery
-            self.db.execute("ALTER TABLE messages ADD COLUMN transport TEXT")
-        if "shown" not in {row[1] for row in self.db.execute("PRAGMA table_info(invites)")}:
-            self.db.execute("ALTER TABLE invites ADD COLUMN shown TEXT NOT NULL DEFAULT '{}'")
-
-    def close(self) -> None:
-        self.write_head()
-        self.db.close()
-
-    # the audit head, kept apart -----------------------------------------------------------
-    def _read_head(self) -> dict | None:
-        if self.audit_head is None or not self.audit_head.exists():
-            return None
-        try:
-            head = json.loads(self.audit_head.read_text(encoding="utf-8"))
-            return head if isinstance(head, dict) and isinstance(head.get("seq"), int) else None
-        except (OSError, ValueError):
-            return None
-
-    def _against_the_head(self, head: dict | None) -> list[str]:
-        """What no longer matches the audit head: its entry (deleted or rebuilt history) and its count
-        of message rows (a row deleted, so that message would go again). Two lookups, at every open."""
-        if head is None:
-            return []
-        problems = []
-        row = self.db.execute("SELECT hash FROM audit WHERE seq = ?", (head["seq"],)).fetchone()
-        if row is None:
-            last = self.db.execute("SELECT MAX(seq) FROM audit").fetchone()[0] or 0
-            problems.append(f"the audit head ({self.audit_head}) records entry {head['seq']}, but the ledger ends at "
-                            f"{last}: entries were deleted")
-        elif row[0] != head.get("hash"):
-            problems.append(f"audit entry {head['seq']} differs from the one the audit head recorded: the chain was "
-                            f"rebuilt")
-        recorded = head.get("messages")
-        if isinstance(recorded, int):
-            held = self.db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
-            if held < recorded:
-                problems.append(f"the ledger holds {held} message rows, but the audit head recorded {recorded}: "
-                                f"message rows were deleted (those messages would go again)")
-        return problems
-
-    def write_head(self) -> None:
-        """Record the newest audit entry, and how many message rows there are, outside the ledger
-        (written whole, then renamed). The head only moves forward from the chain it recorded: over a
-        ledger that no longer holds its entry it is left as it is, so a forgery never passes later."""
-        if self.audit_head is None or self._head_problems or self._against_the_head(self._read_head()):
-            return
-        row = self.db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-        if row is None:
-            return
-        messages = self.db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
-        head = json.dumps({"seq": row[0], "hash": row[1], "ledger": str(self.path), "messages": messages}).encode()
-        try:
-            write_whole(self.audit_head, head, mode=0o644, ours=lambda old: old.startswith(b'{"seq": '))
-        except OSError:
-            pass
-
-    @contextmanager
-    def exclusive(self) -> Iterator[None]:
-        """One job at a time per practice: a second run waits for nothing and says so. The lock is
-        filelock's, which works the same on Windows, macOS and Linux."""
-        lock = FileLock(str(self.dir / "run.lock"))
-        try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            raise LedgerBusy(f"{self.dir}: another practice-ops run is in progress; try again when it ends") from None
-        try:
-            yield
-        finally:
-            lock.release()
+    db: sqlite3.Connection
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -232,7 +100,14 @@ class Ledger:
             raise
         self.db.execute("COMMIT")
 
-    # runs -----------------------------------------------------------------------------------
+    def append_audit(self, event: str, data: dict, now: datetime) -> None:
+        """Every concern's changes are audited (AuditTrail writes the entry)."""
+        raise NotImplementedError
+
+
+class Runs(Store):
+    """The runs: each job run, from started to ok, partial or failed."""
+
     def start_run(self, job: str, today: str, now: datetime) -> int:
         with self._transaction():
             cur = self.db.execute("INSERT INTO runs (job, today, started_at) VALUES (?, ?, ?)",
@@ -262,7 +137,10 @@ class Ledger:
         finally:
             self.db.row_factory = None
 
-    # messages -------------------------------------------------------------------------------
+
+class Deliveries(Store):
+    """Each message, recorded before the transport sees it and after: nothing twice, nothing lost."""
+
     def message_status(self, message_id: str) -> str | None:
         row = self.db.execute("SELECT status FROM messages WHERE message_id = ?", (message_id,)).fetchone()
         return row[0] if row else None
@@ -294,70 +172,6 @@ class Ledger:
             return False
         return row[1] != "outbox" or transport in ("outbox", "")
 
-    # figures kept from one run for later ones (the weekly A/R snapshots) ---------------------
-    def keep(self, key: str, value: dict) -> None:
-        with self._transaction():
-            self.db.execute("INSERT INTO kept (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = "
-                            "excluded.value", (key, json.dumps(value, sort_keys=True, default=str)))
-
-    def practice_key(self, name: str) -> bytes:
-        """A random key of this practice's, made on first use and kept in the ledger (owner-only): what
-        opaque identifiers are keyed with, so that no record id travels in clear (an invitation's UID)."""
-        key = f"secret:{name}"
-        with self._transaction():
-            self.db.execute("INSERT OR IGNORE INTO kept (key, value) VALUES (?, ?)",
-                            (key, json.dumps({"hex": os.urandom(32).hex()})))
-        row = self.db.execute("SELECT value FROM kept WHERE key = ?", (key,)).fetchone()
-        return bytes.fromhex(json.loads(row[0])["hex"])
-
-    def kept(self, prefix: str) -> dict[str, dict]:
-        return {key[len(prefix):]: json.loads(value) for key, value in
-                self.db.execute("SELECT key, value FROM kept WHERE key LIKE ?", (prefix + "%",))}
-
-    def disclosures(self) -> list[tuple[str, str, str, str]]:
-        """(queued_at, kind, security, status) of every message: the disclosure log's rows."""
-        return list(self.db.execute("SELECT queued_at, kind, security, status FROM messages ORDER BY queued_at"))
-
-    def message_counts(self, since: str, until: str) -> dict[str, dict[str, int]]:
-        """status -> kind -> messages first handed over in [since, until)."""
-        counts: dict[str, dict[str, int]] = {}
-        for status, kind, n in self.db.execute(
-                "SELECT status, kind, COUNT(*) FROM messages WHERE queued_at >= ? AND queued_at < ? "
-                "GROUP BY status, kind", (since, until)):
-            counts.setdefault(status, {})[kind] = n
-        return counts
-
-    # what clients were reminded of ---------------------------------------------------------
-    def reminded(self) -> dict[str, str]:
-        return dict(self.db.execute("SELECT appointment_id, fingerprint FROM reminded"))
-
-    def record_reminded(self, appointment_id: str, fingerprint: str, now: datetime) -> None:
-        with self._transaction():
-            self.db.execute("INSERT INTO reminded (appointment_id, fingerprint, at) VALUES (?, ?, ?) ON CONFLICT"
-                            "(appointment_id) DO UPDATE SET fingerprint = excluded.fingerprint, at = excluded.at",
-                            (appointment_id, fingerprint, now.isoformat()))
-
-    # pacing, kept across runs (wall-clock seconds) ------------------------------------------
-    def recent_sends(self, transport: str, since: float) -> list[float]:
-        with self._transaction():
-            self.db.execute("DELETE FROM pace WHERE at < ?", (since - 3600,))
-        return [row[0] for row in self.db.execute("SELECT at FROM pace WHERE transport = ? AND at >= ? ORDER BY at",
-                                                  (transport, since))]
-
-    def record_send(self, transport: str, at: float) -> None:
-        with self._transaction():
-            self.db.execute("INSERT INTO pace (transport, at) VALUES (?, ?)", (transport, at))
-
-    def not_before(self, transport: str) -> tuple[float, str]:
-        row = self.db.execute("SELECT not_before, why FROM transport_state WHERE transport = ?", (transport,)).fetchone()
-        return (row[0], row[1]) if row else (0.0, "")
-
-    def hold_until(self, transport: str, until: float, why: str) -> None:
-        with self._transaction():
-            self.db.execute("INSERT INTO transport_state (transport, not_before, why) VALUES (?, ?, ?) "
-                            "ON CONFLICT(transport) DO UPDATE SET not_before = excluded.not_before, why = excluded.why",
-                            (transport, until, why))
-
     def failing_messages(self, first_tried_before: datetime, not_before: datetime) -> list[tuple]:
         """(message_id, kind, recipient, error, queued_at) still failing that were first handed over
         in [not_before, first_tried_before)."""
@@ -380,38 +194,60 @@ class Ledger:
     def messages(self) -> list[tuple]:
         return list(self.db.execute("SELECT message_id, kind, recipient, security, status FROM messages ORDER BY queued_at"))
 
-    # the VA's work queue ----------------------------------------------------------------------
-    QUEUE_COLUMNS = ("finding_id", "rule", "status", "notes", "first_seen", "last_seen", "status_since",
-                     "snoozed_until", "reopened_on", "resolved_on", "summary", "written_status", "written_notes")
+    def disclosures(self) -> list[tuple[str, str, str, str]]:
+        """(queued_at, kind, security, status) of every message: the disclosure log's rows."""
+        return list(self.db.execute("SELECT queued_at, kind, security, status FROM messages ORDER BY queued_at"))
 
-    def queue_rows(self) -> dict[str, dict]:
-        """Every finding the queue has ever shown, by id, with what the VA decided about it."""
-        cursor = self.db.execute(f"SELECT {', '.join(self.QUEUE_COLUMNS)} FROM queue")
-        return {row[0]: dict(zip(self.QUEUE_COLUMNS, row, strict=False)) for row in cursor}
+    def message_counts(self, since: str, until: str) -> dict[str, dict[str, int]]:
+        """status -> kind -> messages first handed over in [since, until)."""
+        counts: dict[str, dict[str, int]] = {}
+        for status, kind, n in self.db.execute(
+                "SELECT status, kind, COUNT(*) FROM messages WHERE queued_at >= ? AND queued_at < ? "
+                "GROUP BY status, kind", (since, until)):
+            counts.setdefault(status, {})[kind] = n
+        return counts
 
-    def save_queue_rows(self, rows: list[dict]) -> None:
-        placeholders = ", ".join("?" for _ in self.QUEUE_COLUMNS)
-        updates = ", ".join(f"{c} = excluded.{c}" for c in self.QUEUE_COLUMNS[1:])
+
+class Pacing(Store):
+    """How fast a transport was used, and how long a service asked to wait, across runs (wall-clock seconds)."""
+
+    def recent_sends(self, transport: str, since: float) -> list[float]:
         with self._transaction():
-            self.db.executemany(
-                f"INSERT INTO queue ({', '.join(self.QUEUE_COLUMNS)}) VALUES ({placeholders}) "
-                f"ON CONFLICT(finding_id) DO UPDATE SET {updates}",
-                [tuple(row.get(c) for c in self.QUEUE_COLUMNS) for row in rows])
+            self.db.execute("DELETE FROM pace WHERE at < ?", (since - 3600,))
+        return [row[0] for row in self.db.execute("SELECT at FROM pace WHERE transport = ? AND at >= ? ORDER BY at",
+                                                  (transport, since))]
 
-    # findings raised while sending (a blocked message), kept until they no longer apply -------
-    def keep_message_findings(self, findings: list[tuple[str, dict, str]]) -> None:
-        """(finding id, finding as a dict, the last day it applies)."""
+    def record_send(self, transport: str, at: float) -> None:
         with self._transaction():
-            self.db.executemany("INSERT INTO message_findings (finding_id, data, expires_on) VALUES (?, ?, ?) "
-                                "ON CONFLICT(finding_id) DO UPDATE SET data = excluded.data, expires_on = excluded.expires_on",
-                                [(fid, json.dumps(data, sort_keys=True), until) for fid, data, until in findings])
+            self.db.execute("INSERT INTO pace (transport, at) VALUES (?, ?)", (transport, at))
 
-    def message_findings(self, today: str) -> list[dict]:
+    def not_before(self, transport: str) -> tuple[float, str]:
+        row = self.db.execute("SELECT not_before, why FROM transport_state WHERE transport = ?", (transport,)).fetchone()
+        return (row[0], row[1]) if row else (0.0, "")
+
+    def hold_until(self, transport: str, until: float, why: str) -> None:
         with self._transaction():
-            self.db.execute("DELETE FROM message_findings WHERE expires_on < ?", (today,))
-        return [json.loads(row[0]) for row in self.db.execute("SELECT data FROM message_findings ORDER BY finding_id")]
+            self.db.execute("INSERT INTO transport_state (transport, not_before, why) VALUES (?, ?, ?) "
+                            "ON CONFLICT(transport) DO UPDATE SET not_before = excluded.not_before, why = excluded.why",
+                            (transport, until, why))
 
-    # calendar invites: what each attendee was last told ------------------------------------------
+
+class Reminded(Store):
+    """What each client was last reminded of (a changed session gets one corrected reminder)."""
+
+    def reminded(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT appointment_id, fingerprint FROM reminded"))
+
+    def record_reminded(self, appointment_id: str, fingerprint: str, now: datetime) -> None:
+        with self._transaction():
+            self.db.execute("INSERT INTO reminded (appointment_id, fingerprint, at) VALUES (?, ?, ?) ON CONFLICT"
+                            "(appointment_id) DO UPDATE SET fingerprint = excluded.fingerprint, at = excluded.at",
+                            (appointment_id, fingerprint, now.isoformat()))
+
+
+class Invitations(Store):
+    """What each attendee's calendar was last told of each session."""
+
     def invite_state(self, appointment_id: str, recipient: str) -> tuple[str, int, str, str] | None:
         """(uid, sequence, fingerprint, method) last sent, or None."""
         row = self.db.execute("SELECT uid, sequence, fingerprint, method FROM invites WHERE appointment_id = ? "
@@ -439,7 +275,70 @@ class Ledger:
         return [{"appointment_id": a, "recipient": r, "uid": u, "sequence": s, "shown": json.loads(sh or "{}")}
                 for a, r, u, s, sh in rows]
 
-    # audit ----------------------------------------------------------------------------------
+
+class QueueMemory(Store):
+    """The work queue's decisions, and the findings raised while sending, kept whatever becomes of the workbook."""
+
+    QUEUE_COLUMNS = ("finding_id", "rule", "status", "notes", "first_seen", "last_seen", "status_since",
+                     "snoozed_until", "reopened_on", "resolved_on", "summary", "written_status", "written_notes")
+
+    def queue_rows(self) -> dict[str, dict]:
+        """Every finding the queue has ever shown, by id, with what the VA decided about it."""
+        cursor = self.db.execute(f"SELECT {', '.join(self.QUEUE_COLUMNS)} FROM queue")
+        return {row[0]: dict(zip(self.QUEUE_COLUMNS, row, strict=False)) for row in cursor}
+
+    def save_queue_rows(self, rows: list[dict]) -> None:
+        placeholders = ", ".join("?" for _ in self.QUEUE_COLUMNS)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in self.QUEUE_COLUMNS[1:])
+        with self._transaction():
+            self.db.executemany(
+                f"INSERT INTO queue ({', '.join(self.QUEUE_COLUMNS)}) VALUES ({placeholders}) "
+                f"ON CONFLICT(finding_id) DO UPDATE SET {updates}",
+                [tuple(row.get(c) for c in self.QUEUE_COLUMNS) for row in rows])
+
+    def keep_message_findings(self, findings: list[tuple[str, dict, str]]) -> None:
+        """(finding id, finding as a dict, the last day it applies)."""
+        with self._transaction():
+            self.db.executemany("INSERT INTO message_findings (finding_id, data, expires_on) VALUES (?, ?, ?) "
+                                "ON CONFLICT(finding_id) DO UPDATE SET data = excluded.data, expires_on = excluded.expires_on",
+                                [(fid, json.dumps(data, sort_keys=True), until) for fid, data, until in findings])
+
+    def message_findings(self, today: str) -> list[dict]:
+        with self._transaction():
+            self.db.execute("DELETE FROM message_findings WHERE expires_on < ?", (today,))
+        return [json.loads(row[0]) for row in self.db.execute("SELECT data FROM message_findings ORDER BY finding_id")]
+
+
+class Kept(Store):
+    """Figures and keys kept from one run for later ones (the weekly A/R snapshots, the practice's own keys)."""
+
+    def keep(self, key: str, value: dict) -> None:
+        with self._transaction():
+            self.db.execute("INSERT INTO kept (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = "
+                            "excluded.value", (key, json.dumps(value, sort_keys=True, default=str)))
+
+    def practice_key(self, name: str) -> bytes:
+        """A random key of this practice's, made on first use and kept in the ledger (owner-only): what
+        opaque identifiers are keyed with, so that no record id travels in clear (an invitation's UID)."""
+        key = f"secret:{name}"
+        with self._transaction():
+            self.db.execute("INSERT OR IGNORE INTO kept (key, value) VALUES (?, ?)",
+                            (key, json.dumps({"hex": os.urandom(32).hex()})))
+        row = self.db.execute("SELECT value FROM kept WHERE key = ?", (key,)).fetchone()
+        return bytes.fromhex(json.loads(row[0])["hex"])
+
+    def kept(self, prefix: str) -> dict[str, dict]:
+        return {key[len(prefix):]: json.loads(value) for key, value in
+                self.db.execute("SELECT key, value FROM kept WHERE key LIKE ?", (prefix + "%",))}
+
+
+class AuditTrail(Store):
+    """The append-only audit log, chained by SHA-256, and its head kept apart from the ledger."""
+
+    path: Path
+    audit_head: Path | None
+    _head_problems: list[str]
+
     def append_audit(self, event: str, data: dict, now: datetime) -> None:
         """The next link of the chain, read and written in one transaction (the caller's, usually,
         so the change and its entry go together)."""
@@ -497,6 +396,151 @@ class Ledger:
             problems.append(f"the audit head ({self.audit_head}) is missing, so deleted or rebuilt history cannot "
                             f"be ruled out")
         return count, problems
+
+    def refuse_if_tampered(self) -> None:
+        """What a run asks before it sends anything: the ledger still holds the audit entry and the
+        messages the head (kept apart) last recorded. If not, the run stops with what `audit verify`
+        says, and the head is never moved to follow the forgery."""
+        if self._head_problems:
+            raise LedgerTampered("; ".join(self._head_problems) + f". Restore {self.path} from its backup; "
+                                 f"`python run.py audit verify` says the same")
+
+    def _read_head(self) -> dict | None:
+        if self.audit_head is None or not self.audit_head.exists():
+            return None
+        try:
+            head = json.loads(self.audit_head.read_text(encoding="utf-8"))
+            return head if isinstance(head, dict) and isinstance(head.get("seq"), int) else None
+        except (OSError, ValueError):
+            return None
+
+    def _against_the_head(self, head: dict | None) -> list[str]:
+        """What no longer matches the audit head: its entry (deleted or rebuilt history) and its count
+        of message rows (a row deleted, so that message would go again). Two lookups, at every open."""
+        if head is None:
+            return []
+        problems = []
+        row = self.db.execute("SELECT hash FROM audit WHERE seq = ?", (head["seq"],)).fetchone()
+        if row is None:
+            last = self.db.execute("SELECT MAX(seq) FROM audit").fetchone()[0] or 0
+            problems.append(f"the audit head ({self.audit_head}) records entry {head['seq']}, but the ledger ends at "
+                            f"{last}: entries were deleted")
+        elif row[0] != head.get("hash"):
+            problems.append(f"audit entry {head['seq']} differs from the one the audit head recorded: the chain was "
+                            f"rebuilt")
+        recorded = head.get("messages")
+        if isinstance(recorded, int):
+            held = self.db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+            if held < recorded:
+                problems.append(f"the ledger holds {held} message rows, but the audit head recorded {recorded}: "
+                                f"message rows were deleted (those messages would go again)")
+        return problems
+
+    def write_head(self) -> None:
+        """Record the newest audit entry, and how many message rows there are, outside the ledger
+        (written whole, then renamed). The head only moves forward from the chain it recorded: over a
+        ledger that no longer holds its entry it is left as it is, so a forgery never passes later."""
+        if self.audit_head is None or self._head_problems or self._against_the_head(self._read_head()):
+            return
+        row = self.db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+        if row is None:
+            return
+        messages = self.db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+        head = json.dumps({"seq": row[0], "hash": row[1], "ledger": str(self.path), "messages": messages}).encode()
+        try:
+            write_whole(self.audit_head, head, mode=0o644, ours=lambda old: old.startswith(b'{"seq": '))
+        except OSError:
+            pass
+
+
+class Ledger(Runs, Deliveries, Pacing, Reminded, Invitations, QueueMemory, Kept, AuditTrail):
+    """The ledger, every concern over one SQLite connection: opened (or copied into memory for a
+    dry run), its schema, its lock and its close."""
+
+    def __init__(self, state_dir: Path, audit_head: Path | None = None):
+        """``audit_head``: a file kept apart from the ledger (beside the config, by default) that
+        records the newest audit entry, so a deleted tail, a rebuilt chain or a vanished ledger is
+        noticed."""
+        self.dir = claim_folder(Path(state_dir), "state", private=True)
+        self.path = self.dir / "ledger.sqlite3"
+        self.audit_head = audit_head
+        head = self._read_head()
+        if head and not self.path.exists():
+            raise LedgerMissing(f"{self.path}: the ledger is missing, but {audit_head} records {head['seq']} audit "
+                                f"entries: restore the ledger from its backup before anything runs (otherwise "
+                                f"messages already sent would go again). To start afresh knowingly, delete "
+                                f"{audit_head}.")
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            os.chmod(self.path, 0o600)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self._schema()
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise LedgerBusy(f"{self.dir}: another practice-ops run is in progress; try again when it ends") from None
+            raise PracticeOpsError(f"{self.path}: the ledger cannot be opened ({exc}); check the folder's "
+                                   f"permissions and free space") from None
+        except sqlite3.DatabaseError as exc:
+            raise PracticeOpsError(f"{self.path}: the ledger cannot be opened ({exc}); restore it from the "
+                                   f"backup, or move it aside to start a new one (messages may then repeat)") from None
+        self._head_problems = self._against_the_head(head)
+
+    @classmethod
+    def snapshot(cls, state_dir: Path) -> Ledger:
+        """The ledger as it is, copied into memory and never written back: what `run --dry-run` reads
+        and scribbles on. Creates no folder and no file."""
+        ledger = cls.__new__(cls)
+        ledger.dir = Path(state_dir)
+        ledger.path = ledger.dir / "ledger.sqlite3"
+        ledger.audit_head = None
+        ledger._head_problems = []
+        ledger.db = sqlite3.connect(":memory:", isolation_level=None)
+        if ledger.path.is_file():
+            wal = ledger.path.with_name(ledger.path.name + "-wal")
+            try:
+                if wal.exists():  # a killed run's log: read from a copy, so not even a -shm file is made here
+                    with tempfile.TemporaryDirectory() as scratch:
+                        copy = Path(scratch) / ledger.path.name
+                        shutil.copyfile(ledger.path, copy)
+                        shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))
+                        source = sqlite3.connect(copy)
+                        source.backup(ledger.db)
+                        source.close()
+                else:  # immutable: nothing is created beside it
+                    source = sqlite3.connect(f"{ledger.path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+                    source.backup(ledger.db)
+                    source.close()
+            except (sqlite3.DatabaseError, OSError) as exc:
+                raise PracticeOpsError(f"{ledger.path}: the ledger cannot be read ({exc})") from None
+        ledger._schema()
+        return ledger
+
+    def _schema(self) -> None:
+        self.db.executescript(SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(messages)")}
+        if "transport" not in columns:  # ledgers from before the outbox stopped counting as delivery
+            self.db.execute("ALTER TABLE messages ADD COLUMN transport TEXT")
+        if "shown" not in {row[1] for row in self.db.execute("PRAGMA table_info(invites)")}:
+            self.db.execute("ALTER TABLE invites ADD COLUMN shown TEXT NOT NULL DEFAULT '{}'")
+
+    def close(self) -> None:
+        self.write_head()
+        self.db.close()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """One job at a time per practice: a second run waits for nothing and says so. The lock is
+        filelock's, which works the same on Windows, macOS and Linux."""
+        lock = FileLock(str(self.dir / "run.lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise LedgerBusy(f"{self.dir}: another practice-ops run is in progress; try again when it ends") from None
+        try:
+            yield
+        finally:
+            lock.release()
 
 
 def _chain(prev: str, at: str, event: str, payload: str) -> str:
