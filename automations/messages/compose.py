@@ -71,7 +71,7 @@ writes, so the cache is keyed by these settings, not by the policy object."""
 
 
 @lru_cache(maxsize=4096)
-def _folded(folding: tuple, name: str, value: Any) -> bytes:
+def _folded(folding: tuple[Any, ...], name: str, value: Any) -> bytes:
     return EmailPolicy.fold_binary(EMAIL_POLICY.clone(**dict(zip(_FOLDING, folding, strict=True))), name, value)
 
 

@@ -27,7 +27,7 @@ def when_at(start: datetime) -> str:
 
 
 def appointment_reminder(config: Config, appointments: tuple[Appointment, ...] | list[Appointment],
-                         updated: bool = False, client: Client | None = None) -> dict:
+                         updated: bool = False, client: Client | None = None) -> dict[str, Any]:
     """``updated``: a correction of a reminder already sent (a new time, place or video link).
     ``client``: greeted by first name where they chose plain email (as SimplePractice and TherapyNotes
     greet); a video session's time carries its zone, as the client may be elsewhere."""
@@ -47,11 +47,11 @@ def greeting_name(client: Client | None) -> str:
     return " ".join(client.first_name.split())
 
 
-def intake_forms_reminder(config: Config, appt: Appointment) -> dict:
+def intake_forms_reminder(config: Config, appt: Appointment) -> dict[str, Any]:
     return {"when": when(appt, config.zone), **office_only(config)}
 
 
-def office_only(config: Config) -> dict:
+def office_only(config: Config) -> dict[str, Any]:
     """balance_notice and waitlist_opening say nothing about the person: only how to reach the office
     (and the client portal, where the practice has one)."""
     return {"office_phone": config.practice.phone, "portal_url": config.practice.portal_url}
@@ -63,7 +63,7 @@ def where(config: Config, appt: Appointment) -> str:
     return "Phone" if appt.modality == "phone" else config.practice.address or "Office"
 
 
-def invite_shown(config: Config, ctx: RuleContext, appt: Appointment) -> dict:
+def invite_shown(config: Config, ctx: RuleContext, appt: Appointment) -> dict[str, Any]:
     """What an attendee's calendar shows of a session: kept in the ledger with the invitation, so a
     CANCEL can follow a session whose row, or whose clinician, has gone."""
     from .digests import initials
@@ -75,20 +75,20 @@ def invite_shown(config: Config, ctx: RuleContext, appt: Appointment) -> dict:
             "where": where(config, appt), "label": label}
 
 
-def calendar_invite(config: Config, shown: dict, method: str) -> dict:
+def calendar_invite(config: Config, shown: dict[str, Any], method: str) -> dict[str, Any]:
     start = datetime.fromisoformat(shown["start"]).astimezone(config.zone)
     return {"cancelled": method == "CANCEL", "label": shown.get("label", ""), "day": start.date().isoformat(),
             "when": when_at(start), "minutes": shown["minutes"], "where": shown["where"]}
 
 
-def calendar_body(config: Config, shown: dict, *, method: str, uid: str, sequence: int, attendee: tuple[str, str],
+def calendar_body(config: Config, shown: dict[str, Any], *, method: str, uid: str, sequence: int, attendee: tuple[str, str],
                   now: datetime) -> str:
     return invites.build(datetime.fromisoformat(shown["start"]), method=method, uid=uid, sequence=sequence,
                          organizer=config.email.from_, attendees=[attendee], label=shown.get("label", ""),
                          minutes=shown["minutes"], where=shown["where"], zone=config.zone, now=now).decode()
 
 
-def eap_report(today: date, authorization_id: str, vendor: str, due: date | None, status: str, file: str) -> dict:
+def eap_report(today: date, authorization_id: str, vendor: str, due: date | None, status: str, file: str) -> dict[str, Any]:
     """The note that carries an EAP case's utilization report (the workbook is attached)."""
     return {"today": today.isoformat(), "authorization_id": authorization_id, "vendor": vendor,
             "due": due.isoformat() if due else "-", "status": status, "file": file}
@@ -108,7 +108,7 @@ def weekly_summary(figures: Any) -> dict[str, Any]:
             "decisions": [r.message for r in figures.risks if r.owner == "owner"][:10]}
 
 
-def va_work_queue(config: Config, today: date, waiting: list[Finding], data_issues: int, resolved: int) -> dict:
+def va_work_queue(config: Config, today: date, waiting: list[Finding], data_issues: int, resolved: int) -> dict[str, Any]:
     """The VA's PHI-free morning note: how many items wait, for whom, how many are urgent, and how
     many were resolved since her last note."""
     by_owner = Counter(OWNER_NAMES[f.owner] for f in waiting)

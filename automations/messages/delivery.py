@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..errors import MessageRefused, TransportError, TransportSetupError
 from ..ledger import Ledger
@@ -59,7 +59,7 @@ class Outcome:
     permanent: bool = False
     failure: TransportError | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         data = {"kind": self.kind, "to": self.to, "security": self.security, "status": self.status,
                 "message_id": self.message_id, "subject": self.subject}
         if self.error:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from ..rules.context import RuleContext
 from ..rules.dates import clock_time, people_date
@@ -56,7 +57,7 @@ def concerns(finding: Finding, provider_key: str, ctx: RuleContext) -> bool:
     return client is not None and person_key(client.primary_provider or "") == provider_key
 
 
-def clinician_digest(ctx: RuleContext, provider: str, findings: list[Finding]) -> dict:
+def clinician_digest(ctx: RuleContext, provider: str, findings: list[Finding]) -> dict[str, Any]:
     key = person_key(provider)
     today = ctx.today
     days = []
@@ -79,7 +80,7 @@ def clinician_digest(ctx: RuleContext, provider: str, findings: list[Finding]) -
 WHERE = {"in_person": "in the office", "video": "by video", "phone": "by phone"}
 
 
-def _session(ctx: RuleContext, appt: Appointment) -> dict:
+def _session(ctx: RuleContext, appt: Appointment) -> dict[str, Any]:
     """One session as a block a clinician reads on a phone: time, client, service, where, and the
     video link (or, missing, that it is missing, in words)."""
     client = ctx.clients.get(appt.client_id)
@@ -136,14 +137,14 @@ def claim_records(ctx: RuleContext | None, finding: Finding) -> list[str]:
 
 
 def billing_escalation(findings: list[Finding], first_seen: dict[str, str], today: date,
-                       ctx: RuleContext | None = None) -> dict:
+                       ctx: RuleContext | None = None) -> dict[str, Any]:
     """New billing findings (first seen today) and aging ones (open a week or more), grouped by
     problem, each with its records assembled. Urgent first, then what can still be saved before money
     already lost, then the most money, then the soonest deadline; the groups in the order of their
     most pressing item (a no-show billed to insurance once came sixth of seven, after five warnings)."""
     from ..rules.catalogue import problem_of
 
-    items: list[dict] = []
+    items: list[dict[str, Any]] = []
     pressing = sorted(findings, key=lambda f: (-SEVERITIES.index(f.severity), bool(f.details.get("lost")),
                                                -_at_stake(ctx, f), f.due or date.max, f.rule, f.id))
     for finding in pressing:
@@ -157,7 +158,7 @@ def billing_escalation(findings: list[Finding], first_seen: dict[str, str], toda
                       "rule": finding.rule, "problem": problem_of(finding),
                       "message": finding.message, "due": finding.due.isoformat() if finding.due else "-",
                       "aging": aging, "first_seen": seen.isoformat(), "records": claim_records(ctx, finding)})
-    groups: dict[str, list[dict]] = {}
+    groups: dict[str, list[dict[str, Any]]] = {}
     for item in items:
         groups.setdefault(item["problem"], []).append(item)
     return {"today": today.isoformat(), "items": items,
@@ -165,7 +166,7 @@ def billing_escalation(findings: list[Finding], first_seen: dict[str, str], toda
             "new": sum(1 for i in items if not i["aging"]), "aging": sum(1 for i in items if i["aging"])}
 
 
-def credentialing_items(findings: list[Finding], today: date, provider: str | None = None) -> list[dict]:
+def credentialing_items(findings: list[Finding], today: date, provider: str | None = None) -> list[dict[str, Any]]:
     key = person_key(provider) if provider else None
     return [{"severity": f.severity, "urgency": urgency_name(f, today),
              "due": f.due.isoformat() if f.due else "-", "message": f.message}
@@ -174,7 +175,7 @@ def credentialing_items(findings: list[Finding], today: date, provider: str | No
 
 
 
-def credentialing_reminder(findings: list[Finding], today: date, provider: str | None = None) -> dict:
+def credentialing_reminder(findings: list[Finding], today: date, provider: str | None = None) -> dict[str, Any]:
     """The credentialing reminder's context: the VA's (every clinician's items) or one clinician's."""
     return {"today": today.isoformat(), "items": credentialing_items(findings, today, provider),
             "provider": provider or ""}

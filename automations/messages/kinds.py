@@ -8,6 +8,7 @@ that), never less.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ..config import Config
 from .policy import PHI_LEVELS
@@ -78,7 +79,7 @@ def sender_for(config: Config, kind: str) -> str:
     return str(Address(display_name=neutral, addr_spec=parseaddr(config.email.from_)[1]))
 
 
-def sample_context(kind: str) -> dict:
+def sample_context(kind: str) -> dict[str, Any]:
     """A made-up context of the right shape for each kind (no real person), so `check` can render a
     practice's own template before any real message depends on it. tests/messages/test_templates.py
     holds these to the keys the real context builders produce."""
@@ -88,7 +89,7 @@ def sample_context(kind: str) -> dict:
     finding = {"severity": "warning", "urgency": "Soon", "message": "A sample finding.",
                "owner": "the front desk", "due": "2026-01-04",
                "rule": "billing.unbilled_session", "aging": False, "first_seen": "2026-01-01", "records": ["claim: CL-0"]}
-    samples: dict[str, dict] = {
+    samples: dict[str, dict[str, Any]] = {
         "appointment_reminder": {"sessions": [{"when": session["when"], "video": True, "phone": False,
                                                "link": session["link"]}],
                                  "office_phone": "555-0100", "office_address": "1 Main St", "updated": False,
@@ -122,7 +123,8 @@ def sample_context(kind: str) -> dict:
 def check_overrides(config: Config) -> list[str]:
     """One line per practice template that will not work, or that asks to carry less PHI than its
     kind (it is protected as its kind all the same)."""
-    from .render import BUILTIN_TEMPLATES, TemplateError, Templates
+    from ..errors import TemplateError
+    from .render import BUILTIN_TEMPLATES, Templates
 
     folder = config.path.parent / "templates"
     if not folder.is_dir():

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
+from typing import Any
 
 from ..config import Config
 from ..errors import MessageRefused, TemplateError, Throttled, TransportError, TransportSetupError
@@ -67,7 +68,7 @@ class Postman:
         self._transient_in_a_row = 0
         self.dry_run = dry_run
 
-    def send(self, kind: str, to: str, context: dict, *, key: str, consent: str | None = None,
+    def send(self, kind: str, to: str, context: dict[str, Any], *, key: str, consent: str | None = None,
              to_client: bool = False, calendar: tuple[str, str] | None = None,
              attachments: tuple[tuple[str, bytes, str], ...] = ()) -> Sent:
         """Send one message, or say why not. Nothing raised inside one message (a template, a

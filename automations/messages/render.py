@@ -189,7 +189,7 @@ class Rendered:
 
 
 
-def _module(template: jinja2.Template, context: dict) -> TemplateModule:
+def _module(template: jinja2.Template, context: dict[str, Any]) -> TemplateModule:
     """The rendered part (its declarations readable as attributes), within a budget of its own."""
     token = _budget.set(Budget())
     try:

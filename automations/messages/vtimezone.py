@@ -13,7 +13,7 @@ import zoneinfo
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from icalendar import Timezone
@@ -51,7 +51,7 @@ def _seconds(text: str) -> int:
     return sign * (parts[0] * 3600 + parts[1] * 60 + parts[2])
 
 
-def _onset(rule: str, year: int) -> tuple[datetime, dict]:
+def _onset(rule: str, year: int) -> tuple[datetime, dict[str, Any]]:
     """(local time of the first transition in ``year``, the RRULE) for an ``Mm.w.d[/time]`` rule."""
     match = re.fullmatch(r"M(\d{1,2})\.(\d)\.(\d)(?:/(-?\d{1,3}(?::\d{2}){0,2}))?", rule)
     if not match:

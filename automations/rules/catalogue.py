@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from .context import RuleContext
 from .findings import Finding
@@ -38,7 +39,7 @@ class Rule:
         return self.check(ctx)
 
     def found(self, message: str, refs: dict[str, str], due: date | None = None, *, severity: str | None = None,
-              owner: str | None = None, key: str = "", details: dict | None = None) -> Finding:
+              owner: str | None = None, key: str = "", details: dict[str, Any] | None = None) -> Finding:
         """One finding of this rule: its owner and severity unless this one is more (or less) pressing."""
         return Finding(self.id, severity or self.severity, owner or self.owner, message, refs, due, key,
                        details or {})

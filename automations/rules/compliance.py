@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 from ..trackers.records import Appointment, Client
 from .catalogue import declare, rule
@@ -30,7 +31,7 @@ def _active(status: str | None) -> bool:
     return (status or "").strip().lower() not in INACTIVE
 
 
-def _expiring(ctx: RuleContext, kind: str, warning_days: int, after_expiry: bool) -> Iterator[tuple]:
+def _expiring(ctx: RuleContext, kind: str, warning_days: int, after_expiry: bool) -> Iterator[tuple[Any, ...]]:
     """(item, days left, "expires on ..." or "expired on ...") for active documents of one kind;
     documents already expired only when ``after_expiry``."""
     for item in ctx.practice.compliance:

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 from itertools import accumulate
+from typing import Any
 
 from ..trackers.records import (
     LIVE_STATUSES,
@@ -23,8 +24,10 @@ from ..trackers.records import (
     Appointment,
     Authorization,
     Claim,
+    Client,
     Credential,
     Practice,
+    Provider,
     last_row_wins,
 )
 from ..trackers.values import is_self_pay, person_key
@@ -40,7 +43,7 @@ class RuleContext:
     today: date
 
     # records by id --------------------------------------------------------------------------
-    def duplicate_rows(self, tracker: str) -> dict[str, list]:
+    def duplicate_rows(self, tracker: str) -> dict[str, list[Any]]:
         """Id -> every row's record, for ids on several rows: as the loader found them, or in the
         lists themselves where the records were built without it."""
         if self.practice.deduplicated:  # the loader kept the last row of each id and noted the others
@@ -53,11 +56,11 @@ class RuleContext:
         return frozenset(self.duplicate_rows("clients"))
 
     @cached_property
-    def clients(self) -> dict:
+    def clients(self) -> dict[str, Client]:
         return {c.client_id: c for c in self.practice.clients}
 
     @cached_property
-    def providers(self) -> dict:
+    def providers(self) -> dict[str, Provider]:
         return {person_key(p.provider): p for p in self.practice.providers}
 
     @cached_property
@@ -69,10 +72,10 @@ class RuleContext:
         return {}
 
     @cached_property
-    def _memos(self) -> dict[str, dict]:
+    def _memos(self) -> dict[str, dict[Any, Any]]:
         return {}
 
-    def memo(self, name: str) -> dict:
+    def memo(self, name: str) -> dict[Any, Any]:
         """A rule's own memo for this run (same records, same answer): ``name`` keeps rules apart."""
         return self._memos.setdefault(name, {})
 
@@ -141,8 +144,8 @@ class RuleContext:
 
     # claims ---------------------------------------------------------------------------------
     @cached_property
-    def appointments_by_visit(self) -> dict[tuple, list[Appointment]]:
-        index: dict[tuple, list[Appointment]] = defaultdict(list)
+    def appointments_by_visit(self) -> dict[tuple[Any, ...], list[Appointment]]:
+        index: dict[tuple[Any, ...], list[Appointment]] = defaultdict(list)
         for appt in self.practice.appointments:
             index[(appt.client_id, person_key(appt.provider), appt.date)].append(appt)
         return index
@@ -187,17 +190,17 @@ class RuleContext:
         return index
 
     @cached_property
-    def pair_coded_visits(self) -> dict[tuple, list[Claim]]:
+    def pair_coded_visits(self) -> dict[tuple[Any, ...], list[Claim]]:
         """(client, provider key, date of service) -> the live claims billed for that visit, for the
         visits where a code pair can conflict: one of their claims bills one of ``PAIRED_CODES``.
         Every visit's claims would be a fifth of a large practice's memory in this process."""
         from .codes import PAIRED_CODES
 
-        def visit(claim: Claim) -> tuple:
+        def visit(claim: Claim) -> tuple[Any, ...]:
             return claim.client_id, person_key(claim.provider), claim.date_of_service
 
         paired = {visit(claim) for claim in self.live_claims if not PAIRED_CODES.isdisjoint(claim.cpt)}
-        index: dict[tuple, list[Claim]] = defaultdict(list)
+        index: dict[tuple[Any, ...], list[Claim]] = defaultdict(list)
         for claim in self.live_claims if paired else ():
             if (key := visit(claim)) in paired:
                 index[key].append(claim)

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from ..trackers.records import Practice, is_pre_licensed, license_standing
 from ..trackers.values import is_self_pay, person_key
@@ -165,7 +166,7 @@ def not_in_network_for_session(ctx: RuleContext) -> Iterator[Finding]:
     if not ctx.practice.keeps("credentialing"):
         return
     check_names = ctx.practice.keeps("providers")
-    affected: dict[tuple[str, str], list] = defaultdict(list)
+    affected: dict[tuple[str, str], list[Any]] = defaultdict(list)
     names: dict[tuple[str, str], tuple[str, str]] = {}
     for appt in ctx.live_appointments:
         payer = ctx.payer_of(appt)
@@ -233,7 +234,7 @@ def associate_billing(ctx: RuleContext) -> Iterator[Finding]:
                 f"file. Associates practise under a named supervisor: record the supervisor before any "
                 f"more sessions are billed.", refs={"provider": provider.provider}, key="supervisor", due=ctx.today,
                 severity="urgent")
-    billed: dict[tuple[str, str], list] = defaultdict(list)
+    billed: dict[tuple[str, str], list[Any]] = defaultdict(list)
     for claim in ctx.live_claims:
         billed_as = associates.get(person_key(claim.provider))
         if billed_as is None or is_self_pay(claim.payer) or ctx.t(claim.payer).credentials_associates:

@@ -99,10 +99,10 @@ def unknown_reference(ctx: RuleContext) -> Iterator[Finding]:
             f"tracker{hint}. Fix the {'name' if folded else 'id'}, or add the missing row to {tracker}.",
             refs={kind: record_id}, key=column)
 
-    def unknown(value: str | None, known: set, tracker: str, folded: bool = False) -> bool:
+    def unknown(value: str | None, known: set[str], tracker: str, folded: bool = False) -> bool:
         return value is not None and tracker in present and (person_key(value) if folded else value) not in known
 
-    def strangers(records: list, column: str, known: set, tracker: str, folded: bool = False) -> set:
+    def strangers(records: list[Any], column: str, known: set[str], tracker: str, folded: bool = False) -> set[str]:
         """The column's values no tracker knows, each distinct value looked at once (a hundred
         thousand sessions name a few thousand clients and a few dozen clinicians)."""
         return {value for value in set(map(attrgetter(column), records)) if unknown(value, known, tracker, folded)}

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from typing import Any
 
 SEVERITIES = ("info", "warning", "urgent")
 OWNERS = ("va", "clinician", "billing", "owner")
@@ -36,7 +37,7 @@ class Finding:
     due: date | None = None
     key: str = ""
     """Extra identity for rules that can fire twice on the same records (e.g. which cell)."""
-    details: dict = field(default_factory=dict, compare=False)
+    details: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
@@ -55,7 +56,7 @@ class Finding:
         identity = json.dumps([self.rule, sorted(refs.items()), self.key], separators=(",", ":"))
         return "f-" + hashlib.sha256(identity.encode()).hexdigest()[:10]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         data = {"id": self.id, "rule": self.rule, "severity": self.severity, "owner": self.owner,
                 "message": self.message, "due": self.due.isoformat() if self.due else None,
                 "refs": dict(self.refs)}
@@ -66,7 +67,7 @@ class Finding:
         return data
 
 
-def from_dict(data: dict) -> Finding:
+def from_dict(data: dict[str, Any]) -> Finding:
     """A finding stored by ``to_dict`` (the ledger keeps the message jobs' findings this way)."""
     due = data.get("due")
     return Finding(rule=data["rule"], severity=data["severity"], owner=data["owner"], message=data["message"],
@@ -74,6 +75,6 @@ def from_dict(data: dict) -> Finding:
                    details=data.get("details", {}))
 
 
-def sort_key(finding: Finding) -> tuple:
+def sort_key(finding: Finding) -> tuple[Any, ...]:
     """Soonest due first, then the most severe; undated findings last."""
     return (finding.due or date.max, -SEVERITIES.index(finding.severity), finding.rule, finding.id)

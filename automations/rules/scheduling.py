@@ -212,7 +212,7 @@ def waitlist_stale(ctx: RuleContext) -> Iterator[Finding]:
                 due=last + timedelta(days=days))
 
 
-def _booked_this_week(ctx: RuleContext) -> Counter:
+def _booked_this_week(ctx: RuleContext) -> Counter[str]:
     """Provider key -> live sessions in the next 7 days."""
     end = ctx.today + timedelta(days=7)
     return Counter(person_key(a.provider) for a in ctx.live_appointments if ctx.today <= a.date < end)

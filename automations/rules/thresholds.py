@@ -146,7 +146,7 @@ class Thresholds:
         return places or (self.office_pos,)
 
 
-def threshold_fields() -> list:
+def threshold_fields() -> list[Any]:
     return [f for f in fields(Thresholds) if f.metadata]
 
 
