@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE TABLE IF NOT EXISTS messages (
     message_id TEXT PRIMARY KEY, kind TEXT NOT NULL, recipient TEXT NOT NULL, security TEXT NOT NULL,
-    status TEXT NOT NULL, run_id INTEGER, queued_at TEXT NOT NULL, sent_at TEXT, error TEXT
+    status TEXT NOT NULL, run_id INTEGER, queued_at TEXT NOT NULL, sent_at TEXT, error TEXT, transport TEXT
 );
 CREATE TABLE IF NOT EXISTS kept (
     key TEXT PRIMARY KEY, value TEXT NOT NULL
@@ -60,7 +60,7 @@ CREATE TABLE IF NOT EXISTS message_findings (
 );
 CREATE TABLE IF NOT EXISTS invites (
     appointment_id TEXT NOT NULL, recipient TEXT NOT NULL, uid TEXT NOT NULL, sequence INTEGER NOT NULL,
-    fingerprint TEXT NOT NULL, method TEXT NOT NULL, sent_at TEXT NOT NULL,
+    fingerprint TEXT NOT NULL, method TEXT NOT NULL, sent_at TEXT NOT NULL, shown TEXT NOT NULL DEFAULT '{}',
     PRIMARY KEY (appointment_id, recipient)
 );
 CREATE TABLE IF NOT EXISTS audit (
@@ -517,12 +517,14 @@ class Ledger(Runs, Deliveries, Pacing, Reminded, Invitations, QueueMemory, Kept,
         return ledger
 
     def _schema(self) -> None:
+        """The tables, made whole for a new ledger; an older ledger gains the columns it lacks, in
+        one transaction, so two runs started together on it never both add one."""
         self.db.executescript(SCHEMA)
-        columns = {row[1] for row in self.db.execute("PRAGMA table_info(messages)")}
-        if "transport" not in columns:  # ledgers from before the outbox stopped counting as delivery
-            self.db.execute("ALTER TABLE messages ADD COLUMN transport TEXT")
-        if "shown" not in {row[1] for row in self.db.execute("PRAGMA table_info(invites)")}:
-            self.db.execute("ALTER TABLE invites ADD COLUMN shown TEXT NOT NULL DEFAULT '{}'")
+        with self._transaction():
+            for table, column, declared in (("messages", "transport", "TEXT"),   # the outbox stopped counting
+                                            ("invites", "shown", "TEXT NOT NULL DEFAULT '{}'")):
+                if column not in {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}:
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declared}")
 
     def close(self) -> None:
         self.write_head()

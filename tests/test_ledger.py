@@ -201,3 +201,24 @@ def test_every_write_of_the_ledger_is_inside_a_transaction():
 
     visit(tree, False, "")
     assert loose == []
+
+
+def test_a_ledger_from_before_the_transport_and_shown_columns_gains_them(tmp_path):
+    import sqlite3
+
+    from automations.ledger import SCHEMA
+
+    folder = tmp_path / "var"
+    Ledger(folder).close()                                   # a folder of ours, then an older ledger in it
+    (folder / "ledger.sqlite3").unlink()
+    old = SCHEMA.replace(", transport TEXT\n", "\n").replace(", shown TEXT NOT NULL DEFAULT '{}'", "")
+    db = sqlite3.connect(folder / "ledger.sqlite3")
+    db.executescript(old)
+    assert "transport" not in {row[1] for row in db.execute("PRAGMA table_info(messages)")}
+    db.close()
+    ledger = Ledger(folder)
+    try:
+        assert "transport" in {row[1] for row in ledger.db.execute("PRAGMA table_info(messages)")}
+        assert "shown" in {row[1] for row in ledger.db.execute("PRAGMA table_info(invites)")}
+    finally:
+        ledger.close()
