@@ -9,14 +9,15 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 
+from ..messages.delivery import Delivery
 from ..rules.catalogue import problem_of
 from ..rules.dates import people_day
 from ..rules.findings import OWNER_NAMES, OWNERS, SEVERITIES, SEVERITY_NAMES, Finding, urgency_name
 
 TOP = 10
-STATUS_WORDS = {"sent": "sent", "already_sent": "sent before (not again)", "blocked": "not sent (no secure way)",
-                "failed": "failed (tried again next run)", "refused": "refused by the mail service",
-                "pending": "waiting for the next run", "would_send": "would be sent"}
+STATUS_WORDS = {Delivery.SENT: "sent", Delivery.ALREADY_SENT: "sent before (not again)",
+                Delivery.BLOCKED: "not sent (no secure way)", Delivery.FAILED: "failed (tried again next run)",
+                Delivery.PENDING: "waiting for the next run", Delivery.WOULD_SEND: "would be sent"}
 """What each message status means, as the terminal says it."""
 
 

@@ -39,7 +39,15 @@ from ..rules.context import RuleContext
 from ..rules.findings import OWNER_NAMES, OWNERS, SEVERITIES, SEVERITY_NAMES, Finding
 from ..trackers.records import MISSED_STATUSES
 from ..trackers.values import person_key
-from .workbooks import PEOPLES_DATE, RowWriter, detail_sheet, print_like_the_rest, save_atomically, titled_book
+from .workbooks import (
+    PEOPLES_DATE,
+    RowWriter,
+    detail_sheet,
+    print_like_the_rest,
+    save_atomically,
+    titled_book,
+    wrapped_lines,
+)
 
 BUCKETS = (("0-30", 0, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("91-120", 91, 120), ("over 120", 121, None))
 RECEIVABLE = frozenset({"submitted", "partial", "denied", "appealed"})
@@ -242,6 +250,10 @@ def _people(result: Figures, findings: list[Finding], history: dict, start: date
             result.hours_saved.append((kind_title(kind), count, count * minutes))
 
 
+SUMMARY_LABEL_WIDTH = 52
+"""The first sheet's label column, where the owner's decisions wrap."""
+
+
 def write(path: Path, f: Figures, practice_name: str) -> Path:
     from openpyxl.styles import (  # only when the summary is written: most runs never load openpyxl
         Alignment,
@@ -313,11 +325,12 @@ def write(path: Path, f: Figures, practice_name: str) -> Path:
     summary.cell(lines.row, 1).font = bold
     decisions = [r for r in f.risks if r.owner == "owner"]
     for risk in decisions:
-        lines.append([f"{problem_of(risk)}: {risk.message}"], wrap=(1,))
-        summary.row_dimensions[lines.row].height = 15 * max(1, -(-len(risk.message) // 70))
+        decision = f"{problem_of(risk)}: {risk.message}"
+        lines.append([decision], wrap=(1,))
+        summary.row_dimensions[lines.row].height = 15 * wrapped_lines(decision, SUMMARY_LABEL_WIDTH)
     if not decisions:
         lines.append(["None this week."])
-    summary.column_dimensions["A"].width = 52
+    summary.column_dimensions["A"].width = SUMMARY_LABEL_WIDTH
     summary.column_dimensions["B"].width = 16
     summary.column_dimensions["C"].width = 20
     summary.column_dimensions["D"].width = 14

@@ -18,17 +18,12 @@ from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError
 
+from python_calamine import CalamineError
+
 from ..errors import TrackerUnavailable
 
-
-def _calamine_errors() -> tuple[type[Exception], ...]:
-    from python_calamine import CalamineError
-
-    return (CalamineError,)
-
-
 DAMAGED: tuple[type[Exception], ...] = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error,
-                                        ParseError, *_calamine_errors())
+                                        ParseError, CalamineError)
 """What reading a damaged or hostile workbook raises (calamine's errors, the zip reader's, the XML
 parser's): a tracker that cannot be read, never a failed run."""
 
