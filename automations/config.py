@@ -224,9 +224,25 @@ class StateSettings(Strict):
     deleted tail, a rebuilt chain or a vanished ledger is noticed."""
 
 
+Channel = Literal["email", "sms"]
+
+
 class ReminderSettings(Strict):
     hours_before: list[int] = Field(default_factory=lambda: [48, 24])
     sending_hours: str = "08:00-20:00"
+    channels: list[Channel] = Field(default_factory=lambda: list[Channel](["email"]))
+    """Each client gets reminders by the channels listed here that they consented to."""
+    ask_to_confirm: bool = False
+    """Reminders say "Reply C to confirm or R to reschedule"; the `replies` job reads the answers."""
+    confirm_hours: int = Field(default=24, ge=1, le=336)
+    """A session asked about and not confirmed this close to its start is on the VA's call list."""
+
+    @field_validator("channels")
+    @classmethod
+    def _some_channel(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError('name at least one channel: ["email"], ["sms"] or ["email", "sms"]')
+        return list(dict.fromkeys(value))
 
     @field_validator("hours_before")
     @classmethod
@@ -259,6 +275,41 @@ def _no_control(value: str) -> str:
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
         raise ValueError("holds a line break or another control character; write it on one line")
     return value
+
+
+class SmsSettings(Strict):
+    """Text messages (DOMAIN.md "Replies and texts"): Twilio Programmable Messaging, or the outbox
+    (each text a file beside the emails, for review)."""
+
+    provider: Literal["twilio", "outbox"] = "twilio"
+    account_sid: str = ""
+    from_number: str = ""            # the practice's texting number, +1 and ten digits ...
+    messaging_service_sid: str = ""  # ... or a Messaging Service that holds it
+    auth_token_env: EnvName = "PRACTICE_OPS_TWILIO_AUTH_TOKEN"
+    max_per_minute: int = Field(default=60, ge=1, le=6000)
+    timeout_seconds: float = Field(default=30, gt=0, le=600)
+
+    @field_validator("from_number")
+    @classmethod
+    def _a_number(cls, value: str) -> str:
+        if value and not re.fullmatch(r"\+[1-9]\d{6,14}", value):
+            raise ValueError("must be the number in international form, e.g. +15550100199")
+        return value
+
+
+class RepliesSettings(Strict):
+    """Where clients' answers are read: the practice's mailbox through the email transport's own
+    service (Graph, Gmail, Exchange), IMAP for an SMTP practice, or a folder of .eml files beside the
+    outbox for a practice that reviews its mail there; texts come back through [sms]."""
+
+    mailbox: str = ""                # whose inbox (Graph, Gmail, EWS); blank: the `from` address
+    imap_host: str = ""              # only with the smtp transport
+    imap_port: int = Field(default=993, ge=1, le=65535)
+    imap_security: Literal["ssl", "starttls", "none"] = "ssl"
+    imap_username: str = ""          # blank: the SMTP username
+    imap_password_env: EnvName = "PRACTICE_OPS_IMAP_PASSWORD"
+    imap_ca_bundle: str = ""
+    inbox_dir: Path | None = None    # the outbox's counterpart: replies saved as .eml files here
 
 
 class SecuritySettings(Strict):
@@ -318,6 +369,8 @@ class Config(Strict):
     reminders: ReminderSettings = Field(default_factory=ReminderSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     invites: InviteSettings = Field(default_factory=InviteSettings)
+    sms: SmsSettings | None = None
+    replies: RepliesSettings = Field(default_factory=RepliesSettings)
     schedule: dict[str, str] = Field(default_factory=dict)
 
     path: Path = Path("practice.toml")  # set by ``load``; not a key of the file
@@ -340,7 +393,7 @@ class Config(Strict):
                           reminder_hours=max(self.reminders.hours_before), payer_overrides=overrides,
                           payer_aliases=aliases, payer_programs=programs)
 
-JOBS = ("reconcile", "reminders", "digests", "weekly-summary")
+JOBS = ("reconcile", "replies", "reminders", "digests", "weekly-summary")
 """The jobs, by the names `run` and `[schedule]` use: the one list of them (jobs.runner composes one
 module per job under these names)."""
 
@@ -429,6 +482,7 @@ def _resolve_paths(config: Config, base: Path) -> Config:
         "work_queue": config.work_queue.model_copy(update={"path": resolve(config.work_queue.path)}),
         "state": config.state.model_copy(update={"dir": resolve(config.state.dir),
                                                  "audit_head": resolve(config.state.audit_head)}),
+        "replies": config.replies.model_copy(update={"inbox_dir": resolve(config.replies.inbox_dir)}),
         "security": config.security.model_copy(update={
             "certificates": resolve(config.security.certificates), "signing_cert": resolve(config.security.signing_cert),
             "signing_key": resolve(config.security.signing_key)}),
@@ -465,6 +519,7 @@ def _check_contents(config: Config) -> list[str]:
         if online:
             problems.append(f"email.exchange: {online} is Exchange Online, whose EWS Microsoft is switching off "
                             f"(2026-10-01 to 2027-04-01): use transport = \"graph\" for Microsoft 365")
+    problems.extend(_channel_problems(config))
     if config.work_queue.source == "gsheets" and not config.work_queue.spreadsheet_id:
         problems.append("work_queue.spreadsheet_id: is required for a work queue in Google Sheets")
     for job, spec in config.schedule.items():
@@ -477,6 +532,29 @@ def _check_contents(config: Config) -> list[str]:
             validate_schedule(job, spec, config.practice.timezone)
         except ConfigError as exc:
             problems.extend(exc.problems)
+    return problems
+
+
+def _channel_problems(config: Config) -> list[str]:
+    """Texts need [sms]; Twilio needs its account and a number (a stand-in, none); IMAP only for SMTP."""
+    import os
+
+    problems = []
+    sms = config.sms
+    if "sms" in config.reminders.channels and sms is None:
+        problems.append('reminders.channels: "sms" needs an [sms] table (provider, account_sid, from_number)')
+    if sms is not None and sms.provider == "twilio" and not os.environ.get("TWILIO_EMULATOR_HOST"):
+        if not sms.account_sid:
+            problems.append("sms.account_sid: is required for Twilio (it starts with AC; the Twilio console shows it)")
+        if not (sms.from_number or sms.messaging_service_sid):
+            problems.append("sms.from_number: set the practice's texting number (+1 and ten digits) or "
+                            "messaging_service_sid")
+    if config.replies.imap_host and config.email.transport != "smtp":
+        problems.append(f"replies.imap_host: is for a practice sending through SMTP; with transport = "
+                        f"\"{config.email.transport}\" replies are read through that service (set replies.mailbox)")
+    if config.replies.inbox_dir is not None and config.email.transport != "outbox":
+        problems.append("replies.inbox_dir: is the outbox's counterpart, for review; a live transport reads the "
+                        "practice's mailbox (replies.mailbox, or replies.imap_host with SMTP)")
     return problems
 
 

@@ -5,8 +5,8 @@ sends nothing twice and loses nothing), and an append-only audit log whose entri
 by SHA-256 so that ``audit verify`` can tell whether anyone edited history. The file and its
 folder are readable by the owner only: message rows name recipients.
 
-One class per concern (Runs, Deliveries, Pacing, Reminded, Invitations, QueueMemory, Kept,
-AuditTrail), each over the one connection and transaction of ``Store``; ``Ledger`` is all of them,
+One class per concern (Runs, Deliveries, Texts, Answers, Pacing, Reminded, Invitations,
+QueueMemory, Kept, AuditTrail), each over the one connection and transaction of ``Store``; ``Ledger`` is all of them,
 opened. Every write is inside ``Store._transaction`` (tests/test_ledger.py holds it).
 """
 
@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE TABLE IF NOT EXISTS messages (
     message_id TEXT PRIMARY KEY, kind TEXT NOT NULL, recipient TEXT NOT NULL, security TEXT NOT NULL,
-    status TEXT NOT NULL, run_id INTEGER, queued_at TEXT NOT NULL, sent_at TEXT, error TEXT, transport TEXT
+    status TEXT NOT NULL, run_id INTEGER, queued_at TEXT NOT NULL, sent_at TEXT, error TEXT, transport TEXT,
+    provider_id TEXT, receipt TEXT
 );
 CREATE TABLE IF NOT EXISTS kept (
     key TEXT PRIMARY KEY, value TEXT NOT NULL
@@ -62,6 +63,23 @@ CREATE TABLE IF NOT EXISTS invites (
     appointment_id TEXT NOT NULL, recipient TEXT NOT NULL, uid TEXT NOT NULL, sequence INTEGER NOT NULL,
     fingerprint TEXT NOT NULL, method TEXT NOT NULL, sent_at TEXT NOT NULL, shown TEXT NOT NULL DEFAULT '{}',
     PRIMARY KEY (appointment_id, recipient)
+);
+CREATE TABLE IF NOT EXISTS asked (
+    message_id TEXT PRIMARY KEY, token TEXT NOT NULL, channel TEXT NOT NULL, recipient TEXT NOT NULL,
+    client_id TEXT NOT NULL, appointments TEXT NOT NULL, asked_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS asked_by_token ON asked (token);
+CREATE INDEX IF NOT EXISTS asked_by_recipient ON asked (channel, recipient, asked_at);
+CREATE TABLE IF NOT EXISTS confirmed (
+    appointment_id TEXT PRIMARY KEY, at TEXT NOT NULL, via TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS opted_out (
+    channel TEXT NOT NULL, recipient TEXT NOT NULL, client_id TEXT NOT NULL DEFAULT '', at TEXT NOT NULL,
+    via TEXT NOT NULL, PRIMARY KEY (channel, recipient)
+);
+CREATE TABLE IF NOT EXISTS replies (
+    source TEXT NOT NULL, provider_id TEXT NOT NULL, received_at TEXT NOT NULL, handled_at TEXT NOT NULL,
+    intent TEXT NOT NULL, client_id TEXT NOT NULL DEFAULT '', PRIMARY KEY (source, provider_id)
 );
 CREATE TABLE IF NOT EXISTS audit (
     seq INTEGER PRIMARY KEY, at TEXT NOT NULL, event TEXT NOT NULL, data TEXT NOT NULL,
@@ -158,10 +176,12 @@ class Deliveries(Store):
                 self.append_audit(f"message.{status}", {"message_id": message_id, "kind": kind,
                                                         "security": security}, now)
 
-    def mark_sent(self, message_id: str, now: datetime, transport: str = "") -> None:
+    def mark_sent(self, message_id: str, now: datetime, transport: str = "", provider_id: str | None = None) -> None:
+        """``provider_id``: the service's own id for it (a text's, to ask later what became of it)."""
         with self._transaction():
-            self.db.execute("UPDATE messages SET status = 'sent', sent_at = ?, error = NULL, transport = ? "
-                            "WHERE message_id = ?", (now.isoformat(), transport, message_id))
+            self.db.execute("UPDATE messages SET status = 'sent', sent_at = ?, error = NULL, transport = ?, "
+                            "provider_id = COALESCE(?, provider_id) WHERE message_id = ?",
+                            (now.isoformat(), transport, provider_id, message_id))
             self.append_audit("message.sent", {"message_id": message_id, "transport": transport}, now)
 
     def is_delivered(self, message_id: str, transport: str) -> bool:
@@ -206,6 +226,117 @@ class Deliveries(Store):
                 "GROUP BY status, kind", (since, until)):
             counts.setdefault(status, {})[kind] = n
         return counts
+
+
+class Texts(Store):
+    """What became of each text after the carrier took it (Twilio's status, fetched later), and how many
+    texts a number had lately (at most 1 a day and 3 a week)."""
+
+    def texts_since(self, recipient: str, since: datetime) -> list[str]:
+        """When each text handed over (or being handed over) to this number since ``since`` was queued."""
+        return [row[0] for row in self.db.execute(
+            "SELECT queued_at FROM messages WHERE recipient = ? AND kind LIKE 'text_%' AND status IN ('sent', 'pending') "
+            "AND queued_at >= ? ORDER BY queued_at", (recipient, since.isoformat()))]
+
+    def texts_awaiting_receipt(self, since: datetime) -> list[tuple[str, str, str, str]]:
+        """(message_id, provider id, kind, recipient) of texts sent since ``since`` whose final status is not known."""
+        return list(self.db.execute(
+            "SELECT message_id, provider_id, kind, recipient FROM messages WHERE kind LIKE 'text_%' AND status = 'sent' "
+            "AND provider_id IS NOT NULL AND receipt IS NULL AND queued_at >= ? ORDER BY queued_at",
+            (since.isoformat(),)))
+
+    def record_receipt(self, message_id: str, receipt: str, now: datetime) -> None:
+        with self._transaction():
+            self.db.execute("UPDATE messages SET receipt = ? WHERE message_id = ?", (receipt, message_id))
+            self.append_audit("message.receipt", {"message_id": message_id, "receipt": receipt}, now)
+
+
+class Answers(Store):
+    """Clients' answers: which reminders asked for one (and with which token), the sessions confirmed,
+    the channels a client closed, and each reply handled once (by its service's own id)."""
+
+    def record_asked(self, message_id: str, token: str, channel: str, recipient: str, client_id: str,
+                     appointments: list[str], now: datetime) -> None:
+        with self._transaction():
+            self.db.execute("INSERT OR IGNORE INTO asked (message_id, token, channel, recipient, client_id, "
+                            "appointments, asked_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            (message_id, token, channel, recipient.lower(), client_id, json.dumps(appointments),
+                             now.isoformat()))
+
+    def _asked(self, where: str, args: tuple) -> list[dict]:
+        rows = self.db.execute("SELECT message_id, token, channel, recipient, client_id, appointments, asked_at "
+                               f"FROM asked WHERE {where} ORDER BY asked_at DESC", args)
+        return [{"message_id": m, "token": t, "channel": c, "recipient": r, "client_id": cl,
+                 "appointments": json.loads(a), "asked_at": at} for m, t, c, r, cl, a, at in rows]
+
+    def asked_by_message(self, message_ids: list[str]) -> list[dict]:
+        if not message_ids:
+            return []
+        return self._asked(f"message_id IN ({', '.join('?' for _ in message_ids)})", tuple(message_ids))
+
+    def asked_by_token(self, token: str) -> list[dict]:
+        return self._asked("token = ?", (token,))
+
+    def asked_of(self, channel: str, recipient: str) -> list[dict]:
+        """What was asked of this number or address, the latest first."""
+        return self._asked("channel = ? AND recipient = ?", (channel, recipient.lower()))
+
+    def asked_appointments(self) -> dict[str, str]:
+        """appointment id -> when it was first asked about."""
+        asked: dict[str, str] = {}
+        for appointments, at in self.db.execute("SELECT appointments, asked_at FROM asked ORDER BY asked_at DESC"):
+            for appointment_id in json.loads(appointments):
+                asked[appointment_id] = at
+        return asked
+
+    def confirm(self, appointment_id: str, via: str, now: datetime) -> None:
+        with self._transaction():
+            cur = self.db.execute("INSERT OR IGNORE INTO confirmed (appointment_id, at, via) VALUES (?, ?, ?)",
+                                  (appointment_id, now.isoformat(), via))
+            if cur.rowcount:
+                self.append_audit("session.confirmed", {"appointment": appointment_id, "via": via}, now)
+
+    def confirmed(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT appointment_id, at FROM confirmed"))
+
+    def opt_out(self, channel: str, recipient: str, client_id: str, via: str, now: datetime) -> None:
+        with self._transaction():
+            cur = self.db.execute("INSERT OR IGNORE INTO opted_out (channel, recipient, client_id, at, via) "
+                                  "VALUES (?, ?, ?, ?, ?)", (channel, recipient.lower(), client_id, now.isoformat(), via))
+            if cur.rowcount:
+                self.append_audit("channel.opted_out", {"channel": channel, "client": client_id, "via": via}, now)
+
+    def opt_in(self, channel: str, recipient: str, now: datetime) -> None:
+        with self._transaction():
+            cur = self.db.execute("DELETE FROM opted_out WHERE channel = ? AND recipient = ?",
+                                  (channel, recipient.lower()))
+            if cur.rowcount:
+                self.append_audit("channel.opted_in", {"channel": channel}, now)
+
+    def opted_out(self) -> list[dict]:
+        return [{"channel": c, "recipient": r, "client_id": cl, "at": at, "via": via} for c, r, cl, at, via in
+                self.db.execute("SELECT channel, recipient, client_id, at, via FROM opted_out ORDER BY at")]
+
+    def is_opted_out(self, channel: str, recipient: str, client_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM opted_out WHERE channel = ? AND (recipient = ? OR (client_id != '' AND "
+                               "client_id = ?))", (channel, recipient.lower(), client_id)).fetchone() is not None
+
+    def reply_handled(self, source: str, provider_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM replies WHERE source = ? AND provider_id = ?",
+                               (source, provider_id)).fetchone() is not None
+
+    def record_reply(self, source: str, provider_id: str, received_at: datetime, intent: str, client_id: str,
+                     now: datetime) -> None:
+        with self._transaction():
+            cur = self.db.execute("INSERT OR IGNORE INTO replies (source, provider_id, received_at, handled_at, intent, "
+                                  "client_id) VALUES (?, ?, ?, ?, ?, ?)",
+                                  (source, provider_id, received_at.isoformat(), now.isoformat(), intent, client_id))
+            if cur.rowcount:
+                self.append_audit("reply.handled", {"source": source, "id": provider_id, "intent": intent}, now)
+
+    def reply_counts(self, since: str, until: str) -> dict[str, int]:
+        return dict(self.db.execute("SELECT intent, COUNT(*) FROM replies WHERE handled_at >= ? AND handled_at < ? "
+                                    "GROUP BY intent", (since, until)))
 
 
 class Pacing(Store):
@@ -453,7 +584,7 @@ class AuditTrail(Store):
             pass
 
 
-class Ledger(Runs, Deliveries, Pacing, Reminded, Invitations, QueueMemory, Kept, AuditTrail):
+class Ledger(Runs, Deliveries, Texts, Answers, Pacing, Reminded, Invitations, QueueMemory, Kept, AuditTrail):
     """The ledger, every concern over one SQLite connection: opened (or copied into memory for a
     dry run), its schema, its lock and its close."""
 
@@ -522,7 +653,10 @@ class Ledger(Runs, Deliveries, Pacing, Reminded, Invitations, QueueMemory, Kept,
         self.db.executescript(SCHEMA)
         with self._transaction():
             for table, column, declared in (("messages", "transport", "TEXT"),   # the outbox stopped counting
-                                            ("invites", "shown", "TEXT NOT NULL DEFAULT '{}'")):
+                                            ("invites", "shown", "TEXT NOT NULL DEFAULT '{}'"),
+                                            ("messages", "provider_id", "TEXT"),  # a text's id at its service
+                                            ("messages", "receipt", "TEXT")):     # and what became of it
+
                 if column not in {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}:
                     self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declared}")
 

@@ -96,6 +96,23 @@ dir = "var"
 [reminders]
 hours_before = [48, 24]
 sending_hours = "08:00-20:00"
+channels = ["email"]        # add "sms" (and an [sms] table) to text clients whose Text Consent is on file
+ask_to_confirm = false      # reminders say "Reply C to confirm or R to reschedule"; `run replies` reads the answers
+confirm_hours = 24          # a session asked about and unconfirmed this close: the VA's call list
+
+# [sms]                     # texts through Twilio Programmable Messaging (or provider = "outbox" to review them)
+# provider = "twilio"
+# account_sid = "AC..."     # the Twilio console shows it; the auth token goes in PRACTICE_OPS_TWILIO_AUTH_TOKEN
+# from_number = "+15550100199"   # the practice's texting number, registered for 10DLC (brand and campaign)
+# max_per_minute = 60
+# Twilio signs a BAA only on its higher editions: a text carries limited PHI (a time, the practice's
+# name), so have one in place before texting clients.
+
+# [replies]                 # clients' answers by email, read from the practice's mailbox
+# mailbox = ""              # Graph (Mail.Read), Gmail (gmail.readonly through your own internal app) or
+#                           # Exchange; blank: the `from` address
+# imap_host = "imap.example.org"   # SMTP practices: the inbox over IMAP; password in PRACTICE_OPS_IMAP_PASSWORD
+# inbox_dir = "inbox"       # the outbox's counterpart: replies saved as .eml files, for review
 
 [security]
 certificates = "certs"
@@ -103,6 +120,7 @@ gateway_subject_tag = ""
 
 [schedule]                  # when `python run.py serve` runs each job, in the practice's time zone
 reconcile = "daily 06:30"
+replies = "every 15 minutes"
 reminders = "hourly"
 digests = "weekdays 07:00"
 weekly-summary = "monday 07:30"
@@ -111,7 +129,7 @@ weekly-summary = "monday 07:30"
 
 def _header(name: str) -> str:
     return name.replace("_", " ").title().replace("Id", "ID").replace("Cpt", "CPT").replace("Npi", "NPI") \
-        .replace("Pos", "POS").replace("Caqh", "CAQH").replace(" Min", " (min)")
+        .replace("Pos", "POS").replace("Caqh", "CAQH").replace(" Min", " (min)").replace("Sms", "Text")
 
 
 CHOICE_WORDS = {"plain_ok": "Plain email OK", "encrypted": "Encrypted email only", "none": "No email"}

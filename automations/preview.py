@@ -14,16 +14,19 @@ from . import jobs
 from .config import Config
 from .errors import PracticeOpsError
 from .folders import write_whole
+from .ledger import Ledger
 from .messages import contexts, digests
 from .messages.certificates import CertificateStore
 from .messages.kinds import KINDS as MESSAGE_KINDS
 from .messages.kinds import phi_floor, template_names
 from .messages.policy import decide
 from .messages.render import Rendered, Templates
+from .messages.replies import reply_token
+from .messages.texts import TextTooLong, fit_text
 from .reports import weekly_summary
 from .rules.context import RuleContext
 from .trackers.records import CANCELLED_STATUSES
-from .trackers.values import person_key
+from .trackers.values import person_key, text_number
 
 KINDS = {kind.name: kind.record for kind in MESSAGE_KINDS.values()}
 """Each message kind and the record `preview` renders it for (messages.kinds holds both)."""
@@ -52,14 +55,32 @@ def preview(config: Config, kind: str, record: str | None, today: date, now: dat
     assert result.practice is not None
     ctx = RuleContext(result.practice, config.thresholds(), today)
     to, context, consent, to_client = _addressed(config, ctx, kind, record, result)
-    rendered = Templates(config.path.parent / "templates").render(kind, phi_floor(kind, config),
-                                                                  **template_names(config, kind), **context)
+    templates = Templates(config.path.parent / "templates")
+    if MESSAGE_KINDS[kind].channel == "sms":  # a text: in clear, to a number that consented
+        rendered = templates.render_text(kind, phi_floor(kind, config), **template_names(config, kind), **context)
+        try:
+            fit_text(rendered.text)
+        except TextTooLong as exc:
+            return Preview(kind, to, rendered, "blocked", str(exc))
+        return Preview(kind, to, rendered, "plain" if consent != "none" else "blocked",
+                       "" if consent != "none" else "the client has not consented to texts, or the number cannot "
+                                                    "take them")
+    rendered = templates.render(kind, phi_floor(kind, config), **template_names(config, kind), **context)
     certificates = CertificateStore(config.security.certificates, now)
     security, why = decide(rendered.phi, has_certificate=certificates.for_address(to) is not None,
                            no_certificate=certificates.why_not(to),
                            gateway=bool(config.security.gateway_subject_tag.strip()), consent=consent,
                            to_client=to_client)
     return Preview(kind, to, rendered, security, why)
+
+
+def _ref(config: Config, appointment_id: str) -> str:
+    """The token the session's first reminder carries (the ledger's key, read from a copy of it)."""
+    ledger = Ledger.snapshot(config.state.dir)
+    try:
+        return reply_token(ledger.practice_key("replies"), f"{appointment_id}@{max(config.reminders.hours_before)}h")
+    finally:
+        ledger.close()
 
 
 def _need(record: str | None, what: str) -> str:
@@ -71,6 +92,18 @@ def _need(record: str | None, what: str) -> str:
 def _addressed(config: Config, ctx: RuleContext, kind: str, record: str | None, result: jobs.RunResult):
     """(to, context, consent, to_client) for the kind and its record."""
     findings = result.findings
+    if kind == "text_reminder":
+        appt = ctx.appointments.get(_need(record, "APPOINTMENT_ID"))
+        if appt is None:
+            raise PracticeOpsError(f"no appointment {record!r} in the appointments tracker")
+        client = ctx.clients.get(appt.client_id)
+        number = text_number(client.phone) if client else None
+        consented = client is not None and client.sms_consent not in (None, False) and number is not None
+        return (number or f"(client {appt.client_id}: no number a text can go to)",
+                contexts.text_reminder(config, [appt], ask=config.reminders.ask_to_confirm),
+                None if consented else "none", True)
+    if kind == "text_help":
+        return "(whoever texts HELP)", contexts.text_help(config), None, True
     if kind in ("appointment_reminder", "intake_forms_reminder", "calendar_invite"):
         appt = ctx.appointments.get(_need(record, "APPOINTMENT_ID"))
         if appt is None:
@@ -83,7 +116,8 @@ def _addressed(config: Config, ctx: RuleContext, kind: str, record: str | None, 
                     contexts.calendar_invite(config, contexts.invite_shown(config, ctx, appt), method), None, False)
         to = client.email if client and client.email else f"(client {appt.client_id}: no email on file)"
         consent = client.email_consent if client else None
-        context = (contexts.appointment_reminder(config, [appt]) if kind == "appointment_reminder"
+        ref = _ref(config, appt.appointment_id) if config.reminders.ask_to_confirm else ""
+        context = (contexts.appointment_reminder(config, [appt], ref=ref) if kind == "appointment_reminder"
                    else contexts.intake_forms_reminder(config, appt))
         return to, context, consent, True
     if kind == "balance_notice":

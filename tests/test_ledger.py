@@ -203,7 +203,7 @@ def test_every_write_of_the_ledger_is_inside_a_transaction():
     assert loose == []
 
 
-def test_a_ledger_from_before_the_transport_and_shown_columns_gains_them(tmp_path):
+def test_a_ledger_from_before_the_transport_shown_and_text_columns_gains_them(tmp_path):
     import sqlite3
 
     from automations.ledger import SCHEMA
@@ -211,14 +211,22 @@ def test_a_ledger_from_before_the_transport_and_shown_columns_gains_them(tmp_pat
     folder = tmp_path / "var"
     Ledger(folder).close()                                   # a folder of ours, then an older ledger in it
     (folder / "ledger.sqlite3").unlink()
-    old = SCHEMA.replace(", transport TEXT\n", "\n").replace(", shown TEXT NOT NULL DEFAULT '{}'", "")
+    old = SCHEMA.replace(", transport TEXT,\n    provider_id TEXT, receipt TEXT\n", "\n").replace(
+        ", shown TEXT NOT NULL DEFAULT '{}'", "")
     db = sqlite3.connect(folder / "ledger.sqlite3")
     db.executescript(old)
-    assert "transport" not in {row[1] for row in db.execute("PRAGMA table_info(messages)")}
+    assert not {"transport", "provider_id", "receipt"} & {row[1] for row in db.execute("PRAGMA table_info(messages)")}
+    db.execute("INSERT INTO messages (message_id, kind, recipient, security, status, queued_at) VALUES "
+               "('<m@x>', 'text_reminder', '+15550100101', 'plain', 'pending', '2026-12-01T09:00:00+00:00')")
+    db.commit()
     db.close()
     ledger = Ledger(folder)
     try:
-        assert "transport" in {row[1] for row in ledger.db.execute("PRAGMA table_info(messages)")}
+        assert {"transport", "provider_id", "receipt"} <= {row[1] for row in ledger.db.execute(
+            "PRAGMA table_info(messages)")}
         assert "shown" in {row[1] for row in ledger.db.execute("PRAGMA table_info(invites)")}
+        ledger.mark_sent("<m@x>", datetime(2026, 12, 1, 9, 1, tzinfo=UTC), "twilio", "SM1")
+        assert ledger.texts_awaiting_receipt(datetime(2026, 11, 30, tzinfo=UTC)) == [
+            ("<m@x>", "SM1", "text_reminder", "+15550100101")]
     finally:
         ledger.close()

@@ -4,13 +4,26 @@ hours, and the calendar invitations (invitations.py) at any hour."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from ..messages import contexts
 from ..messages.delivery import HANDED_OVER, Delivery
-from ..messages.reminders import changed_since_reminded, due_reminders, reminder_fingerprint, within_sending_hours
+from ..messages.postman import Sent
+from ..messages.reminders import (
+    ReminderBatch,
+    changed_since_reminded,
+    due_reminders,
+    reminder_fingerprint,
+    within_sending_hours,
+)
+from ..messages.replies import reply_token
+from ..messages.texts import texts_used_up
 from ..reports.queue_sheets import APPROVED, DONE
 from ..rules.dates import clock_time
 from ..rules.scheduling import reminder_blocked_finding
-from . import invitations
+from ..trackers.records import Client
+from ..trackers.values import text_number
+from . import invitations, replies
 from .run_state import RunState
 
 
@@ -27,14 +40,19 @@ def run(work: RunState) -> None:
         work.result.notices.append(f"{clock_time(work.now.astimezone(zone))} is outside the sending hours "
                                    f"({config.reminders.sending_hours}): no client messages this run")
     invitations.calendar_invites(work)
+    replies.raise_answer_findings(work)
 
 
 def _appointment_reminders(work: RunState) -> None:
+    """Each due reminder by every channel the practice uses and the client consented to (email, texts);
+    a session no channel can reach is the VA's to phone (``scheduling.reminder_blocked``). With
+    ``ask_to_confirm`` each asks for an answer, and the ledger keeps what was asked of whom."""
     config, ctx = work.config, work.ctx
     zone = config.zone
     batches = due_reminders(ctx.practice.appointments, work.now, config.reminders.hours_before,
                             config.reminders.sending_hours, zone, ctx.thresholds.default_session_minutes)
-    work.progress(f"{len(batches)} appointment reminder{'s' if len(batches) != 1 else ''} due: each goes by email "
+    channels = " and ".join("email" if c == "email" else "text" for c in config.reminders.channels)
+    work.progress(f"{len(batches)} appointment reminder{'s' if len(batches) != 1 else ''} due: each goes by {channels} "
                   f"where it may, the others to the VA to phone")
     just_reminded: set[str] = set()
     for batch in batches:
@@ -45,11 +63,6 @@ def _appointment_reminders(work: RunState) -> None:
                                                                f"clients tracker, so which address is right is unknown"),
                                first.date)
             continue
-        if client is None or not client.email:
-            why = ("the email address on file cannot be used (see the data finding for its cell)"
-                   if ("client", batch.client_id, "email") in ctx.practice.unreadable else "has no email address")
-            work.raise_finding(reminder_blocked_finding(first, f"client {batch.client_id} {why}", client), first.date)
-            continue
         unlinked = [a for a in batch.appointments if a.modality == "video" and not a.telehealth_link]
         if unlinked:  # a video reminder without its link is held, never sent empty
             held = unlinked[0]
@@ -59,18 +72,56 @@ def _appointment_reminders(work: RunState) -> None:
                                                             "reminder with it), or phone the client with it"),
                 held.date)
             continue
-        sent = work.postman.send("appointment_reminder", client.email,
-                                 contexts.appointment_reminder(config, batch.appointments, client=client),
-                                 key=batch.key, consent=client.email_consent, to_client=True)
-        if sent.outcome.status == Delivery.SENT:  # what the client was told, now
-            for appt in batch.appointments:
+        outcomes = [_remind(work, batch, client, channel) for channel in config.reminders.channels]
+        if any(isinstance(outcome, Sent) and outcome.outcome.status in HANDED_OVER for outcome in outcomes):
+            for appt in batch.appointments:  # what the client was told, now
                 work.ledger.record_reminded(appt.appointment_id, reminder_fingerprint(appt), work.now)
                 just_reminded.add(appt.appointment_id)
-        if sent.outcome.status == Delivery.BLOCKED:
-            for appt in batch.appointments:
-                work.raise_finding(reminder_blocked_finding(appt, f"client {client.client_id}: {sent.why_blocked}",
-                                                            client), appt.date)
+        if all(isinstance(outcome, str) or outcome.outcome.status == Delivery.BLOCKED for outcome in outcomes):
+            whys = "; ".join(outcome if isinstance(outcome, str) else outcome.why_blocked for outcome in outcomes)
+            colon = ":" if isinstance(outcomes[0], Sent) else ""
+            for appt in batch.appointments if any(isinstance(o, Sent) for o in outcomes) else [first]:
+                work.raise_finding(reminder_blocked_finding(appt, f"client {batch.client_id}{colon} {whys}", client),
+                                   appt.date)
     _corrected_reminders(work, just_reminded)
+
+
+def _remind(work: RunState, batch: ReminderBatch, client: Client | None, channel: str) -> Sent | str:
+    """The reminder by one channel: what became of it, or why it could not go that way."""
+    config, ledger = work.config, work.ledger
+    ask = config.reminders.ask_to_confirm
+    appointments = [a.appointment_id for a in batch.appointments]
+    if channel == "email":
+        if client is None or not client.email:
+            return ("has an email address that cannot be used (see the data finding for its cell)"
+                    if ("client", batch.client_id, "email") in work.ctx.practice.unreadable else "has no email address")
+        if ledger.is_opted_out("email", client.email, client.client_id):
+            return "opted out of email"
+        token = reply_token(ledger.practice_key("replies"), batch.key) if ask else ""
+        sent = work.postman.send("appointment_reminder", client.email,
+                                 contexts.appointment_reminder(config, batch.appointments, client=client, ref=token),
+                                 key=batch.key, consent=client.email_consent, to_client=True)
+        if ask and sent.outcome.status == Delivery.SENT:
+            ledger.record_asked(sent.outcome.message_id, token, "email", client.email, client.client_id, appointments,
+                                work.now)
+        if sent.outcome.status == Delivery.BLOCKED:
+            sent.why_blocked = sent.why_blocked or "its email could not be sent securely"
+        return sent
+    number = text_number(client.phone) if client is not None else None
+    if client is None or client.sms_consent in (None, False):
+        return "has not consented to texts"
+    if number is None:
+        return "has no phone number a text can go to"
+    if ledger.is_opted_out("sms", number, client.client_id):
+        return "opted out of texts"
+    if ledger.message_status(work.postman.text_id("text_reminder", number, batch.key)) is None and \
+            (full := texts_used_up(ledger.texts_since(number, work.now - timedelta(days=7)), work.now, config.zone)):
+        return full
+    sent = work.postman.send_text("text_reminder", number, contexts.text_reminder(config, batch.appointments, ask=ask),
+                                  key=batch.key)
+    if ask and sent.outcome.status == Delivery.SENT:
+        ledger.record_asked(sent.outcome.message_id, "", "sms", number, client.client_id, appointments, work.now)
+    return sent
 
 
 def _corrected_reminders(work: RunState, just_reminded: set[str]) -> None:

@@ -26,7 +26,7 @@ from ..rules import compliance
 from ..rules.context import RuleContext
 from ..rules.dates import clock_time, people_date
 from ..rules.findings import Finding, from_dict, sort_key
-from ..transports import open_transport
+from ..transports import open_texts, open_transport
 from .result import Progress, RunResult
 
 log = logging.getLogger("practice_ops.jobs")
@@ -51,7 +51,7 @@ class RunState:
         self.dry_run = dry_run
         self.run_id = ledger.start_run(job, today.isoformat(), now)
         self.postman = Postman(config, ledger, lambda: open_transport(config.email), self.run_id, now,
-                               dry_run=dry_run)
+                               dry_run=dry_run, text_factory=lambda: open_texts(config))
         if dry_run:
             result.notices.append("dry run: messages were rendered and checked, not sent; nothing was written or "
                                   "recorded")

@@ -10,7 +10,7 @@ from ..config import JOBS, Config, sending_window
 from ..errors import PracticeOpsError
 from ..folders import remove_stale_temporaries
 from ..ledger import Ledger
-from . import digests, reconcile, reminders, weekly_summary
+from . import digests, reconcile, reminders, replies, weekly_summary
 from .check import bulk_work, check, tracker_cache
 from .result import Progress, RunResult
 from .run_state import RunState
@@ -67,5 +67,5 @@ def _run(config: Config, job: str, today: date, now: datetime, progress: Progres
     return result
 
 
-STEPS = {"reconcile": reconcile.run, "reminders": reminders.run, "digests": digests.run,
+STEPS = {"reconcile": reconcile.run, "replies": replies.run, "reminders": reminders.run, "digests": digests.run,
          "weekly-summary": weekly_summary.run}

@@ -15,6 +15,7 @@ from ..rules.findings import OWNER_NAMES, Finding, overdue
 from ..trackers.records import Appointment, Client
 from . import invites
 from .reminders import start_of
+from .texts import CONFIRM_ASK
 
 
 def when(appt: Appointment, zone: ZoneInfo) -> str:
@@ -27,7 +28,7 @@ def when_at(start: datetime) -> str:
 
 
 def appointment_reminder(config: Config, appointments: tuple[Appointment, ...] | list[Appointment],
-                         updated: bool = False, client: Client | None = None) -> dict[str, Any]:
+                         updated: bool = False, client: Client | None = None, ref: str = "") -> dict[str, Any]:
     """``updated``: a correction of a reminder already sent (a new time, place or video link).
     ``client``: greeted by first name where they chose plain email (as SimplePractice and TherapyNotes
     greet); a video session's time carries its zone, as the client may be elsewhere."""
@@ -37,7 +38,23 @@ def appointment_reminder(config: Config, appointments: tuple[Appointment, ...] |
                           "video": a.modality == "video", "phone": a.modality == "phone",
                           "link": a.telehealth_link or ""} for a in appointments],
             "office_phone": config.practice.phone, "office_address": config.practice.address if in_person else "",
-            "updated": updated, "first_name": greeting_name(client)}
+            "updated": updated, "first_name": greeting_name(client), "ask": CONFIRM_ASK if ref else "", "ref": ref}
+
+
+def text_reminder(config: Config, appointments: tuple[Appointment, ...] | list[Appointment], updated: bool = False,
+                  ask: bool = False) -> dict[str, Any]:
+    """The text of a reminder: the first session's day and time as a phone shows it (`Thu Dec 10,
+    3:00 PM`, with its zone for a session away from the office), its video link, and the question."""
+    zone = config.zone
+    first = appointments[0]
+    start = start_of(first, zone)
+    shown = f"{start:%a %b} {start.day}, {clock_time(start)}" + (f" {start:%Z}" if first.modality != "in_person" else "")
+    return {"when": shown, "link": (first.telehealth_link or "") if first.modality == "video" else "",
+            "phone_session": first.modality == "phone", "updated": updated, "ask": CONFIRM_ASK if ask else ""}
+
+
+def text_help(config: Config) -> dict[str, Any]:
+    return {"office_phone": config.practice.phone}
 
 
 def greeting_name(client: Client | None) -> str:

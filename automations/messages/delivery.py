@@ -9,6 +9,7 @@ file, so the retry is harmless.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -71,9 +72,18 @@ def deliver(ledger: Ledger, transport: Transport | None, message: EmailMessage, 
             now: datetime, hold: str = "") -> Outcome:
     """Hand one message over through the ledger. ``hold``: why the transport takes nothing more this
     run (throttled, or its set-up failed); the message is recorded pending for the next run."""
-    msg_id = str(message["Message-ID"])
-    outcome = Outcome(kind, str(message["To"]), security, Delivery.SENT, msg_id, str(message["Subject"]))
-    if ledger.is_delivered(msg_id, transport_name(transport)):
+    send = None if transport is None else lambda: transport.send(message)
+    return hand_over(ledger, transport_name(transport), send, Outcome(
+        kind, str(message["To"]), security, Delivery.SENT, str(message["Message-ID"]), str(message["Subject"])),
+        run_id=run_id, now=now, hold=hold)
+
+
+def hand_over(ledger: Ledger, through: str, send: Callable[[], str | None] | None, outcome: Outcome, *, run_id: int,
+              now: datetime, hold: str = "") -> Outcome:
+    """The ledger's discipline for any channel: recorded pending, handed over by ``send`` (which
+    returns the service's own id for it, if any), recorded sent; ``through``: the service's name."""
+    msg_id, kind, security = outcome.message_id, outcome.kind, outcome.security
+    if ledger.is_delivered(msg_id, through):
         outcome.status = Delivery.ALREADY_SENT
         return outcome
     if ledger.message_status(msg_id) == "refused":
@@ -87,16 +97,16 @@ def deliver(ledger: Ledger, transport: Transport | None, message: EmailMessage, 
     if hold:
         outcome.status, outcome.error = Delivery.PENDING, hold
         return outcome
-    if transport is None:
+    if send is None:
         raise ValueError("a message to hand over needs a transport")
     try:
-        transport.send(message)
+        provider_id = send()
     except TransportError as exc:
         ledger.mark_failed(msg_id, str(exc), exc.permanent, now)
         outcome.status = Delivery.FAILED if isinstance(exc, (MessageRefused, TransportSetupError)) else Delivery.PENDING
         outcome.error, outcome.permanent, outcome.failure = str(exc), exc.permanent, exc
         return outcome
-    ledger.mark_sent(msg_id, now, transport_name(transport))
+    ledger.mark_sent(msg_id, now, through, provider_id)
     return outcome
 
 

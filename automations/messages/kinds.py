@@ -23,6 +23,8 @@ class MessageKind:
     """What people call it: the weekly summary, the binder and notices say this, never the name."""
     record: str = ""
     """The record `preview KIND RECORD` renders it for (in brackets: may be left out)."""
+    channel: str = "email"
+    """``email`` (a text and an HTML part, a subject) or ``sms`` (one short text template, in clear)."""
 
 
 KINDS: dict[str, MessageKind] = {kind.name: kind for kind in (
@@ -37,6 +39,8 @@ KINDS: dict[str, MessageKind] = {kind.name: kind for kind in (
     MessageKind("weekly_summary", "full", False, "Weekly summaries"),
     MessageKind("eap_report", "full", False, "EAP reports", "AUTHORIZATION_ID"),
     MessageKind("va_work_queue", "none", False, "The VA's morning notes"),
+    MessageKind("text_reminder", "limited", True, "Text reminders", "APPOINTMENT_ID", channel="sms"),
+    MessageKind("text_help", "none", True, "Answers to HELP texts", channel="sms"),
 )}
 CHANNEL_NAMES = {"smime": "Encrypted (S/MIME)", "gateway": "Encrypted (gateway)", "plain": "Plain email",
                  "blocked": "Not sent (no secure way)"}
@@ -93,7 +97,11 @@ def sample_context(kind: str) -> dict[str, Any]:
         "appointment_reminder": {"sessions": [{"when": session["when"], "video": True, "phone": False,
                                                "link": session["link"]}],
                                  "office_phone": "555-0100", "office_address": "1 Main St", "updated": False,
-                                 "first_name": "Sam"},
+                                 "first_name": "Sam", "ask": "Reply C to confirm or R to reschedule.",
+                                 "ref": "K7P2M9XD"},
+        "text_reminder": {"when": "Mon Jan 4, 9:00 AM", "link": session["link"], "phone_session": False,
+                          "updated": False, "ask": "Reply C to confirm or R to reschedule."},
+        "text_help": {"office_phone": "555-0100"},
         "intake_forms_reminder": {"when": session["when"], "office_phone": "555-0100",
                                   "portal_url": "https://portal.example"},
         "balance_notice": {"office_phone": "555-0100", "portal_url": "https://portal.example"},
@@ -132,11 +140,13 @@ def check_overrides(config: Config) -> list[str]:
     templates = Templates(folder)
     problems = []
     for kind in KINDS:
-        own = [name for name in (f"{kind}.txt.j2", f"{kind}.html.j2") if (folder / name).is_file()]
+        parts = (f"{kind}.txt.j2",) if KINDS[kind].channel == "sms" else (f"{kind}.txt.j2", f"{kind}.html.j2")
+        own = [name for name in parts if (folder / name).is_file()]
         if not own or all((folder / n).read_bytes() == (BUILTIN_TEMPLATES / n).read_bytes() for n in own):
             continue
+        render = templates.render_text if KINDS[kind].channel == "sms" else templates.render
         try:
-            rendered = templates.render(kind, "none", **template_names(config, kind), **sample_context(kind))
+            rendered = render(kind, "none", **template_names(config, kind), **sample_context(kind))
         except TemplateError as exc:
             problems.append(f"templates/{own[0]}: {exc}; {kind} messages are blocked until it is fixed")
             continue

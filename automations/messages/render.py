@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -211,25 +212,42 @@ class Templates:
     def render(self, kind: str, phi_floor: str = "none", **context: Any) -> Rendered:
         """Render both parts. ``phi_floor``: the least PHI the kind carries; a template declaring less
         is protected as the floor all the same."""
-        try:
+        with _template_errors(kind, self.folders):
             text_module = _module(self.text_env.get_template(f"{kind}.txt.j2"), context)
             html = "".join(_module(self.html_env.get_template(f"{kind}.html.j2"), context)._body_stream)
-        except jinja2.TemplateNotFound as exc:
-            raise TemplateError(f"template {exc.name} not found in {', '.join(self.folders)}") from None
-        except jinja2.TemplateSyntaxError as exc:
-            raise TemplateError(f"template {exc.name or kind}: line {exc.lineno}: {exc.message}") from None
-        except jinja2.UndefinedError as exc:
-            raise TemplateError(f"template {kind}: {exc.message} (the message gives it no such value)") from None
-        except jinja2.exceptions.SecurityError as exc:
-            raise TemplateError(f"template {kind}: not allowed in a template: {exc}") from None
-        except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError,
-                RecursionError, MemoryError) as exc:
-            raise TemplateError(f"template {kind}: cannot be rendered: {exc.__class__.__name__}: {exc}") from None
-        phi = getattr(text_module, "phi", None)
+        phi = _declared_phi(kind, text_module, phi_floor)
         subject = getattr(text_module, "subject", None)
-        if phi not in PHI_LEVELS:
-            raise TemplateError(f"{kind}.txt.j2 must declare its PHI level: {{% set phi = \"none\" %}}")
         if not subject:
             raise TemplateError(f"{kind}.txt.j2 must declare a subject: {{% set subject = \"...\" %}}")
-        phi = max(phi, phi_floor, key=PHI_LEVELS.index)
         return Rendered(kind, phi, " ".join(str(subject).split()), str(text_module).strip() + "\n", html)
+
+    def render_text(self, kind: str, phi_floor: str = "none", **context: Any) -> Rendered:
+        """A text message: one template, ``K.txt.j2``, declaring its PHI; no subject, no HTML."""
+        with _template_errors(kind, self.folders):
+            module = _module(self.text_env.get_template(f"{kind}.txt.j2"), context)
+        return Rendered(kind, _declared_phi(kind, module, phi_floor), "", str(module).strip(), "")
+
+
+def _declared_phi(kind: str, module: TemplateModule, phi_floor: str) -> str:
+    phi = getattr(module, "phi", None)
+    if phi not in PHI_LEVELS:
+        raise TemplateError(f"{kind}.txt.j2 must declare its PHI level: {{% set phi = \"none\" %}}")
+    return max(str(phi), phi_floor, key=PHI_LEVELS.index)
+
+
+@contextmanager
+def _template_errors(kind: str, folders: list[str]) -> Iterator[None]:
+    """Whatever a template does wrong, as one TemplateError naming it."""
+    try:
+        yield
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(f"template {exc.name} not found in {', '.join(folders)}") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"template {exc.name or kind}: line {exc.lineno}: {exc.message}") from None
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(f"template {kind}: {exc.message} (the message gives it no such value)") from None
+    except jinja2.exceptions.SecurityError as exc:
+        raise TemplateError(f"template {kind}: not allowed in a template: {exc}") from None
+    except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError,
+            RecursionError, MemoryError) as exc:
+        raise TemplateError(f"template {kind}: cannot be rendered: {exc.__class__.__name__}: {exc}") from None

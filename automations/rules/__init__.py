@@ -7,7 +7,7 @@ from datetime import date
 
 from ..errors import CellError
 from ..trackers.records import Practice
-from . import authorizations, billing, compliance, credentialing, data, scheduling  # noqa: F401  (registers)
+from . import authorizations, billing, compliance, credentialing, data, replies, scheduling  # noqa: F401  (registers)
 from .catalogue import RULES, Rule
 from .context import RuleContext
 from .findings import Finding, sort_key

@@ -112,6 +112,9 @@ class Client:
                                                                "consent form", "consent on file"))
     telehealth_consent: YesNo | None = column("yes_no", aliases=("telehealth consent", "telehealth consent signed",
                                                                  "video consent", "telemedicine consent"))
+    sms_consent: date | YesNo | None = column("on_file", aliases=("sms consent", "text consent", "texts ok",
+                                                                  "ok to text", "text messages", "sms ok",
+                                                                  "texting consent", "consent to text", "text ok"))
     source: RowRef | None = None
 
 

@@ -358,6 +358,20 @@ def parse_yes_no(value: object, day_first: bool = False) -> YesNo:
         raise ValueError(_YES_NO_WHY) from None
 
 
+def text_number(phone: str | None) -> str | None:
+    """The number a text can go to, in international form (+15550100199), or None: a US number
+    written any way a VA writes one (`(555) 010-0199`, `555.010.0199`, `1-555-010-0199`), or one
+    written with its + and country code. A number with an extension is an office line, never texted."""
+    if not phone or re.search(r"(?i)\b(?:x|ext|extension)\.?\s*\d", phone):
+        return None
+    digits = re.sub(r"\D", "", phone)
+    if phone.strip().startswith("+"):
+        return f"+{digits}" if 8 <= len(digits) <= 15 and digits[0] != "0" else None
+    if len(digits) == 11 and digits[0] == "1":
+        digits = digits[1:]
+    return f"+1{digits}" if len(digits) == 10 and digits[0] not in "01" else None
+
+
 def parse_on_file(value: object, day_first: bool = False) -> date | YesNo:
     """A document's date, or just yes/no when the tracker only ticks it off."""
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value in (0, 1):

@@ -10,12 +10,17 @@ http://HOST/EWS/Exchange.asmx: the local stand-in the tests use.
 from __future__ import annotations
 
 import os
+from datetime import datetime, timedelta
 from email.message import EmailMessage
+from typing import Any
 
 from ..config import ExchangeSettings
 from ..emulators import emulator_host
 from ..errors import MessageRefused, Throttled, TransportError, TransportSetupError
 from ..messages.compose import WIRE
+from ..messages.replies import Reply, reply_from_email
+
+RECENT = timedelta(days=14)
 
 
 class Exchange:
@@ -24,7 +29,7 @@ class Exchange:
     def __init__(self, settings: ExchangeSettings, default_sender: str):
         self.settings = settings
         self.sender = settings.sender or default_sender
-        self._account = None
+        self._account: Any = None
 
     def _connect(self):
         from exchangelib import DELEGATE, Account, Configuration, Credentials
@@ -84,3 +89,40 @@ class Exchange:
         if self._account is not None:
             self._account.protocol.close()
             self._account = None
+
+
+class ExchangeInbox(Exchange):
+    """Replies from the practice's Exchange Server mailbox (exchangelib): the inbox's messages received
+    since the last one read (the ledger keeps its time; a first read looks two weeks back), each read
+    whole (its MIME content), never marked read or moved."""
+
+    name = "exchange-inbox"
+
+    def fetch_replies(self, position: dict[str, Any], now: datetime) -> tuple[list[Reply], dict[str, Any]]:
+        from exchangelib import EWSDateTime
+        from exchangelib.errors import ErrorServerBusy, EWSError, RateLimitError, UnauthorizedError
+        from exchangelib.errors import TransportError as EwsTransportError
+
+        if self._account is None:
+            self._account = self._connect()
+        since = datetime.fromisoformat(position["since"]) if position.get("since") else now - RECENT
+        replies, newest = [], position.get("since", "")
+        try:
+            found = (self._account.inbox.filter(datetime_received__gt=EWSDateTime.from_datetime(since))
+                     .only("mime_content", "datetime_received").order_by("datetime_received"))
+            for item in found:
+                received = item.datetime_received
+                if item.mime_content:
+                    replies.append(reply_from_email(self.name, str(item.id), bytes(item.mime_content), received))
+                if received is not None:
+                    newest = max(newest, received.isoformat())
+        except UnauthorizedError:
+            raise TransportSetupError("exchange: the server refused the username and password") from None
+        except (ErrorServerBusy, RateLimitError) as exc:
+            raise Throttled(f"exchange: the server is busy ({exc.__class__.__name__})",
+                            retry_after=float(getattr(exc, "back_off", None) or 60)) from None
+        except (EwsTransportError, OSError) as exc:
+            raise TransportError(f"exchange: the server could not be reached ({exc.__class__.__name__})") from None
+        except EWSError as exc:
+            raise TransportError(f"exchange: the inbox cannot be read ({exc.__class__.__name__})") from None
+        return replies, {"since": newest} if newest else position

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import os
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import quote
@@ -21,11 +22,14 @@ from ..config import GraphSettings
 from ..emulators import emulator_host
 from ..errors import TransportError, TransportSetupError
 from ..messages.compose import WIRE
+from ..messages.replies import Reply, reply_from_email
 from .base import for_status
 
 GRAPH = "https://graph.microsoft.com/v1.0"
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
 SCOPE = ["https://graph.microsoft.com/.default"]
+RECENT = timedelta(days=14)
+"""How far back a first read (or a sync that expired) looks."""
 
 
 class Graph:
@@ -89,6 +93,70 @@ class Graph:
 
     def close(self) -> None:
         self._session.close()
+
+
+class GraphInbox(Graph):
+    """Replies from the practice's Microsoft 365 mailbox: a delta query on its inbox (the app needs
+    the Mail.Read application permission, limited to that mailbox by an application access policy).
+    The ledger keeps the delta link; a 410 (the sync state expired) starts a new sync of the last two
+    weeks. Each new message is fetched whole (``$value``: its MIME), so its headers say what it
+    answers and whether a machine wrote it."""
+
+    name = "graph-inbox"
+
+    def __init__(self, settings: GraphSettings, mailbox: str):
+        super().__init__(settings, mailbox)
+
+    def _get(self, url: str, what: str, params: dict[str, str] | None = None) -> requests.Response:
+        headers = {"Prefer": "odata.maxpagesize=50"}
+        token = self._token()
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        try:
+            return self._session.get(url, params=params, headers=headers, timeout=self.settings.timeout_seconds)
+        except requests.exceptions.SSLError as exc:
+            raise TransportSetupError(f"graph: TLS with Microsoft Graph failed ({exc.__class__.__name__})") from None
+        except requests.RequestException as exc:
+            raise TransportError(f"graph: {what}: Microsoft Graph could not be reached ({exc.__class__.__name__})") \
+                from None
+
+    def fetch_replies(self, position: dict[str, Any], now: datetime) -> tuple[list[Reply], dict[str, Any]]:
+        start = f"{self.base}/users/{quote(self.sender)}/mailFolders/inbox/messages/delta"
+        fresh = {"$select": "id,receivedDateTime",
+                 "$filter": f"receivedDateTime ge {(now - RECENT).astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"}
+        url, params = (_local(position["delta_link"], self.base), None) if position.get("delta_link") else (start, fresh)
+        ids: list[str] = []
+        while True:
+            response = self._get(url, "reading the inbox", params)
+            if response.status_code == 410 and params is None:  # the sync state expired: start again
+                url, params, ids = start, fresh, []
+                continue
+            if response.status_code != 200:
+                raise for_status("graph: inbox delta", response.status_code, _graph_error(response),
+                                 response.headers.get("Retry-After"))
+            page = response.json()
+            ids.extend(item["id"] for item in page.get("value", []) if "id" in item and "@removed" not in item)
+            if "@odata.nextLink" in page:
+                url, params = _local(page["@odata.nextLink"], self.base), None
+                continue
+            delta_link = page.get("@odata.deltaLink", "")
+            break
+        replies = []
+        for message_id in dict.fromkeys(ids):
+            response = self._get(f"{self.base}/users/{quote(self.sender)}/messages/{quote(message_id)}/$value",
+                                 "reading a reply")
+            if response.status_code == 404:  # deleted since the delta listed it
+                continue
+            if response.status_code != 200:
+                raise for_status("graph: a reply", response.status_code, _graph_error(response),
+                                 response.headers.get("Retry-After"))
+            replies.append(reply_from_email(self.name, message_id, response.content))
+        return replies, {"delta_link": delta_link} if delta_link else position
+
+
+def _local(link: str, base: str) -> str:
+    """A link Graph handed back, on the address this run talks to (a stand-in answers with its own)."""
+    return base + link.split("/v1.0", 1)[1] if "/v1.0" in link else link
 
 
 def _graph_error(response: requests.Response) -> str:

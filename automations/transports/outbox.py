@@ -23,6 +23,10 @@ from pathlib import Path
 from ..errors import PracticeOpsError, TransportSetupError
 from ..folders import claim_folder, replace_whole
 from ..messages.compose import WIRE
+from ..messages.texts import Receipt, Text
+
+OURS = (".eml", ".txt")
+"""What the outbox holds: emails, and texts when [sms] provider = "outbox" (TextOutbox)."""
 
 
 class Outbox:
@@ -41,7 +45,7 @@ class Outbox:
         target = self.path_for(message)
         if not self._claimed:
             try:
-                claim_folder(self.folder, "outbox", suffixes=(".eml",))
+                claim_folder(self.folder, "outbox", suffixes=OURS)
             except PracticeOpsError as exc:
                 raise TransportSetupError(f"outbox: {exc}") from None
             self._claimed = True
@@ -70,3 +74,37 @@ def _flush_folder(folder: Path) -> str:
     finally:
         os.close(handle)
     return ""
+
+
+class TextOutbox:
+    """Texts for review (``[sms] provider = "outbox"``): each one a ``text-*.txt`` file in the outbox
+    beside the emails, written whole like them; nothing leaves the computer."""
+
+    name = "text-outbox"
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self._claimed = False
+
+    def send(self, text: Text) -> str:
+        if not self._claimed:
+            try:
+                claim_folder(self.folder, "outbox", suffixes=OURS)
+            except PracticeOpsError as exc:
+                raise TransportSetupError(f"outbox: {exc}") from None
+            self._claimed = True
+        digest = hashlib.sha256(text.message_id.encode()).hexdigest()[:20]
+        target = self.folder / f"{text.kind}-{digest}.txt"
+        try:
+            replace_whole(target, f"To: {text.to}\nMessage-ID: {text.message_id}\n\n{text.body}\n".encode())
+        except OSError as exc:
+            raise TransportSetupError(f"outbox {self.folder}: cannot write {target.name}: {exc.strerror or exc}") from None
+        return f"outbox-{digest}"
+
+    def receipts(self, provider_ids: list[str]) -> list[Receipt]:
+        """A text in the outbox is where it was sent: nothing more will become of it."""
+        return [Receipt(provider_id, "delivered") for provider_id in provider_ids]
+
+    def close(self) -> None:
+        if self._claimed and (problem := _flush_folder(self.folder)):
+            raise TransportSetupError(f"outbox {self.folder}: the folder may not be on disk ({problem})")

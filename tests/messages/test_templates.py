@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from automations import config as config_module
+from automations.messages.kinds import KINDS as MESSAGE_KINDS
 from automations.messages.render import BUILTIN_TEMPLATES
 from automations.preview import KINDS, preview
 from tests.conftest import ROOT
@@ -15,11 +16,13 @@ from tests.conftest import ROOT
 RECORDS = {"appointment_reminder": "A-3032", "intake_forms_reminder": "A-3032", "calendar_invite": "A-3032",
            "balance_notice": "C-119", "waitlist_opening": "W-201", "clinician_digest": "Maya Chen",
            "credentialing_reminder": None, "billing_escalation": None, "va_work_queue": None, "weekly_summary": None,
-           "eap_report": "EAP-113"}
+           "eap_report": "EAP-113", "text_reminder": "A-3032", "text_help": None}
 PHI = {"appointment_reminder": "limited", "intake_forms_reminder": "limited", "calendar_invite": "none",
        "balance_notice": "limited", "waitlist_opening": "limited", "clinician_digest": "full",
        "credentialing_reminder": "full", "billing_escalation": "full", "va_work_queue": "none",
-       "weekly_summary": "full", "eap_report": "full"}
+       "weekly_summary": "full", "eap_report": "full", "text_reminder": "limited", "text_help": "none"}
+EMAILS = sorted(kind for kind in KINDS if MESSAGE_KINDS[kind].channel == "email")
+TEXTS = sorted(kind for kind in KINDS if MESSAGE_KINDS[kind].channel == "sms")
 
 
 @pytest.fixture(scope="module")
@@ -31,13 +34,25 @@ def rendered():
 
 def test_every_kind_has_both_templates_and_the_catalogues_phi_level(rendered):
     assert set(RECORDS) == set(KINDS)
-    for kind in KINDS:
+    for kind in EMAILS:
         assert (BUILTIN_TEMPLATES / f"{kind}.txt.j2").exists() and (BUILTIN_TEMPLATES / f"{kind}.html.j2").exists()
         assert rendered[kind].phi == PHI[kind], kind
         assert rendered[kind].text.strip() and rendered[kind].subject
+    for kind in TEXTS:  # one short template, no subject, no HTML
+        assert (BUILTIN_TEMPLATES / f"{kind}.txt.j2").exists() and not (BUILTIN_TEMPLATES / f"{kind}.html.j2").exists()
+        assert rendered[kind].phi == PHI[kind] and rendered[kind].text.strip() and not rendered[kind].html, kind
 
 
-@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_texts_name_the_practice_fit_one_segment_and_never_ask_for_stop_or_cancel(rendered):
+    from automations.messages.texts import fit_text
+
+    reminder = rendered["text_reminder"].text
+    assert reminder.startswith("Riverbend Counseling: ") and fit_text(reminder) == reminder
+    assert len(reminder) <= 160 and "STOP" not in reminder.upper() and "CANCEL" not in reminder.upper()
+    assert "Riverbend Counseling" in rendered["text_help"].text and "(555) 010-0199" in rendered["text_help"].text
+
+
+@pytest.mark.parametrize("kind", EMAILS)
 def test_html_reads_well_in_mail_clients(rendered, kind):
     html = rendered[kind].html
     assert html.startswith("<!DOCTYPE html>")
@@ -88,7 +103,8 @@ def test_every_builtin_template_renders_with_its_sample_context():
     from automations.messages.render import Templates
 
     for kind in KINDS:
-        Templates().render(kind, practice_name="P", sender_name="P", **sample_context(kind))
+        render = Templates().render_text if kind in TEXTS else Templates().render
+        render(kind, practice_name="P", sender_name="P", **sample_context(kind))
 
 
 def test_check_reports_a_broken_override_and_one_that_lowers_phi(tmp_path):
@@ -104,7 +120,7 @@ def test_check_reports_a_broken_override_and_one_that_lowers_phi(tmp_path):
     assert any("appointment_reminder.txt.j2" in p and "blocked until it is fixed" in p for p in problems)
 
 
-@pytest.mark.parametrize("kind", sorted(KINDS))
+@pytest.mark.parametrize("kind", EMAILS)
 def test_emails_are_fluid_for_a_phone(rendered, kind):
     """Readable at 390 px: a viewport, no fixed widths beyond the 600 px cap, long words wrap."""
     html = rendered[kind].html

@@ -29,6 +29,7 @@ CATALOGUE = {
     "compliance.baa_renewal_due", "compliance.roi_expiring", "compliance.privacy_notice_missing",
     "compliance.message_blocked", "compliance.message_failed", "compliance.consent_missing",
     "compliance.minor_consent_missing",
+    "scheduling.reply_needs_action", "scheduling.unconfirmed_session", "compliance.channel_opted_out",
 }
 DOMAIN = ROOT.parent / "shared" / "DOMAIN.md"
 
@@ -39,9 +40,12 @@ def test_the_registry_holds_exactly_the_catalogue():
 
 @pytest.mark.skipif(not DOMAIN.exists(), reason="../shared/DOMAIN.md is not beside this checkout")
 def test_the_catalogue_here_is_the_one_in_domain_md():
-    ids = set(re.findall(r"^\| ((?:data|scheduling|billing|credentialing|authorizations|compliance)\.[a-z_]+) \|",
-                         DOMAIN.read_text(), flags=re.M))
-    assert ids == CATALOGUE
+    """Every rule of DOMAIN.md's catalogue is here; the rules its "Next" table writes in backticks join
+    as their issues land, and nothing else does."""
+    families = r"(?:data|scheduling|billing|credentialing|authorizations|compliance|operations)"
+    ids = set(re.findall(rf"^\| ({families}\.[a-z_]+) \|", DOMAIN.read_text(), flags=re.M))
+    coming = set(re.findall(rf"^\| `({families}\.[a-z_]+)` \|", DOMAIN.read_text(), flags=re.M))
+    assert ids <= CATALOGUE <= ids | coming
 
 
 def test_every_rule_is_in_the_reference():

@@ -219,3 +219,14 @@ def test_a_day_first_two_digit_year_follows_the_same_window():
 def test_a_count_up_to_the_plausible_limit_is_read(raw, count):
     """The boundary itself is a count (a mutant reading `>=` for `>` refused 1000)."""
     assert values.parse_count(raw) == count
+
+
+@pytest.mark.parametrize(("phone", "number"), [
+    ("(555) 210-0199", "+15552100199"), ("555.210.0199", "+15552100199"), ("1-555-210-0199", "+15552100199"),
+    ("+1 555 210 0199", "+15552100199"), ("+44 20 7946 0958", "+442079460958"), ("5552100199", "+15552100199"),
+    ("210-0199", None), ("(555) 210-0199 x12", None), ("555-210-0199 ext. 4", None), ("", None), (None, None),
+    ("055-210-0199", None), ("+0 555", None), ("555-210-01999", None)])
+def test_the_number_a_text_can_go_to(phone, number):
+    from automations.trackers.values import text_number
+
+    assert text_number(phone) == number
