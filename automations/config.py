@@ -391,6 +391,7 @@ class Config(Strict):
                     for alias in (name, *rules.aliases)}
         return Thresholds(**base, age_of_consent=self.practice.age_of_consent,
                           reminder_hours=max(self.reminders.hours_before), payer_overrides=overrides,
+                          reminder_channels=tuple(c for c in self.reminders.channels if c != "sms" or self.sms),
                           payer_aliases=aliases, payer_programs=programs)
 
 JOBS = ("reconcile", "replies", "reminders", "digests", "weekly-summary")

@@ -111,7 +111,7 @@ confirm_hours = 24          # a session asked about and unconfirmed this close: 
 # [replies]                 # clients' answers by email, read from the practice's mailbox
 # mailbox = ""              # Graph (Mail.Read), Gmail (gmail.readonly through your own internal app) or
 #                           # Exchange; blank: the `from` address
-# imap_host = "imap.example.org"   # SMTP practices: the inbox over IMAP; password in PRACTICE_OPS_IMAP_PASSWORD
+# imap_host = "imap.your-practice-domain"   # SMTP practices: the inbox over IMAP; password in PRACTICE_OPS_IMAP_PASSWORD
 # inbox_dir = "inbox"       # the outbox's counterpart: replies saved as .eml files, for review
 
 [security]

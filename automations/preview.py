@@ -134,7 +134,13 @@ def _addressed(config: Config, ctx: RuleContext, kind: str, record: str | None, 
         provider = ctx.providers.get(person_key(_need(record, "PROVIDER")))
         if provider is None:
             raise PracticeOpsError(f"no provider {record!r} in the providers tracker")
-        return (provider.email or "(no email on file)", digests.clinician_digest(ctx, provider.provider, findings),
+        ledger = Ledger.snapshot(config.state.dir)
+        try:
+            asked, confirmed = ledger.asked_appointments(), ledger.confirmed()
+        finally:
+            ledger.close()
+        return (provider.email or "(no email on file)",
+                digests.clinician_digest(ctx, provider.provider, findings, asked, confirmed),
                 None, False)
     if kind == "billing_escalation":
         return (config.people.billing or "(no billing address)",

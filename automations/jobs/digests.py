@@ -28,10 +28,11 @@ def run(work: RunState) -> None:
 
 def _clinician_digests(work: RunState, findings: list[Finding]) -> None:
     ctx = work.ctx
+    asked, confirmed = work.ledger.asked_appointments(), work.ledger.confirmed()
     for provider in ctx.practice.providers:
         if not provider.email:
             continue
-        context = digest_contexts.clinician_digest(ctx, provider.provider, findings)
+        context = digest_contexts.clinician_digest(ctx, provider.provider, findings, asked, confirmed)
         sent = work.postman.send("clinician_digest", provider.email, context,
                                  key=f"{provider.provider}:{work.today.isoformat()}")
         if sent.outcome.status == Delivery.BLOCKED:

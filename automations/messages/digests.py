@@ -7,6 +7,7 @@ module.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -57,7 +58,10 @@ def concerns(finding: Finding, provider_key: str, ctx: RuleContext) -> bool:
     return client is not None and person_key(client.primary_provider or "") == provider_key
 
 
-def clinician_digest(ctx: RuleContext, provider: str, findings: list[Finding]) -> dict[str, Any]:
+def clinician_digest(ctx: RuleContext, provider: str, findings: list[Finding], asked: Collection[str] = (),
+                     confirmed: Collection[str] = ()) -> dict[str, Any]:
+    """``asked``, ``confirmed``: the sessions whose clients were asked to confirm, and those who did
+    (the ledger's); each session says which, beside the tracker's own "confirmed"."""
     key = person_key(provider)
     today = ctx.today
     days = []
@@ -65,7 +69,8 @@ def clinician_digest(ctx: RuleContext, provider: str, findings: list[Finding]) -
         sessions = sorted((a for a in ctx.practice.appointments
                            if a.date == day and person_key(a.provider) == key and a.status in LIVE_STATUSES),
                           key=lambda a: a.time)
-        days.append({"title": day_title(day, today), "sessions": [_session(ctx, a) for a in sessions]})
+        days.append({"title": day_title(day, today), "sessions": [
+            {**_session(ctx, a), "confirmation": confirmation(a, asked, confirmed)} for a in sessions]})
     mine = [f for f in findings if concerns(f, key, ctx)]
     auths = [f.message for f in mine if f.rule in _AUTH_RULES]
     own = [{"severity": f.severity, "urgency": urgency_name(f, today), "message": f.message} for f in mine
@@ -78,6 +83,13 @@ def clinician_digest(ctx: RuleContext, provider: str, findings: list[Finding]) -
 
 
 WHERE = {"in_person": "in the office", "video": "by video", "phone": "by phone"}
+
+
+def confirmation(appt: Appointment, asked: Collection[str], confirmed: Collection[str]) -> str:
+    """Whether the client confirmed: by a reply, or as the tracker says; not yet, when they were asked."""
+    if appt.status == "confirmed" or appt.appointment_id in confirmed:
+        return "Confirmed"
+    return "Not confirmed yet" if appt.appointment_id in asked else ""
 
 
 def _session(ctx: RuleContext, appt: Appointment) -> dict[str, Any]:

@@ -89,7 +89,7 @@ def sample_context(kind: str) -> dict[str, Any]:
     holds these to the keys the real context builders produce."""
     session = {"time": "9:00 AM", "client": "Sample Client", "client_id": "C-0", "service": "individual",
                "where": "by video", "link": "https://video.example/s", "missing_link": "",
-               "when": "Monday, January 4 at 9:00 AM"}
+               "when": "Monday, January 4 at 9:00 AM", "confirmation": "Confirmed"}
     finding = {"severity": "warning", "urgency": "Soon", "message": "A sample finding.",
                "owner": "the front desk", "due": "2026-01-04",
                "rule": "billing.unbilled_session", "aging": False, "first_seen": "2026-01-01", "records": ["claim: CL-0"]}

@@ -130,8 +130,19 @@ def queue_order(finding: Finding) -> tuple:
 RECORD_WORDS = {"appointment": "Session", "claim": "Claim", "other_claim": "and claim",
                 "duplicate_claim": "and claim", "client": "Client", "provider": "Clinician", "payer": "Payer",
                 "authorization": "Authorization", "prospect": "Prospect", "message_kind": "Message",
-                "recipient": "to", "date_of_service": "date of service", "sheet_row": "Row"}
+                "recipient": "to", "date_of_service": "date of service", "sheet_row": "Row", "reply": "Reply"}
 """How the queue's Records column names each kind of record: in the practice's words, never an id's."""
+
+
+def records_text(finding: Finding) -> str:
+    """The Records column: the records in words, whom to call, and a client's own words in a reply
+    (the queue holds PHI; the finding's message, which the terminal shows, never does)."""
+    text = _refs_text(finding.refs)
+    if finding.details.get("call"):
+        text += f"; call {finding.details['call']}"
+    if finding.details.get("words"):
+        text += f"; they wrote: \u201c{finding.details['words']}\u201d"
+    return text
 
 
 def _refs_text(refs: dict) -> str:
@@ -216,8 +227,7 @@ def finding_cells(finding: Finding, state: dict, today: date | None = None) -> d
             "Snooze until": date.fromisoformat(state["snoozed_until"]) if state["snoozed_until"] else None,
             "Urgency": urgency_word(finding, today), "Due": finding.due,
             "For": OWNER_NAMES[finding.owner], "Problem": problem_of(finding), "What to do": finding.message,
-            "Records": _refs_text(finding.refs) + (f"; call {finding.details['call']}" if finding.details.get("call")
-                                                   else ""),
+            "Records": records_text(finding),
             "First seen": date.fromisoformat(state["first_seen"]),
             "Reopened": date.fromisoformat(state["reopened_on"]) if state["reopened_on"] else None,
             "Rule": finding.rule, "Finding ID": finding.id}

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 from ..trackers.records import UPCOMING_STATUSES, Appointment, Client, WaitlistEntry
-from ..trackers.values import is_self_pay, person_key
+from ..trackers.values import is_self_pay, person_key, text_number
 from .catalogue import rule
 from .context import RuleContext
 from .dates import clock_time, people_date
@@ -143,30 +143,37 @@ def insurance_unverified(ctx: RuleContext) -> Iterator[Finding]:
                 due=appt.date - timedelta(days=1))
 
 
-@rule("scheduling.reminder_blocked", owner="va", severity="warning", title="Reminder cannot be emailed",
-      when="a reminder is due (within `[reminders] hours_before`) but no channel may carry it (no email, no consent): "
-           "call instead")
+@rule("scheduling.reminder_blocked", owner="va", severity="warning", title="Reminder cannot go out",
+      when="a reminder is due (within `[reminders] hours_before`) but no channel may carry it (no email, no consent, "
+           "no number that takes texts): call instead")
 def reminder_blocked(ctx: RuleContext) -> Iterator[Finding]:
     """The part of the rule that records alone decide; the reminders job adds the cases where the
-    consent is `encrypted` but no certificate or gateway is on file."""
+    consent is `encrypted` but no certificate or gateway is on file, and a channel a client closed."""
     if not ctx.practice.keeps("clients"):
         return
+    channels = ctx.thresholds.reminder_channels
     for appt in ctx.practice.appointments:
         client = ctx.clients.get(appt.client_id)
         if client is None or not ctx.is_upcoming(appt):
             continue
         if ctx.days_until(appt.date) * 24 > ctx.t(ctx.payer_of(appt)).reminder_hours:
             continue
-        who = f"client {client.client_id}"
-        if ("client", client.client_id, "email") in ctx.practice.unreadable:
-            why = f"{who}'s email address on file cannot be used (see the data finding for its cell)"
-        elif not client.email:
-            why = f"{who} has no email address"
-        elif client.email_consent == "none":
-            why = f"{who} declined email"
-        else:
-            continue
-        yield reminder_blocked_finding(appt, why, client)
+        whys = [why for channel in channels if (why := _why_not(ctx, client, channel))]
+        if len(whys) == len(channels):
+            yield reminder_blocked_finding(appt, f"client {client.client_id} {'; '.join(whys)}", client)
+
+
+def _why_not(ctx: RuleContext, client: Client, channel: str) -> str:
+    """Why this channel cannot carry the client's reminder, or ""."""
+    if channel == "sms":
+        if client.sms_consent in (None, False):
+            return "has not consented to texts"
+        return "" if text_number(client.phone) else "has no phone number a text can go to"
+    if ("client", client.client_id, "email") in ctx.practice.unreadable:
+        return "has an email address that cannot be used (see the data finding for its cell)"
+    if not client.email:
+        return "has no email address"
+    return "declined email" if client.email_consent == "none" else ""
 
 
 def reminder_blocked_finding(appt: Appointment, why: str, client: Client | None = None, *, severity: str = "warning", key: str = "",

@@ -102,6 +102,9 @@ class Thresholds:
     reminder_hours: int = 48
     """From ``[reminders] hours_before`` (its earliest reminder): when the reminders job sends one is
     when a reminder that cannot go is due, one setting for both."""
+    reminder_channels: tuple[str, ...] = ("email",)
+    """From ``[reminders] channels`` (``sms`` only with an [sms] table): a client any of them can reach
+    is not the VA's to phone."""
     payer_overrides: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
     payer_aliases: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
     """Folded alias -> folded canonical payer name, from the config's ``aliases`` lists."""

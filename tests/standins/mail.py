@@ -27,10 +27,63 @@ class GraphStandIn(StandIn):
         self.seen = 0
         self.throttled_at: list[float] = []
         self.request_times: list[float] = []
+        self.inbox: list[tuple[str, bytes, str]] = []
+        self.expired_below = 0
+        self.delta_requests: list[dict] = []
+
+    # the inbox: what clients sent the practice, read by delta query --------------------------------
+    def receive(self, raw: bytes, at: str = "2026-12-07T15:00:00Z", id: str | None = None) -> str:
+        """A message arriving in the mailbox's inbox; ``id``: the same id twice is one message."""
+        message_id = id or f"AAMk{len(self.inbox) + 1:04d}"
+        self.inbox.append((message_id, raw, at))
+        return message_id
+
+    def expire_delta_links(self) -> None:
+        """Every delta link handed out so far answers 410 Gone, as an expired sync state does."""
+        self.expired_below = len(self.inbox) + 1
+
+    def _inbox(self, method, parts, headers):
+        from urllib.parse import parse_qs
+
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        base = f"http://{self.host}{parts.path}"
+        if parts.path.endswith("/$value"):
+            message_id = parts.path.split("/")[-2]
+            raw = next((r for i, r, _ in self.inbox if i == message_id), None)
+            return (200, raw, "message/rfc822") if raw is not None else (404, {"error": {"code": "ErrorItemNotFound"}},
+                                                                           "application/json")
+        if "$deltatoken" in query:
+            start = int(query["$deltatoken"])
+            if start < self.expired_below:
+                return 410, {"error": {"code": "SyncStateNotFound", "message": "resync required"}}, "application/json"
+            wanted = self.inbox[start:]
+        else:
+            since = re.search(r"receivedDateTime ge (\S+)", query.get("$filter", ""))
+            wanted = [m for m in self.inbox if not since or m[2] >= since[1]] if "$skiptoken" not in query else None
+        offset = int(query.get("$skiptoken", "0:0").split(":")[0])
+        if wanted is None:  # a later page of the first sync
+            since_index = int(query["$skiptoken"].split(":")[1])
+            wanted = self.inbox[since_index:]
+            first = since_index
+        else:
+            first = len(self.inbox) - len(wanted)
+        self.delta_requests.append(dict(query))
+        page = wanted[offset:offset + 2]
+        body = {"value": [{"id": i, "receivedDateTime": at} for i, _, at in page]}
+        if offset + 2 < len(wanted):
+            body["@odata.nextLink"] = f"{base}?$skiptoken={offset + 2}:{first}"
+        else:
+            body["@odata.deltaLink"] = f"{base}?$deltatoken={len(self.inbox)}"
+        return 200, body, "application/json"
 
     def answer(self, method, path, headers, body):
         import time
+        from urllib.parse import urlsplit
 
+        parts = urlsplit(path)
+        if method == "GET" and re.fullmatch(r"/v1\.0/users/[^/]+/(mailFolders/inbox/messages/delta|messages/[^/]+/"
+                                            r"\$value)", parts.path):
+            return self._inbox(method, parts, headers)
         if method != "POST" or not re.fullmatch(r"/v1\.0/users/[^/]+/sendMail", path):
             return 404, {"error": {"code": "ResourceNotFound"}}, "application/json"
         self.seen += 1

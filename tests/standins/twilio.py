@@ -26,8 +26,12 @@ class TwilioStandIn(StandIn):
     so the library follows ``next_page_uri``."""
 
     def __init__(self, number: str = "+15550100199", throttle_every: int = 0, refuse_auth: bool = False,
-                 page_size_cap: int = 50):
+                 page_size_cap: int = 50, stall_on: int = 0):
+        """``stall_on``: the N-th send hangs until ``release`` is set (the sender is killed meanwhile), then
+        is refused: that text was never taken."""
         super().__init__()
+        self.stall_on = stall_on
+        self.stalled, self.release = threading.Event(), threading.Event()
         self.number = number
         self.throttle_every, self.refuse_auth, self.page_size_cap = throttle_every, refuse_auth, page_size_cap
         self.messages: list[dict] = []
@@ -99,6 +103,10 @@ class TwilioStandIn(StandIn):
 
     def _create(self, form: dict) -> tuple:
         self.sends += 1
+        if self.stall_on and self.sends == self.stall_on:
+            self.stalled.set()
+            self.release.wait(30)
+            return self._error(503, 20503, "Service Unavailable")
         if self.throttle_every and self.sends % self.throttle_every == 0:
             return self._error(429, 20429, "Too Many Requests")
         to = form.get("To", "")
