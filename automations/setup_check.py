@@ -60,8 +60,38 @@ def setup_gaps(config: Config, practice: Practice | None, certificates: Certific
     if not config.people.va:
         gaps.append("people.va is empty: no one gets the work queue note or credentialing reminders")
     gaps.extend(secret_gaps(config.email))
+    gaps.extend(texting_gaps(config))
     if not config.practice.phone.strip():
         gaps.append("practice.phone is empty: reminders and notices to clients give no number to call")
+    return gaps
+
+
+def texting_gaps(config: Config) -> list[str]:
+    """What a practice must know before it texts clients or reads their answers (DOMAIN.md "Replies
+    and texts"): Twilio's BAA, 10DLC registration, the secrets; and reminders that ask for an answer
+    nobody reads."""
+    import os
+
+    gaps = []
+    sms = config.sms
+    if sms is not None and sms.provider == "twilio":
+        gaps.append("[sms]: a text carries limited PHI (the practice's name, a time, a video link) in clear; Twilio "
+                    "signs a BAA only on its higher editions: have one in place before texting clients. Every US text "
+                    "from a 10-digit number needs a registered 10DLC brand and campaign")
+        if not os.environ.get("TWILIO_EMULATOR_HOST") and not os.environ.get(sms.auth_token_env):
+            gaps.append(f"{sms.auth_token_env} is not set here: Twilio needs the account's auth token, so every text "
+                        f"would wait for it (set it where the scheduled runs start)")
+    if config.reminders.ask_to_confirm and config.email.transport == "outbox" and config.replies.inbox_dir is None \
+            and "email" in config.reminders.channels:
+        gaps.append("reminders.ask_to_confirm: emailed reminders ask for an answer, but in the outbox no mailbox is "
+                    "read (set [replies] inbox_dir to review answers saved as .eml files)")
+    if config.reminders.ask_to_confirm and config.email.transport == "smtp" and not config.replies.imap_host \
+            and "email" in config.reminders.channels:
+        gaps.append("reminders.ask_to_confirm: emailed reminders ask for an answer, but no mailbox is read: set "
+                    "[replies] imap_host (and PRACTICE_OPS_IMAP_PASSWORD) so the answers are read")
+    if config.replies.imap_host and config.email.transport == "smtp" \
+            and not os.environ.get(config.replies.imap_password_env):
+        gaps.append(f"{config.replies.imap_password_env} is not set here: the inbox cannot be read for replies")
     return gaps
 
 
