@@ -537,19 +537,10 @@ def _check_contents(config: Config) -> list[str]:
 
 
 def _channel_problems(config: Config) -> list[str]:
-    """Texts need [sms]; Twilio needs its account and a number (a stand-in, none); IMAP only for SMTP."""
-    import os
-
+    """Texts need [sms]; IMAP is for SMTP practices, the replies folder for the outbox."""
     problems = []
-    sms = config.sms
-    if "sms" in config.reminders.channels and sms is None:
+    if "sms" in config.reminders.channels and config.sms is None:
         problems.append('reminders.channels: "sms" needs an [sms] table (provider, account_sid, from_number)')
-    if sms is not None and sms.provider == "twilio" and not os.environ.get("TWILIO_EMULATOR_HOST"):
-        if not sms.account_sid:
-            problems.append("sms.account_sid: is required for Twilio (it starts with AC; the Twilio console shows it)")
-        if not (sms.from_number or sms.messaging_service_sid):
-            problems.append("sms.from_number: set the practice's texting number (+1 and ten digits) or "
-                            "messaging_service_sid")
     if config.replies.imap_host and config.email.transport != "smtp":
         problems.append(f"replies.imap_host: is for a practice sending through SMTP; with transport = "
                         f"\"{config.email.transport}\" replies are read through that service (set replies.mailbox)")

@@ -78,6 +78,12 @@ def texting_gaps(config: Config) -> list[str]:
         gaps.append("[sms]: a text carries limited PHI (the practice's name, a time, a video link) in clear; Twilio "
                     "signs a BAA only on its higher editions: have one in place before texting clients. Every US text "
                     "from a 10-digit number needs a registered 10DLC brand and campaign")
+        if not sms.account_sid and not os.environ.get("TWILIO_EMULATOR_HOST"):
+            gaps.append("sms.account_sid is empty: no text can go until it is set (it starts with AC; the Twilio "
+                        "console shows it)")
+        if not (sms.from_number or sms.messaging_service_sid):
+            gaps.append("sms.from_number is empty: set the practice's texting number (+1 and ten digits) or "
+                        "messaging_service_sid, or no text can go")
         if not os.environ.get("TWILIO_EMULATOR_HOST") and not os.environ.get(sms.auth_token_env):
             gaps.append(f"{sms.auth_token_env} is not set here: Twilio needs the account's auth token, so every text "
                         f"would wait for it (set it where the scheduled runs start)")

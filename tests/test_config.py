@@ -111,7 +111,7 @@ def test_check_refuses_exchange_online_for_the_exchange_transport(tmp_path):
         config_module.load(tmp_path / "p.toml")
 
 
-BUILT_FROM_THE_SECOND_BLOCK = {"payers"}
+BUILT_FROM_THE_SECOND_BLOCK = {"payers", "reminders", "sms", "replies", "schedule"}
 """The tables of DESIGN.md's "keys that join the example" built so far; each issue adds its own."""
 
 
@@ -128,6 +128,9 @@ def test_the_keys_that_join_the_example_are_accepted_as_they_land(tmp_path):
     cfg = config_module.load(tmp_path / "practice.toml")
     assert cfg.payers["Superior HealthPlan"].program == "medicaid"
     assert cfg.thresholds().for_payer("Superior HealthPlan").timely_filing_days == 365
+    assert cfg.reminders.channels == ["email"] and cfg.reminders.confirm_hours == 24 and not cfg.reminders.ask_to_confirm
+    assert cfg.sms is not None and cfg.sms.provider == "twilio" and cfg.sms.max_per_minute == 60
+    assert cfg.replies.mailbox == "" and cfg.schedule["replies"] == "every 15 minutes"
 
 
 @pytest.mark.parametrize("text, said, never", [
@@ -152,3 +155,38 @@ def test_a_retired_key_says_what_replaced_it(tmp_path, table):
     cfg = write_config(tmp_path, book, {"clients": "Clients", "appointments": "Appointments"})
     cfg.write_text(cfg.read_text() + f"\n{table}\nreminder_hours = 24\n")
     assert any("reminder_hours: is no longer a key" in p and "[reminders] hours_before" in p for p in problems_of(cfg))
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ('[reminders]\nchannels = ["sms"]\n', 'reminders.channels: "sms" needs an [sms] table'),
+    ('[reminders]\nchannels = ["fax"]\n', "reminders.channels.0: Input should be 'email' or 'sms'"),
+    ('[reminders]\nchannels = []\n', "name at least one channel"),
+    ('[sms]\nfrom_number = "555-0100"\n', "must be the number in international form"),
+    ('[sms]\nprovider = "nexmo"\n', "sms.provider: Input should be 'twilio' or 'outbox'"),
+    ('[replies]\nimap_host = "imap.lake.example"\n', "replies.imap_host: is for a practice sending through SMTP"),
+    ('[replies]\ninbox_dir = "inbox"\n[email]\ntransport = "smtp"\n[email.smtp]\nhost = "mail"\n',
+     "replies.inbox_dir: is the outbox's counterpart"),
+    ('[reminders]\nconfirm_hours = 0\n', "reminders.confirm_hours: Input should be greater than or equal to 1"),
+    ('[schedule]\nreplys = "every 15 minutes"\n', "schedule.replys: not a job (did you mean schedule.replies?)"),
+])
+def test_texting_and_replies_settings_are_checked(tmp_path, text, said):
+    (tmp_path / "p.toml").write_text('[practice]\nname = "X"\nphone = "555-0100"\n' + text)
+    with pytest.raises(config_module.ConfigError) as raised:
+        config_module.load(tmp_path / "p.toml")
+    assert any(said in p for p in raised.value.problems), raised.value.problems
+
+
+def test_check_says_what_texting_needs_before_the_first_text(tmp_path, monkeypatch):
+    from automations.setup_check import texting_gaps
+
+    monkeypatch.delenv("TWILIO_EMULATOR_HOST", raising=False)
+    monkeypatch.delenv("PRACTICE_OPS_TWILIO_AUTH_TOKEN", raising=False)
+    (tmp_path / "p.toml").write_text('[practice]\nname = "X"\n[reminders]\nchannels = ["email", "sms"]\n'
+                                     'ask_to_confirm = true\n[sms]\n')
+    gaps = " | ".join(texting_gaps(config_module.load(tmp_path / "p.toml")))
+    for said in ("Twilio signs a BAA only on its higher editions", "10DLC", "sms.account_sid is empty",
+                 "sms.from_number is empty", "PRACTICE_OPS_TWILIO_AUTH_TOKEN is not set here",
+                 "in the outbox no mailbox is read"):
+        assert said in gaps
+    (tmp_path / "p.toml").write_text('[practice]\nname = "X"\n[sms]\nprovider = "outbox"\n')
+    assert texting_gaps(config_module.load(tmp_path / "p.toml")) == []

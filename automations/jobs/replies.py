@@ -197,12 +197,13 @@ def _said(reply: Reply) -> str:
 def _text_receipts(work: RunState) -> None:
     """What became of recent texts: one the carrier could not deliver is the VA's to follow up
     (``compliance.message_failed``), once."""
-    awaiting = work.ledger.texts_awaiting_receipt(work.now - RECEIPTS_FOR)
+    since = work.now - RECEIPTS_FOR
+    awaiting = work.ledger.texts_awaiting_receipt(since)
     if not awaiting:
         return
     try:
         texts = open_texts(work.config)
-        receipts = {r.provider_id: r for r in texts.receipts([provider_id for _, provider_id, _, _ in awaiting])}
+        receipts = {r.provider_id: r for r in texts.receipts([provider_id for _, provider_id, _, _ in awaiting], since)}
     except TransportError as exc:
         work.result.notices.append(f"what became of recent texts could not be asked ({exc}); the next run asks again")
         return

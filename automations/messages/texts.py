@@ -57,8 +57,8 @@ class TextSender(Protocol):
         ``TransportError``."""
         ...
 
-    def receipts(self, provider_ids: list[str]) -> list[Receipt]:
-        """What became of these texts, where the service knows for good."""
+    def receipts(self, provider_ids: list[str], since: datetime) -> list[Receipt]:
+        """What became of these texts (the first sent at ``since``), where the service knows for good."""
         ...
 
     def close(self) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -101,7 +102,7 @@ class TextOutbox:
             raise TransportSetupError(f"outbox {self.folder}: cannot write {target.name}: {exc.strerror or exc}") from None
         return f"outbox-{digest}"
 
-    def receipts(self, provider_ids: list[str]) -> list[Receipt]:
+    def receipts(self, provider_ids: list[str], since: datetime) -> list[Receipt]:
         """A text in the outbox is where it was sent: nothing more will become of it."""
         return [Receipt(provider_id, "delivered") for provider_id in provider_ids]
 

@@ -55,6 +55,11 @@ class TwilioTexts:
         if host is None and not token:
             raise TransportSetupError(f"{settings.auth_token_env} is not set here: Twilio needs the account's auth "
                                       f"token (set it where the scheduled runs start)")
+        if host is None and not settings.account_sid:
+            raise TransportSetupError("sms.account_sid is empty: Twilio needs the account (it starts with AC)")
+        if not (settings.from_number or settings.messaging_service_sid):
+            raise TransportSetupError("sms.from_number is empty: set the practice's texting number or "
+                                      "messaging_service_sid")
 
         class LocalStandIn(TwilioHttpClient):
             def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
@@ -83,14 +88,19 @@ class TwilioTexts:
         created = self._call("send", lambda: self.client.messages.create(to=text.to, body=text.body, **sender))
         return str(created.sid)
 
-    def receipts(self, provider_ids: list[str]) -> list[Receipt]:
-        """What became of each text, where its service knows for good (delivered, undelivered, failed)."""
+    def receipts(self, provider_ids: list[str], since: datetime) -> list[Receipt]:
+        """What became of these texts, where Twilio knows for good: one paged read of the Messages list
+        from the practice's number since the first of them was sent (never one request a text)."""
+        wanted = set(provider_ids)
+        filters: dict[str, Any] = {"date_sent_after": (since - OVERLAP).astimezone(UTC)}
+        if self.settings.from_number:
+            filters["from_"] = self.settings.from_number
+        listed = self._call("status", lambda: self.client.messages.list(page_size=1000, **filters))
         found = []
-        for sid in provider_ids:
-            message = self._call("status", lambda sid=sid: self.client.messages(sid).fetch())
-            if message.status in FINAL_RECEIPTS:
+        for message in listed:
+            if message.sid in wanted and message.status in FINAL_RECEIPTS:
                 error = f"{message.error_code}: {message.error_message or 'not delivered'}" if message.error_code else ""
-                found.append(Receipt(sid, str(message.status), error))
+                found.append(Receipt(str(message.sid), str(message.status), error))
         return found
 
     def fetch_replies(self, position: dict[str, Any], now: datetime) -> tuple[list[Reply], dict[str, Any]]:

@@ -95,7 +95,9 @@ def test_what_became_of_each_text_is_known_once_final(monkeypatch):
         first, second, third = (sender.send(a_text(n=n)) for n in (1, 2, 3))
         twilio.set_status(first, "undelivered", 30005)
         twilio.set_status(second, "delivered")
-        receipts = {r.provider_id: r for r in sender.receipts([first, second, third])}
+        receipts = {r.provider_id: r for r in sender.receipts([first, second, third], NOW)}
+        reads = [path for method, path, _, _ in twilio.requests if method == "GET"]
+        assert len(reads) == 1 and "/Messages.json?" in reads[0]     # one paged read, never one request a text
         assert receipts[first].status == "undelivered" and "30005" in receipts[first].error
         assert receipts[second].status == "delivered" and third not in receipts   # still on its way
 
