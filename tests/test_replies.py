@@ -176,6 +176,23 @@ def test_a_week_of_reminders_and_answers(tmp_path):
         assert "they wrote: \u201ccancel pls\u201d" in queue[kim["id"]]["Records"]
         assert "call Kim Park, 555.210.0103" in queue[kim["id"]]["Records"]
 
+        # the carrier could not deliver Kim's first text: the VA hears of it once
+        twilio.set_status(next(m["sid"] for m in twilio.sent() if m["to"] == KIM), "undelivered", 30005)
+        twilio.set_status(next(m["sid"] for m in twilio.sent() if m["to"] == ROSA), "sent")    # not final yet
+        out = cli(config, env, "run", "replies", now="2026-12-07T16:45-05:00")
+        failed = [f for f in out["findings"] if f["rule"] == "compliance.message_failed"]
+        assert len(failed) == 1 and "30005" in failed[0]["message"] and KIM in failed[0]["message"]
+
+        # the VA approves the freed hour for the waitlisted prospect: the opening goes at the next run
+        book_of_queue = openpyxl.load_workbook(tmp_path / "queue.xlsx")
+        sheet = book_of_queue["Work queue"]
+        header = [c.value for c in sheet[1]]
+        freed = found[("scheduling.waitlist_match", "A-3")]["id"]
+        for row in sheet.iter_rows(min_row=2):
+            if row[header.index("Finding ID")].value == freed:
+                row[header.index("Status")].value = "Approved"
+        book_of_queue.save(tmp_path / "queue.xlsx")
+
         # Dec 8, 2:30 PM: the 24-hour reminders; Rosa's texts are closed, the unconfirmed are the VA's calls
         before = len(twilio.sent())
         out = cli(config, env, "run", "reminders", now="2026-12-08T14:30-05:00")
@@ -184,6 +201,7 @@ def test_a_week_of_reminders_and_answers(tmp_path):
         assert set(unconfirmed) == {"A-2", "A-3", "A-4"}                  # Rosa confirmed A-1
         queue = {r["Finding ID"]: r for r in rows(tmp_path / "queue.xlsx")}
         assert "call Sam Ortiz, (555) 210-0102" in queue[unconfirmed["A-2"]["id"]]["Records"]
+        assert [m["To"] for _, m in graph.sent if m["X-Practice-Ops-Kind"] == "waitlist_opening"] == ["wren@mail.example"]
 
         # Dec 9, the clinician's morning digest shows who confirmed
         cli(config, env, "run", "digests", now="2026-12-09T07:00-05:00")

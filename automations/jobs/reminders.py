@@ -172,7 +172,7 @@ def _balance_notices(work: RunState) -> None:
 
 def _waitlist_openings(work: RunState) -> None:
     """A PHI-free note to a prospect whose waitlist match the VA marked Approved; then the match is Done."""
-    current = {f.id: f for f in work.result.findings if f.rule == "scheduling.waitlist_match"}
+    current = {f.id: f for f in work.all_findings() if f.rule == "scheduling.waitlist_match"}   # a freed hour's too
     prospects = {p.prospect_id: p for p in work.ctx.practice.waitlist}
     done = []
     for state in work.ledger.queue_rows().values():

@@ -76,7 +76,8 @@ class Client:
     first_name: str | None = column(aliases=("first", "first name", "given name"))
     last_name: str | None = column(aliases=("last", "last name", "surname", "family name"))
     email: str | None = column("email", aliases=("email address", "e-mail"))
-    phone: str | None = column(aliases=("phone number", "mobile", "cell"))
+    phone: str | None = column(aliases=("phone number", "mobile", "cell", "cell phone", "mobile phone", "mobile number",
+                                        "cell number", "telephone", "tel", "phone #", "cell #"))
     payer: str | None = column(aliases=("insurance", "insurer", "plan", "payor"))
     member_id: str | None = column(aliases=("member #", "member number", "subscriber id", "policy #"))
     primary_provider: str | None = column(aliases=("provider", "clinician", "therapist"))
