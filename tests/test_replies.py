@@ -156,7 +156,8 @@ def test_a_week_of_reminders_and_answers(tmp_path):
         assert list(ledger.execute("SELECT channel, recipient, client_id FROM opted_out")) == [("sms", ROSA, "C-1")]
         handled = dict(ledger.execute("SELECT provider_id, intent FROM replies"))
         assert handled[rosa_c["sid"]] == "confirm" and handled["<sam-ooo@mail.example>"] == "auto_reply"
-        assert sorted(handled.values()) == sorted(["confirm", "reschedule", "unclear", "reschedule", "confirm",
+        assert handled["<sam-1@mail.example>"] == "unclear"               # a confirmation of a session long past
+        assert sorted(handled.values()) == sorted(["confirm", "reschedule", "unclear", "reschedule", "unclear",
                                                    "auto_reply", "help", "stop"])
         help_texts = [m for m in twilio.sent() if m["to"] == ROSA and "help" in m["body"].lower()]
         assert len(help_texts) == 1 and "Lakeside" in help_texts[0]["body"] and "555-0100" in help_texts[0]["body"]
@@ -202,6 +203,12 @@ def test_a_week_of_reminders_and_answers(tmp_path):
         queue = {r["Finding ID"]: r for r in rows(tmp_path / "queue.xlsx")}
         assert "call Sam Ortiz, (555) 210-0102" in queue[unconfirmed["A-2"]["id"]]["Records"]
         assert [m["To"] for _, m in graph.sent if m["X-Practice-Ops-Kind"] == "waitlist_opening"] == ["wren@mail.example"]
+
+        # Dec 8, the VA's morning note counts the answers, naming nobody
+        cli(config, env, "run", "reconcile", now="2026-12-08T06:30-05:00")
+        note = next(m for _, m in graph.sent if m["X-Practice-Ops-Kind"] == "va_work_queue").get_body(("plain",))
+        assert ("Clients' replies since yesterday: 1 confirmed their session; 4 need you (in the queue); 1 stopped "
+                "texts.") in note.get_content()
 
         # Dec 9, the clinician's morning digest shows who confirmed
         cli(config, env, "run", "digests", now="2026-12-09T07:00-05:00")

@@ -125,9 +125,10 @@ def handle(work: RunState, reply: Reply) -> tuple[str, str]:
         for appt in sessions:
             work.ledger.confirm(appt.appointment_id, f"{reply.channel} reply", work.now)
         return intent, client_id
-    if intent == Intent.CONFIRM:
+    if intent == Intent.CONFIRM:  # a confirmation of nothing upcoming is the VA's to read, recorded as such
         why = ("confirms, but the session it answers has passed or is no longer booked" if asked else
                "confirms, but no reminder it answers was found")
+        intent = Intent.UNCLEAR
     elif intent == Intent.RESCHEDULE:
         why = "asks to cancel or reschedule" + ("" if sessions else " (no upcoming session of theirs was asked about)")
     else:

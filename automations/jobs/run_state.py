@@ -220,8 +220,9 @@ def va_note(config: Config, ledger: Ledger, queue: QueueUpdate, today: date, dat
     """The VA's note as a run sends it and `preview` shows it: what waits in the queue, and what
     was resolved since her last note (the ledger's ``work_queue.announced``)."""
     announced = ledger.kept(ANNOUNCED).get("", {})
+    replies = ledger.reply_counts((today - timedelta(days=1)).isoformat(), (today + timedelta(days=1)).isoformat())
     return contexts.va_work_queue(config, today, queue.open, data_issues,
-                                  len(resolved_since_note(queue.states, announced, today)))
+                                  len(resolved_since_note(queue.states, announced, today)), replies)
 
 
 def va_note_preview(config: Config, findings: list[Finding], today: date, data_issues: int) -> dict:

@@ -125,11 +125,18 @@ def weekly_summary(figures: Any) -> dict[str, Any]:
             "decisions": [r.message for r in figures.risks if r.owner == "owner"][:10]}
 
 
-def va_work_queue(config: Config, today: date, waiting: list[Finding], data_issues: int, resolved: int) -> dict[str, Any]:
-    """The VA's PHI-free morning note: how many items wait, for whom, how many are urgent, and how
-    many were resolved since her last note."""
+def va_work_queue(config: Config, today: date, waiting: list[Finding], data_issues: int, resolved: int,
+                  replies: dict[str, int] | None = None) -> dict[str, Any]:
+    """The VA's PHI-free morning note: how many items wait, for whom, how many are urgent, how many
+    were resolved since her last note, and how clients answered since yesterday (``replies``: intent
+    -> count, from the ledger): confirmations, and the answers that wait for her."""
+    replies = replies or {}
+    answered = {"confirmed": replies.get("confirm", 0),
+                "for_you": sum(replies.get(i, 0) for i in ("reschedule", "unclear")),
+                "opted_out": replies.get("stop", 0)}
     by_owner = Counter(OWNER_NAMES[f.owner] for f in waiting)
     return {"today": today.isoformat(), "open": len(waiting), "by_owner": sorted(by_owner.items()),
             "urgent": sum(1 for f in waiting if f.severity == "urgent"),
             "overdue": sum(1 for f in waiting if f.severity != "urgent" and overdue(f, today)), "data_issues": data_issues,
-            "queue_name": config.work_queue.path.name, "resolved": resolved, "link": config.work_queue.link}
+            "queue_name": config.work_queue.path.name, "resolved": resolved, "link": config.work_queue.link,
+            "replies": answered if any(answered.values()) else {}}

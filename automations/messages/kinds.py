@@ -123,7 +123,8 @@ def sample_context(kind: str) -> dict[str, Any]:
                        "status": "all sessions used", "file": "eap-report-EAP-1.xlsx"},
         "va_work_queue": {"today": "2026-01-04", "open": 3, "by_owner": [("va", 2), ("billing", 1)], "urgent": 1, "overdue": 1,
                           "data_issues": 0, "queue_name": "work-queue.xlsx", "resolved": 2,
-                          "link": "https://drive.example/queue"},
+                          "link": "https://drive.example/queue",
+                          "replies": {"confirmed": 4, "for_you": 1, "opted_out": 0}},
     }
     return samples[kind]
 
