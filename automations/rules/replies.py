@@ -13,12 +13,12 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ..trackers.records import UPCOMING_STATUSES, Appointment, Client
-from ..trackers.values import is_self_pay, person_key, text_number
+from ..trackers.values import person_key, text_number
 from .catalogue import declare
 from .context import RuleContext
 from .dates import clock_time, people_date
 from .findings import Finding
-from .scheduling import WAITING, call_details, waitlist_match
+from .scheduling import call_details, is_waiting, prospect_fits, waitlist_match
 
 reply_needs_action = declare(
     "scheduling.reply_needs_action", owner="va", severity="warning", title="Client's reply needs you",
@@ -74,16 +74,9 @@ def freed_hour_matches(ctx: RuleContext, appt: Appointment) -> list[Finding]:
         return []
     found = []
     for prospect in ctx.practice.waitlist:
-        if (prospect.status or "").strip().lower() not in WAITING:
-            continue
-        if prospect.preferred_provider and person_key(prospect.preferred_provider) != person_key(provider.provider):
+        if not is_waiting(prospect) or not prospect_fits(ctx, prospect, provider, appt.date):
             continue
         wanted = (prospect.requested_specialty or "").strip().lower()
-        if wanted and wanted not in (provider.specialties or "").lower():
-            continue
-        if prospect.payer and not is_self_pay(prospect.payer) and \
-                ctx.panel_status(provider.provider, prospect.payer, appt.date) != "in_network":
-            continue
         found.append(waitlist_match.found(
             f"Waitlisted prospect {prospect.prospect_id} ({wanted or 'any need'}, {prospect.payer or 'payer unknown'}) "
             f"fits the hour {provider.provider} may have free on {people_date(appt.date)} at {clock_time(appt.time)} "

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 
-from ..trackers.records import UPCOMING_STATUSES, Appointment, Client, WaitlistEntry
+from ..trackers.records import UPCOMING_STATUSES, Appointment, Client, Provider, WaitlistEntry
 from ..trackers.values import is_self_pay, person_key, text_number
 from .catalogue import rule
 from .context import RuleContext
@@ -197,7 +197,19 @@ def call_details(client: Client | None) -> str:
     return f"{name or client.client_id}, {phone}"
 
 
-def _waiting(prospect: WaitlistEntry) -> bool:
+def prospect_fits(ctx: RuleContext, prospect: WaitlistEntry, provider: Provider, on: date) -> bool:
+    """A waitlisted prospect fits a clinician: the one they asked for (if any), the specialty they
+    need, in network with their payer on that day (self-pay: any)."""
+    if prospect.preferred_provider and person_key(prospect.preferred_provider) != person_key(provider.provider):
+        return False
+    wanted = (prospect.requested_specialty or "").strip().lower()
+    if wanted and wanted not in (provider.specialties or "").lower():
+        return False
+    return not (prospect.payer and not is_self_pay(prospect.payer)
+                and ctx.panel_status(provider.provider, prospect.payer, on) != "in_network")
+
+
+def is_waiting(prospect: WaitlistEntry) -> bool:
     return (prospect.status or "").strip().lower() in WAITING
 
 
@@ -210,7 +222,7 @@ def waitlist_stale(ctx: RuleContext) -> Iterator[Finding]:
         if ctx.practice.cannot_read(prospect, "last_contacted_on"):
             continue  # data.bad_value asks for the date; the day the prospect was added does not stand in for it
         last = prospect.last_contacted_on or prospect.added_on
-        if _waiting(prospect) and last is not None and (ctx.today - last).days >= days:
+        if is_waiting(prospect) and last is not None and (ctx.today - last).days >= days:
             since = (f"was last contacted on {people_date(last)}" if prospect.last_contacted_on else
                      f"was added on {people_date(last)} and has not been contacted since")
             yield waitlist_stale.found(
@@ -231,21 +243,16 @@ def _booked_this_week(ctx: RuleContext) -> Counter[str]:
 def waitlist_match(ctx: RuleContext) -> Iterator[Finding]:
     booked = _booked_this_week(ctx)
     for prospect in ctx.practice.waitlist:
-        if not _waiting(prospect):
+        if not is_waiting(prospect):
             continue
         for key, provider in ctx.providers.items():
-            if prospect.preferred_provider and person_key(prospect.preferred_provider) != key:
-                continue
             if provider.accepting_new is not True:
                 continue
             if provider.weekly_capacity is not None and booked[key] >= provider.weekly_capacity:
                 continue
+            if not prospect_fits(ctx, prospect, provider, ctx.today):
+                continue
             wanted = (prospect.requested_specialty or "").strip().lower()
-            if wanted and wanted not in (provider.specialties or "").lower():
-                continue
-            if prospect.payer and not is_self_pay(prospect.payer) and \
-                    ctx.panel_status(provider.provider, prospect.payer, ctx.today) != "in_network":
-                continue
             yield waitlist_match.found(
                 f"Waitlisted prospect {prospect.prospect_id} ({wanted or 'any need'}, "
                 f"{prospect.payer or 'payer unknown'}) fits {provider.provider}, who has room this week. "

@@ -62,26 +62,35 @@ class Gmail:
                               **endpoint)
         return self._service
 
-    def send(self, message: EmailMessage) -> None:
-        """One request, never retried by the client: a 5xx can come after Gmail accepted the message,
-        and a retry would deliver it twice. The ledger retries next run instead."""
+    def _execute(self, request: Any, what: str, *, retries: int = 1, missing_ok: bool = False) -> Any:
+        """The answer to one request, Google's failures as the family's; None for a 404 where
+        ``missing_ok`` (an expired history id, a message deleted since it was listed)."""
         import httplib2
         from google.auth import exceptions as auth_errors
         from googleapiclient.errors import HttpError
 
-        raw = base64.urlsafe_b64encode(message.as_bytes(policy=WIRE)).decode()
         try:
-            self._client().users().messages().send(userId="me", body={"raw": raw}).execute(num_retries=0)
+            return request.execute(num_retries=retries)
         except HttpError as exc:
-            raise for_status("gmail: messages.send", int(exc.resp.status), exc.resp.reason or "no reason given",
+            if missing_ok and int(exc.resp.status) == 404:
+                return None
+            raise for_status(f"gmail: {what}", int(exc.resp.status), exc.resp.reason or "no reason given",
                              exc.resp.get("retry-after")) from None
         except auth_errors.RefreshError as exc:
+            scope = self.scopes[0].rsplit("/", 1)[1]
             raise TransportSetupError(f"gmail: Google refused the service account ({_first_line(exc)}); check its "
-                                 f"domain-wide delegation of gmail.send for {self.sender}") from None
+                                      f"domain-wide delegation of gmail.{scope} for {self.sender}") from None
         except auth_errors.TransportError as exc:
             raise TransportError(f"gmail: Google's sign-in could not be reached ({_first_line(exc)})") from None
         except (OSError, httplib2.HttpLib2Error) as exc:
             raise TransportError(f"gmail: the Gmail API could not be reached ({exc.__class__.__name__})") from None
+
+    def send(self, message: EmailMessage) -> None:
+        """One request, never retried by the client: a 5xx can come after Gmail accepted the message,
+        and a retry would deliver it twice. The ledger retries next run instead."""
+        raw = base64.urlsafe_b64encode(message.as_bytes(policy=WIRE)).decode()
+        self._execute(self._client().users().messages().send(userId="me", body={"raw": raw}), "messages.send",
+                      retries=0)
 
     def close(self) -> None:
         if self._service is not None and hasattr(self._service, "close"):
@@ -97,27 +106,6 @@ class GmailInbox(Gmail):
 
     name = "gmail-inbox"
     scopes = ["https://www.googleapis.com/auth/gmail.readonly"]
-
-    def _execute(self, request: Any, what: str, missing_ok: bool = False) -> Any:
-        """The answer; None for a 404 where ``missing_ok`` (an expired history id, a deleted message)."""
-        import httplib2
-        from google.auth import exceptions as auth_errors
-        from googleapiclient.errors import HttpError
-
-        try:
-            return request.execute(num_retries=1)
-        except HttpError as exc:
-            if missing_ok and int(exc.resp.status) == 404:
-                return None
-            raise for_status(f"gmail: {what}", int(exc.resp.status), exc.resp.reason or "no reason given",
-                             exc.resp.get("retry-after")) from None
-        except auth_errors.RefreshError as exc:
-            raise TransportSetupError(f"gmail: Google refused the service account ({_first_line(exc)}); check its "
-                                      f"domain-wide delegation of gmail.readonly for {self.sender}") from None
-        except auth_errors.TransportError as exc:
-            raise TransportError(f"gmail: Google's sign-in could not be reached ({_first_line(exc)})") from None
-        except (OSError, httplib2.HttpLib2Error) as exc:
-            raise TransportError(f"gmail: the Gmail API could not be reached ({exc.__class__.__name__})") from None
 
     def fetch_replies(self, position: dict[str, Any], now: datetime) -> tuple[list[Reply], dict[str, Any]]:
         users = self._client().users()

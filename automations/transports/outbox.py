@@ -30,20 +30,15 @@ OURS = (".eml", ".txt")
 """What the outbox holds: emails, and texts when [sms] provider = "outbox" (TextOutbox)."""
 
 
-class Outbox:
-    name = "outbox"
+class ReviewFolder:
+    """The outbox folder, claimed on first write: each file written whole (a temporary file flushed,
+    then renamed over the name), the folder's renames flushed at the close."""
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
         self._claimed = False
 
-    def path_for(self, message: EmailMessage) -> Path:
-        kind = message.get("X-Practice-Ops-Kind", "message")
-        digest = hashlib.sha256(str(message["Message-ID"]).encode()).hexdigest()[:20]
-        return self.folder / f"{kind}-{digest}.eml"
-
-    def send(self, message: EmailMessage) -> None:
-        target = self.path_for(message)
+    def write(self, target: Path, data: bytes) -> None:
         if not self._claimed:
             try:
                 claim_folder(self.folder, "outbox", suffixes=OURS)
@@ -51,7 +46,7 @@ class Outbox:
                 raise TransportSetupError(f"outbox: {exc}") from None
             self._claimed = True
         try:
-            replace_whole(target, message.as_bytes(policy=WIRE))
+            replace_whole(target, data)
         except OSError as exc:
             raise TransportSetupError(f"outbox {self.folder}: cannot write {target.name}: {exc.strerror or exc}") from None
 
@@ -59,6 +54,18 @@ class Outbox:
         """The folder's record of the files (the renames) on disk."""
         if self._claimed and (problem := _flush_folder(self.folder)):
             raise TransportSetupError(f"outbox {self.folder}: the folder may not be on disk ({problem})")
+
+
+class Outbox(ReviewFolder):
+    name = "outbox"
+
+    def path_for(self, message: EmailMessage) -> Path:
+        kind = message.get("X-Practice-Ops-Kind", "message")
+        digest = hashlib.sha256(str(message["Message-ID"]).encode()).hexdigest()[:20]
+        return self.folder / f"{kind}-{digest}.eml"
+
+    def send(self, message: EmailMessage) -> None:
+        self.write(self.path_for(message), message.as_bytes(policy=WIRE))
 
 
 def _flush_folder(folder: Path) -> str:
@@ -77,35 +84,18 @@ def _flush_folder(folder: Path) -> str:
     return ""
 
 
-class TextOutbox:
+class TextOutbox(ReviewFolder):
     """Texts for review (``[sms] provider = "outbox"``): each one a ``text-*.txt`` file in the outbox
     beside the emails, written whole like them; nothing leaves the computer."""
 
     name = "text-outbox"
 
-    def __init__(self, folder: Path):
-        self.folder = Path(folder)
-        self._claimed = False
-
     def send(self, text: Text) -> str:
-        if not self._claimed:
-            try:
-                claim_folder(self.folder, "outbox", suffixes=OURS)
-            except PracticeOpsError as exc:
-                raise TransportSetupError(f"outbox: {exc}") from None
-            self._claimed = True
         digest = hashlib.sha256(text.message_id.encode()).hexdigest()[:20]
-        target = self.folder / f"{text.kind}-{digest}.txt"
-        try:
-            replace_whole(target, f"To: {text.to}\nMessage-ID: {text.message_id}\n\n{text.body}\n".encode())
-        except OSError as exc:
-            raise TransportSetupError(f"outbox {self.folder}: cannot write {target.name}: {exc.strerror or exc}") from None
+        self.write(self.folder / f"{text.kind}-{digest}.txt",
+                   f"To: {text.to}\nMessage-ID: {text.message_id}\n\n{text.body}\n".encode())
         return f"outbox-{digest}"
 
     def receipts(self, provider_ids: list[str], since: datetime) -> list[Receipt]:
         """A text in the outbox is where it was sent: nothing more will become of it."""
         return [Receipt(provider_id, "delivered") for provider_id in provider_ids]
-
-    def close(self) -> None:
-        if self._claimed and (problem := _flush_folder(self.folder)):
-            raise TransportSetupError(f"outbox {self.folder}: the folder may not be on disk ({problem})")

@@ -285,3 +285,16 @@ def test_smtp_refuses_a_server_certificate_it_cannot_trust(tmp_path):
         assert isinstance(failure.value, TransportSetupError) and "TLS failed" in str(failure.value)
     finally:
         controller.stop()
+
+
+def test_texts_for_review_are_files_in_the_outbox_beside_the_emails(tmp_path):
+    from automations.messages.texts import Text
+    from automations.transports.outbox import TextOutbox
+
+    outbox = TextOutbox(tmp_path / "outbox")
+    sid = outbox.send(Text("<text_reminder.1@lake.example>", "text_reminder", "+15552100101", "Lakeside: reminder"))
+    outbox.close()
+    written = list((tmp_path / "outbox").glob("text_reminder-*.txt"))
+    assert len(written) == 1 and written[0].read_text().endswith("\n\nLakeside: reminder\n")
+    assert "To: +15552100101" in written[0].read_text() and sid.startswith("outbox-")
+    assert [r.status for r in outbox.receipts([sid], datetime(2026, 12, 7, tzinfo=UTC))] == ["delivered"]
