@@ -175,6 +175,8 @@ writes over."""
 def write_html(preview_: Preview, path: Path) -> Path:
     """Owner-only, as the message itself may carry PHI; never through a link planted in its place, and
     never over a file that is not an earlier preview (a tracker, a note)."""
+    if not preview_.rendered.html:
+        raise PracticeOpsError(f"a {preview_.kind.replace('_', ' ')} is a text message: it has no HTML part to write")
     try:
         doctype, _, rest = preview_.rendered.html.encode("utf-8").partition(b"\n")
         return write_whole(path, doctype + b"\n" + HTML_MARK + b"\n" + rest, ours=lambda old: HTML_MARK in old)

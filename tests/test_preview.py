@@ -23,6 +23,8 @@ def preview(*args):
     (["va_work_queue"], "Subject: Riverbend Counseling: your work queue for Thu Nov 26"),
     (["va_work_queue"], "for Front desk"),  # owners in words, as the note the job sends
     (["intake_forms_reminder", "A-3032"], "Before your first visit"),
+    (["text_reminder", "A-3032"], "Security: blocked (the client has not consented to texts"),
+    (["text_help"], "Riverbend Counseling: for help, call us at (555) 010-0199. Reply STOP to stop these texts."),
 ])
 def test_preview_renders_each_kind_for_a_sample_record(args, shows):
     done = preview(*args)
@@ -38,7 +40,8 @@ def test_preview_writes_the_html(tmp_path):
 
 @pytest.mark.parametrize("args, says", [(["postcard"], "invalid choice: 'postcard'"),
                                         (["appointment_reminder"], "say which record"),
-                                        (["appointment_reminder", "A-0"], "no appointment 'A-0'")])
+                                        (["appointment_reminder", "A-0"], "no appointment 'A-0'"),
+                                        (["text_help", "--html", "t.html"], "a text message: it has no HTML part")])
 def test_preview_mistakes_are_explained(args, says):
     done = preview(*args)
     assert done.returncode == 2 and says in done.stderr and "Traceback" not in done.stderr
