@@ -312,6 +312,16 @@ class RepliesSettings(Strict):
     inbox_dir: Path | None = None    # the outbox's counterpart: replies saved as .eml files here
 
 
+class ReferralSettings(Strict):
+    contact_business_days: int = Field(default=1, ge=1, le=30)
+    """A referral's first contact is due this many business days after it arrives."""
+
+
+class RecallSettings(Strict):
+    days: int = Field(default=21, ge=7, le=365)
+    """An active client with nothing booked this long after their last session is the VA's to call."""
+
+
 class SecuritySettings(Strict):
     certificates: Path = Path("certs")
     gateway_subject_tag: Annotated[str, AfterValidator(_no_control)] = ""
@@ -371,6 +381,8 @@ class Config(Strict):
     invites: InviteSettings = Field(default_factory=InviteSettings)
     sms: SmsSettings | None = None
     replies: RepliesSettings = Field(default_factory=RepliesSettings)
+    referrals: ReferralSettings = Field(default_factory=ReferralSettings)
+    recall: RecallSettings = Field(default_factory=RecallSettings)
     schedule: dict[str, str] = Field(default_factory=dict)
 
     path: Path = Path("practice.toml")  # set by ``load``; not a key of the file
@@ -392,6 +404,8 @@ class Config(Strict):
         return Thresholds(**base, age_of_consent=self.practice.age_of_consent,
                           reminder_hours=max(self.reminders.hours_before), payer_overrides=overrides,
                           reminder_channels=tuple(c for c in self.reminders.channels if c != "sms" or self.sms),
+                          referral_contact_business_days=self.referrals.contact_business_days,
+                          recall_days=self.recall.days,
                           payer_aliases=aliases, payer_programs=programs)
 
 JOBS = ("reconcile", "replies", "reminders", "digests", "weekly-summary")

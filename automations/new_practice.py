@@ -22,7 +22,7 @@ from .trackers.records import ID_COLUMN, TRACKERS, columns_of
 
 SHEETS = {"clients": "Clients", "providers": "Providers", "appointments": "Appointments", "claims": "Claims",
           "credentialing": "Credentialing", "authorizations": "Authorizations", "compliance": "Compliance",
-          "waitlist": "Waitlist"}
+          "waitlist": "Waitlist", "referrals": "Referrals", "supplies": "Supplies"}
 YES_NO = '"Y,N"'
 
 
@@ -155,6 +155,10 @@ INSTRUCTIONS = (
     "Dropdowns list the words practice-ops reads; VA shorthand works too (NS, Late Cx, Kept, ...).",
     "Several CPT codes or modifiers in one cell: 90834, 90785.",
     "Payer: the insurer's name, or Self-pay, Sliding scale, Superbill or Out of network for clients who pay.",
+    "Referrals: one row per referral as it arrives (who referred, when); First Contact when you first reach them, "
+    "and the Outcome (Scheduled with the new Client ID, Waitlisted, Declined, ...) when it is settled.",
+    "Supplies: what the office keeps in stock, how many are on hand and the level to reorder at; Status Ordered "
+    "once an order is placed.",
     "Never put psychotherapy notes here.",
     "",
     "After editing, run:  python run.py --config practice.toml check",
@@ -169,6 +173,10 @@ EXAMPLE_CELLS: dict[tuple[str, str], object] = {
     ("authorizations", "sessions_used"): 3, ("appointments", "modality"): "video",
     ("appointments", "telehealth_link"): "https://video.example/join/123",
     ("providers", "license_expires"): date(2028, 6, 30), ("providers", "malpractice_expires"): date(2027, 12, 31),
+    ("referrals", "source"): "Dr. Example, Family Medicine", ("referrals", "source_email"): "referrer@example.com",
+    ("referrals", "email"): "prospect@example.com", ("referrals", "attempts"): 1, ("referrals", "outcome"): "scheduled",
+    ("supplies", "item"): "Intake packets", ("supplies", "on_hand"): 40, ("supplies", "reorder_at"): 10,
+    ("supplies", "unit"): "packets", ("clients", "status"): "active",
 }
 """An example row that teaches what the trackers mean: a modifier that is a modifier, one unit, a
 submitted claim that has not been paid or denied yet, a clinician's address that is a clinician's."""

@@ -2,7 +2,7 @@
 
 Riverbend Counseling: four clinicians, sixty clients, eight weeks of history and three weeks
 ahead of 2026-11-26, claims in their own workbook, credentialing with four insurers, prior
-authorizations and EAP cases, BAAs, ROIs and a waitlist. The records are clean by construction
+authorizations and EAP cases, BAAs, ROIs, a waitlist, referrals and office supplies. The records are clean by construction
 except for the problems listed in ``PLANTED``, which the rules must find.
 
     python -m automations.sample_practice workbooks/sample
@@ -74,6 +74,11 @@ PLANTED = {
     "compliance.minor_consent_missing": "An adolescent client of Sofia Alvarez has no guardian consent on file",
     "compliance.consent_missing": "A client seen by video has no telehealth consent on file",
     "authorizations.eap_report_due": "The EAP case at its last session owes its vendor a report in 5 days",
+    "scheduling.referral_not_contacted": "A referral received Friday Nov 20 has had no first call",
+    "scheduling.referral_open": "A referral contacted three weeks ago still has no outcome",
+    "scheduling.no_next_appointment": "A self-pay client last seen in October has nothing booked (another, discharged, is quiet)",
+    "scheduling.insurance_reverify": "An insured client's benefits were last verified in December 2025",
+    "operations.supply_low": "Intake packets: 3 on hand, reorder at 10, not on order",
 }
 LICENSES = {"Maya Chen": "LCSW", "David Okafor": "LPC", "Sofia Alvarez": "LMFT", "James Whitfield": "LCSW"}
 
@@ -220,7 +225,73 @@ def build(seed: int = SEED) -> dict[str, list[list]]:
             "utilization_report_due": None})
 
     _plant(rng, clients, appointments, claims, auths)
-    return _sheets(clients, appointments, claims, auths, rng)
+    drifted, discharged = _plant_continuity(clients, appointments)
+    sheets = _sheets(clients, appointments, claims, auths, rng)
+    _continuity_sheets(sheets, clients, drifted, discharged)
+    return sheets
+
+
+def _plant_continuity(clients: list[Client], appointments: list[dict]) -> tuple[str, str]:
+    """Two self-pay clients (not the ones with balances) whose sessions stopped four weeks ago: one
+    drifted off (the planted recall), one the practice discharged (quiet). Chosen without random draws, so the rest of the
+    sample stays as it was."""
+    def untouched(c: Client) -> bool:
+        mine = [a for a in appointments if a["client_id"] == c.id]
+        return (c.start <= ANCHOR - timedelta(days=42) and c.id not in planted_balance
+                and not any(a["status"] == "scheduled" and a["date"] <= ANCHOR for a in mine))
+
+    planted_balance = {c.id for c in clients if c.payer == "Self-pay"}
+    planted_balance = set(sorted(planted_balance, key=[c.id for c in clients].index)[:4])
+
+    chosen = [c.id for c in clients if c.payer == "Self-pay" and untouched(c)][-2:]
+    for client_id in chosen:
+        for a in [a for a in appointments if a["client_id"] == client_id and a["date"] > ANCHOR - timedelta(days=28)]:
+            appointments.remove(a)
+    return (chosen + ["", ""])[0], (chosen + ["", ""])[1]     # another seed may offer fewer
+
+
+def _continuity_sheets(sheets: dict[str, list[list]], clients: list[Client], drifted: str, discharged: str) -> None:
+    """The clients' status and benefits verification dates, and the referrals and supplies trackers, with
+    their planted problems and the clean rows just short of each rule."""
+    header = sheets["Clients"][0]
+    status, verified = header.index("Status"), header.index("Insurance Verified")
+    insured = [row for row in sheets["Clients"][1:] if row[verified] == "Y"]
+    for row in sheets["Clients"][1:]:
+        client = next(c for c in clients if c.id == row[0])
+        if row[verified] == "Y":
+            row[verified] = client.start - timedelta(days=14)
+        if row[0] == discharged:
+            row[status] = "Discharged"
+    insured[5][verified] = date(2025, 12, 20)          # before 2026 began: re-verify before the next session
+    sheets["Referrals"] = [
+        ["Ref #", "Date Rec'd", "Referred By", "Source Type", "Referrer Email", "Name", "Phone", "Reason",
+         "Insurance", "First Contact", "Attempts", "Outcome", "Outcome Date", "Client #", "Release on File"],
+        ["R-1", date(2026, 11, 20), "Dr. Lena Park, Riverside Family Medicine", "Physician",
+         "lena.park@riverside.example", "Avery Brooks", "555-0180", "anxiety", "Aetna", date(2026, 11, 20), 1,
+         "Scheduled", date(2026, 11, 20), clients[0].id, "Y"],
+        ["R-2", date(2026, 11, 20), "Lakeview EAP", "EAP", None, "Jordan Patel", "555-0181", "work stress",
+         "ComPsych", None, 0, None, None, None, None],
+        ["R-3", date(2026, 11, 25), "Psychology Today", "Website", None, "Casey Kim", "555-0182", "grief", "Self-pay",
+         None, 0, None, None, None, None],
+        ["R-4", date(2026, 11, 5), "Northside High School", "School", None, "Riley Foster", "555-0183",
+         "adolescent anxiety", "BlueCross BlueShield", date(2026, 11, 6), 2, None, None, None, None],
+        ["R-5", date(2026, 11, 12), "Self-referred", "Self", None, "Quinn Sato", "555-0184", "depression", "Aetna",
+         date(2026, 11, 13), 1, None, None, None, None],
+        ["R-6", date(2026, 11, 2), "Dr. Omar Haddad, St. Mary's", "Hospital", "omar.haddad@stmarys.example",
+         "Drew Novak", "555-0185", "trauma", "Medicare", date(2026, 11, 3), 1, "Scheduled", date(2026, 11, 4),
+         "C-999", "Y"],
+        ["R-7", date(2026, 11, 9), "Dr. Lena Park, Riverside Family Medicine", "Physician",
+         "lena.park@riverside.example", "Emerson Walsh", "555-0186", "couples", "Aetna", date(2026, 11, 10), 3,
+         "Declined", date(2026, 11, 12), None, None],
+    ]
+    sheets["Supplies"] = [
+        ["Supply", "Qty", "Reorder Level", "Unit", "Vendor", "Last Ordered", "Status"],
+        ["Intake packets", 3, 10, "packets", "Office Depot", date(2026, 9, 14), "OK"],
+        ["Printer toner", 1, 1, "cartridges", "Staples", date(2026, 11, 20), "Ordered"],
+        ["Fax paper", 0, 2, "rolls", None, date(2025, 3, 2), "Discontinued"],
+        ["Tissues", 24, 6, "boxes", "Costco", date(2026, 10, 30), "OK"],
+        ["Coffee", 5, None, "bags", "Costco", date(2026, 11, 2), "OK"],
+    ]
 
 
 def _plant(rng, clients, appointments, claims, auths) -> None:
@@ -403,7 +474,7 @@ def _sheets(clients, appointments, claims, auths, rng) -> dict[str, list[list]]:
 
 
 WORKBOOKS = {"tracker.xlsx": ["Clients", "Providers", "Appointments", "Credentialing", "Authorizations",
-                              "Compliance", "Waitlist"],
+                              "Compliance", "Waitlist", "Referrals", "Supplies"],
              "billing.xlsx": ["Claims"]}
 
 

@@ -69,7 +69,7 @@ def test_check_json_writes_nothing(sample):
 def test_human_summary_counts_by_owner_and_severity(sample):
     done = cli("--config", str(sample), "run", "reconcile", "--today", "2026-11-26", "--quiet")
     assert done.returncode == 0
-    assert "open findings" in done.stdout and "Most urgent:" in done.stdout and "billing" in done.stdout
+    assert "open findings" in done.stdout and "Most urgent:" in done.stdout and "  Billing  " in done.stdout
     assert done.stderr == ""
 
 

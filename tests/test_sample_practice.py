@@ -58,4 +58,5 @@ def test_every_planted_problem_is_found_and_nothing_else(sample_findings):
     expected.update(EXPECTED_BESIDES_PLANTED)
     expected["authorizations.near_limit"] = 2        # a prior authorization and an EAP case
     expected["billing.claim_without_session"] = 2    # CL-5901 (no session that day), CL-5902 (unknown client)
+    expected["data.unknown_reference"] = 2           # CL-5902's client C-199, referral R-6's client C-999
     assert dict(by_rule) == expected

@@ -130,7 +130,8 @@ def queue_order(finding: Finding) -> tuple:
 RECORD_WORDS = {"appointment": "Session", "claim": "Claim", "other_claim": "and claim",
                 "duplicate_claim": "and claim", "client": "Client", "provider": "Clinician", "payer": "Payer",
                 "authorization": "Authorization", "prospect": "Prospect", "message_kind": "Message",
-                "recipient": "to", "date_of_service": "date of service", "sheet_row": "Row", "reply": "Reply"}
+                "recipient": "to", "date_of_service": "date of service", "sheet_row": "Row", "reply": "Reply",
+                "referral": "Referral", "supply": "Supply"}
 """How the queue's Records column names each kind of record: in the practice's words, never an id's."""
 
 

@@ -7,7 +7,16 @@ from datetime import date
 
 from ..errors import CellError
 from ..trackers.records import Practice
-from . import authorizations, billing, compliance, credentialing, data, replies, scheduling  # noqa: F401  (registers)
+from . import (  # noqa: F401  (registers)
+    authorizations,
+    billing,
+    compliance,
+    continuity,
+    credentialing,
+    data,
+    replies,
+    scheduling,
+)
 from .catalogue import RULES, Rule
 from .context import RuleContext
 from .findings import Finding, sort_key

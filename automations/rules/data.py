@@ -57,7 +57,8 @@ def cell_findings(issues: Iterable[CellError], today: date) -> list[Finding]:
 
 _ID_KINDS = {"clients": ("client", "client_id"), "providers": ("provider", "provider"),
              "appointments": ("appointment", "appointment_id"), "claims": ("claim", "claim_id"),
-             "authorizations": ("authorization", "authorization_id"), "waitlist": ("prospect", "prospect_id")}
+             "authorizations": ("authorization", "authorization_id"), "waitlist": ("prospect", "prospect_id"),
+             "referrals": ("referral", "referral_id")}
 
 
 @rule("data.duplicate_id", owner="va", severity="warning", title="Same id on two rows",
@@ -78,7 +79,7 @@ def duplicate_id(ctx: RuleContext) -> Iterator[Finding]:
 
 
 @rule("data.unknown_reference", owner="va", severity="warning", title="Id or name not found",
-      when="a client, provider, appointment or authorization id that no tracker has")
+      when="a client, provider, appointment or authorization id that no tracker has (a referral's client id too)")
 def unknown_reference(ctx: RuleContext) -> Iterator[Finding]:
     present = ctx.practice.present
     clients = set(ctx.clients)
@@ -141,6 +142,10 @@ def unknown_reference(ctx: RuleContext) -> Iterator[Finding]:
     for item in ctx.practice.compliance:
         if item.client_id and unknown(item.client_id, clients, "clients"):
             yield from check("client", item.client_id, item, "client_id", item.client_id, clients, "clients")
+    for referral in ctx.practice.referrals:  # a referral scheduled as a client the trackers do not have
+        if referral.client_id and unknown(referral.client_id, clients, "clients"):
+            yield from check("referral", referral.referral_id, referral, "client_id", referral.client_id, clients,
+                             "clients")
 
 
 @rule("data.unknown_code", owner="va", severity="warning", title="Code does not exist",

@@ -23,3 +23,20 @@ def people_day(day: date, today: date | None = None) -> str:
 def clock_time(at: time | datetime) -> str:
     """`9:00 AM`, as the reminders and the digest write a time."""
     return f"{at.hour % 12 or 12}:{at:%M %p}"
+
+
+def business_days_after(day: date, count: int) -> date:
+    """The ``count``-th business day after ``day``: weekends and US federal holidays (as observed, from
+    the python-holidays project's calendar) are skipped, so one business day after a Friday is Monday,
+    and after the Wednesday before Thanksgiving is the Friday."""
+    from datetime import timedelta
+
+    import holidays
+
+    closed = holidays.country_holidays("US", years=range(day.year, day.year + 2))
+    found = day
+    while count > 0:
+        found += timedelta(days=1)
+        if found.weekday() < 5 and found not in closed:
+            count -= 1
+    return found

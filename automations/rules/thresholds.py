@@ -97,11 +97,18 @@ class Thresholds:
     # compliance
     baa_warning_days: int = _t(60, "days before a BAA expires at which to warn")
     roi_warning_days: int = _t(30, "days before a release of information expires at which to warn")
+    referral_open_days: int = _t(14, "days after its receipt a contacted referral may stay without an outcome")
     age_of_consent: int = 18
     """From ``[practice] age_of_consent``: a state's fact, not a payer's, so not a [rules] key."""
     reminder_hours: int = 48
     """From ``[reminders] hours_before`` (its earliest reminder): when the reminders job sends one is
     when a reminder that cannot go is due, one setting for both."""
+    referral_contact_business_days: int = 1
+    """From ``[referrals] contact_business_days``: a referral's first contact is due this many business
+    days after it arrives."""
+    recall_days: int = 21
+    """From ``[recall] days``: an active client with nothing booked this long after their last session
+    (unless their own rhythm says otherwise) is called."""
     reminder_channels: tuple[str, ...] = ("email",)
     """From ``[reminders] channels`` (``sms`` only with an [sms] table): a client any of them can reach
     is not the VA's to phone."""

@@ -18,7 +18,17 @@ from itertools import chain, compress, islice, repeat
 
 from ..errors import CellError, TrackerUnavailable
 from . import values
-from .records import ID_COLUMN, RECORD_KIND, TRACKERS, ColumnSpec, Practice, RowRef, columns_of, last_row_wins
+from .records import (
+    ID_COLUMN,
+    RECORD_KIND,
+    TRACKERS,
+    ColumnSpec,
+    Practice,
+    RowRef,
+    canonical_name,
+    columns_of,
+    last_row_wins,
+)
 
 HEADER_SEARCH_ROWS = 10
 ISSUES_PER_COLUMN = 200
@@ -54,6 +64,7 @@ class SheetRead:
 
 
 def _field_names(tracker: str) -> list[str]:
+    """A record's fields, as the cache keeps them (not the columns' names: see records.canonical_name)."""
     return [f.name for f in dataclass_fields(TRACKERS[tracker]) if f.name != "source"]
 
 
@@ -205,15 +216,16 @@ def _records(record_type: type, mapping: dict[int, ColumnSpec], keys: dict[str, 
         if f.name == "source":
             columns.append(sources)
             continue
-        if f.name not in mapped:
+        name = canonical_name(f)
+        if name not in mapped:
             columns.append(repeat(f.default, len(sources)))
             continue
-        outcome_of = outcomes[f.name]
+        outcome_of = outcomes[name]
         if outcome_of is None:
-            column = keys[f.name]
+            column = keys[name]
         else:
             typed = {key: (f.default if _is_failure(outcome) else outcome) for key, outcome in outcome_of.items()}
-            column = list(map(typed.__getitem__, keys[f.name]))
+            column = list(map(typed.__getitem__, keys[name]))
         columns.append(column if every_row else list(compress(column, chosen)))
     return list(map(record_type, *columns))
 

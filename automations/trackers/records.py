@@ -9,7 +9,7 @@ and the docs all read this one table.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import Field, dataclass, field, fields
 from datetime import date, time
 from decimal import Decimal
 from operator import attrgetter
@@ -32,10 +32,18 @@ class RowRef:
 
 
 def column(kind: Kind = "text", *, required: bool = False, aliases: tuple[str, ...] = (),
-           choices: tuple[str, ...] = (), synonyms: dict[str, str] | None = None, default=None):
+           choices: tuple[str, ...] = (), synonyms: dict[str, str] | None = None, default=None,
+           canonical: str = ""):
+    """``canonical``: the contract's name for the column where the field cannot bear it (a referral's
+    ``source``, who referred: every record's ``source`` is the row it came from)."""
     meta = {"kind": kind, "required": required, "aliases": aliases, "choices": choices,
-            "synonyms": synonyms or {}}
+            "synonyms": synonyms or {}, "canonical": canonical}
     return field(default=default, metadata=meta)
+
+
+def canonical_name(f: Field) -> str:
+    """The column's name in the contract (DESIGN.md), which headers, the config and findings use."""
+    return str(f.metadata.get("canonical") or f.name)
 
 
 APPOINTMENT_STATUSES = ("scheduled", "confirmed", "completed", "no_show", "late_cancel", "cancelled")
@@ -52,6 +60,9 @@ CONSENTS = ("encrypted", "plain_ok", "none")
 PANEL_STATUSES = ("in_network", "pending", "lapsed", "not_enrolled")
 AUTH_KINDS = ("prior_auth", "eap")
 COMPLIANCE_ITEMS = ("baa", "roi")
+REFERRAL_SOURCES = ("physician", "eap", "school", "hospital", "insurer", "website", "self", "other")
+REFERRAL_OUTCOMES = ("scheduled", "waitlisted", "declined", "no_response", "referred_out", "not_a_fit")
+SUPPLY_STATUSES = ("ok", "ordered", "discontinued")
 
 _STATUS_SYNONYMS = {"canceled": "cancelled", "cancel": "cancelled", "rescheduled": "cancelled",
                     "clientcancelled": "cancelled", "clientcanceled": "cancelled",
@@ -97,8 +108,10 @@ class Client:
     intake_forms_received: YesNo | None = column("yes_no", aliases=("intake forms", "forms received", "forms"))
     privacy_notice_ack: YesNo | None = column("yes_no", aliases=("npp", "privacy notice", "npp signed",
                                                                 "privacy ack"))
-    insurance_verified: YesNo | None = column("yes_no", aliases=("verified", "ins verified", "vob",
-                                                                "benefits verified"))
+    insurance_verified: date | YesNo | None = column("on_file", aliases=("verified", "ins verified", "vob",
+                                                                        "benefits verified", "insurance verified on",
+                                                                        "date verified", "verified on",
+                                                                        "last verified", "vob date"))
     good_faith_estimate: date | YesNo | None = column("on_file", aliases=("gfe", "gfe date", "gfe sent",
                                                                          "good faith estimate sent"))
     balance: Decimal | None = column("money", aliases=("balance due", "amount due", "owes"))
@@ -329,6 +342,68 @@ class WaitlistEntry:
     source: RowRef | None = None
 
 
+@dataclass(slots=True, unsafe_hash=True)
+class Referral:
+    referral_id: str = column(required=True, aliases=("referral", "ref id", "ref #", "referral #", "referral no",
+                                                      "id"))
+    received_on: date = column("date", required=True, aliases=("received", "date received", "date rec'd",
+                                                              "date recd", "rec'd", "referral date", "date referred",
+                                                              "date in"))
+    referred_by: str | None = column(aliases=("referred by", "ref source", "referral source", "referring provider",
+                                              "referrer", "from"), canonical="source")
+    source_type: str | None = column("enum", aliases=("source type", "referral type", "type"),
+                                     choices=REFERRAL_SOURCES,
+                                     synonyms={"doctor": "physician", "pcp": "physician", "md": "physician",
+                                               "psychiatrist": "physician", "pediatrician": "physician",
+                                               "employeeassistance": "eap", "er": "hospital",
+                                               "emergencyroom": "hospital", "inpatient": "hospital",
+                                               "insurance": "insurer", "payer": "insurer", "web": "website",
+                                               "webform": "website", "online": "website",
+                                               "psychologytoday": "website", "selfreferred": "self",
+                                               "selfreferral": "self", "walkin": "self", "family": "other",
+                                               "friend": "other", "teacher": "school", "counselor": "school"})
+    source_email: str | None = column("email", aliases=("referrer email", "source email", "referring email"))
+    name: str | None = column(aliases=("client name", "prospect", "full name", "patient name"))
+    phone: str | None = column(aliases=("phone number", "cell", "mobile"))
+    email: str | None = column("email", aliases=("email address", "e-mail"))
+    reason: str | None = column(aliases=("reason for referral", "presenting concern", "concern"))
+    requested_specialty: str | None = column(aliases=("specialty", "need", "looking for"))
+    payer: str | None = column(aliases=("insurance", "payor", "plan", "insurer"))
+    contacted_on: date | None = column("date", aliases=("first contact", "contacted", "first contacted",
+                                                        "date contacted", "first call", "called on"))
+    attempts: int | None = column("count", aliases=("contact attempts", "calls", "# attempts", "tries"))
+    outcome: str | None = column("enum", aliases=("result", "status", "disposition"), choices=REFERRAL_OUTCOMES,
+                                 synonyms={"booked": "scheduled", "intakescheduled": "scheduled",
+                                           "waitlist": "waitlisted", "onwaitlist": "waitlisted",
+                                           "refused": "declined", "clientdeclined": "declined",
+                                           "noresponse": "no_response", "unreachable": "no_response",
+                                           "noanswer": "no_response", "referredelsewhere": "referred_out",
+                                           "referredout": "referred_out", "outofnetwork": "referred_out",
+                                           "notafit": "not_a_fit", "notappropriate": "not_a_fit",
+                                           "inappropriate": "not_a_fit"})
+    outcome_on: date | None = column("date", aliases=("outcome date", "closed on", "date closed", "resolved on"))
+    client_id: str | None = column(aliases=("client", "client #", "client no", "new client id"))
+    release_on_file: date | YesNo | None = column("on_file", aliases=("release", "roi", "release signed",
+                                                                      "roi on file", "release of information"))
+    source: RowRef | None = None
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class Supply:
+    item: str = column(required=True, aliases=("supply", "supplies", "description", "product"))
+    on_hand: int | None = column("count", aliases=("qty", "quantity", "in stock", "on hand qty", "count", "stock"))
+    reorder_at: int | None = column("count", aliases=("reorder level", "reorder point", "min", "minimum",
+                                                      "reorder when", "par level"))
+    unit: str | None = column(aliases=("units", "uom", "per"))
+    vendor: str | None = column(aliases=("supplier", "where to buy", "store"))
+    last_ordered_on: date | None = column("date", aliases=("last ordered", "ordered on", "order date"))
+    status: str | None = column("enum", aliases=("order status",), choices=SUPPLY_STATUSES,
+                                synonyms={"instock": "ok", "fine": "ok", "good": "ok", "onorder": "ordered",
+                                          "backordered": "ordered", "pending": "ordered",
+                                          "nolongerused": "discontinued", "stopped": "discontinued"})
+    source: RowRef | None = None
+
+
 TRACKERS: dict[str, type] = {
     "clients": Client,
     "providers": Provider,
@@ -338,6 +413,8 @@ TRACKERS: dict[str, type] = {
     "authorizations": Authorization,
     "compliance": ComplianceItem,
     "waitlist": WaitlistEntry,
+    "referrals": Referral,
+    "supplies": Supply,
 }
 """Tracker name (as in the config) -> record type."""
 
@@ -345,11 +422,12 @@ if any(fields(record_type)[-1].name != "source" for record_type in TRACKERS.valu
     raise TypeError("every record type ends with its source: the reader and the cache build records positionally")
 
 ID_COLUMN = {"clients": "client_id", "providers": "provider", "appointments": "appointment_id",
-             "claims": "claim_id", "authorizations": "authorization_id", "waitlist": "prospect_id"}
+             "claims": "claim_id", "authorizations": "authorization_id", "waitlist": "prospect_id",
+             "referrals": "referral_id"}
 """Trackers whose rows carry an id that must be unique."""
 
 RECORD_KIND = {"clients": "client", "providers": "provider", "appointments": "appointment", "claims": "claim",
-               "authorizations": "authorization", "waitlist": "prospect"}
+               "authorizations": "authorization", "waitlist": "prospect", "referrals": "referral"}
 """Tracker -> the word a finding's ``refs`` use for one of its records."""
 
 
@@ -364,7 +442,7 @@ class ColumnSpec:
 
 
 def columns_of(tracker: str) -> list[ColumnSpec]:
-    return [ColumnSpec(f.name, f.metadata["kind"], f.metadata["required"], f.metadata["aliases"],
+    return [ColumnSpec(canonical_name(f), f.metadata["kind"], f.metadata["required"], f.metadata["aliases"],
                        f.metadata["choices"], f.metadata["synonyms"])
             for f in fields(TRACKERS[tracker]) if f.metadata]
 
@@ -381,6 +459,8 @@ class Practice:
     authorizations: list[Authorization] = field(default_factory=list)
     compliance: list[ComplianceItem] = field(default_factory=list)
     waitlist: list[WaitlistEntry] = field(default_factory=list)
+    referrals: list[Referral] = field(default_factory=list)
+    supplies: list[Supply] = field(default_factory=list)
     present: frozenset[str] = frozenset()
     """The trackers the practice keeps; a rule about a tracker that is not kept stays quiet."""
     columns: dict[str, frozenset[str]] = field(default_factory=dict)

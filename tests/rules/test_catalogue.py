@@ -30,6 +30,8 @@ CATALOGUE = {
     "compliance.message_blocked", "compliance.message_failed", "compliance.consent_missing",
     "compliance.minor_consent_missing",
     "scheduling.reply_needs_action", "scheduling.unconfirmed_session", "compliance.channel_opted_out",
+    "scheduling.referral_not_contacted", "scheduling.referral_open", "scheduling.no_next_appointment",
+    "scheduling.insurance_reverify", "operations.supply_low",
 }
 DOMAIN = ROOT.parent / "shared" / "DOMAIN.md"
 
