@@ -102,6 +102,15 @@ def _addressed(config: Config, ctx: RuleContext, kind: str, record: str | None, 
         return (number or f"(client {appt.client_id}: no number a text can go to)",
                 contexts.text_reminder(config, [appt], ask=config.reminders.ask_to_confirm),
                 None if consented else "none", True)
+    if kind == "referral_acknowledgment":
+        wanted = _need(record, "REFERRAL_ID")
+        found = next(((r, seen) for r, seen in contexts.referrals_seen(ctx) if r.referral_id == wanted), None)
+        if found is None:
+            raise PracticeOpsError(f"no acknowledgment is due for referral {wanted!r}: it goes once a physician's "
+                                   f"referral is scheduled, seen and the client's release is on file")
+        referral, seen = found
+        return (referral.source_email or f"({referral.referred_by or wanted}: no email on file)",
+                contexts.referral_acknowledgment(config, referral, seen), None, False)
     if kind == "text_help":
         return "(whoever texts HELP)", contexts.text_help(config), None, True
     if kind in ("appointment_reminder", "intake_forms_reminder", "calendar_invite"):

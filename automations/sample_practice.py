@@ -227,7 +227,9 @@ def build(seed: int = SEED) -> dict[str, list[list]]:
     _plant(rng, clients, appointments, claims, auths)
     drifted, discharged = _plant_continuity(clients, appointments)
     sheets = _sheets(clients, appointments, claims, auths, rng)
-    _continuity_sheets(sheets, clients, drifted, discharged)
+    seen = next((a["client_id"] for a in sorted(appointments, key=lambda a: (a["date"], a["client_id"]))
+                 if a["status"] == "completed" and date(2026, 11, 23) <= a["date"] < ANCHOR), clients[0].id)
+    _continuity_sheets(sheets, clients, drifted, discharged, seen)
     return sheets
 
 
@@ -250,9 +252,11 @@ def _plant_continuity(clients: list[Client], appointments: list[dict]) -> tuple[
     return (chosen + ["", ""])[0], (chosen + ["", ""])[1]     # another seed may offer fewer
 
 
-def _continuity_sheets(sheets: dict[str, list[list]], clients: list[Client], drifted: str, discharged: str) -> None:
+def _continuity_sheets(sheets: dict[str, list[list]], clients: list[Client], drifted: str, discharged: str,
+                       seen: str) -> None:
     """The clients' status and benefits verification dates, and the referrals and supplies trackers, with
-    their planted problems and the clean rows just short of each rule."""
+    their planted problems and the clean rows just short of each rule. ``seen``: the client a
+    physician's referral became, seen this week (so the physician is told)."""
     header = sheets["Clients"][0]
     status, verified = header.index("Status"), header.index("Insurance Verified")
     insured = [row for row in sheets["Clients"][1:] if row[verified] == "Y"]
@@ -268,7 +272,7 @@ def _continuity_sheets(sheets: dict[str, list[list]], clients: list[Client], dri
          "Insurance", "First Contact", "Attempts", "Outcome", "Outcome Date", "Client #", "Release on File"],
         ["R-1", date(2026, 11, 20), "Dr. Lena Park, Riverside Family Medicine", "Physician",
          "lena.park@riverside.example", "Avery Brooks", "555-0180", "anxiety", "Aetna", date(2026, 11, 20), 1,
-         "Scheduled", date(2026, 11, 20), clients[0].id, "Y"],
+         "Scheduled", date(2026, 11, 20), seen, "Y"],
         ["R-2", date(2026, 11, 20), "Lakeview EAP", "EAP", None, "Jordan Patel", "555-0181", "work stress",
          "ComPsych", None, 0, None, None, None, None],
         ["R-3", date(2026, 11, 25), "Psychology Today", "Website", None, "Casey Kim", "555-0182", "grief", "Self-pay",

@@ -24,6 +24,24 @@ def run(work: RunState) -> None:
     work.step("billing escalation", lambda w: _billing_escalation(w, findings))
     _eap_reports(work, findings)
     work.step("credentialing reminders", lambda w: _credentialing_reminders(w, findings))
+    work.step("referral acknowledgments", _referral_acknowledgments)
+
+
+def _referral_acknowledgments(work: RunState) -> None:
+    """A physician whose referral became a client, now seen, hears so once (limited PHI: that the
+    person was seen; encrypted or through the gateway, else the VA faxes or calls)."""
+    for referral, seen in contexts.referrals_seen(work.ctx):
+        instead = f"fax or call {referral.referred_by or 'the referring office'} to say the person was seen"
+        if not referral.source_email:
+            work.message_blocked("referral_acknowledgment", referral.referred_by or referral.referral_id,
+                                 "no email address for the referring office is on file", "referral acknowledgment",
+                                 instead=instead)
+            continue
+        sent = work.postman.send("referral_acknowledgment", referral.source_email,
+                                 contexts.referral_acknowledgment(work.config, referral, seen), key=referral.referral_id)
+        if sent.outcome.status == Delivery.BLOCKED:
+            work.message_blocked("referral_acknowledgment", referral.source_email, sent.why_blocked,
+                                 "referral acknowledgment", instead=instead)
 
 
 def _clinician_digests(work: RunState, findings: list[Finding]) -> None:

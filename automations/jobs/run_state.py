@@ -73,7 +73,8 @@ class RunState:
         known = self.raised.get(finding.id)
         self.raised[finding.id] = (finding, max(until, known[1]) if known else until)
 
-    def message_blocked(self, kind: str, recipient: str, why: str, what: str, count: int = 1) -> None:
+    def message_blocked(self, kind: str, recipient: str, why: str, what: str, count: int = 1,
+                        instead: str = "share it through the EHR") -> None:
         """A message with PHI that had no secure channel: a finding for the VA, who shares it another way.
         In the outbox (a review folder: nothing goes anywhere) it is a note of the run instead, so a new
         practice's queue is not filled with rows about mail nobody was sent."""
@@ -85,7 +86,7 @@ class RunState:
         self.raise_finding(compliance.message_blocked.found(
             f"{count} {what} for {recipient} {'was' if count == 1 else 'were'} not sent: {why}. Put their S/MIME "
             f"certificate in the certificates folder (ADDRESS.pem) or configure the encryption gateway; until then "
-            f"share it through the EHR.", refs={"message_kind": kind, "recipient": recipient}, due=self.today),
+            f"{instead}.", refs={"message_kind": kind, "recipient": recipient}, due=self.today),
             self.today + timedelta(days=1))
 
     # the work queue ---------------------------------------------------------------------------

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 from ..config import Config
 from ..rules.context import RuleContext
-from ..rules.dates import clock_time
+from ..rules.dates import clock_time, people_date
 from ..rules.findings import OWNER_NAMES, Finding, overdue
-from ..trackers.records import Appointment, Client
+from ..trackers.records import Appointment, Client, Referral
 from . import invites
 from .reminders import start_of
 from .texts import CONFIRM_ASK
@@ -139,4 +139,28 @@ def va_work_queue(config: Config, today: date, waiting: list[Finding], data_issu
             "urgent": sum(1 for f in waiting if f.severity == "urgent"),
             "overdue": sum(1 for f in waiting if f.severity != "urgent" and overdue(f, today)), "data_issues": data_issues,
             "queue_name": config.work_queue.path.name, "resolved": resolved, "link": config.work_queue.link,
-            "replies": answered if any(answered.values()) else {}}
+            "replies": answered if any(answered.values()) else {},
+            "referrals_waiting": sum(1 for f in waiting if f.rule == "scheduling.referral_not_contacted")}
+
+
+def referrals_seen(ctx: RuleContext) -> list[tuple[Referral, date]]:
+    """Physicians' referrals whose person became a client and has been seen, with the client's release
+    on file: (referral, the first session held since it arrived). A physician expects word back."""
+    seen = []
+    for referral in ctx.practice.referrals:
+        if referral.source_type != "physician" or referral.outcome != "scheduled" or not referral.client_id:
+            continue
+        if referral.release_on_file in (None, False):
+            continue
+        held = [a.date for a in ctx.live_sessions_by_client.get(referral.client_id, ())
+                if a.status == "completed" and referral.received_on <= a.date <= ctx.today]
+        if held:
+            seen.append((referral, min(held)))
+    return seen
+
+
+def referral_acknowledgment(config: Config, referral: Referral, seen: date) -> dict[str, Any]:
+    """That the person was seen, and when: no diagnosis, no reason, nothing clinical."""
+    return {"source": referral.referred_by or "Colleague", "referred": referral.name or "the person you referred",
+            "received": people_date(referral.received_on), "seen": people_date(seen),
+            "office_phone": config.practice.phone}

@@ -39,6 +39,7 @@ KINDS: dict[str, MessageKind] = {kind.name: kind for kind in (
     MessageKind("weekly_summary", "full", False, "Weekly summaries"),
     MessageKind("eap_report", "full", False, "EAP reports", "AUTHORIZATION_ID"),
     MessageKind("va_work_queue", "none", False, "The VA's morning notes"),
+    MessageKind("referral_acknowledgment", "limited", False, "Referral acknowledgments", "REFERRAL_ID"),
     MessageKind("text_reminder", "limited", True, "Text reminders", "APPOINTMENT_ID", channel="sms"),
     MessageKind("text_help", "none", True, "Answers to HELP texts", channel="sms"),
 )}
@@ -102,6 +103,8 @@ def sample_context(kind: str) -> dict[str, Any]:
         "text_reminder": {"when": "Mon Jan 4, 9:00 AM", "link": session["link"], "phone_session": False,
                           "updated": False, "ask": "Reply C to confirm or R to reschedule."},
         "text_help": {"office_phone": "555-0100"},
+        "referral_acknowledgment": {"source": "Dr. Sample", "referred": "Sample Person", "received": "Jan 2, 2026",
+                                    "seen": "Jan 4, 2026", "office_phone": "555-0100"},
         "intake_forms_reminder": {"when": session["when"], "office_phone": "555-0100",
                                   "portal_url": "https://portal.example"},
         "balance_notice": {"office_phone": "555-0100", "portal_url": "https://portal.example"},
@@ -124,7 +127,7 @@ def sample_context(kind: str) -> dict[str, Any]:
         "va_work_queue": {"today": "2026-01-04", "open": 3, "by_owner": [("va", 2), ("billing", 1)], "urgent": 1, "overdue": 1,
                           "data_issues": 0, "queue_name": "work-queue.xlsx", "resolved": 2,
                           "link": "https://drive.example/queue",
-                          "replies": {"confirmed": 4, "for_you": 1, "opted_out": 0}},
+                          "replies": {"confirmed": 4, "for_you": 1, "opted_out": 0}, "referrals_waiting": 1},
     }
     return samples[kind]
 

@@ -21,6 +21,11 @@ definitions the owner can check by hand:
   for the planned code (marked estimated); **at filing risk** sums the claims that
   `billing.timely_filing_risk` and `billing.claim_rejected` report;
 - **the front desk's throughput**: findings resolved in the week, and open ones past their due date;
+- **referrals** count those received in the four weeks to the week's end, by who referred them:
+  how many became clients (outcome scheduled), how many still wait for a first call, and the days
+  from receipt to the first call (the median over those called: the front desk's response time);
+- **drifted off** counts the clients `scheduling.no_next_appointment` reports whose call fell due
+  since the first of the month the week ends in;
 - **hours saved** is an estimate, with its assumptions on its sheet (minutes a person would spend on
   each reminder, invitation, digest and finding found).
 """
@@ -92,11 +97,16 @@ class Figures:
     throughput: dict = field(default_factory=dict)
     messages: dict = field(default_factory=dict)
     hours_saved: list[tuple[str, int, int]] = field(default_factory=list)
+    referrals: list[dict] = field(default_factory=list)
+    referrals_received: int = 0
+    referrals_became_clients: int = 0
+    first_contact_days: Decimal | None = None
+    drifted: list[dict] = field(default_factory=list)
 
 
 MINUTES_SAVED = {"appointment_reminder": 3, "calendar_invite": 2, "intake_forms_reminder": 3, "balance_notice": 5,
                  "waitlist_opening": 5, "clinician_digest": 10, "billing_escalation": 15, "credentialing_reminder": 5,
-                 "weekly_summary": 60, "finding": 6}
+                 "weekly_summary": 60, "finding": 6, "text_reminder": 2, "referral_acknowledgment": 10}
 """Minutes a person would spend doing each by hand (writing a reminder, assembling a digest, finding
 one problem across the trackers): the assumptions behind the hours-saved estimate."""
 
@@ -172,7 +182,43 @@ def figures(ctx: RuleContext, findings: list[Finding], history: dict | None = No
     _denials(ctx, result)
     _credentialing(ctx, result)
     _people(result, findings, history, start, end)
+    _referrals(ctx, result, start - timedelta(weeks=3), end)
+    _drifted(ctx, result, findings, end)
     return result
+
+
+def _referrals(ctx: RuleContext, result: Figures, since: date, end: date) -> None:
+    """Referrals received in the four weeks to the week's end, by who sent them: how many, how many
+    became clients (outcome scheduled), and the days from receipt to the first contact (the median,
+    over those contacted)."""
+    received = [r for r in ctx.practice.referrals if since <= r.received_on <= end]
+    by_source: dict[str, list] = defaultdict(list)
+    for referral in received:
+        by_source[referral.referred_by or (referral.source_type or "not recorded").replace("_", " ")].append(referral)
+
+    def days_to_contact(rows: list) -> Decimal | None:
+        waits = sorted((r.contacted_on - r.received_on).days for r in rows if r.contacted_on)
+        if not waits:
+            return None
+        middle = len(waits) // 2
+        return Decimal(waits[middle]) if len(waits) % 2 else (Decimal(waits[middle - 1] + waits[middle]) / 2)
+
+    result.referrals = [{"source": source, "type": (rows[0].source_type or "").replace("_", " "),
+                         "received": len(rows), "became_clients": sum(1 for r in rows if r.outcome == "scheduled"),
+                         "waiting": sum(1 for r in rows if r.contacted_on is None and r.outcome is None),
+                         "days_to_first_contact": days_to_contact(rows)}
+                        for source, rows in sorted(by_source.items(), key=lambda item: (-len(item[1]), item[0]))]
+    result.referrals_received = len(received)
+    result.referrals_became_clients = sum(1 for r in received if r.outcome == "scheduled")
+    result.first_contact_days = days_to_contact(received)
+
+
+def _drifted(ctx: RuleContext, result: Figures, findings: list[Finding], end: date) -> None:
+    """Clients who drifted off this month: the recall findings that fell due since the first of the
+    month the week ends in."""
+    first = end.replace(day=1)
+    result.drifted = [{"client": f.refs.get("client"), "due": f.due, "what": f.message}
+                      for f in findings if f.rule == "scheduling.no_next_appointment" and f.due and f.due >= first]
 
 
 def _trend(ctx: RuleContext, result: Figures, ar_history: dict) -> None:
@@ -297,6 +343,11 @@ def write(path: Path, f: Figures, practice_name: str) -> Path:
         rows.append(("Sessions not billed whose fee is unknown (no typical fee on file)", unknown_fees, None,
                      "Unbilled"))
     rows += [("Claims near or past the filing limit", f.filing_risk_total, MONEY, "Filing risk"),
+             ("Referrals received (four weeks to the week's end)", f.referrals_received, None, "Referrals"),
+             ("Referrals that became clients", f.referrals_became_clients, None, "Referrals"),
+             ("Front desk: days from a referral to its first call (median)", f.first_contact_days, "0.0",
+              "Referrals"),
+             ("Clients who drifted off this month (nothing booked)", len(f.drifted), None, "Drifted off"),
              ("Front desk: findings resolved in the week", f.throughput.get("resolved in the week", 0), None, ""),
              ("Front desk: open findings past due", f.throughput.get("open and past due", 0), None, ""),
              ("Messages sent in the week", sum(f.messages.get("sent", {}).values()), None, "Messages"),
@@ -369,6 +420,12 @@ def write(path: Path, f: Figures, practice_name: str) -> Path:
            [[kind_title(kind), f.messages.get("sent", {}).get(kind, 0), f.messages.get("blocked", {}).get(kind, 0),
              f.messages.get("failed", {}).get(kind, 0)]
             for kind in sorted({k for counts in f.messages.values() for k in counts})], {})
+    detail_sheet(book, "Referrals", ["Referred by", "Type", "Received", "Became clients", "Waiting for a first call",
+                                     "Days to first call (median)"],
+                 [[r["source"], r["type"], r["received"], r["became_clients"], r["waiting"], r["days_to_first_contact"]]
+                  for r in f.referrals], {6: "0.0"})
+    detail_sheet(book, "Drifted off", ["Client", "Called for since", "What to do"],
+                 [[d["client"], d["due"], d["what"]] for d in f.drifted], {2: PEOPLES_DATE}, wrap=3)
     detail_sheet(book, "Hours saved", ["Done automatically", "How many", "Minutes a person would spend"],
            [[what, count, minutes] for what, count, minutes in f.hours_saved], {})
     detail_sheet(book, "Risks", ["Due", "Urgency", "For", "Problem", "What to do", "Finding ID"],
