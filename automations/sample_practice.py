@@ -227,8 +227,9 @@ def build(seed: int = SEED) -> dict[str, list[list]]:
     _plant(rng, clients, appointments, claims, auths)
     drifted, discharged = _plant_continuity(clients, appointments)
     sheets = _sheets(clients, appointments, claims, auths, rng)
-    seen = next((a["client_id"] for a in sorted(appointments, key=lambda a: (a["date"], a["client_id"]))
-                 if a["status"] == "completed" and date(2026, 11, 23) <= a["date"] < ANCHOR), clients[0].id)
+    seen = str(next((a["client_id"] for a in sorted(appointments, key=lambda a: (str(a["date"]), a["client_id"]))
+                     if a["status"] == "completed" and str(date(2026, 11, 23)) <= str(a["date"]) < str(ANCHOR)),
+                    clients[0].id))
     _continuity_sheets(sheets, clients, drifted, discharged, seen)
     return sheets
 
