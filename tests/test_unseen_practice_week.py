@@ -14,7 +14,7 @@ from tests.standins.sheets import SheetsStandIn
 from tests.trackers.test_sheets_round_trip import as_google_sheets
 
 TODAY = date(2027, 1, 5)            # a Tuesday: Friday January 1 was New Year's Day
-D = lambda n: TODAY + timedelta(days=n)  # noqa: E731
+D = lambda n: TODAY + timedelta(days=n)
 
 SHEETS = {
     "Client List": [
