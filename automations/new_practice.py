@@ -100,6 +100,14 @@ channels = ["email"]        # add "sms" (and an [sms] table) to text clients who
 ask_to_confirm = false      # reminders say "Reply C to confirm or R to reschedule"; `run replies` reads the answers
 confirm_hours = 24          # a session asked about and unconfirmed this close: the VA's call list
 
+[referrals]
+contact_business_days = 1   # a referral's first call is due this many business days after it arrives
+                            # (weekends and US federal holidays skipped)
+
+[recall]
+days = 21                   # an active client with nothing booked this long after their last session is
+                            # called (or half again their own usual interval, at least 14 days)
+
 # [sms]                     # texts through Twilio Programmable Messaging (or provider = "outbox" to review them)
 # provider = "twilio"
 # account_sid = "AC..."     # the Twilio console shows it; the auth token goes in PRACTICE_OPS_TWILIO_AUTH_TOKEN

@@ -111,7 +111,7 @@ def test_check_refuses_exchange_online_for_the_exchange_transport(tmp_path):
         config_module.load(tmp_path / "p.toml")
 
 
-BUILT_FROM_THE_SECOND_BLOCK = {"payers", "reminders", "sms", "replies", "schedule"}
+BUILT_FROM_THE_SECOND_BLOCK = {"payers", "reminders", "sms", "replies", "schedule", "referrals", "recall"}
 """The tables of DESIGN.md's "keys that join the example" built so far; each issue adds its own."""
 
 
@@ -131,6 +131,7 @@ def test_the_keys_that_join_the_example_are_accepted_as_they_land(tmp_path):
     assert cfg.reminders.channels == ["email"] and cfg.reminders.confirm_hours == 24 and not cfg.reminders.ask_to_confirm
     assert cfg.sms is not None and cfg.sms.provider == "twilio" and cfg.sms.max_per_minute == 60
     assert cfg.replies.mailbox == "" and cfg.schedule["replies"] == "every 15 minutes"
+    assert cfg.thresholds().referral_contact_business_days == 1 and cfg.thresholds().recall_days == 21
 
 
 @pytest.mark.parametrize("text, said, never", [

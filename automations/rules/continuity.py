@@ -11,6 +11,7 @@ from itertools import islice, takewhile
 from statistics import median
 
 from ..trackers.records import UPCOMING_STATUSES, Appointment, Client, Referral
+from ..trackers.values import fold
 from .catalogue import rule
 from .context import RuleContext
 from .dates import business_days_after, people_date
@@ -74,6 +75,7 @@ def referral_not_contacted(ctx: RuleContext) -> Iterator[Finding]:
 def referral_open(ctx: RuleContext) -> Iterator[Finding]:
     if not ctx.practice.keeps("referrals", "outcome"):
         return
+    yield from _waitlisted_elsewhere(ctx)
     days = ctx.thresholds.referral_open_days
     for referral in ctx.practice.referrals:
         if referral.contacted_on is None or not _open(referral) or ctx.practice.cannot_read(referral, "outcome"):
@@ -86,6 +88,24 @@ def referral_open(ctx: RuleContext) -> Iterator[Finding]:
             f"{people_date(referral.contacted_on)}, has no outcome after {waited} days. Record what became of it "
             f"(scheduled, waitlisted, declined, no response, referred out, not a fit).",
             refs={"referral": referral.referral_id}, due=referral.received_on + timedelta(days=days + 1))
+
+
+def _waitlisted_elsewhere(ctx: RuleContext) -> Iterator[Finding]:
+    """A referral marked waitlisted whose person the waitlist does not hold: the VA adds them there
+    (practice-ops never copies a row from one tracker to another)."""
+    if not ctx.practice.keeps("waitlist"):
+        return
+    waiting = {fold(p.name or "") for p in ctx.practice.waitlist} | {
+        fold(p.email or "") for p in ctx.practice.waitlist if p.email}
+    for referral in ctx.practice.referrals:
+        if referral.outcome != "waitlisted" or not (referral.name or referral.email):
+            continue
+        if fold(referral.name or "") in waiting or (referral.email and fold(referral.email) in waiting):
+            continue
+        yield referral_open.found(
+            f"Referral {referral.referral_id} is marked waitlisted, but the waitlist has no row for the person: add "
+            f"them to the waitlist (practice-ops never copies rows between trackers), so a freed hour can reach "
+            f"them.", refs={"referral": referral.referral_id}, key="waitlist", due=ctx.today)
 
 
 def recall_after(ctx: RuleContext, completed: list[Appointment]) -> int:

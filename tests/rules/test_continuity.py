@@ -154,3 +154,13 @@ def test_a_supply_at_or_below_its_reorder_level_and_not_on_order(on_hand, reorde
     assert bool(found) is fires
     if fires:
         assert found[0].owner == "va" and found[0].refs == {"supply": "Intake packets"}
+
+
+def test_a_waitlisted_referral_the_waitlist_does_not_hold_sends_the_va_there():
+    from automations.trackers.records import WaitlistEntry
+
+    rows = [Referral("R-1", FRIDAY, outcome="waitlisted", name="Jo Doe"),
+            Referral("R-2", FRIDAY, outcome="waitlisted", name="Al Roe")]
+    p = practice(referrals=rows, waitlist=[WaitlistEntry("W-1", name="al roe")], present=("referrals", "waitlist"))
+    found = findings(p, FRIDAY, "scheduling.referral_open")
+    assert [(f.refs, f.key) for f in found] == [({"referral": "R-1"}, "waitlist")]
