@@ -105,3 +105,21 @@ def test_the_weekly_summarys_referral_and_recall_figures_equal_a_hand_count(tmp_
         assert figures["Clients who drifted off this month (nothing booked)"] == 1   # C-2: seen Nov 10, due Dec 2
         rows = list(book["Referrals"].iter_rows(values_only=True))[1:]
         assert ("Dr. Ng", "physician", 2, 1, 1, 0) in rows
+
+
+def test_a_client_who_just_asked_to_cancel_by_reply_is_not_also_on_the_recall_list(tmp_path):
+    from automations.jobs.run_state import queue_findings
+    from automations.ledger import Ledger
+    from automations.rules.continuity import no_next_appointment
+    from automations.rules.replies import reply_needs_action
+
+    ledger = Ledger(tmp_path / "var")
+    try:
+        recall = [no_next_appointment.found("C-1 drifted.", refs={"client": "C-1"}),
+                  no_next_appointment.found("C-2 drifted.", refs={"client": "C-2"})]
+        reply = reply_needs_action.found("C-1 replied: asks to cancel.", refs={"client": "C-1"}, key="SM1")
+        shown = queue_findings(ledger, MONDAY, [reply], recall)
+        assert sorted((f.rule, f.refs["client"]) for f in shown) == [
+            ("scheduling.no_next_appointment", "C-2"), ("scheduling.reply_needs_action", "C-1")]
+    finally:
+        ledger.close()

@@ -214,7 +214,10 @@ def queue_findings(ledger: Ledger, today: date, *found: list[Finding]) -> list[F
     merged = {f.id: f for f in (from_dict(d) for d in ledger.message_findings(today.isoformat()))}
     for findings in found:
         merged.update((f.id, f) for f in findings)
-    return sorted(merged.values(), key=sort_key)
+    answered = {f.refs.get("client") for f in merged.values() if f.rule == "scheduling.reply_needs_action"}
+    return sorted((f for f in merged.values()  # a client who just asked to cancel: the reply's finding speaks
+                   if not (f.rule == "scheduling.no_next_appointment" and f.refs.get("client") in answered)),
+                  key=sort_key)
 
 
 def va_note(config: Config, ledger: Ledger, queue: QueueUpdate, today: date, data_issues: int) -> dict:
