@@ -55,10 +55,26 @@ def rule(id: str, *, owner: str, severity: str, title: str, when: str, threshold
     practice's sheets switch off."""
 
     def register(check: Callable[[RuleContext], Iterable[Finding]]) -> Rule:
-        RULES[id] = Rule(id, owner, severity, title, when, thresholds, check, needs)
+        RULES[id] = Rule(id, owner, severity, title, when, thresholds, _quiet_without(needs, check), needs)
         return RULES[id]
 
     return register
+
+
+def _quiet_without(needs: tuple[tuple[str, str], ...],
+                   check: Callable[[RuleContext], Iterable[Finding]]) -> Callable[[RuleContext], Iterable[Finding]]:
+    """The check, quiet where a column it needs is missing from a sheet the practice keeps (or the
+    tracker is not kept): one place for what every such rule would otherwise test first."""
+    if not needs:
+        return check
+
+    def where_kept(ctx: RuleContext) -> Iterable[Finding]:
+        if not all(ctx.practice.keeps(tracker, column) for tracker, column in needs):
+            return ()
+        return check(ctx)
+
+    where_kept.__name__ = getattr(check, "__name__", "check")
+    return where_kept
 
 
 def declare(id: str, *, owner: str, severity: str, title: str, when: str, thresholds: tuple[str, ...] = ()) -> Rule:

@@ -51,8 +51,6 @@ def _open(referral: Referral) -> bool:
            "after it was received (weekends and US federal holidays skipped); urgent once the next business day has "
            "passed too", needs=(("referrals", "contacted_on"),))
 def referral_not_contacted(ctx: RuleContext) -> Iterator[Finding]:
-    if not ctx.practice.keeps("referrals", "contacted_on"):
-        return
     days = ctx.thresholds.referral_contact_business_days
     for referral in ctx.practice.referrals:
         if referral.contacted_on is not None or not _open(referral) or ctx.practice.cannot_read(referral, "contacted_on"):
@@ -73,8 +71,6 @@ def referral_not_contacted(ctx: RuleContext) -> Iterator[Finding]:
       when="a contacted referral has no outcome more than `referral_open_days` (14) days after it was received",
       thresholds=("referral_open_days",), needs=(("referrals", "outcome"),))
 def referral_open(ctx: RuleContext) -> Iterator[Finding]:
-    if not ctx.practice.keeps("referrals", "outcome"):
-        return
     yield from _waitlisted_elsewhere(ctx)
     days = ctx.thresholds.referral_open_days
     for referral in ctx.practice.referrals:
@@ -143,10 +139,8 @@ def _used_up(ctx: RuleContext, client_id: str, sessions: list[Appointment]) -> b
 @rule("scheduling.no_next_appointment", owner="va", severity="warning", title="Client with nothing booked",
       when="an active client has no live session booked and their last completed session is older than 1.5 times "
            "their usual interval (at least 14 days; with fewer than three sessions, `[recall] days`)",
-      needs=(("clients", "status"),))
+      needs=(("clients", "status"),))  # without it a discharged client is not known from an active one
 def no_next_appointment(ctx: RuleContext) -> Iterator[Finding]:
-    if not ctx.practice.keeps("clients", "status"):
-        return  # without a status column a discharged client is not known from an active one
     for client_id, sessions in ctx.live_sessions_by_client.items():
         client = ctx.clients.get(client_id)
         if client is None or not client_is_active(client):
@@ -175,8 +169,6 @@ def no_next_appointment(ctx: RuleContext) -> Iterator[Finding]:
            "that year began (deductibles reset on 1 January); a plain yes counts as verified at an unknown date, "
            "said once a year (until the year's first session is held)", needs=(("clients", "insurance_verified"),))
 def insurance_reverify(ctx: RuleContext) -> Iterator[Finding]:
-    if not ctx.practice.keeps("clients", "insurance_verified"):
-        return
     for client_id, sessions in ctx.live_sessions_by_client.items():
         client = ctx.clients.get(client_id)
         if client is None or client.insurance_verified in (None, False) or ctx.practice.cannot_read(
