@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -185,10 +186,12 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(f"HTML written to {preview_module.write_html(shown, args.html)}", file=sys.stderr)
         return EXIT_OK
     progress = (lambda _: None) if args.quiet else (lambda line: print(line + "…", file=sys.stderr))
-    if args.command == "check":
-        result = jobs.check(config, today, progress, now)
-    else:
-        result = jobs.run(config, args.job, today, now, progress, dry_run=args.dry_run)
+    # with --json, stdout is the JSON alone: anything a library prints while the job runs goes to stderr
+    with contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext():
+        if args.command == "check":
+            result = jobs.check(config, today, progress, now)
+        else:
+            result = jobs.run(config, args.job, today, now, progress, dry_run=args.dry_run)
     if args.json:
         print(json.dumps(result.to_json(), indent=2, default=str))
     else:
