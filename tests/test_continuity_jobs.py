@@ -104,7 +104,7 @@ def test_the_weekly_summarys_referral_and_recall_figures_equal_a_hand_count(tmp_
         assert figures["Front desk: days from a referral to its first call (median)"] == 2   # R-1 0, R-2 2, R-4 3
         assert figures["Clients who drifted off this month (nothing booked)"] == 1   # C-2: seen Nov 10, due Dec 2
         rows = list(book["Referrals"].iter_rows(values_only=True))[1:]
-        assert ("Dr. Ng", "physician", 2, 1, 1, 0) in rows
+        assert ("Dr. Ng", "Physician", 2, 1, 1, 0) in rows
 
 
 def test_a_client_who_just_asked_to_cancel_by_reply_is_not_also_on_the_recall_list(tmp_path):

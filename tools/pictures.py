@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EMAILS = (("appointment_reminder", "A-3032"), ("calendar_invite", "A-3032"), ("intake_forms_reminder", "A-3032"),
           ("balance_notice", "C-119"), ("waitlist_opening", "W-201"), ("clinician_digest", "Maya Chen"),
           ("billing_escalation", None), ("credentialing_reminder", None), ("weekly_summary", None),
-          ("eap_report", "EAP-113"), ("va_work_queue", None))
+          ("eap_report", "EAP-113"), ("va_work_queue", None), ("referral_acknowledgment", "R-1"))
 """Every message kind, each for a record of the sample practice."""
 WIDTHS = (390, 1000)
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -203,7 +203,7 @@ def _referrals(ctx: RuleContext, result: Figures, since: date, end: date) -> Non
         middle = len(waits) // 2
         return Decimal(waits[middle]) if len(waits) % 2 else (Decimal(waits[middle - 1] + waits[middle]) / 2)
 
-    result.referrals = [{"source": source, "type": (rows[0].source_type or "").replace("_", " "),
+    result.referrals = [{"source": source, "type": _source_type(rows[0].source_type),
                          "received": len(rows), "became_clients": sum(1 for r in rows if r.outcome == "scheduled"),
                          "waiting": sum(1 for r in rows if r.contacted_on is None and r.outcome is None),
                          "days_to_first_contact": days_to_contact(rows)}
@@ -211,6 +211,11 @@ def _referrals(ctx: RuleContext, result: Figures, since: date, end: date) -> Non
     result.referrals_received = len(received)
     result.referrals_became_clients = sum(1 for r in received if r.outcome == "scheduled")
     result.first_contact_days = days_to_contact(received)
+
+
+def _source_type(kind: str | None) -> str:
+    """`Physician`, `EAP`: a referral's source type as the practice writes it."""
+    return "EAP" if kind == "eap" else (kind or "").replace("_", " ").capitalize()
 
 
 def _drifted(ctx: RuleContext, result: Figures, findings: list[Finding], end: date) -> None:
