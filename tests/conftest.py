@@ -94,3 +94,14 @@ def minimal_practice(tmp_path: Path) -> Path:
     """A config over a small clean workbook; returns the config's path."""
     book = make_workbook(tmp_path / "tracker.xlsx", MINIMAL)
     return write_config(tmp_path, book)
+
+
+@pytest.fixture
+def stand_in(monkeypatch):
+    """A Google Sheets stand-in with no spreadsheet yet (a test serves its own); a module may
+    define its own ``stand_in`` with sheets of its own."""
+    from tests.standins.sheets import SheetsStandIn
+
+    with SheetsStandIn({}) as server:
+        monkeypatch.setenv("SHEETS_EMULATOR_HOST", server.host)
+        yield server

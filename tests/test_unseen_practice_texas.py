@@ -13,7 +13,6 @@ from automations import config as config_module
 from automations import jobs
 from automations.rules.dates import people_date
 from tests.conftest import make_workbook
-from tests.standins.sheets import SheetsStandIn
 from tests.trackers.test_sheets_round_trip import as_google_sheets
 
 TODAY = date(2027, 1, 12)
@@ -102,13 +101,6 @@ def write_practice(tmp_path):
     lines += ['[payers."Medicare"]', "timely_filing_days = 365", '[state]', 'dir = "var"']
     (tmp_path / "tx.toml").write_text("\n".join(lines) + "\n")
     return tmp_path / "tx.toml"
-
-
-@pytest.fixture
-def stand_in(monkeypatch):
-    with SheetsStandIn({}) as server:
-        monkeypatch.setenv("SHEETS_EMULATOR_HOST", server.host)
-        yield server
 
 
 @pytest.mark.parametrize("source", ["excel", "google sheets"])

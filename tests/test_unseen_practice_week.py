@@ -10,7 +10,6 @@ import pytest
 from automations import config as config_module
 from automations import jobs
 from tests.conftest import make_workbook
-from tests.standins.sheets import SheetsStandIn
 from tests.trackers.test_sheets_round_trip import as_google_sheets
 
 TODAY = date(2027, 1, 5)            # a Tuesday: Friday January 1 was New Year's Day
@@ -66,13 +65,6 @@ def write_practice(tmp_path):
     lines += ['[state]', 'dir = "var"']
     (tmp_path / "week.toml").write_text("\n".join(lines) + "\n")
     return tmp_path / "week.toml"
-
-
-@pytest.fixture
-def stand_in(monkeypatch):
-    with SheetsStandIn({}) as server:
-        monkeypatch.setenv("SHEETS_EMULATOR_HOST", server.host)
-        yield server
 
 
 @pytest.mark.parametrize("source", ["excel", "google sheets"])

@@ -12,7 +12,7 @@ from automations import jobs
 from automations.trackers.load import load_practice
 from tests import test_unseen_practice, test_unseen_practice_advice
 from tests.conftest import ROOT, make_workbook
-from tests.standins.sheets import SheetsStandIn, Typed, from_workbook
+from tests.standins.sheets import Typed, from_workbook
 
 TYPED_TODAY = date(2026, 11, 26)
 
@@ -80,13 +80,6 @@ def as_google_sheets(config, stand_in, tmp_path):
                                                      "path": None})
     return config.model_copy(update={"trackers": trackers, "state": config.state.model_copy(
         update={"dir": tmp_path / "sheets-var"})})
-
-
-@pytest.fixture
-def stand_in(monkeypatch):
-    with SheetsStandIn({}) as server:
-        monkeypatch.setenv("SHEETS_EMULATOR_HOST", server.host)
-        yield server
 
 
 @pytest.mark.parametrize("name", list(PRACTICES))
