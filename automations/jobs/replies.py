@@ -20,8 +20,8 @@ from datetime import timedelta
 from ..errors import TransportError
 from ..messages import contexts
 from ..messages.replies import Intent, Reply, ReplySource, quoted_words, refs_in, what_it_says
-from ..rules.replies import freed_hour_matches, opted_out_findings, reply_finding, start_of, unconfirmed_sessions
-from ..trackers.records import UPCOMING_STATUSES, Appointment, Client
+from ..rules.replies import freed_hour_matches, opted_out_findings, reply_finding, unconfirmed_sessions
+from ..trackers.records import UPCOMING_STATUSES, Appointment, Client, start_of
 from ..trackers.values import text_number
 from ..transports import open_texts, reply_sources
 from .run_state import RunState

@@ -12,9 +12,8 @@ from ..config import Config
 from ..rules.context import RuleContext
 from ..rules.dates import clock_time, people_date
 from ..rules.findings import OWNER_NAMES, Finding, overdue
-from ..trackers.records import Appointment, Client, Referral
+from ..trackers.records import Appointment, Client, Referral, start_of
 from . import invites
-from .reminders import start_of
 from .texts import CONFIRM_ASK
 
 

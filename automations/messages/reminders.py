@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ..config import sending_window
-from ..trackers.records import UPCOMING_STATUSES, Appointment
+from ..trackers.records import UPCOMING_STATUSES, Appointment, start_of
 
 BACK_TO_BACK = timedelta(minutes=15)
 
@@ -34,10 +34,6 @@ class ReminderBatch:
 def within_sending_hours(now: datetime, sending_hours: str) -> bool:
     start, end = sending_window(sending_hours)
     return start <= now.time() < end
-
-
-def start_of(appt: Appointment, zone: ZoneInfo) -> datetime:
-    return datetime.combine(appt.date, appt.time, tzinfo=zone)
 
 
 def due_reminders(appointments: list[Appointment], now: datetime, hours_before: list[int], sending_hours: str,

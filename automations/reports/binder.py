@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..messages.kinds import CHANNEL_NAMES, kind_title
 from ..rules.catalogue import problem_of
-from ..rules.compliance import _active
+from ..rules.compliance import is_active
 from ..rules.context import RuleContext
 from ..rules.findings import OWNER_NAMES, Finding
 from .workbooks import PEOPLES_DATE, detail_sheet, print_like_the_rest, save_atomically, titled_book
@@ -26,7 +26,7 @@ def write(path: Path, ctx: RuleContext, findings: list[Finding], disclosures: li
     book, cover, rows = titled_book("Binder", f"{practice_name}: compliance binder as of {ctx.today:%B} "
                                               f"{ctx.today.day}, {ctx.today.year}")
     rows.append([])
-    active = [c for c in ctx.practice.clients if _active(c.status)]
+    active = [c for c in ctx.practice.clients if is_active(c.status)]
 
     def coverage(label: str, have: int, of: int) -> None:
         at = rows.append([label, f"{have} of {of}", have / of if of else None], {3: "0%"})

@@ -27,7 +27,8 @@ message_failed = declare(
 TELEHEALTH = frozenset({"video", "phone"})
 
 
-def _active(status: str | None) -> bool:
+def is_active(status: str | None) -> bool:
+    """A client or a document the practice still counts on (blank: active): one reading of a status."""
     return (status or "").strip().lower() not in INACTIVE
 
 
@@ -35,7 +36,7 @@ def _expiring(ctx: RuleContext, kind: str, warning_days: int, after_expiry: bool
     """(item, days left, "expires on ..." or "expired on ...") for active documents of one kind;
     documents already expired only when ``after_expiry``."""
     for item in ctx.practice.compliance:
-        if item.item != kind or item.expires_on is None or not _active(item.status):
+        if item.item != kind or item.expires_on is None or not is_active(item.status):
             continue
         left = ctx.days_until(item.expires_on)
         if left <= warning_days and (after_expiry or left >= 0):
@@ -75,7 +76,7 @@ def privacy_notice_missing(ctx: RuleContext) -> Iterator[Finding]:
     if not ctx.practice.keeps("clients", "privacy_notice_ack"):
         return
     for client in ctx.practice.clients:
-        if client.privacy_notice_ack or not _active(client.status):
+        if client.privacy_notice_ack or not is_active(client.status):
             continue
         yield privacy_notice_missing.found(
             f"Client {client.client_id} has no privacy notice acknowledgment on file. Have them sign the "
@@ -88,7 +89,7 @@ def privacy_notice_missing(ctx: RuleContext) -> Iterator[Finding]:
 def _sessions_by_client(ctx: RuleContext) -> dict[str, list[Appointment]]:
     """Each active client's live sessions (booked or held), in date order."""
     return {client_id: sessions for client_id, sessions in ctx.live_sessions_by_client.items()
-            if (client := ctx.clients.get(client_id)) is not None and _active(client.status)}
+            if (client := ctx.clients.get(client_id)) is not None and is_active(client.status)}
 
 
 def _due(ctx: RuleContext, sessions: list[Appointment]) -> date:

@@ -10,18 +10,15 @@ from datetime import date, timedelta
 from itertools import islice, takewhile
 from statistics import median
 
-from ..trackers.records import UPCOMING_STATUSES, Appointment, Client, Referral
+from ..trackers.records import UPCOMING_STATUSES, Appointment, Referral
 from ..trackers.values import fold
 from .catalogue import rule
+from .compliance import is_active
 from .context import RuleContext
 from .dates import business_days_after, people_date
 from .findings import Finding
-from .scheduling import call_details
+from .scheduling import call_details, call_words
 
-CLOSED_CLIENT_WORDS = ("inactive", "discharged", "closed", "terminated", "former", "archived", "ended",
-                       "transferred", "deceased", "paused", "on hold")
-"""A client status that means the practice is not expecting them back (blank, `active` and anything
-else mean active)."""
 RECALL_AT_LEAST = 14
 """Days: however close a client's usual rhythm, recall waits at least two weeks."""
 RECALL_FACTOR = 1.5
@@ -32,14 +29,9 @@ RHYTHM_WINDOW = 7
 """The latest completed sessions a client's usual interval is taken from."""
 
 
-def client_is_active(client: Client) -> bool:
-    status = (client.status or "").strip().lower()
-    return not any(word in status for word in CLOSED_CLIENT_WORDS)
-
-
 def _call(name: str | None, phone: str | None) -> dict[str, str]:
     """Whom the VA phones, as the queue shows it (never in a finding's message)."""
-    return {"call": f"{name or 'the person referred'}, {phone or 'no phone number on file'}"} if name or phone else {}
+    return {"call": call_words(name or "the person referred", phone)} if name or phone else {}
 
 
 def _open(referral: Referral) -> bool:
@@ -143,7 +135,7 @@ def _used_up(ctx: RuleContext, client_id: str, sessions: list[Appointment]) -> b
 def no_next_appointment(ctx: RuleContext) -> Iterator[Finding]:
     for client_id, sessions in ctx.live_sessions_by_client.items():
         client = ctx.clients.get(client_id)
-        if client is None or not client_is_active(client):
+        if client is None or not is_active(client.status):
             continue
         if any(ctx.is_upcoming(a) for a in _latest_first(sessions, ctx.today)):
             continue

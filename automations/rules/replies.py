@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from ..trackers.records import UPCOMING_STATUSES, Appointment, Client
+from ..trackers.records import UPCOMING_STATUSES, Appointment, Client, start_of
 from ..trackers.values import person_key, text_number
 from .catalogue import declare
 from .context import RuleContext
@@ -33,10 +33,6 @@ channel_opted_out = declare(
          "that channel; record it in the tracker")
 URGENT_WITHIN = timedelta(hours=48)
 CHANNEL_WORDS = {"sms": "texts", "email": "email"}
-
-
-def start_of(appt: Appointment, zone: ZoneInfo) -> datetime:
-    return datetime.combine(appt.date, appt.time, tzinfo=zone)
 
 
 def session_words(appt: Appointment) -> str:

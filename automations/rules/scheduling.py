@@ -193,8 +193,11 @@ def call_details(client: Client | None) -> str:
     if client is None:
         return ""
     name = " ".join(part for part in (client.first_name, client.last_name) if part)
-    phone = client.phone or "no phone number on file"
-    return f"{name or client.client_id}, {phone}"
+    return call_words(name or client.client_id, client.phone)
+
+
+def call_words(name: str, phone: str | None) -> str:
+    return f"{name}, {phone or 'no phone number on file'}"
 
 
 def prospect_fits(ctx: RuleContext, prospect: WaitlistEntry, provider: Provider, on: date) -> bool:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import Field, dataclass, field, fields
-from datetime import date, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from operator import attrgetter
+from zoneinfo import ZoneInfo
 
 from .values import YesNo, person_key
 
@@ -486,6 +487,11 @@ class Practice:
         if tracker not in self.present:
             return False
         return column is None or tracker not in self.columns or column in self.columns[tracker]
+
+
+def start_of(appt: Appointment, zone: ZoneInfo) -> datetime:
+    """When a session starts, in the practice's time zone."""
+    return datetime.combine(appt.date, appt.time, tzinfo=zone)
 
 
 def record_key(tracker: str, record) -> str:
