@@ -222,6 +222,11 @@ class StateSettings(Strict):
     audit_head: Path = Path(".practice-ops-audit-head.json")
     """Kept apart from the ledger (beside this config by default): the newest audit entry, so that a
     deleted tail, a rebuilt chain or a vanished ledger is noticed."""
+    database_url: str = ""
+    """"" = the ledger is ledger.sqlite3 in ``dir``; ``postgresql://...`` = in that database, in the
+    schema ``ledger_schema``: what an agency sets from its own ``database_url`` so that every machine
+    sees one ledger (the password from PGPASSWORD or ~/.pgpass, never the file)."""
+    ledger_schema: str = ""
 
 
 Channel = Literal["email", "sms"]

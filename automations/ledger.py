@@ -22,11 +22,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from filelock import FileLock, Timeout
 
 from .errors import LedgerBusy, LedgerMissing, LedgerTampered, PracticeOpsError
 from .folders import claim_folder, write_whole
+
+if TYPE_CHECKING:
+    from .config import StateSettings
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -87,6 +91,11 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 """
 GENESIS = "0" * 64
+TABLES = ("runs", "messages", "kept", "reminded", "pace", "transport_state", "queue", "message_findings", "invites",
+          "asked", "confirmed", "opted_out", "replies", "audit")
+"""Every table, in the order a copy writes them (the audit trail last, after what it vouches for)."""
+MOVED_NOTE = "ledger-moved.txt"
+"""Left in the state folder when the ledger moved to PostgreSQL: the SQLite ledger is then refused."""
 
 
 
@@ -107,16 +116,23 @@ class Store:
         queue's rows, and each change with its audit entry (apart, a crash between them left a
         status the trail never recorded, which the next check reads as an edited table; and each
         was a flush of its own, two more per message sent). Inside another, it is part of that one."""
-        if self.db.in_transaction:
+        if self._in_transaction():
             yield
             return
-        self.db.execute("BEGIN IMMEDIATE")
+        self._begin()
         try:
             yield
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+
+    def _in_transaction(self) -> bool:
+        return self.db.in_transaction
+
+    def _begin(self) -> None:
+        """SQLite's write lock, taken at the start: two runs never both read the chain's last link."""
+        self.db.execute("BEGIN IMMEDIATE")
 
     def append_audit(self, event: str, data: dict, now: datetime) -> None:
         """Every concern's changes are audited (AuditTrail writes the entry)."""
@@ -128,11 +144,10 @@ class Runs(Store):
 
     def start_run(self, job: str, today: str, now: datetime) -> int:
         with self._transaction():
-            cur = self.db.execute("INSERT INTO runs (job, today, started_at) VALUES (?, ?, ?)",
-                                  (job, today, now.isoformat()))
-            self.append_audit("run.started", {"run": cur.lastrowid, "job": job, "today": today}, now)
-        assert cur.lastrowid is not None
-        return cur.lastrowid
+            run_id = int(self.db.execute("INSERT INTO runs (job, today, started_at) VALUES (?, ?, ?) RETURNING id",
+                                         (job, today, now.isoformat())).fetchone()[0])
+            self.append_audit("run.started", {"run": run_id, "job": job, "today": today}, now)
+        return run_id
 
     def close_stopped_runs(self, now: datetime) -> int:
         """Runs a killed process left "running", marked "stopped" (called holding the run lock, so none
@@ -148,12 +163,11 @@ class Runs(Store):
                             (now.isoformat(), status, json.dumps(summary, sort_keys=True), run_id))
             self.append_audit("run.finished", {"run": run_id, "status": status, **summary}, now)
 
-    def runs(self) -> list[sqlite3.Row]:
-        self.db.row_factory = sqlite3.Row
-        try:
-            return list(self.db.execute("SELECT * FROM runs ORDER BY id"))
-        finally:
-            self.db.row_factory = None
+    RUN_COLUMNS = ("id", "job", "today", "started_at", "finished_at", "status", "summary")
+
+    def runs(self) -> list[dict]:
+        return [dict(zip(self.RUN_COLUMNS, row, strict=True)) for row in
+                self.db.execute(f"SELECT {', '.join(self.RUN_COLUMNS)} FROM runs ORDER BY id")]
 
 
 class Deliveries(Store):
@@ -258,8 +272,8 @@ class Answers(Store):
     def record_asked(self, message_id: str, token: str, channel: str, recipient: str, client_id: str,
                      appointments: list[str], now: datetime) -> None:
         with self._transaction():
-            self.db.execute("INSERT OR IGNORE INTO asked (message_id, token, channel, recipient, client_id, "
-                            "appointments, asked_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            self.db.execute("INSERT INTO asked (message_id, token, channel, recipient, client_id, "
+                            "appointments, asked_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                             (message_id, token, channel, recipient.lower(), client_id, json.dumps(appointments),
                              now.isoformat()))
 
@@ -291,7 +305,8 @@ class Answers(Store):
 
     def confirm(self, appointment_id: str, via: str, now: datetime) -> None:
         with self._transaction():
-            cur = self.db.execute("INSERT OR IGNORE INTO confirmed (appointment_id, at, via) VALUES (?, ?, ?)",
+            cur = self.db.execute("INSERT INTO confirmed (appointment_id, at, via) VALUES (?, ?, ?) "
+                                  "ON CONFLICT DO NOTHING",
                                   (appointment_id, now.isoformat(), via))
             if cur.rowcount:
                 self.append_audit("session.confirmed", {"appointment": appointment_id, "via": via}, now)
@@ -301,8 +316,9 @@ class Answers(Store):
 
     def opt_out(self, channel: str, recipient: str, client_id: str, via: str, now: datetime) -> None:
         with self._transaction():
-            cur = self.db.execute("INSERT OR IGNORE INTO opted_out (channel, recipient, client_id, at, via) "
-                                  "VALUES (?, ?, ?, ?, ?)", (channel, recipient.lower(), client_id, now.isoformat(), via))
+            cur = self.db.execute("INSERT INTO opted_out (channel, recipient, client_id, at, via) "
+                                  "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                                  (channel, recipient.lower(), client_id, now.isoformat(), via))
             if cur.rowcount:
                 self.append_audit("channel.opted_out", {"channel": channel, "client": client_id, "via": via}, now)
 
@@ -328,8 +344,8 @@ class Answers(Store):
     def record_reply(self, source: str, provider_id: str, received_at: datetime, intent: str, client_id: str,
                      now: datetime) -> None:
         with self._transaction():
-            cur = self.db.execute("INSERT OR IGNORE INTO replies (source, provider_id, received_at, handled_at, intent, "
-                                  "client_id) VALUES (?, ?, ?, ?, ?, ?)",
+            cur = self.db.execute("INSERT INTO replies (source, provider_id, received_at, handled_at, intent, "
+                                  "client_id) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                                   (source, provider_id, received_at.isoformat(), now.isoformat(), intent, client_id))
             if cur.rowcount:
                 self.append_audit("reply.handled", {"source": source, "id": provider_id, "intent": intent}, now)
@@ -453,7 +469,7 @@ class Kept(Store):
         opaque identifiers are keyed with, so that no record id travels in clear (an invitation's UID)."""
         key = f"secret:{name}"
         with self._transaction():
-            self.db.execute("INSERT OR IGNORE INTO kept (key, value) VALUES (?, ?)",
+            self.db.execute("INSERT INTO kept (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING",
                             (key, json.dumps({"hex": os.urandom(32).hex()})))
         row = self.db.execute("SELECT value FROM kept WHERE key = ?", (key,)).fetchone()
         return bytes.fromhex(json.loads(row[0])["hex"])
@@ -595,6 +611,10 @@ class Ledger(Runs, Deliveries, Texts, Answers, Pacing, Reminded, Invitations, Qu
         self.dir = claim_folder(Path(state_dir), "state", private=True)
         self.path = self.dir / "ledger.sqlite3"
         self.audit_head = audit_head
+        if (self.dir / MOVED_NOTE).exists():
+            raise PracticeOpsError(f"{self.dir}: this practice's ledger was moved to PostgreSQL "
+                                   f"({(self.dir / MOVED_NOTE).read_text(encoding='utf-8').strip()}); run it through "
+                                   f"its agency (`python run.py --agency agency.toml ...`), so nothing is sent twice")
         head = self._read_head()
         if head and not self.path.exists():
             raise LedgerMissing(f"{self.path}: the ledger is missing, but {audit_head} records {head['seq']} audit "
@@ -681,3 +701,37 @@ class Ledger(Runs, Deliveries, Texts, Answers, Pacing, Reminded, Invitations, Qu
 
 def _chain(prev: str, at: str, event: str, payload: str) -> str:
     return hashlib.sha256("\x1f".join((prev, at, event, payload)).encode()).hexdigest()
+
+
+def open_ledger(state: StateSettings) -> Ledger:
+    """The practice's ledger where its config (or its agency) keeps it: SQLite in the state folder,
+    or its schema in the agency's PostgreSQL."""
+    if state.database_url:
+        from .ledger_postgres import PostgresLedger
+
+        return PostgresLedger(state.database_url, state.ledger_schema, state.dir, state.audit_head)
+    return Ledger(state.dir, state.audit_head)
+
+
+def snapshot_ledger(state: StateSettings) -> Ledger:
+    """The ledger copied into memory, never written back: what dry runs and previews read."""
+    if state.database_url:
+        from .ledger_postgres import PostgresLedger
+
+        return PostgresLedger.snapshot_of(state.database_url, state.ledger_schema, state.dir)
+    return Ledger.snapshot(state.dir)
+
+
+def copy_tables(source, target) -> dict[str, int]:
+    """Every row of every table from one ledger's connection to another's (SQLite or PostgreSQL, each
+    with the concerns' ``?`` placeholders), inside the target's open transaction: rows per table."""
+    copied = {}
+    for table in TABLES:
+        cursor = source.execute(f"SELECT * FROM {table}")
+        columns = [d[0] for d in cursor.description]
+        rows = [tuple(row) for row in cursor]
+        if rows:
+            target.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+                               f"({', '.join('?' for _ in columns)})", rows)
+        copied[table] = len(rows)
+    return copied

@@ -14,7 +14,7 @@ from . import jobs
 from .config import Config
 from .errors import PracticeOpsError
 from .folders import write_whole
-from .ledger import Ledger
+from .ledger import snapshot_ledger
 from .messages import contexts, digests
 from .messages.certificates import CertificateStore
 from .messages.kinds import KINDS as MESSAGE_KINDS
@@ -76,7 +76,7 @@ def preview(config: Config, kind: str, record: str | None, today: date, now: dat
 
 def _ref(config: Config, appointment_id: str) -> str:
     """The token the session's first reminder carries (the ledger's key, read from a copy of it)."""
-    ledger = Ledger.snapshot(config.state.dir)
+    ledger = snapshot_ledger(config.state)
     try:
         return reply_token(ledger.practice_key("replies"), f"{appointment_id}@{max(config.reminders.hours_before)}h")
     finally:
@@ -143,7 +143,7 @@ def _addressed(config: Config, ctx: RuleContext, kind: str, record: str | None, 
         provider = ctx.providers.get(person_key(_need(record, "PROVIDER")))
         if provider is None:
             raise PracticeOpsError(f"no provider {record!r} in the providers tracker")
-        ledger = Ledger.snapshot(config.state.dir)
+        ledger = snapshot_ledger(config.state)
         try:
             asked, confirmed = ledger.asked_appointments(), ledger.confirmed()
         finally:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..errors import PracticeOpsError
-from ..ledger import Ledger
+from ..ledger import open_ledger, snapshot_ledger
 from ..reports import binder
 from ..rules.context import RuleContext
 from .check import check
@@ -18,7 +18,7 @@ def compliance_binder(config: Config, today: date) -> Path:
     result = check(config, today)
     if not result.usable or result.practice is None:
         raise PracticeOpsError("; ".join(result.unavailable) or "the trackers could not be read")
-    ledger = Ledger.snapshot(config.state.dir)
+    ledger = snapshot_ledger(config.state)
     try:
         disclosures = ledger.disclosures()
     finally:
@@ -29,7 +29,7 @@ def compliance_binder(config: Config, today: date) -> Path:
 
 
 def verify_audit(config: Config) -> tuple[int, list[str]]:
-    ledger = Ledger(config.state.dir, config.state.audit_head)
+    ledger = open_ledger(config.state)
     try:
         return ledger.verify_audit()
     finally:

@@ -14,7 +14,7 @@ from functools import cached_property
 from ..config import JOBS, Config
 from ..errors import PracticeOpsError
 from ..folders import write_private_log
-from ..ledger import Ledger
+from ..ledger import Ledger, snapshot_ledger
 from ..memory import give_back_freed_memory
 from ..messages import contexts
 from ..messages.delivery import Delivery
@@ -232,7 +232,7 @@ def va_note(config: Config, ledger: Ledger, queue: QueueUpdate, today: date, dat
 def va_note_preview(config: Config, findings: list[Finding], today: date, data_issues: int) -> dict:
     """The note a run today would send, from the ledger as it is (a copy, never written): the
     queue planned as a dry run plans it, without the VA's edits not yet taken in."""
-    ledger = Ledger.snapshot(config.state.dir)
+    ledger = snapshot_ledger(config.state)
     try:
         queue = plan_queue(queue_findings(ledger, today, findings), ledger.queue_rows(), {}, today)
         return va_note(config, ledger, queue, today, data_issues)

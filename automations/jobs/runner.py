@@ -9,7 +9,7 @@ from datetime import date, datetime
 from ..config import JOBS, Config, sending_window
 from ..errors import PracticeOpsError
 from ..folders import remove_stale_temporaries
-from ..ledger import Ledger
+from ..ledger import open_ledger, snapshot_ledger
 from . import digests, reconcile, reminders, replies, weekly_summary
 from .check import bulk_work, check, tracker_cache
 from .result import Progress, RunResult
@@ -45,7 +45,7 @@ def _run(config: Config, job: str, today: date, now: datetime, progress: Progres
     result = check(config, today, progress, cache=tracker_cache(config, writable=not dry_run))
     if not result.usable:
         return result
-    ledger = Ledger.snapshot(config.state.dir) if dry_run else Ledger(config.state.dir, config.state.audit_head)
+    ledger = snapshot_ledger(config.state) if dry_run else open_ledger(config.state)
     try:
         ledger.refuse_if_tampered()
         with nullcontext() if dry_run else ledger.exclusive():
