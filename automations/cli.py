@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="run.py", description="practice-ops: keep a therapy practice's back office honest.")
     parser.add_argument("--config", type=Path, default=config_module.DEFAULT_CONFIG,
                         help="the practice's config (default: config/practice.toml)")
+    parser.add_argument("--agency", type=Path, help="an agency file: check, run and serve every practice it lists")
     parser.add_argument("--version", action="version", version=f"practice-ops {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_parser = commands.add_parser
@@ -74,8 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     dated(commands.add_parser("check", help="validate the config and every tracker; list each data problem"))
     run = commands.add_parser("run", help="run one job once: reconcile, reminders, digests, weekly-summary, all")
-    run.add_argument("job", choices=(*jobs.JOBS, "all"), metavar="JOB",
-                     help=f"one of: {', '.join((*jobs.JOBS, 'all'))} (all: every job on one read of the trackers)")
+    run.add_argument("job", choices=(*jobs.JOBS, "all", "overview"), metavar="JOB",
+                     help=f"one of: {', '.join((*jobs.JOBS, 'all'))} (all: every job on one read of the trackers); "
+                          f"with --agency also overview (the lead's workbook and note)")
+    run.add_argument("--practice", help="with --agency: only this practice (its id, as `check --agency` shows)")
     run.add_argument("--dry-run", action="store_true", help="render and report everything; send, write and record "
                                                              "nothing")
     dated(run)
@@ -94,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--name", default="My Practice", help="the practice's name")
     rules = commands.add_parser("rules", help="print the rule reference")
     rules.add_argument("--markdown", action="store_true", help="as Markdown (docs/rules.md)")
+    move = commands.add_parser("move-ledger", help="with --agency: move a practice's ledger into the agency's "
+                                                   "PostgreSQL, its audit chain verified there")
+    move.add_argument("--practice", required=True, help="the practice's id, as `check --agency` shows")
     audit = commands.add_parser("audit", help="the audit log")
     audit.add_argument("action", choices=["verify", "binder"],
                        help="verify: check the audit log's chain; binder: write the compliance binder workbook")
@@ -150,6 +156,11 @@ def _log_to_terminal(verbose: bool, serving: bool) -> None:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.agency is not None:
+        return _dispatch_agency(args)
+    if args.command in ("move-ledger",) or getattr(args, "practice", None) or getattr(args, "job", "") == "overview":
+        raise PracticeOpsError(f"`{args.command}` with --practice, move-ledger and the overview are an agency's: "
+                               f"add --agency agency.toml")
     if args.command == "rules":
         print(rule_reference(markdown=args.markdown))
         return EXIT_OK
@@ -202,3 +213,28 @@ def _dispatch(args: argparse.Namespace) -> int:
                       str(result.work_queue) if result.work_queue else None, result.unavailable, result.notices,
                       today))
     return EXIT_OK if result.usable else EXIT_UNUSABLE
+
+
+def _dispatch_agency(args: argparse.Namespace) -> int:
+    """The agency's commands: each calls one function of automations.agency."""
+    from . import agency
+
+    group = agency.load_agency(args.agency)
+    global _state_dir
+    _state_dir = group.state_dir
+    say = (lambda line: print(line, flush=True))
+    if args.command == "serve":
+        _log_to_terminal(args.verbose, serving=True)
+        return agency.serve(group, say)
+    _log_to_terminal(getattr(args, "verbose", False), serving=False)
+    if args.command == "check":
+        return EXIT_OK if agency.check(group, args.today, say) else EXIT_UNUSABLE
+    if args.command == "run":
+        if args.dry_run:
+            raise PracticeOpsError("--dry-run is for one practice: run.py --config PRACTICE.toml run JOB --dry-run")
+        results = agency.run(group, args.job, args.practice, args.now, say)
+        return EXIT_OK if all(r.get("outcome") == "ok" for r in results) else EXIT_UNUSABLE
+    if args.command == "move-ledger":
+        print(agency.move_ledger(group, args.practice, datetime.now().astimezone()))
+        return EXIT_OK
+    raise PracticeOpsError(f"`{args.command}` is for one practice: run.py --config PRACTICE.toml {args.command}")

@@ -7,7 +7,7 @@ why a blocked one is blocked), then the text part; ``--html FILE`` writes the HT
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 
 from . import jobs
@@ -113,6 +113,11 @@ def _addressed(config: Config, ctx: RuleContext, kind: str, record: str | None, 
                 contexts.referral_acknowledgment(config, referral, seen), None, False)
     if kind == "text_help":
         return "(whoever texts HELP)", contexts.text_help(config), None, True
+    if kind == "agency_overview":
+        from .agency.overview import practice_preview
+
+        return "(the agency's lead)", practice_preview(config, datetime.combine(ctx.today, time(7), config.zone)), \
+            None, False
     if kind in ("appointment_reminder", "intake_forms_reminder", "calendar_invite"):
         appt = ctx.appointments.get(_need(record, "APPOINTMENT_ID"))
         if appt is None:

@@ -517,3 +517,33 @@ if __name__ == "__main__":
     target = Path(sys.argv[1] if len(sys.argv) > 1 else "workbooks/sample")
     for path in write(target):
         print(path)
+
+
+def write_agency(folder: Path, practices: int, database_url: str = "", schedule: dict[str, str] | None = None,
+                 email: str = "") -> Path:
+    """An agency of ``practices`` copies of the sample practice (each its own folder, trackers, state and
+    outbox), and its agency.toml: what the agency's tests and benchmark run, and a way to try one."""
+    import shutil
+
+    root = Path(__file__).resolve().parents[1]
+    folder.mkdir(parents=True, exist_ok=True)
+    config_text = (root / "config" / "practice.toml").read_text(encoding="utf-8")
+    lines = ["[agency]", 'name = "Northwind VA Services"', 'lead = "lead@northwind.example"',
+             f'database_url = "{database_url}"', "", email, ""]
+    for n in range(1, practices + 1):
+        home = folder / f"practice-{n:03d}"
+        (home / "workbooks").mkdir(parents=True, exist_ok=True)
+        for book in ("tracker.xlsx", "billing.xlsx"):
+            shutil.copyfile(root / "workbooks" / "sample" / book, home / "workbooks" / book)
+        shutil.copytree(root / "config" / "certs", home / "certs", dirs_exist_ok=True)
+        text = (config_text.replace('name = "Riverbend Counseling"', f'name = "Practice {n:03d}"')
+                .replace("../workbooks/sample/", "workbooks/").replace('"../outbox"', '"outbox"')
+                .replace('"../workbooks/out/work-queue.xlsx"', '"out/work-queue.xlsx"').replace('"../var"', '"var"'))
+        if schedule is not None:
+            head, _, _ = text.partition("[schedule]")
+            text = head + "[schedule]\n" + "".join(f'{job} = "{spec}"\n' for job, spec in schedule.items())
+        (home / "practice.toml").write_text(text, encoding="utf-8")
+        lines += ["[[practices]]", f'config = "{home.name}/practice.toml"', ""]
+    path = folder / "agency.toml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path

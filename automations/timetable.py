@@ -58,3 +58,22 @@ def register(scheduler: schedule.Scheduler, slot: Slot, timezone: str, run_job) 
         scheduler.every().day.at(slot.at, timezone).do(run_job, slot.job)
     else:
         getattr(scheduler.every(), slot.unit).at(slot.at, timezone).do(run_job, slot.job)
+
+
+def cron(slot: Slot) -> str:
+    """The slot as a cron expression, for an agency's scheduler (DBOS): the same times `serve`
+    keeps. "every N minutes" must divide the hour (or N hours the day) to be kept exactly by cron."""
+    if slot.unit == "minutes":
+        if 60 % slot.every == 0:
+            return f"*/{slot.every} * * * *"
+        if slot.every % 60 == 0 and 24 % (slot.every // 60) == 0:
+            return f"0 */{slot.every // 60} * * *"
+        raise ConfigError([f"schedule.{slot.job}: 'every {slot.every} minutes' cannot be kept by an agency's "
+                           f"scheduler; use minutes that divide an hour (5, 10, 15, 20, 30) or hours that divide "
+                           f"a day"])
+    assert slot.at is not None
+    hour, minute = slot.at.split(":")
+    if slot.unit == "hour":
+        return f"{int(minute)} * * * *"
+    day = "*" if slot.unit == "day" else slot.unit[:3]
+    return f"{int(minute)} {int(hour)} * * {day}"

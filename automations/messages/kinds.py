@@ -42,6 +42,7 @@ KINDS: dict[str, MessageKind] = {kind.name: kind for kind in (
     MessageKind("referral_acknowledgment", "limited", False, "Referral acknowledgments", "REFERRAL_ID"),
     MessageKind("text_reminder", "limited", True, "Text reminders", "APPOINTMENT_ID", channel="sms"),
     MessageKind("text_help", "none", True, "Answers to HELP texts", channel="sms"),
+    MessageKind("agency_overview", "none", False, "The agency lead's morning overviews"),
 )}
 CHANNEL_NAMES = {"smime": "Encrypted (S/MIME)", "gateway": "Encrypted (gateway)", "plain": "Plain email",
                  "blocked": "Not sent (no secure way)"}
@@ -124,6 +125,10 @@ def sample_context(kind: str) -> dict[str, Any]:
                            "decisions": ["A sample decision."]},
         "eap_report": {"today": "2026-01-04", "authorization_id": "EAP-1", "vendor": "ComPsych", "due": "2026-01-08",
                        "status": "all sessions used", "file": "eap-report-EAP-1.xlsx"},
+        "agency_overview": {"agency": "Sample VA Services", "today": "2026-01-04", "practices": 3, "failing": 1,
+                            "needing": ["Sample Practice"], "failures": ["Sample Practice: reminders failed"],
+                            "urgent": 2, "open": 9, "sent": 40, "blocked": 1,
+                            "workbook": "agency-overview-2026-01-04.xlsx"},
         "va_work_queue": {"today": "2026-01-04", "open": 3, "by_owner": [("va", 2), ("billing", 1)], "urgent": 1, "overdue": 1,
                           "data_issues": 0, "queue_name": "work-queue.xlsx", "resolved": 2,
                           "link": "https://drive.example/queue",

@@ -17,12 +17,12 @@ RECORDS = {"appointment_reminder": "A-3032", "intake_forms_reminder": "A-3032", 
            "balance_notice": "C-119", "waitlist_opening": "W-201", "clinician_digest": "Maya Chen",
            "credentialing_reminder": None, "billing_escalation": None, "va_work_queue": None, "weekly_summary": None,
            "eap_report": "EAP-113", "text_reminder": "A-3032", "text_help": None,
-           "referral_acknowledgment": "R-1"}
+           "referral_acknowledgment": "R-1", "agency_overview": None}
 PHI = {"appointment_reminder": "limited", "intake_forms_reminder": "limited", "calendar_invite": "none",
        "balance_notice": "limited", "waitlist_opening": "limited", "clinician_digest": "full",
        "credentialing_reminder": "full", "billing_escalation": "full", "va_work_queue": "none",
        "weekly_summary": "full", "eap_report": "full", "text_reminder": "limited", "text_help": "none",
-       "referral_acknowledgment": "limited"}
+       "referral_acknowledgment": "limited", "agency_overview": "none"}
 EMAILS = sorted(kind for kind in KINDS if MESSAGE_KINDS[kind].channel == "email")
 TEXTS = sorted(kind for kind in KINDS if MESSAGE_KINDS[kind].channel == "sms")
 
