@@ -105,3 +105,25 @@ def stand_in(monkeypatch):
     with SheetsStandIn({}) as server:
         monkeypatch.setenv("SHEETS_EMULATOR_HOST", server.host)
         yield server
+
+
+@pytest.fixture
+def postgres_url():
+    """A database of its own on the PostgreSQL server .ci/run starts (tools/postgres_for_tests.sh),
+    named by PRACTICE_OPS_TEST_DATABASE_URL; dropped afterwards. Without the server: skipped."""
+    import os
+    import uuid
+
+    server = os.environ.get("PRACTICE_OPS_TEST_DATABASE_URL")
+    if not server:
+        pytest.skip("no PostgreSQL: set PRACTICE_OPS_TEST_DATABASE_URL (.ci/run starts one)")
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    info = conninfo_to_dict(server)
+    yield f"postgresql://{info.get('user', 'postgres')}@{info.get('host', '127.0.0.1')}:{info.get('port', 5432)}/{name}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -50,7 +50,8 @@ class Board:
 
     def _execute(self, query: str, args: tuple = ()) -> list[tuple]:
         with self._lock:
-            return list(self.db.execute(query, args))
+            cursor = self.db.execute(query, args)
+            return list(cursor) if cursor.description else []
 
     def record(self, practice: str, job: str, due: str, finished_at: str, detail: dict) -> None:
         self._execute("INSERT INTO last_runs (practice, job, due, finished_at, outcome, detail) VALUES (?, ?, ?, ?, ?, ?) "

@@ -131,7 +131,7 @@ def record_outcome(practice_id: str, job: str, due: str, detail: dict) -> None:
 @DBOS.workflow(name="scheduled_job")
 def scheduled_job(scheduled_at: datetime, context: dict) -> None:
     """What a schedule fires: the job, enqueued in its practice's partition under its time's name."""
-    due = _when(scheduled_at).isoformat(timespec="minutes")
+    due = _when(scheduled_at).astimezone(ZoneInfo(context.get("zone") or "UTC")).isoformat(timespec="minutes")
     with SetWorkflowID(f"{context['practice']}/{context['job']}/{due}"), \
             SetEnqueueOptions(queue_partition_key=context["practice"]):
         _queue(QUEUE).enqueue(practice_job, context["practice"], context["job"], due)
@@ -217,7 +217,8 @@ def schedules(agency: Agency) -> tuple[list[dict], list[str]]:
                     wanted.append({"schedule_name": f"{practice.id}/{job}" + (f"/{n}" if n else ""),
                                    "workflow_fn": scheduled_job, "schedule": cron(slot),
                                    "cron_timezone": config.practice.timezone,
-                                   "context": {"practice": practice.id, "job": job}})
+                                   "context": {"practice": practice.id, "job": job,
+                                               "zone": config.practice.timezone}})
         except ConfigError as exc:
             problems.append(f"{practice.id}: not scheduled: {exc.problems[0]}")
     for n, slot in enumerate(validate("overview", agency.settings.overview, agency.timezone())):
@@ -246,7 +247,8 @@ def keep_schedules(agency: Agency, now: datetime) -> tuple[int, list[str], list[
             continue
         zone = ZoneInfo(entry["cron_timezone"])
         latest = croniter(entry["schedule"], now.astimezone(zone)).get_prev(datetime)
-        if datetime.fromisoformat(fired) < latest:
+        if datetime.fromisoformat(fired) < latest and \
+                DBOS.get_workflow_status(f"sched-{entry['schedule_name']}-{latest.isoformat()}") is None:
             DBOS.backfill_schedule(entry["schedule_name"], latest - timedelta(seconds=1), latest + timedelta(seconds=1))
             caught_up.append(f"{entry['schedule_name']} at {latest:%Y-%m-%d %H:%M}")
     return len(wanted), caught_up, problems
