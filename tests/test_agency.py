@@ -323,3 +323,44 @@ def test_two_machines_run_each_scheduled_run_once_and_one_killed_mid_delivery_is
         assert len([m for m in ledger.messages() if m[4] == "sent"]) == 8
     finally:
         ledger.db.close()
+
+
+@pytest.mark.timeout(120)
+def test_a_run_missed_while_no_machine_served_is_caught_up_once(tmp_path):
+    from dbos import DBOS
+
+    from automations.agency import engine
+
+    config = practice(tmp_path / "p", "Riverbend Counseling", extra='[schedule]\nreconcile = "daily 06:30"\n')
+    loaded = load_agency(agency_file(tmp_path, [config], extra='overview = "daily 07:00"\ntimezone = "America/Chicago"'))
+    engine.start(loaded, serving=False)
+    try:
+        count, caught_up, problems = engine.keep_schedules(loaded, datetime.fromisoformat("2026-11-26T09:00-06:00"))
+        assert (count, caught_up, problems) == (2, [], [])   # a new schedule has nothing to catch up
+        from dbos._dbos import _get_dbos_instance  # as a machine that last fired six days ago left it
+
+        _get_dbos_instance()._sys_db.update_last_fired_at("riverbend-counseling/reconcile",
+                                                          "2026-11-20T06:30:00-06:00")
+        later = datetime.fromisoformat("2026-11-26T09:00-06:00")   # six mornings missed
+        _, caught_up, _ = engine.keep_schedules(loaded, later)
+        assert caught_up == ["riverbend-counseling/reconcile at 2026-11-26 06:30"]   # the latest, once
+        assert engine.keep_schedules(loaded, later)[1] == []   # started again: not a second time
+        names = [s["schedule_name"] for s in DBOS.list_schedules()]
+        assert sorted(names) == ["agency-overview/0", "riverbend-counseling/reconcile"]
+    finally:
+        engine.stop()
+
+
+@pytest.mark.timeout(120)
+def test_the_command_line_speaks_for_the_agency_and_refuses_agency_commands_without_one(tmp_path):
+    good = practice(tmp_path / "good", "Riverbend Counseling")
+    path = agency_file(tmp_path, [good])
+    checked = subprocess.run([sys.executable, str(ROOT / "run.py"), "--agency", str(path), "check", "--today",
+                              "2026-11-26"], capture_output=True, text=True, timeout=100)
+    assert checked.returncode == 0 and checked.stdout.startswith("riverbend-counseling: ready")
+    alone = subprocess.run([sys.executable, str(ROOT / "run.py"), "--config", str(good), "move-ledger", "--practice",
+                            "x"], capture_output=True, text=True, timeout=100)
+    assert alone.returncode == 2 and "--agency" in alone.stderr and "Traceback" not in alone.stderr
+    nothing = subprocess.run([sys.executable, str(ROOT / "run.py"), "--agency", str(path), "move-ledger",
+                              "--practice", "riverbend-counseling"], capture_output=True, text=True, timeout=100)
+    assert nothing.returncode == 2 and "database_url is empty" in nothing.stderr
