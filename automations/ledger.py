@@ -22,15 +22,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from filelock import FileLock, Timeout
 
 from .errors import LedgerBusy, LedgerMissing, LedgerTampered, PracticeOpsError
 from .folders import claim_folder, write_whole
-
-if TYPE_CHECKING:
-    from .config import StateSettings
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -701,25 +697,6 @@ class Ledger(Runs, Deliveries, Texts, Answers, Pacing, Reminded, Invitations, Qu
 
 def _chain(prev: str, at: str, event: str, payload: str) -> str:
     return hashlib.sha256("\x1f".join((prev, at, event, payload)).encode()).hexdigest()
-
-
-def open_ledger(state: StateSettings) -> Ledger:
-    """The practice's ledger where its config (or its agency) keeps it: SQLite in the state folder,
-    or its schema in the agency's PostgreSQL."""
-    if state.database_url:
-        from .ledger_postgres import PostgresLedger
-
-        return PostgresLedger(state.database_url, state.ledger_schema, state.dir, state.audit_head)
-    return Ledger(state.dir, state.audit_head)
-
-
-def snapshot_ledger(state: StateSettings) -> Ledger:
-    """The ledger copied into memory, never written back: what dry runs and previews read."""
-    if state.database_url:
-        from .ledger_postgres import PostgresLedger
-
-        return PostgresLedger.snapshot_of(state.database_url, state.ledger_schema, state.dir)
-    return Ledger.snapshot(state.dir)
 
 
 def copy_tables(source, target) -> dict[str, int]:

@@ -14,7 +14,7 @@ from . import jobs
 from .config import Config
 from .errors import PracticeOpsError
 from .folders import write_whole
-from .ledger import snapshot_ledger
+from .ledgers import snapshot_ledger
 from .messages import contexts, digests
 from .messages.certificates import CertificateStore
 from .messages.kinds import KINDS as MESSAGE_KINDS

@@ -63,15 +63,18 @@ def two_processes(url: str, practices: int, folder: Path) -> dict:
     ids = [p.id for p in load_agency(path).practices]
     halves = [ids[: len(ids) // 2], ids[len(ids) // 2:]]
     script = ("import sys; from datetime import datetime; from automations import agency; "
-              "from automations.agency.settings import load_agency; a = load_agency(sys.argv[1]); "
-              "[agency.run(a, 'reminders', p, datetime.fromisoformat(sys.argv[2]), lambda _: None) "
-              "for p in sys.argv[3:]]")
+              "from automations.agency.settings import load_agency; "
+              "agency.run(load_agency(sys.argv[1]), 'reminders', sys.argv[3:], datetime.fromisoformat(sys.argv[2]), "
+              "print)")
     started = time.perf_counter()
-    workers = [subprocess.Popen([sys.executable, "-c", script, str(path), HOUR, *half], cwd=ROOT) for half in halves]
+    workers = [subprocess.Popen([sys.executable, "-c", script, str(path), HOUR, *half], cwd=ROOT,
+                                stdout=subprocess.DEVNULL) for half in halves]
     for worker in workers:
         worker.wait()
     two = time.perf_counter() - started
-    return {"practices": practices, "one_process_reconcile_s": one, "two_processes_hourly_s": two}
+    alone, _ = timed_run(path, "reminders", "2026-11-26T10:00:00-05:00")
+    return {"practices": practices, "one_process_reconcile_s": one, "two_processes_hourly_s": two,
+            "one_process_hourly_s": alone}
 
 
 def main() -> None:
@@ -96,7 +99,8 @@ def main() -> None:
         if args.postgres:
             row = two_processes(args.postgres, min(args.sizes), scratch / "two")
             print(f"PostgreSQL, {row['practices']} practices: reconcile from one process {row['one_process_reconcile_s']:.1f} s; "
-                  f"hourly reminders from two processes at once {row['two_processes_hourly_s']:.1f} s")
+                  f"hourly reminders from two processes at once {row['two_processes_hourly_s']:.1f} s, from one "
+                  f"{row['one_process_hourly_s']:.1f} s (x{row['one_process_hourly_s'] / row['two_processes_hourly_s']:.2f})")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

@@ -15,7 +15,7 @@ FLOORS = (
     ("records", ("trackers.values", "trackers.records")),
     ("rules", ("rules", "rules.*")),
     ("config", ("config", "timetable")),
-    ("state", ("ledger", "ledger_postgres")),
+    ("state", ("ledger", "ledger_postgres", "ledgers")),
     ("reading", ("trackers.*",)),
     ("messages", ("messages.*",)),
     ("transports", ("transports", "transports.*")),

@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 EMAILS = (("appointment_reminder", "A-3032"), ("calendar_invite", "A-3032"), ("intake_forms_reminder", "A-3032"),
           ("balance_notice", "C-119"), ("waitlist_opening", "W-201"), ("clinician_digest", "Maya Chen"),
           ("billing_escalation", None), ("credentialing_reminder", None), ("weekly_summary", None),
-          ("eap_report", "EAP-113"), ("va_work_queue", None), ("referral_acknowledgment", "R-1"))
+          ("eap_report", "EAP-113"), ("va_work_queue", None), ("referral_acknowledgment", "R-1"),
+          ("agency_overview", None))
 """Every message kind, each for a record of the sample practice."""
 WIDTHS = (390, 1000)
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -86,6 +87,23 @@ def grouped_queue(folder: Path) -> Path:
     return folder / "grouped-work-queue.xlsx"
 
 
+def agency_overview(folder: Path) -> Path:
+    """An agency of three sample practices, one with a tracker gone: the lead's overview workbook."""
+    sys.path.insert(0, str(ROOT))
+    from datetime import datetime
+
+    from automations import agency
+    from automations.agency.settings import load_agency
+    from automations.sample_practice import write_agency
+
+    path = write_agency(folder / "agency", 3)
+    (folder / "agency" / "practice-003" / "workbooks" / "billing.xlsx").unlink()
+    group = load_agency(path)
+    agency.run(group, "all", None, datetime.fromisoformat("2026-11-26T09:00:00-05:00"), lambda _: None)
+    done = agency.run(group, "overview", None, datetime.fromisoformat("2026-11-27T07:00:00-05:00"), lambda _: None)
+    return Path(done[0]["workbook"])
+
+
 def main(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
@@ -101,6 +119,7 @@ def main(out: Path) -> list[Path]:
         pictures += workbook_pictures(next(books.glob("compliance-binder-*.xlsx")), out)
         pictures += email_pictures(practice, out)
         pictures += workbook_pictures(grouped_queue(Path(scratch)), out)
+        pictures += workbook_pictures(agency_overview(Path(scratch)), out)
     return pictures
 
 

@@ -81,8 +81,8 @@ def _database_problem(url: str) -> str:
     return ""
 
 
-def run(agency: Agency, job: str, practice: str | None, now: datetime | None, say: Say) -> list[dict]:
-    """The job for every practice (or one), as DBOS workflows on this machine; one line each."""
+def run(agency: Agency, job: str, practice: str | list[str] | None, now: datetime | None, say: Say) -> list[dict]:
+    """The job for every practice (or the one or several named), as DBOS workflows; one line each."""
     if job not in AGENCY_JOBS:
         raise PracticeOpsError(f"no job named {job!r}; jobs: {', '.join(AGENCY_JOBS)}")
     if job == "overview":
@@ -94,7 +94,8 @@ def run(agency: Agency, job: str, practice: str | None, now: datetime | None, sa
         return [done]
     from . import engine
 
-    ids = [agency.practice(practice).id] if practice else [p.id for p in agency.practices]
+    named = [practice] if isinstance(practice, str) else practice
+    ids = [agency.practice(name).id for name in named] if named else [p.id for p in agency.practices]
     due = now.isoformat(timespec="seconds") if now else ""
     engine.start(agency, serving=False)
     try:

@@ -27,6 +27,7 @@ import threading
 import time
 from datetime import datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -101,7 +102,7 @@ def run_in_own_process(practice_id: str, job: str, due: str) -> dict:
     while True:
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=agency.settings.job_minutes * 60,
-                                  cwd=str(agency.folder), env={**os.environ, "PRACTICE_OPS_PARENT": str(os.getpid())})
+                                  cwd=str(agency.folder), env=_child_environment())
         except subprocess.TimeoutExpired:
             return {"outcome": "timed out", "why": [f"still running after {agency.settings.job_minutes} minutes; "
                                                     f"stopped (what it sent is in its ledger; the next run goes on)"]}
@@ -117,6 +118,15 @@ def run_in_own_process(practice_id: str, job: str, due: str) -> dict:
             return detail
         time.sleep(BUSY_RETRY_SECONDS)
         waited += BUSY_RETRY_SECONDS
+
+
+def _child_environment() -> dict[str, str]:
+    """The agency's environment (each practice's secrets by its own names), where this code is, and
+    who the parent is (a run ends with it)."""
+    here = str(Path(__file__).resolve().parents[2])
+    path = os.environ.get("PYTHONPATH", "")
+    return {**os.environ, "PRACTICE_OPS_PARENT": str(os.getpid()),
+            "PYTHONPATH": here + (os.pathsep + path if path else "")}
 
 
 @DBOS.step(name="record_outcome")

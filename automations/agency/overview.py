@@ -86,7 +86,7 @@ def _next_runs(config: Config, now: datetime) -> list[str]:
 
 
 def _from_ledger(row: PracticeRow, config: Config, now: datetime) -> None:
-    from ..ledger import snapshot_ledger
+    from ..ledgers import snapshot_ledger
 
     ledger = snapshot_ledger(config.state)
     try:
@@ -217,7 +217,7 @@ def morning_overview(agency: Agency, now: datetime) -> dict:
 
 def send_overview(config: Config, context: dict[str, Any], now: datetime) -> str:
     """The note to the lead, through the agency's [email], once a day (its own ledger remembers)."""
-    from ..ledger import open_ledger
+    from ..ledgers import open_ledger
     from ..messages.postman import Postman
     from ..transports import open_transport
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..errors import PracticeOpsError
-from ..ledger import open_ledger, snapshot_ledger
+from ..ledgers import open_ledger, snapshot_ledger
 from ..reports import binder
 from ..rules.context import RuleContext
 from .check import check

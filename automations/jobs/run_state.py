@@ -14,7 +14,8 @@ from functools import cached_property
 from ..config import JOBS, Config
 from ..errors import PracticeOpsError
 from ..folders import write_private_log
-from ..ledger import Ledger, snapshot_ledger
+from ..ledger import Ledger
+from ..ledgers import snapshot_ledger
 from ..memory import give_back_freed_memory
 from ..messages import contexts
 from ..messages.delivery import Delivery

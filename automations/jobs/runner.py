@@ -9,7 +9,7 @@ from datetime import date, datetime
 from ..config import JOBS, Config, sending_window
 from ..errors import PracticeOpsError
 from ..folders import remove_stale_temporaries
-from ..ledger import open_ledger, snapshot_ledger
+from ..ledgers import open_ledger, snapshot_ledger
 from . import digests, reconcile, reminders, replies, weekly_summary
 from .check import bulk_work, check, tracker_cache
 from .result import Progress, RunResult
