@@ -159,6 +159,9 @@ def test_the_overview_names_no_client_and_the_lead_gets_it_once(tmp_path):
     assert book.sheetnames == ["Practices", "Failures"]
     header = [c.value for c in book["Practices"][2]]
     assert header[0] == "Practice" and "Reconcile: last run" in header and "Urgent" in header
+    rows = {book["Practices"].cell(row, 1).value: [c.value for c in book["Practices"][row]] for row in (3, 4)}
+    assert rows["Riverbend Counseling"][header.index("Reconcile: last run")].endswith(" ok")
+    assert rows["Riverbend Counseling"][header.index("Reminders: last run")] in ("", None)   # not run yet
     names = {book["Practices"].cell(row, 1).value for row in (3, 4)}
     assert names == {"Riverbend Counseling", "lakeside-therapy"}  # a config that cannot be read: its id
     failures = [[c.value for c in row] for row in book["Failures"].iter_rows(min_row=2)]

@@ -17,7 +17,7 @@ from croniter import croniter
 from ..config import Config, People, PracticeSection, StateSettings
 from ..errors import ConfigError, PracticeOpsError
 from ..reports.queue_sheets import OPEN
-from ..reports.workbooks import FreshBook, replace_atomically
+from ..reports.workbooks import FreshBook, replace_atomically, wrapped_lines
 from ..rules.findings import OWNER_NAMES, OWNERS
 from ..timetable import cron, validate
 from .board import Board
@@ -56,6 +56,11 @@ def practice_rows(agency: Agency, now: datetime) -> list[PracticeRow]:
     for practice in agency.practices:
         row = PracticeRow(practice.id, practice.id)
         row.last = {job: entry for (pid, job), entry in last.items() if pid == practice.id}
+        every = row.last.pop("all", None)  # `run all` ran each job: it is each one's last run if newer
+        if every is not None:
+            for job in JOB_ORDER:
+                if job not in row.last or row.last[job]["finished_at"] < every["finished_at"]:
+                    row.last[job] = every
         try:
             config = agency.practice_config(practice.id)
         except ConfigError as exc:
@@ -128,7 +133,7 @@ def failures(rows: list[PracticeRow], jobs_of: dict[str, list[str]]) -> list[lis
 COLUMNS = ["Practice", *(f"{job.replace('-', ' ').capitalize()}: last run" for job in JOB_ORDER),
            *(f"Open: {OWNER_NAMES[o]}" for o in OWNERS), "Urgent", "Sent (24 h)", "Blocked (24 h)", "Failed (24 h)",
            "Oldest open (days)", "Next runs"]
-WIDTHS = [24, *(18 for _ in JOB_ORDER), *(10 for _ in OWNERS), 9, 10, 10, 10, 11, 30]
+WIDTHS = [24, *(18 for _ in JOB_ORDER), *(11 for _ in OWNERS), 9, 12, 12, 12, 12, 34]
 FAILURE_COLUMNS = ["Practice", "Job", "When", "What happened", "Why", "What to do"]
 FAILURE_WIDTHS = [24, 14, 17, 15, 50, 60]
 
@@ -138,7 +143,9 @@ def write_workbook(path: Path, agency_name: str, rows: list[PracticeRow], failed
         with FreshBook(temp) as book:
             sheet = book.sheet("Practices")
             sheet.append([f"{agency_name}: practices on {day:%b} {day.day}, {day.year}"], bold=(1,))
-            sheet.append(COLUMNS, bold=range(1, len(COLUMNS) + 1), wrap=range(1, len(COLUMNS) + 1))
+            counts = range(len(JOB_ORDER) + 2, len(COLUMNS))
+            sheet.append(COLUMNS, bold=range(1, len(COLUMNS) + 1), wrap=range(1, len(COLUMNS) + 1), right=counts,
+                         height=30)
             for row in sorted(rows, key=lambda r: (-sum(r.urgent_by_owner.values()), r.name.lower())):
                 last = []
                 for job in JOB_ORDER:
@@ -158,7 +165,9 @@ def write_workbook(path: Path, agency_name: str, rows: list[PracticeRow], failed
             sheet_f = book.sheet("Failures")
             sheet_f.append(FAILURE_COLUMNS, bold=range(1, len(FAILURE_COLUMNS) + 1))
             for values in failed:
-                sheet_f.append(values, wrap=(5, 6), top=True)
+                lines = max(wrapped_lines(str(values[4]), FAILURE_WIDTHS[4]), wrapped_lines(str(values[5]),
+                                                                                           FAILURE_WIDTHS[5]))
+                sheet_f.append(values, wrap=(5, 6), top=True, height=15.0 * lines)
             if not failed:
                 sheet_f.append(["Nothing failed: every practice's last run of every job ended well."])
             sheet_f.widths(FAILURE_WIDTHS)
