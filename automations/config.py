@@ -36,6 +36,15 @@ from .trackers.values import fold
 DEFAULT_CONFIG = Path("config/practice.toml")
 
 
+def known_zone(value: str) -> str:
+    """A time zone's name as the tz database knows it (what a practice or an agency sets)."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value!r} is not a time zone name (e.g. America/New_York)") from None
+    return value
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -51,11 +60,7 @@ class PracticeSection(Strict):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not a time zone name (e.g. America/New_York)") from None
-        return value
+        return known_zone(value)
 
 
 class People(Strict):

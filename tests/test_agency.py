@@ -17,6 +17,7 @@ from automations.agency.settings import load_agency
 from automations.errors import ConfigError, PracticeOpsError
 from automations.timetable import cron, parse
 from tests.conftest import MINIMAL, ROOT, make_workbook, write_config
+from tests.test_never_twice import StallsOnThird
 
 NOW = "2026-11-26T09:00:00-05:00"
 
@@ -225,28 +226,6 @@ def test_a_ledger_whose_chain_is_broken_is_not_moved(tmp_path, postgres_url):
 
 
 # --- several machines on one PostgreSQL ------------------------------------------------------------
-
-
-class StallsOnThird:
-    def __init__(self):
-        import threading
-
-        self.received: list[str] = []
-        self.stalled = threading.Event()
-        self.release = threading.Event()
-        self.calls = 0
-
-    async def handle_DATA(self, server, session, envelope):
-        import asyncio
-        from email import message_from_bytes, policy
-
-        self.calls += 1
-        if self.calls == 3:
-            self.stalled.set()
-            await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 60)
-            return "451 try again later"
-        self.received.append(message_from_bytes(envelope.content, policy=policy.default)["Message-ID"])
-        return "250 OK"
 
 
 def machine(path: Path, log: Path) -> subprocess.Popen:

@@ -9,11 +9,10 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 
-from ..config import Config, EmailSettings, Strict
+from ..config import Config, EmailSettings, Strict, known_zone
 from ..errors import ConfigError
 from ..timetable import validate
 
@@ -43,12 +42,7 @@ class AgencySection(Strict):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        if value:
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"{value!r} is not a time zone name (e.g. America/New_York)") from None
-        return value
+        return known_zone(value) if value else value
 
 
 class PracticeEntry(Strict):
