@@ -81,10 +81,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("sizes", nargs="*", type=int, default=[50, 200])
     parser.add_argument("--postgres", default="")
+    parser.add_argument("--only-postgres", action="store_true", help="skip the SQLite agencies")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="bench-agency-"))
     try:
-        rows = [one_agency(n, scratch / f"agency-{n}") for n in args.sizes]
+        rows = [] if args.only_postgres else [one_agency(n, scratch / f"agency-{n}") for n in args.sizes]
         for row in rows:
             print(f"{row['practices']:>4} practices: daily reconcile {row['reconcile_s']:7.1f} s, hourly reminders "
                   f"{row['hourly_s']:6.1f} s ({row['hourly_s'] / row['practices']:.2f} s a practice), "
