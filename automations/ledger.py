@@ -634,15 +634,21 @@ class Ledger(Runs, Deliveries, Texts, Answers, Pacing, Reminded, Invitations, Qu
         self._head_problems = self._against_the_head(head)
 
     @classmethod
-    def snapshot(cls, state_dir: Path) -> Ledger:
-        """The ledger as it is, copied into memory and never written back: what `run --dry-run` reads
-        and scribbles on. Creates no folder and no file."""
+    def in_memory(cls, state_dir: Path) -> Ledger:
+        """An empty ledger in memory (its tables made by ``snapshot`` or whoever fills it)."""
         ledger = cls.__new__(cls)
         ledger.dir = Path(state_dir)
         ledger.path = ledger.dir / "ledger.sqlite3"
         ledger.audit_head = None
         ledger._head_problems = []
         ledger.db = sqlite3.connect(":memory:", isolation_level=None)
+        return ledger
+
+    @classmethod
+    def snapshot(cls, state_dir: Path) -> Ledger:
+        """The ledger as it is, copied into memory and never written back: what `run --dry-run` reads
+        and scribbles on. Creates no folder and no file."""
+        ledger = cls.in_memory(state_dir)
         if ledger.path.is_file():
             wal = ledger.path.with_name(ledger.path.name + "-wal")
             try:

@@ -135,10 +135,10 @@ class PostgresLedger(Ledger):
         """The practice's ledger copied into an in-memory SQLite ledger: what a dry run scribbles on."""
         source = cls(url, schema, state_dir)
         try:
-            copy = Ledger.snapshot(Path(state_dir) / "-no-sqlite-ledger-")
+            copy = Ledger.in_memory(state_dir)
+            copy._schema()
             with copy._transaction():
                 copy_tables(source.db, copy.db)
-            copy.dir = Path(state_dir)
             return copy
         finally:
             source.db.close()
