@@ -351,3 +351,14 @@ def test_the_command_line_speaks_for_the_agency_and_refuses_agency_commands_with
     nothing = subprocess.run([sys.executable, str(ROOT / "run.py"), "--agency", str(path), "move-ledger",
                               "--practice", "riverbend-counseling"], capture_output=True, text=True, timeout=100)
     assert nothing.returncode == 2 and "database_url is empty" in nothing.stderr
+
+
+@pytest.mark.timeout(120)
+def test_an_unreachable_database_is_one_line_never_a_traceback(tmp_path):
+    good = practice(tmp_path / "good", "Riverbend Counseling")
+    path = agency_file(tmp_path, [good], url="postgresql://nobody@127.0.0.1:1/agency")
+    for command in (["run", "reconcile"], ["serve"]):
+        done = subprocess.run([sys.executable, str(ROOT / "run.py"), "--agency", str(path), *command],
+                              capture_output=True, text=True, timeout=100)
+        assert done.returncode == 2 and "Traceback" not in done.stderr + done.stdout
+        assert "127.0.0.1:1/agency cannot be reached" in done.stderr and "nobody" not in done.stderr

@@ -31,7 +31,9 @@ def check(agency: Agency, today: date | None, say: Say) -> bool:
 
     ready = True
     if agency.settings.database_url:
-        problem = _database_problem(agency.settings.database_url)
+        from .engine import database_problem
+
+        problem = database_problem(agency.settings.database_url)
         if problem:
             say(f"agency: not ready: {problem}")
             ready = False
@@ -67,18 +69,6 @@ def check(agency: Agency, today: date | None, say: Say) -> bool:
                                       + traceback.format_exc(), append=True)
             say(f"{practice.id}: not ready: an internal error (details in {where})")
     return ready
-
-
-def _database_problem(url: str) -> str:
-    import psycopg
-
-    from ..ledger_postgres import display
-
-    try:
-        psycopg.connect(url, connect_timeout=10).close()
-    except psycopg.Error as exc:
-        return f"{display(url)} cannot be reached ({str(exc).strip().splitlines()[0]})"
-    return ""
 
 
 def run(agency: Agency, job: str, practice: str | list[str] | None, now: datetime | None, say: Say) -> list[dict]:

@@ -179,8 +179,24 @@ def executor_id(serving: bool, agency: Agency) -> str:
     return f"{socket.gethostname()}-{os.getpid()}" + ("" if serving else "-run")
 
 
+def database_problem(url: str) -> str:
+    """Why the agency's PostgreSQL cannot be used, in a line, or "" (asked before DBOS is, whose own
+    failure to connect is a page of traceback)."""
+    import psycopg
+
+    from ..ledger_postgres import display
+
+    try:
+        psycopg.connect(url, connect_timeout=10).close()
+    except psycopg.Error as exc:
+        return f"{display(url)} cannot be reached ({str(exc).strip().splitlines()[0]})"
+    return ""
+
+
 def start(agency: Agency, serving: bool) -> None:
     """DBOS launched on the agency's system database, the practices' queue registered."""
+    if agency.settings.database_url and (problem := database_problem(agency.settings.database_url)):
+        raise PracticeOpsError(f"{agency.path}: the agency's database: {problem}")
     agency.state_dir.mkdir(parents=True, exist_ok=True)
     url = agency.settings.database_url or f"sqlite:///{(agency.state_dir / 'dbos.sqlite3').as_posix()}"
     try:
